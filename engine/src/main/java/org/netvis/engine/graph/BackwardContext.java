@@ -1,0 +1,74 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** What a gradient rule may know about the forward graph, and where it sends input gradients. */
+public interface BackwardContext {
+
+  NodeEmitter emit();
+
+  /** True when the tensor depends on the model input and carries float values. */
+  boolean isActive(String tensor);
+
+  /** The tensor's shape at the graph's fixed spatial size; -1 marks batch-dependent dimensions. */
+  long[] shape(String tensor);
+
+  /** The value of a constant tensor (initializer or Constant node output), or null when not constant. */
+  TensorProto constant(String tensor);
+
+  /** Adds one contribution to the gradient of {@code tensor}; ignored when the tensor is not active. */
+  void accumulate(String tensor, String gradient);
+
+  default GraphBuildException fail(NodeProto node, String why) {
+    return new GraphBuildException(node.getOpType() + " node '" + node.getName() + "': " + why);
+  }
+
+  default TensorProto requireConstant(NodeProto node, String tensor, String role) {
+    TensorProto t = constant(tensor);
+    if (t == null) {
+      throw fail(node, role + " '" + tensor + "' must be a constant (initializer or Constant node)");
+    }
+    return t;
+  }
+
+  /** Input {@code i} of the node, or null when absent or empty. */
+  static String input(NodeProto node, int i) {
+    return i < node.getInputCount() && !node.getInput(i).isEmpty() ? node.getInput(i) : null;
+  }
+
+  /**
+   * Sums a gradient of the output's (broadcast) shape down to {@code target}'s shape, undoing
+   * numpy-style broadcasting.
+   */
+  default String unbroadcast(String gradient, String output, String target) {
+    long[] y = shape(output);
+    long[] t = shape(target);
+    List<Long> axes = new ArrayList<>();
+    int lead = y.length - t.length;
+    for (int i = 0; i < y.length; i++) {
+      if (i < lead) {
+        axes.add((long) i);
+      } else {
+        long td = t[i - lead];
+        long yd = y[i];
+        if (td == 1 && yd != 1) {
+          axes.add((long) i);
+        }
+      }
+    }
+    if (axes.isEmpty()) {
+      return gradient;
+    }
+    String axesTensor = emit().longs("axes", axes.stream().mapToLong(Long::longValue).toArray());
+    String summed = emit().op("ReduceSum", List.of(gradient, axesTensor), Attributes.of("keepdims", 1L));
+    return lead > 0 ? emit().reshapeLike(summed, target) : summed;
+  }
+
+  static String describe(long[] shape) {
+    return Arrays.toString(shape).replace("-1", "N");
+  }
+}

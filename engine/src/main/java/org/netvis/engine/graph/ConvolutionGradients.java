@@ -1,0 +1,100 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Conv: the input gradient is the adjoint convolution with the same weights. */
+final class ConvolutionGradients {
+  private ConvolutionGradients() {}
+
+  static void register(Map<String, NodeGradient> rules) {
+    rules.put("Conv", ConvolutionGradients::conv);
+  }
+
+  private static void conv(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    String w = node.getInput(1);
+    if (ctx.isActive(w)) {
+      throw ctx.fail(node, "weights '" + w + "' depend on the input; only constant or input-independent weights are supported");
+    }
+    if (!ctx.isActive(x)) {
+      return;
+    }
+    long[] xs = ctx.shape(x);
+    long[] ys = ctx.shape(node.getOutput(0));
+    long[] ws = ctx.shape(w);
+    int spatial = xs.length - 2;
+    long[] kernel = Arrays.copyOfRange(ws, 2, ws.length);
+    WindowGeometry g = WindowGeometry.of(node, kernel, Arrays.copyOfRange(xs, 2, xs.length),
+        Arrays.copyOfRange(ys, 2, ys.length));
+    long group = Attributes.getInt(node, "group", 1);
+    TensorProto weights = ctx.constant(w);
+    NodeEmitter e = ctx.emit();
+
+    // Stride 1 with non-negative adjoint pads: a plain Conv with flipped, transposed weights is
+    // faster on ONNX Runtime than ConvTranspose.
+    long[] flippedPads = new long[2 * spatial];
+    boolean padsFit = true;
+    for (int i = 0; i < spatial; i++) {
+      long reach = (kernel[i] - 1) * g.dilations()[i];
+      flippedPads[i] = reach - g.padsBegin()[i];
+      flippedPads[i + spatial] = reach - g.padsEnd()[i];
+      padsFit &= flippedPads[i] >= 0 && flippedPads[i + spatial] >= 0;
+    }
+    if (g.unitStrides() && weights != null && padsFit) {
+      float[] flipped = flipTranspose(TensorProtos.toFloats(weights), ws, group);
+      long[] fs = ws.clone();
+      fs[0] = ws[1] * group;
+      fs[1] = ws[0] / group;
+      String wt = e.floats("conv_adjoint_weights", fs, flipped);
+      String dx = e.op("Conv", List.of(dy.get(0), wt),
+          Attributes.of("pads", flippedPads), Attributes.of("dilations", g.dilations()),
+          Attributes.of("group", group), Attributes.of("kernel_shape", kernel));
+      ctx.accumulate(x, dx);
+      return;
+    }
+    long[][] adj = g.adjointPads();
+    List<AttributeProto> attrs = new ArrayList<>(List.of(
+        Attributes.of("strides", g.strides()), Attributes.of("dilations", g.dilations()),
+        Attributes.of("group", group), Attributes.of("kernel_shape", kernel), Attributes.of("pads", adj[0])));
+    if (Arrays.stream(adj[1]).anyMatch(p -> p != 0)) {
+      attrs.add(Attributes.of("output_padding", adj[1]));
+    }
+    ctx.accumulate(x, e.op("ConvTranspose", List.of(dy.get(0), w), attrs.toArray(AttributeProto[]::new)));
+  }
+
+  /**
+   * W[m, c, k...] (m over output channels, c over the group's input channels) becomes
+   * W'[c_global, m_in_group, K-1-k...]: the weights of the convolution that maps output gradients
+   * back to input gradients.
+   */
+  static float[] flipTranspose(float[] w, long[] shape, long group) {
+    int outChannels = (int) shape[0];
+    int inPerGroup = (int) shape[1];
+    int outPerGroup = (int) (outChannels / group);
+    int k = 1;
+    for (int i = 2; i < shape.length; i++) {
+      k *= (int) shape[i];
+    }
+    float[] out = new float[w.length];
+    for (int m = 0; m < outChannels; m++) {
+      int grp = m / outPerGroup;
+      int mLocal = m % outPerGroup;
+      for (int c = 0; c < inPerGroup; c++) {
+        int cGlobal = grp * inPerGroup + c;
+        int src = (m * inPerGroup + c) * k;
+        int dst = (cGlobal * outPerGroup + mLocal) * k;
+        for (int i = 0; i < k; i++) {
+          // Reversing the flattened kernel reverses every spatial axis at once.
+          out[dst + (k - 1 - i)] = w[src + i];
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,47 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import java.util.List;
+
+/**
+ * A derived vector-Jacobian-product model and what it was derived from.
+ *
+ * @param fixedBatch true when the forward model's batch could not be made dynamic; callers then
+ *     feed one image at a time
+ */
+public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, long height, long width,
+    List<String> seeds, boolean fixedBatch) {
+
+  public static final String META_FORWARD_SHA256 = "netvis.forward_sha256";
+  public static final String META_BUILDER_VERSION = "netvis.builder_version";
+  public static final String META_SPEC = "netvis.spec";
+  public static final String META_INPUT_SIZE = "netvis.input_size";
+  public static final String META_FIXED_BATCH = "netvis.fixed_batch";
+  public static final String META_SEEDS = "netvis.seeds";
+
+  /** Bump whenever the builder's output changes, so companion files written before are rebuilt. */
+  public static final String BUILDER_VERSION = "1";
+
+  public static String metadata(ModelProto model, String key) {
+    for (StringStringEntryProto e : model.getMetadataPropsList()) {
+      if (e.getKey().equals(key)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /** Reads back a graph saved by {@link GradientGraphBuilder}; null when it lacks netvis metadata. */
+  public static GradientGraph fromSaved(ModelProto proto, VjpSpec spec) {
+    String size = metadata(proto, META_INPUT_SIZE);
+    String seeds = metadata(proto, META_SEEDS);
+    if (size == null || seeds == null) {
+      return null;
+    }
+    String[] hw = size.split("x");
+    ModelGraph g = ModelGraph.of(proto, "gradient graph");
+    return new GradientGraph(proto, spec, g.inputName(), Long.parseLong(hw[0]), Long.parseLong(hw[1]),
+        List.of(seeds.split("\n")), "true".equals(metadata(proto, META_FIXED_BATCH)));
+  }
+}

@@ -1,0 +1,396 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.OrtException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Derives a vector-Jacobian-product model from a forward ONNX classifier by reverse-mode
+ * differentiation over its graph, written in plain ONNX operators so that ONNX Runtime runs it on
+ * any execution provider.
+ *
+ * <p>Steps: bring the graph to one opset; make the batch dynamic; learn every tensor's shape with a
+ * probe run at the requested spatial size; walk the nodes in reverse, letting each operator's
+ * {@link NodeGradient} emit its input gradients, summing where a tensor feeds several nodes.
+ */
+public final class GradientGraphBuilder {
+  private static final Logger LOG = LoggerFactory.getLogger(GradientGraphBuilder.class);
+
+  /** Builds the graph for the default spec (logits cotangent in, input gradient out). */
+  public GradientGraph build(ModelGraph forward, long height, long width) {
+    return build(forward, VjpSpec.DEFAULT, height, width, "");
+  }
+
+  public GradientGraph build(ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
+    long[] declared = forward.inputShape();
+    if ((declared[2] > 0 && declared[2] != height) || (declared[3] > 0 && declared[3] != width)) {
+      throw new GraphBuildException("the model input '" + forward.inputName() + "' is fixed to "
+          + declared[2] + "x" + declared[3] + "; cannot build a gradient graph for " + height + "x" + width);
+    }
+    ModelProto model = OpsetCanonicalizer.canonicalize(forward.proto());
+    long channels = declared[1];
+    Prepared prepared = makeBatchDynamic(model, forward, channels, height, width);
+    return new Pass(prepared, forward, spec, height, width, forwardSha256).run();
+  }
+
+  /** The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode. */
+  private record Prepared(ModelProto model, Map<String, ShapeProbe.Probed> shapes, boolean fixedBatch) {}
+
+  private Prepared makeBatchDynamic(ModelProto model, ModelGraph forward, long channels, long height, long width) {
+    ModelProto dynamic = withInputShape(model, forward.inputName(), -1, channels, height, width);
+    if (forward.fixedBatch()) {
+      dynamic = releaseBatchInReshapes(dynamic, forward.inputShape()[0]);
+    }
+    try {
+      Map<String, ShapeProbe.Probed> one = ShapeProbe.run(dynamic, forward.inputName(), new long[] {1, channels, height, width});
+      Map<String, ShapeProbe.Probed> two = ShapeProbe.run(dynamic, forward.inputName(), new long[] {2, channels, height, width});
+      ShapeProbe.Probed out = two.get(forward.outputName());
+      if (out != null && out.shape().length > 0 && out.shape()[0] == 2) {
+        return new Prepared(dynamic, markBatchDims(one, two), false);
+      }
+      LOG.debug("batch 2 gave output shape {}; keeping a fixed batch", out == null ? null : out.shape());
+    } catch (OrtException e) {
+      if (!forward.fixedBatch()) {
+        throw new GraphBuildException("running the forward graph at " + height + "x" + width + " failed: " + e.getMessage(), e);
+      }
+      LOG.debug("the fixed batch could not be released: {}", e.getMessage());
+    }
+    long batch = forward.inputShape()[0];
+    ModelProto fixed = withInputShape(model, forward.inputName(), batch, channels, height, width);
+    try {
+      Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.inputName(), new long[] {batch, channels, height, width});
+      LOG.info("the model fixes its batch to {}; images will run one batch of {} at a time", batch, batch);
+      return new Prepared(fixed, shapes, true);
+    } catch (OrtException e) {
+      throw new GraphBuildException("running the forward graph at " + height + "x" + width + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, ShapeProbe.Probed> markBatchDims(Map<String, ShapeProbe.Probed> one,
+      Map<String, ShapeProbe.Probed> two) {
+    Map<String, ShapeProbe.Probed> out = new HashMap<>();
+    for (Map.Entry<String, ShapeProbe.Probed> e : two.entrySet()) {
+      ShapeProbe.Probed a = one.get(e.getKey());
+      long[] s = e.getValue().shape().clone();
+      if (a != null && a.shape().length == s.length) {
+        for (int i = 0; i < s.length; i++) {
+          if (a.shape()[i] != s[i]) {
+            s[i] = -1;
+          }
+        }
+      }
+      out.put(e.getKey(), new ShapeProbe.Probed(s, e.getValue().isFloat()));
+    }
+    return out;
+  }
+
+  /**
+   * Zoo exports fix the batch to 1 and reshape with constants like [1, 1000]. Where such a
+   * Reshape's leading entry equals the fixed batch, 0 ("copy the input's dimension") keeps the
+   * batch flowing. The probe at batch 2 verifies the result.
+   */
+  private static ModelProto releaseBatchInReshapes(ModelProto model, long batch) {
+    GraphProto graph = model.getGraph();
+    Map<String, TensorProto> initializers = new HashMap<>();
+    graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+    GraphProto.Builder g = graph.toBuilder().clearNode();
+    int counter = 0;
+    for (NodeProto node : graph.getNodeList()) {
+      if (node.getOpType().equals("Reshape") && node.getInputCount() > 1 && initializers.containsKey(node.getInput(1))) {
+        long[] shape = TensorProtos.toLongs(initializers.get(node.getInput(1)));
+        if (shape.length > 0 && shape[0] == batch) {
+          shape[0] = 0;
+          String name = "netvis/batch_released_shape_" + counter++;
+          g.addInitializer(TensorProtos.longs(name, new long[] {shape.length}, shape));
+          node = node.toBuilder().setInput(1, name).build();
+        }
+      }
+      g.addNode(node);
+    }
+    g.clearValueInfo();
+    for (int i = 0; i < g.getOutputCount(); i++) {
+      g.setOutput(i, symbolicBatch(g.getOutput(i)));
+    }
+    return model.toBuilder().setGraph(g).build();
+  }
+
+  private static ValueInfoProto symbolicBatch(ValueInfoProto v) {
+    if (!v.getType().getTensorType().hasShape() || v.getType().getTensorType().getShape().getDimCount() == 0) {
+      return v;
+    }
+    ValueInfoProto.Builder b = v.toBuilder();
+    b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,
+        TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+    return b.build();
+  }
+
+  private static ModelProto withInputShape(ModelProto model, String input, long batch, long c, long h, long w) {
+    GraphProto.Builder g = model.getGraph().toBuilder();
+    for (int i = 0; i < g.getInputCount(); i++) {
+      if (g.getInput(i).getName().equals(input)) {
+        g.setInput(i, floatValue(input, new long[] {batch, c, h, w}));
+      }
+    }
+    return model.toBuilder().setGraph(g).build();
+  }
+
+  static ValueInfoProto floatValue(String name, long[] shape) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (long d : shape) {
+      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
+          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s))).build();
+  }
+
+  /** One reverse-mode pass over a prepared graph. */
+  private static final class Pass implements BackwardContext {
+    private final Prepared prepared;
+    private final ModelGraph forward;
+    private final VjpSpec spec;
+    private final long height;
+    private final long width;
+    private final String forwardSha256;
+    private final Map<String, TensorProto> constants = new HashMap<>();
+    private final Set<String> active = new HashSet<>();
+    private final Map<String, List<String>> contributions = new LinkedHashMap<>();
+    private final Map<String, String> finished = new HashMap<>();
+    private final NodeEmitter emitter;
+
+    Pass(Prepared prepared, ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
+      this.prepared = prepared;
+      this.forward = forward;
+      this.spec = spec;
+      this.height = height;
+      this.width = width;
+      this.forwardSha256 = forwardSha256;
+      GraphProto graph = prepared.model().getGraph();
+      Set<String> names = new HashSet<>();
+      graph.getInitializerList().forEach(t -> {
+        constants.put(t.getName(), t);
+        names.add(t.getName());
+      });
+      graph.getInputList().forEach(v -> names.add(v.getName()));
+      for (NodeProto n : graph.getNodeList()) {
+        names.addAll(n.getOutputList());
+        if (n.getOpType().equals("Constant")) {
+          TensorProto value = constantValue(n);
+          if (value != null) {
+            constants.put(n.getOutput(0), value);
+          }
+        }
+      }
+      this.emitter = new NodeEmitter(names);
+    }
+
+    GradientGraph run() {
+      GraphProto graph = prepared.model().getGraph();
+      String input = forward.inputName();
+      active.add(input);
+      for (NodeProto n : graph.getNodeList()) {
+        boolean anyActive = n.getInputList().stream().anyMatch(active::contains);
+        if (anyActive && !n.getOpType().equals("Shape") && !n.getOpType().equals("Size")) {
+          for (String out : n.getOutputList()) {
+            ShapeProbe.Probed p = prepared.shapes().get(out);
+            if (p != null && p.isFloat()) {
+              active.add(out);
+            }
+          }
+        }
+      }
+      List<String> seeds = spec.seeds().isEmpty() ? List.of(forward.outputName()) : spec.seeds();
+      List<String> gradientsOf = spec.gradientsOf().isEmpty() ? List.of(input) : spec.gradientsOf();
+      for (String t : concat(seeds, spec.forwardOutputs(), gradientsOf)) {
+        if (!t.equals(input) && !prepared.shapes().containsKey(t)) {
+          throw new GraphBuildException("tensor '" + t + "' is not produced by any node of the model");
+        }
+      }
+      List<ValueInfoProto> extraInputs = new ArrayList<>();
+      for (String seed : seeds) {
+        if (!active.contains(seed)) {
+          throw new GraphBuildException("tensor '" + seed + "' does not depend on the input; it cannot seed a gradient");
+        }
+        String ct = VjpSpec.cotangentName(seed);
+        extraInputs.add(floatValue(ct, shape(seed)));
+        accumulate(seed, ct);
+      }
+
+      // Forward nodes, with rules' adjustments (MaxPool indices) for nodes on the active path.
+      List<NodeProto> forwardNodes = new ArrayList<>();
+      for (NodeProto n : graph.getNodeList()) {
+        NodeGradient rule = GradientRules.forOp(n.getOpType());
+        boolean onPath = n.getInputList().stream().anyMatch(active::contains);
+        forwardNodes.add(rule != null && onPath ? rule.prepareForward(n, emitter) : n);
+      }
+      for (int i = forwardNodes.size() - 1; i >= 0; i--) {
+        NodeProto n = forwardNodes.get(i);
+        List<String> grads = new ArrayList<>();
+        boolean any = false;
+        for (String out : n.getOutputList()) {
+          String g = finish(out);
+          grads.add(g);
+          any |= g != null;
+        }
+        if (!any) {
+          continue;
+        }
+        NodeGradient rule = GradientRules.forOp(n.getOpType());
+        if (rule == null || !OpsetCanonicalizerDomain.isDefault(n)) {
+          throw new UnsupportedOperatorException(n.getOpType(), n.getName(), GradientRules.supportedOperators());
+        }
+        rule.backward(n, grads, this);
+      }
+
+      List<ValueInfoProto> outputs = new ArrayList<>();
+      for (String t : concat(seeds, spec.forwardOutputs(), List.of())) {
+        if (outputs.stream().noneMatch(v -> v.getName().equals(t))) {
+          outputs.add(floatValue(t, shape(t)));
+        }
+      }
+      for (String t : gradientsOf) {
+        String g = finish(t);
+        if (g == null) {
+          g = emitter.zerosLike(t);
+        }
+        String name = VjpSpec.gradientName(t);
+        emitter.add(NodeProto.newBuilder().setOpType("Identity").setName(emitter.fresh("grad_output"))
+            .addInput(g).addOutput(name).build());
+        outputs.add(floatValue(name, shape(t)));
+      }
+
+      GraphProto.Builder g = graph.toBuilder().clearNode().clearOutput().clearValueInfo()
+          .addAllNode(forwardNodes).addAllNode(emitter.nodes())
+          .addAllInitializer(emitter.initializers()).addAllInput(extraInputs).addAllOutput(outputs)
+          .setName(graph.getName() + "_vjp");
+      ModelProto.Builder m = prepared.model().toBuilder().setGraph(g).setProducerName("netvis")
+          .setProducerVersion(GradientGraph.BUILDER_VERSION);
+      m.clearMetadataProps();
+      addMeta(m, GradientGraph.META_FORWARD_SHA256, forwardSha256);
+      addMeta(m, GradientGraph.META_BUILDER_VERSION, GradientGraph.BUILDER_VERSION);
+      addMeta(m, GradientGraph.META_SPEC, spec.key());
+      addMeta(m, GradientGraph.META_INPUT_SIZE, height + "x" + width);
+      addMeta(m, GradientGraph.META_FIXED_BATCH, Boolean.toString(prepared.fixedBatch()));
+      addMeta(m, GradientGraph.META_SEEDS, String.join("\n", seeds));
+      return new GradientGraph(m.build(), spec, input, height, width, seeds, prepared.fixedBatch());
+    }
+
+    private static void addMeta(ModelProto.Builder m, String key, String value) {
+      m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value));
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... lists) {
+      List<String> out = new ArrayList<>();
+      for (List<String> l : lists) {
+        out.addAll(l);
+      }
+      return out;
+    }
+
+    /** Sums a tensor's gradient contributions once; null when it has none. */
+    private String finish(String tensor) {
+      if (finished.containsKey(tensor)) {
+        return finished.get(tensor);
+      }
+      List<String> parts = contributions.get(tensor);
+      String g = null;
+      if (parts != null && !parts.isEmpty()) {
+        g = parts.size() == 1 ? parts.get(0) : emitter.op("Sum", parts);
+      }
+      finished.put(tensor, g);
+      return g;
+    }
+
+    @Override
+    public NodeEmitter emit() {
+      return emitter;
+    }
+
+    @Override
+    public boolean isActive(String tensor) {
+      return active.contains(tensor);
+    }
+
+    @Override
+    public long[] shape(String tensor) {
+      if (tensor.equals(forward.inputName())) {
+        return new long[] {prepared.fixedBatch() ? forward.inputShape()[0] : -1, forward.inputShape()[1], height, width};
+      }
+      ShapeProbe.Probed p = prepared.shapes().get(tensor);
+      if (p != null) {
+        return p.shape();
+      }
+      TensorProto c = constants.get(tensor);
+      if (c != null) {
+        return TensorProtos.shape(c);
+      }
+      throw new GraphBuildException("no shape known for tensor '" + tensor + "'");
+    }
+
+    @Override
+    public TensorProto constant(String tensor) {
+      return constants.get(tensor);
+    }
+
+    @Override
+    public void accumulate(String tensor, String gradient) {
+      if (!active.contains(tensor)) {
+        return;
+      }
+      if (finished.containsKey(tensor)) {
+        throw new IllegalStateException("gradient of '" + tensor + "' received after it was summed");
+      }
+      contributions.computeIfAbsent(tensor, k -> new ArrayList<>()).add(gradient);
+    }
+
+    private static TensorProto constantValue(NodeProto n) {
+      for (AttributeProto a : n.getAttributeList()) {
+        switch (a.getName()) {
+          case "value":
+            return a.getT();
+          case "value_float":
+            return TensorProtos.floats("", new long[0], new float[] {a.getF()});
+          case "value_floats": {
+            float[] f = new float[a.getFloatsCount()];
+            for (int i = 0; i < f.length; i++) {
+              f[i] = a.getFloats(i);
+            }
+            return TensorProtos.floats("", new long[] {f.length}, f);
+          }
+          case "value_int":
+            return TensorProtos.longs("", new long[0], new long[] {a.getI()});
+          case "value_ints":
+            return TensorProtos.longs("", new long[] {a.getIntsCount()},
+                a.getIntsList().stream().mapToLong(Long::longValue).toArray());
+          default:
+            break;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even when the op name matches. */
+  private static final class OpsetCanonicalizerDomain {
+    static boolean isDefault(NodeProto n) {
+      return n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package org.netvis.engine.graph;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Every operator netvis can differentiate, each with its reverse-mode rule. */
+public final class GradientRules {
+  private static final Map<String, NodeGradient> RULES;
+
+  static {
+    Map<String, NodeGradient> rules = new TreeMap<>();
+    ElementwiseGradients.register(rules);
+    ConvolutionGradients.register(rules);
+    PoolingGradients.register(rules);
+    LinearGradients.register(rules);
+    ShapeGradients.register(rules);
+    RULES = Collections.unmodifiableMap(rules);
+  }
+
+  private GradientRules() {}
+
+  /** The rule for an operator type, or null. */
+  public static NodeGradient forOp(String opType) {
+    return RULES.get(opType);
+  }
+
+  /** Operator types with a gradient rule, sorted. */
+  public static Set<String> supportedOperators() {
+    return RULES.keySet();
+  }
+}

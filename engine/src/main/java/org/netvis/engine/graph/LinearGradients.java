@@ -1,0 +1,99 @@
+package org.netvis.engine.graph;
+
+import static org.netvis.engine.graph.BackwardContext.input;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.List;
+import java.util.Map;
+
+/** Gemm, MatMul and inference-mode BatchNormalization. */
+final class LinearGradients {
+  private LinearGradients() {}
+
+  static void register(Map<String, NodeGradient> rules) {
+    rules.put("Gemm", LinearGradients::gemm);
+    rules.put("MatMul", LinearGradients::matMul);
+    rules.put("BatchNormalization", LinearGradients::batchNorm);
+  }
+
+  /** Y = alpha * A' B' + beta * C, where A' and B' are A and B, transposed when asked. */
+  private static void gemm(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String a = node.getInput(0);
+    String b = node.getInput(1);
+    float alpha = Attributes.getFloat(node, "alpha", 1f);
+    long transA = Attributes.getInt(node, "transA", 0);
+    long transB = Attributes.getInt(node, "transB", 0);
+    String g = dy.get(0);
+    if (ctx.isActive(a)) {
+      // dA' = alpha dY B'^T; dA = transA ? (dA')^T : dA'.
+      String da = transA == 0
+          ? e.op("Gemm", List.of(g, b), Attributes.of("alpha", alpha), Attributes.of("transB", 1 - transB))
+          : e.op("Gemm", List.of(b, g), Attributes.of("alpha", alpha), Attributes.of("transA", transB),
+              Attributes.of("transB", 1L));
+      ctx.accumulate(a, da);
+    }
+    if (ctx.isActive(b)) {
+      // dB' = alpha A'^T dY; dB = transB ? (dB')^T : dB'.
+      String db = transB == 0
+          ? e.op("Gemm", List.of(a, g), Attributes.of("alpha", alpha), Attributes.of("transA", 1 - transA))
+          : e.op("Gemm", List.of(g, a), Attributes.of("alpha", alpha), Attributes.of("transA", 1L),
+              Attributes.of("transB", transA));
+      ctx.accumulate(b, db);
+    }
+    String c = input(node, 2);
+    if (c != null && ctx.isActive(c)) {
+      float beta = Attributes.getFloat(node, "beta", 1f);
+      ctx.accumulate(c, ctx.unbroadcast(e.mul(g, e.scalar(beta)), node.getOutput(0), c));
+    }
+  }
+
+  private static void matMul(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String a = node.getInput(0);
+    String b = node.getInput(1);
+    String y = node.getOutput(0);
+    if (ctx.shape(a).length < 2 || ctx.shape(b).length < 2) {
+      throw ctx.fail(node, "MatMul with a 1-D operand is not supported (expected rank >= 2 for both)");
+    }
+    if (ctx.isActive(a)) {
+      String da = e.op("MatMul", List.of(dy.get(0), swapLastTwo(e, b, ctx.shape(b).length)));
+      ctx.accumulate(a, ctx.unbroadcast(da, y, a));
+    }
+    if (ctx.isActive(b)) {
+      String db = e.op("MatMul", List.of(swapLastTwo(e, a, ctx.shape(a).length), dy.get(0)));
+      ctx.accumulate(b, ctx.unbroadcast(db, y, b));
+    }
+  }
+
+  private static String swapLastTwo(NodeEmitter e, String t, int rank) {
+    long[] perm = new long[rank];
+    for (int i = 0; i < rank; i++) {
+      perm[i] = i;
+    }
+    perm[rank - 2] = rank - 1;
+    perm[rank - 1] = rank - 2;
+    return e.op("Transpose", List.of(t), Attributes.of("perm", perm));
+  }
+
+  /** Inference mode: y = (x - mean) * scale / sqrt(var + eps) + bias, so dx = dy * scale / sqrt(var + eps). */
+  private static void batchNorm(NodeProto node, List<String> dy, BackwardContext ctx) {
+    if (Attributes.getInt(node, "training_mode", 0) != 0) {
+      throw ctx.fail(node, "training_mode=1 is not supported (expected an inference-mode export)");
+    }
+    String x = node.getInput(0);
+    float[] scale = TensorProtos.toFloats(ctx.requireConstant(node, node.getInput(1), "scale"));
+    float[] var = TensorProtos.toFloats(ctx.requireConstant(node, node.getInput(4), "variance"));
+    float eps = Attributes.getFloat(node, "epsilon", 1e-5f);
+    float[] factor = new float[scale.length];
+    for (int c = 0; c < scale.length; c++) {
+      factor[c] = (float) (scale[c] / Math.sqrt((double) var[c] + eps));
+    }
+    int rank = ctx.shape(x).length;
+    long[] shape = new long[rank - 1];
+    java.util.Arrays.fill(shape, 1);
+    shape[0] = scale.length;
+    NodeEmitter e = ctx.emit();
+    ctx.accumulate(x, e.mul(dy.get(0), e.floats("batchnorm_factor", shape, factor)));
+  }
+}

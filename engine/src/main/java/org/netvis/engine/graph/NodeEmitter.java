@@ -1,0 +1,100 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Appends nodes and constants to a graph under construction, giving every new tensor a fresh name.
+ * Gradient rules talk to the graph only through this class.
+ */
+public final class NodeEmitter {
+  private final List<NodeProto> nodes = new ArrayList<>();
+  private final List<TensorProto> initializers = new ArrayList<>();
+  private final Set<String> taken;
+  private int counter;
+
+  public NodeEmitter(Set<String> namesInUse) {
+    this.taken = new HashSet<>(namesInUse);
+  }
+
+  public String fresh(String hint) {
+    String base = "netvis/" + hint.replaceAll("[^A-Za-z0-9_./:-]", "_");
+    String name;
+    do {
+      name = base + "_" + counter++;
+    } while (!taken.add(name));
+    return name;
+  }
+
+  /** Emits a node with one output and returns that output's name. */
+  public String op(String opType, List<String> inputs, AttributeProto... attributes) {
+    return op(opType, inputs, 1, attributes).get(0);
+  }
+
+  /** Emits a node with {@code outputs} outputs and returns their names. */
+  public List<String> op(String opType, List<String> inputs, int outputs, AttributeProto... attributes) {
+    List<String> outs = new ArrayList<>();
+    for (int i = 0; i < outputs; i++) {
+      outs.add(fresh(opType.toLowerCase()));
+    }
+    NodeProto.Builder b = NodeProto.newBuilder().setOpType(opType).setName(fresh("node_" + opType));
+    b.addAllInput(inputs).addAllOutput(outs);
+    for (AttributeProto a : attributes) {
+      b.addAttribute(a);
+    }
+    nodes.add(b.build());
+    return outs;
+  }
+
+  public void add(NodeProto node) {
+    nodes.add(node);
+  }
+
+  public String floats(String hint, long[] shape, float[] values) {
+    String name = fresh(hint);
+    initializers.add(TensorProtos.floats(name, shape, values));
+    return name;
+  }
+
+  public String scalar(float value) {
+    return floats("const", new long[0], new float[] {value});
+  }
+
+  public String longs(String hint, long... values) {
+    String name = fresh(hint);
+    initializers.add(TensorProtos.longs(name, new long[] {values.length}, values));
+    return name;
+  }
+
+  // Small helpers for the handful of ops every rule needs.
+
+  public String shapeOf(String tensor) {
+    return op("Shape", List.of(tensor));
+  }
+
+  public String reshapeLike(String value, String like) {
+    return op("Reshape", List.of(value, shapeOf(like)));
+  }
+
+  public String zerosLike(String like) {
+    TensorProto zero = TensorProtos.floats("value", new long[] {1}, new float[] {0f});
+    return op("ConstantOfShape", List.of(shapeOf(like)), Attributes.of("value", zero));
+  }
+
+  public String mul(String a, String b) {
+    return op("Mul", List.of(a, b));
+  }
+
+  public List<NodeProto> nodes() {
+    return nodes;
+  }
+
+  public List<TensorProto> initializers() {
+    return initializers;
+  }
+}

@@ -1,0 +1,171 @@
+package org.netvis.engine.graph;
+
+import static org.netvis.engine.graph.BackwardContext.input;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Ops that move values without changing them: their gradients move the gradients back. */
+final class ShapeGradients {
+  private ShapeGradients() {}
+
+  static void register(Map<String, NodeGradient> rules) {
+    NodeGradient reshapeBack = (node, dy, ctx) ->
+        ctx.accumulate(node.getInput(0), ctx.emit().reshapeLike(dy.get(0), node.getInput(0)));
+    rules.put("Flatten", reshapeBack);
+    rules.put("Reshape", reshapeBack);
+    rules.put("Squeeze", reshapeBack);
+    rules.put("Unsqueeze", reshapeBack);
+    rules.put("Transpose", ShapeGradients::transpose);
+    rules.put("Concat", ShapeGradients::concat);
+    rules.put("Split", ShapeGradients::split);
+    rules.put("Slice", ShapeGradients::slice);
+    rules.put("Gather", ShapeGradients::gather);
+    rules.put("Pad", ShapeGradients::pad);
+    rules.put("Expand", (node, dy, ctx) ->
+        ctx.accumulate(node.getInput(0), ctx.unbroadcast(dy.get(0), node.getOutput(0), node.getInput(0))));
+  }
+
+  private static void transpose(NodeProto node, List<String> dy, BackwardContext ctx) {
+    long[] perm = Attributes.getInts(node, "perm");
+    int rank = ctx.shape(node.getInput(0)).length;
+    if (perm == null) {
+      perm = new long[rank];
+      for (int i = 0; i < rank; i++) {
+        perm[i] = rank - 1 - i;
+      }
+    }
+    long[] inverse = new long[rank];
+    for (int i = 0; i < rank; i++) {
+      inverse[(int) perm[i]] = i;
+    }
+    ctx.accumulate(node.getInput(0), ctx.emit().op("Transpose", List.of(dy.get(0)), Attributes.of("perm", inverse)));
+  }
+
+  private static void concat(NodeProto node, List<String> dy, BackwardContext ctx) {
+    int rank = ctx.shape(node.getOutput(0)).length;
+    long axis = Attributes.getInt(node, "axis", 1);
+    int a = (int) (axis < 0 ? axis + rank : axis);
+    long[] sizes = new long[node.getInputCount()];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = ctx.shape(node.getInput(i))[a];
+      if (sizes[i] < 0) {
+        throw ctx.fail(node, "concatenation along the batch axis is not supported");
+      }
+    }
+    NodeEmitter e = ctx.emit();
+    List<String> parts = e.op("Split", List.of(dy.get(0), e.longs("split", sizes)), sizes.length,
+        Attributes.of("axis", (long) a));
+    for (int i = 0; i < sizes.length; i++) {
+      ctx.accumulate(node.getInput(i), parts.get(i));
+    }
+  }
+
+  private static void split(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < node.getOutputCount(); i++) {
+      parts.add(dy.get(i) != null ? dy.get(i) : e.zerosLike(node.getOutput(i)));
+    }
+    long axis = Attributes.getInt(node, "axis", 0);
+    ctx.accumulate(node.getInput(0), e.op("Concat", parts, Attributes.of("axis", axis)));
+  }
+
+  /** Slice with unit steps: pad the gradient back with zeros to the input's extent. */
+  private static void slice(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    long[] xs = ctx.shape(x);
+    int rank = xs.length;
+    long[] starts = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "starts"));
+    long[] ends = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(2), "ends"));
+    String axesName = input(node, 3);
+    String stepsName = input(node, 4);
+    long[] axes = axesName == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, axesName, "axes"));
+    long[] steps = stepsName == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, stepsName, "steps"));
+    long[] pads = new long[2 * rank];
+    for (int i = 0; i < starts.length; i++) {
+      int axis = (int) (axes == null ? i : (axes[i] < 0 ? axes[i] + rank : axes[i]));
+      if (steps != null && steps[i] != 1) {
+        throw ctx.fail(node, "steps " + Arrays.toString(steps) + " are not supported (expected all 1)");
+      }
+      long dim = xs[axis];
+      if (dim < 0) {
+        if (starts[i] == 0 && ends[i] >= Integer.MAX_VALUE) {
+          continue;
+        }
+        throw ctx.fail(node, "slicing along the batch axis is not supported");
+      }
+      long s = Math.max(0, Math.min(dim, starts[i] < 0 ? starts[i] + dim : starts[i]));
+      long en = Math.max(0, Math.min(dim, ends[i] < 0 ? ends[i] + dim : ends[i]));
+      pads[axis] = s;
+      pads[axis + rank] = dim - Math.max(en, s);
+    }
+    NodeEmitter e = ctx.emit();
+    ctx.accumulate(x, e.op("Pad", List.of(dy.get(0), e.longs("pads", pads))));
+  }
+
+  /** Gather with constant indices: scatter-add the gradient back to the gathered positions. */
+  private static void gather(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    long[] xs = ctx.shape(x);
+    int rank = xs.length;
+    long axisAttr = Attributes.getInt(node, "axis", 0);
+    int axis = (int) (axisAttr < 0 ? axisAttr + rank : axisAttr);
+    long dim = xs[axis];
+    if (dim < 0) {
+      throw ctx.fail(node, "gathering along the batch axis is not supported");
+    }
+    long[] indices = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "indices"));
+    long[] normalized = new long[indices.length];
+    for (int i = 0; i < indices.length; i++) {
+      normalized[i] = indices[i] < 0 ? indices[i] + dim : indices[i];
+    }
+    NodeEmitter e = ctx.emit();
+    // Bring the gradient to x's rank with the gathered positions flattened into one axis.
+    String shapeX = e.shapeOf(x);
+    String before = e.op("Slice", List.of(shapeX, e.longs("start", 0), e.longs("end", axis)));
+    String after = e.op("Slice", List.of(shapeX, e.longs("start", axis + 1), e.longs("end", Long.MAX_VALUE)));
+    String flatShape = e.op("Concat", List.of(before, e.longs("count", indices.length), after), Attributes.of("axis", 0L));
+    String grads = e.op("Reshape", List.of(dy.get(0), flatShape));
+    long[] indexShape = new long[rank];
+    Arrays.fill(indexShape, 1);
+    indexShape[axis] = indices.length;
+    String idx = e.fresh("gather_indices");
+    e.initializers().add(TensorProtos.longs(idx, indexShape, normalized));
+    String expanded = e.op("Expand", List.of(idx, e.shapeOf(grads)));
+    String scattered = e.op("ScatterElements", List.of(e.zerosLike(x), expanded, grads),
+        Attributes.of("axis", (long) axis), Attributes.of("reduction", "add"));
+    ctx.accumulate(x, scattered);
+  }
+
+  /** Constant-mode Pad: crop the padding off the gradient (and zero-pad where the op cropped). */
+  private static void pad(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String mode = Attributes.getString(node, "mode", "constant");
+    if (!mode.equals("constant")) {
+      throw ctx.fail(node, "mode '" + mode + "' is not supported (expected 'constant')");
+    }
+    String x = node.getInput(0);
+    int rank = ctx.shape(x).length;
+    long[] pads = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "pads"));
+    long[] starts = new long[rank];
+    long[] ends = new long[rank];
+    long[] regrow = new long[2 * rank];
+    boolean needsRegrow = false;
+    for (int i = 0; i < rank; i++) {
+      starts[i] = Math.max(pads[i], 0);
+      ends[i] = pads[i + rank] > 0 ? -pads[i + rank] : Long.MAX_VALUE;
+      regrow[i] = Math.max(-pads[i], 0);
+      regrow[i + rank] = Math.max(-pads[i + rank], 0);
+      needsRegrow |= regrow[i] > 0 || regrow[i + rank] > 0;
+    }
+    NodeEmitter e = ctx.emit();
+    String g = e.op("Slice", List.of(dy.get(0), e.longs("starts", starts), e.longs("ends", ends)));
+    if (needsRegrow) {
+      g = e.op("Pad", List.of(g, e.longs("pads", regrow)));
+    }
+    ctx.accumulate(x, g);
+  }
+}

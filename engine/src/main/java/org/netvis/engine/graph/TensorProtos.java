@@ -1,0 +1,115 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/** Encodes and decodes the constant tensors (initializers, Constant values) the builder reads and writes. */
+public final class TensorProtos {
+  private TensorProtos() {}
+
+  public static TensorProto floats(String name, long[] shape, float[] values) {
+    ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(values);
+    TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    for (long d : shape) {
+      b.addDims(d);
+    }
+    return b.setRawData(ByteString.copyFrom(buf.array())).build();
+  }
+
+  public static TensorProto longs(String name, long[] shape, long[] values) {
+    ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asLongBuffer().put(values);
+    TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
+    for (long d : shape) {
+      b.addDims(d);
+    }
+    return b.setRawData(ByteString.copyFrom(buf.array())).build();
+  }
+
+  public static long[] shape(TensorProto t) {
+    return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+  }
+
+  public static boolean isExternal(TensorProto t) {
+    return t.getDataLocation() == TensorProto.DataLocation.EXTERNAL;
+  }
+
+  /** Values of a float, double or integer tensor as floats. */
+  public static float[] toFloats(TensorProto t) {
+    requireInline(t);
+    int n = count(t);
+    float[] out = new float[n];
+    ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    switch (t.getDataType()) {
+      case TensorProto.DataType.FLOAT_VALUE -> {
+        if (!t.getRawData().isEmpty()) {
+          raw.asFloatBuffer().get(out);
+        } else {
+          for (int i = 0; i < n; i++) {
+            out[i] = t.getFloatData(i);
+          }
+        }
+      }
+      case TensorProto.DataType.DOUBLE_VALUE -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = (float) (t.getRawData().isEmpty() ? t.getDoubleData(i) : raw.getDouble(i * 8));
+        }
+      }
+      default -> {
+        long[] l = toLongs(t);
+        for (int i = 0; i < n; i++) {
+          out[i] = l[i];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Values of an integer tensor as longs. */
+  public static long[] toLongs(TensorProto t) {
+    requireInline(t);
+    int n = count(t);
+    long[] out = new long[n];
+    ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    boolean hasRaw = !t.getRawData().isEmpty();
+    switch (t.getDataType()) {
+      case TensorProto.DataType.INT64_VALUE -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = hasRaw ? raw.getLong(i * 8) : t.getInt64Data(i);
+        }
+      }
+      case TensorProto.DataType.INT32_VALUE -> {
+        for (int i = 0; i < n; i++) {
+          out[i] = hasRaw ? raw.getInt(i * 4) : t.getInt32Data(i);
+        }
+      }
+      case TensorProto.DataType.FLOAT_VALUE, TensorProto.DataType.DOUBLE_VALUE -> {
+        float[] f = toFloats(t);
+        for (int i = 0; i < n; i++) {
+          out[i] = (long) f[i];
+        }
+      }
+      default -> throw new GraphBuildException("constant tensor '" + t.getName() + "' has data type "
+          + TensorProto.DataType.forNumber(t.getDataType()) + "; expected an integer or float tensor");
+    }
+    return out;
+  }
+
+  private static int count(TensorProto t) {
+    long n = 1;
+    for (long d : t.getDimsList()) {
+      n *= d;
+    }
+    return Math.toIntExact(n);
+  }
+
+  private static void requireInline(TensorProto t) {
+    if (isExternal(t)) {
+      throw new GraphBuildException("tensor '" + t.getName()
+          + "' keeps its data in an external file; netvis needs weights stored inside the .onnx file");
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package org.netvis.engine.runtime;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.netvis.engine.graph.GradientGraph;
+import org.netvis.engine.graph.GradientGraphBuilder;
+import org.netvis.engine.graph.ModelGraph;
+import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.model.Sha256;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The companion gradient graph of a model, kept on disk beside it ({@code name.vjp.onnx}) or, when
+ * that directory is read-only, in the user cache. A saved graph is reused while it records the
+ * model's sha256, this builder's version, the same spec and input size; otherwise it is rebuilt.
+ */
+public final class CompanionGraphs {
+  private static final Logger LOG = LoggerFactory.getLogger(CompanionGraphs.class);
+  private final Path cacheDir;
+  private final GradientGraphBuilder builder = new GradientGraphBuilder();
+
+  public CompanionGraphs(Path cacheDir) {
+    this.cacheDir = cacheDir;
+  }
+
+  /** A gradient graph with the file it lives in and that file's sha256. */
+  public record Companion(GradientGraph graph, Path file, String sha256, boolean rebuilt) {}
+
+  /** The file name for a spec and size; the model's own size and the default spec get the short name. */
+  public static String fileName(Path model, VjpSpec spec, long h, long w, boolean defaultSize) {
+    String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+    StringBuilder name = new StringBuilder(stem).append(".vjp");
+    if (!defaultSize) {
+      name.append('.').append(h).append('x').append(w);
+    }
+    if (!spec.isDefault()) {
+      name.append('.').append(Sha256.of(spec.key().getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 10);
+    }
+    return name.append(".onnx").toString();
+  }
+
+  /** Places checked for a companion file, in order. */
+  public List<Path> locations(Path model, String modelSha, String fileName) {
+    List<Path> out = new ArrayList<>();
+    Path dir = model.toAbsolutePath().getParent();
+    out.add(dir.resolve(fileName));
+    out.add(cacheDir.resolve(modelSha.substring(0, 16)).resolve(fileName));
+    return out;
+  }
+
+  public Companion obtain(Path model, String modelSha, ModelGraph forward, VjpSpec spec, long h, long w,
+      boolean defaultSize) throws IOException {
+    String fileName = fileName(model, spec, h, w, defaultSize);
+    List<Path> places = locations(model, modelSha, fileName);
+    for (Path p : places) {
+      if (!Files.isRegularFile(p)) {
+        continue;
+      }
+      byte[] bytes = Files.readAllBytes(p);
+      String why = staleReason(bytes, modelSha, spec, h, w);
+      if (why == null) {
+        GradientGraph g = GradientGraph.fromSaved(ModelProto.parseFrom(bytes), spec);
+        LOG.debug("reusing companion gradient graph {}", p);
+        return new Companion(g, p, Sha256.of(bytes), false);
+      }
+      LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
+    }
+    long start = System.nanoTime();
+    GradientGraph graph = builder.build(forward, spec, h, w, modelSha);
+    byte[] bytes = graph.proto().toByteArray();
+    LOG.info("derived the gradient graph of {} at {}x{} in {} ms", model.getFileName(), h, w,
+        (System.nanoTime() - start) / 1_000_000);
+    for (Path p : places) {
+      try {
+        write(p, bytes);
+        return new Companion(graph, p, Sha256.of(bytes), true);
+      } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
+        LOG.debug("cannot write {}: {}", p, e.toString());
+      } catch (IOException e) {
+        LOG.debug("cannot write {}: {}", p, e.toString());
+      }
+    }
+    LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
+    return new Companion(graph, null, Sha256.of(bytes), true);
+  }
+
+  /** Null when the saved graph fits; otherwise why it does not. */
+  static String staleReason(byte[] bytes, String modelSha, VjpSpec spec, long h, long w) {
+    ModelProto saved;
+    try {
+      saved = ModelProto.parseFrom(bytes);
+    } catch (IOException e) {
+      return "unreadable: " + e.getMessage();
+    }
+    String sha = GradientGraph.metadata(saved, GradientGraph.META_FORWARD_SHA256);
+    if (sha == null) {
+      return "not written by netvis";
+    }
+    if (!sha.equals(modelSha)) {
+      return "built for a model with sha256 " + sha + ", this one has " + modelSha;
+    }
+    if (!GradientGraph.BUILDER_VERSION.equals(GradientGraph.metadata(saved, GradientGraph.META_BUILDER_VERSION))) {
+      return "built by another version of the gradient builder";
+    }
+    if (!spec.key().equals(GradientGraph.metadata(saved, GradientGraph.META_SPEC))) {
+      return "built for another gradient spec";
+    }
+    if (!(h + "x" + w).equals(GradientGraph.metadata(saved, GradientGraph.META_INPUT_SIZE))) {
+      return "built for another input size";
+    }
+    return null;
+  }
+
+  /**
+   * Honours the directory's write bits even for root, who could write anyway: a directory shipped
+   * read-only (a shared data set, say) must stay untouched.
+   */
+  static boolean writableByMode(Path dir) {
+    try {
+      return Files.isWritable(dir) && Files.getPosixFilePermissions(dir).contains(
+          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    } catch (UnsupportedOperationException | IOException e) {
+      return Files.isWritable(dir);
+    }
+  }
+
+  private static void write(Path target, byte[] bytes) throws IOException {
+    Files.createDirectories(target.getParent());
+    if (!writableByMode(target.getParent())) {
+      throw new AccessDeniedException(target.getParent().toString());
+    }
+    Path tmp = Files.createTempFile(target.getParent(), ".vjp-", ".tmp");
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

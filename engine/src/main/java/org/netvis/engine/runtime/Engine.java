@@ -1,0 +1,293 @@
+package org.netvis.engine.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.graph.GradientGraph;
+import org.netvis.engine.graph.ModelGraph;
+import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one classifier and its derived gradient graphs on ONNX Runtime. Sessions are created once
+ * and reused; gradient graphs are derived (or loaded from their companion file) per input size and
+ * spec on first use. Tensors are float32 NCHW in the model's normalized input space.
+ *
+ * <p>Thread-safe: ONNX Runtime sessions may be run concurrently.
+ */
+public final class Engine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+  private static volatile boolean cudaFallbackLogged;
+
+  private final ResolvedModel model;
+  private final ModelGraph graph;
+  private final EngineOptions options;
+  private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+  private final String provider;
+  private final OrtSession forward;
+  private final long defaultHeight;
+  private final long defaultWidth;
+  private final CompanionGraphs companions;
+  private final Map<String, GradientSession> gradientSessions = new HashMap<>();
+
+  private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options) throws OrtException {
+    this.model = model;
+    this.graph = graph;
+    this.options = options;
+    this.companions = new CompanionGraphs(options.companionCache());
+    long[] in = graph.inputShape();
+    long size = model.preprocessing().crop();
+    this.defaultHeight = in[2] > 0 ? in[2] : size;
+    this.defaultWidth = in[3] > 0 ? in[3] : size;
+    String[] chosen = new String[1];
+    this.forward = createSession(modelBytes, chosen);
+    this.provider = chosen[0];
+  }
+
+  /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
+  public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
+    byte[] bytes = Files.readAllBytes(model.path());
+    ModelGraph graph = ModelGraph.parse(bytes, model.path().toString());
+    try {
+      return new Engine(model, graph, bytes, options);
+    } catch (OrtException e) {
+      throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
+    }
+  }
+
+  public ResolvedModel model() {
+    return model;
+  }
+
+  public ModelGraph graph() {
+    return graph;
+  }
+
+  /** "CUDAExecutionProvider" or "CPUExecutionProvider". */
+  public String executionProvider() {
+    return provider;
+  }
+
+  public EngineOptions options() {
+    return options;
+  }
+
+  public long inputHeight() {
+    return defaultHeight;
+  }
+
+  public long inputWidth() {
+    return defaultWidth;
+  }
+
+  public long channels() {
+    return graph.inputShape()[1];
+  }
+
+  /** Raw class scores (logits) of a batch. */
+  public Tensor scores(Tensor batch) {
+    checkInput(batch);
+    try {
+      long fixed = graph.fixedBatch() ? graph.inputShape()[0] : 0;
+      if (fixed > 0 && batch.dim(0) != fixed) {
+        List<Tensor> parts = new ArrayList<>();
+        for (int i = 0; i < batch.dim(0); i += (int) fixed) {
+          parts.add(scores(batch.slice(i, (int) Math.min(batch.dim(0), i + fixed))));
+        }
+        return Tensor.concat(parts);
+      }
+      return run(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName())).get(graph.outputName());
+    } catch (OrtException e) {
+      throw new EngineException("forward pass failed on " + batch + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Logits and the gradient of sum(cotangent * logits) with respect to the input, in one call. */
+  public VjpResult vjp(Tensor batch, Tensor cotangent) {
+    GradientSession gs = gradientSession(VjpSpec.DEFAULT, batch.dim(2), batch.dim(3));
+    String seed = gs.graph().seeds().get(0);
+    if (cotangent.rank() != 2 || cotangent.dim(0) != batch.dim(0)) {
+      throw new EngineException("cotangent " + cotangent + " does not fit logits of batch " + batch.dim(0)
+          + "; expected shape [" + batch.dim(0) + ", classes]");
+    }
+    Map<String, Tensor> out = vjp(batch, VjpSpec.DEFAULT, Map.of(seed, cotangent));
+    return new VjpResult(out.get(seed), out.get(VjpSpec.gradientName(gs.graph().inputName())));
+  }
+
+  /**
+   * The general form: cotangents for the spec's seeds in, every output of the gradient graph out
+   * (seed values, requested forward tensors, and {@link VjpSpec#gradientName gradients}).
+   */
+  public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents) {
+    checkInput(batch);
+    GradientSession gs = gradientSession(spec, batch.dim(2), batch.dim(3));
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    inputs.put(gs.graph().inputName(), batch);
+    for (String seed : gs.graph().seeds()) {
+      Tensor ct = cotangents.get(seed);
+      if (ct == null) {
+        throw new EngineException("no cotangent given for seed tensor '" + seed + "'");
+      }
+      inputs.put(VjpSpec.cotangentName(seed), ct);
+    }
+    try {
+      if (gs.graph().fixedBatch() && batch.dim(0) != 1) {
+        return runPerItem(gs, inputs, (int) batch.dim(0));
+      }
+      return run(gs.session(), inputs, gs.outputNames());
+    } catch (OrtException e) {
+      throw new EngineException("gradient pass failed on " + batch + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Map<String, Tensor> runPerItem(GradientSession gs, Map<String, Tensor> inputs, int n) throws OrtException {
+    Map<String, List<Tensor>> parts = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      Map<String, Tensor> one = new LinkedHashMap<>();
+      for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+        one.put(e.getKey(), e.getValue().slice(i, i + 1));
+      }
+      for (Map.Entry<String, Tensor> e : run(gs.session(), one, gs.outputNames()).entrySet()) {
+        parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+      }
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
+    return out;
+  }
+
+  /** The companion gradient graph used for inputs of the given spatial size (derived if needed). */
+  public CompanionGraphs.Companion gradientGraph(VjpSpec spec, long height, long width) {
+    return gradientSession(spec, height, width).companion();
+  }
+
+  private record GradientSession(CompanionGraphs.Companion companion, OrtSession session, List<String> outputNames) {
+    GradientGraph graph() {
+      return companion.graph();
+    }
+  }
+
+  private synchronized GradientSession gradientSession(VjpSpec spec, long h, long w) {
+    String key = spec.key() + "@" + h + "x" + w;
+    GradientSession gs = gradientSessions.get(key);
+    if (gs == null) {
+      try {
+        boolean defaultSize = h == defaultHeight && w == defaultWidth;
+        CompanionGraphs.Companion c = companions.obtain(model.path(), model.sha256(), graph, spec, h, w, defaultSize);
+        OrtSession session = createSession(c.graph().proto().toByteArray(), new String[1]);
+        gs = new GradientSession(c, session, new ArrayList<>(session.getOutputNames()));
+        gradientSessions.put(key, gs);
+      } catch (IOException e) {
+        throw new EngineException("cannot read or write the gradient graph of " + model.path() + ": " + e.getMessage(), e);
+      } catch (OrtException e) {
+        throw new EngineException("ONNX Runtime cannot load the gradient graph of " + model.path() + ": " + e.getMessage(), e);
+      }
+    }
+    return gs;
+  }
+
+  private void checkInput(Tensor batch) {
+    long c = graph.inputShape()[1];
+    if (batch.rank() != 4 || batch.dim(1) != c) {
+      throw new EngineException("input " + batch + " does not fit model input '" + graph.inputName()
+          + "'; expected float32 [N, " + c + ", H, W]");
+    }
+    long[] in = graph.inputShape();
+    if ((in[2] > 0 && batch.dim(2) != in[2]) || (in[3] > 0 && batch.dim(3) != in[3])) {
+      throw new EngineException("input " + batch + " has spatial size " + batch.dim(2) + "x" + batch.dim(3)
+          + "; the model fixes it to " + in[2] + "x" + in[3]);
+    }
+  }
+
+  private Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs) throws OrtException {
+    Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+        Tensor t = e.getValue();
+        feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(t.data()), t.shape()));
+      }
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      try (OrtSession.Result result = session.run(feeds, new java.util.LinkedHashSet<>(outputs))) {
+        for (Map.Entry<String, OnnxValue> e : result) {
+          OnnxTensor t = (OnnxTensor) e.getValue();
+          FloatBuffer buf = t.getFloatBuffer();
+          float[] data = new float[buf.remaining()];
+          buf.get(data);
+          out.put(e.getKey(), new Tensor(t.getInfo().getShape(), data));
+        }
+      }
+      return out;
+    } finally {
+      feeds.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private OrtSession createSession(byte[] bytes, String[] chosenProvider) throws OrtException {
+    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    try {
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (options.intraOpThreads() > 0) {
+        so.setIntraOpNumThreads(options.intraOpThreads());
+      }
+      chosenProvider[0] = configureDevice(so);
+      return env.createSession(bytes, so);
+    } finally {
+      so.close();
+    }
+  }
+
+  private String configureDevice(OrtSession.SessionOptions so) {
+    Device device = options.device();
+    if (device == Device.CPU) {
+      return "CPUExecutionProvider";
+    }
+    String problem = GpuProbe.problem();
+    if (problem == null) {
+      try {
+        so.addCUDA(0);
+        return "CUDAExecutionProvider";
+      } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+        problem = "ONNX Runtime could not start its CUDA execution provider: " + e.getMessage();
+      }
+    }
+    if (device == Device.CUDA) {
+      throw new EngineException("device cuda was requested but " + problem + "; use --device cpu or auto");
+    }
+    if (!cudaFallbackLogged) {
+      cudaFallbackLogged = true;
+      LOG.info("no usable GPU ({}); running on the CPU", problem);
+    }
+    return "CPUExecutionProvider";
+  }
+
+  @Override
+  public synchronized void close() {
+    for (GradientSession gs : gradientSessions.values()) {
+      closeQuietly(gs.session());
+    }
+    gradientSessions.clear();
+    closeQuietly(forward);
+  }
+
+  private static void closeQuietly(OrtSession s) {
+    try {
+      s.close();
+    } catch (OrtException e) {
+      LOG.debug("closing a session failed: {}", e.getMessage());
+    }
+  }
+}

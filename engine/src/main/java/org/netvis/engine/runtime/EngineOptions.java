@@ -1,0 +1,32 @@
+package org.netvis.engine.runtime;
+
+/**
+ * How the engine runs.
+ *
+ * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core)
+ * @param companionCache where gradient graphs go when the model's own directory is read-only
+ */
+public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Path companionCache) {
+  public EngineOptions {
+    if (intraOpThreads < 0) {
+      throw new IllegalArgumentException("intra-op threads must be >= 0, got " + intraOpThreads);
+    }
+  }
+
+  public static EngineOptions defaults() {
+    return new EngineOptions(Device.AUTO, 0,
+        org.netvis.engine.model.ModelRegistry.userCacheDir().resolve("graphs"));
+  }
+
+  public EngineOptions withDevice(Device d) {
+    return new EngineOptions(d, intraOpThreads, companionCache);
+  }
+
+  public EngineOptions withThreads(int threads) {
+    return new EngineOptions(device, threads, companionCache);
+  }
+
+  public EngineOptions withCompanionCache(java.nio.file.Path dir) {
+    return new EngineOptions(device, intraOpThreads, dir);
+  }
+}

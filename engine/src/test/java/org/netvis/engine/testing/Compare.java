@@ -1,0 +1,50 @@
+package org.netvis.engine.testing;
+
+import java.util.Arrays;
+
+/** Error measures used to compare netvis results with reference arrays. */
+public final class Compare {
+  private Compare() {}
+
+  /** ||a - b|| / ||b|| over items [i*item, (i+1)*item) for each item. */
+  public static double[] relativeL2PerItem(float[] actual, double[] expected, int items) {
+    int item = actual.length / items;
+    double[] out = new double[items];
+    for (int i = 0; i < items; i++) {
+      double diff = 0;
+      double ref = 0;
+      for (int j = i * item; j < (i + 1) * item; j++) {
+        double d = actual[j] - expected[j];
+        diff += d * d;
+        ref += expected[j] * expected[j];
+      }
+      out[i] = Math.sqrt(diff) / Math.max(Math.sqrt(ref), 1e-30);
+    }
+    return out;
+  }
+
+  /** max |a - b| / max |b|. */
+  public static double maxRelative(float[] actual, double[] expected) {
+    double maxDiff = 0;
+    double maxRef = 0;
+    for (int i = 0; i < actual.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+      maxRef = Math.max(maxRef, Math.abs(expected[i]));
+    }
+    return maxDiff / Math.max(maxRef, 1e-30);
+  }
+
+  /**
+   * The lower median: the middle value, or the lower of the two middle values. With two images (the
+   * fixtures), one float32 tie at a ReLU6 or max-pool boundary must not stand for the typical error.
+   */
+  public static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    return s[(s.length - 1) / 2];
+  }
+
+  public static double max(double[] values) {
+    return Arrays.stream(values).max().orElse(0);
+  }
+}
