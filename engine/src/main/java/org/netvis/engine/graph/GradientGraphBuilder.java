@@ -64,6 +64,10 @@ public final class GradientGraphBuilder {
       if (out != null && out.shape().length > 0 && out.shape()[0] == 2) {
         return new Prepared(dynamic, markBatchDims(one, two), false);
       }
+      if (!forward.fixedBatch()) {
+        throw new GraphBuildException("output '" + forward.outputName() + "' has shape "
+            + java.util.Arrays.toString(out == null ? null : out.shape()) + " for a batch of 2 images; expected [2, classes]");
+      }
       LOG.debug("batch 2 gave output shape {}; keeping a fixed batch", out == null ? null : out.shape());
     } catch (OrtException e) {
       if (!forward.fixedBatch()) {

@@ -1,0 +1,103 @@
+package org.netvis.engine.check;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Checks a model's derived gradient against central finite differences of its forward pass along
+ * random directions: for f(x) = sum(c * logits(x)), compares (f(x + h v) - f(x - h v)) / 2h with
+ * the gradient's dot product with v.
+ *
+ * <p>The step moves each input value by about {@code h / sqrt(n)}: small enough that ReLU and
+ * max-pool kinks are rarely crossed, large enough that float32 rounding of the forward pass stays
+ * well below the tolerance.
+ */
+public final class FiniteDifferenceCheck {
+
+  /** The settings of one check. */
+  public record Settings(int inputs, int directions, double step, double tolerance, long seed) {
+    public static final Settings DEFAULT = new Settings(2, 4, 1e-1, 1e-2, 0);
+  }
+
+  /** One direction's comparison. */
+  public record Probe(int input, int direction, double finiteDifference, double analytic, double relativeError) {}
+
+  /** All comparisons and the verdict. */
+  public record Report(List<Probe> probes, double maxRelativeError, double tolerance) {
+    public boolean passed() {
+      return maxRelativeError <= tolerance;
+    }
+  }
+
+  private FiniteDifferenceCheck() {}
+
+  public static Report run(Engine engine, Settings settings) {
+    Random random = new Random(settings.seed());
+    long c = engine.channels();
+    long h = engine.inputHeight();
+    long w = engine.inputWidth();
+    int n = (int) (c * h * w);
+    List<Probe> probes = new ArrayList<>();
+    double worst = 0;
+    for (int i = 0; i < settings.inputs(); i++) {
+      Tensor x = gaussian(random, 1, c, h, w);
+      Tensor logits = engine.scores(x);
+      Tensor cotangent = gaussian(random, 1, logits.dim(1));
+      VjpResult vjp = engine.vjp(x, cotangent);
+      for (int d = 0; d < settings.directions(); d++) {
+        float[] v = gaussian(random, n).data();
+        double norm = 0;
+        for (float f : v) {
+          norm += (double) f * f;
+        }
+        norm = Math.sqrt(norm);
+        float[] plus = new float[n];
+        float[] minus = new float[n];
+        for (int k = 0; k < n; k++) {
+          double step = settings.step() * v[k] / norm;
+          plus[k] = (float) (x.data()[k] + step);
+          minus[k] = (float) (x.data()[k] - step);
+        }
+        // Both sides in one batch: one forward call, and float32 stored steps are used exactly.
+        float[] both = new float[2 * n];
+        System.arraycopy(plus, 0, both, 0, n);
+        System.arraycopy(minus, 0, both, n, n);
+        Tensor out = engine.scores(new Tensor(new long[] {2, c, h, w}, both));
+        double fPlus = dot(out.data(), 0, cotangent.data());
+        double fMinus = dot(out.data(), cotangent.size(), cotangent.data());
+        // Compare against the gradient along the steps actually taken (after float32 rounding).
+        double analytic = 0;
+        for (int k = 0; k < n; k++) {
+          analytic += vjp.inputGradient().data()[k] * ((double) plus[k] - minus[k]);
+        }
+        analytic /= 2 * settings.step();
+        double fd = (fPlus - fMinus) / (2 * settings.step());
+        double err = Math.abs(fd - analytic) / Math.max(Math.max(Math.abs(fd), Math.abs(analytic)), 1e-12);
+        probes.add(new Probe(i, d, fd, analytic, err));
+        worst = Math.max(worst, err);
+      }
+    }
+    return new Report(probes, worst, settings.tolerance());
+  }
+
+  private static double dot(float[] values, int offset, float[] weights) {
+    double s = 0;
+    for (int k = 0; k < weights.length; k++) {
+      s += (double) values[offset + k] * weights[k];
+    }
+    return s;
+  }
+
+  private static Tensor gaussian(Random random, long... shape) {
+    Tensor t = Tensor.zeros(shape);
+    float[] d = t.data();
+    for (int i = 0; i < d.length; i++) {
+      d[i] = (float) random.nextGaussian();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,159 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.TestGraph;
+
+/**
+ * Every gradient rule against central finite differences on small graphs built here, including the
+ * edge cases that break naive implementations.
+ */
+class OperatorGradientTest {
+  @TempDir Path dir;
+
+  /** A small graph; {@code step} is the finite-difference step (smaller where kinks are dense). */
+  record Case(String name, int opset, long c, long h, long w, double step, Function<TestGraph, String> body) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Case of(String name, long c, long h, long w, Function<TestGraph, String> body) {
+    return new Case(name, 17, c, h, w, 1e-2, body);
+  }
+
+  /** Piecewise-linear ops with dense kinks (clipping, overlapping max windows) need a finer step. */
+  static Case fine(String name, long c, long h, long w, Function<TestGraph, String> body) {
+    return new Case(name, 17, c, h, w, 1e-3, body);
+  }
+
+  static Stream<Case> cases() {
+    return Stream.of(
+        of("Conv 3x3 pad 1", 2, 6, 6, g -> g.op("Conv", List.of("x", g.random(0.5, 3, 2, 3, 3), g.random(0.1, 3)),
+            "pads", new long[] {1, 1, 1, 1})),
+        of("Conv stride 2 on odd size, asymmetric pads", 2, 7, 7, g -> g.op("Conv",
+            List.of("x", g.random(0.5, 3, 2, 3, 3)), "strides", new long[] {2, 2}, "pads", new long[] {0, 1, 1, 2})),
+        of("Conv groups 2, dilation 2", 4, 7, 7, g -> g.op("Conv", List.of("x", g.random(0.5, 4, 2, 3, 3)),
+            "group", 2L, "dilations", new long[] {2, 2}, "pads", new long[] {2, 2, 2, 2})),
+        of("Conv depthwise stride 2", 3, 8, 8, g -> g.op("Conv", List.of("x", g.random(0.5, 3, 1, 3, 3)),
+            "group", 3L, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1})),
+        of("Conv depthwise stride 1", 3, 6, 6, g -> g.op("Conv", List.of("x", g.random(0.5, 6, 1, 3, 3)),
+            "group", 3L, "pads", new long[] {1, 1, 1, 1})),
+        of("Conv 1x1 with padding (ConvTranspose path)", 2, 5, 5, g -> g.op("Conv",
+            List.of("x", g.random(0.5, 3, 2, 1, 1)), "pads", new long[] {1, 0, 1, 1})),
+        of("Conv auto_pad SAME_UPPER stride 2", 2, 7, 6, g -> g.op("Conv", List.of("x", g.random(0.5, 2, 2, 3, 3)),
+            "strides", new long[] {2, 2}, "auto_pad", "SAME_UPPER")),
+        of("Conv non-square kernel", 2, 6, 7, g -> g.op("Conv", List.of("x", g.random(0.5, 2, 2, 2, 3)),
+            "pads", new long[] {1, 0, 0, 2})),
+        of("Relu", 2, 4, 4, g -> g.op("Relu", List.of(g.op("Conv", List.of("x", g.random(0.5, 2, 2, 1, 1)))))),
+        fine("Clip as ReLU6", 2, 4, 4, g -> g.op("Clip", List.of(g.op("Mul", List.of("x", g.floats(new float[] {4f}))),
+            g.floats(new float[] {0f}), g.floats(new float[] {6f})))),
+        of("Sigmoid", 2, 4, 4, g -> g.op("Sigmoid", List.of("x"))),
+        of("HardSigmoid", 2, 4, 4, g -> g.op("HardSigmoid", List.of(g.op("Mul", List.of("x", g.floats(new float[] {3f})))),
+            "alpha", 0.3f, "beta", 0.4f)),
+        of("HardSwish", 2, 4, 4, g -> g.op("HardSwish", List.of(g.op("Mul", List.of("x", g.floats(new float[] {3f})))))),
+        of("Add, Sub, Mul, Div with broadcasting", 2, 4, 4, g -> {
+          String pooled = g.op("GlobalAveragePool", List.of("x"));
+          String gate = g.op("Sigmoid", List.of(pooled));
+          String scaled = g.op("Mul", List.of("x", gate));
+          String shifted = g.op("Sub", List.of(g.op("Add", List.of(scaled, g.random(1, 2, 1, 1))), pooled));
+          String denom = g.op("Add", List.of(g.op("Mul", List.of(gate, gate)), g.floats(new float[] {1f})));
+          return g.op("Div", List.of(shifted, denom));
+        }),
+        of("a tensor consumed by two nodes", 2, 5, 5, g -> {
+          String a = g.op("Conv", List.of("x", g.random(0.5, 2, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+          String b = g.op("Relu", List.of("x"));
+          return g.op("Add", List.of(g.op("Mul", List.of(a, "x")), b));
+        }),
+        fine("MaxPool 3x3 stride 2 ceil_mode (8x8 -> 4x4)", 2, 8, 8, g -> g.op("MaxPool", List.of("x"),
+            "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "ceil_mode", 1L)),
+        fine("MaxPool asymmetric pads", 2, 6, 6, g -> g.op("MaxPool", List.of("x"),
+            "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {0, 0, 1, 1})),
+        fine("MaxPool dilations", 1, 7, 7, g -> g.op("MaxPool", List.of("x"),
+            "kernel_shape", new long[] {2, 2}, "dilations", new long[] {2, 2})),
+        of("AveragePool ceil_mode count_include_pad", 2, 7, 7, g -> g.op("AveragePool", List.of("x"),
+            "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1},
+            "ceil_mode", 1L, "count_include_pad", 1L)),
+        of("AveragePool ceil_mode excluding pads", 2, 6, 7, g -> g.op("AveragePool", List.of("x"),
+            "kernel_shape", new long[] {3, 2}, "strides", new long[] {2, 2}, "pads", new long[] {1, 0, 0, 1},
+            "ceil_mode", 1L)),
+        of("AveragePool zoo style 13x13", 2, 13, 13, g -> g.op("AveragePool", List.of("x"),
+            "kernel_shape", new long[] {13, 13})),
+        of("GlobalAveragePool", 3, 5, 4, g -> g.op("GlobalAveragePool", List.of("x"))),
+        of("ReduceMean keepdims 0", 2, 4, 5, g -> g.op("ReduceMean", List.of("x"), "axes", new long[] {2, 3},
+            "keepdims", 0L)),
+        of("BatchNormalization", 3, 4, 4, g -> g.op("BatchNormalization", List.of("x", g.random(1, 3), g.random(1, 3),
+            g.random(1, 3), g.floats(new float[] {0.5f, 1.5f, 2f}, 3)), "epsilon", 1e-3f)),
+        of("Gemm transB and MatMul", 2, 3, 3, g -> {
+          String flat = g.op("Flatten", List.of("x"));
+          String h1 = g.op("Gemm", List.of(flat, g.random(0.3, 5, 18), g.random(0.1, 5)), "transB", 1L, "alpha", 0.7f);
+          String h2 = g.op("MatMul", List.of(h1, g.random(0.3, 5, 4)));
+          String h2t = g.op("Transpose", List.of(h2));
+          return g.op("Gemm", List.of(h2t, g.random(0.3, 3, 4), g.random(0.1, 3)), "transA", 1L, "transB", 1L);
+        }),
+        of("MatMul between two active tensors", 1, 3, 4, g -> {
+          String a = g.op("Reshape", List.of("x", g.ints(0, 3, 4)));
+          String at = g.op("Transpose", List.of(a), "perm", new long[] {0, 2, 1});
+          return g.op("MatMul", List.of(a, at));
+        }),
+        of("Flatten, Reshape, Transpose, Squeeze, Unsqueeze", 2, 3, 4, g -> {
+          String t = g.op("Transpose", List.of("x"), "perm", new long[] {0, 3, 1, 2});
+          String u = g.op("Unsqueeze", List.of(t, g.ints(1)));
+          String s = g.op("Squeeze", List.of(u, g.ints(1)));
+          return g.op("Reshape", List.of(g.op("Flatten", List.of(s), "axis", 1L), g.ints(0, 4, -1)));
+        }),
+        of("Concat of branches (fire module)", 2, 5, 5, g -> {
+          String sq = g.op("Relu", List.of(g.op("Conv", List.of("x", g.random(0.5, 2, 2, 1, 1)))));
+          String e1 = g.op("Conv", List.of(sq, g.random(0.5, 3, 2, 1, 1)));
+          String e3 = g.op("Conv", List.of(sq, g.random(0.5, 2, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+          return g.op("Concat", List.of(e1, e3, sq), "axis", 1L);
+        }),
+        of("Split with an unused part", 4, 3, 3, g -> {
+          List<String> parts = g.ops("Split", List.of("x", g.ints(1, 3)), 2, "axis", 1L);
+          return g.op("Mul", List.of(parts.get(1), parts.get(1)));
+        }),
+        of("Slice", 3, 6, 5, g -> g.op("Slice", List.of("x", g.ints(1, 1, -4), g.ints(3, 5, 100), g.ints(1, 2, 3)))),
+        of("Gather with repeated and negative indices", 3, 4, 4, g -> {
+          String idx = g.ints(2, 0, 2, -1);
+          return g.op("Gather", List.of("x", idx), "axis", 3L);
+        }),
+        of("Pad with positive and negative pads", 2, 5, 5, g -> g.op("Pad", List.of("x",
+            g.ints(0, 0, 1, -1, 0, 0, -2, 2), g.floats(new float[] {0.5f})))),
+        of("Softmax", 2, 3, 3, g -> g.op("Softmax", List.of(g.op("Flatten", List.of("x"))), "axis", 1L)),
+        of("Dropout and Identity", 2, 3, 3, g -> g.op("Identity", List.of(g.op("Dropout", List.of("x"))))),
+        of("shape path: Shape, Gather, Unsqueeze, Concat, Cast feed a Reshape", 2, 3, 3, g -> {
+          String shape = g.op("Shape", List.of("x"));
+          String batch = g.op("Gather", List.of(shape, g.ints(0)), "axis", 0L);
+          String target = g.op("Concat", List.of(batch, g.ints(-1)), "axis", 0L);
+          String cast = g.op("Cast", List.of(target), "to", 7L);
+          return g.op("Reshape", List.of(g.op("Relu", List.of("x")), cast));
+        }),
+        new Case("opset 9: Dropout(ratio), Unsqueeze(axes), Softmax(axis), Pad(pads attr), Clip(attrs)", 9, 2, 4, 4, 1e-3, g -> {
+          String d = g.op("Dropout", List.of("x"), "ratio", 0.5f);
+          String p = g.op("Pad", List.of(d), "pads", new long[] {0, 0, 1, 0, 0, 0, 0, 1});
+          String c = g.op("Clip", List.of(g.op("Mul", List.of(p, g.floats(new float[] {3f})))), "min", 0f, "max", 6f);
+          String u = g.op("Unsqueeze", List.of(g.op("Flatten", List.of(c))), "axes", new long[] {1});
+          return g.op("Softmax", List.of(u), "axis", 2L);
+        }));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void gradientMatchesFiniteDifferences(Case c) throws Exception {
+    TestGraph g = new TestGraph(c.opset(), 42, c.c(), c.h(), c.w());
+    String out = c.body().apply(g);
+    Path model = g.save(dir, "model", out);
+    double err = GradientCheck.relativeError(model, dir, c.c(), c.h(), c.w(), c.step(), 7);
+    System.out.printf("%-80s relative L2 error vs finite differences %.2e%n", c.name(), err);
+    assertTrue(err < 2e-3, c.name() + ": relative error " + err);
+  }
+}

@@ -1,0 +1,135 @@
+package org.netvis.engine.testing;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.netvis.engine.graph.Attributes;
+import org.netvis.engine.graph.TensorProtos;
+
+/**
+ * Builds small ONNX graphs in tests: input "x" [N, C, H, W] with a dynamic batch, and an output
+ * "logits" that flattens whatever tensor is chosen as the result.
+ */
+public final class TestGraph {
+  private final GraphProto.Builder graph = GraphProto.newBuilder().setName("test");
+  private final int opset;
+  private final Random random;
+  private int counter;
+
+  public TestGraph(int opset, long seed, long c, long h, long w) {
+    this.opset = opset;
+    this.random = new Random(seed);
+    graph.addInput(value("x", -1, c, h, w));
+  }
+
+  public static ValueInfoProto value(String name, long... shape) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (long d : shape) {
+      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
+          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s))).build();
+  }
+
+  /** Adds a node; attrs alternate names and values (Long, Float, Double, String, long[]). */
+  public String op(String type, List<String> inputs, Object... attrs) {
+    String out = type.toLowerCase() + "_" + counter++;
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(type).setName(type + "_node_" + counter)
+        .addAllInput(inputs).addOutput(out);
+    for (int i = 0; i < attrs.length; i += 2) {
+      n.addAttribute(attribute((String) attrs[i], attrs[i + 1]));
+    }
+    graph.addNode(n);
+    return out;
+  }
+
+  /** Adds a node with several outputs. */
+  public List<String> ops(String type, List<String> inputs, int outputs, Object... attrs) {
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(type).setName(type + "_node_" + counter).addAllInput(inputs);
+    List<String> outs = new java.util.ArrayList<>();
+    for (int i = 0; i < outputs; i++) {
+      String out = type.toLowerCase() + "_" + counter++;
+      outs.add(out);
+      n.addOutput(out);
+    }
+    for (int i = 0; i < attrs.length; i += 2) {
+      n.addAttribute(attribute((String) attrs[i], attrs[i + 1]));
+    }
+    graph.addNode(n);
+    return outs;
+  }
+
+  private static AttributeProto attribute(String name, Object v) {
+    if (v instanceof Long l) {
+      return Attributes.of(name, l);
+    } else if (v instanceof Integer i) {
+      return Attributes.of(name, (long) i);
+    } else if (v instanceof Float f) {
+      return Attributes.of(name, f);
+    } else if (v instanceof Double d) {
+      return Attributes.of(name, d.floatValue());
+    } else if (v instanceof String s) {
+      return Attributes.of(name, s);
+    } else if (v instanceof long[] a) {
+      return Attributes.of(name, a);
+    } else if (v instanceof TensorProto t) {
+      return Attributes.of(name, t);
+    }
+    throw new IllegalArgumentException("attribute " + name + ": unsupported value " + v);
+  }
+
+  public String floats(float[] values, long... shape) {
+    String name = "const_" + counter++;
+    graph.addInitializer(TensorProtos.floats(name, shape, values));
+    return name;
+  }
+
+  /** Gaussian weights scaled by {@code scale}. */
+  public String random(double scale, long... shape) {
+    int n = 1;
+    for (long d : shape) {
+      n *= (int) d;
+    }
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (random.nextGaussian() * scale);
+    }
+    return floats(v, shape);
+  }
+
+  public String ints(long... values) {
+    String name = "ints_" + counter++;
+    graph.addInitializer(TensorProtos.longs(name, new long[] {values.length}, values));
+    return name;
+  }
+
+  public ModelProto model(String result) {
+    GraphProto.Builder g = graph.clone();
+    g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName("flatten_out").addInput(result).addOutput("logits")
+        .addAttribute(Attributes.of("axis", 1L)));
+    g.addOutput(ValueInfoProto.newBuilder().setName("logits").setType(TypeProto.newBuilder().setTensorType(
+        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
+            TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("classes"))))));
+    return ModelProto.newBuilder().setIrVersion(opset >= 13 ? 8 : 5).setProducerName("netvis-test").setGraph(g)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).build();
+  }
+
+  public Path save(Path dir, String name, String result) throws IOException {
+    Path file = dir.resolve(name + ".onnx");
+    Files.write(file, model(result).toByteArray());
+    return file;
+  }
+}
