@@ -28,9 +28,13 @@ class ReferenceGradientTest {
   static Engine squeezenet;
 
   static Engine open(Path onnx) throws Exception {
+    return open(onnx, cache);
+  }
+
+  static Engine open(Path onnx, Path companionCache) throws Exception {
     ResolvedModel m = new ResolvedModel(ModelDescriptor.forFile(onnx.getFileName().toString(), Preprocessing.IMAGENET),
         onnx, Sha256.of(onnx), List.of());
-    return Engine.open(m, EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(cache));
+    return Engine.open(m, EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(companionCache));
   }
 
   @BeforeAll

@@ -1,0 +1,114 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.TestGraph;
+
+/** Behaviour of the builder beyond single-operator rules: ties, internal seeds, errors. */
+class GradientGraphBuilderTest {
+  @TempDir Path dir;
+
+  @Test
+  void maxPoolTiesSendTheGradientToTheFirstMaximumOfEachWindow() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 1, 5, 5);
+    String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2});
+    try (Engine engine = GradientCheck.open(g.save(dir, "ties", pooled), dir)) {
+      Tensor x = Tensor.zeros(1, 1, 5, 5);
+      java.util.Arrays.fill(x.data(), 1f);
+      Tensor ct = new Tensor(new long[] {1, 4}, new float[] {1f, 2f, 3f, 4f});
+      VjpResult r = engine.vjp(x, ct);
+      float[] expected = new float[25];
+      // Windows start at (0,0), (0,2), (2,0), (2,2); with all values equal the first element wins.
+      expected[0] = 1f;
+      expected[2] = 2f;
+      expected[10] = 3f;
+      expected[12] = 4f;
+      assertArrayEquals(expected, r.inputGradient().data());
+    }
+  }
+
+  @Test
+  void overlappingMaxPoolWindowsAddTheirGradients() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 1, 5, 5);
+    String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2});
+    try (Engine engine = GradientCheck.open(g.save(dir, "overlap", pooled), dir)) {
+      Tensor x = Tensor.zeros(1, 1, 5, 5);
+      x.data()[12] = 5f; // the centre lies in all four windows
+      VjpResult r = engine.vjp(x, new Tensor(new long[] {1, 4}, new float[] {1f, 2f, 3f, 4f}));
+      float[] expected = new float[25];
+      expected[12] = 10f;
+      assertArrayEquals(expected, r.inputGradient().data());
+    }
+  }
+
+  @Test
+  void internalSeedsAndOutputs() throws Exception {
+    TestGraph g = new TestGraph(17, 3, 2, 4, 4);
+    String conv = g.op("Conv", List.of("x", g.random(0.5, 3, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    String act = g.op("Relu", List.of(conv));
+    String out = g.op("GlobalAveragePool", List.of(act));
+    Path model = g.save(dir, "inner", out);
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      Tensor x = Tensor.zeros(2, 2, 4, 4);
+      java.util.Random random = new java.util.Random(5);
+      for (int i = 0; i < x.size(); i++) {
+        x.data()[i] = (float) random.nextGaussian();
+      }
+      // Seed at the activation, ask for the gradient at the conv output and the activation values.
+      VjpSpec spec = new VjpSpec(List.of(act), List.of(act), List.of(conv, "x"));
+      Tensor ct = Tensor.zeros(2, 3, 4, 4);
+      java.util.Arrays.fill(ct.data(), 1f);
+      Map<String, Tensor> r = engine.vjp(x, spec, Map.of(act, ct));
+      Tensor activation = r.get(act);
+      Tensor gradConv = r.get(VjpSpec.gradientName(conv));
+      assertArrayEquals(new long[] {2, 3, 4, 4}, gradConv.shape());
+      for (int i = 0; i < activation.size(); i++) {
+        // d sum(relu(c)) / dc = 1 where the activation is positive, else 0.
+        assertEquals(activation.data()[i] > 0 ? 1f : 0f, gradConv.data()[i], "element " + i);
+      }
+      assertArrayEquals(new long[] {2, 2, 4, 4}, r.get(VjpSpec.gradientName("x")).shape());
+    }
+  }
+
+  @Test
+  void unsupportedOperatorNamesTypeNodeAndSupportedList() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 2, 3, 3);
+    String out = g.op("Erf", List.of("x"));
+    try (Engine engine = GradientCheck.open(g.save(dir, "erf", out), dir)) {
+      UnsupportedOperatorException e = assertThrows(UnsupportedOperatorException.class,
+          () -> engine.vjp(Tensor.zeros(1, 2, 3, 3), Tensor.zeros(1, 18)));
+      String msg = e.getMessage();
+      assertTrue(msg.contains("operator Erf (node 'Erf_node_1')"), msg);
+      assertTrue(msg.contains("supported operators: Add, AveragePool, BatchNormalization"), msg);
+      assertTrue(msg.contains("Conv") && msg.contains("MaxPool") && msg.contains("Softmax"), msg);
+    }
+  }
+
+  @Test
+  void unsupportedOperatorOffTheGradientPathIsFine() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 2, 3, 3);
+    // Erf of a constant never needs a gradient.
+    String bias = g.op("Erf", List.of(g.floats(new float[] {0.5f}, 1)));
+    String out = g.op("Add", List.of("x", bias));
+    try (Engine engine = GradientCheck.open(g.save(dir, "erfconst", out), dir)) {
+      Tensor ct = Tensor.zeros(1, 18);
+      java.util.Arrays.fill(ct.data(), 2f);
+      float[] grad = engine.vjp(Tensor.zeros(1, 2, 3, 3), ct).inputGradient().data();
+      for (float v : grad) {
+        assertEquals(2f, v);
+      }
+    }
+  }
+}
