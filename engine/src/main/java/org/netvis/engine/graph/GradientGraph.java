@@ -21,7 +21,7 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
   public static final String META_SEEDS = "netvis.seeds";
 
   /** Bump whenever the builder's output changes, so companion files written before are rebuilt. */
-  public static final String BUILDER_VERSION = "1";
+  public static final String BUILDER_VERSION = "2";
 
   public static String metadata(ModelProto model, String key) {
     for (StringStringEntryProto e : model.getMetadataPropsList()) {
@@ -40,8 +40,14 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
       return null;
     }
     String[] hw = size.split("x");
-    ModelGraph g = ModelGraph.of(proto, "gradient graph");
-    return new GradientGraph(proto, spec, g.inputName(), Long.parseLong(hw[0]), Long.parseLong(hw[1]),
+    java.util.Set<String> initializers = new java.util.HashSet<>();
+    proto.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+    String input = proto.getGraph().getInputList().stream().map(v -> v.getName())
+        .filter(n -> !initializers.contains(n) && !n.startsWith(VjpSpec.cotangentName(""))).findFirst().orElse(null);
+    if (input == null) {
+      return null;
+    }
+    return new GradientGraph(proto, spec, input, Long.parseLong(hw[0]), Long.parseLong(hw[1]),
         List.of(seeds.split("\n")), "true".equals(metadata(proto, META_FIXED_BATCH)));
   }
 }

@@ -19,42 +19,105 @@ final class PoolingGradients {
   }
 
   /**
-   * Routes each output gradient to the input position of its window's maximum, using MaxPool's
-   * Indices output and an additive scatter: overlapping windows (3x3 stride 2) can pick the same
-   * input twice, and both contributions must add up (MaxUnpool would overwrite one).
+   * Routes each output gradient to the input position of its window's maximum. The forward MaxPool
+   * stays the fast kernel without indices; the backward pass gathers each window's k*k candidates
+   * with a one-hot depthwise Conv over the (lowest-value padded) input, takes the first maximum with ArgMax (the same
+   * element MaxPool and PyTorch pick on ties), and scatters dy back with a depthwise ConvTranspose
+   * whose kernel is one-hot per candidate. Overlapping windows (3x3 stride 2) that pick the same
+   * input add up, as they must.
    */
   static final class MaxPoolGradient implements NodeGradient {
     @Override
-    public NodeProto prepareForward(NodeProto node, NodeEmitter emitter) {
-      if (Attributes.getInt(node, "storage_order", 0) != 0) {
-        throw new GraphBuildException("MaxPool node '" + node.getName() + "': storage_order=1 is not supported (expected 0)");
-      }
-      if (node.getOutputCount() >= 2 && !node.getOutput(1).isEmpty()) {
-        return node;
-      }
-      NodeProto.Builder b = node.toBuilder();
-      String indices = emitter.fresh("maxpool_indices");
-      if (node.getOutputCount() >= 2) {
-        b.setOutput(1, indices);
-      } else {
-        b.addOutput(indices);
-      }
-      return b.build();
-    }
-
-    @Override
     public void backward(NodeProto node, List<String> dy, BackwardContext ctx) {
-      NodeEmitter e = ctx.emit();
+      if (Attributes.getInt(node, "storage_order", 0) != 0) {
+        throw ctx.fail(node, "storage_order=1 is not supported (expected 0)");
+      }
       String x = node.getInput(0);
-      String count = e.op("ReduceProd", List.of(e.shapeOf(x)), Attributes.of("keepdims", 1L));
-      String zeros = e.op("ConstantOfShape", List.of(count),
-          Attributes.of("value", TensorProtos.floats("value", new long[] {1}, new float[] {0f})));
-      String flat = e.longs("flat", -1);
-      String indices = e.op("Reshape", List.of(node.getOutput(1), flat));
-      String grads = e.op("Reshape", List.of(dy.get(0), flat));
-      String scattered = e.op("ScatterElements", List.of(zeros, indices, grads),
-          Attributes.of("axis", 0L), Attributes.of("reduction", "add"));
-      ctx.accumulate(x, e.reshapeLike(scattered, x));
+      long[] xs = ctx.shape(x);
+      long[] ys = ctx.shape(node.getOutput(0));
+      long[] kernel = Attributes.getInts(node, "kernel_shape");
+      int spatial = kernel.length;
+      long channels = xs[1];
+      if (channels < 0) {
+        throw ctx.fail(node, "the channel dimension must be fixed");
+      }
+      long[] in = Arrays.copyOfRange(xs, 2, xs.length);
+      long[] out = Arrays.copyOfRange(ys, 2, ys.length);
+      WindowGeometry g = WindowGeometry.of(node, kernel, in, out);
+      NodeEmitter e = ctx.emit();
+
+      // Pad with the lowest float so that padding and ceil_mode overhang never win a window
+      // (not -inf: the gathering Conv multiplies it by 0).
+      long[] pads = new long[2 * (spatial + 2)];
+      long[] padEnd = new long[spatial];
+      boolean anyPad = false;
+      for (int d = 0; d < spatial; d++) {
+        long needed = (out[d] - 1) * g.strides()[d] + (kernel[d] - 1) * g.dilations()[d] + 1;
+        padEnd[d] = Math.max(0, needed - g.padsBegin()[d] - in[d]);
+        pads[2 + d] = g.padsBegin()[d];
+        pads[spatial + 4 + d] = padEnd[d];
+        anyPad |= g.padsBegin()[d] > 0 || padEnd[d] > 0;
+      }
+      String padded = anyPad
+          ? e.op("Pad", List.of(x, e.longs("pads", pads), e.scalar(-Float.MAX_VALUE)))
+          : x;
+
+      // Gather the taps candidates of every window with one depthwise Conv whose kernels are
+      // one-hot: [N, C*taps, out...]. Multiplying by exact 0 and 1 keeps the values exact.
+      int taps = (int) Arrays.stream(kernel).reduce(1, (a, b) -> a * b);
+      long[] weightShape = new long[spatial + 2];
+      weightShape[0] = channels * taps;
+      weightShape[1] = 1;
+      System.arraycopy(kernel, 0, weightShape, 2, spatial);
+      float[] oneHot = new float[(int) (channels * taps * taps)];
+      for (int c = 0; c < channels; c++) {
+        for (int k = 0; k < taps; k++) {
+          oneHot[(c * taps + k) * taps + k] = 1f;
+        }
+      }
+      String w = e.floats("maxpool_taps_kernel", weightShape, oneHot);
+      String gathered = e.op("Conv", List.of(padded, w), Attributes.of("strides", g.strides()),
+          Attributes.of("dilations", g.dilations()), Attributes.of("group", channels),
+          Attributes.of("kernel_shape", kernel));
+      long[] splitShape = new long[spatial + 3];
+      splitShape[0] = 0;
+      splitShape[1] = channels;
+      splitShape[2] = taps;
+      for (int d = 0; d < spatial; d++) {
+        splitShape[d + 3] = out[d];
+      }
+      String stacked = e.op("Reshape", List.of(gathered, e.longs("shape", splitShape)));
+      // ArgMax keeps the first maximum, the element the forward kernel (and PyTorch) picks on ties.
+      String winner = e.op("ArgMax", List.of(stacked), Attributes.of("axis", 2L), Attributes.of("keepdims", 1L));
+      long[] tapShape = new long[spatial + 3];
+      Arrays.fill(tapShape, 1);
+      tapShape[2] = taps;
+      long[] tapIds = new long[taps];
+      for (int k = 0; k < taps; k++) {
+        tapIds[k] = k;
+      }
+      String ids = e.fresh("maxpool_taps");
+      e.initializers().add(TensorProtos.longs(ids, tapShape, tapIds));
+      String unsqueezeAxis = e.longs("axis", 2);
+      String routed = e.op("Where", List.of(e.op("Equal", List.of(winner, ids)),
+          e.op("Unsqueeze", List.of(dy.get(0), unsqueezeAxis)), e.scalar(0f)));
+      long[] flatShape = new long[spatial + 2];
+      flatShape[0] = 0;
+      flatShape[1] = channels * taps;
+      for (int d = 0; d < spatial; d++) {
+        flatShape[d + 2] = out[d];
+      }
+      String flat = e.op("Reshape", List.of(routed, e.longs("shape", flatShape)));
+
+      // The adjoint of the gathering Conv puts each routed gradient back at its tap.
+      long[][] adj = g.adjointPads();
+      List<AttributeProto> attrs = new ArrayList<>(List.of(Attributes.of("strides", g.strides()),
+          Attributes.of("dilations", g.dilations()), Attributes.of("group", channels),
+          Attributes.of("kernel_shape", kernel), Attributes.of("pads", adj[0])));
+      if (Arrays.stream(adj[1]).anyMatch(p -> p != 0)) {
+        attrs.add(Attributes.of("output_padding", adj[1]));
+      }
+      ctx.accumulate(x, e.op("ConvTranspose", List.of(flat, w), attrs.toArray(AttributeProto[]::new)));
     }
   }
 

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds models by id or path. Ids are looked up in descriptor files ({@code *.yaml}, {@code *.yml},
- * {@code *.json}) and their weights in, in order: each directory of {@code NETVIS_MODEL_PATH}, then
+ * {@code *.json}) and their weights in, in order: each directory of {@code NETVIS_MODEL_PATH} (or the
+ * {@code netvis.model.path} system property), then
  * {@code ./models}, then the netvis installation's {@code models/}, then the per-user cache. Within a
  * directory the file may sit at its top level or in a sub-directory named after the id.
  */
@@ -43,7 +44,7 @@ public final class ModelRegistry {
   /** The registry as configured by the environment: NETVIS_MODEL_PATH, ./models, netvis.home, cache. */
   public static ModelRegistry fromEnvironment(boolean showProgress) {
     Set<Path> dirs = new LinkedHashSet<>();
-    String env = System.getenv("NETVIS_MODEL_PATH");
+    String env = System.getProperty("netvis.model.path", System.getenv("NETVIS_MODEL_PATH"));
     if (env != null) {
       for (String part : env.split(java.io.File.pathSeparator)) {
         if (!part.isBlank()) {
@@ -61,9 +62,12 @@ public final class ModelRegistry {
     return new ModelRegistry(new ArrayList<>(dirs), cache, new ModelDownloader(showProgress));
   }
 
-  /** {@code $NETVIS_CACHE}, else {@code $XDG_CACHE_HOME/netvis}, else {@code ~/.cache/netvis}. */
+  /**
+   * The {@code netvis.cache} system property, else {@code $NETVIS_CACHE}, else
+   * {@code $XDG_CACHE_HOME/netvis}, else {@code ~/.cache/netvis}.
+   */
   public static Path userCacheDir() {
-    String explicit = System.getenv("NETVIS_CACHE");
+    String explicit = System.getProperty("netvis.cache", System.getenv("NETVIS_CACHE"));
     if (explicit != null && !explicit.isBlank()) {
       return Path.of(explicit);
     }
@@ -172,7 +176,7 @@ public final class ModelRegistry {
         downloader.download(URI.create(url), target, d.obtain().downloadSha256());
         return target;
       } catch (IOException e) {
-        throw notFound(d, "downloading " + url + " failed: " + e.getMessage());
+        throw notFound(d, "downloading " + url + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       }
     }
     throw notFound(d, null);

@@ -92,7 +92,7 @@ public final class CompanionGraphs {
   }
 
   /** Null when the saved graph fits; otherwise why it does not. */
-  static String staleReason(byte[] bytes, String modelSha, VjpSpec spec, long h, long w) {
+  public static String staleReason(byte[] bytes, String modelSha, VjpSpec spec, long h, long w) {
     ModelProto saved;
     try {
       saved = ModelProto.parseFrom(bytes);

@@ -1,0 +1,78 @@
+package org.netvis.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.netvis.engine.model.ModelRegistry;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.runtime.Device;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Forward and VJP time per image. Forward and VJP calls alternate within each round so that
+ * machine noise hits both alike; the figures are medians over rounds.
+ */
+public final class EngineBench {
+  public static void main(String[] args) throws Exception {
+    int threads = 0;
+    double seconds = 4;
+    String model = "squeezenet1_1";
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+        case "--model" -> model = args[++i];
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + " (expected --threads N, --seconds S, --model ID)");
+      }
+    }
+    ResolvedModel resolved = ModelRegistry.fromEnvironment(false).resolve(model);
+    System.out.printf("netvis engine bench: %s, %s, %d cores, %s threads, ONNX Runtime %s%n", resolved.id(),
+        System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
+        threads == 0 ? "default" : Integer.toString(threads),
+        ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+    try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads))) {
+      System.out.printf("%-6s %14s %14s %14s %14s %10s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
+          "vjp/fwd");
+      for (int batch : new int[] {1, 8}) {
+        Random random = new Random(batch);
+        Tensor x = Tensor.zeros(batch, engine.channels(), engine.inputHeight(), engine.inputWidth());
+        for (int i = 0; i < x.size(); i++) {
+          x.data()[i] = (float) random.nextGaussian();
+        }
+        Tensor ct = Tensor.zeros(batch, engine.scores(x).dim(1));
+        for (int i = 0; i < ct.size(); i++) {
+          ct.data()[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < 3; i++) {
+          engine.scores(x);
+          engine.vjp(x, ct);
+        }
+        List<Double> fwd = new ArrayList<>();
+        List<Double> vjp = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end || fwd.size() < 5) {
+          long t0 = System.nanoTime();
+          engine.scores(x);
+          long t1 = System.nanoTime();
+          engine.vjp(x, ct);
+          long t2 = System.nanoTime();
+          fwd.add((t1 - t0) / 1e6);
+          vjp.add((t2 - t1) / 1e6);
+        }
+        double f = median(fwd);
+        double v = median(vjp);
+        System.out.printf("%-6d %14.2f %14.2f %14.2f %14.2f %9.2fx%n", batch, f, f / batch, v, v / batch, v / f);
+      }
+    }
+  }
+
+  private static double median(List<Double> values) {
+    double[] s = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}

@@ -1,0 +1,124 @@
+package org.netvis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.NpyArray;
+import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.SharedData;
+import org.netvis.engine.testing.TestGraph;
+import org.netvis.engine.testing.ZooStyleExport;
+
+/** The commands end to end, as a user runs them. */
+class CliTest {
+  @TempDir Path dir;
+
+  record Run(int status, String out, String err) {}
+
+  static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int status = NetvisCommand.execute(args);
+      return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+      System.out.print(out.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void vjpOnTheReferenceArraysMatchesPyTorch() throws Exception {
+    Path ref = SharedData.reference();
+    Path grad = dir.resolve("g.npy");
+    Path logits = dir.resolve("l.npy");
+    Run r = run("vjp", "--model", "squeezenet1_1", "--device", "cpu", "--input", ref.resolve("inputs.npy").toString(),
+        "--cotangent", ref.resolve("cotangent.npy").toString(), "--output", grad.toString(), "--logits", logits.toString());
+    assertEquals(0, r.status(), r.err());
+    NpyArray g = Npy.read(grad);
+    assertEquals(NpyArray.DType.FLOAT32, g.dtype());
+    double[] errs = Compare.relativeL2PerItem(g.toTensor().data(), Npy.read(ref.resolve("grad_cotangent.npy")).asDoubles(), 8);
+    System.out.printf("netvis vjp: per-image relative L2 median %.3g, max %.3g%n", Compare.median(errs), Compare.max(errs));
+    assertTrue(Compare.median(errs) <= 1e-4 && Compare.max(errs) <= 1e-2);
+    double logitErr = Compare.maxRelative(Npy.read(logits).toTensor().data(), Npy.read(ref.resolve("logits.npy")).asDoubles());
+    assertTrue(logitErr <= 1e-4, "logits " + logitErr);
+  }
+
+  @Test
+  void vjpWithAMismatchedCotangentFailsWithOneLine() throws Exception {
+    Path ref = SharedData.reference();
+    Path bad = dir.resolve("bad.npy");
+    Npy.write(bad, org.netvis.engine.tensor.Tensor.zeros(3, 1000));
+    Run r = run("vjp", "--model", SharedData.squeezenet().toString(), "--device", "cpu",
+        "--input", ref.resolve("inputs.npy").toString(), "--cotangent", bad.toString(), "--output", dir.resolve("g.npy").toString());
+    assertEquals(1, r.status());
+    java.util.List<String> errors = r.err().lines().filter(l -> l.startsWith("netvis: error:")).toList();
+    assertEquals(java.util.List.of("netvis: error: cotangent Tensor[3, 1000] does not fit logits of batch 8;"
+        + " expected shape [8, classes]"), errors, r.err());
+    assertTrue(!r.err().contains("\tat "), "no stack trace without -v: " + r.err());
+    assertTrue(Files.notExists(dir.resolve("g.npy")));
+  }
+
+  static Stream<String> sharedModels() throws Exception {
+    try (Stream<Path> files = Files.walk(SharedData.models())) {
+      return files.filter(p -> p.toString().endsWith(".onnx")).map(Path::toString).sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("sharedModels")
+  void checkModelPassesOnEverySharedModel(String model) {
+    Run r = run("check-model", model, "--device", "cpu");
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains(": PASS"), r.out());
+  }
+
+  @Test
+  void checkModelPassesOnAZooStyleExport() throws Exception {
+    Path zoo = ZooStyleExport.write(SharedData.squeezenet(), dir.resolve("squeezenet1.1-7-style.onnx"));
+    Run r = run("check-model", zoo.toString(), "--device", "cpu");
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains(": PASS"), r.out());
+  }
+
+  @Test
+  void checkModelFailsWithStatus3WhenTheToleranceCannotBeMet() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 2, 4, 4);
+    Path model = g.save(dir, "tiny", g.op("Sigmoid", java.util.List.of("x")));
+    Run r = run("check-model", model.toString(), "--device", "cpu", "--size", "4", "--tolerance", "0");
+    assertEquals(3, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains(": FAIL"), r.out());
+  }
+
+  @Test
+  void modelsListsTheSqueezeNetDescriptorAndWhereItResolves() {
+    Run r = run("models");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("squeezenet1_1"), r.out());
+    assertTrue(r.out().contains("5b050a17c1c50c3d2125ebd624718795d6c68dc1f5d35d10cbf5b65a8ef5e4b5 (known)"), r.out());
+    assertTrue(r.out().contains("gradient  "), r.out());
+  }
+
+  @Test
+  void unknownModelIdListsTheSearchPath() {
+    Run r = run("check-model", "no_such_model", "--device", "cpu");
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("unknown model 'no_such_model'") && r.err().contains("known ids: squeezenet1_1"), r.err());
+  }
+}
