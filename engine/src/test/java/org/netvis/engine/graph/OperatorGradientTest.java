@@ -128,6 +128,11 @@ class OperatorGradientTest {
         }),
         of("Pad with positive and negative pads", 2, 5, 5, g -> g.op("Pad", List.of("x",
             g.ints(0, 0, 1, -1, 0, 0, -2, 2), g.floats(new float[] {0.5f})))),
+        of("Neg, Sum and Expand", 2, 3, 3, g -> {
+          String pooled = g.op("GlobalAveragePool", List.of("x"));
+          String wide = g.op("Expand", List.of(pooled, g.ints(1, 2, 3, 3)));
+          return g.op("Sum", List.of(g.op("Neg", List.of("x")), wide, g.op("Mul", List.of("x", "x"))));
+        }),
         of("Softmax", 2, 3, 3, g -> g.op("Softmax", List.of(g.op("Flatten", List.of("x"))), "axis", 1L)),
         of("Dropout and Identity", 2, 3, 3, g -> g.op("Identity", List.of(g.op("Dropout", List.of("x"))))),
         of("shape path: Shape, Gather, Unsqueeze, Concat, Cast feed a Reshape", 2, 3, 3, g -> {

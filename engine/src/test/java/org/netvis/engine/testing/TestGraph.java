@@ -18,7 +18,8 @@ import org.netvis.engine.graph.Attributes;
 import org.netvis.engine.graph.TensorProtos;
 
 /**
- * Builds small ONNX graphs in tests: input "x" [N, C, H, W] with a dynamic batch, and an output
+ * Builds small ONNX graphs in tests: input "x" [N, C, H, W] with a dynamic batch (H or W may be -1
+ * for a dynamic size), and an output
  * "logits" that flattens whatever tensor is chosen as the result.
  */
 public final class TestGraph {
@@ -35,9 +36,9 @@ public final class TestGraph {
 
   public static ValueInfoProto value(String name, long... shape) {
     TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : shape) {
-      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
-          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    for (int i = 0; i < shape.length; i++) {
+      s.addDim(shape[i] < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam(i == 0 ? "N" : "d" + i)
+          : TensorShapeProto.Dimension.newBuilder().setDimValue(shape[i]));
     }
     return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
         TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s))).build();
