@@ -1,0 +1,68 @@
+package org.netvis.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A/B timing of saved gradient graphs (SqueezeNet-shaped: input, one cotangent): runs them in
+ * turn, round after round, and prints each one's median. For comparing builder variants.
+ * Usage: CompareGraphs BATCH SECONDS a.vjp.onnx b.vjp.onnx ...
+ */
+public final class CompareGraphs {
+  public static void main(String[] args) throws Exception {
+    int batch = Integer.parseInt(args[0]);
+    double seconds = Double.parseDouble(args[1]);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    List<OrtSession> sessions = new ArrayList<>();
+    for (int i = 2; i < args.length; i++) {
+      OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      sessions.add(env.createSession(Files.readAllBytes(Path.of(args[i])), so));
+    }
+    float[] x = new float[batch * 3 * 224 * 224];
+    float[] ct = new float[batch * 1000];
+    java.util.Random r = new java.util.Random(0);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < ct.length; i++) {
+      ct[i] = (float) r.nextGaussian();
+    }
+    Map<Integer, List<Double>> times = new HashMap<>();
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    for (int round = 0; System.nanoTime() < end || round < 5; round++) {
+      for (int s = 0; s < sessions.size(); s++) {
+        OrtSession session = sessions.get(s);
+        List<String> inputs = new ArrayList<>(session.getInputNames());
+        try (OnnxTensor a = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, 3, 224, 224});
+            OnnxTensor b = OnnxTensor.createTensor(env, FloatBuffer.wrap(ct), new long[] {batch, 1000})) {
+          Map<String, OnnxTensor> in = new HashMap<>();
+          for (String name : inputs) {
+            in.put(name, name.startsWith("netvis/cotangent/") ? b : a);
+          }
+          long t0 = System.nanoTime();
+          try (OrtSession.Result res = session.run(in)) {
+            res.size();
+          }
+          if (round > 1) {
+            times.computeIfAbsent(s, k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
+          }
+        }
+      }
+    }
+    for (int s = 0; s < sessions.size(); s++) {
+      double[] v = times.get(s).stream().mapToDouble(Double::doubleValue).toArray();
+      Arrays.sort(v);
+      System.out.printf("batch %d %-50s median %8.2f ms (%d runs)%n", batch, args[s + 2], v[v.length / 2], v.length);
+    }
+  }
+}
