@@ -1,0 +1,96 @@
+package org.netvis.engine.image;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A grid of titled image panels on a white background, like the assignment's matplotlib figures.
+ * Rows are added one at a time; each panel has a title above it.
+ */
+public final class Figure {
+  private static final int PAD = 8;
+  private static final int TITLE = 18;
+  private final List<List<Panel>> rows = new ArrayList<>();
+  private final String heading;
+
+  private record Panel(RgbImage image, String title) {}
+
+  public Figure(String heading) {
+    this.heading = heading;
+  }
+
+  public Figure row() {
+    rows.add(new ArrayList<>());
+    return this;
+  }
+
+  public Figure panel(RgbImage image, String title) {
+    if (rows.isEmpty()) {
+      row();
+    }
+    rows.get(rows.size() - 1).add(new Panel(image, title));
+    return this;
+  }
+
+  public BufferedImage render() {
+    int cols = rows.stream().mapToInt(List::size).max().orElse(0);
+    int cellW = 0;
+    int cellH = 0;
+    for (List<Panel> r : rows) {
+      for (Panel p : r) {
+        cellW = Math.max(cellW, p.image.width());
+        cellH = Math.max(cellH, p.image.height());
+      }
+    }
+    int headH = heading == null ? 0 : TITLE + PAD;
+    int width = PAD + cols * (cellW + PAD);
+    int height = PAD + headH + rows.size() * (cellH + TITLE + PAD);
+    BufferedImage out = new BufferedImage(Math.max(width, 1), Math.max(height, 1), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, out.getWidth(), out.getHeight());
+    g.setColor(Color.BLACK);
+    if (heading != null) {
+      g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+      g.drawString(heading, PAD, PAD + 14);
+    }
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    FontMetrics fm = g.getFontMetrics();
+    for (int r = 0; r < rows.size(); r++) {
+      for (int c = 0; c < rows.get(r).size(); c++) {
+        Panel p = rows.get(r).get(c);
+        int x = PAD + c * (cellW + PAD);
+        int y = PAD + headH + r * (cellH + TITLE + PAD);
+        String title = fit(p.title == null ? "" : p.title, fm, cellW);
+        g.drawString(title, x + (cellW - fm.stringWidth(title)) / 2, y + 13);
+        g.drawImage(PngImages.toBufferedImage(p.image), x + (cellW - p.image.width()) / 2, y + TITLE, null);
+      }
+    }
+    g.dispose();
+    return out;
+  }
+
+  private static String fit(String s, FontMetrics fm, int width) {
+    if (fm.stringWidth(s) <= width) {
+      return s;
+    }
+    String t = s;
+    while (t.length() > 1 && fm.stringWidth(t + "…") > width) {
+      t = t.substring(0, t.length() - 1);
+    }
+    return t + "…";
+  }
+
+  public void write(Path file) throws IOException {
+    PngImages.write(file, render());
+  }
+}

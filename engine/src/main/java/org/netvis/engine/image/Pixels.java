@@ -1,0 +1,115 @@
+package org.netvis.engine.image;
+
+import java.util.List;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * The one place that maps between pixels and the model's normalized input space: resize the
+ * shorter side, center-crop, scale to [0, 1], normalize with mean and std (all as torchvision does,
+ * in float32), and back.
+ */
+public final class Pixels {
+  private Pixels() {}
+
+  /** Resize (shorter side, Pillow bilinear), center crop, normalize: a [1, 3, crop, crop] tensor. */
+  public static Tensor preprocess(RgbImage image, Preprocessing p) {
+    RgbImage resized = resizeShorterSide(image, p.resize());
+    RgbImage cropped = centerCrop(resized, p.crop());
+    return normalize(cropped, p);
+  }
+
+  /** torchvision Resize(size): the shorter side becomes size, the longer one int(size * long / short). */
+  public static RgbImage resizeShorterSide(RgbImage image, int size) {
+    int w = image.width();
+    int h = image.height();
+    if ((w <= h && w == size) || (h <= w && h == size)) {
+      return image;
+    }
+    int newW;
+    int newH;
+    if (w < h) {
+      newW = size;
+      newH = (int) ((long) size * h / w);
+    } else {
+      newH = size;
+      newW = (int) ((long) size * w / h);
+    }
+    return Resampler.resize(image, newW, newH);
+  }
+
+  /** torchvision CenterCrop: offsets round((in - crop) / 2) with Python's round-half-even. */
+  public static RgbImage centerCrop(RgbImage image, int size) {
+    if (image.width() < size || image.height() < size) {
+      throw new IllegalArgumentException(image.width() + "x" + image.height() + " image is smaller than the crop " + size);
+    }
+    int top = (int) Math.rint((image.height() - size) / 2.0);
+    int left = (int) Math.rint((image.width() - size) / 2.0);
+    int[] out = new int[size * size * 3];
+    for (int y = 0; y < size; y++) {
+      System.arraycopy(image.rgb(), ((y + top) * image.width() + left) * 3, out, y * size * 3, size * 3);
+    }
+    return new RgbImage(size, size, out, image.note());
+  }
+
+  /** 8-bit RGB to a normalized [1, 3, H, W] tensor. */
+  public static Tensor normalize(RgbImage image, Preprocessing p) {
+    int w = image.width();
+    int h = image.height();
+    float[] out = new float[3 * w * h];
+    float scale = (float) p.scale();
+    for (int c = 0; c < 3; c++) {
+      float mean = p.mean().get(c).floatValue();
+      float std = p.std().get(c).floatValue();
+      for (int i = 0; i < w * h; i++) {
+        float v = image.rgb()[i * 3 + c] / scale;
+        out[c * w * h + i] = (v - mean) / std;
+      }
+    }
+    return new Tensor(new long[] {1, 3, h, w}, out);
+  }
+
+  /**
+   * Item {@code index} of a normalized batch back to [0, 1] RGB, planar [3][H*W]: x * std + mean,
+   * clamped. NaN becomes 0 so that it can never reach a PNG.
+   */
+  public static float[][] deprocess(Tensor batch, int index, Preprocessing p) {
+    int h = (int) batch.dim(2);
+    int w = (int) batch.dim(3);
+    float[][] out = new float[3][h * w];
+    int base = index * 3 * h * w;
+    for (int c = 0; c < 3; c++) {
+      double mean = p.mean().get(c);
+      double std = p.std().get(c);
+      for (int i = 0; i < h * w; i++) {
+        double v = batch.data()[base + c * h * w + i] * std + mean;
+        out[c][i] = Double.isNaN(v) ? 0f : (float) Math.max(0, Math.min(1, v));
+      }
+    }
+    return out;
+  }
+
+  /** Quantizes [0, 1] planar RGB to 8-bit the way a PNG stores it (round half up). */
+  public static RgbImage toRgb8(float[][] planar, int width, int height) {
+    int[] rgb = new int[width * height * 3];
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < width * height; i++) {
+        float v = planar[c][i];
+        rgb[i * 3 + c] = Float.isNaN(v) ? 0 : (int) Math.max(0, Math.min(255, Math.floor(v * 255 + 0.5)));
+      }
+    }
+    return new RgbImage(width, height, rgb, null);
+  }
+
+  /** The per-channel bounds of valid pixels in normalized space: [(0 - mean) / std, (1 - mean) / std]. */
+  public static float[][] validRange(Preprocessing p) {
+    List<Double> mean = p.mean();
+    List<Double> std = p.std();
+    float[][] r = new float[2][mean.size()];
+    for (int c = 0; c < mean.size(); c++) {
+      r[0][c] = (float) ((0 - mean.get(c)) / std.get(c));
+      r[1][c] = (float) ((1 - mean.get(c)) / std.get(c));
+    }
+    return r;
+  }
+}

@@ -1,0 +1,32 @@
+package org.netvis.engine.spi;
+
+import java.nio.file.Path;
+import org.netvis.engine.input.InputBatch;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.runtime.Engine;
+import org.slf4j.Logger;
+
+/** Everything a technique may use while it runs one step of an experiment. */
+public interface StepContext {
+
+  Engine engine();
+
+  ResolvedModel model();
+
+  /** The experiment's images in the model's normalized space, with labels and names. */
+  InputBatch inputs();
+
+  /** This step's seed, derived from the experiment seed and the step index. */
+  long seed();
+
+  /** The step's own output directory (exists, empty). */
+  Path outputDir();
+
+  /** A progress display for {@code total} units of work. */
+  Progress progress(String task, long total);
+
+  Logger log();
+
+  /** Throws {@link java.util.concurrent.CancellationException} when the run was interrupted. */
+  void checkCancelled();
+}

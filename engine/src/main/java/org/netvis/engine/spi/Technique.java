@@ -1,0 +1,13 @@
+package org.netvis.engine.spi;
+
+/**
+ * One visualization or attribution technique. Implementations are created by Guice from their
+ * provider's module, so they may inject what they need.
+ *
+ * @param <P> the technique's parameter record; every component carries a {@link Param}
+ */
+public interface Technique<P extends Record> {
+
+  /** Runs the technique on the step's inputs and returns what goes into its results.json. */
+  StepResult run(StepContext context, P parameters) throws Exception;
+}

@@ -1,0 +1,27 @@
+package org.netvis.engine.spi;
+
+import com.google.inject.Module;
+
+/**
+ * Registers a technique with netvis. Listed in {@code META-INF/services/org.netvis.engine.spi.TechniqueProvider}
+ * and discovered with {@link java.util.ServiceLoader}, from the classpath or from plugin jars.
+ */
+public interface TechniqueProvider {
+
+  /** The id used in experiment files ({@code technique: saliency}); lowercase words joined by '-'. */
+  String id();
+
+  /** One line on what the technique shows. */
+  String description();
+
+  /** The parameter record type; its components carry {@link Param}. */
+  Class<? extends Record> parameters();
+
+  /** The technique class Guice instantiates. */
+  Class<? extends Technique<?>> technique();
+
+  /** The plugin's own bindings (none by default). */
+  default Module module() {
+    return binder -> { };
+  }
+}

@@ -1,0 +1,85 @@
+package org.netvis.engine.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.SharedData;
+
+/** Preprocessing against torchvision's Resize(224) + CenterCrop(224) + Normalize on the shared photos. */
+class PixelsTest {
+
+  @Test
+  void preprocessingMatchesTorchvision() throws Exception {
+    Tensor reference = Npy.readTensor(SharedData.reference().resolve("inputs.npy"));
+    List<String> files = Files.readAllLines(SharedData.reference().resolve("images.txt")).stream()
+        .filter(s -> !s.isBlank()).map(s -> s.split("\\s+")[0]).toList();
+    float[] std = {0.229f, 0.224f, 0.225f};
+    for (int i = 0; i < files.size(); i++) {
+      Path f = SharedData.root().resolve("images").resolve(files.get(i));
+      Tensor t = Pixels.preprocess(ImageFiles.read(f), Preprocessing.IMAGENET);
+      assertArrayEquals(new long[] {1, 3, 224, 224}, t.shape());
+      Tensor ref = reference.slice(i, i + 1);
+      double maxPixelDiff = 0;
+      double sumDiff = 0;
+      int differing = 0;
+      int plane = 224 * 224;
+      for (int k = 0; k < t.size(); k++) {
+        double d = Math.abs(t.data()[k] - ref.data()[k]) * std[k / plane] * 255;
+        maxPixelDiff = Math.max(maxPixelDiff, d);
+        sumDiff += d;
+        if (d > 0.01) {
+          differing++;
+        }
+      }
+      double meanDiff = sumDiff / t.size();
+      System.out.printf("%-24s max difference %.3f pixel levels, mean %.3f, %d of %d values differ%n", files.get(i),
+          maxPixelDiff, meanDiff, differing, t.size());
+      // PNG is lossless and JPEG goes through libjpeg's own YCbCr arithmetic; the resampling is
+      // Pillow's fixed-point filter: the same 8-bit values, so only float rounding remains.
+      assertTrue(maxPixelDiff < 0.01, files.get(i) + ": " + maxPixelDiff + " levels, mean " + meanDiff);
+    }
+  }
+
+  @Test
+  void resizeKeepsTheAspectRatioAsTorchvisionDoes() {
+    RgbImage image = new RgbImage(451, 300, new int[451 * 300 * 3], null);
+    RgbImage r = Pixels.resizeShorterSide(image, 224);
+    assertEquals(336, r.width());
+    assertEquals(224, r.height());
+  }
+
+  @Test
+  void centerCropRoundsHalfToEvenLikePython() {
+    int[] rgb = new int[5 * 1 * 3];
+    for (int i = 0; i < 5; i++) {
+      rgb[i * 3] = i;
+    }
+    // (5 - 2) / 2 = 1.5 rounds to 2 in Python.
+    RgbImage crop = Pixels.centerCrop(new RgbImage(5, 1, rgb, null), 1);
+    assertEquals(1, crop.width());
+    RgbImage wide = Pixels.centerCrop(new RgbImage(5, 5, new int[75], null), 2);
+    assertEquals(2, wide.width());
+  }
+
+  @Test
+  void deprocessInvertsNormalizeAndClamps() {
+    RgbImage image = new RgbImage(2, 1, new int[] {0, 128, 255, 10, 20, 30}, null);
+    Tensor t = Pixels.normalize(image, Preprocessing.IMAGENET);
+    float[][] back = Pixels.deprocess(t, 0, Preprocessing.IMAGENET);
+    RgbImage again = Pixels.toRgb8(back, 2, 1);
+    assertArrayEquals(image.rgb(), again.rgb());
+    t.data()[0] = Float.NaN;
+    t.data()[1] = 100f;
+    float[][] clamped = Pixels.deprocess(t, 0, Preprocessing.IMAGENET);
+    assertEquals(0f, clamped[0][0]);
+    assertEquals(1f, clamped[0][1]);
+  }
+}
