@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** The {@code netvis} command line. */
 @Command(name = "netvis", mixinStandardHelpOptions = true, versionProvider = NetvisCommand.Version.class,
     description = "Neural-network visualization and attribution on ONNX Runtime.",
-    subcommands = {VjpCommand.class, CheckModelCommand.class, ModelsCommand.class})
+    subcommands = {RunCommand.class, RerunCommand.class, PluginsCommand.class, ModelsCommand.class,
+        CheckModelCommand.class, VjpCommand.class})
 public final class NetvisCommand implements Runnable {
 
   @Option(names = {"-v", "--verbose"}, description = "Debug logging and full stack traces on errors.",

@@ -1,0 +1,190 @@
+package org.netvis.plugins.classvisualization;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.RgbImage;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.run.Seeds;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.spi.Progress;
+import org.netvis.engine.spi.StepContext;
+import org.netvis.engine.spi.StepResult;
+import org.netvis.engine.spi.Technique;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Class visualization exactly as the reference loop: start from N(0, 1) noise; each iteration roll
+ * by a random (ox, oy) in [0, max_jitter], take a normalized gradient step on
+ * {@code s_y(I) - l2_reg * ||I||^2}, roll back, clamp every channel to the valid pixel range, and
+ * every {@code blur_every} iterations (from 0) blur. All targets run as one batch; each target draws
+ * its noise and jitter from its own seed, so batching does not change the result.
+ */
+public final class ClassVisualization implements Technique<ClassVisualizationParameters> {
+
+  /** A snapshot callback: iteration (1-based) and the current batch. */
+  public interface Snapshots {
+    void at(int iteration, float[][] images);
+  }
+
+  /** Runs the loop and returns the final images, one [C, H, W] array per target. */
+  public static float[][] visualize(Engine engine, Preprocessing pre, ClassVisualizationParameters p, long seed, int size,
+      Snapshots snapshots, Progress progress) {
+    int n = p.targets().size();
+    int c = (int) engine.channels();
+    int item = c * size * size;
+    Random[] random = new Random[n];
+    float[][] images = new float[n][];
+    for (int t = 0; t < n; t++) {
+      random[t] = new Random(Seeds.forItem(seed, t));
+      images[t] = new float[item];
+      for (int i = 0; i < item; i++) {
+        images[t][i] = (float) random[t].nextGaussian();
+      }
+    }
+    float[][] range = Pixels.validRange(pre);
+    long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
+    Tensor cotangent = null;
+    for (int it = 0; it < p.numIterations(); it++) {
+      int[] ox = new int[n];
+      int[] oy = new int[n];
+      float[] batch = new float[n * item];
+      for (int t = 0; t < n; t++) {
+        ox[t] = random[t].nextInt(p.maxJitter() + 1);
+        oy[t] = random[t].nextInt(p.maxJitter() + 1);
+        System.arraycopy(ImageOps.roll(images[t], c, size, size, ox[t], oy[t]), 0, batch, t * item, item);
+      }
+      Tensor x = new Tensor(new long[] {n, c, size, size}, batch);
+      if (cotangent == null) {
+        cotangent = ClassScores.oneHot(targets, engine.scores(x.slice(0, 1)).dim(1));
+      }
+      VjpResult r = engine.vjp(x, cotangent);
+      float[] g = r.inputGradient().data();
+      for (int t = 0; t < n; t++) {
+        // d/dI [s_y(I) - l2_reg * ||I||^2] = ds_y/dI - 2 l2_reg I, then a step of lr * g / ||g||.
+        double norm = 0;
+        float[] full = new float[item];
+        for (int i = 0; i < item; i++) {
+          full[i] = (float) (g[t * item + i] - 2 * p.l2Reg() * batch[t * item + i]);
+          norm += (double) full[i] * full[i];
+        }
+        norm = Math.sqrt(norm);
+        if (!(norm > 0) || !Double.isFinite(norm)) {
+          throw new IllegalStateException("the gradient for class " + targets[t] + " is "
+              + (norm == 0 ? "all zeros" : "not finite") + " at iteration " + it + "; cannot take a normalized step");
+        }
+        float[] stepped = new float[item];
+        for (int i = 0; i < item; i++) {
+          stepped[i] = (float) (batch[t * item + i] + p.learningRate() * full[i] / norm);
+        }
+        float[] back = ImageOps.roll(stepped, c, size, size, -ox[t], -oy[t]);
+        ImageOps.clamp(back, c, range[0], range[1]);
+        if (it % p.blurEvery() == 0) {
+          back = ImageOps.blur(back, c, size, size, p.blurSigma());
+        }
+        images[t] = back;
+      }
+      if (snapshots != null && ((it + 1) % p.showEvery() == 0 || it == p.numIterations() - 1)) {
+        snapshots.at(it + 1, images);
+      }
+      progress.step();
+    }
+    return images;
+  }
+
+  @Override
+  public StepResult run(StepContext ctx, ClassVisualizationParameters p) throws Exception {
+    Engine engine = ctx.engine();
+    Preprocessing pre = ctx.model().preprocessing();
+    int size = p.imageSize() == 0 ? (int) engine.inputHeight() : p.imageSize();
+    Path dir = ctx.outputDir();
+    int c = (int) engine.channels();
+    List<String> stems = new ArrayList<>();
+    for (int t : p.targets()) {
+      stems.add(t + "-" + ctx.model().className(t).split(",")[0].trim().replaceAll("[^A-Za-z0-9._-]", "_"));
+    }
+    List<List<String>> snapshotFiles = new ArrayList<>();
+    p.targets().forEach(t -> snapshotFiles.add(new ArrayList<>()));
+    float[][] images;
+    try (Progress progress = ctx.progress("class visualization", p.numIterations())) {
+      images = visualize(engine, pre, p, ctx.seed(), size, (iteration, current) -> {
+        for (int t = 0; t < current.length; t++) {
+          String file = stems.get(t) + "_iter" + String.format("%04d", iteration) + ".png";
+          try {
+            PngImages.write(dir.resolve(file), rescaled(current[t], c, size, pre));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          snapshotFiles.get(t).add(file);
+        }
+      }, progress);
+    }
+    int n = images.length;
+    float[] all = new float[n * c * size * size];
+    for (int t = 0; t < n; t++) {
+      System.arraycopy(images[t], 0, all, t * images[t].length, images[t].length);
+    }
+    Tensor batch = new Tensor(new long[] {n, c, size, size}, all);
+    Tensor logits = engine.scores(batch);
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (int t = 0; t < n; t++) {
+      int target = p.targets().get(t);
+      Npy.write(dir.resolve(stems.get(t) + ".npy"), batch.slice(t, t + 1));
+      PngImages.write(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
+      double[] prob = ClassScores.softmax(logits, t);
+      List<Map<String, Object>> top5 = new ArrayList<>();
+      for (int k : ClassScores.topK(prob, 5)) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("class", k);
+        e.put("class_name", ctx.model().className(k));
+        e.put("probability", prob[k]);
+        top5.add(e);
+      }
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("target", target);
+      r.put("class_name", ctx.model().className(target));
+      r.put("target_probability", prob[target]);
+      r.put("top1", ClassScores.argmax(logits, t));
+      r.put("top5", top5);
+      r.put("image", stems.get(t) + ".png");
+      r.put("array", stems.get(t) + ".npy");
+      r.put("snapshots", snapshotFiles.get(t));
+      results.add(r);
+    }
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("image_size", size);
+    values.put("classes", results);
+    return StepResult.of(values);
+  }
+
+  /** De-normalized and rescaled to [0, 1] by its own min and max, as the assignment shows it. */
+  static RgbImage rescaled(float[] image, int c, int size, Preprocessing pre) {
+    int hw = size * size;
+    float[][] planar = new float[c][hw];
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (int ch = 0; ch < c; ch++) {
+      for (int i = 0; i < hw; i++) {
+        double v = image[ch * hw + i] * pre.std().get(ch) + pre.mean().get(ch);
+        planar[ch][i] = (float) v;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
+    double range = max > min ? max - min : 1;
+    for (int ch = 0; ch < c; ch++) {
+      for (int i = 0; i < hw; i++) {
+        planar[ch][i] = (float) ((planar[ch][i] - min) / range);
+      }
+    }
+    return Pixels.toRgb8(planar, size, size);
+  }
+}

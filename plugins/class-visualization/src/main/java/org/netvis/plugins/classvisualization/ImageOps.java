@@ -1,0 +1,98 @@
+package org.netvis.plugins.classvisualization;
+
+/**
+ * The image operations of the class-visualization loop, on one [C, H, W] float image held in a
+ * flat array: roll (jitter), per-channel clamp, and the Gaussian blur of SciPy's
+ * {@code gaussian_filter1d} (truncate 4.0, mode "reflect") along H, then W.
+ */
+public final class ImageOps {
+  private ImageOps() {}
+
+  /** torch.roll by {@code dx} along W and {@code dy} along H (positive moves content right/down). */
+  public static float[] roll(float[] image, int channels, int height, int width, int dx, int dy) {
+    float[] out = new float[image.length];
+    int sx = Math.floorMod(dx, width);
+    int sy = Math.floorMod(dy, height);
+    for (int c = 0; c < channels; c++) {
+      int base = c * height * width;
+      for (int y = 0; y < height; y++) {
+        int ty = (y + sy) % height;
+        for (int x = 0; x < width; x++) {
+          out[base + ty * width + (x + sx) % width] = image[base + y * width + x];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Clamps each channel c to [low[c], high[c]] in place. */
+  public static void clamp(float[] image, int channels, float[] low, float[] high) {
+    int plane = image.length / channels;
+    for (int c = 0; c < channels; c++) {
+      for (int i = c * plane; i < (c + 1) * plane; i++) {
+        image[i] = Math.max(low[c], Math.min(high[c], image[i]));
+      }
+    }
+  }
+
+  /** SciPy's 1-D Gaussian kernel: radius int(4 * sigma + 0.5), weights exp(-x^2 / 2 sigma^2), summing to 1. */
+  public static double[] gaussianKernel(double sigma) {
+    int radius = (int) (4.0 * sigma + 0.5);
+    double[] k = new double[2 * radius + 1];
+    double sum = 0;
+    for (int i = -radius; i <= radius; i++) {
+      k[i + radius] = Math.exp(-0.5 * i * i / (sigma * sigma));
+      sum += k[i + radius];
+    }
+    for (int i = 0; i < k.length; i++) {
+      k[i] /= sum;
+    }
+    return k;
+  }
+
+  /** SciPy's "reflect" mode: (d c b a | a b c d | d c b a), the edge sample repeated. */
+  static int reflect(int i, int n) {
+    if (n == 1) {
+      return 0;
+    }
+    int period = 2 * n;
+    int m = Math.floorMod(i, period);
+    return m < n ? m : period - 1 - m;
+  }
+
+  /** Blurs along H (axis 2), then W (axis 3), like two gaussian_filter1d calls; returns a new array. */
+  public static float[] blur(float[] image, int channels, int height, int width, double sigma) {
+    if (sigma <= 0) {
+      return image.clone();
+    }
+    double[] k = gaussianKernel(sigma);
+    int r = k.length / 2;
+    float[] tmp = new float[image.length];
+    for (int c = 0; c < channels; c++) {
+      int base = c * height * width;
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          double s = 0;
+          for (int j = -r; j <= r; j++) {
+            s += k[j + r] * image[base + reflect(y + j, height) * width + x];
+          }
+          tmp[base + y * width + x] = (float) s;
+        }
+      }
+    }
+    float[] out = new float[image.length];
+    for (int c = 0; c < channels; c++) {
+      int base = c * height * width;
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          double s = 0;
+          for (int j = -r; j <= r; j++) {
+            s += k[j + r] * tmp[base + y * width + reflect(x + j, width)];
+          }
+          out[base + y * width + x] = (float) s;
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,213 @@
+package org.netvis.plugins.fooling;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.image.Figure;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.RgbImage;
+import org.netvis.engine.input.InputBatch;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.spi.Progress;
+import org.netvis.engine.spi.StepContext;
+import org.netvis.engine.spi.StepResult;
+import org.netvis.engine.spi.Technique;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Fooling images as in the CS231n assignment: from an image of class A, gradient ascent on the score
+ * of class B with normalized steps {@code dX = lr * g / ||g||_2}, stopping as soon as the model
+ * predicts B. Images run together in one batch; each has its own step and stops on its own.
+ */
+public final class Fooling implements Technique<FoolingParameters> {
+
+  /** The outcome for one image. */
+  public record Outcome(Tensor fooled, int iterations, boolean success, Tensor finalLogits) {}
+
+  /**
+   * Runs the loop for a batch. Iteration counts are the gradient steps taken before the model
+   * predicted the target, like the reference's loop that checks the prediction before each step.
+   */
+  public static List<Outcome> fool(Engine engine, Tensor images, int target, double learningRate, int maxIterations,
+      Progress progress) {
+    int n = (int) images.dim(0);
+    int item = images.itemSize();
+    float[] x = images.data().clone();
+    int[] iterations = new int[n];
+    boolean[] success = new boolean[n];
+    int classes = -1;
+    List<Integer> active = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      active.add(i);
+    }
+    float[][] lastLogits = new float[n][];
+    for (int step = 0; step <= maxIterations && !active.isEmpty(); step++) {
+      Tensor batch = gather(x, active, images.shape(), item);
+      long[] targets = new long[active.size()];
+      java.util.Arrays.fill(targets, target);
+      VjpResult r = step < maxIterations
+          ? engine.vjp(batch, ClassScores.oneHot(targets, engine.scores(batch.slice(0, 1)).dim(1)))
+          : new VjpResult(engine.scores(batch), null);
+      classes = (int) r.logits().dim(1);
+      List<Integer> still = new ArrayList<>();
+      for (int k = 0; k < active.size(); k++) {
+        int i = active.get(k);
+        lastLogits[i] = java.util.Arrays.copyOfRange(r.logits().data(), k * classes, (k + 1) * classes);
+        if (ClassScores.argmax(r.logits(), k) == target) {
+          success[i] = true;
+          iterations[i] = step;
+          continue;
+        }
+        if (step == maxIterations) {
+          iterations[i] = step;
+          continue;
+        }
+        float[] g = r.inputGradient().data();
+        double norm = 0;
+        for (int j = 0; j < item; j++) {
+          norm += (double) g[k * item + j] * g[k * item + j];
+        }
+        norm = Math.sqrt(norm);
+        if (!(norm > 0) || !Double.isFinite(norm)) {
+          throw new IllegalStateException("the gradient of class " + target + " for image " + i + " is "
+              + (norm == 0 ? "all zeros" : "not finite") + " at step " + step + "; cannot take a normalized step");
+        }
+        for (int j = 0; j < item; j++) {
+          x[i * item + j] += (float) (learningRate * g[k * item + j] / norm);
+        }
+        still.add(i);
+      }
+      active = still;
+      progress.step();
+    }
+    List<Outcome> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Tensor fooled = new Tensor(new long[] {1, images.dim(1), images.dim(2), images.dim(3)},
+          java.util.Arrays.copyOfRange(x, i * item, (i + 1) * item));
+      out.add(new Outcome(fooled, iterations[i], success[i], new Tensor(new long[] {1, classes}, lastLogits[i])));
+    }
+    return out;
+  }
+
+  private static Tensor gather(float[] x, List<Integer> rows, long[] shape, int item) {
+    float[] out = new float[rows.size() * item];
+    for (int k = 0; k < rows.size(); k++) {
+      System.arraycopy(x, rows.get(k) * item, out, k * item, item);
+    }
+    long[] s = shape.clone();
+    s[0] = rows.size();
+    return new Tensor(s, out);
+  }
+
+  @Override
+  public StepResult run(StepContext ctx, FoolingParameters p) throws Exception {
+    InputBatch in = ctx.inputs();
+    Preprocessing pre = ctx.model().preprocessing();
+    Engine engine = ctx.engine();
+    Path dir = ctx.outputDir();
+    int n = in.size();
+    int h = (int) in.images().dim(2);
+    int w = (int) in.images().dim(3);
+    Tensor before = engine.scores(in.images());
+    List<Outcome> outcomes = new ArrayList<>();
+    try (Progress progress = ctx.progress("fooling", (long) Math.ceil((double) n / p.batchSize()) * (p.maxIterations() + 1))) {
+      for (int start = 0; start < n; start += p.batchSize()) {
+        int end = Math.min(n, start + p.batchSize());
+        outcomes.addAll(fool(engine, in.images().slice(start, end), p.target(), p.learningRate(), p.maxIterations(), progress));
+      }
+    }
+    Npy.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
+    Figure figure = new Figure("Fooling images: target " + p.target() + " (" + ctx.model().className(p.target()) + ")");
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Outcome o = outcomes.get(i);
+      Tensor original = in.images().slice(i, i + 1);
+      Tensor delta = difference(o.fooled(), original);
+      RgbImage originalPng = Pixels.toRgb8(Pixels.deprocess(original, 0, pre), w, h);
+      RgbImage fooledPng = Pixels.toRgb8(Pixels.deprocess(o.fooled(), 0, pre), w, h);
+      // As in the assignment: the difference de-normalized without rescaling, and magnified 10x.
+      RgbImage diffPng = Pixels.toRgb8(Pixels.deprocess(delta, 0, pre), w, h);
+      RgbImage diff10Png = Pixels.toRgb8(Pixels.deprocess(scale(delta, 10f), 0, pre), w, h);
+      String stem = String.format("%02d", i);
+      PngImages.write(dir.resolve(stem + "_fooling.png"), fooledPng);
+      PngImages.write(dir.resolve(stem + "_difference.png"), diffPng);
+      PngImages.write(dir.resolve(stem + "_difference_x10.png"), diff10Png);
+      figure.row()
+          .panel(originalPng, ctx.model().className((int) in.labels()[i]))
+          .panel(fooledPng, ctx.model().className(ClassScores.argmax(o.finalLogits(), 0)))
+          .panel(diffPng, "Difference")
+          .panel(diff10Png, "Magnified difference (10x)");
+
+      // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation.
+      Tensor reloaded = Pixels.normalize(fooledPng, pre);
+      int afterPng = ClassScores.argmax(engine.scores(reloaded), 0);
+      double[] prob = ClassScores.softmax(o.finalLogits(), 0);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("image", in.names().get(i));
+      r.put("source_label", in.labels()[i]);
+      r.put("source_class", ctx.model().className((int) in.labels()[i]));
+      int predictedBefore = ClassScores.argmax(before, i);
+      r.put("prediction_before", predictedBefore);
+      r.put("prediction_before_class", ctx.model().className(predictedBefore));
+      r.put("target", p.target());
+      r.put("target_class", ctx.model().className(p.target()));
+      r.put("iterations", o.iterations());
+      r.put("fooled", o.success());
+      r.put("prediction_after", ClassScores.argmax(o.finalLogits(), 0));
+      r.put("target_probability", prob[p.target()]);
+      double[] norms = pixelNorms(delta, pre);
+      r.put("perturbation_l2", norms[0]);
+      r.put("perturbation_linf", norms[1]);
+      r.put("fooled_after_png", afterPng == p.target());
+      r.put("prediction_after_png", afterPng);
+      r.put("files", List.of(stem + "_fooling.png", stem + "_difference.png", stem + "_difference_x10.png"));
+      results.add(r);
+    }
+    figure.write(dir.resolve("figure.png"));
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("target", p.target());
+    values.put("target_class", ctx.model().className(p.target()));
+    values.put("fooled", results.stream().filter(r -> (Boolean) r.get("fooled")).count());
+    values.put("images", results);
+    return StepResult.of(values);
+  }
+
+  static Tensor difference(Tensor a, Tensor b) {
+    float[] d = new float[a.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = a.data()[i] - b.data()[i];
+    }
+    return new Tensor(a.shape(), d);
+  }
+
+  static Tensor scale(Tensor t, float s) {
+    float[] d = new float[t.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = t.data()[i] * s;
+    }
+    return new Tensor(t.shape(), d);
+  }
+
+  /** L2 and L-infinity norms of a normalized-space perturbation in [0, 1] pixel units (times std). */
+  static double[] pixelNorms(Tensor delta, Preprocessing pre) {
+    int hw = (int) (delta.dim(2) * delta.dim(3));
+    double l2 = 0;
+    double linf = 0;
+    for (int c = 0; c < delta.dim(1); c++) {
+      double std = pre.std().get(c);
+      for (int k = 0; k < hw; k++) {
+        double v = delta.data()[c * hw + k] * std;
+        l2 += v * v;
+        linf = Math.max(linf, Math.abs(v));
+      }
+    }
+    return new double[] {Math.sqrt(l2), linf};
+  }
+}

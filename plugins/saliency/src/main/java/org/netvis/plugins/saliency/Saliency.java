@@ -1,0 +1,130 @@
+package org.netvis.plugins.saliency;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.image.ColorMap;
+import org.netvis.engine.image.Figure;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.image.PngImages;
+import org.netvis.engine.input.InputBatch;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.spi.Progress;
+import org.netvis.engine.spi.StepContext;
+import org.netvis.engine.spi.StepResult;
+import org.netvis.engine.spi.Technique;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/** Saliency maps (Simonyan et al. 2014) as in the CS231n assignment, all images in batched VJPs. */
+public final class Saliency implements Technique<SaliencyParameters> {
+
+  /** Saliency of a batch: (N, H, W), the max over channels of the absolute input gradient. */
+  public static Tensor saliency(Engine engine, Tensor images, long[] labels, SaliencyParameters p, Progress progress) {
+    int n = (int) images.dim(0);
+    List<Tensor> parts = new ArrayList<>();
+    for (int start = 0; start < n; start += p.batchSize()) {
+      int end = Math.min(n, start + p.batchSize());
+      Tensor batch = images.slice(start, end);
+      long[] batchLabels = java.util.Arrays.copyOfRange(labels, start, end);
+      Tensor cotangent = cotangent(engine, batch, batchLabels, p.objective(), n);
+      parts.add(maxAbsOverChannels(engine.vjp(batch, cotangent).inputGradient()));
+      progress.step();
+    }
+    return Tensor.concat(parts);
+  }
+
+  /**
+   * The gradient of the objective with respect to the logits: one-hot rows for the summed class
+   * scores; (softmax - one-hot) / N for the mean cross-entropy over all N images.
+   */
+  static Tensor cotangent(Engine engine, Tensor batch, long[] labels, SaliencyParameters.Objective objective, int total) {
+    if (objective == SaliencyParameters.Objective.CLASS_SCORE) {
+      long classes = engine.scores(batch.slice(0, 1)).dim(1);
+      return ClassScores.oneHot(labels, classes);
+    }
+    Tensor logits = engine.scores(batch);
+    int classes = (int) logits.dim(1);
+    Tensor ct = Tensor.zeros(labels.length, classes);
+    for (int i = 0; i < labels.length; i++) {
+      double[] prob = ClassScores.softmax(logits, i);
+      for (int c = 0; c < classes; c++) {
+        ct.data()[i * classes + c] = (float) ((prob[c] - (c == labels[i] ? 1 : 0)) / total);
+      }
+    }
+    return ct;
+  }
+
+  static Tensor maxAbsOverChannels(Tensor gradient) {
+    int n = (int) gradient.dim(0);
+    int c = (int) gradient.dim(1);
+    int hw = (int) (gradient.dim(2) * gradient.dim(3));
+    float[] out = new float[n * hw];
+    float[] g = gradient.data();
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < hw; k++) {
+        float m = 0;
+        for (int ch = 0; ch < c; ch++) {
+          m = Math.max(m, Math.abs(g[(i * c + ch) * hw + k]));
+        }
+        out[i * hw + k] = m;
+      }
+    }
+    return new Tensor(new long[] {n, gradient.dim(2), gradient.dim(3)}, out);
+  }
+
+  @Override
+  public StepResult run(StepContext ctx, SaliencyParameters p) throws Exception {
+    InputBatch in = ctx.inputs();
+    int n = in.size();
+    Tensor maps;
+    try (Progress progress = ctx.progress("saliency", (n + p.batchSize() - 1) / p.batchSize())) {
+      maps = saliency(ctx.engine(), in.images(), in.labels(), p, progress);
+    }
+    Path dir = ctx.outputDir();
+    Npy.write(dir.resolve("saliency.npy"), maps);
+    int h = (int) maps.dim(1);
+    int w = (int) maps.dim(2);
+    List<Map<String, Object>> images = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] map = java.util.Arrays.copyOfRange(maps.data(), i * h * w, (i + 1) * h * w);
+      String className = ctx.model().className((int) in.labels()[i]);
+      String file = String.format("saliency_%02d.png", i);
+      PngImages.write(dir.resolve(file), ColorMap.HOT.apply(map, w, h));
+      double max = 0;
+      double sum = 0;
+      for (float v : map) {
+        max = Math.max(max, v);
+        sum += v;
+      }
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("image", in.names().get(i));
+      r.put("label", in.labels()[i]);
+      r.put("class_name", className);
+      r.put("heatmap", file);
+      r.put("saliency_max", max);
+      r.put("saliency_mean", sum / map.length);
+      images.add(r);
+    }
+    // The assignment's layout: images with class names on the first row, saliency maps below.
+    Figure layout = new Figure("Saliency maps (" + p.objective().name().toLowerCase() + ")").row();
+    for (int i = 0; i < n; i++) {
+      layout.panel(Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()), w, h),
+          ctx.model().className((int) in.labels()[i]));
+    }
+    layout.row();
+    for (int i = 0; i < n; i++) {
+      layout.panel(ColorMap.HOT.apply(java.util.Arrays.copyOfRange(maps.data(), i * h * w, (i + 1) * h * w), w, h),
+          "saliency");
+    }
+    layout.write(dir.resolve("figure.png"));
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("objective", p.objective().name().toLowerCase());
+    values.put("colormap", "hot (black = 0, white = the image's largest value)");
+    values.put("images", images);
+    return StepResult.of(values);
+  }
+}
