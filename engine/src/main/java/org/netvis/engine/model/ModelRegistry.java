@@ -130,7 +130,7 @@ public final class ModelRegistry {
         throw new ModelNotFoundException("model file " + file + " does not exist");
       }
       ModelDescriptor d = ModelDescriptor.forFile(file.getFileName().toString(),
-          preprocessing == null ? Preprocessing.IMAGENET : preprocessing);
+          preprocessing == null ? defaultPreprocessing(file) : preprocessing);
       return new ResolvedModel(d, file, Sha256.of(file), List.of());
     }
     ModelDescriptor d = descriptors().get(idOrPath);
@@ -147,6 +147,19 @@ public final class ModelRegistry {
           + d.id() + "' " + d.sha256() + "; the file is damaged or a different export (pass the .onnx path to use it anyway)");
     }
     return new ResolvedModel(d, path, sha, classNames(d, path));
+  }
+
+  /** ImageNet statistics at the model's own input size when the file fixes it, else at 224. */
+  private static Preprocessing defaultPreprocessing(Path file) {
+    try {
+      long[] in = org.netvis.engine.graph.ModelGraph.read(file).inputShape();
+      if (in.length == 4 && in[2] > 0 && in[2] == in[3]) {
+        return Preprocessing.IMAGENET.withSize((int) in[2]);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot read the input size of {}: {}", file, e.getMessage());
+    }
+    return Preprocessing.IMAGENET;
   }
 
   /** Where the weights of {@code d} are on disk, without downloading. */

@@ -117,20 +117,30 @@ public final class TestGraph {
   }
 
   public ModelProto model(String result) {
+    return model(result, -1);
+  }
+
+  /** The model with {@code classes} fixed in the output shape (-1 leaves it symbolic). */
+  public ModelProto model(String result, long classes) {
     GraphProto.Builder g = graph.clone();
     g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName("flatten_out").addInput(result).addOutput("logits")
         .addAttribute(Attributes.of("axis", 1L)));
     g.addOutput(ValueInfoProto.newBuilder().setName("logits").setType(TypeProto.newBuilder().setTensorType(
         TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
             TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
-                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("classes"))))));
+                .addDim(classes > 0 ? TensorShapeProto.Dimension.newBuilder().setDimValue(classes)
+                    : TensorShapeProto.Dimension.newBuilder().setDimParam("classes"))))));
     return ModelProto.newBuilder().setIrVersion(opset >= 13 ? 8 : 5).setProducerName("netvis-test").setGraph(g)
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).build();
   }
 
   public Path save(Path dir, String name, String result) throws IOException {
+    return save(dir, name, result, -1);
+  }
+
+  public Path save(Path dir, String name, String result, long classes) throws IOException {
     Path file = dir.resolve(name + ".onnx");
-    Files.write(file, model(result).toByteArray());
+    Files.write(file, model(result, classes).toByteArray());
     return file;
   }
 }

@@ -1,0 +1,149 @@
+package org.netvis.engine.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.experiment.Experiment;
+import org.netvis.engine.experiment.ExperimentLoader;
+import org.netvis.engine.plugin.PluginRegistry;
+import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.testing.TinyExperiment;
+
+class ExperimentRunnerTest {
+  @TempDir Path dir;
+  TinyExperiment tiny;
+  PluginRegistry plugins;
+  ExperimentLoader loader;
+  ExperimentRunner runner;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    tiny = new TinyExperiment(dir);
+    plugins = TinyExperiment.plugins();
+    loader = new ExperimentLoader(plugins, TinyExperiment.emptyModels(dir));
+    runner = new ExperimentRunner(plugins, TinyExperiment.emptyModels(dir), RunLog.NONE, false,
+        EngineOptions.defaults().withCompanionCache(dir.resolve("graphs")));
+  }
+
+  private Experiment twoSteps() throws Exception {
+    return loader.load(tiny.yaml("e.yaml", "  - technique: test-noise\n    params: {count: 5}\n"
+        + "  - technique: test-noise\n    images: [2]\n"), List.of());
+  }
+
+  @Test
+  void runDirectoryLayoutAndManifest() throws Exception {
+    Path out = dir.resolve("runs/first");
+    RunOutcome o = runner.run(twoSteps(), out);
+    assertEquals("succeeded", o.status(), o.reason());
+    assertEquals(out, o.directory());
+    // run.log comes from the RunLog the command line supplies (checked in the CLI tests).
+    assertEquals(List.of("0-test-noise", "1-test-noise", "experiment.resolved.json", "manifest.json"), listing(out));
+    JsonNode m = ExperimentRunner.JSON.readTree(out.resolve("manifest.json").toFile());
+    for (String field : List.of("netvis", "java", "os", "cpu", "experiment", "started", "ended", "runtime", "model",
+        "inputs", "labels", "gradient_graph", "seeds", "steps", "status", "duration_seconds")) {
+      assertTrue(m.has(field), "manifest has " + field + ": " + m);
+    }
+    assertTrue(m.at("/netvis/git_commit").asText().matches("[0-9a-f]{40}|unknown.*"), m.at("/netvis").toString());
+    assertEquals("CPUExecutionProvider", m.at("/runtime/execution_provider").asText());
+    assertTrue(m.at("/runtime/onnxruntime_version").asText().startsWith("1."));
+    assertEquals(64, m.at("/model/sha256").asText().length());
+    assertEquals(64, m.at("/gradient_graph/sha256").asText().length());
+    assertEquals(64, m.at("/inputs/0/sha256").asText().length());
+    assertEquals(7, m.at("/seeds/experiment").asLong());
+    assertEquals(Seeds.forStep(7, 1), m.at("/seeds/steps/1").asLong());
+    assertEquals("succeeded", m.at("/steps/1/status").asText());
+    assertTrue(m.at("/steps/0/seconds").asDouble() >= 0);
+    JsonNode results = ExperimentRunner.JSON.readTree(out.resolve("1-test-noise/results.json").toFile());
+    assertEquals(1, results.get("images").asInt(), "step 1 sees only image 2");
+    assertEquals(List.of("noise.npy", "scores.npy"),
+        List.of(results.get("files").get(0).asText(), results.get("files").get(1).asText()));
+    JsonNode resolved = ExperimentRunner.JSON.readTree(out.resolve("experiment.resolved.json").toFile());
+    assertEquals(5, resolved.at("/steps/0/params/count").asInt());
+    assertFalse(Files.exists(dir.resolve("runs/.first.partial")), "no temporary directory is left");
+  }
+
+  private static List<String> listing(Path out) throws Exception {
+    try (Stream<Path> s = Files.list(out)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("run.log")).sorted().toList();
+    }
+  }
+
+  @Test
+  void twoRunsWithOneSeedGiveIdenticalArrays() throws Exception {
+    runner.run(twoSteps(), dir.resolve("a"));
+    runner.run(loader.load(dir.resolve("a/experiment.resolved.json"), List.of()), dir.resolve("b"));
+    RunComparison c = RunComparison.of(dir.resolve("a"), dir.resolve("b"));
+    assertEquals(4, c.identical().size(), c.toString());
+    assertTrue(c.allIdentical(), c.toString());
+    // Another seed changes the noise.
+    runner.run(loader.load(dir.resolve("e.yaml"), List.of("seed=8")), dir.resolve("c"));
+    assertTrue(RunComparison.of(dir.resolve("a"), dir.resolve("c")).different().contains("0-test-noise/noise.npy"));
+  }
+
+  @Test
+  void aStepThatThrowsLeavesStatusFailedAndEarlierStepsIntact() throws Exception {
+    Experiment e = loader.load(tiny.yaml("f.yaml", "  - technique: test-noise\n  - technique: test-fail\n"
+        + "  - technique: test-noise\n"), List.of());
+    RunOutcome o = runner.run(e, dir.resolve("failed"));
+    assertEquals("failed", o.status());
+    assertEquals("step 1 (test-fail) failed: boom", o.reason());
+    Path out = dir.resolve("failed");
+    assertTrue(Files.isRegularFile(out.resolve("0-test-noise/noise.npy")));
+    assertEquals(4, Npy.read(out.resolve("0-test-noise/noise.npy")).numel() / 3);
+    assertFalse(Files.exists(out.resolve("1-test-fail")), "the failed step leaves nothing half-written");
+    assertFalse(Files.exists(out.resolve("2-test-noise")), "later steps do not run");
+    JsonNode m = ExperimentRunner.JSON.readTree(out.resolve("manifest.json").toFile());
+    assertEquals("failed", m.get("status").asText());
+    assertEquals("step 1 (test-fail) failed: boom", m.get("reason").asText());
+    assertEquals("failed", m.at("/steps/1/status").asText());
+    assertEquals(2, m.get("steps").size());
+  }
+
+  @Test
+  void aNonEmptyOutputDirectoryIsRefused() throws Exception {
+    Files.createDirectories(dir.resolve("taken"));
+    Files.writeString(dir.resolve("taken/file"), "x");
+    RunException e = assertThrows(RunException.class, () -> runner.run(twoSteps(), dir.resolve("taken")));
+    assertEquals("output directory " + dir.resolve("taken") + " already exists and is not empty", e.getMessage());
+  }
+
+  @Test
+  void aSecondRunOnTheSameOutputIsRefusedWhileTheFirstHoldsIt() throws Exception {
+    Path out = dir.resolve("busy");
+    Path lock = dir.resolve(".busy.lock");
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+      // Another process would hold this lock; within one JVM the overlapping lock is detected too.
+      try (java.nio.channels.FileLock held = ch.lock()) {
+        RunException e = assertThrows(RunException.class, () -> runner.run(twoSteps(), out));
+        assertTrue(e.getMessage().startsWith("another run is writing to " + out), e.getMessage());
+      }
+    }
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void labelsDefaultToTheModelsTopOnePrediction() throws Exception {
+    RunOutcome o = runner.run(twoSteps(), dir.resolve("labels"));
+    JsonNode m = ExperimentRunner.JSON.readTree(o.directory().resolve("manifest.json").toFile());
+    float[] scores = Npy.readTensor(o.directory().resolve("0-test-noise/scores.npy")).data();
+    for (int i = 0; i < 3; i++) {
+      int best = 0;
+      for (int c = 1; c < 5; c++) {
+        best = scores[i * 5 + c] > scores[i * 5 + best] ? c : best;
+      }
+      assertEquals(best, m.at("/labels/" + i).asInt());
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package org.netvis.engine.testing;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.netvis.engine.spi.Param;
+import org.netvis.engine.spi.StepContext;
+import org.netvis.engine.spi.StepResult;
+import org.netvis.engine.spi.Technique;
+import org.netvis.engine.spi.TechniqueProvider;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/** Techniques for the engine's own tests: one writes seeded noise and the model's scores, one throws. */
+public final class TestTechniques {
+  private TestTechniques() {}
+
+  public record NoiseParameters(
+      @Param(description = "noise values per image", defaultValue = "4", min = 1, max = 1000) int count,
+      @Param(description = "a class index", defaultValue = "0", classId = true) int target,
+      @Param(description = "noise scale", defaultValue = "1.0", min = 0, exclusiveMin = true) double scale,
+      @Param(description = "free-form tags", defaultValue = "[]") List<String> tags) {}
+
+  public static final class Noise implements Technique<NoiseParameters> {
+    @Override
+    public StepResult run(StepContext ctx, NoiseParameters p) throws Exception {
+      Random random = new Random(ctx.seed());
+      int n = ctx.inputs().size();
+      Tensor noise = Tensor.zeros(n, p.count());
+      for (int i = 0; i < noise.size(); i++) {
+        noise.data()[i] = (float) (random.nextGaussian() * p.scale());
+      }
+      Npy.write(ctx.outputDir().resolve("noise.npy"), noise);
+      Npy.write(ctx.outputDir().resolve("scores.npy"), ctx.engine().scores(ctx.inputs().images()));
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("images", n);
+      values.put("labels", ctx.inputs().labels());
+      return StepResult.of(values);
+    }
+  }
+
+  public static final class NoiseProvider implements TechniqueProvider {
+    @Override
+    public String id() {
+      return "test-noise";
+    }
+
+    @Override
+    public String description() {
+      return "seeded noise and the model's scores";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NoiseParameters.class;
+    }
+
+    @Override
+    public Class<? extends Technique<?>> technique() {
+      return Noise.class;
+    }
+  }
+
+  public record FailParameters(@Param(description = "what to throw", defaultValue = "'boom'") String message) {}
+
+  public static final class Fail implements Technique<FailParameters> {
+    @Override
+    public StepResult run(StepContext ctx, FailParameters p) {
+      throw new IllegalStateException(p.message());
+    }
+  }
+
+  public static final class FailProvider implements TechniqueProvider {
+    @Override
+    public String id() {
+      return "test-fail";
+    }
+
+    @Override
+    public String description() {
+      return "always throws";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return FailParameters.class;
+    }
+
+    @Override
+    public Class<? extends Technique<?>> technique() {
+      return Fail.class;
+    }
+  }
+}
