@@ -1,0 +1,61 @@
+package org.netvis.plugins.fooling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.spi.Progress;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.SharedData;
+
+class FoolingTest {
+  @TempDir Path dir;
+
+  @Test
+  void foolsLikeTheReferenceLoop() throws Exception {
+    Tensor inputs = Npy.readTensor(SharedData.reference().resolve("inputs.npy"));
+    JsonNode ref = new ObjectMapper().readTree(SharedData.reference().resolve("fooling_target6.json").toFile());
+    try (Engine engine = GradientCheck.open(SharedData.squeezenet(), dir)) {
+      List<Fooling.Outcome> outcomes = Fooling.fool(engine, inputs, 6, 1.0, 100, Progress.NONE);
+      for (int i = 0; i < 8; i++) {
+        Fooling.Outcome o = outcomes.get(i);
+        int expected = ref.get("iterations").get(i).asInt();
+        boolean fooledRef = ref.get("fooled").get(i).asBoolean();
+        int w = 224;
+        int afterPng = ClassScores.argmax(engine.scores(Pixels.normalize(
+            Pixels.toRgb8(Pixels.deprocess(o.fooled(), 0, Preprocessing.IMAGENET), w, w), Preprocessing.IMAGENET)), 0);
+        double[] norms = Fooling.pixelNorms(Fooling.difference(o.fooled(), inputs.slice(i, i + 1)), Preprocessing.IMAGENET);
+        System.out.printf("image %d: %3d iterations (reference %3d), fooled %-5s (reference %-5s), "
+            + "PNG round trip predicts %d, perturbation L2 %.3f Linf %.4f%n", i, o.iterations(), expected, o.success(),
+            fooledRef, afterPng, norms[0], norms[1]);
+        if (fooledRef) {
+          assertTrue(o.success(), "image " + i + " is fooled within 100 iterations");
+          assertTrue(Math.abs(o.iterations() - expected) <= 2, "image " + i + ": " + o.iterations() + " vs " + expected);
+          assertEquals(6, ClassScores.argmax(o.finalLogits(), 0));
+        }
+      }
+    }
+  }
+
+  @Test
+  void anImageAlreadyOfTheTargetClassTakesNoStep() throws Exception {
+    Tensor inputs = Npy.readTensor(SharedData.reference().resolve("inputs.npy")).slice(0, 1);
+    try (Engine engine = GradientCheck.open(SharedData.squeezenet(), dir)) {
+      List<Fooling.Outcome> o = Fooling.fool(engine, inputs, 958, 1.0, 100, Progress.NONE);
+      assertEquals(0, o.get(0).iterations());
+      assertTrue(o.get(0).success());
+      assertEquals(0.0, Fooling.pixelNorms(Fooling.difference(o.get(0).fooled(), inputs), Preprocessing.IMAGENET)[0]);
+    }
+  }
+}
