@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** The {@code netvis} command line. */
 @Command(name = "netvis", mixinStandardHelpOptions = true, versionProvider = NetvisCommand.Version.class,
     description = "Neural-network visualization and attribution on ONNX Runtime.",
-    subcommands = {RunCommand.class, RerunCommand.class, PluginsCommand.class, ModelsCommand.class,
+    subcommands = {RunCommand.class, RerunCommand.class, ReportCommand.class, PluginsCommand.class, ModelsCommand.class,
         CheckModelCommand.class, VjpCommand.class})
 public final class NetvisCommand implements Runnable {
 

@@ -361,6 +361,11 @@ public final class ExperimentRunner {
           deleteRecursively(partial);
         }
         writeManifest(status, reason, end);
+        try {
+          org.netvis.engine.report.RunReport.write(workDir);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("could not write the report: {}", e.toString());
+        }
         Files.deleteIfExists(finalDir);
         Files.move(workDir, finalDir, StandardCopyOption.ATOMIC_MOVE);
         outcome = new RunOutcome(finalDir, status, reason);
