@@ -48,7 +48,8 @@ class ExperimentRunnerTest {
     assertEquals("succeeded", o.status(), o.reason());
     assertEquals(out, o.directory());
     // run.log comes from the RunLog the command line supplies (checked in the CLI tests).
-    assertEquals(List.of("0-test-noise", "1-test-noise", "experiment.resolved.json", "manifest.json"), listing(out));
+    assertEquals(List.of("0-test-noise", "1-test-noise", "experiment.resolved.json", "manifest.json", "report.html"),
+        listing(out));
     JsonNode m = ExperimentRunner.JSON.readTree(out.resolve("manifest.json").toFile());
     for (String field : List.of("netvis", "java", "os", "cpu", "experiment", "started", "ended", "runtime", "model",
         "inputs", "labels", "gradient_graph", "seeds", "steps", "status", "duration_seconds")) {
