@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# Engine benchmark: forward pass and VJP of SqueezeNet 1.1 per image at batch 1 and 8, on the CPU,
-# measured in one run so that the ratios compare like with like on a shared, noisy machine.
-# Usage: bench/run.sh [--threads N] [--seconds S]
+# netvis against PyTorch eager on this machine, in one invocation: per-image forward and VJP at batch
+# 1, 8 and 32, the reference workflow end to end with peak memory, and the ratios against the targets.
+# Installs Debian's python3-torch, python3-torchvision and python3-onnx for the baseline when missing.
+# Usage: bench/run.sh            (BENCH_SECONDS=4 per measurement by default)
+#        bench/run.sh --engine   (netvis' own forward/VJP table only, no PyTorch)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$HERE"
-export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$HERE/../shared/models}"
-mvn -q -B -Dstyle.color=never -DskipTests package -pl bench -am >&2
-exec java -Dnetvis.home="$HERE" -cp "bench/target/netvis-bench.jar:$(cat bench/target/classpath.txt)" \
-  org.netvis.bench.EngineBench "$@"
+export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$(cd "$HERE/../shared/models" && pwd)}"
+mvn -q -B -Dstyle.color=never -DskipTests package >&2
+if [[ "${1:-}" == "--engine" ]]; then
+  shift
+  exec java -Dnetvis.home="$HERE" -cp "bench/target/netvis-bench.jar:$(cat bench/target/classpath.txt)" \
+    org.netvis.bench.EngineBench "$@"
+fi
+if ! /usr/bin/python3 -c "import torch, torchvision, onnx, PIL" 2>/dev/null; then
+  echo "installing the PyTorch baseline (python3-torch python3-torchvision python3-onnx python3-pil)..." >&2
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch python3-torchvision python3-onnx python3-pil >&2
+fi
+exec /usr/bin/python3 bench/compare.py

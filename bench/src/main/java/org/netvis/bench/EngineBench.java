@@ -20,24 +20,30 @@ public final class EngineBench {
     int threads = 0;
     double seconds = 4;
     String model = "squeezenet1_1";
+    int[] batches = {1, 8};
+    boolean json = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Double.parseDouble(args[++i]);
         case "--model" -> model = args[++i];
+        case "--batches" -> batches = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--json" -> json = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (expected --threads N, --seconds S, --model ID)");
+            + " (expected --threads N, --seconds S, --model ID, --batches 1,8,32, --json)");
       }
     }
     ResolvedModel resolved = ModelRegistry.fromEnvironment(false).resolve(model);
-    System.out.printf("netvis engine bench: %s, %s, %d cores, %s threads, ONNX Runtime %s%n", resolved.id(),
+    java.io.PrintStream text = json ? System.err : System.out;
+    StringBuilder jsonOut = new StringBuilder("{\"results\": {");
+    text.printf("netvis engine bench: %s, %s, %d cores, %s threads, ONNX Runtime %s%n", resolved.id(),
         System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
         threads == 0 ? "default" : Integer.toString(threads),
         ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
     try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads))) {
-      System.out.printf("%-6s %14s %14s %14s %14s %10s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
+      text.printf("%-6s %14s %14s %14s %14s %10s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
           "vjp/fwd");
-      for (int batch : new int[] {1, 8}) {
+      for (int batch : batches) {
         Random random = new Random(batch);
         Tensor x = Tensor.zeros(batch, engine.channels(), engine.inputHeight(), engine.inputWidth());
         for (int i = 0; i < x.size(); i++) {
@@ -65,8 +71,13 @@ public final class EngineBench {
         }
         double f = median(fwd);
         double v = median(vjp);
-        System.out.printf("%-6d %14.2f %14.2f %14.2f %14.2f %9.2fx%n", batch, f, f / batch, v, v / batch, v / f);
+        text.printf("%-6d %14.2f %14.2f %14.2f %14.2f %9.2fx%n", batch, f, f / batch, v, v / batch, v / f);
+        jsonOut.append(jsonOut.charAt(jsonOut.length() - 1) == '{' ? "" : ", ").append('"').append(batch)
+            .append("\": {\"forward_ms\": ").append(f).append(", \"vjp_ms\": ").append(v).append('}');
       }
+    }
+    if (json) {
+      System.out.println(jsonOut.append("}}"));
     }
   }
 
