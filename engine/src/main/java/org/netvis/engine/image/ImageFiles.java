@@ -5,7 +5,9 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -36,24 +38,34 @@ public final class ImageFiles {
         throw new IOException(file + ": not a PNG or JPEG image");
       }
       ImageReader reader = readers.next();
+      // Java's decoders report truncated data as warnings and return what they got; netvis refuses.
+      List<String> warnings = new ArrayList<>();
+      reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
       try {
         reader.setInput(in, true, true);
-        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        long pixels;
+        try {
+          pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+          throw new IOException(file + ": cannot read the image header (truncated or damaged?): " + e.getMessage(), e);
+        }
         if (pixels > maxPixels) {
           throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " = " + pixels
               + " pixels exceeds the limit of " + maxPixels + " (raise max_pixels to allow it)");
         }
+        RgbImage image;
         try {
-          if (reader.getFormatName().equalsIgnoreCase("jpeg")) {
-            RgbImage ycc = jpegYCbCr(reader);
-            if (ycc != null) {
-              return ycc;
-            }
+          image = reader.getFormatName().equalsIgnoreCase("jpeg") ? jpegYCbCr(reader) : null;
+          if (image == null) {
+            image = toRgb(reader.read(0));
           }
-          return toRgb(reader.read(0));
         } catch (IOException | RuntimeException e) {
           throw new IOException(file + ": cannot decode the image (truncated or damaged?): " + e.getMessage(), e);
         }
+        if (!warnings.isEmpty()) {
+          throw new IOException(file + ": the image is damaged or truncated (" + String.join("; ", warnings) + ")");
+        }
+        return image;
       } finally {
         reader.dispose();
       }
@@ -72,6 +84,9 @@ public final class ImageFiles {
       return null;
     }
     Raster raw = reader.readRaster(0, null);
+    if (raw.getNumBands() == 4) {
+      return cmyk(raw, hasAdobe(tree), hasAdobeTransform(tree, 2));
+    }
     if (raw.getNumBands() != 3) {
       return null;
     }
@@ -96,8 +111,57 @@ public final class ImageFiles {
     return new RgbImage(w, h, out, null);
   }
 
+  /**
+   * A 4-component (CMYK or YCCK) JPEG as Pillow converts it: each channel is
+   * (255 - ink) * (255 - black) / 255, where Adobe files store the ink values inverted.
+   */
+  private static RgbImage cmyk(Raster raw, boolean adobe, boolean ycck) {
+    int w = raw.getWidth();
+    int h = raw.getHeight();
+    int[] s = raw.getPixels(raw.getMinX(), raw.getMinY(), w, h, (int[]) null);
+    int[] out = new int[w * h * 3];
+    for (int i = 0; i < w * h; i++) {
+      int c0 = s[4 * i];
+      int c1 = s[4 * i + 1];
+      int c2 = s[4 * i + 2];
+      if (ycck) {
+        // YCCK: the first three are YCbCr of the (inverted) CMY.
+        int y = c0;
+        int cb = c1 - 128;
+        int cr = c2 - 128;
+        c0 = clamp((int) Math.round(y + 1.402 * cr));
+        c1 = clamp((int) Math.round(y - 0.344136 * cb - 0.714136 * cr));
+        c2 = clamp((int) Math.round(y + 1.772 * cb));
+      }
+      int k = s[4 * i + 3];
+      if (!adobe) {
+        // Plain CMYK: 255 means full ink; turn it into the inverted form.
+        c0 = 255 - c0;
+        c1 = 255 - c1;
+        c2 = 255 - c2;
+        k = 255 - k;
+      }
+      out[3 * i] = c0 * k / 255;
+      out[3 * i + 1] = c1 * k / 255;
+      out[3 * i + 2] = c2 * k / 255;
+    }
+    return new RgbImage(w, h, out, "CMYK converted to RGB");
+  }
+
   private static int clamp(int v) {
     return Math.max(0, Math.min(255, v));
+  }
+
+  private static boolean hasAdobe(org.w3c.dom.Node node) {
+    if ("app14Adobe".equals(node.getNodeName())) {
+      return true;
+    }
+    for (org.w3c.dom.Node c = node.getFirstChild(); c != null; c = c.getNextSibling()) {
+      if (hasAdobe(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean hasAdobeTransform(org.w3c.dom.Node node, int transform) {

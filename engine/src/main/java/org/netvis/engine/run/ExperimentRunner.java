@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
   public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final String RESERVE = ".space-reserve";
+  private static final int RESERVE_BYTES = 512 * 1024;
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   private final PluginRegistry plugins;
@@ -83,8 +85,8 @@ public final class ExperimentRunner {
     } catch (IOException e) {
       throw new RunException("cannot create " + parent + ": " + e.getMessage(), e);
     }
-    if (!Files.isWritable(parent)) {
-      throw new RunException("output directory " + parent + " is not writable");
+    if (!org.netvis.engine.Directories.writable(parent)) {
+      throw new RunException("output directory " + parent + " is not writable (expected a directory with write permission)");
     }
     Path lockFile = parent.resolve("." + finalDir.getFileName() + ".lock");
     try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -142,6 +144,7 @@ public final class ExperimentRunner {
     RunOutcome execute() throws IOException {
       deleteRecursively(workDir);
       Files.createDirectories(workDir);
+      reserveSpace();
       Thread hook = new Thread(this::onSignal, "netvis-interrupt");
       Runtime.getRuntime().addShutdownHook(hook);
       Instant start = Instant.now();
@@ -347,6 +350,22 @@ public final class ExperimentRunner {
       Files.move(tmp, workDir.resolve("manifest.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * A full disk must not keep a failed run from recording why: space for the final manifest and
+     * report is set aside at the start and given back just before they are written.
+     */
+    private void reserveSpace() throws IOException {
+      try (FileChannel ch = FileChannel.open(workDir.resolve(RESERVE), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE)) {
+        java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(64 * 1024);
+        for (int i = 0; i < RESERVE_BYTES / zeros.capacity(); i++) {
+          zeros.rewind();
+          ch.write(zeros);
+        }
+        ch.force(true);
+      }
+    }
+
     /** Writes the final manifest and moves the run into place, once, from whichever thread gets here first. */
     private synchronized void finish(String status, String reason, Instant start) {
       if (finalized) {
@@ -356,6 +375,7 @@ public final class ExperimentRunner {
       Instant end = Instant.now();
       manifest.put("duration_seconds", (end.toEpochMilli() - start.toEpochMilli()) / 1000.0);
       try {
+        Files.deleteIfExists(workDir.resolve(RESERVE));
         Path partial = currentStepDir;
         if (partial != null) {
           deleteRecursively(partial);

@@ -118,22 +118,9 @@ public final class CompanionGraphs {
     return null;
   }
 
-  /**
-   * Honours the directory's write bits even for root, who could write anyway: a directory shipped
-   * read-only (a shared data set, say) must stay untouched.
-   */
-  static boolean writableByMode(Path dir) {
-    try {
-      return Files.isWritable(dir) && Files.getPosixFilePermissions(dir).contains(
-          java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
-    } catch (UnsupportedOperationException | IOException e) {
-      return Files.isWritable(dir);
-    }
-  }
-
   private static void write(Path target, byte[] bytes) throws IOException {
     Files.createDirectories(target.getParent());
-    if (!writableByMode(target.getParent())) {
+    if (!org.netvis.engine.Directories.writable(target.getParent())) {
       throw new AccessDeniedException(target.getParent().toString());
     }
     Path tmp = Files.createTempFile(target.getParent(), ".vjp-", ".tmp");

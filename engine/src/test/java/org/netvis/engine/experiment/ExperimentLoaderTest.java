@@ -104,7 +104,7 @@ class ExperimentLoaderTest {
         Arguments.of("missing input file", "name: bad\nmodel: tiny.onnx\ninputs: [nowhere.png]\nsteps: [{technique: test-noise}]\n",
             "inputs[0]: input {dir}/nowhere.png does not exist"),
         Arguments.of("unknown technique", head + "steps: [{technique: nope}]\n",
-            "steps[0].technique: unknown technique 'nope'; expected one of [test-noise, test-fail]"),
+            "steps[0].technique: unknown technique 'nope'; expected one of [test-noise, test-fail, test-write, test-broken]"),
         Arguments.of("unknown parameter", head + step + "{colour: red}\n",
             "steps[0].params.colour: unknown parameter; expected one of [count, target, scale, tags]"),
         Arguments.of("list of the wrong type", head + step + "{tags: 3}\n", "steps[0].params.tags: expected a list, got 3"),

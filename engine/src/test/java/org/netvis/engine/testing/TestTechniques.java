@@ -92,4 +92,76 @@ public final class TestTechniques {
       return Fail.class;
     }
   }
+
+  public record WriteParameters(@Param(description = "bytes to write", defaultValue = "1024", min = 0, max = 1e9) long bytes) {}
+
+  /** Writes a file of the given size: fills a small disk on purpose. */
+  public static final class Write implements Technique<WriteParameters> {
+    @Override
+    public StepResult run(StepContext ctx, WriteParameters p) throws Exception {
+      try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(ctx.outputDir().resolve("payload.bin"))) {
+        byte[] block = new byte[64 * 1024];
+        for (long written = 0; written < p.bytes(); written += block.length) {
+          out.write(block, 0, (int) Math.min(block.length, p.bytes() - written));
+        }
+      }
+      return StepResult.of(Map.of("bytes", p.bytes()));
+    }
+  }
+
+  public static final class WriteProvider implements TechniqueProvider {
+    @Override
+    public String id() {
+      return "test-write";
+    }
+
+    @Override
+    public String description() {
+      return "writes a file of a given size";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return WriteParameters.class;
+    }
+
+    @Override
+    public Class<? extends Technique<?>> technique() {
+      return Write.class;
+    }
+  }
+
+  /** A technique whose constructor throws. */
+  public static final class Broken implements Technique<FailParameters> {
+    public Broken() {
+      throw new IllegalStateException("cannot open its lookup table");
+    }
+
+    @Override
+    public StepResult run(StepContext ctx, FailParameters p) {
+      return StepResult.of(Map.of());
+    }
+  }
+
+  public static final class BrokenProvider implements TechniqueProvider {
+    @Override
+    public String id() {
+      return "test-broken";
+    }
+
+    @Override
+    public String description() {
+      return "cannot be constructed";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return FailParameters.class;
+    }
+
+    @Override
+    public Class<? extends Technique<?>> technique() {
+      return Broken.class;
+    }
+  }
 }

@@ -31,7 +31,14 @@ public final class Saliency implements Technique<SaliencyParameters> {
       Tensor batch = images.slice(start, end);
       long[] batchLabels = java.util.Arrays.copyOfRange(labels, start, end);
       Tensor cotangent = cotangent(engine, batch, batchLabels, p.objective(), n);
-      parts.add(maxAbsOverChannels(engine.vjp(batch, cotangent).inputGradient()));
+      Tensor gradient = engine.vjp(batch, cotangent).inputGradient();
+      for (int i = 0; i < gradient.size(); i++) {
+        if (!Float.isFinite(gradient.data()[i])) {
+          throw new IllegalStateException("the input gradient of image " + (start + i / gradient.itemSize())
+              + " holds NaN or infinite values; the model's output is not finite there");
+        }
+      }
+      parts.add(maxAbsOverChannels(gradient));
       progress.step();
     }
     return Tensor.concat(parts);
