@@ -36,6 +36,8 @@ public final class NetvisCommand implements Runnable {
 
   /** Runs the command line and returns its exit status; errors become one line on stderr. */
   public static int execute(String... args) {
+    verbose = false;
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
     CommandLine cli = new CommandLine(new NetvisCommand());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       String message = e.getMessage() == null ? e.toString() : e.getMessage();

@@ -46,7 +46,11 @@ final class Html {
   static String dataUrl(RgbImage image) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(PngImages.toBufferedImage(image), "png", out);
+      // In memory: ImageIO's file cache registers a shutdown hook, which fails when the report of
+      // an interrupted run is written during JVM shutdown.
+      try (javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+        ImageIO.write(PngImages.toBufferedImage(image), "png", ios);
+      }
       return "data:image/png;base64," + Base64.getEncoder().encodeToString(out.toByteArray());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
