@@ -103,6 +103,10 @@ class ExperimentLoaderTest {
             "steps[0].params.scale: -1 is out of range (expected greater than 0)"),
         Arguments.of("missing input file", "name: bad\nmodel: tiny.onnx\ninputs: [nowhere.png]\nsteps: [{technique: test-noise}]\n",
             "inputs[0]: input {dir}/nowhere.png does not exist"),
+        Arguments.of("empty directory", "name: bad\nmodel: tiny.onnx\ninputs: [empty]\nsteps: [{technique: test-noise}]\n",
+            "inputs[0]: input directory {dir}/empty holds no .png, .jpg, .jpeg, .npy or .npz file"),
+        Arguments.of("glob matching nothing", "name: bad\nmodel: tiny.onnx\ninputs: ['*.jpeg']\nsteps: [{technique: test-noise}]\n",
+            "inputs[0]: input glob '*.jpeg' matches no file under {dir}"),
         Arguments.of("unknown technique", head + "steps: [{technique: nope}]\n",
             "steps[0].technique: unknown technique 'nope'; expected one of [test-noise, test-fail, test-write, test-broken]"),
         Arguments.of("unknown parameter", head + step + "{colour: red}\n",
@@ -123,6 +127,7 @@ class ExperimentLoaderTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("malformed")
   void malformedExperimentsNameFileKeyValueAndExpectation(String what, String text, String expected) throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("empty"));
     Path f = tiny.write("bad.yaml", text);
     ExperimentException e = assertThrows(ExperimentException.class, () -> loader.load(f, List.of()));
     String want = expected.replace("{dir}", dir.toString());
