@@ -49,12 +49,14 @@ public final class ProfileVjp {
         String file = s.endProfiling();
         JsonNode events = new ObjectMapper().readTree(Path.of(file).toFile());
         Map<String, Double> byOp = new HashMap<>();
+        Map<String, Double> byNode = new HashMap<>();
         double total = 0;
         for (JsonNode e : events) {
           if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")) {
             String op = e.path("args").path("op_name").asText();
             double us = e.path("dur").asDouble();
             byOp.merge(op, us, Double::sum);
+            byNode.merge(op + " " + e.path("name").asText().replace("_kernel_time", ""), us, Double::sum);
             total += us;
           }
         }
@@ -64,6 +66,9 @@ public final class ProfileVjp {
         for (Map.Entry<Double, String> e : sorted.entrySet()) {
           System.out.printf("  %-22s %8.2f  %5.1f%%%n", e.getValue(), e.getKey() / 20 / 1000, 100 * e.getKey() / total);
         }
+        System.out.println("slowest nodes (ms per run):");
+        byNode.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(15)
+            .forEach(e -> System.out.printf("  %8.2f  %s%n", e.getValue() / 20 / 1000, e.getKey()));
       }
     }
   }
