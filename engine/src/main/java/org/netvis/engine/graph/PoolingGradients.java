@@ -101,8 +101,8 @@ final class PoolingGradients {
       String unsqueezeAxis = e.longs("axis", 2);
       // One-hot as float times dy: ONNX Runtime's broadcasting Mul is faster here than Where
       // (measured with bench's CompareGraphs: about 6% of the whole VJP at batch 8).
-      String oneHot = e.op("Cast", List.of(e.op("Equal", List.of(winner, ids))), Attributes.of("to", 1L));
-      String routed = e.mul(oneHot, e.op("Unsqueeze", List.of(dy.get(0), unsqueezeAxis)));
+      String chosen = e.op("Cast", List.of(e.op("Equal", List.of(winner, ids))), Attributes.of("to", 1L));
+      String routed = e.mul(chosen, e.op("Unsqueeze", List.of(dy.get(0), unsqueezeAxis)));
       long[] flatShape = new long[spatial + 2];
       flatShape[0] = 0;
       flatShape[1] = channels * taps;
