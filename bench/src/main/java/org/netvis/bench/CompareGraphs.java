@@ -28,15 +28,8 @@ public final class CompareGraphs {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       sessions.add(env.createSession(Files.readAllBytes(Path.of(args[i])), so));
     }
-    float[] x = new float[batch * 3 * 224 * 224];
-    float[] ct = new float[batch * 1000];
-    java.util.Random r = new java.util.Random(0);
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) r.nextGaussian();
-    }
-    for (int i = 0; i < ct.length; i++) {
-      ct[i] = (float) r.nextGaussian();
-    }
+    float[] x = Gaussian.values(batch * 3 * 224 * 224, 0);
+    float[] ct = Gaussian.values(batch * 1000, 1);
     Map<Integer, List<Double>> times = new HashMap<>();
     long end = System.nanoTime() + (long) (seconds * 1e9);
     for (int round = 0; System.nanoTime() < end || round < 5; round++) {

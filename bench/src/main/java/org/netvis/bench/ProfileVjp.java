@@ -30,15 +30,8 @@ public final class ProfileVjp {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("opt", "ALL_OPT")));
       so.enableProfiling(dir.resolve("vjp").toString());
       try (OrtSession s = env.createSession(g.proto().toByteArray(), so)) {
-        float[] x = new float[batch * 3 * 224 * 224];
-        float[] ct = new float[batch * 1000];
-        java.util.Random r = new java.util.Random(0);
-        for (int i = 0; i < x.length; i++) {
-          x[i] = (float) r.nextGaussian();
-        }
-        for (int i = 0; i < ct.length; i++) {
-          ct[i] = (float) r.nextGaussian();
-        }
+        float[] x = Gaussian.values(batch * 3 * 224 * 224, 0);
+        float[] ct = Gaussian.values(batch * 1000, 1);
         for (int i = 0; i < 20; i++) {
           try (OnnxTensor a = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, 3, 224, 224});
               OnnxTensor b = OnnxTensor.createTensor(env, FloatBuffer.wrap(ct), new long[] {batch, 1000});

@@ -36,15 +36,8 @@ public final class SessionVariants {
       sessions.put("fwd " + level, env.createSession(java.nio.file.Files.readAllBytes(model.path()), so));
       sessions.put("vjp " + level, env.createSession(g.proto().toByteArray(), so));
     }
-    float[] x = new float[batch * 3 * 224 * 224];
-    float[] ct = new float[batch * 1000];
-    java.util.Random r = new java.util.Random(0);
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) r.nextGaussian();
-    }
-    for (int i = 0; i < ct.length; i++) {
-      ct[i] = (float) r.nextGaussian();
-    }
+    float[] x = Gaussian.values(batch * 3 * 224 * 224, 0);
+    float[] ct = Gaussian.values(batch * 1000, 1);
     Map<String, List<Double>> times = new LinkedHashMap<>();
     long end = System.nanoTime() + (long) (seconds * 1e9);
     int rounds = 0;
