@@ -57,6 +57,24 @@ class ReliabilityTest {
   }
 
   @Test
+  void aModelWhoseSha256TheDescriptorDoesNotKnowIsRefused() throws Exception {
+    Path models = Files.createDirectories(dir.resolve("models"));
+    TestGraph g = new TestGraph(17, 1, 3, 8, 8);
+    Path file = g.save(models, "lookalike", g.op("GlobalAveragePool", List.of("x")), 3);
+    String known = "0".repeat(64);
+    Files.writeString(models.resolve("lookalike.yaml"), "id: lookalike\nfile: lookalike.onnx\nsha256: [" + known + "]\n"
+        + "preprocessing: {resize: 8, crop: 8, color: RGB, scale: 255.0, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}\n");
+    String before = System.getProperty("netvis.model.path");
+    System.setProperty("netvis.model.path", models.toString());
+    try {
+      assertOneErrorLine(CliTest.run("check-model", "lookalike", "--device", "cpu"), 1, file.toString(),
+          "matches none of the known values for model 'lookalike' [" + known + "]");
+    } finally {
+      System.setProperty("netvis.model.path", before);
+    }
+  }
+
+  @Test
   void anUnsupportedOperatorNamesItsNodeAndTheSupportedList() throws Exception {
     TestGraph g = new TestGraph(17, 1, 2, 4, 4);
     Path model = g.save(dir, "erf", g.op("Erf", List.of("x")));

@@ -140,6 +140,20 @@ class RunFaultsTest {
   }
 
   @Test
+  void convertedImagesAreNotedInTheManifest() throws Exception {
+    BufferedImage gray = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+    ImageIO.write(gray, "png", dir.resolve("gray.png").toFile());
+    BufferedImage argb = new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB);
+    ImageIO.write(argb, "png", dir.resolve("alpha.png").toFile());
+    RunOutcome o = runner.run(loader.load(tiny.write("conv.yaml", "name: conv\nmodel: tiny.onnx\n"
+        + "inputs: [gray.png, alpha.png]\nsteps: [{technique: test-noise}]\n"), List.of()), dir.resolve("conv"));
+    assertEquals("succeeded", o.status(), o.reason());
+    JsonNode m = manifest(dir.resolve("conv"));
+    assertEquals("grayscale replicated to RGB", m.at("/inputs/0/note").asText());
+    assertEquals("alpha channel dropped", m.at("/inputs/1/note").asText());
+  }
+
+  @Test
   void anImageOverThePixelLimitIsRefusedBeforeDecoding() throws Exception {
     ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", dir.resolve("big.png").toFile());
     RunOutcome o = runner.run(loader.load(tiny.write("big.yaml", "name: big\nmodel: tiny.onnx\ninputs: [big.png]\n"
