@@ -54,8 +54,8 @@ public final class NetvisCommand implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = NetvisCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"netvis " + (v == null ? "dev" : v), "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion(),
+      return new String[] {"netvis " + org.netvis.engine.run.BuildInfo.version() + " (commit "
+          + org.netvis.engine.run.BuildInfo.gitCommit() + ")", "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion(),
           "Java " + System.getProperty("java.version")};
     }
   }

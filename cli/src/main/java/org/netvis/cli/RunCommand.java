@@ -45,6 +45,10 @@ final class RunCommand implements Callable<Integer> {
         EngineOptions.defaults());
     RunOutcome outcome = runner.run(e, target);
     System.out.printf("%s: %s%n", outcome.status(), outcome.directory());
+    Path report = outcome.directory().resolve(org.netvis.engine.report.RunReport.FILE);
+    if (java.nio.file.Files.isRegularFile(report)) {
+      System.out.printf("report: %s%n", report);
+    }
     if (!outcome.succeeded()) {
       System.err.println("netvis: error: run " + outcome.status() + ": " + outcome.reason());
       return "interrupted".equals(outcome.status()) ? 130 : 1;
