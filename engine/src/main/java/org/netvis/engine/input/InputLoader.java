@@ -96,8 +96,8 @@ public final class InputLoader {
   }
 
   /**
-   * Loads every file; {@code labels} may be null (then .npz labels, else none: the caller fills in
-   * the model's predictions).
+   * Loads every file into one batch. Labels come back only when every file carried them (.npz with
+   * {@code y}); otherwise null, and the caller decides (experiment labels or the model's top-1).
    */
   public Loaded load(List<Path> files) throws IOException {
     List<Tensor> tensors = new ArrayList<>();
