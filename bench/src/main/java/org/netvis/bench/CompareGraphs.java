@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * A/B timing of saved gradient graphs (SqueezeNet-shaped: input, one cotangent): runs them in
  * turn, round after round, and prints each one's median. For comparing builder variants.
- * Usage: CompareGraphs BATCH SECONDS a.vjp.onnx b.vjp.onnx ...
+ * Usage: CompareGraphs BATCH SECONDS a.vjp.onnx b.vjp.onnx[@parallel] ...
  */
 public final class CompareGraphs {
   public static void main(String[] args) throws Exception {
@@ -24,9 +24,15 @@ public final class CompareGraphs {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     List<OrtSession> sessions = new ArrayList<>();
     for (int i = 2; i < args.length; i++) {
+      // FILE or FILE@parallel (parallel execution mode, two inter-op threads).
+      String[] spec = args[i].split("@");
       OrtSession.SessionOptions so = new OrtSession.SessionOptions();
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      sessions.add(env.createSession(Files.readAllBytes(Path.of(args[i])), so));
+      if (spec.length > 1 && spec[1].equals("parallel")) {
+        so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.PARALLEL);
+        so.setInterOpNumThreads(2);
+      }
+      sessions.add(env.createSession(Files.readAllBytes(Path.of(spec[0])), so));
     }
     float[] x = Gaussian.values(batch * 3 * 224 * 224, 0);
     float[] ct = Gaussian.values(batch * 1000, 1);
