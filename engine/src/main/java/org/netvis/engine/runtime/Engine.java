@@ -98,6 +98,18 @@ public final class Engine implements AutoCloseable {
     return graph.inputShape()[1];
   }
 
+  private volatile long classes = -1;
+
+  /** The number of classes: from the graph, or once from a forward pass when the file leaves it symbolic. */
+  public long classes() {
+    if (classes < 0) {
+      long declared = graph.classes();
+      classes = declared > 0 ? declared
+          : scores(Tensor.zeros(graph.fixedBatch() ? graph.inputShape()[0] : 1, channels(), defaultHeight, defaultWidth)).dim(1);
+    }
+    return classes;
+  }
+
   /** Raw class scores (logits) of a batch. */
   public Tensor scores(Tensor batch) {
     checkInput(batch);

@@ -52,7 +52,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     }
     float[][] range = Pixels.validRange(pre);
     long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
-    Tensor cotangent = null;
+    Tensor cotangent = ClassScores.oneHot(targets, engine.classes());
     for (int it = 0; it < p.numIterations(); it++) {
       int[] ox = new int[n];
       int[] oy = new int[n];
@@ -63,9 +63,6 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
         System.arraycopy(ImageOps.roll(images[t], c, size, size, ox[t], oy[t]), 0, batch, t * item, item);
       }
       Tensor x = new Tensor(new long[] {n, c, size, size}, batch);
-      if (cotangent == null) {
-        cotangent = ClassScores.oneHot(targets, engine.scores(x.slice(0, 1)).dim(1));
-      }
       VjpResult r = engine.vjp(x, cotangent);
       float[] g = r.inputGradient().data();
       for (int t = 0; t < n; t++) {

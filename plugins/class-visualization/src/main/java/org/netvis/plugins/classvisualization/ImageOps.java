@@ -66,28 +66,23 @@ public final class ImageOps {
       return image.clone();
     }
     double[] k = gaussianKernel(sigma);
+    return blurAxis(blurAxis(image, channels, height, width, k, true), channels, height, width, k, false);
+  }
+
+  /** One 1-D pass of the kernel along H ({@code alongHeight}) or W, with reflect borders. */
+  private static float[] blurAxis(float[] in, int channels, int height, int width, double[] k, boolean alongHeight) {
     int r = k.length / 2;
-    float[] tmp = new float[image.length];
+    int n = alongHeight ? height : width;
+    float[] out = new float[in.length];
     for (int c = 0; c < channels; c++) {
       int base = c * height * width;
       for (int y = 0; y < height; y++) {
         for (int x = 0; x < width; x++) {
+          int pos = alongHeight ? y : x;
           double s = 0;
           for (int j = -r; j <= r; j++) {
-            s += k[j + r] * image[base + reflect(y + j, height) * width + x];
-          }
-          tmp[base + y * width + x] = (float) s;
-        }
-      }
-    }
-    float[] out = new float[image.length];
-    for (int c = 0; c < channels; c++) {
-      int base = c * height * width;
-      for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-          double s = 0;
-          for (int j = -r; j <= r; j++) {
-            s += k[j + r] * tmp[base + y * width + reflect(x + j, width)];
+            int q = reflect(pos + j, n);
+            s += k[j + r] * in[base + (alongHeight ? q * width + x : y * width + q)];
           }
           out[base + y * width + x] = (float) s;
         }

@@ -53,7 +53,7 @@ public final class Fooling implements Technique<FoolingParameters> {
       long[] targets = new long[active.size()];
       java.util.Arrays.fill(targets, target);
       VjpResult r = step < maxIterations
-          ? engine.vjp(batch, ClassScores.oneHot(targets, engine.scores(batch.slice(0, 1)).dim(1)))
+          ? engine.vjp(batch, ClassScores.oneHot(targets, engine.classes()))
           : new VjpResult(engine.scores(batch), null);
       classes = (int) r.logits().dim(1);
       List<Integer> still = new ArrayList<>();

@@ -50,7 +50,7 @@ public final class Saliency implements Technique<SaliencyParameters> {
    */
   static Tensor cotangent(Engine engine, Tensor batch, long[] labels, SaliencyParameters.Objective objective, int total) {
     if (objective == SaliencyParameters.Objective.CLASS_SCORE) {
-      long classes = engine.scores(batch.slice(0, 1)).dim(1);
+      long classes = engine.classes();
       return ClassScores.oneHot(labels, classes);
     }
     Tensor logits = engine.scores(batch);
