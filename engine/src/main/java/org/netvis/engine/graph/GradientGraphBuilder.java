@@ -256,7 +256,8 @@ public final class GradientGraphBuilder {
           continue;
         }
         NodeGradient rule = GradientRules.forOp(n.getOpType());
-        if (rule == null || !OpsetCanonicalizerDomain.isDefault(n)) {
+        // Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even where the op name matches.
+        if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"))) {
           throw new UnsupportedOperatorException(n.getOpType(), n.getName(), GradientRules.supportedOperators());
         }
         rule.backward(n, grads, this);
@@ -388,13 +389,6 @@ public final class GradientGraphBuilder {
         }
       }
       return null;
-    }
-  }
-
-  /** Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even when the op name matches. */
-  private static final class OpsetCanonicalizerDomain {
-    static boolean isDefault(NodeProto n) {
-      return n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
     }
   }
 }

@@ -1,7 +1,6 @@
 package org.netvis.engine.graph;
 
 import java.util.Collection;
-import java.util.List;
 
 /** An operator on the gradient path has no gradient rule. */
 public final class UnsupportedOperatorException extends GraphBuildException {
@@ -21,9 +20,5 @@ public final class UnsupportedOperatorException extends GraphBuildException {
 
   public String nodeName() {
     return nodeName;
-  }
-
-  public static List<String> sorted(Collection<String> ops) {
-    return ops.stream().sorted().toList();
   }
 }
