@@ -1,9 +1,7 @@
 package org.netvis.engine.graph;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -58,14 +56,7 @@ final class ConvolutionGradients {
       ctx.accumulate(x, dx);
       return;
     }
-    long[][] adj = g.adjointPads();
-    List<AttributeProto> attrs = new ArrayList<>(List.of(
-        Attributes.of("strides", g.strides()), Attributes.of("dilations", g.dilations()),
-        Attributes.of("group", group), Attributes.of("kernel_shape", kernel), Attributes.of("pads", adj[0])));
-    if (Arrays.stream(adj[1]).anyMatch(p -> p != 0)) {
-      attrs.add(Attributes.of("output_padding", adj[1]));
-    }
-    ctx.accumulate(x, e.op("ConvTranspose", List.of(dy.get(0), w), attrs.toArray(AttributeProto[]::new)));
+    ctx.accumulate(x, g.adjoint(e, dy.get(0), w, group));
   }
 
   /**

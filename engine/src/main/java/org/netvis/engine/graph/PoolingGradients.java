@@ -1,8 +1,6 @@
 package org.netvis.engine.graph;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -112,14 +110,7 @@ final class PoolingGradients {
       String flat = e.op("Reshape", List.of(routed, e.longs("shape", flatShape)));
 
       // The adjoint of the gathering Conv puts each routed gradient back at its tap.
-      long[][] adj = g.adjointPads();
-      List<AttributeProto> attrs = new ArrayList<>(List.of(Attributes.of("strides", g.strides()),
-          Attributes.of("dilations", g.dilations()), Attributes.of("group", channels),
-          Attributes.of("kernel_shape", kernel), Attributes.of("pads", adj[0])));
-      if (Arrays.stream(adj[1]).anyMatch(p -> p != 0)) {
-        attrs.add(Attributes.of("output_padding", adj[1]));
-      }
-      ctx.accumulate(x, e.op("ConvTranspose", List.of(flat, w), attrs.toArray(AttributeProto[]::new)));
+      ctx.accumulate(x, g.adjoint(e, flat, w, channels));
     }
   }
 
@@ -177,13 +168,7 @@ final class PoolingGradients {
     float[] ones = new float[(int) (channels * Arrays.stream(kernel).reduce(1, (a, b) -> a * b))];
     Arrays.fill(ones, 1f);
     String onesKernel = e.floats("avgpool_ones", onesShape, ones);
-    long[][] adj = g.adjointPads();
-    List<AttributeProto> attrs = new ArrayList<>(List.of(Attributes.of("strides", g.strides()),
-        Attributes.of("group", channels), Attributes.of("kernel_shape", kernel), Attributes.of("pads", adj[0])));
-    if (Arrays.stream(adj[1]).anyMatch(p -> p != 0)) {
-      attrs.add(Attributes.of("output_padding", adj[1]));
-    }
-    ctx.accumulate(x, e.op("ConvTranspose", List.of(scaled, onesKernel), attrs.toArray(AttributeProto[]::new)));
+    ctx.accumulate(x, g.adjoint(e, scaled, onesKernel, channels));
   }
 
   private static void globalAveragePool(NodeProto node, List<String> dy, BackwardContext ctx) {

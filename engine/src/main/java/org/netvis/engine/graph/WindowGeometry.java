@@ -75,4 +75,20 @@ record WindowGeometry(long[] kernel, long[] strides, long[] dilations, long[] pa
     }
     return new long[][] {pads, outputPadding};
   }
+
+  /**
+   * Emits the ConvTranspose that is the adjoint of this window over {@code input} with
+   * {@code weights} ([C_in, C_out / group, kernel...]), sized back to exactly the input.
+   */
+  String adjoint(NodeEmitter e, String input, String weights, long group) {
+    long[][] adj = adjointPads();
+    java.util.List<ai.onnx.proto.OnnxMl.AttributeProto> attrs = new java.util.ArrayList<>(java.util.List.of(
+        Attributes.of("strides", strides), Attributes.of("dilations", dilations), Attributes.of("group", group),
+        Attributes.of("kernel_shape", kernel), Attributes.of("pads", adj[0])));
+    if (Arrays.stream(adj[1]).anyMatch(p -> p != 0)) {
+      attrs.add(Attributes.of("output_padding", adj[1]));
+    }
+    return e.op("ConvTranspose", java.util.List.of(input, weights),
+        attrs.toArray(ai.onnx.proto.OnnxMl.AttributeProto[]::new));
+  }
 }

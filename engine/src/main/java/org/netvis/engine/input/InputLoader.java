@@ -142,7 +142,7 @@ public final class InputLoader {
         sources.add(new InputBatch.InputSource(f.toString(), Sha256.of(f), 1, image.note()));
       }
     }
-    Tensor batch = Tensor.concat(tensors.stream().map(t -> t).toList());
+    Tensor batch = Tensor.concat(tensors);
     long[] labels = allLabelled && archiveLabels.size() == batch.dim(0)
         ? archiveLabels.stream().mapToLong(Long::longValue).toArray() : null;
     return new Loaded(batch, labels, names, sources);

@@ -244,15 +244,8 @@ public final class ExperimentRunner {
       }
       Tensor scores = engine.scores(loaded.images());
       long[] top = new long[n];
-      int classes = (int) scores.dim(1);
       for (int i = 0; i < n; i++) {
-        int best = 0;
-        for (int c = 1; c < classes; c++) {
-          if (scores.data()[i * classes + c] > scores.data()[i * classes + best]) {
-            best = c;
-          }
-        }
-        top[i] = best;
+        top[i] = org.netvis.engine.tensor.ClassScores.argmax(scores, i);
       }
       LOG.info("no labels given: using the model's top-1 predictions {}", java.util.Arrays.toString(top));
       return top;

@@ -96,11 +96,17 @@ public final class Saliency implements Technique<SaliencyParameters> {
     int h = (int) maps.dim(1);
     int w = (int) maps.dim(2);
     List<Map<String, Object>> images = new ArrayList<>();
+    // The assignment's layout: images with class names on the first row, saliency maps below.
+    Figure layout = new Figure("Saliency maps (" + p.objective().name().toLowerCase() + ")").row();
+    List<org.netvis.engine.image.RgbImage> heatmaps = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       float[] map = java.util.Arrays.copyOfRange(maps.data(), i * h * w, (i + 1) * h * w);
       String className = ctx.model().className((int) in.labels()[i]);
       String file = String.format("saliency_%02d.png", i);
-      PngImages.write(dir.resolve(file), ColorMap.HOT.apply(map, w, h));
+      org.netvis.engine.image.RgbImage heatmap = ColorMap.HOT.apply(map, w, h);
+      heatmaps.add(heatmap);
+      PngImages.write(dir.resolve(file), heatmap);
+      layout.panel(Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()), w, h), className);
       double max = 0;
       double sum = 0;
       for (float v : map) {
@@ -116,17 +122,8 @@ public final class Saliency implements Technique<SaliencyParameters> {
       r.put("saliency_mean", sum / map.length);
       images.add(r);
     }
-    // The assignment's layout: images with class names on the first row, saliency maps below.
-    Figure layout = new Figure("Saliency maps (" + p.objective().name().toLowerCase() + ")").row();
-    for (int i = 0; i < n; i++) {
-      layout.panel(Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()), w, h),
-          ctx.model().className((int) in.labels()[i]));
-    }
     layout.row();
-    for (int i = 0; i < n; i++) {
-      layout.panel(ColorMap.HOT.apply(java.util.Arrays.copyOfRange(maps.data(), i * h * w, (i + 1) * h * w), w, h),
-          "saliency");
-    }
+    heatmaps.forEach(heatmap -> layout.panel(heatmap, "saliency"));
     layout.write(dir.resolve("figure.png"));
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("objective", p.objective().name().toLowerCase());
