@@ -2,6 +2,7 @@ package org.netvis.cli;
 
 import java.util.concurrent.Callable;
 import org.netvis.engine.check.FiniteDifferenceCheck;
+import org.netvis.engine.check.ReferenceGradientCheck;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import picocli.CommandLine.Command;
@@ -9,9 +10,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Derives the gradient graph and checks it against finite differences. */
+/**
+ * Derives the gradient graph and checks it against finite differences, and against float64
+ * reference gradients where a {@code .ref} directory is given or sits beside the model.
+ */
 @Command(name = "check-model", mixinStandardHelpOptions = true,
-    description = "Derive a model's gradient graph and check it against finite differences on random inputs.")
+    description = {"Derive a model's gradient graph and check it against finite differences on random inputs,",
+        "and against reference gradients (--reference DIR, or NAME.ref/ beside NAME.onnx) when there are some.",
+        "Exit status 3 when a check fails or when no check could resolve anything."})
 final class CheckModelCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "Model id or path to an .onnx file.")
   String model;
@@ -27,6 +33,10 @@ final class CheckModelCommand implements Callable<Integer> {
 
   @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
+
+  @Option(names = "--reference", description = "Directory with input.npy, cotangent.npy and grad_input.npy "
+      + "(float64 autograd, the model's layout); default: NAME.ref beside the model file.")
+  java.nio.file.Path reference;
 
   @Mixin ModelOptions options;
 
@@ -44,12 +54,33 @@ final class CheckModelCommand implements Callable<Integer> {
           FiniteDifferenceCheck.Settings.DEFAULT.elementStep(), tolerance, seed);
       FiniteDifferenceCheck.Report report = FiniteDifferenceCheck.run(engine, s);
       for (FiniteDifferenceCheck.Probe p : report.probes()) {
-        System.out.printf("input %d direction %d: finite difference %+.6e  gradient %+.6e  relative error %.2e%n",
-            p.input(), p.direction(), p.finiteDifference(), p.analytic(), p.relativeError());
+        System.out.printf("input %d direction %d: finite difference %+.6e  gradient %+.6e  relative error %.2e%s%n",
+            p.input(), p.direction(), p.finiteDifference(), p.analytic(), p.relativeError(),
+            p.resolvable() ? "" : "  (below float32 resolution of the logits: not counted)");
       }
-      System.out.printf("largest relative error %.3e (tolerance %.1e): %s%n", report.maxRelativeError(), tolerance,
-          report.passed() ? "PASS" : "FAIL");
-      return report.passed() ? 0 : 3;
+      boolean failed = false;
+      boolean conclusive = report.conclusive();
+      if (conclusive) {
+        System.out.printf("finite differences: largest relative error %.3e (tolerance %.1e): %s%n",
+            report.maxRelativeError(), tolerance, report.passed() ? "PASS" : "FAIL");
+        failed = !report.passed();
+      } else {
+        System.out.println("finite differences: the logits move by less than float32 can resolve along every direction;"
+            + " inconclusive");
+      }
+      java.nio.file.Path refDir = reference != null ? reference : ReferenceGradientCheck.besideModel(engine.model().path());
+      if (refDir != null) {
+        ReferenceGradientCheck.Report ref = ReferenceGradientCheck.run(engine, refDir, 1e-4, tolerance);
+        System.out.printf("reference  %s: per-image relative L2 %s, lower median %.3e (tolerance 1.0e-04), max %.3e"
+            + " (tolerance %.1e): %s%n", refDir, java.util.Arrays.toString(java.util.Arrays.stream(ref.errors())
+            .mapToObj(e -> String.format("%.2e", e)).toArray()), ref.lowerMedian(), ref.max(), tolerance,
+            ref.passed() ? "PASS" : "FAIL");
+        failed |= !ref.passed();
+        conclusive = true;
+      }
+      String verdict = failed ? "FAIL" : conclusive ? "PASS" : "INCONCLUSIVE";
+      System.out.println("check-model: " + verdict);
+      return verdict.equals("PASS") ? 0 : 3;
     }
   }
 }

@@ -86,7 +86,7 @@ class CliTest {
   void checkModelPassesOnEverySharedModel(String model) {
     Run r = run("check-model", model, "--device", "cpu");
     assertEquals(0, r.status(), r.out() + r.err());
-    assertTrue(r.out().contains(": PASS"), r.out());
+    assertTrue(r.out().contains("check-model: PASS"), r.out());
   }
 
   @Test
@@ -94,7 +94,7 @@ class CliTest {
     Path zoo = ZooStyleExport.write(SharedData.squeezenet(), dir.resolve("squeezenet1.1-7-style.onnx"));
     Run r = run("check-model", zoo.toString(), "--device", "cpu");
     assertEquals(0, r.status(), r.out() + r.err());
-    assertTrue(r.out().contains(": PASS"), r.out());
+    assertTrue(r.out().contains("check-model: PASS"), r.out());
   }
 
   @Test
@@ -103,7 +103,7 @@ class CliTest {
     Path model = g.save(dir, "tiny", g.op("Sigmoid", java.util.List.of("x")));
     Run r = run("check-model", model.toString(), "--device", "cpu", "--size", "4", "--tolerance", "0");
     assertEquals(3, r.status(), r.out() + r.err());
-    assertTrue(r.out().contains(": FAIL"), r.out());
+    assertTrue(r.out().contains("check-model: FAIL"), r.out());
   }
 
   @Test

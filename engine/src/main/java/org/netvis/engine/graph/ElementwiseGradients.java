@@ -27,6 +27,144 @@ final class ElementwiseGradients {
     rules.put("Sum", ElementwiseGradients::sum);
     rules.put("Neg", (node, dy, ctx) -> ctx.accumulate(node.getInput(0), ctx.emit().op("Neg", List.of(dy.get(0)))));
     rules.put("Softmax", ElementwiseGradients::softmax);
+    rules.put("LogSoftmax", ElementwiseGradients::logSoftmax);
+    rules.put("Tanh", (node, dy, ctx) -> {
+      NodeEmitter e = ctx.emit();
+      String y = node.getOutput(0);
+      ctx.accumulate(node.getInput(0), e.mul(dy.get(0), e.op("Sub", List.of(e.scalar(1f), e.mul(y, y)))));
+    });
+    rules.put("Exp", (node, dy, ctx) -> ctx.accumulate(node.getInput(0), ctx.emit().mul(dy.get(0), node.getOutput(0))));
+    rules.put("Log", (node, dy, ctx) ->
+        ctx.accumulate(node.getInput(0), ctx.emit().op("Div", List.of(dy.get(0), node.getInput(0)))));
+    rules.put("Sqrt", (node, dy, ctx) -> {
+      NodeEmitter e = ctx.emit();
+      String twiceY = e.mul(node.getOutput(0), e.scalar(2f));
+      ctx.accumulate(node.getInput(0), e.op("Div", List.of(dy.get(0), twiceY)));
+    });
+    rules.put("Reciprocal", (node, dy, ctx) -> {
+      NodeEmitter e = ctx.emit();
+      String y = node.getOutput(0);
+      ctx.accumulate(node.getInput(0), e.op("Neg", List.of(e.mul(dy.get(0), e.mul(y, y)))));
+    });
+    rules.put("Erf", ElementwiseGradients::erf);
+    rules.put("Abs", (node, dy, ctx) ->
+        ctx.accumulate(node.getInput(0), ctx.emit().mul(dy.get(0), ctx.emit().op("Sign", List.of(node.getInput(0))))));
+    rules.put("Pow", ElementwiseGradients::pow);
+    rules.put("Max", ElementwiseGradients::extremum);
+    rules.put("Min", ElementwiseGradients::extremum);
+    rules.put("Where", ElementwiseGradients::where);
+    rules.put("LeakyRelu", (node, dy, ctx) -> {
+      NodeEmitter e = ctx.emit();
+      float alpha = Attributes.getFloat(node, "alpha", 0.01f);
+      String x = node.getInput(0);
+      String positive = e.op("Greater", List.of(x, e.scalar(0f)));
+      ctx.accumulate(x, e.op("Where", List.of(positive, dy.get(0), e.mul(dy.get(0), e.scalar(alpha)))));
+    });
+  }
+
+  /** d erf(x)/dx = 2/sqrt(pi) * exp(-x^2). */
+  private static void erf(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String x = node.getInput(0);
+    String bell = e.op("Exp", List.of(e.op("Neg", List.of(e.mul(x, x)))));
+    ctx.accumulate(x, e.mul(dy.get(0), e.mul(bell, e.scalar((float) (2.0 / Math.sqrt(Math.PI))))));
+  }
+
+  /**
+   * Pow with an exponent that does not depend on the input: d(a^b)/da = b * a^(b-1), written as
+   * 2a for squares (exact) and zero for b = 0, as PyTorch's pow_backward.
+   */
+  private static void pow(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String a = node.getInput(0);
+    String b = node.getInput(1);
+    if (ctx.isActive(b)) {
+      throw ctx.fail(node, "exponent '" + b + "' depends on the input; expected a constant exponent");
+    }
+    if (!ctx.isActive(a)) {
+      return;
+    }
+    ai.onnx.proto.OnnxMl.TensorProto exponent = ctx.requireConstant(node, b, "exponent");
+    float[] p = TensorProtos.toFloats(exponent);
+    long[] shape = TensorProtos.shape(exponent);
+    String grad;
+    if (java.util.Arrays.stream(toDoubles(p)).allMatch(v -> v == 2.0)) {
+      grad = e.mul(dy.get(0), e.mul(a, e.scalar(2f)));
+    } else if (java.util.Arrays.stream(toDoubles(p)).allMatch(v -> v == 1.0)) {
+      grad = dy.get(0);
+    } else {
+      float[] minusOne = new float[p.length];
+      for (int i = 0; i < p.length; i++) {
+        minusOne[i] = p[i] - 1f;
+      }
+      String power = e.op("Pow", List.of(a, e.floats("pow_exponent_minus_one", shape, minusOne)));
+      String slope = e.mul(e.floats("pow_exponent", shape, p), power);
+      // 0 * a^-1 at a = 0 would be NaN; PyTorch's gradient of a^0 is zero.
+      boolean anyZero = java.util.Arrays.stream(toDoubles(p)).anyMatch(v -> v == 0.0);
+      if (anyZero) {
+        String isZero = e.op("Equal", List.of(e.floats("pow_exponent", shape, p), e.scalar(0f)));
+        slope = e.op("Where", List.of(isZero, e.scalar(0f), slope));
+      }
+      grad = e.mul(dy.get(0), slope);
+    }
+    ctx.accumulate(a, ctx.unbroadcast(grad, node.getOutput(0), a));
+  }
+
+  private static double[] toDoubles(float[] f) {
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+
+  /**
+   * Elementwise Max and Min over any number of inputs: each input equal to the result gets an
+   * equal share of the gradient (PyTorch's maximum/minimum give half to each side of a tie).
+   */
+  private static void extremum(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String y = node.getOutput(0);
+    if (node.getInputCount() == 1) {
+      ctx.accumulate(node.getInput(0), dy.get(0));
+      return;
+    }
+    List<String> masks = new java.util.ArrayList<>();
+    for (String in : node.getInputList()) {
+      String equal = e.op("Equal", List.of(in, y));
+      masks.add(e.op("Cast", List.of(equal), Attributes.of("to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE)));
+    }
+    String count = e.op("Sum", masks);
+    String share = e.op("Div", List.of(dy.get(0), count));
+    for (int i = 0; i < node.getInputCount(); i++) {
+      String in = node.getInput(i);
+      if (ctx.isActive(in)) {
+        ctx.accumulate(in, ctx.unbroadcast(e.mul(share, masks.get(i)), y, in));
+      }
+    }
+  }
+
+  /** The gradient goes to X where the condition holds and to Y elsewhere. */
+  private static void where(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String cond = node.getInput(0);
+    String y = node.getOutput(0);
+    String zero = e.scalar(0f);
+    if (ctx.isActive(node.getInput(1))) {
+      ctx.accumulate(node.getInput(1), ctx.unbroadcast(e.op("Where", List.of(cond, dy.get(0), zero)), y, node.getInput(1)));
+    }
+    if (ctx.isActive(node.getInput(2))) {
+      ctx.accumulate(node.getInput(2), ctx.unbroadcast(e.op("Where", List.of(cond, zero, dy.get(0))), y, node.getInput(2)));
+    }
+  }
+
+  /** dx = dy - softmax(x) * sum(dy, axis), with softmax(x) = exp(y). Opset 13+ semantics: one axis. */
+  private static void logSoftmax(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    long axis = Attributes.getInt(node, "axis", -1);
+    String total = e.op("ReduceSum", List.of(dy.get(0), e.longs("axes", axis)), Attributes.of("keepdims", 1L));
+    String softmax = e.op("Exp", List.of(node.getOutput(0)));
+    ctx.accumulate(node.getInput(0), e.op("Sub", List.of(dy.get(0), e.mul(softmax, total))));
   }
 
   /** PyTorch's threshold_backward: the gradient passes where the output is positive. */

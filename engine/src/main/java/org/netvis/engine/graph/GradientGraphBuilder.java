@@ -50,19 +50,22 @@ public final class GradientGraphBuilder {
   }
 
   /** The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode. */
-  private record Prepared(ModelProto model, Map<String, ShapeProbe.Probed> shapes, boolean fixedBatch) {}
+  private record Prepared(ModelProto model, Map<String, ShapeProbe.Probed> shapes, boolean fixedBatch,
+      InputDependence dependence) {}
 
   private Prepared makeBatchDynamic(ModelProto model, ModelGraph forward, long channels, long height, long width) {
     ModelProto dynamic = withInputShape(model, forward.inputName(), -1, channels, height, width);
     if (forward.fixedBatch()) {
       dynamic = releaseBatchInReshapes(dynamic, forward.inputShape()[0]);
     }
+    InputDependence dependence = InputDependence.of(dynamic.getGraph(), forward.inputName());
+    Set<String> independent = dependence.independentOutputs(dynamic.getGraph());
     try {
-      Map<String, ShapeProbe.Probed> one = ShapeProbe.run(dynamic, forward.inputName(), new long[] {1, channels, height, width});
-      Map<String, ShapeProbe.Probed> two = ShapeProbe.run(dynamic, forward.inputName(), new long[] {2, channels, height, width});
+      Map<String, ShapeProbe.Probed> one = ShapeProbe.run(dynamic, forward.inputName(), new long[] {1, channels, height, width}, independent);
+      Map<String, ShapeProbe.Probed> two = ShapeProbe.run(dynamic, forward.inputName(), new long[] {2, channels, height, width}, independent);
       ShapeProbe.Probed out = two.get(forward.outputName());
       if (out != null && out.shape().length > 0 && out.shape()[0] == 2) {
-        return new Prepared(dynamic, markBatchDims(one, two), false);
+        return new Prepared(dynamic, markBatchDims(one, two), false, dependence);
       }
       if (!forward.fixedBatch()) {
         throw new GraphBuildException("output '" + forward.outputName() + "' has shape "
@@ -78,20 +81,27 @@ public final class GradientGraphBuilder {
     long batch = forward.inputShape()[0];
     ModelProto fixed = withInputShape(model, forward.inputName(), batch, channels, height, width);
     try {
-      Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.inputName(), new long[] {batch, channels, height, width});
+      InputDependence fixedDependence = InputDependence.of(fixed.getGraph(), forward.inputName());
+      Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.inputName(),
+          new long[] {batch, channels, height, width}, fixedDependence.independentOutputs(fixed.getGraph()));
       LOG.info("the model fixes its batch to {}; images will run one batch of {} at a time", batch, batch);
-      return new Prepared(fixed, shapes, true);
+      return new Prepared(fixed, shapes, true, fixedDependence);
     } catch (OrtException e) {
       throw new GraphBuildException("running the forward graph at " + height + "x" + width + " failed: " + e.getMessage(), e);
     }
   }
 
+  /**
+   * Merges the probes at batch 1 and 2: dimensions that differ become -1, and a value is kept only
+   * where both probes agree (a shape computed from the batch size is not a constant).
+   */
   private static Map<String, ShapeProbe.Probed> markBatchDims(Map<String, ShapeProbe.Probed> one,
       Map<String, ShapeProbe.Probed> two) {
     Map<String, ShapeProbe.Probed> out = new HashMap<>();
     for (Map.Entry<String, ShapeProbe.Probed> e : two.entrySet()) {
       ShapeProbe.Probed a = one.get(e.getKey());
-      long[] s = e.getValue().shape().clone();
+      ShapeProbe.Probed b = e.getValue();
+      long[] s = b.shape().clone();
       if (a != null && a.shape().length == s.length) {
         for (int i = 0; i < s.length; i++) {
           if (a.shape()[i] != s[i]) {
@@ -99,7 +109,9 @@ public final class GradientGraphBuilder {
           }
         }
       }
-      out.put(e.getKey(), new ShapeProbe.Probed(s, e.getValue().isFloat()));
+      TensorProto value = a != null && a.value() != null && b.value() != null
+          && a.value().equals(b.value()) ? b.value() : null;
+      out.put(e.getKey(), new ShapeProbe.Probed(s, b.isFloat(), value));
     }
     return out;
   }
@@ -209,13 +221,10 @@ public final class GradientGraphBuilder {
       String input = forward.inputName();
       active.add(input);
       for (NodeProto n : graph.getNodeList()) {
-        boolean anyActive = n.getInputList().stream().anyMatch(active::contains);
-        if (anyActive && !n.getOpType().equals("Shape") && !n.getOpType().equals("Size")) {
-          for (String out : n.getOutputList()) {
-            ShapeProbe.Probed p = prepared.shapes().get(out);
-            if (p != null && p.isFloat()) {
-              active.add(out);
-            }
+        for (String out : n.getOutputList()) {
+          ShapeProbe.Probed p = prepared.shapes().get(out);
+          if (p != null && p.isFloat() && prepared.dependence().dependsOnInput(out)) {
+            active.add(out);
           }
         }
       }
@@ -257,8 +266,9 @@ public final class GradientGraphBuilder {
         }
         NodeGradient rule = GradientRules.forOp(n.getOpType());
         // Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even where the op name matches.
-        if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"))) {
-          throw new UnsupportedOperatorException(n.getOpType(), n.getName(), GradientRules.supportedOperators());
+        if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"))
+            || InputDependence.hasSubgraphs(n)) {
+          throw new UnsupportedOperatorException(n, GradientRules.supportedOperators());
         }
         rule.backward(n, grads, this);
       }
@@ -349,9 +359,19 @@ public final class GradientGraphBuilder {
       throw new GraphBuildException("no shape known for tensor '" + tensor + "'");
     }
 
+    /**
+     * Initializers and Constant outputs, and every tensor that does not depend on the image: its
+     * value at the fixed input size was seen by the probe (shape arithmetic, shared weights behind
+     * Identity, masks).
+     */
     @Override
     public TensorProto constant(String tensor) {
-      return constants.get(tensor);
+      TensorProto c = constants.get(tensor);
+      if (c != null || prepared.dependence().dependsOnInput(tensor)) {
+        return c;
+      }
+      ShapeProbe.Probed p = prepared.shapes().get(tensor);
+      return p == null ? null : p.value();
     }
 
     @Override

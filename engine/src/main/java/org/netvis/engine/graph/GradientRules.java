@@ -16,6 +16,9 @@ public final class GradientRules {
     PoolingGradients.register(rules);
     LinearGradients.register(rules);
     ShapeGradients.register(rules);
+    ReductionGradients.register(rules);
+    NormalizationGradients.register(rules);
+    ResizeGradients.register(rules);
     RULES = Collections.unmodifiableMap(rules);
   }
 

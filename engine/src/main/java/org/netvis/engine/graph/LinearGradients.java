@@ -14,6 +14,78 @@ final class LinearGradients {
     rules.put("Gemm", LinearGradients::gemm);
     rules.put("MatMul", LinearGradients::matMul);
     rules.put("BatchNormalization", LinearGradients::batchNorm);
+    rules.put("Einsum", LinearGradients::einsum);
+  }
+
+  /**
+   * Einsum with explicit letters (no ellipsis, no letter repeated within one operand): the gradient
+   * of an operand is the einsum of the output gradient with the other operands, onto the operand's
+   * letters; letters summed away within the operand alone come back by broadcasting.
+   */
+  private static void einsum(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String equation = Attributes.getString(node, "equation", "").replace(" ", "");
+    if (equation.contains(".")) {
+      throw ctx.fail(node, "equation '" + equation + "' uses an ellipsis; expected explicit letters");
+    }
+    String[] sides = equation.split("->", -1);
+    String[] operands = sides[0].split(",", -1);
+    if (operands.length != node.getInputCount()) {
+      throw ctx.fail(node, "equation '" + equation + "' names " + operands.length + " operands for "
+          + node.getInputCount() + " inputs");
+    }
+    String output = sides.length > 1 ? sides[1] : implicitOutput(operands);
+    for (String term : concatTerms(operands, output)) {
+      if (term.chars().distinct().count() != term.length() || !term.chars().allMatch(Character::isLetter)) {
+        throw ctx.fail(node, "equation '" + equation + "': term '" + term
+            + "' repeats a letter or uses other characters (diagonals are not supported)");
+      }
+    }
+    NodeEmitter e = ctx.emit();
+    for (int k = 0; k < operands.length; k++) {
+      String operand = node.getInput(k);
+      if (!ctx.isActive(operand)) {
+        continue;
+      }
+      StringBuilder others = new StringBuilder(output);
+      List<String> inputs = new java.util.ArrayList<>(List.of(dy.get(0)));
+      for (int j = 0; j < operands.length; j++) {
+        if (j != k) {
+          others.append(',').append(operands[j]);
+          inputs.add(node.getInput(j));
+        }
+      }
+      String seen = others.toString();
+      StringBuilder kept = new StringBuilder();
+      List<Long> dropped = new java.util.ArrayList<>();
+      for (int i = 0; i < operands[k].length(); i++) {
+        char c = operands[k].charAt(i);
+        if (seen.indexOf(c) >= 0) {
+          kept.append(c);
+        } else {
+          dropped.add((long) i);
+        }
+      }
+      String grad = e.op("Einsum", inputs, Attributes.of("equation", seen + "->" + kept));
+      if (!dropped.isEmpty()) {
+        grad = e.op("Unsqueeze", List.of(grad, e.longs("axes", dropped.stream().mapToLong(Long::longValue).toArray())));
+        grad = e.op("Expand", List.of(grad, e.shapeOf(operand)));
+      }
+      ctx.accumulate(operand, grad);
+    }
+  }
+
+  /** Implicit mode: the letters that appear exactly once, in alphabetical order. */
+  private static String implicitOutput(String[] operands) {
+    String all = String.join("", operands);
+    StringBuilder out = new StringBuilder();
+    all.chars().distinct().sorted().filter(c -> all.indexOf(c) == all.lastIndexOf(c)).forEach(c -> out.append((char) c));
+    return out.toString();
+  }
+
+  private static List<String> concatTerms(String[] operands, String output) {
+    List<String> terms = new java.util.ArrayList<>(List.of(operands));
+    terms.add(output);
+    return terms;
   }
 
   /** Y = alpha * A' B' + beta * C, where A' and B' are A and B, transposed when asked. */

@@ -16,21 +16,32 @@ import java.util.Set;
 /**
  * A forward classifier graph as netvis sees it: one 4-D float image input (N, C, H, W) and a
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
+ * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
+ * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name.
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape) {
+    long[] outputShape, InputLayout layout) {
 
   public static ModelGraph read(Path file) throws IOException {
+    return read(file, null);
+  }
+
+  /** @param layout the descriptor's input layout, or null to detect it from the input's shape */
+  public static ModelGraph read(Path file, InputLayout layout) throws IOException {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new java.nio.file.NoSuchFileException(file + ": no such model file");
     }
-    return parse(bytes, file.toString());
+    return parse(bytes, file.toString(), layout);
   }
 
   public static ModelGraph parse(byte[] bytes, String source) {
+    return parse(bytes, source, null);
+  }
+
+  public static ModelGraph parse(byte[] bytes, String source, InputLayout layout) {
     ModelProto proto;
     try {
       proto = ModelProto.parseFrom(bytes);
@@ -40,10 +51,14 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     if (!proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
       throw new GraphBuildException(source + ": not an ONNX model (no graph nodes found)");
     }
-    return of(proto, source);
+    return of(proto, source, layout);
   }
 
   public static ModelGraph of(ModelProto proto, String source) {
+    return of(proto, source, null);
+  }
+
+  public static ModelGraph of(ModelProto proto, String source, InputLayout declared) {
     GraphProto graph = proto.getGraph();
     Set<String> initializers = new HashSet<>();
     graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
@@ -56,7 +71,17 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     long[] inShape = shapeOf(input);
     if (input.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE || inShape.length != 4) {
       throw new GraphBuildException(source + ": input '" + input.getName() + "' is "
-          + describe(input) + "; expected a 4-D float tensor (N, C, H, W)");
+          + describe(input) + "; expected a 4-D float image tensor (N, C, H, W) or channels-last (N, H, W, C)");
+    }
+    InputLayout layout = declared != null ? declared : detectLayout(inShape, input.getName(), source);
+    if (layout == InputLayout.NHWC) {
+      if (inShape[3] != 3 && inShape[3] != 1) {
+        throw new GraphBuildException(source + ": channels-last input '" + input.getName() + "' has shape "
+            + BackwardContext.describe(inShape) + ", " + (inShape[3] < 0 ? "an unknown number of" : inShape[3])
+            + " channels per pixel; expected (N, H, W, 3) for RGB images");
+      }
+      proto = channelsFirst(proto, input.getName(), inShape);
+      inShape = new long[] {inShape[0], inShape[3], inShape[1], inShape[2]};
     }
     if (inShape[1] < 0) {
       throw new GraphBuildException(source + ": input '" + input.getName() + "' has no fixed channel count");
@@ -71,7 +96,50 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       throw new GraphBuildException(source + ": output '" + output.getName() + "' is " + describe(output)
           + "; expected float scores of shape (batch, classes)");
     }
-    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape);
+    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout);
+  }
+
+  /**
+   * NCHW when the second axis holds 1 to 4 channels; channels-last when the last one does (its
+   * channel count is checked by the caller); anything else is refused with its shape.
+   */
+  private static InputLayout detectLayout(long[] s, String name, String source) {
+    if (s[1] > 0 && s[1] <= 4) {
+      return InputLayout.NCHW;
+    }
+    if (s[3] > 0 && s[3] <= 4) {
+      return InputLayout.NHWC;
+    }
+    throw new GraphBuildException(source + ": input '" + name + "' has shape " + BackwardContext.describe(s)
+        + ", which is neither NCHW (N, 3, H, W) nor channels-last (N, H, W, 3); set input.layout in the"
+        + " model's descriptor if it is one of them");
+  }
+
+  /**
+   * The same model with an NCHW input of the same name, transposed to the original channels-last
+   * tensor (renamed) in front of every node that read it.
+   */
+  private static ModelProto channelsFirst(ModelProto proto, String input, long[] nhwc) {
+    String inner = input + "/netvis_nhwc";
+    GraphProto graph = proto.getGraph();
+    GraphProto.Builder g = graph.toBuilder().clearNode();
+    g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Transpose").setName("netvis/to_channels_last")
+        .addInput(input).addOutput(inner).addAttribute(Attributes.of("perm", new long[] {0, 2, 3, 1})));
+    for (ai.onnx.proto.OnnxMl.NodeProto n : graph.getNodeList()) {
+      ai.onnx.proto.OnnxMl.NodeProto.Builder b = n.toBuilder();
+      for (int i = 0; i < b.getInputCount(); i++) {
+        if (b.getInput(i).equals(input)) {
+          b.setInput(i, inner);
+        }
+      }
+      g.addNode(b);
+    }
+    for (int i = 0; i < g.getInputCount(); i++) {
+      if (g.getInput(i).getName().equals(input)) {
+        g.setInput(i, GradientGraphBuilder.floatValue(input, new long[] {nhwc[0], nhwc[3], nhwc[1], nhwc[2]}));
+      }
+    }
+    return proto.toBuilder().setGraph(g).build();
   }
 
   /** The number of classes, or -1 when the file leaves it symbolic. */

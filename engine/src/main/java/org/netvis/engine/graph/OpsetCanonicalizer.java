@@ -129,12 +129,12 @@ final class OpsetCanonicalizer {
           out.add(n);
         }
       }
-      case "Softmax" -> {
+      case "Softmax", "LogSoftmax" -> {
         if (opset < 13) {
           // Softmax before 13 flattens to 2-D at `axis`; Flatten + Softmax(-1) + Reshape says exactly that.
           long axis = Attributes.getInt(n, "axis", 1);
           String flat = e.op("Flatten", List.of(n.getInput(0)), Attributes.of("axis", axis));
-          String soft = e.op("Softmax", List.of(flat), Attributes.of("axis", -1L));
+          String soft = e.op(n.getOpType(), List.of(flat), Attributes.of("axis", -1L));
           out.addAll(e.nodes());
           e.nodes().clear();
           out.add(NodeProto.newBuilder().setOpType("Reshape").setName(n.getName())

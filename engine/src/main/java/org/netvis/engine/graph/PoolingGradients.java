@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** MaxPool, AveragePool, GlobalAveragePool and ReduceMean. */
+/** MaxPool, AveragePool and GlobalAveragePool. */
 final class PoolingGradients {
   private PoolingGradients() {}
 
@@ -13,7 +13,6 @@ final class PoolingGradients {
     rules.put("MaxPool", new MaxPoolGradient());
     rules.put("AveragePool", PoolingGradients::averagePool);
     rules.put("GlobalAveragePool", PoolingGradients::globalAveragePool);
-    rules.put("ReduceMean", PoolingGradients::reduceMean);
   }
 
   /**
@@ -180,38 +179,6 @@ final class PoolingGradients {
     }
     NodeEmitter e = ctx.emit();
     String scaled = e.mul(dy.get(0), e.scalar(1f / area));
-    ctx.accumulate(x, e.op("Expand", List.of(scaled, e.shapeOf(x))));
-  }
-
-  private static void reduceMean(NodeProto node, List<String> dy, BackwardContext ctx) {
-    String x = node.getInput(0);
-    long[] xs = ctx.shape(x);
-    long[] axes = Attributes.getInts(node, "axes");
-    if (axes == null && node.getInputCount() > 1) {
-      axes = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "axes"));
-    }
-    if (axes == null || axes.length == 0) {
-      axes = new long[xs.length];
-      for (int i = 0; i < xs.length; i++) {
-        axes[i] = i;
-      }
-    }
-    long count = 1;
-    long[] normalized = new long[axes.length];
-    for (int i = 0; i < axes.length; i++) {
-      normalized[i] = axes[i] < 0 ? axes[i] + xs.length : axes[i];
-      long d = xs[(int) normalized[i]];
-      if (d < 0) {
-        throw ctx.fail(node, "reducing over the batch axis is not supported");
-      }
-      count *= d;
-    }
-    NodeEmitter e = ctx.emit();
-    String g = dy.get(0);
-    if (Attributes.getInt(node, "keepdims", 1) == 0) {
-      g = e.op("Unsqueeze", List.of(g, e.longs("axes", normalized)));
-    }
-    String scaled = e.mul(g, e.scalar(1f / count));
     ctx.accumulate(x, e.op("Expand", List.of(scaled, e.shapeOf(x))));
   }
 }

@@ -25,6 +25,7 @@ final class ShapeGradients {
     rules.put("Slice", ShapeGradients::slice);
     rules.put("Gather", ShapeGradients::gather);
     rules.put("Pad", ShapeGradients::pad);
+    rules.put("Tile", ShapeGradients::tile);
     rules.put("Expand", (node, dy, ctx) ->
         ctx.accumulate(node.getInput(0), ctx.unbroadcast(dy.get(0), node.getOutput(0), node.getInput(0))));
   }
@@ -74,7 +75,11 @@ final class ShapeGradients {
     ctx.accumulate(node.getInput(0), e.op("Concat", parts, Attributes.of("axis", axis)));
   }
 
-  /** Slice with unit steps: pad the gradient back with zeros to the input's extent. */
+  /**
+   * Slice with any steps: per sliced axis the output holds n elements taken every |step| from a
+   * first index. The gradient reverses negative steps, spreads each element |step| apart (zeros
+   * between) and pads the result back to the input's extent.
+   */
   private static void slice(NodeProto node, List<String> dy, BackwardContext ctx) {
     String x = node.getInput(0);
     long[] xs = ctx.shape(x);
@@ -85,26 +90,68 @@ final class ShapeGradients {
     String stepsName = input(node, 4);
     long[] axes = axesName == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, axesName, "axes"));
     long[] steps = stepsName == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, stepsName, "steps"));
+    NodeEmitter e = ctx.emit();
+    String g = dy.get(0);
     long[] pads = new long[2 * rank];
+    boolean anyPad = false;
     for (int i = 0; i < starts.length; i++) {
       int axis = (int) (axes == null ? i : (axes[i] < 0 ? axes[i] + rank : axes[i]));
-      if (steps != null && steps[i] != 1) {
-        throw ctx.fail(node, "steps " + Arrays.toString(steps) + " are not supported (expected all 1)");
-      }
+      long step = steps == null ? 1 : steps[i];
       long dim = xs[axis];
       if (dim < 0) {
-        if (starts[i] == 0 && ends[i] >= Integer.MAX_VALUE) {
+        if (step == 1 && starts[i] == 0 && ends[i] >= Integer.MAX_VALUE) {
           continue;
         }
         throw ctx.fail(node, "slicing along the batch axis is not supported");
       }
-      long s = Math.max(0, Math.min(dim, starts[i] < 0 ? starts[i] + dim : starts[i]));
-      long en = Math.max(0, Math.min(dim, ends[i] < 0 ? ends[i] + dim : ends[i]));
-      pads[axis] = s;
-      pads[axis + rank] = dim - Math.max(en, s);
+      long first;
+      long count;
+      long start = starts[i] < 0 ? starts[i] + dim : starts[i];
+      long stop = ends[i] < 0 ? ends[i] + dim : ends[i];
+      if (step > 0) {
+        start = Math.max(0, Math.min(dim, start));
+        stop = Math.max(0, Math.min(dim, stop));
+        count = Math.max(0, (stop - start + step - 1) / step);
+        first = start;
+      } else {
+        start = Math.max(-1, Math.min(dim - 1, start));
+        stop = Math.max(-1, Math.min(dim - 1, stop));
+        count = Math.max(0, (start - stop - step - 1) / -step);
+        first = start + (count - 1) * step;
+        // Reverse: the gradient of element k sits at first + (count - 1 - k) * |step|.
+        g = e.op("Slice", List.of(g, e.longs("starts", -1), e.longs("ends", Long.MIN_VALUE), e.longs("axes", axis),
+            e.longs("steps", -1)));
+      }
+      long stride = Math.abs(step);
+      if (count == 0) {
+        throw ctx.fail(node, "the slice along axis " + axis + " is empty");
+      }
+      long spanEnd = first + count * stride;
+      if (stride > 1) {
+        g = spread(e, g, rank, axis, stride, count);
+      }
+      pads[axis] = first;
+      pads[axis + rank] = dim - Math.min(spanEnd, dim);
+      anyPad |= pads[axis] != 0 || pads[axis + rank] != 0;
+      if (spanEnd > dim) {
+        // The spread's trailing zeros run past the input; crop them.
+        g = e.op("Slice", List.of(g, e.longs("starts", 0), e.longs("ends", dim - first), e.longs("axes", axis)));
+      }
     }
-    NodeEmitter e = ctx.emit();
-    ctx.accumulate(x, e.op("Pad", List.of(dy.get(0), e.longs("pads", pads))));
+    ctx.accumulate(x, anyPad ? e.op("Pad", List.of(g, e.longs("pads", pads))) : g);
+  }
+
+  /** Puts stride - 1 zeros after each element along {@code axis}: (.., n, ..) becomes (.., n * stride, ..). */
+  private static String spread(NodeEmitter e, String g, int rank, int axis, long stride, long count) {
+    String shape = e.shapeOf(g);
+    String expanded = e.op("Unsqueeze", List.of(g, e.longs("axes", axis + 1)));
+    long[] pads = new long[2 * (rank + 1)];
+    pads[axis + 1 + rank + 1] = stride - 1;
+    String padded = e.op("Pad", List.of(expanded, e.longs("pads", pads)));
+    String before = e.op("Slice", List.of(shape, e.longs("start", 0), e.longs("end", axis)));
+    String after = e.op("Slice", List.of(shape, e.longs("start", axis + 1), e.longs("end", Long.MAX_VALUE)));
+    String target = e.op("Concat", List.of(before, e.longs("spread", count * stride), after), Attributes.of("axis", 0L));
+    return e.op("Reshape", List.of(padded, target));
   }
 
   /** Gather with constant indices: scatter-add the gradient back to the gathered positions. */
@@ -167,5 +214,28 @@ final class ShapeGradients {
       g = e.op("Pad", List.of(g, e.longs("pads", regrow)));
     }
     ctx.accumulate(x, g);
+  }
+
+  /**
+   * Tile lays out r copies of each axis of size d as index k * d + j; reshaping the gradient to
+   * interleaved (r, d) pairs and summing the r axes adds the copies back together.
+   */
+  private static void tile(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    long[] xs = ctx.shape(x);
+    long[] repeats = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "repeats"));
+    long[] split = new long[2 * xs.length];
+    long[] sumAxes = new long[xs.length];
+    for (int i = 0; i < xs.length; i++) {
+      if (xs[i] < 0 && repeats[i] != 1) {
+        throw ctx.fail(node, "tiling along the batch axis is not supported");
+      }
+      split[2 * i] = repeats[i];
+      split[2 * i + 1] = xs[i];
+      sumAxes[i] = 2L * i;
+    }
+    NodeEmitter e = ctx.emit();
+    String pairs = e.op("Reshape", List.of(dy.get(0), e.longs("tile_pairs", split)));
+    ctx.accumulate(x, e.op("ReduceSum", List.of(pairs, e.longs("axes", sumAxes)), Attributes.of("keepdims", 0L)));
   }
 }

@@ -3,6 +3,7 @@ package org.netvis.engine.graph;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -11,7 +12,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -22,14 +25,27 @@ import org.netvis.engine.tensor.Tensor;
 /**
  * Learns the shape and element type of every intermediate tensor by running the forward graph once
  * with all of them exposed as outputs. Cheaper and more complete than reimplementing ONNX shape
- * inference, and it exercises the exact graph the gradient graph will extend.
+ * inference, and it exercises the exact graph the gradient graph will extend. For tensors that do
+ * not depend on the image (shape arithmetic, masks, shared weights) it also keeps the value, so the
+ * builder can treat them as the constants they are once the input size is fixed.
  */
 final class ShapeProbe {
-  record Probed(long[] shape, boolean isFloat) {}
+  /** Larger input-independent tensors are not kept: no gradient rule needs them as constants. */
+  private static final long MAX_KEPT_VALUES = 1 << 22;
+
+  /**
+   * @param value the tensor's value where it was asked for and small enough; else null
+   */
+  record Probed(long[] shape, boolean isFloat, TensorProto value) {
+    Probed(long[] shape, boolean isFloat) {
+      this(shape, isFloat, null);
+    }
+  }
 
   private ShapeProbe() {}
 
-  static Map<String, Probed> run(ModelProto model, String inputName, long[] inputShape) throws OrtException {
+  static Map<String, Probed> run(ModelProto model, String inputName, long[] inputShape, Set<String> keepValues)
+      throws OrtException {
     GraphProto graph = model.getGraph();
     Set<String> outputs = new HashSet<>();
     graph.getOutputList().forEach(v -> outputs.add(v.getName()));
@@ -60,7 +76,9 @@ final class ShapeProbe {
           for (Map.Entry<String, OnnxValue> entry : result) {
             if (entry.getValue() instanceof OnnxTensor t) {
               TensorInfo info = t.getInfo();
-              shapes.put(entry.getKey(), new Probed(info.getShape(), info.type == OnnxJavaType.FLOAT));
+              TensorProto value = keepValues.contains(entry.getKey()) && info.getNumElements() <= MAX_KEPT_VALUES
+                  ? valueOf(entry.getKey(), t) : null;
+              shapes.put(entry.getKey(), new Probed(info.getShape(), info.type == OnnxJavaType.FLOAT, value));
             }
           }
         }
@@ -69,4 +87,46 @@ final class ShapeProbe {
     return shapes;
   }
 
+  /** Integer and boolean tensors become int64 constants, floating ones float32; others are not kept. */
+  private static TensorProto valueOf(String name, OnnxTensor t) {
+    TensorInfo info = t.getInfo();
+    long[] shape = info.getShape();
+    int n = (int) info.getNumElements();
+    switch (info.type) {
+      case FLOAT: {
+        float[] v = new float[n];
+        t.getFloatBuffer().get(v);
+        return TensorProtos.floats(name, shape, v);
+      }
+      case DOUBLE: {
+        double[] d = new double[n];
+        t.getDoubleBuffer().get(d);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (float) d[i];
+        }
+        return TensorProtos.floats(name, shape, v);
+      }
+      case INT64: {
+        long[] v = new long[n];
+        t.getLongBuffer().get(v);
+        return TensorProtos.longs(name, shape, v);
+      }
+      case INT32: {
+        int[] i32 = new int[n];
+        t.getIntBuffer().get(i32);
+        return TensorProtos.longs(name, shape, Arrays.stream(i32).asLongStream().toArray());
+      }
+      case BOOL, INT8, UINT8: {
+        ByteBuffer b = t.getByteBuffer();
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = info.type == OnnxJavaType.INT8 ? b.get(i) : b.get(i) & 0xff;
+        }
+        return TensorProtos.longs(name, shape, v);
+      }
+      default:
+        return null;
+    }
+  }
 }

@@ -23,8 +23,16 @@ public record ModelDescriptor(
     sha256 = sha256 == null ? List.of() : List.copyOf(sha256);
   }
 
-  /** The model input as the descriptor expects it (the engine reads the real one from the graph). */
+  /**
+   * The model input as the descriptor expects it (the engine reads the real one from the graph).
+   * {@code layout}: NCHW, NHWC (channels-last, as TensorFlow/Keras exports), or null/auto to detect.
+   */
   public record Input(String name, String layout, int size) {}
+
+  /** The declared input layout, or null to detect it from the graph. */
+  public org.netvis.engine.graph.InputLayout inputLayout() {
+    return org.netvis.engine.graph.InputLayout.parse(input == null ? null : input.layout(), "model '" + id + "'");
+  }
 
   /** The class count and the file with one class name per line (line i = class i). */
   public record Classes(int count, String names) {}
@@ -39,6 +47,6 @@ public record ModelDescriptor(
   public static ModelDescriptor forFile(String fileName, Preprocessing preprocessing) {
     String id = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - 5) : fileName;
     return new ModelDescriptor(id, "ONNX file " + fileName, fileName, List.of(),
-        new Input(null, "NCHW", preprocessing.crop()), preprocessing, null, null);
+        new Input(null, null, preprocessing.crop()), preprocessing, null, null);
   }
 }

@@ -201,7 +201,8 @@ public final class ExperimentRunner {
         runtime.put("device", experiment.device());
         runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
         manifest.put("runtime", runtime);
-        manifest.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256()));
+        manifest.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256(),
+            "input_layout", engine.graph().layout().name()));
 
         InputLoader.Loaded loaded = new InputLoader(model.preprocessing(), experiment.maxPixels()).load(experiment.inputFiles());
         long[] labels = labels(loaded, engine);

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.netvis.engine.graph.GradientGraph;
+import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.model.ResolvedModel;
@@ -61,9 +62,10 @@ public final class Engine implements AutoCloseable {
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
   public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
     byte[] bytes = Files.readAllBytes(model.path());
-    ModelGraph graph = ModelGraph.parse(bytes, model.path().toString());
+    ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
     try {
-      return new Engine(model, graph, bytes, options);
+      // A channels-last model runs with the Transpose netvis put in front of it.
+      return new Engine(model, graph, graph.layout() == InputLayout.NCHW ? bytes : graph.proto().toByteArray(), options);
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }
