@@ -142,6 +142,144 @@ class OperatorGradientTest {
           String cast = g.op("Cast", List.of(target), "to", 7L);
           return g.op("Reshape", List.of(g.op("Relu", List.of("x")), cast));
         }),
+        of("LayerNormalization (opset 17) over the last axis, scale and bias", 2, 3, 4, g ->
+            g.op("LayerNormalization", List.of("x", g.random(1, 4), g.random(0.5, 4)), "axis", -1L, "epsilon", 1e-5f)),
+        of("LayerNormalization over the last two axes", 2, 3, 4, g ->
+            g.op("LayerNormalization", List.of("x", g.random(1, 3, 4)), "axis", 2L)),
+        of("decomposed LayerNorm: ReduceMean, Sub, Pow 2, Sqrt, Div (opset-13 exports)", 2, 3, 4, g -> {
+          String mean = g.op("ReduceMean", List.of("x"), "axes", new long[] {-1});
+          String centred = g.op("Sub", List.of("x", mean));
+          String variance = g.op("ReduceMean", List.of(g.op("Pow", List.of(centred, g.floats(new float[] {2f})))),
+              "axes", new long[] {-1});
+          String std = g.op("Sqrt", List.of(g.op("Add", List.of(variance, g.floats(new float[] {1e-5f})))));
+          return g.op("Add", List.of(g.op("Mul", List.of(g.op("Div", List.of(centred, std)), g.random(1, 4))),
+              g.random(0.5, 4)));
+        }),
+        of("GELU with Erf", 2, 3, 3, g -> {
+          String erf = g.op("Erf", List.of(g.op("Div", List.of("x", g.floats(new float[] {1.4142135f})))));
+          String half = g.op("Mul", List.of(g.op("Add", List.of(erf, g.floats(new float[] {1f}))), g.floats(new float[] {0.5f})));
+          return g.op("Mul", List.of("x", half));
+        }),
+        of("Tanh, Exp, Log, Sqrt, Reciprocal, Abs", 2, 3, 3, g -> {
+          String positive = g.op("Add", List.of(g.op("Mul", List.of("x", "x")), g.floats(new float[] {0.5f})));
+          String a = g.op("Tanh", List.of("x"));
+          String b = g.op("Exp", List.of(g.op("Mul", List.of("x", g.floats(new float[] {0.5f})))));
+          String c = g.op("Log", List.of(positive));
+          String d = g.op("Sqrt", List.of(positive));
+          String r = g.op("Reciprocal", List.of(positive));
+          String abs = g.op("Abs", List.of(g.op("Add", List.of("x", g.floats(new float[] {0.3f})))));
+          return g.op("Sum", List.of(a, b, c, d, r, abs));
+        }),
+        of("Pow with constant exponents (3, 0.5 per channel, 0)", 2, 3, 3, g -> {
+          String positive = g.op("Add", List.of(g.op("Mul", List.of("x", "x")), g.floats(new float[] {0.5f})));
+          String cube = g.op("Pow", List.of("x", g.floats(new float[] {3f})));
+          String root = g.op("Pow", List.of(positive, g.floats(new float[] {0.5f, 1.5f}, 2, 1, 1)));
+          String one = g.op("Pow", List.of(positive, g.floats(new float[] {0f})));
+          return g.op("Sum", List.of(cube, root, one));
+        }),
+        fine("Max and Min elementwise, three inputs with broadcasting", 2, 3, 3, g -> {
+          String other = g.op("Mul", List.of("x", g.floats(new float[] {-0.7f})));
+          String max = g.op("Max", List.of("x", other, g.random(0.5, 3)));
+          return g.op("Add", List.of(max, g.op("Min", List.of("x", g.floats(new float[] {0.2f})))));
+        }),
+        of("Softmax on axis 1 and LogSoftmax on axis 2 of 4-D tensors", 3, 3, 4, g -> {
+          String soft = g.op("Softmax", List.of("x"), "axis", 1L);
+          String log = g.op("LogSoftmax", List.of("x"), "axis", 2L);
+          return g.op("Mul", List.of(soft, log));
+        }),
+        of("attention: batched 4-D MatMul, Transpose, Softmax, broadcasting MatMul with weights", 2, 4, 6, g -> {
+          String tokens = g.op("Reshape", List.of("x", g.ints(0, 2, 4, 6)));
+          String q = g.op("MatMul", List.of(tokens, g.random(0.4, 6, 6)));
+          String k = g.op("MatMul", List.of(tokens, g.random(0.4, 6, 6)));
+          String scores = g.op("MatMul", List.of(q, g.op("Transpose", List.of(k), "perm", new long[] {0, 1, 3, 2})));
+          String attention = g.op("Softmax", List.of(scores), "axis", -1L);
+          String mixed = g.op("MatMul", List.of(attention, tokens));
+          return g.op("Transpose", List.of(mixed), "perm", new long[] {0, 3, 1, 2});
+        }),
+        of("Where with a constant condition", 2, 3, 3, g -> {
+          String cond = g.op("Greater", List.of(g.random(1, 3, 3), g.floats(new float[] {0f})));
+          return g.op("Where", List.of(cond, g.op("Mul", List.of("x", "x")), g.op("Neg", List.of("x"))));
+        }),
+        of("Tile", 2, 3, 2, g -> g.op("Mul", List.of(g.op("Tile", List.of("x", g.ints(1, 2, 1, 3))), g.random(1, 4, 3, 6)))),
+        of("class token: Concat with an expanded parameter, Gather of token 0", 2, 3, 3, g -> {
+          String flat = g.op("Reshape", List.of("x", g.ints(0, 2, 9)));
+          String tokens = g.op("Transpose", List.of(flat), "perm", new long[] {0, 2, 1});
+          String shape = g.op("Shape", List.of(tokens));
+          String batch = g.op("Gather", List.of(shape, g.ints(0)), "axis", 0L);
+          String target = g.op("Concat", List.of(batch, g.ints(1, 2)), "axis", 0L);
+          String cls = g.op("Expand", List.of(g.random(1, 1, 1, 2), target));
+          String all = g.op("Concat", List.of(cls, tokens), "axis", 1L);
+          String mixed = g.op("MatMul", List.of(g.op("Softmax", List.of(g.op("MatMul", List.of(all,
+              g.op("Transpose", List.of(all), "perm", new long[] {0, 2, 1})))), "axis", -1L), all));
+          String index = g.scalarInt(0);
+          return g.op("Gather", List.of(mixed, index), "axis", 1L);
+        }),
+        of("ReduceSum (axes input, keepdims 0) and ReduceSumSquare, ReduceL2", 2, 3, 4, g -> {
+          String s = g.op("ReduceSum", List.of("x", g.ints(1, 3)), "keepdims", 0L);
+          String q = g.op("ReduceSumSquare", List.of("x"), "axes", new long[] {2});
+          String n = g.op("ReduceL2", List.of("x"), "axes", new long[] {1}, "keepdims", 0L);
+          return g.op("Concat", List.of(g.op("Flatten", List.of(s)), g.op("Flatten", List.of(q)), g.op("Flatten", List.of(n))),
+              "axis", 1L);
+        }),
+        fine("ReduceMax, ReduceMin and GlobalMaxPool", 2, 3, 4, g -> {
+          String max = g.op("ReduceMax", List.of("x"), "axes", new long[] {1, 3}, "keepdims", 0L);
+          String min = g.op("ReduceMin", List.of("x"), "axes", new long[] {2});
+          String global = g.op("GlobalMaxPool", List.of("x"));
+          return g.op("Concat", List.of(g.op("Flatten", List.of(max)), g.op("Flatten", List.of(min)),
+              g.op("Flatten", List.of(global))), "axis", 1L);
+        }),
+        of("InstanceNormalization", 3, 3, 4, g ->
+            g.op("InstanceNormalization", List.of("x", g.random(1, 3), g.random(0.5, 3)), "epsilon", 1e-4f)),
+        of("LRN size 5 over 7 channels (zoo AlexNet/GoogLeNet settings, larger alpha)", 2, 3, 3, g ->
+            g.op("LRN", List.of(g.op("Conv", List.of("x", g.random(1, 7, 2, 1, 1)))), "size", 5L, "alpha", 0.5f,
+                "beta", 0.75f, "bias", 1f)),
+        of("LRN size 3", 3, 2, 3, g -> g.op("LRN", List.of("x"), "size", 3L, "alpha", 0.3f, "beta", 0.6f, "bias", 2f)),
+        of("Resize linear half_pixel x2 (upsample, as F.interpolate bilinear)", 2, 3, 4, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 2f, 2f}, 4)), "mode", "linear")),
+        of("Resize linear align_corners x2 and x1.5", 2, 3, 4, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 2f, 1.5f}, 4)), "mode", "linear",
+                "coordinate_transformation_mode", "align_corners")),
+        of("Resize linear pytorch_half_pixel downsample x0.5", 2, 5, 6, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 0.5f, 0.5f}, 4)), "mode", "linear",
+                "coordinate_transformation_mode", "pytorch_half_pixel")),
+        of("Resize nearest asymmetric floor x2 and x3", 2, 3, 3, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 2f, 3f}, 4)), "mode", "nearest",
+                "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor")),
+        of("Resize nearest half_pixel round_prefer_floor x1.5 and x1.25", 2, 4, 4, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 1.5f, 1.25f}, 4)), "mode", "nearest")),
+        of("Resize nearest to sizes on the spatial axes of a channels-last tensor", 2, 3, 4, g -> {
+          String nhwc = g.op("Transpose", List.of("x"), "perm", new long[] {0, 2, 3, 1});
+          String shape = g.op("Shape", List.of(nhwc));
+          String batch = g.op("Slice", List.of(shape, g.ints(0), g.ints(1)));
+          String sizes = g.op("Concat", List.of(batch, g.ints(6, 5, 2)), "axis", 0L);
+          return g.op("Resize", List.of(nhwc, "", "", sizes), "mode", "nearest", "nearest_mode", "ceil",
+              "coordinate_transformation_mode", "tf_half_pixel_for_nn");
+        }),
+        of("Einsum: bhnd,bhmd->bhnm, then nm,bcnm->bc with a summed-out letter", 2, 3, 4, g -> {
+          String scores = g.op("Einsum", List.of("x", g.op("Mul", List.of("x", g.random(1, 3, 4)))), "equation", "bhnd,bhmd->bhnm");
+          return g.op("Einsum", List.of(g.random(1, 3, 3), scores), "equation", "nm, bcnm -> bc");
+        }),
+        of("Slice with steps 2 and -1 (patch merging, flips)", 2, 6, 5, g -> {
+          String even = g.op("Slice", List.of("x", g.ints(0, 1), g.ints(100, 100), g.ints(2, 3), g.ints(2, 2)));
+          String flipped = g.op("Slice", List.of("x", g.ints(-1, 4), g.ints(Long.MIN_VALUE, 0), g.ints(2, 3), g.ints(-1, -3)));
+          return g.op("Concat", List.of(g.op("Flatten", List.of(even)), g.op("Flatten", List.of(flipped))), "axis", 1L);
+        }),
+        of("channel split with Slice bounds computed from Shape (ShuffleNetV2)", 4, 3, 3, g -> {
+          String shape = g.op("Shape", List.of("x"));
+          String channels = g.op("Gather", List.of(shape, g.ints(1)), "axis", 0L);
+          String half = g.op("Div", List.of(channels, g.ints(2)));
+          String whole = g.op("Mul", List.of(half, g.ints(2)));
+          String first = g.op("Slice", List.of("x", g.ints(0), half, g.ints(1)));
+          String second = g.op("Slice", List.of("x", half, whole, g.ints(1)));
+          return g.op("Mul", List.of(g.op("Relu", List.of(first)), second));
+        }),
+        of("BatchNormalization parameters shared through Identity (DenseNet exports)", 3, 4, 4, g -> {
+          String scale = g.op("Identity", List.of(g.random(1, 3)));
+          String bias = g.op("Identity", List.of(g.random(1, 3)));
+          String mean = g.op("Identity", List.of(g.random(1, 3)));
+          String var = g.op("Identity", List.of(g.floats(new float[] {0.5f, 1.5f, 2f}, 3)));
+          return g.op("BatchNormalization", List.of("x", scale, bias, mean, var));
+        }),
         new Case("opset 9: Dropout(ratio), Unsqueeze(axes), Softmax(axis), Pad(pads attr), Clip(attrs)", 9, 2, 4, 4, 1e-3, g -> {
           String d = g.op("Dropout", List.of("x"), "ratio", 0.5f);
           String p = g.op("Pad", List.of(d), "pads", new long[] {0, 0, 1, 0, 0, 0, 0, 1});

@@ -116,6 +116,13 @@ public final class TestGraph {
     return name;
   }
 
+  /** A 0-D int64 constant (a scalar index, as Gather of the class token uses). */
+  public String scalarInt(long value) {
+    String name = "scalar_" + counter++;
+    graph.addInitializer(TensorProtos.longs(name, new long[0], new long[] {value}));
+    return name;
+  }
+
   public ModelProto model(String result) {
     return model(result, -1);
   }
