@@ -75,6 +75,37 @@ class CliTest {
     assertTrue(Files.notExists(dir.resolve("g.npy")));
   }
 
+  static Stream<String> fixturesWithReferences() throws Exception {
+    try (Stream<Path> files = Files.list(SharedData.models().resolve("fixtures"))) {
+      return files.filter(p -> p.toString().endsWith(".ref")).map(p -> p.getFileName().toString().replace(".ref", ""))
+          .sorted().toList().stream();
+    }
+  }
+
+  /**
+   * Every fixture family through the command a user runs: lower-median per-image relative L2 error
+   * of the input gradient <= 1e-4 and every image <= 1e-2 against PyTorch float64 autograd (arrays in
+   * the model file's layout, channels-last for the NHWC export).
+   */
+  @ParameterizedTest
+  @MethodSource("fixturesWithReferences")
+  void vjpMatchesTheFloat64ReferenceOnEveryFixture(String name) throws Exception {
+    Path ref = SharedData.fixtureRef(name);
+    Path grad = dir.resolve("g.npy");
+    Run r = run("vjp", "--model", SharedData.fixture(name).toString(), "--device", "cpu",
+        "--input", ref.resolve("input.npy").toString(), "--cotangent", ref.resolve("cotangent.npy").toString(),
+        "--output", grad.toString());
+    assertEquals(0, r.status(), r.err());
+    NpyArray expected = Npy.read(ref.resolve("grad_input.npy"));
+    NpyArray got = Npy.read(grad);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(expected.shape(), got.shape());
+    double[] errs = Compare.relativeL2PerItem(got.toTensor().data(), expected.asDoubles(), (int) expected.shape()[0]);
+    System.out.printf("netvis vjp %s: per-image relative L2 %s, lower median %.3g, max %.3g%n", name,
+        java.util.Arrays.toString(errs), Compare.median(errs), Compare.max(errs));
+    assertTrue(Compare.median(errs) <= 1e-4, name + " lower median " + Compare.median(errs));
+    assertTrue(Compare.max(errs) <= 1e-2, name + " max " + Compare.max(errs));
+  }
+
   static Stream<String> sharedModels() throws Exception {
     try (Stream<Path> files = Files.walk(SharedData.models())) {
       return files.filter(p -> p.toString().endsWith(".onnx")).map(Path::toString).sorted().toList().stream();
