@@ -39,7 +39,8 @@ final class RunCommand implements Callable<Integer> {
 
   static int execute(Path file, List<String> overrides, Path out, PluginRegistry registry) {
     ModelRegistry models = ModelRegistry.fromEnvironment(System.console() != null);
-    Experiment e = new ExperimentLoader(registry, models).load(file, overrides);
+    Experiment e = new ExperimentLoader(registry, models,
+        org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(System.console() != null)).load(file, overrides);
     Path target = out != null ? out : ExperimentRunner.defaultDirectory(Path.of("runs"), e.name(), Instant.now());
     ExperimentRunner runner = new ExperimentRunner(registry, models, new LogbackRunLog(), System.console() != null,
         EngineOptions.defaults());

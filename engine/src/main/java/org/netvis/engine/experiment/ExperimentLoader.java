@@ -22,6 +22,7 @@ import org.netvis.engine.image.ImageFiles;
 import org.netvis.engine.input.InputLoader;
 import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.ModelRegistry;
+import org.netvis.engine.dataset.DatasetRegistry;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.runtime.Device;
 
@@ -39,10 +40,21 @@ public final class ExperimentLoader {
 
   private final PluginRegistry plugins;
   private final ModelRegistry models;
+  private final DatasetRegistry datasets;
 
   public ExperimentLoader(PluginRegistry plugins, ModelRegistry models) {
+    this(plugins, models, DatasetRegistry.fromEnvironment(false));
+  }
+
+  /** @param datasets resolves input entries that name a data set ({@code inputs: [imagenet_val_25]}) */
+  public ExperimentLoader(PluginRegistry plugins, ModelRegistry models, DatasetRegistry datasets) {
     this.plugins = plugins;
     this.models = models;
+    this.datasets = datasets;
+  }
+
+  private boolean needsInputs(String technique) {
+    return plugins.find(technique).map(p -> p.provider().needsInputs()).orElse(true);
   }
 
   public static ObjectMapper mapperFor(Path file) {
@@ -207,7 +219,7 @@ public final class ExperimentLoader {
     List<Path> inputFiles = new ArrayList<>();
     JsonNode in = root.get("inputs");
     if (in == null || in.isNull()) {
-      errors.add(new ExperimentError("inputs", "required: a list of image files, directories, globs, .npy or .npz files"));
+      // Required unless every step works without images; checked once the steps are known.
     } else if (!in.isArray() || in.isEmpty()) {
       errors.add(new ExperimentError("inputs", "expected a non-empty list, got " + ParameterBinder.describe(in)));
     } else {
@@ -219,13 +231,23 @@ public final class ExperimentLoader {
         }
         inputs.add(entry.asText());
         try {
+          if (datasets.isId(entry.asText())) {
+            inputFiles.add(datasets.resolve(entry.asText()));
+            continue;
+          }
+          if (datasets.looksLikeId(entry.asText()) && !Files.exists(base.resolve(entry.asText()))) {
+            errors.add(new ExperimentError("inputs[" + i + "]", "'" + entry.asText() + "' is neither a file nor a known"
+                + " data set id (known: " + String.join(", ", datasets.descriptors().keySet()) + ", from "
+                + datasets.searchPath().directories() + ")"));
+            continue;
+          }
           for (Path p : InputLoader.expand(entry.asText(), base)) {
             if (!InputLoader.isInput(p)) {
               errors.add(new ExperimentError("inputs[" + i + "]", p + " is not a .png, .jpg, .jpeg, .npy or .npz file"));
             }
             inputFiles.add(p);
           }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           errors.add(new ExperimentError("inputs[" + i + "]", e.getMessage()));
         }
       }
@@ -293,6 +315,10 @@ public final class ExperimentLoader {
           steps.add(new Experiment.Step(t.asText(), params, images));
         }
       }
+    }
+    if ((in == null || in.isNull()) && (steps.isEmpty() || steps.stream().anyMatch(s -> needsInputs(s.technique())))) {
+      errors.add(new ExperimentError("inputs", "required: a list of image files, directories, globs, .npy or .npz files,"
+          + " or data set ids (" + String.join(", ", datasets.descriptors().keySet()) + ")"));
     }
     return new Experiment(file, name, description, modelRef, device, seed, threads, maxPixels, inputs, inputFiles,
         labels, steps);

@@ -1,5 +1,8 @@
 package org.netvis.engine.model;
 
+import org.netvis.engine.download.Downloader;
+import org.netvis.engine.download.IntegrityException;
+import org.netvis.engine.download.SearchPath;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -32,10 +35,10 @@ public final class ModelRegistry {
 
   private final List<Path> searchPath;
   private final Path cacheDir;
-  private final ModelDownloader downloader;
+  private final Downloader downloader;
   private Map<String, ModelDescriptor> descriptors;
 
-  public ModelRegistry(List<Path> searchPath, Path cacheDir, ModelDownloader downloader) {
+  public ModelRegistry(List<Path> searchPath, Path cacheDir, Downloader downloader) {
     this.searchPath = List.copyOf(searchPath);
     this.cacheDir = cacheDir;
     this.downloader = downloader;
@@ -43,37 +46,13 @@ public final class ModelRegistry {
 
   /** The registry as configured by the environment: NETVIS_MODEL_PATH, ./models, netvis.home, cache. */
   public static ModelRegistry fromEnvironment(boolean showProgress) {
-    Set<Path> dirs = new LinkedHashSet<>();
-    String env = System.getProperty("netvis.model.path", System.getenv("NETVIS_MODEL_PATH"));
-    if (env != null) {
-      for (String part : env.split(java.io.File.pathSeparator)) {
-        if (!part.isBlank()) {
-          dirs.add(Path.of(part).toAbsolutePath().normalize());
-        }
-      }
-    }
-    dirs.add(Path.of("models").toAbsolutePath().normalize());
-    String home = System.getProperty("netvis.home");
-    if (home != null) {
-      dirs.add(Path.of(home, "models").toAbsolutePath().normalize());
-    }
-    Path cache = userCacheDir().resolve("models");
-    dirs.add(cache);
-    return new ModelRegistry(new ArrayList<>(dirs), cache, new ModelDownloader(showProgress));
+    SearchPath path = SearchPath.fromEnvironment("netvis.model.path", "NETVIS_MODEL_PATH", "models");
+    return new ModelRegistry(path.directories(), path.cache(), new Downloader(showProgress));
   }
 
-  /**
-   * The {@code netvis.cache} system property, else {@code $NETVIS_CACHE}, else
-   * {@code $XDG_CACHE_HOME/netvis}, else {@code ~/.cache/netvis}.
-   */
+  /** See {@link SearchPath#userCacheDir()}. */
   public static Path userCacheDir() {
-    String explicit = System.getProperty("netvis.cache", System.getenv("NETVIS_CACHE"));
-    if (explicit != null && !explicit.isBlank()) {
-      return Path.of(explicit);
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("netvis");
+    return SearchPath.userCacheDir();
   }
 
   public List<Path> searchPath() {
@@ -143,7 +122,7 @@ public final class ModelRegistry {
     Path path = file.isPresent() ? file.get() : download(d);
     String sha = Sha256.of(path);
     if (!d.sha256().isEmpty() && !d.sha256().contains(sha)) {
-      throw new ModelIntegrityException(path + ": sha256 " + sha + " matches none of the known values for model '"
+      throw new IntegrityException(path + ": sha256 " + sha + " matches none of the known values for model '"
           + d.id() + "' " + d.sha256() + "; the file is damaged or a different export (pass the .onnx path to use it anyway)");
     }
     return new ResolvedModel(d, path, sha, classNames(d, path));
@@ -173,12 +152,7 @@ public final class ModelRegistry {
   }
 
   private List<Path> candidates(ModelDescriptor d, String fileName) {
-    List<Path> out = new ArrayList<>();
-    for (Path dir : searchPath) {
-      out.add(dir.resolve(fileName));
-      out.add(dir.resolve(d.id()).resolve(fileName));
-    }
-    return out;
+    return new SearchPath(searchPath, cacheDir).candidates(d.id(), fileName);
   }
 
   private Path download(ModelDescriptor d) throws IOException {

@@ -204,7 +204,11 @@ public final class ExperimentRunner {
         manifest.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256(),
             "input_layout", engine.graph().layout().name()));
 
-        InputLoader.Loaded loaded = new InputLoader(model.preprocessing(), experiment.maxPixels()).load(experiment.inputFiles());
+        // An experiment of steps that make their own images (class visualization) has no inputs.
+        InputLoader.Loaded loaded = experiment.inputFiles().isEmpty()
+            ? new InputLoader.Loaded(Tensor.zeros(0, engine.channels(), engine.inputHeight(), engine.inputWidth()),
+                new long[0], List.of(), List.of())
+            : new InputLoader(model.preprocessing(), experiment.maxPixels()).load(experiment.inputFiles());
         long[] labels = labels(loaded, engine);
         InputBatch inputs = new InputBatch(loaded.images(), labels, loaded.names(), loaded.sources());
         manifest.put("inputs", inputs.sources());
@@ -242,6 +246,9 @@ public final class ExperimentRunner {
       }
       if (loaded.labels() != null) {
         return loaded.labels();
+      }
+      if (n == 0) {
+        return new long[0];
       }
       Tensor scores = engine.scores(loaded.images());
       long[] top = new long[n];

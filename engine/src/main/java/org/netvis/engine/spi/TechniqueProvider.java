@@ -20,6 +20,14 @@ public interface TechniqueProvider {
   /** The technique class Guice instantiates. */
   Class<? extends Technique<?>> technique();
 
+  /**
+   * Whether the technique works on the experiment's input images; one that makes its own (class
+   * visualization from noise) returns false, and an experiment of only such steps needs no inputs.
+   */
+  default boolean needsInputs() {
+    return true;
+  }
+
   /** The plugin's own bindings (none by default). */
   default Module module() {
     return binder -> { };

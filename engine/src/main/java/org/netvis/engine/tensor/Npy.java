@@ -29,6 +29,8 @@ public final class Npy {
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Npy.class);
+
   private Npy() {}
 
   public static NpyArray read(Path file) throws IOException {
@@ -128,7 +130,7 @@ public final class Npy {
         return t;
       }
     }
-    throw new NpyFormatException(source + ": unsupported dtype '" + descr
+    throw new UnsupportedDtypeException(source + ": unsupported dtype '" + descr
         + "' (expected float32 <f4, float64 <f8, int64 <i8, int32 <i4, uint8 |u1 or bool |b1)");
   }
 
@@ -212,17 +214,30 @@ public final class Npy {
     out.write(buf.array());
   }
 
-  /** Reads every array of a {@code .npz} archive (stored or deflated), keyed by name without ".npy". */
+  /**
+   * Reads every numeric array of a {@code .npz} archive (stored or deflated), keyed by name without
+   * ".npy". Members of other dtypes (pickled Python objects such as the assignment's
+   * {@code label_map}) are skipped with a debug line: never executed, never fatal.
+   */
   public static Map<String, NpyArray> readNpz(Path file) throws IOException {
     Map<String, NpyArray> arrays = new LinkedHashMap<>();
+    boolean anyMember = false;
     try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(file))) {
       ZipEntry entry;
       while ((entry = zip.getNextEntry()) != null) {
         String name = entry.getName();
         if (name.endsWith(".npy")) {
-          arrays.put(name.substring(0, name.length() - 4), read(zip, file + ":" + name));
+          anyMember = true;
+          try {
+            arrays.put(name.substring(0, name.length() - 4), read(zip, file + ":" + name));
+          } catch (UnsupportedDtypeException e) {
+            LOG.debug("skipping {}", e.getMessage());
+          }
         }
       }
+    }
+    if (anyMember && arrays.isEmpty()) {
+      throw new NpyFormatException(file + ": the .npz archive holds no numeric arrays");
     }
     if (arrays.isEmpty()) {
       throw new NpyFormatException(file + ": not an .npz archive or it holds no .npy arrays");
@@ -230,8 +245,15 @@ public final class Npy {
     return arrays;
   }
 
+  /** An array whose dtype netvis does not read (objects, strings, complex numbers). */
+  public static final class UnsupportedDtypeException extends NpyFormatException {
+    public UnsupportedDtypeException(String message) {
+      super(message);
+    }
+  }
+
   /** A .npy or .npz file that cannot be read as such. */
-  public static final class NpyFormatException extends IOException {
+  public static class NpyFormatException extends IOException {
     public NpyFormatException(String message) {
       super(message);
     }

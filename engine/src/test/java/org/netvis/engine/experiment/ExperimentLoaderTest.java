@@ -59,6 +59,26 @@ class ExperimentLoaderTest {
   }
 
   @Test
+  void stepsThatMakeTheirOwnImagesNeedNoInputs() throws Exception {
+    Path ok = tiny.write("self.yaml", "name: self\nmodel: tiny.onnx\nsteps: [{technique: test-self-contained}]\n");
+    Experiment e = loader.load(ok, List.of());
+    assertEquals(List.of(), e.inputFiles());
+    Path missing = tiny.write("mixed.yaml", "name: mixed\nmodel: tiny.onnx\n"
+        + "steps: [{technique: test-self-contained}, {technique: test-noise}]\n");
+    ExperimentException bad = assertThrows(ExperimentException.class, () -> loader.load(missing, List.of()));
+    assertTrue(bad.getMessage().contains("inputs: required: a list of image files, directories, globs, .npy or .npz files,"
+        + " or data set ids"), bad.getMessage());
+  }
+
+  @Test
+  void aWordThatIsNeitherAFileNorADataSetIdIsNamed() throws Exception {
+    Path f = tiny.write("e.yaml", "name: e\nmodel: tiny.onnx\ninputs: [imagenet_val_2500]\nsteps: [{technique: test-noise}]\n");
+    ExperimentException bad = assertThrows(ExperimentException.class, () -> loader.load(f, List.of()));
+    assertTrue(bad.getMessage().contains("inputs[0]: 'imagenet_val_2500' is neither a file nor a known data set id"),
+        bad.getMessage());
+  }
+
+  @Test
   void theParametersAreBoundToTheRecord() throws Exception {
     Experiment e = loader.load(tiny.yaml("e.yaml", "  - technique: test-noise\n    params: {count: 9, scale: 2.5}\n"), List.of());
     TestTechniques.NoiseParameters p = (TestTechniques.NoiseParameters) e.steps().get(0).parameters();
@@ -108,7 +128,7 @@ class ExperimentLoaderTest {
         Arguments.of("glob matching nothing", "name: bad\nmodel: tiny.onnx\ninputs: ['*.jpeg']\nsteps: [{technique: test-noise}]\n",
             "inputs[0]: input glob '*.jpeg' matches no file under {dir}"),
         Arguments.of("unknown technique", head + "steps: [{technique: nope}]\n",
-            "steps[0].technique: unknown technique 'nope'; expected one of [test-noise, test-fail, test-write, test-broken]"),
+            "steps[0].technique: unknown technique 'nope'; expected one of [test-noise, test-fail, test-write, test-broken, test-self-contained]"),
         Arguments.of("unknown parameter", head + step + "{colour: red}\n",
             "steps[0].params.colour: unknown parameter; expected one of [count, target, scale, tags]"),
         Arguments.of("list of the wrong type", head + step + "{tags: 3}\n", "steps[0].params.tags: expected a list, got 3"),

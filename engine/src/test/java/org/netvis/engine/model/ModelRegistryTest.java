@@ -1,5 +1,7 @@
 package org.netvis.engine.model;
 
+import org.netvis.engine.download.Downloader;
+import org.netvis.engine.download.IntegrityException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,7 +53,7 @@ class ModelRegistryTest {
     Files.writeString(first.resolve("tiny_classes.txt"), "a\nb\nc\n");
     Path descriptors = descriptorDir(null, null, Sha256.of(content));
     ModelRegistry r = new ModelRegistry(List.of(descriptors, dir.resolve("first"), second), dir.resolve("cache"),
-        new ModelDownloader(false));
+        new Downloader(false));
     ResolvedModel m = r.resolve("tiny");
     assertEquals(first.resolve("tiny.onnx"), m.path());
     assertEquals(List.of("a", "b", "c"), m.classNames());
@@ -64,8 +66,8 @@ class ModelRegistryTest {
     Path models = Files.createDirectories(dir.resolve("m"));
     Files.write(models.resolve("tiny.onnx"), "tampered".getBytes());
     Path descriptors = descriptorDir(null, null, "00".repeat(32));
-    ModelRegistry r = new ModelRegistry(List.of(descriptors, models), dir.resolve("cache"), new ModelDownloader(false));
-    ModelIntegrityException e = assertThrows(ModelIntegrityException.class, () -> r.resolve("tiny"));
+    ModelRegistry r = new ModelRegistry(List.of(descriptors, models), dir.resolve("cache"), new Downloader(false));
+    IntegrityException e = assertThrows(IntegrityException.class, () -> r.resolve("tiny"));
     assertTrue(e.getMessage().contains(Sha256.of("tampered".getBytes())), e.getMessage());
     assertTrue(e.getMessage().contains("00".repeat(32)), e.getMessage());
     assertTrue(e.getMessage().contains(models.resolve("tiny.onnx").toString()), e.getMessage());
@@ -75,7 +77,7 @@ class ModelRegistryTest {
   void notFoundNamesEveryPlaceLookedAndHowToObtainTheFile() throws Exception {
     Path descriptors = descriptorDir(null, null);
     Path cache = dir.resolve("cache");
-    ModelRegistry r = new ModelRegistry(List.of(descriptors, cache), cache, new ModelDownloader(false));
+    ModelRegistry r = new ModelRegistry(List.of(descriptors, cache), cache, new Downloader(false));
     ModelNotFoundException e = assertThrows(ModelNotFoundException.class, () -> r.resolve("tiny"));
     String msg = e.getMessage();
     for (Path p : List.of(descriptors.resolve("tiny.onnx"), descriptors.resolve("tiny/tiny.onnx"),
@@ -100,15 +102,15 @@ class ModelRegistryTest {
       String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/tiny.onnx";
       Path cache = dir.resolve("cache");
       ModelRegistry good = new ModelRegistry(List.of(descriptorDir(url, Sha256.of(body), Sha256.of(body)), cache),
-          cache, new ModelDownloader(false));
+          cache, new Downloader(false));
       ResolvedModel m = good.resolve("tiny");
       assertEquals(cache.resolve("tiny/tiny.onnx"), m.path());
       assertEquals(Sha256.of(body), m.sha256());
 
       Path otherCache = dir.resolve("cache2");
       ModelRegistry bad = new ModelRegistry(List.of(descriptorDir(url, "11".repeat(32)), otherCache), otherCache,
-          new ModelDownloader(false));
-      ModelIntegrityException e = assertThrows(ModelIntegrityException.class, () -> bad.resolve("tiny"));
+          new Downloader(false));
+      IntegrityException e = assertThrows(IntegrityException.class, () -> bad.resolve("tiny"));
       assertTrue(e.getMessage().contains("expected " + "11".repeat(32)), e.getMessage());
       assertTrue(Files.notExists(otherCache.resolve("tiny/tiny.onnx")), "a bad download is not kept");
       assertTrue(Files.notExists(otherCache.resolve("tiny/tiny.onnx.part")), "no partial file is left");
@@ -119,7 +121,7 @@ class ModelRegistryTest {
 
   @Test
   void aPlainOnnxPathGetsImageNetPreprocessingUnlessToldOtherwise() throws Exception {
-    ModelRegistry r = new ModelRegistry(List.of(), dir, new ModelDownloader(false));
+    ModelRegistry r = new ModelRegistry(List.of(), dir, new Downloader(false));
     ResolvedModel m = r.resolve(SharedData.squeezenet().toString());
     assertEquals(Preprocessing.IMAGENET, m.preprocessing());
     assertEquals("5b050a17c1c50c3d2125ebd624718795d6c68dc1f5d35d10cbf5b65a8ef5e4b5", m.sha256());
@@ -131,7 +133,7 @@ class ModelRegistryTest {
   void theRepositoryDescriptorResolvesTheSharedModel() throws Exception {
     Path repo = Path.of(System.getProperty("netvis.repo.root"));
     ModelRegistry r = new ModelRegistry(List.of(SharedData.models(), repo.resolve("models")), dir,
-        new ModelDownloader(false));
+        new Downloader(false));
     ResolvedModel m = r.resolve("squeezenet1_1");
     assertEquals(SharedData.squeezenet(), m.path());
     assertEquals(1000, m.classNames().size());

@@ -81,6 +81,20 @@ class ExperimentRunnerTest {
   }
 
   @Test
+  void anExperimentWithoutInputsRunsItsSelfContainedSteps() throws Exception {
+    Experiment e = loader.load(tiny.write("self.yaml", "name: self\nmodel: tiny.onnx\nseed: 7\n"
+        + "steps: [{technique: test-self-contained}]\n"), List.of());
+    Path out = dir.resolve("runs/self");
+    RunOutcome o = runner.run(e, out);
+    assertEquals("succeeded", o.status(), o.reason());
+    JsonNode results = ExperimentRunner.JSON.readTree(out.resolve("0-test-self-contained/results.json").toFile());
+    assertEquals(0, results.get("images_seen").asInt());
+    JsonNode m = ExperimentRunner.JSON.readTree(out.resolve("manifest.json").toFile());
+    assertEquals(0, m.get("inputs").size());
+    assertEquals("NCHW", m.at("/model/input_layout").asText());
+  }
+
+  @Test
   void twoRunsWithOneSeedGiveIdenticalArrays() throws Exception {
     runner.run(twoSteps(), dir.resolve("a"));
     runner.run(loader.load(dir.resolve("a/experiment.resolved.json"), List.of()), dir.resolve("b"));

@@ -93,6 +93,41 @@ public final class TestTechniques {
     }
   }
 
+  /** Makes its own result from nothing, like class visualization: needs no input images. */
+  public static final class SelfContained implements Technique<FailParameters> {
+    @Override
+    public StepResult run(StepContext ctx, FailParameters p) {
+      return StepResult.of(Map.of("images_seen", ctx.inputs().size(), "seed", ctx.seed()));
+    }
+  }
+
+  public static final class SelfContainedProvider implements TechniqueProvider {
+    @Override
+    public String id() {
+      return "test-self-contained";
+    }
+
+    @Override
+    public String description() {
+      return "needs no input images";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return FailParameters.class;
+    }
+
+    @Override
+    public Class<? extends Technique<?>> technique() {
+      return SelfContained.class;
+    }
+
+    @Override
+    public boolean needsInputs() {
+      return false;
+    }
+  }
+
   public record WriteParameters(@Param(description = "bytes to write", defaultValue = "1024", min = 0, max = 1e9) long bytes) {}
 
   /** Writes a file of the given size: fills a small disk on purpose. */

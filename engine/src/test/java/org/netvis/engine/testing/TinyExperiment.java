@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.netvis.engine.model.ModelDownloader;
+import org.netvis.engine.download.Downloader;
 import org.netvis.engine.model.ModelRegistry;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.tensor.Npy;
@@ -43,7 +43,7 @@ public final class TinyExperiment {
   }
 
   public static ModelRegistry emptyModels(Path dir) {
-    return new ModelRegistry(List.of(), dir.resolve("cache"), new ModelDownloader(false));
+    return new ModelRegistry(List.of(), dir.resolve("cache"), new Downloader(false));
   }
 
   public static PluginRegistry plugins() {

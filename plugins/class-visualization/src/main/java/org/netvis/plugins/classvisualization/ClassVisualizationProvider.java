@@ -25,4 +25,10 @@ public final class ClassVisualizationProvider implements TechniqueProvider {
   public Class<? extends Technique<?>> technique() {
     return ClassVisualization.class;
   }
+
+  /** It starts from noise. */
+  @Override
+  public boolean needsInputs() {
+    return false;
+  }
 }

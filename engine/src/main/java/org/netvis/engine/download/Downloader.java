@@ -1,4 +1,4 @@
-package org.netvis.engine.model;
+package org.netvis.engine.download;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,21 +14,22 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import me.tongfei.progressbar.ProgressBar;
+import org.netvis.engine.model.Sha256;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Downloads a weights file with a progress bar and a sha256 check. The file only appears at its
+ * Downloads a model or data file with a progress bar and a sha256 check. The file only appears at its
  * final path once complete and verified.
  */
-public class ModelDownloader {
-  private static final Logger LOG = LoggerFactory.getLogger(ModelDownloader.class);
+public class Downloader {
+  private static final Logger LOG = LoggerFactory.getLogger(Downloader.class);
   private final HttpClient client;
   private final boolean showProgress;
 
-  public ModelDownloader(boolean showProgress) {
+  public Downloader(boolean showProgress) {
     this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
         .connectTimeout(Duration.ofSeconds(10)).build();
     this.showProgress = showProgress;
@@ -72,7 +73,7 @@ public class ModelDownloader {
     String actual = HexFormat.of().formatHex(md.digest());
     if (expectedSha256 != null && !expectedSha256.isBlank() && !expectedSha256.equalsIgnoreCase(actual)) {
       Files.deleteIfExists(partial);
-      throw new ModelIntegrityException("downloaded " + url + " has sha256 " + actual + "; expected " + expectedSha256
+      throw new IntegrityException("downloaded " + url + " has sha256 " + actual + "; expected " + expectedSha256
           + " (the file was removed)");
     }
     Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
