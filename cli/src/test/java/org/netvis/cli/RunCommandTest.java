@@ -60,6 +60,72 @@ class RunCommandTest {
     assertTrue(rerun.out().contains("REPRODUCED") && !rerun.out().contains("NOT REPRODUCED"), rerun.out());
   }
 
+  /**
+   * On a machine without ../shared the notebook's data set is downloaded: here from a loopback
+   * server, checked by sha256 into an empty cache; a server with other bytes is refused, keeping nothing.
+   */
+  @Test
+  void theSeedNotebookDownloadsItsDataSetWithASha256Check() throws Exception {
+    Path npz = org.netvis.engine.testing.SharedData.root().resolve("datasets/imagenet_val_25.npz");
+    byte[] good = Files.readAllBytes(npz);
+    byte[] bad = java.util.Arrays.copyOf(good, good.length);
+    bad[bad.length / 2] ^= 1;
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    for (String name : new String[] {"good", "bad"}) {
+      byte[] body = name.equals("good") ? good : bad;
+      server.createContext("/" + name + "/imagenet_val_25.npz", ex -> {
+        ex.sendResponseHeaders(200, body.length);
+        try (java.io.OutputStream o = ex.getResponseBody()) {
+          o.write(body);
+        }
+      });
+    }
+    server.start();
+    String descriptor = Files.readString(repo().resolve("datasets/imagenet_val_25.yaml"));
+    String oldPath = System.getProperty("netvis.data.path");
+    String oldCache = System.getProperty("netvis.cache");
+    try {
+      for (String name : new String[] {"bad", "good"}) {
+        Path descriptors = Files.createDirectories(dir.resolve(name + "-descriptors"));
+        Files.writeString(descriptors.resolve("imagenet_val_25.yaml"), descriptor.replace(
+            "http://cs231n.stanford.edu/", "http://127.0.0.1:" + server.getAddress().getPort() + "/" + name + "/"));
+        Path cache = dir.resolve(name + "-cache");
+        System.setProperty("netvis.data.path", descriptors.toString());
+        System.setProperty("netvis.cache", cache.toString());
+        Path out = dir.resolve(name + "-run");
+        CliTest.Run r = CliTest.run("run", repo().resolve("configs/seed-notebook.yaml").toString(), "--out", out.toString(),
+            "--set", "steps[2].params.num_iterations=5", "--set", "steps[2].params.show_every=5");
+        if (name.equals("bad")) {
+          assertEquals(1, r.status(), r.out() + r.err());
+          assertTrue(r.err().contains("sha256") && r.err().contains("expected 35141609d22457c7"), r.err());
+          assertTrue(Files.notExists(cache.resolve("datasets/imagenet_val_25/imagenet_val_25.npz")), "nothing kept");
+          assertTrue(Files.notExists(out), "no run directory");
+        } else {
+          assertEquals(0, r.status(), r.out() + r.err());
+          Path downloaded = cache.resolve("datasets/imagenet_val_25/imagenet_val_25.npz");
+          assertTrue(Files.isRegularFile(downloaded));
+          JsonNode m = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+          assertEquals(downloaded.toString(), m.at("/inputs/0/path").asText());
+          assertEquals(958, m.at("/labels/0").asInt(), "labels come from the archive's y");
+          assertEquals(25, m.get("labels").size());
+        }
+      }
+    } finally {
+      server.stop(0);
+      restore("netvis.data.path", oldPath);
+      restore("netvis.cache", oldCache);
+    }
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
+    }
+  }
+
   @Test
   void aMalformedExperimentFailsBeforeLoadingAnythingWithEveryProblem() throws Exception {
     Path f = dir.resolve("bad.yaml");
