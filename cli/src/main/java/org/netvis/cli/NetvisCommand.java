@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "netvis", mixinStandardHelpOptions = true, versionProvider = NetvisCommand.Version.class,
     description = "Neural-network visualization and attribution on ONNX Runtime.",
     subcommands = {RunCommand.class, RerunCommand.class, ReportCommand.class, PluginsCommand.class, ModelsCommand.class,
-        CheckModelCommand.class, VjpCommand.class})
+        CheckModelCommand.class, VjpCommand.class, LayersCommand.class})
 public final class NetvisCommand implements Runnable {
 
   @Option(names = {"-v", "--verbose"}, description = "Debug logging and full stack traces on errors.",

@@ -106,6 +106,20 @@ class CliTest {
     assertTrue(Compare.max(errs) <= 1e-2, name + " max " + Compare.max(errs));
   }
 
+  @Test
+  void layersListsTheTensorsOnTheGradientPathWithOpNodeAndShape() {
+    Run r = run("layers", "squeezenet1_1", "--device", "cpu");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("65 tensors on the gradient path"), r.out());
+    assertTrue(r.out().matches("(?s).*/features/features\\.12/Concat_output_0 +Concat +\\[N, 512, 13, 13] +"
+        + "/features/features\\.12/Concat.*"), r.out());
+    Run vit = run("layers", SharedData.fixture("vit_tiny-random").toString(), "--device", "cpu");
+    assertEquals(0, vit.status(), vit.err());
+    assertTrue(vit.out().contains("[N, 50, 96]") && vit.out().contains("LayerNormalization"), vit.out());
+    // Shape arithmetic does not depend on the pixels: it is no layer.
+    assertTrue(vit.out().lines().noneMatch(l -> l.contains(" Shape ") || l.contains(" Cast ")), vit.out());
+  }
+
   static Stream<String> sharedModels() throws Exception {
     try (Stream<Path> files = Files.walk(SharedData.models())) {
       return files.filter(p -> p.toString().endsWith(".onnx")).map(Path::toString).sorted().toList().stream();

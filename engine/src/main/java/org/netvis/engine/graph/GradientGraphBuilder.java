@@ -38,15 +38,48 @@ public final class GradientGraphBuilder {
   }
 
   public GradientGraph build(ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
+    return new Pass(prepare(forward, height, width), forward, spec, height, width, forwardSha256).run();
+  }
+
+  /**
+   * The tensors a gradient can flow through (they depend on the image and the logits depend on
+   * them), in graph order, each with the node that makes it and its shape at this input size: what
+   * {@link VjpSpec} seeds and Grad-CAM or feature-visualization layers may name.
+   */
+  public List<LayerTensor> gradientPath(ModelGraph forward, long height, long width) {
+    Prepared prepared = prepare(forward, height, width);
+    GraphProto graph = prepared.model().getGraph();
+    Set<String> reachesOutput = new HashSet<>(List.of(forward.outputName()));
+    List<NodeProto> nodes = graph.getNodeList();
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      NodeProto n = nodes.get(i);
+      if (n.getOutputList().stream().anyMatch(reachesOutput::contains)) {
+        reachesOutput.addAll(InputDependence.reads(n));
+      }
+    }
+    List<LayerTensor> out = new ArrayList<>();
+    for (NodeProto n : nodes) {
+      for (String t : n.getOutputList()) {
+        ShapeProbe.Probed p = prepared.shapes().get(t);
+        if (p != null && p.isFloat() && prepared.dependence().dependsOnInput(t) && reachesOutput.contains(t)) {
+          out.add(new LayerTensor(t, n.getOpType(), n.getName(), p.shape()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A tensor on the gradient path; -1 in {@code shape} marks the batch axis. */
+  public record LayerTensor(String name, String opType, String nodeName, long[] shape) {}
+
+  private Prepared prepare(ModelGraph forward, long height, long width) {
     long[] declared = forward.inputShape();
     if ((declared[2] > 0 && declared[2] != height) || (declared[3] > 0 && declared[3] != width)) {
       throw new GraphBuildException("the model input '" + forward.inputName() + "' is fixed to "
           + declared[2] + "x" + declared[3] + "; cannot build a gradient graph for " + height + "x" + width);
     }
     ModelProto model = OpsetCanonicalizer.canonicalize(forward.proto());
-    long channels = declared[1];
-    Prepared prepared = makeBatchDynamic(model, forward, channels, height, width);
-    return new Pass(prepared, forward, spec, height, width, forwardSha256).run();
+    return makeBatchDynamic(model, forward, declared[1], height, width);
   }
 
   /** The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode. */

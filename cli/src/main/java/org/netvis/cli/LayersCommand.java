@@ -1,0 +1,40 @@
+package org.netvis.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.netvis.engine.graph.BackwardContext;
+import org.netvis.engine.graph.GradientGraphBuilder;
+import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
+import org.netvis.engine.runtime.Engine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** Every tensor on the gradient path: the names Grad-CAM layers and feature-visualization units take. */
+@Command(name = "layers", mixinStandardHelpOptions = true,
+    description = {"List every internal tensor on the gradient path of a model (it depends on the image and the",
+        "logits depend on it) with its operator, node name and shape at the model's input size (N = batch)."})
+final class LayersCommand implements Callable<Integer> {
+  @Parameters(index = "0", description = "Model id or path to an .onnx file.")
+  String model;
+
+  @Mixin ModelOptions options;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Engine engine = options.open(model)) {
+      List<LayerTensor> layers = new GradientGraphBuilder().gradientPath(engine.graph(), engine.inputHeight(),
+          engine.inputWidth());
+      int width = Math.max(6, layers.stream().mapToInt(l -> l.name().length()).max().orElse(6));
+      int opWidth = Math.max(2, layers.stream().mapToInt(l -> l.opType().length()).max().orElse(2));
+      String row = "%-" + width + "s  %-" + opWidth + "s  %-22s  %s%n";
+      System.out.printf("%s (%s, input %s %dx%d): %d tensors on the gradient path%n", engine.model().id(),
+          engine.graph().layout(), engine.graph().inputName(), engine.inputHeight(), engine.inputWidth(), layers.size());
+      System.out.printf(row, "tensor", "op", "shape", "node");
+      for (LayerTensor l : layers) {
+        System.out.printf(row, l.name(), l.opType(), BackwardContext.describe(l.shape()), l.nodeName());
+      }
+    }
+    return 0;
+  }
+}
