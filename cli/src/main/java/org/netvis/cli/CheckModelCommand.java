@@ -40,6 +40,10 @@ final class CheckModelCommand implements Callable<Integer> {
 
   @Mixin ModelOptions options;
 
+  private static String format(double[] values) {
+    return java.util.Arrays.toString(java.util.Arrays.stream(values).mapToObj(e -> String.format("%.2e", e)).toArray());
+  }
+
   @Override
   public Integer call() throws Exception {
     if (inputs < 1 || directions < 1) {
@@ -72,8 +76,9 @@ final class CheckModelCommand implements Callable<Integer> {
       if (refDir != null) {
         ReferenceGradientCheck.Report ref = ReferenceGradientCheck.run(engine, refDir, 1e-4, tolerance);
         System.out.printf("reference  %s: per-image relative L2 %s, lower median %.3e (tolerance 1.0e-04), max %.3e"
-            + " (tolerance %.1e): %s%n", refDir, java.util.Arrays.toString(java.util.Arrays.stream(ref.errors())
-            .mapToObj(e -> String.format("%.2e", e)).toArray()), ref.lowerMedian(), ref.max(), tolerance,
+            + " (tolerance %.1e)%s: %s%n", refDir, format(ref.errors()), ref.lowerMedian(), ref.max(), tolerance,
+            ref.float32Errors() == null ? "" : "; PyTorch's own float32 error " + format(ref.float32Errors())
+                + " (an image within " + (int) ReferenceGradientCheck.FLOAT32_FACTOR + "x of it passes)",
             ref.passed() ? "PASS" : "FAIL");
         failed |= !ref.passed();
         conclusive = true;

@@ -18,13 +18,32 @@ import org.netvis.engine.tensor.Tensor;
  * Unlike finite differences it works where float32 cannot resolve how the logits move.
  */
 public final class ReferenceGradientCheck {
-  /** Per-image relative L2 errors, their lower median and maximum, against both thresholds. */
-  public record Report(Path directory, double[] errors, double lowerMedian, double max, double medianTolerance,
-      double maxTolerance) {
+  /**
+   * Per-image relative L2 errors, their lower median and maximum, against both thresholds. Where
+   * the reference also gives PyTorch's own float32 error per image ({@code float32_error.npy}), an
+   * image within {@value #FLOAT32_FACTOR} times that error passes too: in deep random-weight
+   * networks a float32 ReLU or max-pool tie moves whole regions, for PyTorch as for netvis.
+   */
+  public record Report(Path directory, double[] errors, double[] float32Errors, double lowerMedian, double max,
+      double medianTolerance, double maxTolerance) {
     public boolean passed() {
-      return lowerMedian <= medianTolerance && max <= maxTolerance;
+      if (lowerMedian <= medianTolerance && max <= maxTolerance) {
+        return true;
+      }
+      if (float32Errors == null) {
+        return false;
+      }
+      for (int i = 0; i < errors.length; i++) {
+        if (errors[i] > Math.max(medianTolerance, FLOAT32_FACTOR * float32Errors[i])) {
+          return false;
+        }
+      }
+      return true;
     }
   }
+
+  /** How far past PyTorch's own float32 error an image may be. */
+  public static final double FLOAT32_FACTOR = 4;
 
   private ReferenceGradientCheck() {}
 
@@ -60,10 +79,17 @@ public final class ReferenceGradientCheck {
         diff += d * d;
         norm += ref[j] * ref[j];
       }
-      errors[i] = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+      if (norm == 0) {
+        throw new IOException(directory.resolve("grad_input.npy") + ": the reference gradient of image " + i
+            + " is all zeros (the logits do not depend on the input); there is nothing to compare");
+      }
+      errors[i] = Math.sqrt(diff) / Math.sqrt(norm);
     }
     double[] sorted = errors.clone();
     Arrays.sort(sorted);
-    return new Report(directory, errors, sorted[(items - 1) / 2], sorted[items - 1], medianTolerance, maxTolerance);
+    Path float32 = directory.resolve("float32_error.npy");
+    double[] float32Errors = Files.isRegularFile(float32) ? Npy.read(float32).asDoubles() : null;
+    return new Report(directory, errors, float32Errors, sorted[(items - 1) / 2], sorted[items - 1], medianTolerance,
+        maxTolerance);
   }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name.
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout) {
+    long[] outputShape, InputLayout layout, String outputNote) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
@@ -90,13 +90,36 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       throw new GraphBuildException(source + ": the graph has no outputs");
     }
     ValueInfoProto output = graph.getOutput(0);
+    String outputNote = null;
+    ai.onnx.proto.OnnxMl.NodeProto softmax = finalSoftmax(graph, output.getName());
+    if (softmax != null) {
+      // Caffe-era zoo exports end in Softmax: netvis differentiates class scores, so it takes the
+      // Softmax's input as the model's output.
+      outputNote = "the file's output '" + output.getName() + "' holds probabilities; netvis uses the scores '"
+          + softmax.getInput(0) + "' that enter its final Softmax node '" + softmax.getName() + "'";
+      ValueInfoProto scores = output.toBuilder().setName(softmax.getInput(0)).build();
+      proto = proto.toBuilder().setGraph(proto.getGraph().toBuilder().setOutput(0, scores)).build();
+      output = scores;
+    }
     long[] outShape = shapeOf(output);
     if (output.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE
         || (output.getType().getTensorType().hasShape() && outShape.length != 2)) {
       throw new GraphBuildException(source + ": output '" + output.getName() + "' is " + describe(output)
           + "; expected float scores of shape (batch, classes)");
     }
-    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout);
+    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout, outputNote);
+  }
+
+  /** The Softmax node producing {@code output} when it normalizes over the classes of a 2-D tensor; else null. */
+  private static ai.onnx.proto.OnnxMl.NodeProto finalSoftmax(GraphProto graph, String output) {
+    for (ai.onnx.proto.OnnxMl.NodeProto n : graph.getNodeList()) {
+      if (n.getOutputList().contains(output)) {
+        boolean softmax = n.getOpType().equals("Softmax") && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
+        long axis = Attributes.getInt(n, "axis", 1);
+        return softmax && (axis == 1 || axis == -1) ? n : null;
+      }
+    }
+    return null;
   }
 
   /**

@@ -61,8 +61,9 @@ public final class Pixels {
     for (int c = 0; c < 3; c++) {
       float mean = p.mean().get(c).floatValue();
       float std = p.std().get(c).floatValue();
+      int source = p.imageChannel(c);
       for (int i = 0; i < w * h; i++) {
-        float v = image.rgb()[i * 3 + c] / scale;
+        float v = image.rgb()[i * 3 + source] / scale;
         out[c * w * h + i] = (v - mean) / std;
       }
     }
@@ -70,20 +71,23 @@ public final class Pixels {
   }
 
   /**
-   * Item {@code index} of a normalized batch back to [0, 1] RGB, planar [3][H*W]: x * std + mean,
-   * clamped. NaN becomes 0 so that it can never reach a PNG.
+   * Item {@code index} of a normalized batch back to [0, 1] RGB, planar [3][H*W]:
+   * (x * std + mean) * scale / 255 in image channel order, clamped. NaN becomes 0 so that it can
+   * never reach a PNG.
    */
   public static float[][] deprocess(Tensor batch, int index, Preprocessing p) {
     int h = (int) batch.dim(2);
     int w = (int) batch.dim(3);
     float[][] out = new float[3][h * w];
     int base = index * 3 * h * w;
+    double toUnit = p.scale() / 255.0;
     for (int c = 0; c < 3; c++) {
       double mean = p.mean().get(c);
       double std = p.std().get(c);
+      float[] target = out[p.imageChannel(c)];
       for (int i = 0; i < h * w; i++) {
-        double v = batch.data()[base + c * h * w + i] * std + mean;
-        out[c][i] = Double.isNaN(v) ? 0f : (float) Math.max(0, Math.min(1, v));
+        double v = (batch.data()[base + c * h * w + i] * std + mean) * toUnit;
+        target[i] = Double.isNaN(v) ? 0f : (float) Math.max(0, Math.min(1, v));
       }
     }
     return out;
@@ -101,14 +105,18 @@ public final class Pixels {
     return new RgbImage(width, height, rgb, null);
   }
 
-  /** The per-channel bounds of valid pixels in normalized space: [(0 - mean) / std, (1 - mean) / std]. */
+  /**
+   * The per-model-channel bounds of valid pixels in normalized space:
+   * [(0 - mean) / std, (255 / scale - mean) / std].
+   */
   public static float[][] validRange(Preprocessing p) {
     List<Double> mean = p.mean();
     List<Double> std = p.std();
+    double top = 255.0 / p.scale();
     float[][] r = new float[2][mean.size()];
     for (int c = 0; c < mean.size(); c++) {
       r[0][c] = (float) ((0 - mean.get(c)) / std.get(c));
-      r[1][c] = (float) ((1 - mean.get(c)) / std.get(c));
+      r[1][c] = (float) ((top - mean.get(c)) / std.get(c));
     }
     return r;
   }

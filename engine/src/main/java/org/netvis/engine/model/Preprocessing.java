@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * How pixels become model input: resize the shorter side to {@code resize} (bilinear, antialiased),
- * center-crop {@code crop} x {@code crop}, divide by {@code scale}, subtract mean and divide by std
- * per channel.
+ * center-crop {@code crop} x {@code crop}, divide by {@code scale}, put the channels in {@code color}
+ * order (RGB, or BGR for Caffe-era models), subtract mean and divide by std per model channel.
  */
 public record Preprocessing(int resize, int crop, String color, double scale, List<Double> mean, List<Double> std) {
 
@@ -16,6 +16,13 @@ public record Preprocessing(int resize, int crop, String color, double scale, Li
   public Preprocessing {
     mean = List.copyOf(mean);
     std = List.copyOf(std);
+    color = color == null ? "RGB" : color.toUpperCase(java.util.Locale.ROOT);
+    if (!color.equals("RGB") && !color.equals("BGR")) {
+      throw new IllegalArgumentException("preprocessing color '" + color + "' is not RGB or BGR");
+    }
+    if (!(scale > 0)) {
+      throw new IllegalArgumentException("preprocessing scale must be positive, got " + scale);
+    }
     if (mean.size() != std.size()) {
       throw new IllegalArgumentException("preprocessing mean has " + mean.size() + " values and std " + std.size());
     }
@@ -24,6 +31,11 @@ public record Preprocessing(int resize, int crop, String color, double scale, Li
         throw new IllegalArgumentException("preprocessing std must be positive, got " + std);
       }
     }
+  }
+
+  /** The image channel (0 = R, 1 = G, 2 = B) that feeds model channel {@code c}. */
+  public int imageChannel(int c) {
+    return color.equals("BGR") ? 2 - c : c;
   }
 
   public Preprocessing withSize(int size) {

@@ -201,8 +201,15 @@ public final class ExperimentRunner {
         runtime.put("device", experiment.device());
         runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
         manifest.put("runtime", runtime);
-        manifest.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256(),
-            "input_layout", engine.graph().layout().name()));
+        Map<String, Object> modelRecord = new LinkedHashMap<>();
+        modelRecord.put("id", model.id());
+        modelRecord.put("path", model.path().toString());
+        modelRecord.put("sha256", model.sha256());
+        modelRecord.put("input_layout", engine.graph().layout().name());
+        if (engine.graph().outputNote() != null) {
+          modelRecord.put("output", engine.graph().outputNote());
+        }
+        manifest.put("model", modelRecord);
 
         // An experiment of steps that make their own images (class visualization) has no inputs.
         InputLoader.Loaded loaded = experiment.inputFiles().isEmpty()

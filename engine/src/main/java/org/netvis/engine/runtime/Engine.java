@@ -64,8 +64,10 @@ public final class Engine implements AutoCloseable {
     byte[] bytes = Files.readAllBytes(model.path());
     ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
     try {
-      // A channels-last model runs with the Transpose netvis put in front of it.
-      return new Engine(model, graph, graph.layout() == InputLayout.NCHW ? bytes : graph.proto().toByteArray(), options);
+      // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
+      // Softmax without it.
+      boolean asWritten = graph.layout() == InputLayout.NCHW && graph.outputNote() == null;
+      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options);
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }

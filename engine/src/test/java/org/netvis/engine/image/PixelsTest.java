@@ -82,4 +82,26 @@ class PixelsTest {
     assertEquals(0f, clamped[0][0]);
     assertEquals(1f, clamped[0][1]);
   }
+
+  /** Caffe-era models: BGR channel order, 0-255 values minus the mean pixel, no scaling; and back. */
+  @Test
+  void bgrPreprocessingWithAMeanPixelAndItsInverse() {
+    Preprocessing caffe = new Preprocessing(2, 2, "BGR", 1.0, List.of(103.939, 116.779, 123.68), List.of(1.0, 1.0, 1.0));
+    int[] rgb = {255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30};
+    Tensor t = Pixels.normalize(new RgbImage(2, 2, rgb, null), caffe);
+    // Model channel 0 is blue, channel 2 red.
+    assertEquals(0 - 103.939f, t.data()[0], 1e-4);
+    assertEquals(255 - 123.68f, t.data()[2 * 4], 1e-4);
+    assertEquals(255 - 103.939f, t.data()[2], 1e-4);
+    assertEquals(30 - 103.939f, t.data()[3], 1e-4);
+    float[][] back = Pixels.deprocess(t, 0, caffe);
+    for (int i = 0; i < 4; i++) {
+      for (int c = 0; c < 3; c++) {
+        assertEquals(rgb[i * 3 + c] / 255f, back[c][i], 1e-6, "pixel " + i + " channel " + c);
+      }
+    }
+    float[][] range = Pixels.validRange(caffe);
+    assertArrayEquals(new float[] {-103.939f, -116.779f, -123.68f}, range[0], 1e-4f);
+    assertArrayEquals(new float[] {255 - 103.939f, 255 - 116.779f, 255 - 123.68f}, range[1], 1e-4f);
+  }
 }

@@ -148,4 +148,24 @@ class ModelRegistryTest {
     java.io.IOException e = assertThrows(java.io.IOException.class, () -> ModelRegistry.readDescriptor(d.resolve("broken.yaml")));
     assertTrue(e.getMessage().contains("broken.yaml") && e.getMessage().contains("unexpected_key"), e.getMessage());
   }
+
+  /** The shipped descriptors read, and those that download name the sha256 they also accept. */
+  @Test
+  void everyShippedDescriptorReadsAndChecksWhatItDownloads() throws Exception {
+    Path models = Path.of(System.getProperty("netvis.repo.root", "..")).resolve("models");
+    List<Path> files;
+    try (var s = Files.list(models)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertTrue(files.size() >= 5, files.toString());
+    for (Path f : files) {
+      ModelDescriptor d = ModelRegistry.readDescriptor(f);
+      assertEquals(f.getFileName().toString(), d.id() + ".yaml");
+      if (d.obtain() != null && d.obtain().download() != null) {
+        assertTrue(d.obtain().download().startsWith("https://"), d.obtain().download());
+        assertTrue(d.sha256().contains(d.obtain().downloadSha256()), d.id() + ": " + d.sha256());
+      }
+      assertEquals(3, d.preprocessing().mean().size(), d.id());
+    }
+  }
 }
