@@ -3,12 +3,12 @@
 
 For each family: build the torchvision class with random weights (a small configuration where the
 full model is too large to export quickly), export it as models/export_torchvision.py does, compute
-the input gradient of sum(cotangent * logits) with PyTorch autograd in float64 for two random
-images, write them as NAME.ref/ beside NAME.onnx, and run `./netvis check-model NAME.onnx`, which
+the input gradient of sum(cotangent * logits) with PyTorch autograd in float64 for four random
+images (and PyTorch's own float32 error on them), write them as NAME.ref/ beside NAME.onnx, and run `./netvis check-model NAME.onnx`, which
 compares against that reference (lower-median per-image relative L2 <= 1e-4, every image <= 1e-2)
 and against finite differences. Prints one line per family and a table for the README.
 
-Usage: python3 models/check_families.py [--out-dir DIR] [FAMILY ...]
+Usage: python3 models/check_families.py [--out-dir DIR] [FAMILY ...]   (NETVIS=command to use another launcher)
 Needs torch, torchvision and onnx (Debian: python3-torch python3-torchvision python3-onnx).
 """
 import argparse
@@ -84,7 +84,7 @@ def export(name, model, size, out_dir):
 
 def reference(model, size, ref_dir, seed):
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(2, 3, size, size, generator=g)
+    x = torch.randn(4, 3, size, size, generator=g)
     m64 = model.double()
     x64 = x.double().requires_grad_(True)
     logits = m64(x64)
@@ -121,7 +121,7 @@ def main():
         start = time.time()
         path = export(family, model, size, out_dir)
         float32_error = reference(model, size, os.path.join(out_dir, family + ".ref"), seed=100 + i)
-        run = subprocess.run([os.path.join(REPO, "netvis"), "check-model", path, "--device", "cpu", "--size", str(size)],
+        run = subprocess.run([os.environ.get("NETVIS", os.path.join(REPO, "netvis")), "check-model", path, "--device", "cpu", "--size", str(size)],
                              capture_output=True, text=True)
         verdict = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr.strip()
         ref = re.search(r"lower median ([0-9.e+-]+) .*max ([0-9.e+-]+)", run.stdout)

@@ -78,7 +78,7 @@ final class CheckModelCommand implements Callable<Integer> {
         System.out.printf("reference  %s: per-image relative L2 %s, lower median %.3e (tolerance 1.0e-04), max %.3e"
             + " (tolerance %.1e)%s: %s%n", refDir, format(ref.errors()), ref.lowerMedian(), ref.max(), tolerance,
             ref.float32Errors() == null ? "" : "; PyTorch's own float32 error " + format(ref.float32Errors())
-                + " (an image within " + (int) ReferenceGradientCheck.FLOAT32_FACTOR + "x of it passes)",
+                + " (bounds raised to " + (int) ReferenceGradientCheck.FLOAT32_FACTOR + "x its lower median and max)",
             ref.passed() ? "PASS" : "FAIL");
         failed |= !ref.passed();
         conclusive = true;

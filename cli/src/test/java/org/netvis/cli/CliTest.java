@@ -164,6 +164,7 @@ class CliTest {
   void unknownModelIdListsTheSearchPath() {
     Run r = run("check-model", "no_such_model", "--device", "cpu");
     assertEquals(1, r.status());
-    assertTrue(r.err().contains("unknown model 'no_such_model'") && r.err().contains("known ids: squeezenet1_1"), r.err());
+    assertTrue(r.err().contains("unknown model 'no_such_model'") && r.err().contains("known ids: ")
+        && r.err().contains("squeezenet1_1") && r.err().contains("inception_v1"), r.err());
   }
 }

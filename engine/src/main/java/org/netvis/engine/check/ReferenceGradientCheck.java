@@ -20,25 +20,23 @@ import org.netvis.engine.tensor.Tensor;
 public final class ReferenceGradientCheck {
   /**
    * Per-image relative L2 errors, their lower median and maximum, against both thresholds. Where
-   * the reference also gives PyTorch's own float32 error per image ({@code float32_error.npy}), an
-   * image within {@value #FLOAT32_FACTOR} times that error passes too: in deep random-weight
-   * networks a float32 ReLU or max-pool tie moves whole regions, for PyTorch as for netvis.
+   * the reference also gives PyTorch's own float32 error per image ({@code float32_error.npy}), each
+   * threshold is raised to {@value #FLOAT32_FACTOR} times the same statistic of PyTorch's float32
+   * errors: in deep random-weight networks float32 ReLU and max-pool ties move whole regions, for
+   * PyTorch as for netvis, so netvis is held to float32 PyTorch's own accuracy there.
    */
   public record Report(Path directory, double[] errors, double[] float32Errors, double lowerMedian, double max,
       double medianTolerance, double maxTolerance) {
     public boolean passed() {
-      if (lowerMedian <= medianTolerance && max <= maxTolerance) {
-        return true;
+      double medianBound = medianTolerance;
+      double maxBound = maxTolerance;
+      if (float32Errors != null) {
+        double[] f = float32Errors.clone();
+        Arrays.sort(f);
+        medianBound = Math.max(medianBound, FLOAT32_FACTOR * f[(f.length - 1) / 2]);
+        maxBound = Math.max(maxBound, FLOAT32_FACTOR * f[f.length - 1]);
       }
-      if (float32Errors == null) {
-        return false;
-      }
-      for (int i = 0; i < errors.length; i++) {
-        if (errors[i] > Math.max(medianTolerance, FLOAT32_FACTOR * float32Errors[i])) {
-          return false;
-        }
-      }
-      return true;
+      return lowerMedian <= medianBound && max <= maxBound;
     }
   }
 

@@ -58,7 +58,7 @@ final class ShapeProbe {
       }
     }
     byte[] bytes = model.toBuilder().setGraph(g).build().toByteArray();
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     Map<String, Probed> shapes = new HashMap<>();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       // Keep every intermediate as written: optimizations would fuse away the names we ask for.

@@ -37,7 +37,7 @@ public final class Engine implements AutoCloseable {
   private final ResolvedModel model;
   private final ModelGraph graph;
   private final EngineOptions options;
-  private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+  private final OrtEnvironment env = OrtEnvironments.get();
   private final String provider;
   private final OrtSession forward;
   private final long defaultHeight;
