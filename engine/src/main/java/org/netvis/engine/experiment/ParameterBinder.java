@@ -144,6 +144,15 @@ public final class ParameterBinder {
   }
 
   private static Object convert(JsonNode node, Type type, Param p, String path, long classes, List<ExperimentError> errors) {
+    if (type instanceof ParameterizedType pt && pt.getRawType() == Map.class) {
+      // Parameters of another method (noise tunnel's base_params): checked when that method is bound.
+      if (!node.isObject()) {
+        errors.add(new ExperimentError(path, "expected a mapping of parameter names to values, got " + describe(node)));
+        return null;
+      }
+      return java.util.Collections.unmodifiableMap(new ObjectMapper().convertValue(node,
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() { }));
+    }
     if (type instanceof ParameterizedType pt && pt.getRawType() == List.class) {
       if (!node.isArray()) {
         errors.add(new ExperimentError(path, "expected a list, got " + describe(node)));
@@ -243,6 +252,9 @@ public final class ParameterBinder {
   }
 
   static String typeName(Type t) {
+    if (t instanceof ParameterizedType pt && pt.getRawType() == Map.class) {
+      return "mapping";
+    }
     if (t instanceof ParameterizedType pt) {
       return "list of " + typeName(pt.getActualTypeArguments()[0]);
     }

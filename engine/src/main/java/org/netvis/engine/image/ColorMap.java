@@ -1,6 +1,9 @@
 package org.netvis.engine.image;
 
-/** Matplotlib's colour maps used in figures: "hot" for saliency, "gray" for plain intensity. */
+/**
+ * Matplotlib's colour maps used in figures: "hot" for saliency and other non-negative maps, "bwr"
+ * (blue, white, red) for signed attributions, "gray" for plain intensity.
+ */
 public enum ColorMap {
   /** Black, red, yellow, white: matplotlib's {@code hot}. */
   HOT {
@@ -9,6 +12,16 @@ public enum ColorMap {
       double r = ramp(v, 0.0, 0.365079, 0.0416);
       double g = ramp(v, 0.365079, 0.746032, 0.0);
       double b = ramp(v, 0.746032, 1.0, 0.0);
+      return new int[] {to8(r), to8(g), to8(b)};
+    }
+  },
+  /** Blue at the most negative, white at zero, red at the most positive: matplotlib's {@code bwr}. */
+  BWR {
+    @Override
+    int[] rgb(double v) {
+      double r = v < 0.5 ? 2 * v : 1;
+      double g = v < 0.5 ? 2 * v : 2 * (1 - v);
+      double b = v < 0.5 ? 1 : 2 * (1 - v);
       return new int[] {to8(r), to8(g), to8(b)};
     }
   },
@@ -59,6 +72,26 @@ public enum ColorMap {
       rgb[3 * i] = c[0];
       rgb[3 * i + 1] = c[1];
       rgb[3 * i + 2] = c[2];
+    }
+    return new RgbImage(width, height, rgb, null);
+  }
+
+  /**
+   * Maps signed values symmetrically: zero to the middle of the map, -m and +m to its ends, m the
+   * largest absolute finite value (so that white means zero in {@link #BWR}).
+   */
+  public RgbImage applySymmetric(float[] values, int width, int height) {
+    double m = 0;
+    for (float v : values) {
+      if (Float.isFinite(v)) {
+        m = Math.max(m, Math.abs(v));
+      }
+    }
+    int[] rgb = new int[width * height * 3];
+    for (int i = 0; i < width * height; i++) {
+      double v = Float.isFinite(values[i]) && m > 0 ? 0.5 + 0.5 * values[i] / m : 0.5;
+      int[] c = rgb(v);
+      System.arraycopy(c, 0, rgb, 3 * i, 3);
     }
     return new RgbImage(width, height, rgb, null);
   }

@@ -17,23 +17,37 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import org.netvis.engine.attribution.AttributionStep;
+import org.netvis.engine.spi.AttributionProvider;
 import org.netvis.engine.spi.Technique;
 import org.netvis.engine.spi.TechniqueProvider;
 
 /**
- * The techniques netvis knows: providers found with {@link ServiceLoader} on the classpath and in
- * plugin jars (each jar in its own class loader). Techniques are created by Guice, each in a child
- * injector holding its plugin's own module.
+ * The techniques and attribution methods netvis knows: providers found with {@link ServiceLoader}
+ * on the classpath and in plugin jars (each jar in its own class loader). Techniques are created by
+ * Guice, each in a child injector holding its plugin's own module. Every attribution method is also
+ * a technique of the same id (its step writes attributions and figures), unless a technique of that
+ * id exists already (saliency keeps the assignment's figure).
  */
 public final class PluginRegistry {
   private final Map<String, Plugin> plugins;
+  private final AttributionRegistry attributions;
   private final Injector root = Guice.createInjector();
 
   /** A discovered technique and where it came from (a jar path, or the classpath entry). */
   public record Plugin(TechniqueProvider provider, String source) {}
 
-  private PluginRegistry(Map<String, Plugin> plugins) {
+  /** A discovered attribution method and where it came from. */
+  public record AttributionPlugin(AttributionProvider provider, String source) {}
+
+  private PluginRegistry(Map<String, Plugin> plugins, Map<String, AttributionPlugin> attributions) {
     this.plugins = plugins;
+    this.attributions = new AttributionRegistry(attributions);
+  }
+
+  /** The attribution methods, by id. */
+  public AttributionRegistry attributions() {
+    return attributions;
   }
 
   /** Directories from {@code --plugins} or the {@code NETVIS_PLUGINS} path list. */
@@ -59,8 +73,12 @@ public final class PluginRegistry {
 
   public static PluginRegistry discover(ClassLoader parent, List<Path> pluginDirs) {
     Map<String, Plugin> found = new LinkedHashMap<>();
+    Map<String, AttributionPlugin> methods = new LinkedHashMap<>();
     for (TechniqueProvider p : load(ServiceLoader.load(TechniqueProvider.class, parent), "the classpath")) {
       add(found, new Plugin(p, sourceOf(p)));
+    }
+    for (AttributionProvider p : loadAttributions(ServiceLoader.load(AttributionProvider.class, parent), "the classpath")) {
+      addAttribution(methods, new AttributionPlugin(p, sourceOf(p)));
     }
     for (Path dir : pluginDirs) {
       if (!Files.isDirectory(dir)) {
@@ -86,9 +104,46 @@ public final class PluginRegistry {
             add(found, new Plugin(p, jar.toAbsolutePath().toString()));
           }
         }
+        for (AttributionProvider p : loadAttributions(ServiceLoader.load(AttributionProvider.class, loader), jar.toString())) {
+          if (p.getClass().getClassLoader() == loader) {
+            addAttribution(methods, new AttributionPlugin(p, jar.toAbsolutePath().toString()));
+          }
+        }
       }
     }
-    return new PluginRegistry(found);
+    for (AttributionPlugin m : methods.values()) {
+      if (!found.containsKey(m.provider().id())) {
+        found.put(m.provider().id(), new Plugin(new AttributionStep.Provider(m.provider()), m.source()));
+      }
+    }
+    return new PluginRegistry(found, methods);
+  }
+
+  private static List<AttributionProvider> loadAttributions(ServiceLoader<AttributionProvider> loader, String where) {
+    List<AttributionProvider> out = new ArrayList<>();
+    try {
+      for (AttributionProvider p : loader) {
+        out.add(p);
+      }
+    } catch (ServiceConfigurationError e) {
+      throw new PluginException("an attribution provider in " + where + " cannot be loaded: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static void addAttribution(Map<String, AttributionPlugin> found, AttributionPlugin plugin) {
+    String id = plugin.provider().id();
+    if (id == null || !id.matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+      throw new PluginException("attribution id '" + id + "' from " + plugin.source()
+          + " is not lowercase words joined by '-'");
+    }
+    AttributionPlugin earlier = found.get(id);
+    if (earlier != null) {
+      throw new PluginException("attribution id '" + id + "' is provided twice: by " + earlier.source() + " ("
+          + earlier.provider().getClass().getName() + ") and by " + plugin.source() + " ("
+          + plugin.provider().getClass().getName() + ")");
+    }
+    found.put(id, plugin);
   }
 
   private static List<TechniqueProvider> load(ServiceLoader<TechniqueProvider> loader, String where) {
@@ -118,7 +173,7 @@ public final class PluginRegistry {
     found.put(id, plugin);
   }
 
-  private static String sourceOf(TechniqueProvider p) {
+  private static String sourceOf(Object p) {
     try {
       return Path.of(p.getClass().getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     } catch (Exception e) {

@@ -468,6 +468,11 @@ public final class ExperimentRunner {
       }
 
       @Override
+      public org.netvis.engine.spi.Attributions attributions() {
+        return plugins.attributions();
+      }
+
+      @Override
       public void checkCancelled() {
         Run.this.checkCancelled();
       }

@@ -27,6 +27,9 @@ public interface StepContext {
 
   Logger log();
 
+  /** Every attribution method, by id: for techniques that smooth, evaluate or check attributions. */
+  Attributions attributions();
+
   /** Throws {@link java.util.concurrent.CancellationException} when the run was interrupted. */
   void checkCancelled();
 }

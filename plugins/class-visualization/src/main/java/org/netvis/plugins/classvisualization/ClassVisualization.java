@@ -85,7 +85,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
         float[] back = ImageOps.roll(stepped, c, size, size, -ox[t], -oy[t]);
         ImageOps.clamp(back, c, range[0], range[1]);
         if (it % p.blurEvery() == 0) {
-          back = ImageOps.blur(back, c, size, size, p.blurSigma());
+          back = org.netvis.engine.image.GaussianBlur.blur(back, c, size, size, p.blurSigma());
         }
         images[t] = back;
       }

@@ -2,8 +2,7 @@ package org.netvis.plugins.classvisualization;
 
 /**
  * The image operations of the class-visualization loop, on one [C, H, W] float image held in a
- * flat array: roll (jitter), per-channel clamp, and the Gaussian blur of SciPy's
- * {@code gaussian_filter1d} (truncate 4.0, mode "reflect") along H, then W.
+ * flat array: roll (jitter) and per-channel clamp (the blur is the engine's GaussianBlur).
  */
 public final class ImageOps {
   private ImageOps() {}
@@ -33,61 +32,5 @@ public final class ImageOps {
         image[i] = Math.max(low[c], Math.min(high[c], image[i]));
       }
     }
-  }
-
-  /** SciPy's 1-D Gaussian kernel: radius int(4 * sigma + 0.5), weights exp(-x^2 / 2 sigma^2), summing to 1. */
-  public static double[] gaussianKernel(double sigma) {
-    int radius = (int) (4.0 * sigma + 0.5);
-    double[] k = new double[2 * radius + 1];
-    double sum = 0;
-    for (int i = -radius; i <= radius; i++) {
-      k[i + radius] = Math.exp(-0.5 * i * i / (sigma * sigma));
-      sum += k[i + radius];
-    }
-    for (int i = 0; i < k.length; i++) {
-      k[i] /= sum;
-    }
-    return k;
-  }
-
-  /** SciPy's "reflect" mode: (d c b a | a b c d | d c b a), the edge sample repeated. */
-  static int reflect(int i, int n) {
-    if (n == 1) {
-      return 0;
-    }
-    int period = 2 * n;
-    int m = Math.floorMod(i, period);
-    return m < n ? m : period - 1 - m;
-  }
-
-  /** Blurs along H (axis 2), then W (axis 3), like two gaussian_filter1d calls; returns a new array. */
-  public static float[] blur(float[] image, int channels, int height, int width, double sigma) {
-    if (sigma <= 0) {
-      return image.clone();
-    }
-    double[] k = gaussianKernel(sigma);
-    return blurAxis(blurAxis(image, channels, height, width, k, true), channels, height, width, k, false);
-  }
-
-  /** One 1-D pass of the kernel along H ({@code alongHeight}) or W, with reflect borders. */
-  private static float[] blurAxis(float[] in, int channels, int height, int width, double[] k, boolean alongHeight) {
-    int r = k.length / 2;
-    int n = alongHeight ? height : width;
-    float[] out = new float[in.length];
-    for (int c = 0; c < channels; c++) {
-      int base = c * height * width;
-      for (int y = 0; y < height; y++) {
-        for (int x = 0; x < width; x++) {
-          int pos = alongHeight ? y : x;
-          double s = 0;
-          for (int j = -r; j <= r; j++) {
-            int q = reflect(pos + j, n);
-            s += k[j + r] * in[base + (alongHeight ? q * width + x : y * width + q)];
-          }
-          out[base + y * width + x] = (float) s;
-        }
-      }
-    }
-    return out;
   }
 }

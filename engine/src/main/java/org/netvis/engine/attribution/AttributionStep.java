@@ -1,0 +1,193 @@
+package org.netvis.engine.attribution;
+
+import com.google.inject.Module;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.image.ColorMap;
+import org.netvis.engine.image.Figure;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.RgbImage;
+import org.netvis.engine.input.InputBatch;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.Attributions;
+import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.spi.StepContext;
+import org.netvis.engine.spi.StepResult;
+import org.netvis.engine.spi.Technique;
+import org.netvis.engine.spi.TechniqueProvider;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * The step every attribution method runs as: attributions of the step's images toward their labels
+ * (the given class, else the model's top-1), saved as {@code attributions.npy} (N, C, H, W), with a
+ * figure of images, maps (channel sums; blue-white-red where signs matter, else "hot") and overlays,
+ * and per-image figures in results.json (Captum's convergence delta where the method has one).
+ */
+public final class AttributionStep implements Technique<Record> {
+  private final AttributionProvider provider;
+
+  @Inject
+  public AttributionStep(AttributionProvider provider) {
+    this.provider = provider;
+  }
+
+  /** Presents an attribution method as a technique of the same id. */
+  public static final class Provider implements TechniqueProvider {
+    private final AttributionProvider method;
+
+    public Provider(AttributionProvider method) {
+      this.method = method;
+    }
+
+    @Override
+    public String id() {
+      return method.id();
+    }
+
+    @Override
+    public String description() {
+      return method.description();
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return method.parameters();
+    }
+
+    @Override
+    public Class<? extends Technique<?>> technique() {
+      return AttributionStep.class;
+    }
+
+    @Override
+    public Module module() {
+      return binder -> binder.bind(AttributionProvider.class).toInstance(method);
+    }
+  }
+
+  /** The attribution context of a step. */
+  public record StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions)
+      implements AttributionContext {
+    public static StepAttributionContext of(StepContext ctx) {
+      return new StepAttributionContext(ctx.engine(), ctx.model(), ctx.seed(), ctx.attributions());
+    }
+  }
+
+  @Override
+  public StepResult run(StepContext ctx, Record parameters) throws Exception {
+    InputBatch in = ctx.inputs();
+    Attribution method = provider.create(StepAttributionContext.of(ctx), parameters);
+    long start = System.nanoTime();
+    Tensor attributions = method.attribute(in.images(), in.labels());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    for (float v : attributions.data()) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalStateException(provider.id() + ": the attributions hold NaN or infinite values");
+      }
+    }
+    double[] delta = method instanceof ConvergenceDelta c ? c.convergenceDelta(attributions, in.images(), in.labels())
+        : null;
+    Path dir = ctx.outputDir();
+    Npy.write(dir.resolve("attributions.npy"), attributions);
+    int n = in.size();
+    int h = (int) attributions.dim(2);
+    int w = (int) attributions.dim(3);
+    ColorMap map = provider.signed() ? ColorMap.BWR : ColorMap.HOT;
+    Figure figure = new Figure(provider.id() + (provider.signed() ? " (channel sum; blue < 0 < red)" : " (channel sum)"))
+        .row();
+    List<RgbImage> maps = new ArrayList<>();
+    List<RgbImage> overlays = new ArrayList<>();
+    List<Map<String, Object>> images = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] sum = channelSum(attributions, i);
+      RgbImage heat = provider.signed() ? map.applySymmetric(sum, w, h) : map.apply(sum, w, h);
+      RgbImage photo = Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()),
+          (int) in.images().dim(3), (int) in.images().dim(2));
+      String className = ctx.model().className((int) in.labels()[i]);
+      figure.panel(photo, className);
+      maps.add(heat);
+      RgbImage overlay = photo.width() == heat.width() && photo.height() == heat.height() ? blend(photo, heat) : heat;
+      overlays.add(overlay);
+      String file = String.format("attribution_%02d.png", i);
+      PngImages.write(dir.resolve(file), heat);
+      PngImages.write(dir.resolve(String.format("overlay_%02d.png", i)), overlay);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("image", in.names().get(i));
+      r.put("target", in.labels()[i]);
+      r.put("class_name", className);
+      r.put("map", file);
+      r.put("attribution_sum", total(attributions, i));
+      r.put("attribution_abs_max", absMax(attributions, i));
+      if (delta != null) {
+        r.put("convergence_delta", delta[i]);
+      }
+      images.add(r);
+    }
+    figure.row();
+    maps.forEach(m -> figure.panel(m, "attribution"));
+    figure.row();
+    overlays.forEach(o -> figure.panel(o, "overlay"));
+    figure.write(dir.resolve("figure.png"));
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("method", provider.id());
+    values.put("shape", attributions.shape());
+    values.put("colormap", provider.signed() ? "bwr (blue = most negative, white = 0, red = most positive, per image)"
+        : "hot (black = 0, white = the image's largest value)");
+    values.put("seconds", seconds);
+    values.put("images_per_second", n / Math.max(seconds, 1e-9));
+    values.put("images", images);
+    return StepResult.of(values);
+  }
+
+  /** The 2-D map of image i: the sum over channels (Captum's visualization reduces channels the same way). */
+  public static float[] channelSum(Tensor t, int i) {
+    int c = (int) t.dim(1);
+    int hw = (int) (t.dim(2) * t.dim(3));
+    float[] out = new float[hw];
+    float[] d = t.data();
+    for (int ch = 0; ch < c; ch++) {
+      int base = (i * c + ch) * hw;
+      for (int k = 0; k < hw; k++) {
+        out[k] += d[base + k];
+      }
+    }
+    return out;
+  }
+
+  private static double total(Tensor t, int i) {
+    double s = 0;
+    int item = t.itemSize();
+    for (int k = i * item; k < (i + 1) * item; k++) {
+      s += t.data()[k];
+    }
+    return s;
+  }
+
+  private static double absMax(Tensor t, int i) {
+    double m = 0;
+    int item = t.itemSize();
+    for (int k = i * item; k < (i + 1) * item; k++) {
+      m = Math.max(m, Math.abs(t.data()[k]));
+    }
+    return m;
+  }
+
+  /** Half photo, half heat map. */
+  private static RgbImage blend(RgbImage photo, RgbImage heat) {
+    int[] out = new int[photo.rgb().length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = (photo.rgb()[k] + heat.rgb()[k] + 1) / 2;
+    }
+    return new RgbImage(photo.width(), photo.height(), out, null);
+  }
+}

@@ -1,0 +1,44 @@
+package org.netvis.engine.attribution;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Gradients and scores of each image's target class, in chunks of at most {@code batchSize} images
+ * so that memory stays bounded: the building blocks of gradient attribution methods.
+ */
+public final class TargetGradients {
+  private TargetGradients() {}
+
+  /** d score[i, targets[i]] / d inputs[i] for every image, (N, C, H, W). */
+  public static Tensor of(Engine engine, Tensor inputs, long[] targets, int batchSize) {
+    int n = (int) inputs.dim(0);
+    long classes = engine.classes();
+    List<Tensor> parts = new ArrayList<>();
+    for (int start = 0; start < n; start += batchSize) {
+      int end = Math.min(n, start + batchSize);
+      Tensor cotangent = ClassScores.oneHot(Arrays.copyOfRange(targets, start, end), classes);
+      parts.add(engine.vjp(inputs.slice(start, end), cotangent).inputGradient());
+    }
+    return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
+  }
+
+  /** score[i, targets[i]] for every image. */
+  public static double[] scores(Engine engine, Tensor inputs, long[] targets, int batchSize) {
+    int n = (int) inputs.dim(0);
+    double[] out = new double[n];
+    for (int start = 0; start < n; start += batchSize) {
+      int end = Math.min(n, start + batchSize);
+      Tensor logits = engine.scores(inputs.slice(start, end));
+      int classes = (int) logits.dim(1);
+      for (int i = start; i < end; i++) {
+        out[i] = logits.data()[(i - start) * classes + (int) targets[i]];
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,198 @@
+package org.netvis.plugins.integratedgradients;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
+import org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory;
+import org.netvis.engine.attribution.TargetGradients;
+import org.netvis.engine.image.GaussianBlur;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.run.Seeds;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Integrated gradients with Captum's semantics: attributions = (x - b) * sum_k w_k grad F(b + a_k (x - b)),
+ * with the points a_k and weights w_k of the chosen rule on [0, 1]. The (image, point) pairs run
+ * through the gradient graph in batches of {@code internal_batch_size}.
+ */
+final class IntegratedGradients implements Attribution, ConvergenceDelta {
+  private final AttributionContext ctx;
+  private final IntegratedGradientsProvider.Parameters p;
+
+  IntegratedGradients(AttributionContext ctx, IntegratedGradientsProvider.Parameters p) {
+    this.ctx = ctx;
+    this.p = p;
+  }
+
+  @Override
+  public Tensor attribute(Tensor inputs, long[] targets) {
+    Tensor baselines = baselines(inputs);
+    double[][] rule = rule(p.method(), p.steps());
+    double[] alphas = rule[0];
+    double[] weights = rule[1];
+    int n = (int) inputs.dim(0);
+    int item = inputs.itemSize();
+    int k = alphas.length;
+    double[] total = new double[n * item];
+    int chunk = p.internalBatchSize();
+    float[] x = inputs.data();
+    float[] b = baselines.data();
+    for (int start = 0; start < n * k; start += chunk) {
+      int end = Math.min(n * k, start + chunk);
+      float[] points = new float[(end - start) * item];
+      long[] pointTargets = new long[end - start];
+      for (int q = start; q < end; q++) {
+        int image = q / k;
+        float a = (float) alphas[q % k];
+        int base = image * item;
+        int dst = (q - start) * item;
+        for (int j = 0; j < item; j++) {
+          points[dst + j] = b[base + j] + a * (x[base + j] - b[base + j]);
+        }
+        pointTargets[q - start] = targets[image];
+      }
+      long[] shape = inputs.shape().clone();
+      shape[0] = end - start;
+      Tensor grads = TargetGradients.of(ctx.engine(), new Tensor(shape, points), pointTargets, end - start);
+      for (int q = start; q < end; q++) {
+        int base = (q / k) * item;
+        int src = (q - start) * item;
+        double w = weights[q % k];
+        for (int j = 0; j < item; j++) {
+          total[base + j] += w * grads.data()[src + j];
+        }
+      }
+    }
+    float[] out = new float[n * item];
+    for (int j = 0; j < out.length; j++) {
+      out[j] = (float) ((x[j] - b[j]) * total[j]);
+    }
+    return new Tensor(inputs.shape(), out);
+  }
+
+  @Override
+  public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
+    int batch = Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0)));
+    double[] end = TargetGradients.scores(ctx.engine(), inputs, targets, batch);
+    double[] start = TargetGradients.scores(ctx.engine(), baselines(inputs), targets, batch);
+    int item = attributions.itemSize();
+    double[] delta = new double[end.length];
+    for (int i = 0; i < delta.length; i++) {
+      double sum = 0;
+      for (int j = i * item; j < (i + 1) * item; j++) {
+        sum += attributions.data()[j];
+      }
+      delta[i] = sum - (end[i] - start[i]);
+    }
+    return delta;
+  }
+
+  /** Points on [0, 1] and their weights, as Captum's approximation_parameters. */
+  static double[][] rule(IntegratedGradientsProvider.Parameters.Method method, int n) {
+    double[] alphas = new double[n];
+    double[] weights = new double[n];
+    switch (method) {
+      case RIEMANN_LEFT, RIEMANN_RIGHT, RIEMANN_MIDDLE -> {
+        double offset = method == IntegratedGradientsProvider.Parameters.Method.RIEMANN_LEFT ? 0
+            : method == IntegratedGradientsProvider.Parameters.Method.RIEMANN_RIGHT ? 1 : 0.5;
+        for (int i = 0; i < n; i++) {
+          alphas[i] = (i + offset) / n;
+          weights[i] = 1.0 / n;
+        }
+      }
+      case RIEMANN_TRAPEZOID -> {
+        if (n < 2) {
+          throw new IllegalArgumentException("steps: the trapezoid rule needs at least 2 points, got " + n);
+        }
+        for (int i = 0; i < n; i++) {
+          alphas[i] = (double) i / (n - 1);
+          weights[i] = (i == 0 || i == n - 1 ? 0.5 : 1.0) / (n - 1);
+        }
+      }
+      case GAUSSLEGENDRE -> {
+        GaussIntegrator g = new GaussIntegratorFactory().legendre(n);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+          order[i] = i;
+        }
+        // numpy.polynomial.legendre.leggauss lists the nodes in ascending order; so does Captum.
+        Arrays.sort(order, (a, c) -> Double.compare(g.getPoint(a), g.getPoint(c)));
+        for (int i = 0; i < n; i++) {
+          alphas[i] = 0.5 * (g.getPoint(order[i]) + 1);
+          weights[i] = 0.5 * g.getWeight(order[i]);
+        }
+      }
+      default -> throw new IllegalStateException(method.toString());
+    }
+    return new double[][] {alphas, weights};
+  }
+
+  /** The baseline of every image, (N, C, H, W) in the normalized space. */
+  Tensor baselines(Tensor inputs) {
+    int n = (int) inputs.dim(0);
+    int c = (int) inputs.dim(1);
+    int h = (int) inputs.dim(2);
+    int w = (int) inputs.dim(3);
+    int plane = h * w;
+    float[] out = new float[inputs.size()];
+    String kind = p.baseline();
+    float[][] range = Pixels.validRange(ctx.model().preprocessing());
+    switch (kind) {
+      case "zeros" -> { }
+      case "black" -> {
+        for (int i = 0; i < n; i++) {
+          for (int ch = 0; ch < c; ch++) {
+            Arrays.fill(out, (i * c + ch) * plane, (i * c + ch + 1) * plane, range[0][ch]);
+          }
+        }
+      }
+      case "blur" -> {
+        int item = c * plane;
+        for (int i = 0; i < n; i++) {
+          float[] image = Arrays.copyOfRange(inputs.data(), i * item, (i + 1) * item);
+          System.arraycopy(GaussianBlur.blur(image, c, h, w, p.blurSigma()), 0, out, i * item, item);
+        }
+      }
+      case "uniform" -> {
+        for (int i = 0; i < n; i++) {
+          // Per image from the step's seed: the same image gets the same baseline in any batch.
+          Random random = new Random(Seeds.forItem(ctx.seed(), i));
+          for (int ch = 0; ch < c; ch++) {
+            for (int k = 0; k < plane; k++) {
+              out[(i * c + ch) * plane + k] = range[0][ch] + random.nextFloat() * (range[1][ch] - range[0][ch]);
+            }
+          }
+        }
+      }
+      default -> {
+        if (!kind.endsWith(".npy")) {
+          throw new IllegalArgumentException("baseline: '" + kind + "' is not zeros, black, blur, uniform or an .npy path");
+        }
+        Tensor given;
+        try {
+          given = Npy.readTensor(Path.of(kind));
+        } catch (IOException e) {
+          throw new UncheckedIOException("baseline: " + e.getMessage(), e);
+        }
+        int item = c * plane;
+        boolean perImage = given.rank() == 4 && given.dim(0) == n && given.itemSize() == item;
+        boolean shared = given.size() == item && (given.rank() == 3 || (given.rank() == 4 && given.dim(0) == 1));
+        if (!perImage && !shared) {
+          throw new IllegalArgumentException("baseline: " + kind + " has shape " + Arrays.toString(given.shape())
+              + "; expected (" + c + ", " + h + ", " + w + ") or (" + n + ", " + c + ", " + h + ", " + w + ")");
+        }
+        for (int i = 0; i < n; i++) {
+          System.arraycopy(given.data(), perImage ? i * item : 0, out, i * item, item);
+        }
+      }
+    }
+    return new Tensor(inputs.shape(), out);
+  }
+}

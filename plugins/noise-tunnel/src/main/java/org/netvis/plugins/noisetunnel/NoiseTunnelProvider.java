@@ -1,0 +1,58 @@
+package org.netvis.plugins.noisetunnel;
+
+import java.util.Map;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.Param;
+
+/** Registers the noise tunnel (SmoothGrad and its variants) over any attribution method found by id. */
+public final class NoiseTunnelProvider implements AttributionProvider {
+
+  /** Parameters of the noise tunnel. */
+  public record Parameters(
+      @Param(description = "the id of the attribution method to smooth (any method netvis knows, plugin jars included)",
+          defaultValue = "saliency") String base,
+      @Param(description = "parameters of the base method, as in its own step", defaultValue = "{}")
+      Map<String, Object> baseParams,
+      @Param(description = "noisy copies per image", defaultValue = "50", min = 1, max = 100000) int samples,
+      @Param(description = "standard deviation of the Gaussian noise, absolute, in the normalized input space;"
+          + " 0 = use noise_level", defaultValue = "0", min = 0, max = 1e6) double stdev,
+      @Param(description = "standard deviation as a fraction of each image's value range (max - min), the"
+          + " SmoothGrad paper's 10-20%; used when stdev is 0", defaultValue = "0.15", min = 0, exclusiveMin = true,
+          max = 10) double noiseLevel,
+      @Param(description = "how the samples' attributions combine: smoothgrad (mean), smoothgrad_sq (mean of"
+          + " squares), vargrad (variance)", defaultValue = "smoothgrad") Type type,
+      @Param(description = "noisy copies per call of the base method", defaultValue = "16", min = 1, max = 100000)
+      int internalBatchSize) {
+
+    /** Captum's NoiseTunnel types. */
+    public enum Type { SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD }
+  }
+
+  @Override
+  public String id() {
+    return "noise-tunnel";
+  }
+
+  @Override
+  public String description() {
+    return "Noise tunnel: any attribution method averaged over noisy copies of the input (SmoothGrad, Smilkov et al."
+        + " 2017; VarGrad, Adebayo et al. 2018)";
+  }
+
+  @Override
+  public Class<? extends Record> parameters() {
+    return Parameters.class;
+  }
+
+  @Override
+  public Attribution create(AttributionContext context, Record parameters) {
+    Parameters p = (Parameters) parameters;
+    if (p.base().equals(id())) {
+      throw new IllegalArgumentException("base: a noise tunnel cannot wrap itself");
+    }
+    Attribution base = context.attributions().create(p.base(), p.baseParams(), context, "base_params");
+    return new NoiseTunnel(context.seed(), base, p);
+  }
+}
