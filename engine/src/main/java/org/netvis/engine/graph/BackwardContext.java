@@ -11,6 +11,11 @@ public interface BackwardContext {
 
   NodeEmitter emit();
 
+  /** How Relu passes gradients back in this graph (the true gradient unless guided or deconvnet). */
+  default VjpSpec.ReluBackward reluBackward() {
+    return VjpSpec.ReluBackward.GRADIENT;
+  }
+
   /** True when the tensor depends on the model input and carries float values. */
   boolean isActive(String tensor);
 

@@ -167,11 +167,22 @@ final class ElementwiseGradients {
     ctx.accumulate(node.getInput(0), e.op("Sub", List.of(dy.get(0), e.mul(softmax, total))));
   }
 
-  /** PyTorch's threshold_backward: the gradient passes where the output is positive. */
+  /**
+   * PyTorch's threshold_backward: the gradient passes where the output is positive. Guided
+   * backpropagation also drops negative gradients; the deconvnet drops negative gradients only.
+   */
   private static void relu(NodeProto node, List<String> dy, BackwardContext ctx) {
     NodeEmitter e = ctx.emit();
+    String g = dy.get(0);
+    if (ctx.reluBackward() != VjpSpec.ReluBackward.GRADIENT) {
+      g = e.op("Relu", List.of(g));
+      if (ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET) {
+        ctx.accumulate(node.getInput(0), g);
+        return;
+      }
+    }
     String mask = e.op("Greater", List.of(node.getOutput(0), e.scalar(0f)));
-    ctx.accumulate(node.getInput(0), e.op("Where", List.of(mask, dy.get(0), e.scalar(0f))));
+    ctx.accumulate(node.getInput(0), e.op("Where", List.of(mask, g, e.scalar(0f))));
   }
 
   /** Passes where min < x < max (strict, as PyTorch's hardtanh/ReLU6 backward). */

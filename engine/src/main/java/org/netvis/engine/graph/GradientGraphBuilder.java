@@ -372,6 +372,11 @@ public final class GradientGraphBuilder {
     }
 
     @Override
+    public VjpSpec.ReluBackward reluBackward() {
+      return spec.relu();
+    }
+
+    @Override
     public boolean isActive(String tensor) {
       return active.contains(tensor);
     }

@@ -11,17 +11,35 @@ import java.util.List;
  * @param forwardOutputs internal tensors to return as they are (e.g. a layer's activations)
  * @param gradientsOf tensors whose gradient to return; empty means the model input
  */
-public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf) {
+public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf,
+    ReluBackward relu) {
   public static final VjpSpec DEFAULT = new VjpSpec(List.of(), List.of(), List.of());
+
+  /**
+   * How gradients pass Relu nodes backwards: the true gradient, or the modified rules of guided
+   * backpropagation (Springenberg et al. 2015: positive gradients where the input was positive)
+   * and the deconvnet (Zeiler and Fergus 2014: positive gradients), as Captum overrides nn.ReLU.
+   */
+  public enum ReluBackward { GRADIENT, GUIDED, DECONVNET }
 
   public VjpSpec {
     seeds = List.copyOf(seeds);
     forwardOutputs = List.copyOf(forwardOutputs);
     gradientsOf = List.copyOf(gradientsOf);
+    relu = relu == null ? ReluBackward.GRADIENT : relu;
+  }
+
+  public VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf) {
+    this(seeds, forwardOutputs, gradientsOf, ReluBackward.GRADIENT);
+  }
+
+  /** The same spec with another Relu rule. */
+  public VjpSpec withRelu(ReluBackward rule) {
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, rule);
   }
 
   public boolean isDefault() {
-    return seeds.isEmpty() && forwardOutputs.isEmpty() && gradientsOf.isEmpty();
+    return seeds.isEmpty() && forwardOutputs.isEmpty() && gradientsOf.isEmpty() && relu == ReluBackward.GRADIENT;
   }
 
   /** Name of the graph input holding the cotangent of {@code seed}. */
@@ -37,6 +55,6 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
   /** A stable text form, recorded in the graph's metadata and hashed into companion file names. */
   public String key() {
     return "seeds=" + String.join(",", seeds) + ";forward=" + String.join(",", forwardOutputs)
-        + ";grad=" + String.join(",", gradientsOf);
+        + ";grad=" + String.join(",", gradientsOf) + (relu == ReluBackward.GRADIENT ? "" : ";relu=" + relu);
   }
 }

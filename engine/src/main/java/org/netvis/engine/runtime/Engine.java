@@ -186,6 +186,19 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
+  private volatile List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> layers;
+
+  /**
+   * Every tensor on the gradient path at the model's input size (what {@code netvis layers} lists):
+   * the names Grad-CAM layers and feature-visualization units take. Computed once.
+   */
+  public List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> layers() {
+    if (layers == null) {
+      layers = List.copyOf(new org.netvis.engine.graph.GradientGraphBuilder().gradientPath(graph, defaultHeight, defaultWidth));
+    }
+    return layers;
+  }
+
   /** The companion gradient graph used for inputs of the given spatial size (derived if needed). */
   public CompanionGraphs.Companion gradientGraph(VjpSpec spec, long height, long width) {
     return gradientSession(spec, height, width).companion();

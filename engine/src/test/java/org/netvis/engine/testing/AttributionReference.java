@@ -1,0 +1,123 @@
+package org.netvis.engine.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.netvis.engine.attribution.AttributionStep;
+import org.netvis.engine.model.ModelDescriptor;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.model.Sha256;
+import org.netvis.engine.plugin.PluginRegistry;
+import org.netvis.engine.runtime.Device;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.NpyArray;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Runs the independent PyTorch reference ({@code engine/src/test/python/attribution_reference.py},
+ * float64 and float32 autograd) on the eight shared photos, and compares netvis' attributions with
+ * it the way the attribution issue asks: median per-image relative L2 <= 1e-3 against float64, and
+ * no more images above 2e-2 than float32 PyTorch has against float64.
+ */
+public final class AttributionReference {
+  private AttributionReference() {}
+
+  public static Path script() {
+    return Path.of(System.getProperty("netvis.repo.root", "..")).resolve("engine/src/test/python/attribution_reference.py");
+  }
+
+  public static Tensor inputs() throws IOException {
+    return Npy.readTensor(SharedData.reference().resolve("inputs.npy"));
+  }
+
+  public static long[] labels() throws IOException {
+    return Npy.read(SharedData.reference().resolve("labels.npy")).asLongs();
+  }
+
+  /** Debian's python3 (where apt installs torch), unless NETVIS_PYTHON names another. */
+  public static String python() {
+    String explicit = System.getenv("NETVIS_PYTHON");
+    if (explicit != null && !explicit.isBlank()) {
+      return explicit;
+    }
+    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+  }
+
+  /** Runs the reference for {@code methods} into {@code dir}. */
+  public static void compute(Path dir, String... methods) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(python(), script().toString(), SharedData.squeezenet().toString(),
+        SharedData.reference().resolve("inputs.npy").toString(), SharedData.reference().resolve("labels.npy").toString(),
+        dir.toString()));
+    cmd.addAll(List.of(methods));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(20, TimeUnit.MINUTES), "reference timed out");
+    assertEquals(0, p.exitValue(), "the PyTorch reference failed (python3-torch, python3-torchvision and python3-onnx"
+        + " are needed; .ci/run installs them):\n" + out);
+  }
+
+  public static NpyArray read(Path dir, String name) throws IOException {
+    return Npy.read(dir.resolve(name + ".npy"));
+  }
+
+  /** Per-image relative L2 of {@code actual} against {@code expected}. */
+  public static double[] errors(float[] actual, double[] expected, int images) {
+    return Compare.relativeL2PerItem(actual, expected, images);
+  }
+
+  /** The acceptance comparison; returns a line for the test log. */
+  public static String assertMatches(String what, Tensor actual, Path dir, String method) throws IOException {
+    NpyArray f64 = read(dir, method + "_f64");
+    NpyArray f32 = read(dir, method + "_f32");
+    assertArrayEquals(f64.shape(), actual.shape(), what + " shape");
+    int n = (int) actual.dim(0);
+    double[] ours = errors(actual.data(), f64.asDoubles(), n);
+    double[] torch32 = errors(f32.toTensor().data(), f64.asDoubles(), n);
+    double median = Compare.median(ours);
+    long above = Arrays.stream(ours).filter(e -> e > 2e-2).count();
+    long torchAbove = Arrays.stream(torch32).filter(e -> e > 2e-2).count();
+    String line = String.format("%s: per-image relative L2 vs float64 %s, median %.2e, above 2e-2: %d"
+        + " (float32 PyTorch: %s, above 2e-2: %d)", what, format(ours), median, above, format(torch32), torchAbove);
+    System.out.println(line);
+    assertTrue(median <= 1e-3, line);
+    assertTrue(above <= torchAbove, line);
+    return line;
+  }
+
+  public static String format(double[] v) {
+    return Arrays.toString(Arrays.stream(v).mapToObj(e -> String.format("%.1e", e)).toArray());
+  }
+
+  /** SqueezeNet 1.1 on the CPU, with the attribution methods found on the test classpath. */
+  public static final class Setup implements AutoCloseable {
+    public final Engine engine;
+    public final AttributionContext context;
+
+    public Setup(Path cache, long seed) throws Exception {
+      Path onnx = SharedData.squeezenet();
+      ResolvedModel m = new ResolvedModel(ModelDescriptor.forFile("squeezenet1_1.onnx", Preprocessing.IMAGENET), onnx,
+          Sha256.of(onnx), List.of());
+      engine = Engine.open(m, EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(cache));
+      context = new AttributionStep.StepAttributionContext(engine, m, seed,
+          PluginRegistry.discover(List.of()).attributions());
+    }
+
+    @Override
+    public void close() {
+      engine.close();
+    }
+  }
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Independent PyTorch references for netvis' attribution tests, written from the methods' published
+definitions (not Captum, which these machines cannot install), with autograd in float64 and float32.
+
+Usage: attribution_reference.py MODEL.onnx INPUTS.npy LABELS.npy OUT_DIR METHOD [METHOD ...]
+
+The model is torchvision's squeezenet1_1 with the ONNX file's initializers as weights. For each
+METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
+same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
+layer's resolution, two seeds of SmoothGrad).
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+import torchvision
+from onnx import numpy_helper
+
+GRAD_CAM_LAYER = 12  # features[12]: the last Fire module, '/features/features.12/Concat_output_0'
+# The tests use the same settings (smaller than the defaults where float64 PyTorch on two cores is slow).
+
+
+def load_model(path, dtype):
+    model = torchvision.models.squeezenet1_1()
+    graph = onnx.load(path).graph
+    state = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in graph.initializer}
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.to(dtype)
+
+
+def target_grad(model, x, labels):
+    x = x.clone().requires_grad_(True)
+    out = model(x)
+    score = out[torch.arange(len(labels)), labels].sum()
+    (g,) = torch.autograd.grad(score, x)
+    return g, out.detach()
+
+
+def input_x_gradient(model, x, labels, out):
+    g, _ = target_grad(model, x, labels)
+    return {"": (x * g)}
+
+
+def ig_rule(method, n):
+    if method == "gausslegendre":
+        points, weights = np.polynomial.legendre.leggauss(n)
+        return 0.5 * (points + 1), 0.5 * weights
+    if method == "riemann_trapezoid":
+        return np.linspace(0, 1, n), np.array([0.5] + [1.0] * (n - 2) + [0.5]) / (n - 1)
+    offset = {"riemann_left": 0.0, "riemann_right": 1.0, "riemann_middle": 0.5}[method]
+    return (np.arange(n) + offset) / n, np.full(n, 1.0 / n)
+
+
+def integrated_gradients(model, x, labels, method, steps=20):
+    baseline = torch.zeros_like(x)
+    alphas, weights = ig_rule(method, steps)
+    a = torch.tensor(alphas, dtype=x.dtype).view(-1, 1, 1, 1)
+    w = torch.tensor(weights, dtype=x.dtype).view(-1, 1, 1, 1)
+    total = torch.zeros_like(x)
+    for i in range(len(labels)):
+        # All points of one image's path in one batch.
+        points = baseline[i:i + 1] + a * (x[i:i + 1] - baseline[i:i + 1])
+        g, _ = target_grad(model, points, labels[i].repeat(len(alphas)))
+        total[i] = (w * g).sum(0)
+    attributions = (x - baseline) * total
+    with torch.no_grad():
+        idx = torch.arange(len(labels))
+        end = model(x)[idx, labels]
+        start = model(baseline)[idx, labels]
+    delta = attributions.flatten(1).sum(1) - (end - start)
+    return {"": attributions, "_delta": delta}
+
+
+def grad_cam_parts(model, x, labels):
+    store = {}
+
+    def hook(module, inputs, output):
+        output.retain_grad()
+        store["a"] = output
+
+    handle = model.features[GRAD_CAM_LAYER].register_forward_hook(hook)
+    x = x.clone().requires_grad_(True)
+    out = model(x)
+    out[torch.arange(len(labels)), labels].sum().backward()
+    handle.remove()
+    a = store["a"].detach()
+    g = store["a"].grad
+    cam = F.relu((g.mean(dim=(2, 3), keepdim=True) * a).sum(1, keepdim=True))
+    return cam
+
+
+def grad_cam(model, x, labels):
+    cam = grad_cam_parts(model, x, labels)
+    up = F.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
+    return {"": up, "_layer": cam}
+
+
+class GuidedRelu(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad.clamp(min=0) * (x > 0).to(grad.dtype)
+
+
+class GuidedReluModule(torch.nn.Module):
+    def forward(self, x):
+        return GuidedRelu.apply(x)
+
+
+def guided(model):
+    """The model with every nn.ReLU passing only positive gradients where its input was positive."""
+    for name, child in model.named_children():
+        if isinstance(child, torch.nn.ReLU):
+            setattr(model, name, GuidedReluModule())
+        else:
+            guided(child)
+    return model
+
+
+def guided_backprop(model_path, dtype, x, labels):
+    model = guided(load_model(model_path, dtype))
+    g, _ = target_grad(model, x, labels)
+    return {"": g}
+
+
+def occlusion(model, x, labels, window=(3, 48, 48), strides=(3, 24, 24)):
+    n, c, h, w = x.shape
+    dims = (c, h, w)
+    counts = [int(np.ceil((d - k) / s)) + 1 for d, k, s in zip(dims, window, strides)]
+    idx = torch.arange(n)
+    windows = [tuple(slice(i * s, min(d, i * s + k)) for i, s, d, k in zip((ci, yi, xi), strides, dims, window))
+               for ci in range(counts[0]) for yi in range(counts[1]) for xi in range(counts[2])]
+    with torch.no_grad():
+        original = model(x)[idx, labels]
+        total = torch.zeros_like(x)
+        covered = torch.zeros_like(x[0])
+        for sl in windows:
+            covered[sl] += 1
+        for i in range(n):
+            for start in range(0, len(windows), 64):
+                chunk = windows[start:start + 64]
+                occluded = x[i:i + 1].repeat(len(chunk), 1, 1, 1)
+                for j, sl in enumerate(chunk):
+                    occluded[(j,) + sl] = 0
+                drops = original[i] - model(occluded)[:, labels[i]]
+                for j, sl in enumerate(chunk):
+                    total[(i,) + sl] += drops[j]
+    return {"": total / covered}
+
+
+def smoothgrad(model, x, labels, seed, samples=10, stdev=0.3):
+    """SmoothGrad of |gradient|: the mean over noisy copies x + N(0, stdev^2)."""
+    gen = torch.Generator().manual_seed(seed)
+    acc = torch.zeros_like(x)
+    for i in range(len(labels)):
+        noisy = x[i:i + 1] + stdev * torch.randn((samples,) + x.shape[1:], generator=gen, dtype=torch.float64).to(x.dtype)
+        g, _ = target_grad(model, noisy, labels[i].repeat(samples))
+        acc[i] = g.abs().mean(0)
+    return acc
+
+
+def main():
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    model_path, inputs_path, labels_path, out_dir = sys.argv[1:5]
+    methods = sys.argv[5:]
+    os.makedirs(out_dir, exist_ok=True)
+    x64 = torch.from_numpy(np.load(inputs_path).astype(np.float64))
+    labels = torch.from_numpy(np.load(labels_path).astype(np.int64))
+    for dtype, suffix in ((torch.float64, "f64"), (torch.float32, "f32")):
+        model = load_model(model_path, dtype)
+        x = x64.to(dtype)
+        for method in methods:
+            if method == "input-x-gradient":
+                result = input_x_gradient(model, x, labels, None)
+            elif method.startswith("integrated-gradients-"):
+                result = integrated_gradients(model, x, labels, method[len("integrated-gradients-"):])
+            elif method == "grad-cam":
+                result = grad_cam(model, x, labels)
+            elif method == "guided-backprop":
+                result = guided_backprop(model_path, dtype, x, labels)
+            elif method == "guided-grad-cam":
+                gb = guided_backprop(model_path, dtype, x, labels)[""]
+                cam = grad_cam_parts(model, x, labels)
+                result = {"": gb * F.interpolate(cam, size=x.shape[2:], mode="nearest")}
+            elif method == "occlusion":
+                result = occlusion(model, x, labels)
+            elif method == "smoothgrad":
+                if dtype != torch.float64:
+                    continue
+                result = {"_seed1": smoothgrad(model, x, labels, 1), "_seed2": smoothgrad(model, x, labels, 2)}
+            else:
+                raise SystemExit("unknown method " + method)
+            for key, value in result.items():
+                np.save(os.path.join(out_dir, f"{method}{key}_{suffix}.npy"), value.detach().numpy())
+    print("wrote", out_dir)
+
+
+if __name__ == "__main__":
+    main()

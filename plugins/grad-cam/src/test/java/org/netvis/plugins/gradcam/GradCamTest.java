@@ -1,0 +1,62 @@
+package org.netvis.plugins.gradcam;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.AttributionReference;
+
+/** Grad-CAM at the layer's resolution and upsampled against the PyTorch reference; layer errors. */
+class GradCamTest {
+  static final String LAYER = "/features/features.12/Concat_output_0";
+  @TempDir Path dir;
+
+  @Test
+  void matchesTheReferenceAtTheLayerAndUpsampled() throws Exception {
+    AttributionReference.compute(dir, "grad-cam");
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      Attribution layer = s.context.attributions().create("grad-cam", Map.of("layer", LAYER, "interpolation", "none"),
+          s.context, "params");
+      AttributionReference.assertMatches("grad-cam at 13x13", layer.attribute(x, labels), dir, "grad-cam_layer");
+      Attribution up = s.context.attributions().create("grad-cam", Map.of("layer", LAYER), s.context, "params");
+      AttributionReference.assertMatches("grad-cam upsampled", up.attribute(x, labels), dir, "grad-cam");
+      Tensor plus = s.context.attributions().create("grad-cam-plus-plus", Map.of("layer", LAYER), s.context, "params")
+          .attribute(x.slice(0, 2), java.util.Arrays.copyOf(labels, 2));
+      assertArrayEquals(new long[] {2, 1, 224, 224}, plus.shape());
+      for (float v : plus.data()) {
+        assertTrue(v >= 0 && Float.isFinite(v));
+      }
+    }
+  }
+
+  @Test
+  void theDefaultLayerAndBadLayersAreNamed() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      assertEquals("/classifier/classifier.2/Relu_output_0",
+          GradCam.resolveLayer(s.engine, new GradCamParameters("", 0, GradCamParameters.Interpolation.NONE, 8)));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
+          .create("grad-cam", Map.of("layer", "conv9"), s.context, "params"));
+      assertTrue(e.getMessage().contains("layer: 'conv9' is not a tensor on the gradient path")
+          && e.getMessage().contains("netvis layers"), e.getMessage());
+    }
+  }
+
+  @Test
+  void upsamplingIsPyTorchs() {
+    // F.interpolate([[0, 1], [2, 3]], size=(4, 4), mode="bilinear", align_corners=False), row 0 and row 1.
+    Tensor t = new Tensor(new long[] {1, 1, 2, 2}, new float[] {0, 1, 2, 3});
+    Tensor b = Upsample.bilinear(t, 4, 4);
+    assertArrayEquals(new float[] {0, 0.25f, 0.75f, 1, 0.5f, 0.75f, 1.25f, 1.5f}, java.util.Arrays.copyOf(b.data(), 8), 1e-6f);
+    Tensor n = Upsample.nearest(t, 4, 4);
+    assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3}, n.data());
+  }
+}
