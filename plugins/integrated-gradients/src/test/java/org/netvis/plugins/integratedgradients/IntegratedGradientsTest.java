@@ -31,7 +31,7 @@ class IntegratedGradientsTest {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       Tensor x = AttributionReference.inputs();
       long[] labels = AttributionReference.labels();
-      Attribution ig = s.context.attributions().create("integrated-gradients", Map.of("method", method, "steps", 20), s.context,
+      Attribution ig = s.context.attributions().create("integrated-gradients", Map.of("method", method), s.context,
           "params");
       Tensor a = ig.attribute(x, labels);
       AttributionReference.assertMatches("integrated-gradients " + method, a, dir, "integrated-gradients-" + captumName);

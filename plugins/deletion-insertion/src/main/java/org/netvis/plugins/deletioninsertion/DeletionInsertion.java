@@ -1,0 +1,130 @@
+package org.netvis.plugins.deletioninsertion;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.netvis.engine.image.GaussianBlur;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * The deletion and insertion metrics of RISE (Petsiuk et al. 2018). Pixels are ranked by a 2-D map
+ * (stable, descending). Deletion replaces {@code pixels_per_step} pixels per step, in all channels,
+ * with zeros of the normalized space; insertion starts from a blurred copy and puts the original
+ * pixels back in the same order. Each curve is the softmax probability of the class the model
+ * predicts on the original image, step 0 included, and its AUC the trapezoid rule over [0, 1].
+ */
+public final class DeletionInsertion {
+  private DeletionInsertion() {}
+
+  /** Both curves of one image and their areas. */
+  public record Curves(double[] deletion, double[] insertion, double deletionAuc, double insertionAuc) {}
+
+  /** Pixel indices by descending map value, ties in index order. */
+  static int[] ranking(float[] map) {
+    Integer[] order = new Integer[map.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -map[i]));
+    return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+  }
+
+  /** RISE's area: (sum - first/2 - last/2) / (n - 1). */
+  public static double auc(double[] curve) {
+    if (curve.length < 2) {
+      return curve.length == 1 ? curve[0] : 0;
+    }
+    double s = 0;
+    for (double v : curve) {
+      s += v;
+    }
+    return (s - curve[0] / 2 - curve[curve.length - 1] / 2) / (curve.length - 1);
+  }
+
+  /** RISE's blur kernel: scipy's gaussian_filter of a centred impulse on a k x k grid. */
+  static float[] kernel(int k, double sigma) {
+    float[] impulse = new float[k * k];
+    impulse[(k / 2) * k + k / 2] = 1;
+    return GaussianBlur.blur(impulse, 1, k, k, sigma);
+  }
+
+  /** Each channel convolved with the kernel, zero padding k / 2 (RISE's conv2d). */
+  static float[] blurred(float[] image, int c, int h, int w, float[] kernel, int k) {
+    float[] out = new float[image.length];
+    int r = k / 2;
+    for (int ch = 0; ch < c; ch++) {
+      int base = ch * h * w;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double s = 0;
+          for (int dy = 0; dy < k; dy++) {
+            int yy = y + dy - r;
+            if (yy < 0 || yy >= h) {
+              continue;
+            }
+            for (int dx = 0; dx < k; dx++) {
+              int xx = x + dx - r;
+              if (xx >= 0 && xx < w) {
+                s += kernel[dy * k + dx] * image[base + yy * w + xx];
+              }
+            }
+          }
+          out[base + y * w + x] = (float) s;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The curves of every image for its map (N, H, W flattened per image), all perturbed images run in
+   * batches of {@code batchSize}.
+   */
+  public static List<Curves> curves(Engine engine, Tensor images, float[][] maps, DeletionInsertionParameters p) {
+    int n = (int) images.dim(0);
+    int c = (int) images.dim(1);
+    int h = (int) images.dim(2);
+    int w = (int) images.dim(3);
+    int hw = h * w;
+    int item = c * hw;
+    int steps = (hw + p.pixelsPerStep() - 1) / p.pixelsPerStep();
+    int points = steps + 1;
+    Tensor logits = engine.scores(images);
+    float[] kernel = kernel(p.blurKernel(), p.blurSigma());
+    List<Curves> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int predicted = ClassScores.argmax(logits, i);
+      int[] order = ranking(maps[i]);
+      float[] original = Arrays.copyOfRange(images.data(), i * item, (i + 1) * item);
+      float[] blurred = blurred(original, c, h, w, kernel, p.blurKernel());
+      double[][] curves = new double[2][points];
+      for (int kind = 0; kind < 2; kind++) {
+        boolean deletion = kind == 0;
+        for (int start = 0; start < points; start += p.batchSize()) {
+          int end = Math.min(points, start + p.batchSize());
+          float[] batch = new float[(end - start) * item];
+          for (int s = start; s < end; s++) {
+            float[] step = deletion ? original.clone() : blurred.clone();
+            int changed = Math.min(hw, s * p.pixelsPerStep());
+            for (int r = 0; r < changed; r++) {
+              int px = order[r];
+              for (int ch = 0; ch < c; ch++) {
+                step[ch * hw + px] = deletion ? 0f : original[ch * hw + px];
+              }
+            }
+            System.arraycopy(step, 0, batch, (s - start) * item, item);
+          }
+          Tensor scores = engine.scores(new Tensor(new long[] {end - start, c, h, w}, batch));
+          for (int s = start; s < end; s++) {
+            curves[kind][s] = ClassScores.softmax(scores, s - start)[predicted];
+          }
+        }
+      }
+      out.add(new Curves(curves[0], curves[1], auc(curves[0]), auc(curves[1])));
+    }
+    return out;
+  }
+}

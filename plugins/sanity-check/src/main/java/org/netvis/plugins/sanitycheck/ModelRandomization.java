@@ -1,0 +1,109 @@
+package org.netvis.plugins.sanitycheck;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.netvis.engine.graph.TensorProtos;
+import org.netvis.engine.run.Seeds;
+
+/**
+ * Cascading randomization (Adebayo et al. 2018): the layers with learned parameters, from the logits
+ * down in the file's topological order, and copies of the model whose last k layers have their
+ * parameter tensors redrawn from a Gaussian with each tensor's own standard deviation (mean 0).
+ * Normalization layers have their scale and shift redrawn, never their running statistics.
+ */
+final class ModelRandomization {
+  /** A layer: its node and the parameter tensors (initializer names) it owns. */
+  record Layer(String node, String opType, List<String> parameters) {}
+
+  private static final Map<String, int[]> PARAMETER_INPUTS = Map.of(
+      "Conv", new int[] {1, 2}, "ConvTranspose", new int[] {1, 2}, "Gemm", new int[] {1, 2}, "MatMul", new int[] {1},
+      "BatchNormalization", new int[] {1, 2}, "LayerNormalization", new int[] {1, 2},
+      "InstanceNormalization", new int[] {1, 2}, "Add", new int[] {0, 1}, "Mul", new int[] {0, 1});
+
+  private ModelRandomization() {}
+
+  /** Layers with float initializer parameters, last first. */
+  static List<Layer> layers(ModelProto model) {
+    GraphProto g = model.getGraph();
+    Map<String, TensorProto> init = new HashMap<>();
+    g.getInitializerList().forEach(t -> init.put(t.getName(), t));
+    Set<String> claimed = new LinkedHashSet<>();
+    List<Layer> layers = new ArrayList<>();
+    for (NodeProto n : g.getNodeList()) {
+      int[] inputs = PARAMETER_INPUTS.get(n.getOpType());
+      if (inputs == null) {
+        continue;
+      }
+      List<String> params = new ArrayList<>();
+      for (int i : inputs) {
+        if (i < n.getInputCount()) {
+          TensorProto t = init.get(n.getInput(i));
+          // Weights, biases and scales; a scalar constant (a MatMul or Mul by 0.5) is not a learned layer.
+          if (t != null && t.getDataType() == TensorProto.DataType.FLOAT_VALUE && count(t) > 1 && claimed.add(t.getName())) {
+            params.add(t.getName());
+          }
+        }
+      }
+      if (!params.isEmpty()) {
+        layers.add(new Layer(n.getName(), n.getOpType(), params));
+      }
+    }
+    java.util.Collections.reverse(layers);
+    return layers;
+  }
+
+  /** The model with the first {@code stages} layers of {@code layers} (logits first) redrawn. */
+  static ModelProto randomized(ModelProto model, List<Layer> layers, int stages, long seed) {
+    Set<String> redraw = new LinkedHashSet<>();
+    Map<String, Integer> layerOf = new HashMap<>();
+    for (int k = 0; k < stages; k++) {
+      for (String p : layers.get(k).parameters()) {
+        redraw.add(p);
+        layerOf.put(p, k);
+      }
+    }
+    GraphProto.Builder g = model.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      TensorProto t = g.getInitializer(i);
+      if (redraw.contains(t.getName())) {
+        float[] v = TensorProtos.toFloats(t);
+        double mean = 0;
+        for (float f : v) {
+          mean += f;
+        }
+        mean /= v.length;
+        double var = 0;
+        for (float f : v) {
+          var += (f - mean) * (f - mean);
+        }
+        double std = Math.sqrt(var / v.length);
+        // A layer's draw depends only on the seed and its place from the logits: the same at every stage.
+        Random random = new Random(Seeds.forItem(seed, layerOf.get(t.getName()) * 16 + layers.get(layerOf.get(t.getName()))
+            .parameters().indexOf(t.getName())));
+        float[] out = new float[v.length];
+        for (int k = 0; k < out.length; k++) {
+          out[k] = (float) (random.nextGaussian() * std);
+        }
+        g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), out));
+      }
+    }
+    return model.toBuilder().setGraph(g).build();
+  }
+
+  private static long count(TensorProto t) {
+    long n = 1;
+    for (long d : t.getDimsList()) {
+      n *= d;
+    }
+    return n;
+  }
+}
