@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** `netvis plugins`, `netvis run` and `netvis rerun` on the example experiment, as a user runs them. */
 class RunCommandTest {
@@ -123,6 +125,64 @@ class RunCommandTest {
       System.clearProperty(key);
     } else {
       System.setProperty(key, value);
+    }
+  }
+
+  /**
+   * Every attribution method, deletion/insertion and the sanity check run on a vision transformer and
+   * a ConvNeXt (random-weight fixtures); Grad-CAM on the ViT names a token tensor and its grid.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"vit_tiny-random", "convnext_tiny_mini-random"})
+  void everyAttributionMethodRunsOnTransformersAndConvNeXt(String fixture) throws Exception {
+    String layer = fixture.startsWith("vit") ? "{layer: /encoder/layers/encoder_layer_2/Add_1_output_0, grid: 7}" : "{}";
+    Path f = dir.resolve(fixture + ".yaml");
+    Files.writeString(f, "name: every-method\nmodel: " + org.netvis.engine.testing.SharedData.fixture(fixture)
+        + "\ninputs: [" + org.netvis.engine.testing.SharedData.fixtureRef(fixture).resolve("input.npy") + "]\nsteps:\n"
+        + "  - {technique: saliency}\n  - {technique: input-x-gradient}\n"
+        + "  - {technique: integrated-gradients, params: {steps: 4}}\n"
+        + "  - {technique: noise-tunnel, params: {base: integrated-gradients, base_params: {steps: 2}, samples: 2}}\n"
+        + "  - {technique: occlusion, params: {window: [3, 112, 112], strides: [3, 112, 112]}}\n"
+        + "  - {technique: grad-cam, params: " + layer + "}\n  - {technique: grad-cam-plus-plus, params: " + layer + "}\n"
+        + "  - {technique: guided-backprop}\n  - {technique: deconvnet}\n"
+        + "  - {technique: guided-grad-cam, params: " + layer + "}\n"
+        + "  - {technique: deletion-insertion, params: {methods: [input-x-gradient, guided-backprop], pixels_per_step: 12544}}\n"
+        + "  - {technique: sanity-check, params: {methods: [input-x-gradient], max_stages: 2}}\n");
+    Path out = dir.resolve(fixture);
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    String[] methods = {"input-x-gradient", "integrated-gradients", "noise-tunnel", "occlusion", "grad-cam",
+        "grad-cam-plus-plus", "guided-backprop", "deconvnet", "guided-grad-cam"};
+    for (int i = 0; i < methods.length; i++) {
+      org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
+          out.resolve((i + 1) + "-" + methods[i] + "/attributions.npy"));
+      assertEquals(3, a.dim(0), methods[i]);
+      assertEquals(224, a.dim(3), methods[i]);
+      for (float v : a.data()) {
+        assertTrue(Float.isFinite(v), methods[i]);
+      }
+      assertTrue(Files.isRegularFile(out.resolve((i + 1) + "-" + methods[i] + "/figure.png")), methods[i]);
+    }
+    JsonNode di = new ObjectMapper().readTree(out.resolve("10-deletion-insertion/results.json").toFile());
+    assertEquals(3, di.at("/methods/input-x-gradient/deletion_auc").size());
+    JsonNode sc = new ObjectMapper().readTree(out.resolve("11-sanity-check/results.json").toFile());
+    assertEquals(1.0, sc.at("/methods/input-x-gradient/spearman/0").asDouble(), 1e-9, "stage 0 is the original");
+  }
+
+  @Test
+  void badAttributionParametersNameTheirKeys() throws Exception {
+    Path f = dir.resolve("bad-attr.yaml");
+    Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
+        .resolve("images/00_hay.png") + "]\nsteps:\n"
+        + "  - {technique: integrated-gradients, params: {method: simpson, steps: 0}}\n"
+        + "  - {technique: occlusion, params: {window: [15, 15]}}\n"
+        + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n");
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", dir.resolve("never").toString());
+    assertEquals(1, r.status());
+    for (String expected : new String[] {"steps[0].params.method: 'simpson' is not one of [gausslegendre, riemann_left,",
+        "steps[0].params.steps: 0 is out of range", "steps[1].params: window and strides need 3 values",
+        "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of"}) {
+      assertTrue(r.err().contains(expected), expected + " in " + r.err());
     }
   }
 

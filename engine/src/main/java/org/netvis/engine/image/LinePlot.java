@@ -49,7 +49,7 @@ public final class LinePlot {
     int right = 10;
     int top = 10;
     int legendRows = series.size();
-    int bottom = 34 + 14 * legendRows;
+    int bottom = 48 + 14 * legendRows;
     int w = width - left - right;
     int h = height - top - bottom;
     g.setColor(Color.BLACK);
@@ -77,7 +77,7 @@ public final class LinePlot {
       for (int i = 1; i < y.length; i++) {
         g.drawLine(px(i - 1, y.length, left, w), py(y[i - 1], top, h), px(i, y.length, left, w), py(y[i], top, h));
       }
-      int ly = top + h + 34 + 14 * s;
+      int ly = top + h + 46 + 14 * s;
       g.drawLine(left, ly - 4, left + 24, ly - 4);
       g.setColor(Color.BLACK);
       g.drawString(ser.label(), left + 30, ly);

@@ -121,6 +121,9 @@ public final class RunReport {
         b.append("<div class=\"legend\"><span>0</span><img alt=\"hot colour map, low to high\" src=\"")
             .append(Html.dataUrl(ColorMap.HOT.legend(256, 12))).append("\"><span>")
             .append(Html.esc("largest |gradient| in the image")).append("</span></div>");
+      } else if (results.path("colormap").asText("").startsWith("bwr")) {
+        b.append("<div class=\"legend\"><span>most negative</span><img alt=\"blue-white-red colour map\" src=\"")
+            .append(Html.dataUrl(ColorMap.BWR.legend(256, 12))).append("\"><span>most positive</span></div>");
       }
     }
     if (Files.exists(dir.resolve("figure.png"))) {
@@ -136,9 +139,35 @@ public final class RunReport {
         }
       }
     }
+    if (results != null && results.path("methods").isObject()) {
+      // Per-method summaries (deletion/insertion AUCs, sanity-check correlations): one row each.
+      com.fasterxml.jackson.databind.node.ArrayNode rows = JSON.createArrayNode();
+      results.get("methods").fields().forEachRemaining(e -> {
+        com.fasterxml.jackson.databind.node.ObjectNode row = JSON.createObjectNode().put("method", e.getKey());
+        e.getValue().fields().forEachRemaining(f -> {
+          if (f.getValue().isValueNode()) {
+            row.set(f.getKey(), f.getValue());
+          } else if (f.getValue().isArray() && f.getValue().size() > 0 && f.getValue().get(0).isNumber()) {
+            row.put(f.getKey(), summary(f.getValue()));
+          }
+        });
+        rows.add(row);
+      });
+      b.append("<h3>methods</h3>").append(table(dir, dirName, rows));
+    }
     b.append(strips(dir, dirName));
     b.append(files(dir, dirName));
     return b.append("</section>\n").toString();
+  }
+
+  /** A numeric list in a table cell: every value to 3 decimals, at most 8 shown. */
+  private static String summary(JsonNode values) {
+    StringBuilder b = new StringBuilder();
+    int shown = Math.min(values.size(), 8);
+    for (int i = 0; i < shown; i++) {
+      b.append(i == 0 ? "" : " ").append(String.format("%.3f", values.get(i).asDouble()));
+    }
+    return values.size() > shown ? b + " ... " + String.format("%.3f", values.get(values.size() - 1).asDouble()) : b.toString();
   }
 
   private static String scalars(JsonNode results) {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Images per second of every attribution method on this machine: each method's step on the eight
+# shared photos (SqueezeNet 1.1, CPU, default parameters unless noted), timed by the step itself
+# (attribute() only, after the model and its gradient graphs are loaded). A measurement, not a test.
+# Usage: bench/attributions.sh [OUT_DIR]
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$HERE"
+SHARED="$(cd "$HERE/../shared" && pwd)"
+export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$SHARED/models}"
+OUT="${1:-$(mktemp -d)/attribution-speed}"
+EXPERIMENT="$(mktemp --suffix=.yaml)"
+LAYER="/features/features.12/Concat_output_0"
+cat > "$EXPERIMENT" <<YAML
+name: attribution-speed
+model: squeezenet1_1
+inputs: [$SHARED/reference/squeezenet1_1/inputs.npy]
+labels: [958, 85, 244, 182, 294, 285, 967, 657]
+steps:
+  - {technique: input-x-gradient}       # warms the gradient graph up
+  - {technique: input-x-gradient}
+  - {technique: integrated-gradients}
+  - {technique: noise-tunnel}
+  - {technique: occlusion}
+  - {technique: grad-cam, params: {layer: $LAYER}}
+  - {technique: grad-cam-plus-plus, params: {layer: $LAYER}}
+  - {technique: guided-backprop}
+  - {technique: deconvnet}
+  - {technique: guided-grad-cam, params: {layer: $LAYER}}
+YAML
+./netvis run "$EXPERIMENT" --out "$OUT" >&2
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+print("| method | images/s | s for 8 images | notes |")
+print("|---|---:|---:|---|")
+notes = {"integrated-gradients": "50 Gauss-Legendre points", "noise-tunnel": "50 samples of saliency",
+         "occlusion": "window 3x15x15, stride 8: 784 forward passes per image"}
+for step in sorted(out.glob("[0-9]*-*"), key=lambda p: int(p.name.split("-")[0]))[1:]:
+    r = json.loads((step / "results.json").read_text())
+    if "images_per_second" in r:
+        name = step.name.split("-", 1)[1]
+        print(f"| `{name}` | {r['images_per_second']:.2f} | {r['seconds']:.2f} | {notes.get(name, '')} |")
+PY
