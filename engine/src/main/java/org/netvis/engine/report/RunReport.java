@@ -148,7 +148,7 @@ public final class RunReport {
           if (f.getValue().isValueNode()) {
             row.set(f.getKey(), f.getValue());
           } else if (f.getValue().isArray() && f.getValue().size() > 0 && f.getValue().get(0).isNumber()) {
-            row.put(f.getKey(), summary(f.getValue()));
+            row.put(f.getKey(), numbers(f.getValue()));
           }
         });
         rows.add(row);
@@ -161,7 +161,7 @@ public final class RunReport {
   }
 
   /** A numeric list in a table cell: every value to 3 decimals, at most 8 shown. */
-  private static String summary(JsonNode values) {
+  private static String numbers(JsonNode values) {
     StringBuilder b = new StringBuilder();
     int shown = Math.min(values.size(), 8);
     for (int i = 0; i < shown; i++) {
