@@ -187,6 +187,26 @@ class RunCommandTest {
   }
 
   @Test
+  void badAttackParametersNameTheirKeys() throws Exception {
+    Path f = dir.resolve("bad-attack.yaml");
+    Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
+        .resolve("images/00_hay.png") + "]\nsteps:\n"
+        + "  - {technique: fgsm, params: {epsilon: -0.1}}\n"
+        + "  - {technique: fgsm, params: {epsilon: 300/255}}\n"
+        + "  - {technique: pgd, params: {epsilon: 4/255, step_size: 8/255}}\n"
+        + "  - {technique: pgd, params: {target: 1000}}\n"
+        + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n");
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", dir.resolve("never").toString());
+    assertEquals(1, r.status());
+    for (String expected : new String[] {"steps[0].params.epsilon: -0.1 is out of range (expected at least 0 and at most 1)",
+        "steps[1].params.epsilon: 1.17", "steps[2].params: step_size: 0.0313", "is larger than epsilon 0.0156",
+        "steps[3].params.target: 1000 is not a class of the model (expected 0 to 999)",
+        "steps[4].params.epsilons[1]: '1/0' divides by zero"}) {
+      assertTrue(r.err().contains(expected), expected + " in " + r.err());
+    }
+  }
+
+  @Test
   void aMalformedExperimentFailsBeforeLoadingAnythingWithEveryProblem() throws Exception {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [nothing.png]\n"

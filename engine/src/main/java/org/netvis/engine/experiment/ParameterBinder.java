@@ -21,6 +21,8 @@ import org.netvis.engine.spi.Param;
  */
 public final class ParameterBinder {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final java.util.regex.Pattern FRACTION =
+      java.util.regex.Pattern.compile("([-+]?\\d+(?:\\.\\d*)?)\\s*/\\s*(\\d+(?:\\.\\d*)?)");
 
   private ParameterBinder() {}
 
@@ -192,6 +194,17 @@ public final class ParameterBinder {
       return null;
     }
     boolean integral = cls == int.class || cls == Integer.class || cls == long.class || cls == Long.class;
+    if (!integral && node.isTextual() && FRACTION.matcher(node.asText().strip()).matches()) {
+      // "8/255": budgets as papers write them.
+      java.util.regex.Matcher m = FRACTION.matcher(node.asText().strip());
+      m.matches();
+      double denominator = Double.parseDouble(m.group(2));
+      if (denominator == 0) {
+        errors.add(new ExperimentError(path, describe(node) + " divides by zero"));
+        return 0.0;
+      }
+      node = com.fasterxml.jackson.databind.node.DoubleNode.valueOf(Double.parseDouble(m.group(1)) / denominator);
+    }
     if (!node.isNumber() && !(node.isTextual() && isSpecialFloat(node.asText()))) {
       errors.add(new ExperimentError(path, "expected " + (integral ? "an integer" : "a number") + ", got " + describe(node)));
       return integral ? 0 : 0.0;
@@ -214,7 +227,9 @@ public final class ParameterBinder {
       }
       errors.add(new ExperimentError(path, number(v) + " is out of range (expected " + expected + ")"));
     }
-    if (p.classId() && (v < 0 || (classes > 0 && v >= classes))) {
+    // A class id parameter whose minimum is -1 takes -1 as "none" (an untargeted attack).
+    boolean none = v == -1 && p.min() == -1;
+    if (p.classId() && !none && (v < 0 || (classes > 0 && v >= classes))) {
       errors.add(new ExperimentError(path, number(v) + " is not a class of the model (expected 0 to "
           + (classes > 0 ? Long.toString(classes - 1) : "classes - 1") + ")"));
     }

@@ -120,4 +120,41 @@ public final class Pixels {
     }
     return r;
   }
+
+  /**
+   * Normalized model input (N, C, H, W) as [0, 1] pixels, channels kept in the model's order:
+   * (z * std + mean) * scale / 255. Attacks measure their budgets in these units.
+   */
+  public static Tensor toUnitPixels(Tensor normalized, Preprocessing p) {
+    return affine(normalized, p, true);
+  }
+
+  /** [0, 1] pixels in the model's channel order to normalized input: (x * 255 / scale - mean) / std. */
+  public static Tensor fromUnitPixels(Tensor pixels, Preprocessing p) {
+    return affine(pixels, p, false);
+  }
+
+  /** d(normalized) / d(pixel in [0, 1]) per model channel: 255 / (scale * std). */
+  public static float[] unitPixelSlope(Preprocessing p) {
+    float[] out = new float[p.std().size()];
+    for (int c = 0; c < out.length; c++) {
+      out[c] = (float) (255.0 / p.scale() / p.std().get(c));
+    }
+    return out;
+  }
+
+  private static Tensor affine(Tensor t, Preprocessing p, boolean toPixels) {
+    int c = (int) t.dim(1);
+    int plane = (int) (t.dim(2) * t.dim(3));
+    float[] in = t.data();
+    float[] out = new float[in.length];
+    float unit = (float) (255.0 / p.scale());
+    for (int i = 0; i < in.length; i++) {
+      int ch = (i / plane) % c;
+      float mean = p.mean().get(ch).floatValue();
+      float std = p.std().get(ch).floatValue();
+      out[i] = toPixels ? (in[i] * std + mean) / unit : (in[i] * unit - mean) / std;
+    }
+    return new Tensor(t.shape(), out);
+  }
 }

@@ -1,0 +1,63 @@
+package org.netvis.plugins.attacks;
+
+import java.util.List;
+import org.netvis.engine.spi.Param;
+
+/** Parameters of the attacks; budgets on [0, 1] pixels, fractions such as 8/255 accepted. */
+public final class AttackParameters {
+  private AttackParameters() {}
+
+  /** The perturbation's norm. */
+  public enum Norm { LINF, L2 }
+
+  /** FGSM (torchattacks' defaults). */
+  public record Fgsm(
+      @Param(description = "the L-inf budget on [0, 1] pixels (8/255 style fractions accepted)", defaultValue = "8/255",
+          min = 0, max = 1) double epsilon,
+      @Param(description = "the class to push the images into (targeted); -1 = untargeted, away from the true class",
+          defaultValue = "-1", min = -1, classId = true) int target,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {}
+
+  /** PGD, L-inf or L2 (torchattacks' PGD and PGDL2). */
+  public record Pgd(
+      @Param(description = "linf or l2", defaultValue = "linf") Norm norm,
+      @Param(description = "the budget on [0, 1] pixels: L-inf radius, or L2 radius", defaultValue = "8/255", min = 0,
+          max = 1000) double epsilon,
+      @Param(description = "the step (alpha): L-inf per step, or L2 length of the normalized step", defaultValue = "2/255",
+          min = 0, exclusiveMin = true, max = 1000) double stepSize,
+      @Param(description = "gradient steps", defaultValue = "10", min = 1, max = 100000) int steps,
+      @Param(description = "start from a uniform point of the ball (L2: a random direction at a uniform fraction of the"
+          + " radius), drawn per image from the step's seed", defaultValue = "false") boolean randomStart,
+      @Param(description = "the class to push the images into (targeted); -1 = untargeted", defaultValue = "-1", min = -1,
+          classId = true) int target,
+      @Param(description = "stop each image once it succeeds (torchattacks does not stop)", defaultValue = "false")
+      boolean earlyStop,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {
+
+    public Pgd {
+      if (norm == Norm.LINF && epsilon <= 1 && stepSize > epsilon && steps > 1) {
+        throw new IllegalArgumentException("step_size: " + stepSize + " is larger than epsilon " + epsilon
+            + "; every L-inf step would be clipped back to the ball's surface (expected at most epsilon)");
+      }
+      if (norm == Norm.LINF && epsilon > 1) {
+        throw new IllegalArgumentException("epsilon: " + epsilon + " is more than the whole [0, 1] pixel range"
+            + " (expected at most 1 for linf)");
+      }
+    }
+  }
+
+  /** Accuracy against a list of budgets. */
+  public record Curve(
+      @Param(description = "the attack: fgsm or pgd (L-inf, step_fraction * epsilon per step)", defaultValue = "fgsm")
+      Kind attack,
+      @Param(description = "L-inf budgets on [0, 1] pixels", defaultValue = "[0, 0.25/255, 0.5/255, 1/255, 2/255]",
+          min = 0, max = 1) List<Double> epsilons,
+      @Param(description = "PGD steps", defaultValue = "10", min = 1, max = 100000) int steps,
+      @Param(description = "PGD step as a fraction of epsilon", defaultValue = "0.25", min = 0, exclusiveMin = true,
+          max = 1) double stepFraction,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {
+
+    /** The attack a curve runs. */
+    public enum Kind { FGSM, PGD }
+  }
+}

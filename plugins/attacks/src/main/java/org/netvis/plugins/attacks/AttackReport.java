@@ -1,0 +1,135 @@
+package org.netvis.plugins.attacks;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.image.Figure;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.RgbImage;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * What an attack step writes: adversarial.npy ([0, 1] pixels, RGB, NCHW), per image the photo, the
+ * adversarial image and the difference amplified, and per image before/after predictions,
+ * success, perturbation norms in [0, 1] and 0-255 units, and whether the 8-bit PNG still succeeds.
+ */
+final class AttackReport {
+  private AttackReport() {}
+
+  static Map<String, Object> write(Path dir, String title, ResolvedModel model, PixelSpaceModel net, Tensor clean,
+      Tensor adversarial, long[] labels, int target, List<String> names) throws java.io.IOException {
+    int n = (int) clean.dim(0);
+    int c = (int) clean.dim(1);
+    int h = (int) clean.dim(2);
+    int w = (int) clean.dim(3);
+    int plane = h * w;
+    Tensor before = net.logits(clean);
+    Tensor after = net.logits(adversarial);
+    float[][][] advPlanes = new float[n][][];
+    float[] rgbOut = new float[adversarial.size()];
+    Figure figure = new Figure(title).row();
+    List<RgbImage> advRow = new ArrayList<>();
+    List<RgbImage> diffRow = new ArrayList<>();
+    List<Map<String, Object>> images = new ArrayList<>();
+    float[] png = new float[adversarial.size()];
+    for (int i = 0; i < n; i++) {
+      float[][] cleanRgb = rgb(clean, i, model);
+      advPlanes[i] = rgb(adversarial, i, model);
+      for (int ch = 0; ch < c; ch++) {
+        System.arraycopy(advPlanes[i][ch], 0, rgbOut, (i * c + ch) * plane, plane);
+      }
+      RgbImage cleanImage = Pixels.toRgb8(cleanRgb, w, h);
+      RgbImage advImage = Pixels.toRgb8(advPlanes[i], w, h);
+      // The 8-bit PNG as a model input again (model channel order).
+      for (int ch = 0; ch < c; ch++) {
+        int src = model.preprocessing().imageChannel(ch);
+        for (int k = 0; k < plane; k++) {
+          png[(i * c + ch) * plane + k] = advImage.rgb()[k * 3 + src] / 255f;
+        }
+      }
+      double linf = 0;
+      double l2 = 0;
+      float[][] diff = new float[c][plane];
+      for (int ch = 0; ch < c; ch++) {
+        for (int k = 0; k < plane; k++) {
+          double d = advPlanes[i][ch][k] - cleanRgb[ch][k];
+          linf = Math.max(linf, Math.abs(d));
+          l2 += d * d;
+          diff[ch][k] = (float) (0.5 + 10 * d);
+        }
+      }
+      l2 = Math.sqrt(l2);
+      String prefix = String.format("%02d", i);
+      PngImages.write(dir.resolve(prefix + "_adversarial.png"), advImage);
+      RgbImage diffImage = Pixels.toRgb8(diff, w, h);
+      PngImages.write(dir.resolve(prefix + "_difference_x10.png"), diffImage);
+      figure.panel(cleanImage, model.className((int) labels[i]));
+      int predicted = ClassScores.argmax(after, i);
+      advRow.add(advImage);
+      diffRow.add(diffImage);
+      int was = ClassScores.argmax(before, i);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("image", names.get(i));
+      r.put("label", labels[i]);
+      r.put("predicted_before", was);
+      r.put("probability_before", ClassScores.softmax(before, i)[was]);
+      r.put("predicted_after", predicted);
+      r.put("class_after", model.className(predicted));
+      r.put("probability_after", ClassScores.softmax(after, i)[predicted]);
+      r.put("success", succeeded(predicted, labels[i], target));
+      r.put("perturbation_linf", linf);
+      r.put("perturbation_linf_255", linf * 255);
+      r.put("perturbation_l2", l2);
+      r.put("perturbation_l2_255", l2 * 255);
+      r.put("adversarial", prefix + "_adversarial.png");
+      r.put("difference_x10", prefix + "_difference_x10.png");
+      images.add(r);
+    }
+    Tensor pngLogits = net.logits(new Tensor(clean.shape(), png));
+    for (int i = 0; i < n; i++) {
+      images.get(i).put("succeeds_after_png", succeeded(ClassScores.argmax(pngLogits, i), labels[i], target));
+    }
+    figure.row();
+    advRow.forEach(a -> figure.panel(a, "adversarial"));
+    figure.row();
+    diffRow.forEach(d -> figure.panel(d, "difference x10"));
+    figure.write(dir.resolve("figure.png"));
+    Npy.write(dir.resolve("adversarial.npy"), new Tensor(adversarial.shape(), rgbOut));
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("success_rate", images.stream().filter(r -> (Boolean) r.get("success")).count() / (double) Math.max(1, n));
+    values.put("accuracy_before", accuracy(before, labels));
+    values.put("accuracy_after", accuracy(after, labels));
+    values.put("adversarial", "adversarial.npy: float32 [0, 1] pixels, RGB, (N, C, H, W)");
+    values.put("images", images);
+    return values;
+  }
+
+  static boolean succeeded(int predicted, long label, int target) {
+    return target >= 0 ? predicted == target : predicted != label;
+  }
+
+  static double accuracy(Tensor logits, long[] labels) {
+    int right = 0;
+    for (int i = 0; i < labels.length; i++) {
+      right += ClassScores.argmax(logits, i) == labels[i] ? 1 : 0;
+    }
+    return labels.length == 0 ? 0 : (double) right / labels.length;
+  }
+
+  /** Image i of a [0, 1] pixel tensor in RGB planes (the model may take BGR). */
+  private static float[][] rgb(Tensor pixels, int i, ResolvedModel model) {
+    int c = (int) pixels.dim(1);
+    int plane = (int) (pixels.dim(2) * pixels.dim(3));
+    float[][] out = new float[c][plane];
+    for (int ch = 0; ch < c; ch++) {
+      System.arraycopy(pixels.data(), (i * c + ch) * plane, out[model.preprocessing().imageChannel(ch)], 0, plane);
+    }
+    return out;
+  }
+}

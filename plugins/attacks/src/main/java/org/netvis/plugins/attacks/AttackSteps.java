@@ -1,0 +1,155 @@
+package org.netvis.plugins.attacks;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.image.LinePlot;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.input.InputBatch;
+import org.netvis.engine.spi.StepContext;
+import org.netvis.engine.spi.StepResult;
+import org.netvis.engine.spi.Technique;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Tensor;
+
+/** The fgsm, pgd and robustness-curve steps. */
+public final class AttackSteps {
+  private AttackSteps() {}
+
+  static long[] labels(InputBatch in, int target) {
+    long[] out = in.labels().clone();
+    if (target >= 0) {
+      Arrays.fill(out, target);
+    }
+    return out;
+  }
+
+  /** Runs an attack over the step's images in batches. */
+  interface Batched {
+    Tensor run(PixelSpaceModel model, Tensor pixels, long[] labels, long seed);
+  }
+
+  static Tensor inBatches(PixelSpaceModel model, Tensor pixels, long[] labels, int batchSize, long seed, Batched attack) {
+    int n = (int) pixels.dim(0);
+    List<Tensor> parts = new ArrayList<>();
+    for (int start = 0; start < n; start += batchSize) {
+      int end = Math.min(n, start + batchSize);
+      // Per-batch seeds would make results depend on batching; random starts draw per image from the step seed
+      // offset by the batch's first index.
+      parts.add(attack.run(model, pixels.slice(start, end), Arrays.copyOfRange(labels, start, end),
+          org.netvis.engine.run.Seeds.forItem(seed, start)));
+    }
+    return parts.isEmpty() ? pixels : parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
+  }
+
+  /** FGSM. */
+  public static final class Fgsm implements Technique<AttackParameters.Fgsm> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.Fgsm p) throws Exception {
+      InputBatch in = ctx.inputs();
+      PixelSpaceModel model = new PixelSpaceModel(ctx.engine(), ctx.model().preprocessing());
+      Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
+      boolean targeted = p.target() >= 0;
+      long start = System.nanoTime();
+      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), ctx.seed(),
+          (m, b, l, s) -> Attacks.fgsm(m, b, l, targeted, (float) p.epsilon()));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("epsilon", p.epsilon());
+      values.put("epsilon_255", p.epsilon() * 255);
+      values.put("target", p.target() >= 0 ? ctx.model().className(p.target()) : "untargeted");
+      values.put("seconds", seconds);
+      values.putAll(AttackReport.write(ctx.outputDir(), String.format("FGSM, epsilon %.4g (%.3g/255)", p.epsilon(),
+          p.epsilon() * 255), ctx.model(), model, x, adv, in.labels(), p.target(), in.names()));
+      return StepResult.of(values);
+    }
+  }
+
+  /** PGD. */
+  public static final class Pgd implements Technique<AttackParameters.Pgd> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.Pgd p) throws Exception {
+      InputBatch in = ctx.inputs();
+      PixelSpaceModel model = new PixelSpaceModel(ctx.engine(), ctx.model().preprocessing());
+      Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
+      boolean targeted = p.target() >= 0;
+      long start = System.nanoTime();
+      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), ctx.seed(), (m, b, l, s) ->
+          Attacks.pgd(m, b, l, targeted, p, s, !p.earlyStop() ? null : (current, i) -> {
+            Tensor logits = m.logits(current.slice(i, i + 1));
+            return AttackReport.succeeded(ClassScores.argmax(logits, 0), l[i], p.target());
+          }));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("norm", p.norm().name().toLowerCase());
+      values.put("epsilon", p.epsilon());
+      values.put("epsilon_255", p.epsilon() * 255);
+      values.put("step_size", p.stepSize());
+      values.put("steps", p.steps());
+      values.put("target", p.target() >= 0 ? ctx.model().className(p.target()) : "untargeted");
+      values.put("seconds", seconds);
+      values.putAll(AttackReport.write(ctx.outputDir(), String.format("PGD %s, epsilon %.4g, %d steps of %.4g",
+          p.norm().name(), p.epsilon(), p.steps(), p.stepSize()), ctx.model(), model, x, adv, in.labels(), p.target(),
+          in.names()));
+      return StepResult.of(values);
+    }
+  }
+
+  /** Accuracy against budgets, and each image's smallest budget that flips it. */
+  public static final class Curve implements Technique<AttackParameters.Curve> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.Curve p) throws Exception {
+      InputBatch in = ctx.inputs();
+      int n = in.size();
+      PixelSpaceModel model = new PixelSpaceModel(ctx.engine(), ctx.model().preprocessing());
+      Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
+      List<Double> eps = p.epsilons().stream().sorted().toList();
+      double[] accuracy = new double[eps.size()];
+      Double[] smallest = new Double[n];
+      long start = System.nanoTime();
+      for (int e = 0; e < eps.size(); e++) {
+        double epsilon = eps.get(e);
+        Tensor adv = epsilon == 0 ? x : inBatches(model, x, in.labels(), p.batchSize(), ctx.seed(), (m, b, l, s) ->
+            p.attack() == AttackParameters.Curve.Kind.FGSM ? Attacks.fgsm(m, b, l, false, (float) epsilon)
+                : Attacks.pgd(m, b, l, false, new AttackParameters.Pgd(AttackParameters.Norm.LINF, epsilon,
+                    Math.max(epsilon * p.stepFraction(), 1e-12), p.steps(), false, -1, false, p.batchSize()), s, null));
+        Tensor logits = model.logits(adv);
+        accuracy[e] = AttackReport.accuracy(logits, in.labels());
+        for (int i = 0; i < n; i++) {
+          if (smallest[i] == null && ClassScores.argmax(logits, i) != in.labels()[i]) {
+            smallest[i] = epsilon;
+          }
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      LinePlot plot = new LinePlot("epsilon index (see the table)", "accuracy", 1).add(p.attack().name().toLowerCase(),
+          accuracy, false);
+      new org.netvis.engine.image.Figure("Accuracy against " + p.attack().name() + " (L-inf, [0, 1] pixels)").row()
+          .panel(plot.render(420, 320), "epsilons " + eps).write(ctx.outputDir().resolve("figure.png"));
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (int e = 0; e < eps.size(); e++) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("epsilon", eps.get(e));
+        r.put("epsilon_255", eps.get(e) * 255);
+        r.put("accuracy", accuracy[e]);
+        rows.add(r);
+      }
+      List<Map<String, Object>> images = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("image", in.names().get(i));
+        r.put("label", in.labels()[i]);
+        r.put("smallest_flipping_epsilon_255", smallest[i] == null ? null : smallest[i] * 255);
+        images.add(r);
+      }
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("attack", p.attack().name().toLowerCase());
+      values.put("seconds", seconds);
+      values.put("curve", rows);
+      values.put("images", images);
+      return StepResult.of(values);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.netvis.plugins.attacks;
+
+import java.util.Random;
+import org.netvis.engine.tensor.Tensor;
+
+/** FGSM and PGD with torchattacks 3.5's arithmetic, on [0, 1] pixels. */
+final class Attacks {
+  private Attacks() {}
+
+  /** x + eps * sign(grad), clamped to [0, 1]. */
+  static Tensor fgsm(PixelSpaceModel model, Tensor x, long[] labels, boolean targeted, float eps) {
+    Tensor g = model.lossGradient(x, labels, targeted);
+    float[] out = new float[x.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = clamp01(x.data()[k] + eps * Math.signum(g.data()[k]));
+    }
+    return new Tensor(x.shape(), out);
+  }
+
+  /** One PGD run; {@code done[i]} (when not null) stops image i once it succeeds (early stopping). */
+  static Tensor pgd(PixelSpaceModel model, Tensor x, long[] labels, boolean targeted, AttackParameters.Pgd p,
+      long seed, java.util.function.BiPredicate<Tensor, Integer> succeeded) {
+    int n = (int) x.dim(0);
+    int item = x.itemSize();
+    float eps = (float) p.epsilon();
+    float alpha = (float) p.stepSize();
+    float[] adv = x.data().clone();
+    if (p.randomStart()) {
+      for (int i = 0; i < n; i++) {
+        Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, i));
+        if (p.norm() == AttackParameters.Norm.LINF) {
+          for (int k = i * item; k < (i + 1) * item; k++) {
+            adv[k] = clamp01(adv[k] + (float) (r.nextDouble() * 2 - 1) * eps);
+          }
+        } else {
+          // torchattacks PGDL2: a Gaussian direction scaled to a uniform fraction of the ball's radius.
+          double[] d = new double[item];
+          double norm = 0;
+          for (int k = 0; k < item; k++) {
+            d[k] = r.nextGaussian();
+            norm += d[k] * d[k];
+          }
+          double radius = r.nextDouble() * eps / Math.sqrt(norm);
+          for (int k = 0; k < item; k++) {
+            adv[i * item + k] = clamp01(adv[i * item + k] + (float) (d[k] * radius));
+          }
+        }
+      }
+    }
+    boolean[] stopped = new boolean[n];
+    for (int step = 0; step < p.steps(); step++) {
+      Tensor current = new Tensor(x.shape(), adv);
+      if (succeeded != null) {
+        for (int i = 0; i < n; i++) {
+          stopped[i] |= succeeded.test(current, i);
+        }
+      }
+      Tensor g = model.lossGradient(current, labels, targeted);
+      for (int i = 0; i < n; i++) {
+        if (stopped[i]) {
+          continue;
+        }
+        int from = i * item;
+        int to = from + item;
+        if (p.norm() == AttackParameters.Norm.LINF) {
+          for (int k = from; k < to; k++) {
+            float a = adv[k] + alpha * Math.signum(g.data()[k]);
+            float delta = Math.max(-eps, Math.min(eps, a - x.data()[k]));
+            adv[k] = clamp01(x.data()[k] + delta);
+          }
+        } else {
+          double gNorm = 0;
+          for (int k = from; k < to; k++) {
+            gNorm += (double) g.data()[k] * g.data()[k];
+          }
+          float scale = (float) (alpha / (Math.sqrt(gNorm) + 1e-10));
+          double dNorm = 0;
+          float[] a = new float[item];
+          for (int k = from; k < to; k++) {
+            a[k - from] = adv[k] + g.data()[k] * scale;
+            double d = a[k - from] - x.data()[k];
+            dNorm += d * d;
+          }
+          float factor = (float) Math.min(1.0, eps / Math.sqrt(dNorm));
+          for (int k = from; k < to; k++) {
+            adv[k] = clamp01(x.data()[k] + (a[k - from] - x.data()[k]) * factor);
+          }
+        }
+      }
+    }
+    return new Tensor(x.shape(), adv);
+  }
+
+  static float clamp01(float v) {
+    return Math.max(0f, Math.min(1f, v));
+  }
+}

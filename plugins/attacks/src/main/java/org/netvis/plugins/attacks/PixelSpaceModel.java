@@ -1,0 +1,58 @@
+package org.netvis.plugins.attacks;
+
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * The classifier seen from [0, 1] pixels (channels in the model's order), with its normalization
+ * inside: so that attack budgets mean what they mean in papers. Gives logits and the gradient of
+ * the summed cross-entropy with respect to the pixels (negated for targeted attacks, so that every
+ * attack ascends).
+ */
+final class PixelSpaceModel {
+  private final Engine engine;
+  private final Preprocessing preprocessing;
+  private final float[] slope;
+
+  PixelSpaceModel(Engine engine, Preprocessing preprocessing) {
+    this.engine = engine;
+    this.preprocessing = preprocessing;
+    this.slope = Pixels.unitPixelSlope(preprocessing);
+  }
+
+  Tensor logits(Tensor pixels) {
+    return engine.scores(Pixels.fromUnitPixels(pixels, preprocessing));
+  }
+
+  /**
+   * d/dx of sum_i CE(logits_i, labels_i) (untargeted: labels are the true classes), or of
+   * -sum_i CE(logits_i, target) when targeted.
+   */
+  Tensor lossGradient(Tensor pixels, long[] labels, boolean targeted) {
+    Tensor z = Pixels.fromUnitPixels(pixels, preprocessing);
+    Tensor logits = engine.scores(z);
+    int n = (int) logits.dim(0);
+    int classes = (int) logits.dim(1);
+    Tensor cotangent = Tensor.zeros(n, classes);
+    for (int i = 0; i < n; i++) {
+      double[] p = ClassScores.softmax(logits, i);
+      for (int c = 0; c < classes; c++) {
+        double d = p[c] - (c == labels[i] ? 1 : 0);
+        cotangent.data()[i * classes + c] = (float) (targeted ? -d : d);
+      }
+    }
+    VjpResult r = engine.vjp(z, cotangent);
+    Tensor g = r.inputGradient();
+    int channels = (int) g.dim(1);
+    int plane = (int) (g.dim(2) * g.dim(3));
+    float[] out = new float[g.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = g.data()[k] * slope[(k / plane) % channels];
+    }
+    return new Tensor(g.shape(), out);
+  }
+}
