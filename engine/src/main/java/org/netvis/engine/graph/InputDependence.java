@@ -5,7 +5,6 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -86,9 +85,5 @@ final class InputDependence {
   /** True when the node carries subgraphs (control flow). */
   static boolean hasSubgraphs(NodeProto node) {
     return node.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
-  }
-
-  static List<String> controlFlowOps() {
-    return List.of("If", "Loop", "Scan");
   }
 }

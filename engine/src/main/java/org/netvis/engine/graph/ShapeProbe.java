@@ -36,11 +36,7 @@ final class ShapeProbe {
   /**
    * @param value the tensor's value where it was asked for and small enough; else null
    */
-  record Probed(long[] shape, boolean isFloat, TensorProto value) {
-    Probed(long[] shape, boolean isFloat) {
-      this(shape, isFloat, null);
-    }
-  }
+  record Probed(long[] shape, boolean isFloat, TensorProto value) {}
 
   private ShapeProbe() {}
 

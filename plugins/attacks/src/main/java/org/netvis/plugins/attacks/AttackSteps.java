@@ -26,20 +26,17 @@ public final class AttackSteps {
     return out;
   }
 
-  /** Runs an attack over the step's images in batches. */
+  /** Runs an attack on one batch; {@code firstIndex} is the batch's first image within the step. */
   interface Batched {
-    Tensor run(PixelSpaceModel model, Tensor pixels, long[] labels, long seed);
+    Tensor run(PixelSpaceModel model, Tensor pixels, long[] labels, int firstIndex);
   }
 
-  static Tensor inBatches(PixelSpaceModel model, Tensor pixels, long[] labels, int batchSize, long seed, Batched attack) {
+  static Tensor inBatches(PixelSpaceModel model, Tensor pixels, long[] labels, int batchSize, Batched attack) {
     int n = (int) pixels.dim(0);
     List<Tensor> parts = new ArrayList<>();
     for (int start = 0; start < n; start += batchSize) {
       int end = Math.min(n, start + batchSize);
-      // Per-batch seeds would make results depend on batching; random starts draw per image from the step seed
-      // offset by the batch's first index.
-      parts.add(attack.run(model, pixels.slice(start, end), Arrays.copyOfRange(labels, start, end),
-          org.netvis.engine.run.Seeds.forItem(seed, start)));
+      parts.add(attack.run(model, pixels.slice(start, end), Arrays.copyOfRange(labels, start, end), start));
     }
     return parts.isEmpty() ? pixels : parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }
@@ -53,8 +50,8 @@ public final class AttackSteps {
       Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
       boolean targeted = p.target() >= 0;
       long start = System.nanoTime();
-      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), ctx.seed(),
-          (m, b, l, s) -> Attacks.fgsm(m, b, l, targeted, (float) p.epsilon()));
+      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(),
+          (m, b, l, first) -> Attacks.fgsm(m, b, l, targeted, (float) p.epsilon()));
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> values = new LinkedHashMap<>();
       values.put("epsilon", p.epsilon());
@@ -76,8 +73,8 @@ public final class AttackSteps {
       Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
       boolean targeted = p.target() >= 0;
       long start = System.nanoTime();
-      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), ctx.seed(), (m, b, l, s) ->
-          Attacks.pgd(m, b, l, targeted, p, s, !p.earlyStop() ? null : (current, i) -> {
+      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), (m, b, l, first) ->
+          Attacks.pgd(m, b, l, targeted, p, ctx.seed(), first, !p.earlyStop() ? null : (current, i) -> {
             Tensor logits = m.logits(current.slice(i, i + 1));
             return AttackReport.succeeded(ClassScores.argmax(logits, 0), l[i], p.target());
           }));
@@ -111,10 +108,11 @@ public final class AttackSteps {
       long start = System.nanoTime();
       for (int e = 0; e < eps.size(); e++) {
         double epsilon = eps.get(e);
-        Tensor adv = epsilon == 0 ? x : inBatches(model, x, in.labels(), p.batchSize(), ctx.seed(), (m, b, l, s) ->
+        Tensor adv = epsilon == 0 ? x : inBatches(model, x, in.labels(), p.batchSize(), (m, b, l, first) ->
             p.attack() == AttackParameters.Curve.Kind.FGSM ? Attacks.fgsm(m, b, l, false, (float) epsilon)
                 : Attacks.pgd(m, b, l, false, new AttackParameters.Pgd(AttackParameters.Norm.LINF, epsilon,
-                    Math.max(epsilon * p.stepFraction(), 1e-12), p.steps(), false, -1, false, p.batchSize()), s, null));
+                    Math.max(epsilon * p.stepFraction(), 1e-12), p.steps(), false, -1, false, p.batchSize()),
+                    ctx.seed(), first, null));
         Tensor logits = model.logits(adv);
         accuracy[e] = AttackReport.accuracy(logits, in.labels());
         for (int i = 0; i < n; i++) {

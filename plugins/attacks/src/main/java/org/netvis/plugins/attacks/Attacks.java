@@ -17,9 +17,13 @@ final class Attacks {
     return new Tensor(x.shape(), out);
   }
 
-  /** One PGD run; {@code done[i]} (when not null) stops image i once it succeeds (early stopping). */
+  /**
+   * One PGD run over a batch whose first image is image {@code firstIndex} of the step: random starts
+   * draw per image from {@code seed} and that index, so batching never changes them.
+   * {@code succeeded} (when not null) stops an image once it succeeds (early stopping).
+   */
   static Tensor pgd(PixelSpaceModel model, Tensor x, long[] labels, boolean targeted, AttackParameters.Pgd p,
-      long seed, java.util.function.BiPredicate<Tensor, Integer> succeeded) {
+      long seed, int firstIndex, java.util.function.BiPredicate<Tensor, Integer> succeeded) {
     int n = (int) x.dim(0);
     int item = x.itemSize();
     float eps = (float) p.epsilon();
@@ -27,7 +31,7 @@ final class Attacks {
     float[] adv = x.data().clone();
     if (p.randomStart()) {
       for (int i = 0; i < n; i++) {
-        Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, i));
+        Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, firstIndex + i));
         if (p.norm() == AttackParameters.Norm.LINF) {
           for (int k = i * item; k < (i + 1) * item; k++) {
             adv[k] = clamp01(adv[k] + (float) (r.nextDouble() * 2 - 1) * eps);

@@ -84,6 +84,17 @@ public final class DeletionInsertion {
    * batches of {@code batchSize}.
    */
   public static List<Curves> curves(Engine engine, Tensor images, float[][] maps, DeletionInsertionParameters p) {
+    Tensor logits = engine.scores(images);
+    long[] predicted = new long[(int) images.dim(0)];
+    for (int i = 0; i < predicted.length; i++) {
+      predicted[i] = ClassScores.argmax(logits, i);
+    }
+    return curves(engine, images, maps, predicted, p);
+  }
+
+  /** The same with the classes to follow given (the model's top-1 on each original image). */
+  public static List<Curves> curves(Engine engine, Tensor images, float[][] maps, long[] predicted,
+      DeletionInsertionParameters p) {
     int n = (int) images.dim(0);
     int c = (int) images.dim(1);
     int h = (int) images.dim(2);
@@ -92,11 +103,10 @@ public final class DeletionInsertion {
     int item = c * hw;
     int steps = (hw + p.pixelsPerStep() - 1) / p.pixelsPerStep();
     int points = steps + 1;
-    Tensor logits = engine.scores(images);
     float[] kernel = kernel(p.blurKernel(), p.blurSigma());
     List<Curves> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      int predicted = ClassScores.argmax(logits, i);
+      int target = (int) predicted[i];
       int[] order = ranking(maps[i]);
       float[] original = Arrays.copyOfRange(images.data(), i * item, (i + 1) * item);
       float[] blurred = blurred(original, c, h, w, kernel, p.blurKernel());
@@ -119,7 +129,7 @@ public final class DeletionInsertion {
           }
           Tensor scores = engine.scores(new Tensor(new long[] {end - start, c, h, w}, batch));
           for (int s = start; s < end; s++) {
-            curves[kind][s] = ClassScores.softmax(scores, s - start)[predicted];
+            curves[kind][s] = ClassScores.softmax(scores, s - start)[target];
           }
         }
       }

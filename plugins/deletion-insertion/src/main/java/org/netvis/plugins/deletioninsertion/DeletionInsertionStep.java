@@ -50,7 +50,7 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
           maps[i] = AttributionStep.channelSum(attributions, i);
         }
       }
-      List<DeletionInsertion.Curves> curves = DeletionInsertion.curves(ctx.engine(), in.images(), maps, p);
+      List<DeletionInsertion.Curves> curves = DeletionInsertion.curves(ctx.engine(), in.images(), maps, predicted, p);
       String name = method.endsWith(".npy") ? Path.of(method).getFileName().toString() : method;
       double[] del = curves.stream().mapToDouble(DeletionInsertion.Curves::deletionAuc).toArray();
       double[] ins = curves.stream().mapToDouble(DeletionInsertion.Curves::insertionAuc).toArray();

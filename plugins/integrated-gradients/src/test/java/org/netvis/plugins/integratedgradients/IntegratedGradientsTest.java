@@ -37,7 +37,7 @@ class IntegratedGradientsTest {
       AttributionReference.assertMatches("integrated-gradients " + method, a, dir, "integrated-gradients-" + captumName);
       double[] delta = ((ConvergenceDelta) ig).convergenceDelta(a, x, labels);
       double[] expected = AttributionReference.read(dir, "integrated-gradients-" + captumName + "_delta_f64").asDoubles();
-      double[] scale = s.engine.scores(x).data().length > 0 ? new double[delta.length] : null;
+      double[] scale = new double[delta.length];
       Tensor logits = s.engine.scores(x);
       for (int i = 0; i < delta.length; i++) {
         scale[i] = Math.abs(logits.data()[i * 1000 + (int) labels[i]]);
