@@ -69,6 +69,26 @@ public final class GradientGraphBuilder {
     return out;
   }
 
+  /**
+   * The forward model returning, besides the logits, the named internal tensors (names as
+   * {@link #gradientPath} lists them): what objectives that are not linear in a tensor (DeepDream's
+   * mean of squares, a diversity term) read before their cotangent can be formed.
+   */
+  public ModelProto activationGraph(ModelGraph forward, List<String> tensors, long height, long width) {
+    Prepared prepared = prepare(forward, height, width);
+    GraphProto.Builder g = prepared.model().getGraph().toBuilder().clearOutput().clearValueInfo();
+    List<String> outputs = new ArrayList<>(List.of(forward.outputName()));
+    tensors.stream().filter(t -> !outputs.contains(t)).forEach(outputs::add);
+    for (String t : outputs) {
+      ShapeProbe.Probed p = prepared.shapes().get(t);
+      if (p == null || !p.isFloat()) {
+        throw new GraphBuildException("tensor '" + t + "' is not a float tensor produced by any node of the model");
+      }
+      g.addOutput(floatValue(t, p.shape()));
+    }
+    return prepared.model().toBuilder().setGraph(g).build();
+  }
+
   /** A tensor on the gradient path; -1 in {@code shape} marks the batch axis. */
   public record LayerTensor(String name, String opType, String nodeName, long[] shape) {}
 

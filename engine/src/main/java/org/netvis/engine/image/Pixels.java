@@ -134,6 +134,43 @@ public final class Pixels {
     return affine(pixels, p, false);
   }
 
+  /**
+   * Planar [0, 1] RGB images (N, 3, H, W in image channel order, as techniques that make images
+   * hold them) to normalized model input: channels put in the model's order, then
+   * {@link #fromUnitPixels}.
+   */
+  public static Tensor fromRgbUnitPixels(Tensor rgb, Preprocessing p) {
+    return fromUnitPixels(reorder(rgb, p, true), p);
+  }
+
+  /** The gradient with respect to {@link #fromRgbUnitPixels}' input, given the one with respect to its output. */
+  public static Tensor rgbUnitPixelGradient(Tensor normalizedGradient, Preprocessing p) {
+    float[] slope = unitPixelSlope(p);
+    int c = (int) normalizedGradient.dim(1);
+    int plane = (int) (normalizedGradient.dim(2) * normalizedGradient.dim(3));
+    float[] g = normalizedGradient.data().clone();
+    for (int i = 0; i < g.length; i++) {
+      g[i] *= slope[(i / plane) % c];
+    }
+    return reorder(new Tensor(normalizedGradient.shape(), g), p, false);
+  }
+
+  /** Image channel order to the model's ({@code toModel}) or back. */
+  private static Tensor reorder(Tensor t, Preprocessing p, boolean toModel) {
+    int c = (int) t.dim(1);
+    int plane = (int) (t.dim(2) * t.dim(3));
+    float[] out = new float[t.data().length];
+    for (int b = 0; b < t.dim(0); b++) {
+      for (int ch = 0; ch < c; ch++) {
+        int image = p.imageChannel(ch);
+        int from = (int) ((b * c + (toModel ? image : ch)) * (long) plane);
+        int to = (int) ((b * c + (toModel ? ch : image)) * (long) plane);
+        System.arraycopy(t.data(), from, out, to, plane);
+      }
+    }
+    return new Tensor(t.shape(), out);
+  }
+
   /** d(normalized) / d(pixel in [0, 1]) per model channel: 255 / (scale * std). */
   public static float[] unitPixelSlope(Preprocessing p) {
     float[] out = new float[p.std().size()];

@@ -235,10 +235,27 @@ public final class ExperimentRunner {
         manifest.put("steps", stepRecords);
         writeManifest("running", null, null);
 
+        checkSteps(engine);
         for (int i = 0; i < experiment.steps().size(); i++) {
           checkCancelled();
           runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
         }
+      }
+    }
+
+    /** Every step's parameters against the model, all problems at once, before any step runs. */
+    private void checkSteps(Engine engine) {
+      List<org.netvis.engine.experiment.ExperimentError> errors = new ArrayList<>();
+      for (int i = 0; i < experiment.steps().size(); i++) {
+        Experiment.Step step = experiment.steps().get(i);
+        try {
+          plugins.instantiate(step.technique()).check(engine, step.parameters());
+        } catch (IllegalArgumentException | org.netvis.engine.graph.GraphBuildException e) {
+          errors.add(new org.netvis.engine.experiment.ExperimentError("steps[" + i + "].params", e.getMessage()));
+        }
+      }
+      if (!errors.isEmpty()) {
+        throw new org.netvis.engine.experiment.ExperimentException(experiment.file(), errors);
       }
     }
 

@@ -186,6 +186,51 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
+  private final Map<String, OrtSession> activationSessions = new HashMap<>();
+
+  /**
+   * A forward pass that also returns internal tensors, by name (see {@link #layers}); the logits
+   * come back under the model's output name. One session per set of tensors and input size.
+   */
+  public Map<String, Tensor> activations(Tensor batch, List<String> tensors) {
+    checkInput(batch);
+    OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3));
+    try {
+      List<String> outputs = new ArrayList<>(session.getOutputNames());
+      if (graph.fixedBatch() && batch.dim(0) != graph.inputShape()[0]) {
+        Map<String, List<Tensor>> parts = new LinkedHashMap<>();
+        int step = (int) graph.inputShape()[0];
+        for (int i = 0; i < batch.dim(0); i += step) {
+          Tensor part = batch.slice(i, (int) Math.min(batch.dim(0), i + step));
+          run(session, Map.of(graph.inputName(), part), outputs)
+              .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
+        return out;
+      }
+      return run(session, Map.of(graph.inputName(), batch), outputs);
+    } catch (OrtException e) {
+      throw new EngineException("forward pass for " + tensors + " failed on " + batch + ": " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized OrtSession activationSession(List<String> tensors, long h, long w) {
+    String key = String.join(",", tensors) + "@" + h + "x" + w;
+    OrtSession session = activationSessions.get(key);
+    if (session == null) {
+      try {
+        session = createSession(new org.netvis.engine.graph.GradientGraphBuilder()
+            .activationGraph(graph, tensors, h, w).toByteArray(), new String[1]);
+      } catch (OrtException e) {
+        throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
+            + e.getMessage(), e);
+      }
+      activationSessions.put(key, session);
+    }
+    return session;
+  }
+
   private volatile List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> layers;
 
   /**
@@ -197,6 +242,13 @@ public final class Engine implements AutoCloseable {
       layers = List.copyOf(new org.netvis.engine.graph.GradientGraphBuilder().gradientPath(graph, defaultHeight, defaultWidth));
     }
     return layers;
+  }
+
+  /** Looks up tensors by name on the gradient path, with the nearest names when one is missing. */
+  public org.netvis.engine.graph.LayerLookup layerLookup() {
+    java.util.Set<String> all = new java.util.HashSet<>();
+    graph.proto().getGraph().getNodeList().forEach(n -> all.addAll(n.getOutputList()));
+    return new org.netvis.engine.graph.LayerLookup(model.id(), layers(), all);
   }
 
   /** The companion gradient graph used for inputs of the given spatial size (derived if needed). */
@@ -309,6 +361,8 @@ public final class Engine implements AutoCloseable {
       closeQuietly(gs.session());
     }
     gradientSessions.clear();
+    activationSessions.values().forEach(Engine::closeQuietly);
+    activationSessions.clear();
     closeQuietly(forward);
   }
 

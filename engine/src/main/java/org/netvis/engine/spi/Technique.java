@@ -10,4 +10,10 @@ public interface Technique<P extends Record> {
 
   /** Runs the technique on the step's inputs and returns what goes into its results.json. */
   StepResult run(StepContext context, P parameters) throws Exception;
+
+  /**
+   * Checks the parameters against the model (layer names, channel counts) before any step of the
+   * experiment runs; throws {@link IllegalArgumentException} whose message starts with the key.
+   */
+  default void check(org.netvis.engine.runtime.Engine engine, P parameters) {}
 }

@@ -1,0 +1,109 @@
+package org.netvis.plugins.featurevisualization;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The random transforms applied to the image before the model sees it, drawn anew at every step:
+ * Lucid's {@code standard_transforms} (pad 12 with 0.5, jitter 8, random scale from
+ * {@code 1 + (i - 5) / 50}, random rotation from -10..10 degrees with 0 five more times, jitter 4),
+ * then a bilinear resize to the model's input size, since an ONNX model and its gradient graph
+ * have one input size (Lucid feeds the transformed size as it is).
+ *
+ * @param pad pixels of 0.5 on every side (0: none)
+ * @param jitter the first random crop's reduction in pixels (0: none)
+ * @param scales the scale factors to draw from (empty: none)
+ * @param rotations the angles in degrees to draw from (empty: none)
+ * @param finalJitter the second random crop's reduction (0: none)
+ */
+record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotations, int finalJitter) {
+
+  static final Transforms NONE = new Transforms(0, 0, List.of(), List.of(), 0);
+
+  static Transforms standard() {
+    List<Double> scales = new ArrayList<>();
+    for (int i = 0; i < 11; i++) {
+      scales.add(1 + (i - 5) / 50.0);
+    }
+    List<Double> rotations = new ArrayList<>();
+    for (int a = -10; a <= 10; a++) {
+      rotations.add((double) a);
+    }
+    for (int i = 0; i < 5; i++) {
+      rotations.add(0.0);
+    }
+    return new Transforms(12, 8, scales, rotations, 4);
+  }
+
+  Transforms {
+    scales = List.copyOf(scales);
+    rotations = List.copyOf(rotations);
+  }
+
+  /** One draw: the chain of maps from a size x size image to the model's height x width. */
+  List<Resampling> draw(Random random, int size, int modelHeight, int modelWidth) {
+    List<Resampling> chain = new ArrayList<>();
+    int h = size;
+    int w = size;
+    if (pad > 0) {
+      chain.add(Resampling.pad(h, w, pad, 0.5f));
+      h += 2 * pad;
+      w += 2 * pad;
+    }
+    if (jitter > 0) {
+      chain.add(randomCrop(random, h, w, jitter));
+      h -= jitter;
+      w -= jitter;
+    }
+    if (!scales.isEmpty()) {
+      double s = scales.get(random.nextInt(scales.size()));
+      // Lucid: int(scale * shape), truncated.
+      int sh = Math.max(1, (int) (s * h));
+      int sw = Math.max(1, (int) (s * w));
+      if (sh != h || sw != w) {
+        chain.add(Resampling.resize(h, w, sh, sw));
+        h = sh;
+        w = sw;
+      }
+    }
+    if (!rotations.isEmpty()) {
+      double angle = rotations.get(random.nextInt(rotations.size()));
+      if (angle != 0) {
+        chain.add(Resampling.rotate(h, w, angle));
+      }
+    }
+    if (finalJitter > 0) {
+      chain.add(randomCrop(random, h, w, finalJitter));
+      h -= finalJitter;
+      w -= finalJitter;
+    }
+    if (h != modelHeight || w != modelWidth) {
+      chain.add(Resampling.resize(h, w, modelHeight, modelWidth));
+    }
+    return chain;
+  }
+
+  /** tf.random_crop to (h - d, w - d): offsets uniform in 0..d. */
+  private static Resampling randomCrop(Random random, int h, int w, int d) {
+    int top = random.nextInt(d + 1);
+    int left = random.nextInt(d + 1);
+    return Resampling.crop(h, w, top, left, h - d, w - d);
+  }
+
+  static float[] apply(List<Resampling> chain, float[] image, int channels) {
+    float[] x = image;
+    for (Resampling r : chain) {
+      x = r.apply(x, channels);
+    }
+    return x;
+  }
+
+  static float[] adjoint(List<Resampling> chain, float[] gradient, int channels) {
+    float[] g = gradient;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      g = chain.get(i).adjoint(g, channels);
+    }
+    return g;
+  }
+}

@@ -1,0 +1,110 @@
+package org.netvis.plugins.featurevisualization;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.netvis.engine.tensor.Tensor;
+
+/** Objective terms: cotangents against finite differences of their values, and parsing errors. */
+class ObjectiveTest {
+  private static final String CONV = "conv";
+  private static final String TOKENS = "tokens";
+  private static final String LOGITS = "logits";
+  private static final int N = 3;
+  private final Map<String, Unit> units = Map.of(
+      CONV, new Unit(CONV, new long[] {1, 4, 3, 5}),
+      TOKENS, new Unit(TOKENS, new long[] {1, 6, 4}),
+      LOGITS, new Unit(LOGITS, new long[] {1, 7}));
+
+  private static Objective parse(String yaml) throws Exception {
+    List<Map<String, Object>> spec = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(yaml,
+        new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() { });
+    return Objective.parse(spec, "objective");
+  }
+
+  /** The objective summed over the batch, a batch term (diversity) counted once. */
+  private double total(Objective o, Map<String, Tensor> acts) {
+    Tensor input = Tensor.zeros(N, 3, 2, 2);
+    double[][] v = o.values(N, LOGITS, units, acts, input);
+    double s = 0;
+    for (int k = 0; k < o.terms().size(); k++) {
+      if (o.terms().get(k).kind() == Objective.Kind.DIVERSITY) {
+        s += v[0][k];
+      } else {
+        for (int b = 0; b < N; b++) {
+          s += v[b][k];
+        }
+      }
+    }
+    return s;
+  }
+
+  @Test
+  void cotangentsAreTheGradientsOfTheValues() throws Exception {
+    Objective o = parse("[{channel: {layer: conv, index: 2}, image: 1}, {neuron: {layer: conv, index: 1}, weight: 0.5},"
+        + " {neuron: {layer: conv, index: 3, x: 4, y: 0}}, {layer: conv, weight: 2}, {diversity: conv, weight: -3},"
+        + " {channel: {layer: tokens, index: 3}}, {direction: {layer: tokens, vector: [1, -2, 0.5, 3]}},"
+        + " {layer: tokens}, {diversity: tokens}, {class: 4, weight: -1}, {class: {index: 6}, image: 2}]");
+    Random r = new Random(3);
+    Map<String, Tensor> acts = new java.util.HashMap<>();
+    for (String name : List.of(CONV, TOKENS, LOGITS)) {
+      Tensor t = Tensor.zeros(units.get(name).batchShape(N));
+      for (int i = 0; i < t.size(); i++) {
+        t.data()[i] = (float) r.nextGaussian();
+      }
+      acts.put(name, t);
+    }
+    Map<String, Tensor> ct = o.cotangents(N, LOGITS, units, acts);
+    assertEquals(List.of(CONV, TOKENS, LOGITS), List.copyOf(ct.keySet()));
+    double worst = 0;
+    for (String name : ct.keySet()) {
+      float[] a = acts.get(name).data();
+      for (int i = 0; i < a.length; i++) {
+        float keep = a[i];
+        double h = 1e-2;
+        a[i] = (float) (keep + h);
+        double plus = total(o, acts);
+        a[i] = (float) (keep - h);
+        double minus = total(o, acts);
+        a[i] = keep;
+        double numeric = (plus - minus) / (2 * h);
+        double analytic = ct.get(name).data()[i];
+        worst = Math.max(worst, Math.abs(numeric - analytic) / Math.max(0.05, Math.abs(numeric)));
+      }
+    }
+    System.out.printf("objective cotangents vs finite differences: worst relative error %.2e%n", worst);
+    assertTrue(worst < 2e-3, "worst " + worst);
+  }
+
+  @Test
+  void diversityIsLucidsGramSimilarity() {
+    // Two images with identical activations: normalized Grams equal, each pair's dot product is 1,
+    // so the value is (1 + 1) / 2 = 1; orthogonal channel use gives 0.
+    Unit u = new Unit(CONV, new long[] {1, 2, 1, 2});
+    assertEquals(1.0, Objective.diversity(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, u, 2, null), 1e-9);
+    assertEquals(0.0, Objective.diversity(new float[] {1, 1, 0, 0, 0, 0, 1, 1}, u, 2, null), 1e-9);
+  }
+
+  @Test
+  void malformedTermsNameTheirKey() {
+    String[][] cases = {
+        {"[{channel: {layer: a}}]", "objective[0].channel.index: missing"},
+        {"[{channel: {layer: a, index: -1}}]", "objective[0].channel.index: expected an integer from 0"},
+        {"[{chanel: {layer: a, index: 1}}]", "objective[0]: unknown key 'chanel'"},
+        {"[{class: 3, layer: b}]", "objective[0]: needs exactly one of"},
+        {"[{l2: -1}]", "objective[0].l2: -1.0 is negative"},
+        {"[{direction: {layer: a, vector: []}}]", "objective[0].direction.vector: expected a non-empty list"},
+        {"[{neuron: {layer: a, index: 1, x: 3}}]", "objective[0].neuron: give both x and y"},
+        {"[]", "objective: needs at least one term"}};
+    for (String[] c : cases) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(c[0]), c[0]);
+      assertTrue(e.getMessage().startsWith(c[1]), c[0] + " -> " + e.getMessage());
+    }
+  }
+}
