@@ -72,7 +72,7 @@ public final class FeatureVisualization implements Technique<FeatureVisualizatio
       e.put("image", file);
       e.put("objective", r.values()[b][objective.terms().size()]);
       e.put("terms", terms);
-      e.put("high_frequency_energy", RenderedImages.highFrequencyShare(r.images()[b], r.size()));
+      e.put("high_frequency_energy", RenderedImages.highFrequencyEnergy(r.images()[b], r.size()));
       e.put("snapshots", snapshotFiles.get(b));
       images.add(e);
       if (b % 6 == 0) {

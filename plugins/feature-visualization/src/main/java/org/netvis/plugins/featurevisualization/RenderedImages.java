@@ -41,14 +41,15 @@ final class RenderedImages {
   }
 
   /**
-   * The share of the image's spectral energy (DC removed, summed over channels) at radial frequencies
-   * above half the Nyquist frequency (|f| > 0.25 cycles per pixel): how much fine, noisy detail it holds.
+   * The energy at radial frequencies above half the Nyquist frequency (|f| > 0.25 cycles per
+   * pixel), as the mean square of the image's high-pass part in [0, 1] pixel units, averaged over the
+   * channels (Parseval: sum over those frequencies of |F|^2 / (H W)^2): how much fine, noisy detail
+   * the image holds.
    */
-  static double highFrequencyShare(float[] image, int size) {
+  static double highFrequencyEnergy(float[] image, int size) {
     int plane = size * size;
     FloatFFT_2D fft = new FloatFFT_2D(size, size);
     double high = 0;
-    double total = 0;
     for (int c = 0; c < 3; c++) {
       float[] a = new float[2 * plane];
       for (int i = 0; i < plane; i++) {
@@ -64,13 +65,12 @@ final class RenderedImages {
           double fx = (x <= size / 2 ? x : x - size) / (double) size;
           int k = 2 * (y * size + x);
           double e = (double) a[k] * a[k] + (double) a[k + 1] * a[k + 1];
-          total += e;
           if (Math.sqrt(fx * fx + fy * fy) > 0.25) {
             high += e;
           }
         }
       }
     }
-    return total > 0 ? high / total : 0;
+    return high / ((double) plane * plane) / 3;
   }
 }
