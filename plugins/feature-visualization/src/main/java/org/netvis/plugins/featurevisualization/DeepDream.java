@@ -30,8 +30,11 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
 
   @Override
   public void check(Engine engine, DeepDreamParameters p) {
-    Objective o = objective(p);
-    Renderer.check(engine, o, 1, "layer");
+    Unit u = Renderer.unit(engine.layerLookup(), "layer", p.layer());
+    if (p.channel() >= u.channels()) {
+      throw new IllegalArgumentException("channel: " + p.channel() + " is beyond the " + u.channels() + " channels of '"
+          + p.layer() + "' (expected 0 to " + (u.channels() - 1) + ")");
+    }
   }
 
   private static Objective objective(DeepDreamParameters p) {

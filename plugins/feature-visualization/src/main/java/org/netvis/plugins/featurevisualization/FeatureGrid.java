@@ -20,8 +20,7 @@ public final class FeatureGrid implements Technique<FeatureGridParameters> {
 
   @Override
   public void check(Engine engine, FeatureGridParameters p) {
-    Renderer.check(engine, objective(p.layer(), 0, Math.min(p.channels(), p.batchSize())), 1, "layer");
-    Unit u = Unit.of(p.layer(), engine.layerLookup().find("layer", p.layer()).shape());
+    Unit u = Renderer.unit(engine.layerLookup(), "layer", p.layer());
     if (p.channels() > u.channels()) {
       throw new IllegalArgumentException("channels: " + p.channels() + " is more than the " + u.channels()
           + " channels of '" + p.layer() + "'");

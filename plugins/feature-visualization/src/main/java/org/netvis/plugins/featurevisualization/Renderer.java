@@ -81,13 +81,7 @@ final class Renderer {
         continue;
       }
       boolean nested = t.kind() != Objective.Kind.LAYER && t.kind() != Objective.Kind.DIVERSITY;
-      LayerTensor l = lookup.find(at + (nested ? ".layer" : ""), t.layer());
-      Unit u;
-      try {
-        u = Unit.of(l.name(), l.shape());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(at + ": " + e.getMessage());
-      }
+      Unit u = unit(lookup, nested ? at + ".layer" : at, t.layer());
       if ((t.kind() == Objective.Kind.CHANNEL || t.kind() == Objective.Kind.NEURON) && t.index() >= u.channels()) {
         throw new IllegalArgumentException(at + ".index: " + t.index() + " is beyond the " + u.channels()
             + " channels of '" + t.layer() + "' (expected 0 to " + (u.channels() - 1) + ")");
@@ -103,6 +97,16 @@ final class Renderer {
         throw new IllegalArgumentException(at + ".vector: has " + t.vector().size() + " values; '" + t.layer()
             + "' has " + u.channels() + " channels");
       }
+    }
+  }
+
+  /** The named tensor as a unit, or an error starting with {@code key}. */
+  static Unit unit(org.netvis.engine.graph.LayerLookup lookup, String key, String layer) {
+    LayerTensor l = lookup.find(key, layer);
+    try {
+      return Unit.of(l.name(), l.shape());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage());
     }
   }
 
