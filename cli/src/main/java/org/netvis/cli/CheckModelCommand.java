@@ -44,6 +44,20 @@ final class CheckModelCommand implements Callable<Integer> {
     return java.util.Arrays.toString(java.util.Arrays.stream(values).mapToObj(e -> String.format("%.2e", e)).toArray());
   }
 
+  /** Whether both graphs would run wholly on ONNX Runtime's CUDA provider (a report, not a failure). */
+  private static void reportCudaKernels(Engine engine, org.netvis.engine.runtime.CompanionGraphs.Companion companion) {
+    var kernels = org.netvis.engine.runtime.CudaKernels.published();
+    var forward = kernels.fallbacks(engine.graph().proto());
+    var gradient = kernels.fallbacks(companion.graph().proto());
+    if (forward.isEmpty() && gradient.isEmpty()) {
+      System.out.println("cuda       every operator of the forward and gradient graphs has a CUDA kernel: no CPU fallback");
+      return;
+    }
+    System.out.printf("cuda       %d forward and %d gradient nodes have no CUDA kernel and would run on the CPU: %s%n",
+        forward.size(), gradient.size(), String.join(", ", org.netvis.engine.runtime.CudaKernels.types(
+            java.util.stream.Stream.concat(forward.stream(), gradient.stream()).toList())));
+  }
+
   @Override
   public Integer call() throws Exception {
     if (inputs < 1 || directions < 1) {
@@ -54,6 +68,7 @@ final class CheckModelCommand implements Callable<Integer> {
       System.out.printf("model      %s (sha256 %s)%n", engine.model().path(), engine.model().sha256());
       System.out.printf("gradient   %s (%s, sha256 %s)%n", companion.file() == null ? "(not saved)" : companion.file(),
           companion.rebuilt() ? "derived now" : "reused", companion.sha256());
+      reportCudaKernels(engine, companion);
       FiniteDifferenceCheck.Settings s = new FiniteDifferenceCheck.Settings(inputs, directions,
           FiniteDifferenceCheck.Settings.DEFAULT.elementStep(), tolerance, seed);
       FiniteDifferenceCheck.Report report = FiniteDifferenceCheck.run(engine, s);

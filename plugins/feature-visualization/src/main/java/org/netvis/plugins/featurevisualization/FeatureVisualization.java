@@ -65,7 +65,7 @@ public final class FeatureVisualization implements Technique<FeatureVisualizatio
         e.put("value", r.values()[b][k]);
         terms.add(e);
         if (t.kind() != Objective.Kind.L2 && t.kind() != Objective.Kind.DIVERSITY) {
-          titles.add(t.describe());
+          titles.add(t.title());
         }
       }
       Map<String, Object> e = new LinkedHashMap<>();

@@ -41,6 +41,17 @@ final class Objective {
       return kind != Kind.LAYER && kind != Kind.DIVERSITY;
     }
 
+    /** A short title for figures: the layer's last two path segments, without "_output_0". */
+    String title() {
+      String text = describe().replaceAll(" \\[image \\d+\\]$", "");
+      if (layer == null) {
+        return text;
+      }
+      String[] parts = layer.replaceAll("_output_0$", "").split("/");
+      String shortName = parts.length >= 2 ? parts[parts.length - 2] + "/" + parts[parts.length - 1] : layer;
+      return text.replace(layer, shortName);
+    }
+
     String describe() {
       return switch (kind) {
         case CHANNEL -> layer + ":" + index;
