@@ -297,6 +297,7 @@ public final class ExperimentRunner {
       record.put("status", "running");
       stepRecords.add(record);
       long t0 = System.nanoTime();
+      long ort0 = engine.onnxRuntimeNanos();
       Logger stepLog = LoggerFactory.getLogger("netvis.step." + step.technique());
       LOG.info("step {}: {}", index, step.technique());
       try {
@@ -323,7 +324,12 @@ public final class ExperimentRunner {
         record.remove("directory");
         throw e;
       } finally {
-        record.put("seconds", (System.nanoTime() - t0) / 1e9);
+        long wall = System.nanoTime() - t0;
+        long ort = engine.onnxRuntimeNanos() - ort0;
+        record.put("seconds", wall / 1e9);
+        // Where the step's time went: inside ONNX Runtime's run calls, or in netvis and the technique.
+        record.put("onnxruntime_seconds", ort / 1e9);
+        record.put("outside_onnxruntime_share", wall > 0 ? Math.max(0, wall - ort) / (double) wall : 0);
         currentStepDir = null;
       }
       LOG.info("step {} done in {} s", index, String.format("%.2f", record.get("seconds")));

@@ -44,6 +44,7 @@ public final class Engine implements AutoCloseable {
   private final long defaultWidth;
   private final CompanionGraphs companions;
   private final Map<String, GradientSession> gradientSessions = new HashMap<>();
+  private final java.util.concurrent.atomic.LongAdder onnxRuntimeNanos = new java.util.concurrent.atomic.LongAdder();
 
   private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options) throws OrtException {
     this.model = model;
@@ -244,6 +245,14 @@ public final class Engine implements AutoCloseable {
     return layers;
   }
 
+  /**
+   * Nanoseconds spent inside ONNX Runtime's {@code run} so far, all sessions and threads together:
+   * against a technique's wall time, what it spends outside the runtime (copies, its own arithmetic).
+   */
+  public long onnxRuntimeNanos() {
+    return onnxRuntimeNanos.sum();
+  }
+
   /** Looks up tensors by name on the gradient path, with the nearest names when one is missing. */
   public org.netvis.engine.graph.LayerLookup layerLookup() {
     java.util.Set<String> all = new java.util.HashSet<>();
@@ -302,7 +311,9 @@ public final class Engine implements AutoCloseable {
         feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(t.data()), t.shape()));
       }
       Map<String, Tensor> out = new LinkedHashMap<>();
+      long t0 = System.nanoTime();
       try (OrtSession.Result result = session.run(feeds, new java.util.LinkedHashSet<>(outputs))) {
+        onnxRuntimeNanos.add(System.nanoTime() - t0);
         for (Map.Entry<String, OnnxValue> e : result) {
           OnnxTensor t = (OnnxTensor) e.getValue();
           FloatBuffer buf = t.getFloatBuffer();

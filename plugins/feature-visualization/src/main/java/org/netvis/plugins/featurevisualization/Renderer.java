@@ -22,6 +22,7 @@ import org.netvis.engine.tensor.Tensor;
  * transforms from {@code Seeds.forItem(seed, b)}, so the batch it runs in does not change it.
  */
 final class Renderer {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Renderer.class);
 
   /** Everything but the objective. */
   record Settings(ImageParameterization.Basis basis, boolean decorrelate, double decayPower, Transforms transforms,
@@ -133,6 +134,7 @@ final class Renderer {
     VjpSpec spec = new VjpSpec(objective.seeds(logits), List.of(), List.of());
     List<String> nonlinear = objective.nonlinearLayers();
     int modelItem = 3 * mh * mw;
+    boolean[] moved = new boolean[batch];
     for (int step = 1; step <= s.steps(); step++) {
       float[][] images = new float[batch][];
       List<List<Resampling>> chains = new ArrayList<>();
@@ -155,6 +157,7 @@ final class Renderer {
         System.arraycopy(pixelGradient, b * modelItem, g, 0, modelItem);
         float[] dImage = Transforms.adjoint(chains.get(b), g, 3);
         float[] dParams = param.gradient(params[b], dImage);
+        moved[b] |= !allZero(dParams);
         optimizers[b].ascend(params[b], dParams);
         param.project(params[b]);
       }
@@ -172,6 +175,11 @@ final class Renderer {
     float[][] finals = new float[batch][];
     for (int b = 0; b < batch; b++) {
       finals[b] = param.image(params[b]);
+      if (!moved[b]) {
+        LOG.warn("image {}: the objective's gradient was zero at every step: its units never responded (a unit"
+            + " after a ReLU that stays off), so the image is its start; a tensor before the ReLU (see `netvis"
+            + " layers`) avoids this", firstItem + b);
+      }
     }
     return new Rendered(finals, size, evaluate(objective, finals, size));
   }
@@ -195,6 +203,15 @@ final class Renderer {
       System.arraycopy(x, 0, all, b * item, item);
     }
     return Pixels.fromRgbUnitPixels(new Tensor(new long[] {images.length, 3, mh, mw}, all), pre);
+  }
+
+  private static boolean allZero(float[] values) {
+    for (float v : values) {
+      if (v != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   Unit unit(String name) {
