@@ -55,7 +55,7 @@ public final class NetvisCommand implements Runnable {
     @Override
     public String[] getVersion() {
       return new String[] {"netvis " + org.netvis.engine.run.BuildInfo.version() + " (commit "
-          + org.netvis.engine.run.BuildInfo.gitCommit() + ")", "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion(),
+          + org.netvis.engine.run.BuildInfo.gitCommit() + ")", "ONNX Runtime " + org.netvis.engine.runtime.OrtEnvironments.get().getVersion(),
           "Java " + System.getProperty("java.version")};
     }
   }

@@ -248,8 +248,14 @@ public final class ExperimentRunner {
       List<org.netvis.engine.experiment.ExperimentError> errors = new ArrayList<>();
       for (int i = 0; i < experiment.steps().size(); i++) {
         Experiment.Step step = experiment.steps().get(i);
+        Technique<Record> technique;
         try {
-          plugins.instantiate(step.technique()).check(engine, step.parameters());
+          technique = plugins.instantiate(step.technique());
+        } catch (org.netvis.engine.plugin.PluginException e) {
+          continue; // reported by the step itself, after the steps before it have run
+        }
+        try {
+          technique.check(engine, step.parameters());
         } catch (IllegalArgumentException | org.netvis.engine.graph.GraphBuildException e) {
           errors.add(new org.netvis.engine.experiment.ExperimentError("steps[" + i + "].params", e.getMessage()));
         }

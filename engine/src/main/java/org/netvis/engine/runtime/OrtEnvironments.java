@@ -11,6 +11,7 @@ public final class OrtEnvironments {
   private OrtEnvironments() {}
 
   public static OrtEnvironment get() {
+    NativeLibraries.prepare();
     return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "netvis");
   }
 }
