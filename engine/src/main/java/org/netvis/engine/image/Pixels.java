@@ -149,8 +149,11 @@ public final class Pixels {
     int c = (int) normalizedGradient.dim(1);
     int plane = (int) (normalizedGradient.dim(2) * normalizedGradient.dim(3));
     float[] g = normalizedGradient.data().clone();
-    for (int i = 0; i < g.length; i++) {
-      g[i] *= slope[(i / plane) % c];
+    for (int from = 0; from < g.length; from += plane) {
+      float k = slope[(from / plane) % c];
+      for (int i = from; i < from + plane; i++) {
+        g[i] *= k;
+      }
     }
     return reorder(new Tensor(normalizedGradient.shape(), g), p, false);
   }
@@ -186,12 +189,17 @@ public final class Pixels {
     float[] in = t.data();
     float[] out = new float[in.length];
     float unit = (float) (255.0 / p.scale());
-    for (int i = 0; i < in.length; i++) {
-      int ch = (i / plane) % c;
-      float mean = p.mean().get(ch).floatValue();
-      float std = p.std().get(ch).floatValue();
-      out[i] = toPixels ? (in[i] * std + mean) / unit : (in[i] * unit - mean) / std;
+    for (int b = 0; b < t.dim(0); b++) {
+      for (int ch = 0; ch < c; ch++) {
+        float mean = p.mean().get(ch).floatValue();
+        float std = p.std().get(ch).floatValue();
+        int from = (b * c + ch) * plane;
+        for (int i = from; i < from + plane; i++) {
+          out[i] = toPixels ? (in[i] * std + mean) / unit : (in[i] * unit - mean) / std;
+        }
+      }
     }
     return new Tensor(t.shape(), out);
   }
+
 }

@@ -308,7 +308,7 @@ public final class Engine implements AutoCloseable {
     try {
       for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
         Tensor t = e.getValue();
-        feeds.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(t.data()), t.shape()));
+        feeds.put(e.getKey(), OnnxTensor.createTensor(env, inputBuffer(e.getKey(), t.data()), t.shape()));
       }
       Map<String, Tensor> out = new LinkedHashMap<>();
       long t0 = System.nanoTime();
@@ -316,9 +316,15 @@ public final class Engine implements AutoCloseable {
         onnxRuntimeNanos.add(System.nanoTime() - t0);
         for (Map.Entry<String, OnnxValue> e : result) {
           OnnxTensor t = (OnnxTensor) e.getValue();
+          // getFloatBuffer() already copies out of native memory into a heap buffer: take its array.
           FloatBuffer buf = t.getFloatBuffer();
-          float[] data = new float[buf.remaining()];
-          buf.get(data);
+          float[] data;
+          if (buf.hasArray() && buf.arrayOffset() == 0 && buf.position() == 0 && buf.array().length == buf.remaining()) {
+            data = buf.array();
+          } else {
+            data = new float[buf.remaining()];
+            buf.get(data);
+          }
           out.put(e.getKey(), new Tensor(t.getInfo().getShape(), data));
         }
       }
@@ -327,6 +333,32 @@ public final class Engine implements AutoCloseable {
       feeds.values().forEach(OnnxTensor::close);
     }
   }
+
+  /**
+   * A direct buffer in native order holding {@code data}: ONNX Runtime reads a direct buffer in
+   * place, where a heap buffer would be copied into a freshly allocated direct one at every call.
+   * One buffer per thread, input name and size, reused across calls (iterative techniques call the
+   * same shapes hundreds of times).
+   */
+  private FloatBuffer inputBuffer(String name, float[] data) {
+    Map<String, FloatBuffer> mine = inputBuffers.get();
+    String key = name + "#" + data.length;
+    FloatBuffer b = mine.get(key);
+    if (b == null) {
+      if (mine.size() > 16) {
+        mine.clear(); // many sizes in turn (DeepDream's octaves): keep the cache small
+      }
+      b = java.nio.ByteBuffer.allocateDirect(data.length * Float.BYTES).order(java.nio.ByteOrder.nativeOrder())
+          .asFloatBuffer();
+      mine.put(key, b);
+    }
+    b.clear();
+    b.put(data);
+    b.flip();
+    return b;
+  }
+
+  private final ThreadLocal<Map<String, FloatBuffer>> inputBuffers = ThreadLocal.withInitial(HashMap::new);
 
   private OrtSession createSession(byte[] bytes, String[] chosenProvider) throws OrtException {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();

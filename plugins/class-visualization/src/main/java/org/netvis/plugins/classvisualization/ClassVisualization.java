@@ -53,41 +53,42 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     float[][] range = Pixels.validRange(pre);
     long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
     Tensor cotangent = ClassScores.oneHot(targets, engine.classes());
+    // One batch array and one scratch image, reused by every iteration.
+    float[] batch = new float[n * item];
+    float[] stepped = new float[item];
     for (int it = 0; it < p.numIterations(); it++) {
       int[] ox = new int[n];
       int[] oy = new int[n];
-      float[] batch = new float[n * item];
       for (int t = 0; t < n; t++) {
         ox[t] = random[t].nextInt(p.maxJitter() + 1);
         oy[t] = random[t].nextInt(p.maxJitter() + 1);
-        System.arraycopy(ImageOps.roll(images[t], c, size, size, ox[t], oy[t]), 0, batch, t * item, item);
+        ImageOps.rollInto(images[t], 0, batch, t * item, c, size, size, ox[t], oy[t]);
       }
       Tensor x = new Tensor(new long[] {n, c, size, size}, batch);
       VjpResult r = engine.vjp(x, cotangent);
       float[] g = r.inputGradient().data();
       for (int t = 0; t < n; t++) {
         // d/dI [s_y(I) - l2_reg * ||I||^2] = ds_y/dI - 2 l2_reg I, then a step of lr * g / ||g||.
+        int o = t * item;
         double norm = 0;
-        float[] full = new float[item];
         for (int i = 0; i < item; i++) {
-          full[i] = (float) (g[t * item + i] - 2 * p.l2Reg() * batch[t * item + i]);
-          norm += (double) full[i] * full[i];
+          float full = (float) (g[o + i] - 2 * p.l2Reg() * batch[o + i]);
+          g[o + i] = full;
+          norm += (double) full * full;
         }
         norm = Math.sqrt(norm);
         if (!(norm > 0) || !Double.isFinite(norm)) {
           throw new IllegalStateException("the gradient for class " + targets[t] + " is "
               + (norm == 0 ? "all zeros" : "not finite") + " at iteration " + it + "; cannot take a normalized step");
         }
-        float[] stepped = new float[item];
         for (int i = 0; i < item; i++) {
-          stepped[i] = (float) (batch[t * item + i] + p.learningRate() * full[i] / norm);
+          stepped[i] = (float) (batch[o + i] + p.learningRate() * g[o + i] / norm);
         }
-        float[] back = ImageOps.roll(stepped, c, size, size, -ox[t], -oy[t]);
-        ImageOps.clamp(back, c, range[0], range[1]);
+        ImageOps.rollInto(stepped, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
+        ImageOps.clamp(images[t], c, range[0], range[1]);
         if (it % p.blurEvery() == 0) {
-          back = org.netvis.engine.image.GaussianBlur.blur(back, c, size, size, p.blurSigma());
+          images[t] = org.netvis.engine.image.GaussianBlur.blur(images[t], c, size, size, p.blurSigma());
         }
-        images[t] = back;
       }
       if (snapshots != null && ((it + 1) % p.showEvery() == 0 || it == p.numIterations() - 1)) {
         snapshots.at(it + 1, images);
