@@ -181,8 +181,12 @@ final class ElementwiseGradients {
         return;
       }
     }
-    String mask = e.op("Greater", List.of(node.getOutput(0), e.scalar(0f)));
-    ctx.accumulate(node.getInput(0), e.op("Where", List.of(mask, g, e.scalar(0f))));
+    // The mask y > 0 as a float, from element-wise ops that ONNX Runtime runs on all intra-op threads
+    // (its Where kernel runs on one): y * 2^75 * 2^75 is at least 2 for every positive float32 (the
+    // smallest subnormal is 2^-149) and 0 for y = 0, so clipping it at 1 gives exactly 1 or 0.
+    String scale = e.scalar((float) Math.scalb(1.0, 75));
+    String mask = e.op("Clip", List.of(e.mul(e.mul(node.getOutput(0), scale), scale), "", e.scalar(1f)));
+    ctx.accumulate(node.getInput(0), e.mul(g, mask));
   }
 
   /** Passes where min < x < max (strict, as PyTorch's hardtanh/ReLU6 backward). */
