@@ -8,10 +8,10 @@ import org.netvis.engine.image.PngImages;
 import org.netvis.engine.image.RgbImage;
 
 /** Escaping and the shared page frame of netvis' HTML pages: self-contained, no external resources. */
-final class Html {
+public final class Html {
   private Html() {}
 
-  static String esc(Object o) {
+  public static String esc(Object o) {
     if (o == null) {
       return "";
     }
@@ -31,7 +31,7 @@ final class Html {
   }
 
   /** A relative URL for a path inside the run directory: each segment percent-encoded. */
-  static String href(String relative) {
+  public static String href(String relative) {
     StringBuilder b = new StringBuilder();
     for (String part : relative.split("/")) {
       if (b.length() > 0) {

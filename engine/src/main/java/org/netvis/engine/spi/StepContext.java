@@ -19,6 +19,16 @@ public interface StepContext {
   /** This step's seed, derived from the experiment seed and the step index. */
   long seed();
 
+  /**
+   * The data-set index of input image {@code i}, for per-image seeds
+   * ({@code Seeds.forItem(seed(), itemIndex(i))}): its position among the step's inputs in a local
+   * run; a dataset-scale run that hands a technique a slice of the data set maps the slice back, so
+   * that an image draws the same numbers however the data set is partitioned.
+   */
+  default int itemIndex(int i) {
+    return i;
+  }
+
   /** The step's own output directory (exists, empty). */
   Path outputDir();
 

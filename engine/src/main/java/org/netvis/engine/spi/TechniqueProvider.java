@@ -28,6 +28,15 @@ public interface TechniqueProvider {
     return true;
   }
 
+  /**
+   * Whether each input image's results depend on that image alone, so that a data set may be split
+   * across machines ({@code netvis spark}); false for techniques that make their own images or
+   * compare across the whole set (sanity checks, robustness curves).
+   */
+  default boolean perImage() {
+    return needsInputs();
+  }
+
   /** The plugin's own bindings (none by default). */
   default Module module() {
     return binder -> { };

@@ -74,7 +74,7 @@ public final class AttackSteps {
       boolean targeted = p.target() >= 0;
       long start = System.nanoTime();
       Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), (m, b, l, first) ->
-          Attacks.pgd(m, b, l, targeted, p, ctx.seed(), first, !p.earlyStop() ? null : (current, i) -> {
+          Attacks.pgd(m, b, l, targeted, p, ctx.seed(), i -> ctx.itemIndex(first + i), !p.earlyStop() ? null : (current, i) -> {
             Tensor logits = m.logits(current.slice(i, i + 1));
             return AttackReport.succeeded(ClassScores.argmax(logits, 0), l[i], p.target());
           }));
@@ -112,7 +112,7 @@ public final class AttackSteps {
             p.attack() == AttackParameters.Curve.Kind.FGSM ? Attacks.fgsm(m, b, l, false, (float) epsilon)
                 : Attacks.pgd(m, b, l, false, new AttackParameters.Pgd(AttackParameters.Norm.LINF, epsilon,
                     Math.max(epsilon * p.stepFraction(), 1e-12), p.steps(), false, -1, false, p.batchSize()),
-                    ctx.seed(), first, null));
+                    ctx.seed(), i -> ctx.itemIndex(first + i), null));
         Tensor logits = model.logits(adv);
         accuracy[e] = AttackReport.accuracy(logits, in.labels());
         for (int i = 0; i < n; i++) {

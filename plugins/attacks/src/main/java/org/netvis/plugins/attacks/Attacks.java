@@ -18,12 +18,12 @@ final class Attacks {
   }
 
   /**
-   * One PGD run over a batch whose first image is image {@code firstIndex} of the step: random starts
-   * draw per image from {@code seed} and that index, so batching never changes them.
+   * One PGD run over a batch: random starts draw per image from {@code seed} and the image's
+   * data-set index ({@code itemIndex} of its position in the batch), so batching never changes them.
    * {@code succeeded} (when not null) stops an image once it succeeds (early stopping).
    */
   static Tensor pgd(PixelSpaceModel model, Tensor x, long[] labels, boolean targeted, AttackParameters.Pgd p,
-      long seed, int firstIndex, java.util.function.BiPredicate<Tensor, Integer> succeeded) {
+      long seed, java.util.function.IntUnaryOperator itemIndex, java.util.function.BiPredicate<Tensor, Integer> succeeded) {
     int n = (int) x.dim(0);
     int item = x.itemSize();
     float eps = (float) p.epsilon();
@@ -31,7 +31,7 @@ final class Attacks {
     float[] adv = x.data().clone();
     if (p.randomStart()) {
       for (int i = 0; i < n; i++) {
-        Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, firstIndex + i));
+        Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, itemIndex.applyAsInt(i)));
         if (p.norm() == AttackParameters.Norm.LINF) {
           for (int k = i * item; k < (i + 1) * item; k++) {
             adv[k] = clamp01(adv[k] + (float) (r.nextDouble() * 2 - 1) * eps);

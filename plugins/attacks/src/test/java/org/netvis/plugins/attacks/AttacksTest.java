@@ -71,13 +71,13 @@ class AttacksTest {
           -1, false, 8);
       AttackParameters.Pgd l2 = new AttackParameters.Pgd(AttackParameters.Norm.L2, 1.0, 0.2, 10, false, -1, false, 8);
       AttackParameters.Pgd oneStep = new AttackParameters.Pgd(AttackParameters.Norm.L2, 1.0, 0.2, 1, false, -1, false, 8);
-      double[] first = perturbationErrors(Attacks.pgd(model, pixels, labels, false, oneStep, 0, 0, null),
+      double[] first = perturbationErrors(Attacks.pgd(model, pixels, labels, false, oneStep, 0, i -> i, null),
           Npy.readTensor(dir.resolve("pgd_l2_1.npy")), pixels);
       System.out.println("pgd l2, one step: perturbation relative L2 " + AttributionReference.format(first));
       assertTrue(java.util.Arrays.stream(first).filter(e -> e <= 1e-3).count() >= 6, AttributionReference.format(first));
       Tensor moved = Npy.readTensor(dir.resolve("moved_start.npy"));
       for (var c : List.of(java.util.Map.entry("pgd_linf", linf), java.util.Map.entry("pgd_l2", l2))) {
-        Tensor adv = Attacks.pgd(model, pixels, labels, false, c.getValue(), 0, 0, null);
+        Tensor adv = Attacks.pgd(model, pixels, labels, false, c.getValue(), 0, i -> i, null);
         Tensor ref = Npy.readTensor(dir.resolve(c.getKey() + ".npy"));
         Tensor ours = model.logits(adv);
         Tensor theirs = model.logits(ref);
@@ -118,9 +118,9 @@ class AttacksTest {
       AttackParameters.Pgd p = new AttackParameters.Pgd(AttackParameters.Norm.LINF, 8.0 / 255, 2.0 / 255, 1, true, -1,
           false, 8);
       Tensor whole = AttackSteps.inBatches(model, pixels, labels, 8,
-          (m, b, l, first) -> Attacks.pgd(m, b, l, false, p, 42, first, null));
+          (m, b, l, first) -> Attacks.pgd(m, b, l, false, p, 42, i -> first + i, null));
       Tensor split = AttackSteps.inBatches(model, pixels, labels, 3,
-          (m, b, l, first) -> Attacks.pgd(m, b, l, false, p, 42, first, null));
+          (m, b, l, first) -> Attacks.pgd(m, b, l, false, p, 42, i -> first + i, null));
       org.junit.jupiter.api.Assertions.assertArrayEquals(whole.data(), split.data(), 1e-6f);
     }
   }

@@ -60,7 +60,7 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     try (Progress progress = ctx.progress("deep dream", (long) n * p.octaves() * p.iterations())) {
       for (int i = 0; i < n; i++) {
         String stem = stem(inputs.names().get(i), i);
-        Random random = new Random(Seeds.forItem(ctx.seed(), i));
+        Random random = new Random(Seeds.forItem(ctx.seed(), ctx.itemIndex(i)));
         float[] base = planar(Pixels.deprocess(inputs.images(), i, pre));
         int[][] sizes = new int[p.octaves()][];
         for (int o = 0; o < p.octaves(); o++) {

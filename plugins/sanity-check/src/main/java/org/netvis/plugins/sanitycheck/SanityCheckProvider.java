@@ -25,4 +25,10 @@ public final class SanityCheckProvider implements TechniqueProvider {
   public Class<? extends Technique<?>> technique() {
     return SanityCheckStep.class;
   }
+
+  /** It compares maps across progressively randomized models, not one image at a time. */
+  @Override
+  public boolean perImage() {
+    return false;
+  }
 }

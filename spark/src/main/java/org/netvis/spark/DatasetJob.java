@@ -1,0 +1,220 @@
+package org.netvis.spark;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.netvis.engine.experiment.Experiment;
+import org.netvis.engine.experiment.ExperimentLoader;
+import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.input.InputLoader;
+import org.netvis.engine.model.ModelRegistry;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.plugin.PluginRegistry;
+import org.netvis.engine.run.BuildInfo;
+import org.netvis.engine.run.Seeds;
+import org.netvis.engine.runtime.CompanionGraphs;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.NpyArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An experiment's per-image steps over a data set on Spark. The driver loads and checks the
+ * experiment, lists the images (never decoding them), derives the gradient graph once, and hands
+ * contiguous slices of the data set to {@link PartitionTask}s; it then writes one Parquet table per
+ * step (one row per image), the manifest and a report.
+ */
+public final class DatasetJob {
+  private static final Logger LOG = LoggerFactory.getLogger(DatasetJob.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** What the job was asked to do; {@code failOnce} is a test hook (-1: off). */
+  public record Options(String master, int partitions, int batchSize, boolean failOnBadInput, int failOnce) {}
+
+  /** Images and errors per step, and where the tables are. */
+  public record Outcome(Path directory, long images, long errors, double seconds) {}
+
+  private DatasetJob() {}
+
+  public static Outcome run(Path experimentFile, List<String> overrides, Path out, Options options) throws Exception {
+    long t0 = System.nanoTime();
+    Instant start = Instant.now();
+    PluginRegistry plugins = PluginRegistry.discover(List.of());
+    ModelRegistry models = ModelRegistry.fromEnvironment(false);
+    Experiment e = new ExperimentLoader(plugins, models,
+        org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(false)).load(experimentFile, overrides);
+    List<Integer> steps = new ArrayList<>();
+    List<Long> seeds = new ArrayList<>();
+    for (int i = 0; i < e.steps().size(); i++) {
+      Experiment.Step s = e.steps().get(i);
+      var provider = plugins.find(s.technique()).orElseThrow().provider();
+      if (!provider.perImage()) {
+        throw new IllegalArgumentException(e.file() + ": steps[" + i + "]: '" + s.technique() + "' is not a per-image"
+            + " technique (it makes its own images or compares across the whole set); run it with `netvis run`");
+      }
+      if (s.images() != null) {
+        throw new IllegalArgumentException(e.file() + ": steps[" + i + "].images: a dataset-scale run takes every image;"
+            + " drop `images:` or run it with `netvis run`");
+      }
+      steps.add(i);
+      seeds.add(Seeds.forStep(e.seed(), i));
+    }
+    if (e.inputFiles().isEmpty()) {
+      throw new IllegalArgumentException(e.file() + ": inputs: a dataset-scale run needs input images");
+    }
+    Files.createDirectories(out);
+    List<ImageItem> items = items(e);
+    ResolvedModel model = models.resolve(e.model());
+    // The gradient graph, derived once here; executors read it from the run directory.
+    Path graphCache = out.resolve("_graph");
+    CompanionGraphs.Companion graph;
+    try (Engine engine = Engine.open(model, EngineOptions.defaults().withCompanionCache(graphCache))) {
+      graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
+    }
+    String master = localRetries(options.master());
+    int partitions = options.partitions() > 0 ? options.partitions() : defaultPartitions(master);
+    JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(), graphCache.toString(), e.model(),
+        e.device(), steps, seeds, options.batchSize(), options.failOnBadInput(), options.failOnce());
+    SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
+    List<ResultRow> rows;
+    Map<String, Object> sparkRecord = new LinkedHashMap<>();
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      // parallelize slices the list into contiguous ranges: a partition holds neighbouring images.
+      JavaRDD<ImageItem> rdd = jsc.parallelize(items, partitions);
+      rows = new ArrayList<>(rdd.mapPartitions(new PartitionTask(spec)).collect());
+      rows.sort(java.util.Comparator.comparingInt(ResultRow::step).thenComparingInt(ResultRow::index));
+      for (int s : steps) {
+        List<Row> table = new ArrayList<>();
+        for (ResultRow r : rows) {
+          if (r.step() == s) {
+            table.add(RowFactory.create(r.index(), r.id(), r.label(), r.prediction(), r.error(),
+                scala.jdk.javaapi.CollectionConverters.asScala(new TreeMap<>(r.figures())), r.results()));
+          }
+        }
+        Dataset<Row> df = spark.createDataFrame(table, schema());
+        df.coalesce(1).write().mode(SaveMode.Overwrite)
+            .parquet(out.resolve(s + "-" + e.steps().get(s).technique()).resolve("results.parquet").toString());
+      }
+      sparkRecord.put("version", spark.version());
+      sparkRecord.put("master", master);
+      sparkRecord.put("executors", spark.sparkContext().getExecutorMemoryStatus().size());
+      sparkRecord.put("default_parallelism", jsc.defaultParallelism());
+      sparkRecord.put("partitions", partitions);
+      sparkRecord.put("batch_size", options.batchSize());
+    } finally {
+      spark.stop();
+    }
+    deleteTree(out.resolve("_attempts"));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long errors = rows.stream().filter(r -> r.error() != null).map(ResultRow::index).distinct().count();
+    writeManifest(e, model, graph, out, items.size(), errors, seeds, sparkRecord, start, seconds);
+    JSON.writeValue(out.resolve("experiment.resolved.json").toFile(), e.toResolvedMap());
+    DatasetReport.write(out, e, rows, steps, items.size(), seconds);
+    LOG.info("{} images ({} unreadable) in {} s", items.size(), errors, String.format("%.1f", seconds));
+    return new Outcome(out, items.size(), errors, seconds);
+  }
+
+  static StructType schema() {
+    return new StructType()
+        .add("index", DataTypes.IntegerType, false)
+        .add("id", DataTypes.StringType, false)
+        .add("label", DataTypes.LongType, false)
+        .add("prediction", DataTypes.LongType, false)
+        .add("error", DataTypes.StringType, true)
+        .add("figures", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType), false)
+        .add("results", DataTypes.StringType, true);
+  }
+
+  /** The data set's images in order, with given labels: archives by member, image files one each. */
+  static List<ImageItem> items(Experiment e) throws IOException {
+    List<ImageItem> items = new ArrayList<>();
+    for (Path f : e.inputFiles()) {
+      String lower = f.getFileName().toString().toLowerCase();
+      int count = 1;
+      boolean archive = lower.endsWith(".npz") || lower.endsWith(".npy");
+      if (lower.endsWith(".npz")) {
+        NpyArray x = Npy.readNpz(f).get("X");
+        if (x == null) {
+          throw new IOException(f + ": .npz archive has no array 'X'");
+        }
+        count = (int) x.shape()[0];
+      } else if (lower.endsWith(".npy")) {
+        count = (int) Npy.read(f).shape()[0];
+      }
+      for (int m = 0; m < count; m++) {
+        int index = items.size();
+        long label = e.labels() != null && index < e.labels().size() ? e.labels().get(index) : -1;
+        items.add(new ImageItem(index, f.toString(), archive ? m : -1, label));
+      }
+    }
+    return items;
+  }
+
+  /** Spark's local mode does not retry a failed task unless told: local[N] becomes local[N,4], as a cluster's default. */
+  static String localRetries(String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)\\]").matcher(master);
+    return m.matches() ? "local[" + m.group(1) + ",4]" : master;
+  }
+
+  private static int defaultPartitions(String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+).*").matcher(master);
+    return m.matches() ? Integer.parseInt(m.group(1)) * 2 : Runtime.getRuntime().availableProcessors() * 2;
+  }
+
+  private static void writeManifest(Experiment e, ResolvedModel model, CompanionGraphs.Companion graph, Path out,
+      int images, long errors, List<Long> seeds, Map<String, Object> spark, Instant start, double seconds)
+      throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("status", "succeeded");
+    m.put("mode", "spark");
+    m.put("experiment", Map.of("file", e.file().toString(), "name", e.name()));
+    m.put("netvis", Map.of("version", BuildInfo.version(), "git_commit", BuildInfo.gitCommit()));
+    m.put("java", Map.of("version", System.getProperty("java.version"), "vendor", System.getProperty("java.vendor")));
+    m.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
+    m.put("spark", spark);
+    m.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256()));
+    Map<String, Object> g = new LinkedHashMap<>();
+    g.put("path", graph.file() == null ? null : graph.file().toString());
+    g.put("sha256", graph.sha256());
+    m.put("gradient_graph", g);
+    m.put("seeds", Map.of("experiment", e.seed(), "steps", seeds));
+    m.put("inputs", e.inputs());
+    m.put("images", images);
+    m.put("unreadable_images", errors);
+    m.put("started", start.toString());
+    m.put("duration_seconds", seconds);
+    JSON.writeValue(out.resolve("manifest.json").toFile(), m);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package org.netvis.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.experiment.ExperimentLoader;
+import org.netvis.engine.model.ModelRegistry;
+import org.netvis.engine.plugin.PluginRegistry;
+import org.netvis.engine.run.ExperimentRunner;
+import org.netvis.engine.run.RunLog;
+import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.testing.SharedData;
+
+/**
+ * Spark in local mode on the assignment's 25 images: the same per-image results as `netvis run`,
+ * local[1] and local[2] identical, a task that fails once retried without losing or doubling
+ * output, and an unreadable image as an error row.
+ */
+class DatasetJobTest {
+  @TempDir static Path dir;
+  static Path experiment;
+  static final String STEPS = "steps:\n"
+      + "  - technique: saliency\n"
+      + "  - technique: integrated-gradients\n    params: {steps: 8}\n"
+      + "  - technique: deletion-insertion\n    params: {methods: [saliency], pixels_per_step: 12544}\n";
+
+  @BeforeAll
+  static void write() throws Exception {
+    experiment = dir.resolve("dataset.yaml");
+    Files.writeString(experiment, "name: dataset\nmodel: squeezenet1_1\nseed: 3\ninputs: ["
+        + SharedData.root().resolve("datasets/imagenet_val_25.npz") + "]\n" + STEPS);
+  }
+
+  static DatasetJob.Options options(String master, int partitions, int failOnce) {
+    return new DatasetJob.Options(master, partitions, 8, false, failOnce);
+  }
+
+  /** Per step, per image index: the figures in the step's Parquet table. */
+  static Map<String, Map<Integer, Map<String, Double>>> tables(Path run) {
+    Map<String, Map<Integer, Map<String, Double>>> out = new TreeMap<>();
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      for (String step : List.of("0-saliency", "1-integrated-gradients", "2-deletion-insertion")) {
+        Map<Integer, Map<String, Double>> rows = new TreeMap<>();
+        for (Row r : spark.read().parquet(run.resolve(step).resolve("results.parquet").toString()).collectAsList()) {
+          Map<String, Double> figures = new TreeMap<>(scala.jdk.javaapi.CollectionConverters.asJava(
+              r.<scala.collection.Map<String, Double>>getAs("figures")));
+          figures.put("prediction", (double) r.<Long>getAs("prediction"));
+          figures.put("label", (double) r.<Long>getAs("label"));
+          assertNull(rows.put(r.<Integer>getAs("index"), figures), step + ": image twice");
+        }
+        out.put(step, rows);
+      }
+    } finally {
+      spark.stop();
+    }
+    return out;
+  }
+
+  @Test
+  void localOneAndTwoGiveIdenticalTablesAndTheSameNumbersAsNetvisRun() throws Exception {
+    DatasetJob.run(experiment, List.of(), dir.resolve("one"), options("local[1]", 3, -1));
+    DatasetJob.run(experiment, List.of(), dir.resolve("two"), options("local[2]", 4, -1));
+    var one = tables(dir.resolve("one"));
+    var two = tables(dir.resolve("two"));
+    for (var e : one.entrySet()) {
+      assertEquals(25, e.getValue().size(), e.getKey());
+    }
+    assertEquals(one, two, "local[1] and local[2] tables differ");
+
+    PluginRegistry plugins = PluginRegistry.discover(List.of());
+    ModelRegistry models = ModelRegistry.fromEnvironment(false);
+    var e = new ExperimentLoader(plugins, models).load(experiment, List.of());
+    var outcome = new ExperimentRunner(plugins, models, RunLog.NONE, false, EngineOptions.defaults()).run(e,
+        dir.resolve("local"));
+    assertTrue(outcome.succeeded(), outcome.reason());
+    ObjectMapper json = new ObjectMapper();
+    double worst = 0;
+    int compared = 0;
+    for (String step : one.keySet()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> values = json.readValue(dir.resolve("local").resolve(step).resolve("results.json").toFile(),
+          Map.class);
+      for (int i = 0; i < 25; i++) {
+        Map<String, Double> local = PerImageResults.figures(PerImageResults.share(values, 25, i));
+        Map<String, Double> spark = one.get(step).get(i);
+        for (var f : local.entrySet()) {
+          Double s = spark.get(f.getKey());
+          assertNotNull(s, step + " image " + i + ": " + f.getKey() + " missing from the Spark table");
+          double err = Math.abs(s - f.getValue()) / Math.max(1e-6, Math.abs(f.getValue()));
+          worst = Math.max(worst, err);
+          compared++;
+        }
+      }
+    }
+    System.out.printf("%d per-image figures against netvis run: largest relative difference %.2e%n", compared, worst);
+    assertTrue(compared > 25 * 3, "compared " + compared);
+    assertTrue(worst <= 1e-5, "largest relative difference " + worst);
+    try (Stream<Path> s = Files.list(dir.resolve("two/0-saliency/arrays"))) {
+      assertEquals(25, s.count());
+    }
+    assertTrue(Files.isRegularFile(dir.resolve("two/report.html")));
+    var manifest = json.readTree(dir.resolve("two/manifest.json").toFile());
+    assertEquals("local[2,4]", manifest.at("/spark/master").asText());
+    assertEquals(4, manifest.at("/spark/partitions").asInt());
+    assertEquals(e.seed(), manifest.at("/seeds/experiment").asLong());
+  }
+
+  @Test
+  void aTaskThatFailsOnceIsRetriedWithCompleteUniqueOutput() throws Exception {
+    DatasetJob.run(experiment, List.of(), dir.resolve("retried"), options("local[2]", 4, 1));
+    var tables = tables(dir.resolve("retried"));
+    for (var e : tables.entrySet()) {
+      assertEquals(25, e.getValue().size(), e.getKey());
+    }
+    try (Stream<Path> s = Files.list(dir.resolve("retried/0-saliency/arrays"))) {
+      assertEquals(25, s.count());
+    }
+    assertFalse(Files.exists(dir.resolve("retried/_attempts")), "attempt directories left behind");
+  }
+
+  @Test
+  void anUnreadableImageBecomesAnErrorRowAndOtherTechniquesAreRefusedByName() throws Exception {
+    Path images = Files.createDirectories(dir.resolve("images"));
+    Files.copy(SharedData.root().resolve("images/00_hay.png"), images.resolve("a.png"));
+    Files.copy(SharedData.root().resolve("images/01_quail.png"), images.resolve("c.png"));
+    Files.writeString(images.resolve("b.png"), "not a PNG");
+    Path f = dir.resolve("folder.yaml");
+    Files.writeString(f, "name: folder\nmodel: squeezenet1_1\ninputs: [" + images + "/*.png]\nsteps:\n"
+        + "  - technique: saliency\n");
+    DatasetJob.Outcome o = DatasetJob.run(f, List.of(), dir.resolve("folder"), options("local[2]", 2, -1));
+    assertEquals(3, o.images());
+    assertEquals(1, o.errors());
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    Map<String, String> errors = new HashMap<>();
+    try {
+      for (Row r : spark.read().parquet(dir.resolve("folder/0-saliency/results.parquet").toString()).collectAsList()) {
+        errors.put(r.getAs("id"), r.getAs("error"));
+      }
+    } finally {
+      spark.stop();
+    }
+    assertEquals(3, errors.size());
+    assertNull(errors.get("a.png"));
+    assertNull(errors.get("c.png"));
+    assertNotNull(errors.get("b.png"), errors.toString());
+
+    var failing = new DatasetJob.Options("local[2]", 2, 8, true, -1);
+    assertThrows(Exception.class, () -> DatasetJob.run(f, List.of(), dir.resolve("strict"), failing));
+
+    Path cv = dir.resolve("cv.yaml");
+    Files.writeString(cv, "name: cv\nmodel: squeezenet1_1\ninputs: [" + images + "/a.png]\nsteps:\n"
+        + "  - technique: saliency\n  - {technique: class-visualization, params: {targets: [1]}}\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DatasetJob.run(cv, List.of(), dir.resolve("cv"), options("local[1]", 1, -1)));
+    assertTrue(e.getMessage().contains("steps[1]: 'class-visualization' is not a per-image technique"), e.getMessage());
+  }
+}
