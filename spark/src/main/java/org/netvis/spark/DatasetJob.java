@@ -93,7 +93,7 @@ public final class DatasetJob {
     String master = localRetries(options.master());
     int partitions = options.partitions() > 0 ? options.partitions() : defaultPartitions(master);
     JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(), graphCache.toString(), e.model(),
-        e.device(), steps, seeds, options.batchSize(), options.failOnBadInput(), options.failOnce());
+        e.device(), steps, seeds, options.batchSize(), options.failOnBadInput(), options.failOnce(), threadsPerTask(master));
     SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
     List<ResultRow> rows;
@@ -122,6 +122,7 @@ public final class DatasetJob {
       sparkRecord.put("default_parallelism", jsc.defaultParallelism());
       sparkRecord.put("partitions", partitions);
       sparkRecord.put("batch_size", options.batchSize());
+      sparkRecord.put("onnxruntime_threads_per_task", spec.threads());
     } finally {
       spark.stop();
     }
@@ -175,6 +176,16 @@ public final class DatasetJob {
   static String localRetries(String master) {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)\\]").matcher(master);
     return m.matches() ? "local[" + m.group(1) + ",4]" : master;
+  }
+
+  /**
+   * ONNX Runtime threads per task: in local[N], the machine's cores shared by the N concurrent tasks
+   * (each session would otherwise start a thread per core, N times over); elsewhere, the runtime's
+   * default (a cluster sets executor cores itself).
+   */
+  static int threadsPerTask(String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?\\]").matcher(master);
+    return m.matches() ? Math.max(1, Runtime.getRuntime().availableProcessors() / Integer.parseInt(m.group(1))) : 0;
   }
 
   private static int defaultPartitions(String master) {

@@ -31,12 +31,12 @@ final class ExecutorEngines {
   }
 
   /** The executor's engine for {@code model}, its companion graphs read from {@code graphCache}. */
-  static synchronized Engine engine(String model, Path graphCache, String device) throws java.io.IOException {
-    String key = model + "@" + graphCache;
+  static synchronized Engine engine(String model, Path graphCache, String device, int threads) throws java.io.IOException {
+    String key = model + "@" + graphCache + "@" + threads;
     Engine e = ENGINES.get(key);
     if (e == null) {
       e = Engine.open(model(model), EngineOptions.defaults()
-          .withDevice(org.netvis.engine.runtime.Device.parse(device)).withCompanionCache(graphCache));
+          .withDevice(org.netvis.engine.runtime.Device.parse(device)).withCompanionCache(graphCache).withThreads(threads));
       ENGINES.put(key, e);
       Engine opened = e;
       Runtime.getRuntime().addShutdownHook(new Thread(opened::close));

@@ -16,9 +16,11 @@ import java.util.List;
  * @param batchSize images per gradient batch within a partition
  * @param failOnBadInput whether an unreadable image fails the job instead of becoming an error row
  * @param failOnce a test hook: the partition whose first attempt fails after writing (-1: none)
+ * @param threads ONNX Runtime intra-op threads per task (0: its default, every core), so that
+ *     concurrent tasks share the cores instead of each claiming all of them
  */
 record JobSpec(String experiment, List<String> overrides, String out, String graphCache, String model, String device,
-    List<Integer> steps, List<Long> stepSeeds, int batchSize, boolean failOnBadInput, int failOnce)
+    List<Integer> steps, List<Long> stepSeeds, int batchSize, boolean failOnBadInput, int failOnce, int threads)
     implements Serializable {
   JobSpec {
     overrides = List.copyOf(overrides);

@@ -63,7 +63,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
         + (task == null ? 0 : task.taskAttemptId()));
     PluginRegistry plugins = ExecutorEngines.plugins();
     ResolvedModel model = ExecutorEngines.model(spec.model());
-    Engine engine = ExecutorEngines.engine(spec.model(), Path.of(spec.graphCache()), spec.device());
+    Engine engine = ExecutorEngines.engine(spec.model(), Path.of(spec.graphCache()), spec.device(), spec.threads());
     Experiment experiment = new ExperimentLoader(plugins, ModelRegistry.fromEnvironment(false),
         org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(false)).load(Path.of(spec.experiment()), spec.overrides());
     InputLoader loader = new InputLoader(model.preprocessing(), experiment.maxPixels());
