@@ -6,32 +6,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A technique's results for a batch of n images, split per image: every list of length n (at any
- * depth of the results map) contributes its i-th element to image i; everything else describes the
- * batch and is left out. The numbers of an image's share, flattened to dotted keys, are its figures.
+ * A technique's results for a batch of n images, split per image. Per-image techniques report
+ * their per-image results as {@code images}: a list with one map per input image, in input order
+ * (see the README's "Writing a technique"); image i's share is that list's i-th map. Its numbers,
+ * flattened to dotted keys, are its figures.
  */
 final class PerImageResults {
   private PerImageResults() {}
 
-  /** Image {@code i}'s share of {@code values}, or null when nothing in it is per image. */
-  static Map<String, Object> share(Map<String, Object> values, int n, int i) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : values.entrySet()) {
-      Object v = pick(e.getValue(), n, i);
-      if (v != null) {
-        out.put(e.getKey(), v);
-      }
-    }
-    return out.isEmpty() ? null : out;
-  }
-
+  /** Image {@code i}'s share of {@code values}, or null when the technique reports no per-image list. */
   @SuppressWarnings("unchecked")
-  private static Object pick(Object value, int n, int i) {
-    if (value instanceof List<?> list && list.size() == n) {
-      return list.get(i);
-    }
-    if (value instanceof Map<?, ?> map) {
-      return share((Map<String, Object>) map, n, i);
+  static Map<String, Object> share(Map<String, Object> values, int n, int i) {
+    if (values.get("images") instanceof List<?> list && list.size() == n && list.get(i) instanceof Map<?, ?> m) {
+      return (Map<String, Object>) m;
     }
     return null;
   }

@@ -39,7 +39,8 @@ class DatasetJobTest {
   static final String STEPS = "steps:\n"
       + "  - technique: saliency\n"
       + "  - technique: integrated-gradients\n    params: {steps: 8}\n"
-      + "  - technique: deletion-insertion\n    params: {methods: [saliency], pixels_per_step: 12544}\n";
+      + "  - technique: deletion-insertion\n    params: {methods: [saliency], pixels_per_step: 12544}\n"
+      + "  - technique: robustness-curve\n";
 
   @BeforeAll
   static void write() throws Exception {
@@ -57,7 +58,7 @@ class DatasetJobTest {
     Map<String, Map<Integer, Map<String, Double>>> out = new TreeMap<>();
     SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
     try {
-      for (String step : List.of("0-saliency", "1-integrated-gradients", "2-deletion-insertion")) {
+      for (String step : List.of("0-saliency", "1-integrated-gradients", "2-deletion-insertion", "3-robustness-curve")) {
         Map<Integer, Map<String, Double>> rows = new TreeMap<>();
         for (Row r : spark.read().parquet(run.resolve(step).resolve("results.parquet").toString()).collectAsList()) {
           Map<String, Double> figures = new TreeMap<>(scala.jdk.javaapi.CollectionConverters.asJava(
@@ -111,7 +112,16 @@ class DatasetJobTest {
       }
     }
     System.out.printf("%d per-image figures against netvis run: largest relative difference %.2e%n", compared, worst);
-    assertTrue(compared > 25 * 3, "compared " + compared);
+    assertTrue(compared > 25 * 4, "compared " + compared);
+    // The robustness curve over the whole set, from the per-image rows, is the local run's curve.
+    var curve = json.readTree(dir.resolve("local/3-robustness-curve/results.json").toFile()).get("curve");
+    for (int k = 0; k < curve.size(); k++) {
+      double correct = 0;
+      for (var row : one.get("3-robustness-curve").values()) {
+        correct += row.get("correct." + k);
+      }
+      assertEquals(curve.get(k).get("accuracy").asDouble(), correct / 25, 1e-12, "accuracy at epsilon " + k);
+    }
     assertTrue(worst <= 1e-5, "largest relative difference " + worst);
     try (Stream<Path> s = Files.list(dir.resolve("two/0-saliency/arrays"))) {
       assertEquals(25, s.count());

@@ -62,11 +62,5 @@ public final class AttackProviders {
     public Class<? extends Technique<?>> technique() {
       return AttackSteps.Curve.class;
     }
-
-    /** Its accuracy figures are over the whole input set. */
-    @Override
-    public boolean perImage() {
-      return false;
-    }
   }
 }

@@ -105,6 +105,7 @@ public final class AttackSteps {
       List<Double> eps = p.epsilons().stream().sorted().toList();
       double[] accuracy = new double[eps.size()];
       Double[] smallest = new Double[n];
+      boolean[][] correct = new boolean[n][eps.size()];
       long start = System.nanoTime();
       for (int e = 0; e < eps.size(); e++) {
         double epsilon = eps.get(e);
@@ -116,6 +117,7 @@ public final class AttackSteps {
         Tensor logits = model.logits(adv);
         accuracy[e] = AttackReport.accuracy(logits, in.labels());
         for (int i = 0; i < n; i++) {
+          correct[i][e] = ClassScores.argmax(logits, i) == in.labels()[i];
           if (smallest[i] == null && ClassScores.argmax(logits, i) != in.labels()[i]) {
             smallest[i] = epsilon;
           }
@@ -140,6 +142,13 @@ public final class AttackSteps {
         r.put("image", in.names().get(i));
         r.put("label", in.labels()[i]);
         r.put("smallest_flipping_epsilon_255", smallest[i] == null ? null : smallest[i] * 255);
+        // Whether the image is still classified correctly at each epsilon (in the curve's order):
+        // the curve over any set of images is the mean of these.
+        List<Boolean> still = new ArrayList<>();
+        for (boolean c : correct[i]) {
+          still.add(c);
+        }
+        r.put("correct", still);
         images.add(r);
       }
       Map<String, Object> values = new LinkedHashMap<>();

@@ -32,6 +32,16 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
       predicted[i] = ClassScores.argmax(logits, i);
     }
     Map<String, Object> perMethod = new LinkedHashMap<>();
+    // One map per image, as every per-image technique reports them: its class and each method's AUCs.
+    List<Map<String, Object>> images = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Map<String, Object> image = new LinkedHashMap<>();
+      image.put("image", in.names().get(i));
+      image.put("predicted", predicted[i]);
+      image.put("deletion_auc", new LinkedHashMap<String, Object>());
+      image.put("insertion_auc", new LinkedHashMap<String, Object>());
+      images.add(image);
+    }
     LinePlot deletionPlot = new LinePlot("fraction of pixels deleted", "p(class)", 1);
     LinePlot insertionPlot = new LinePlot("fraction of pixels inserted", "p(class)", 1);
     Path dir = ctx.outputDir();
@@ -54,6 +64,10 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
       String name = method.endsWith(".npy") ? Path.of(method).getFileName().toString() : method;
       double[] del = curves.stream().mapToDouble(DeletionInsertion.Curves::deletionAuc).toArray();
       double[] ins = curves.stream().mapToDouble(DeletionInsertion.Curves::insertionAuc).toArray();
+      for (int i = 0; i < n; i++) {
+        ((Map<String, Object>) images.get(i).get("deletion_auc")).put(name, del[i]);
+        ((Map<String, Object>) images.get(i).get("insertion_auc")).put(name, ins[i]);
+      }
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("deletion_auc_mean", mean(del));
       r.put("insertion_auc_mean", mean(ins));
@@ -89,6 +103,7 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
     values.put("pixels_per_step", p.pixelsPerStep());
     values.put("methods", perMethod);
     values.put("curves", "METHOD_curves.npy: (N, 2, steps + 1), deletion then insertion");
+    values.put("images", images);
     return StepResult.of(values);
   }
 
