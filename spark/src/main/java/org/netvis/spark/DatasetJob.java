@@ -47,8 +47,19 @@ public final class DatasetJob {
   private static final Logger LOG = LoggerFactory.getLogger(DatasetJob.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** What the job was asked to do; {@code failOnce} is a test hook (-1: off). */
-  public record Options(String master, int partitions, int batchSize, boolean failOnBadInput, int failOnce) {}
+  /**
+   * What the job was asked to do. {@code table}: a Parquet table of encoded images (column
+   * {@code image}, optional {@code label} and {@code id}) read by Spark in place of the experiment's
+   * inputs; {@code folderLabels}: a class list (one class per line, its first word the folder name,
+   * as ImageNet's LOC_synset_mapping.txt) giving each image file the class of its folder;
+   * {@code failOnce} is a test hook (-1: off).
+   */
+  public record Options(String master, int partitions, int batchSize, boolean failOnBadInput, int failOnce,
+      Path table, Path folderLabels) {
+    public Options(String master, int partitions, int batchSize, boolean failOnBadInput, int failOnce) {
+      this(master, partitions, batchSize, failOnBadInput, failOnce, null, null);
+    }
+  }
 
   /** Images and errors per step, and where the tables are. */
   public record Outcome(Path directory, long images, long errors, double seconds) {}
@@ -78,11 +89,11 @@ public final class DatasetJob {
       steps.add(i);
       seeds.add(Seeds.forStep(e.seed(), i));
     }
-    if (e.inputFiles().isEmpty()) {
-      throw new IllegalArgumentException(e.file() + ": inputs: a dataset-scale run needs input images");
+    if (e.inputFiles().isEmpty() && options.table() == null) {
+      throw new IllegalArgumentException(e.file() + ": inputs: a dataset-scale run needs input images (or --table)");
     }
     Files.createDirectories(out);
-    List<ImageItem> items = items(e);
+    List<ImageItem> items = options.table() == null ? items(e, folderLabels(options.folderLabels())) : null;
     ResolvedModel model = models.resolve(e.model());
     // The gradient graph, derived once here; executors read it from the run directory.
     Path graphCache = out.resolve("_graph");
@@ -97,12 +108,14 @@ public final class DatasetJob {
     SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
     List<ResultRow> rows;
+    int imageCount = items == null ? 0 : items.size();
     Map<String, Object> sparkRecord = new LinkedHashMap<>();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       // parallelize slices the list into contiguous ranges: a partition holds neighbouring images.
-      JavaRDD<ImageItem> rdd = jsc.parallelize(items, partitions);
+      JavaRDD<ImageItem> rdd = items != null ? jsc.parallelize(items, partitions) : tableItems(spark, options, partitions);
       rows = new ArrayList<>(rdd.mapPartitions(new PartitionTask(spec)).collect());
+      imageCount = (int) rows.stream().mapToInt(ResultRow::index).distinct().count();
       rows.sort(java.util.Comparator.comparingInt(ResultRow::step).thenComparingInt(ResultRow::index));
       for (int s : steps) {
         List<Row> table = new ArrayList<>();
@@ -129,11 +142,11 @@ public final class DatasetJob {
     deleteTree(out.resolve("_attempts"));
     double seconds = (System.nanoTime() - t0) / 1e9;
     long errors = rows.stream().filter(r -> r.error() != null).map(ResultRow::index).distinct().count();
-    writeManifest(e, model, graph, out, items.size(), errors, seeds, sparkRecord, start, seconds);
+    writeManifest(e, model, graph, out, imageCount, errors, seeds, sparkRecord, start, seconds);
     JSON.writeValue(out.resolve("experiment.resolved.json").toFile(), e.toResolvedMap());
-    DatasetReport.write(out, e, rows, steps, items.size(), seconds);
-    LOG.info("{} images ({} unreadable) in {} s", items.size(), errors, String.format("%.1f", seconds));
-    return new Outcome(out, items.size(), errors, seconds);
+    DatasetReport.write(out, e, rows, steps, imageCount, seconds);
+    LOG.info("{} images ({} unreadable) in {} s", imageCount, errors, String.format("%.1f", seconds));
+    return new Outcome(out, imageCount, errors, seconds);
   }
 
   static StructType schema() {
@@ -147,8 +160,47 @@ public final class DatasetJob {
         .add("results", DataTypes.StringType, true);
   }
 
+  /**
+   * A table of encoded images read by Spark: each row becomes an item carrying its bytes, numbered
+   * in the table's order (its data-set index for seeds).
+   */
+  static JavaRDD<ImageItem> tableItems(SparkSession spark, Options options, int partitions) {
+    Dataset<Row> df = spark.read().parquet(options.table().toString());
+    List<String> columns = List.of(df.columns());
+    if (!columns.contains("image")) {
+      throw new IllegalArgumentException(options.table() + ": the table has no column 'image' (found " + columns
+          + "); expected encoded PNG or JPEG bytes, with optional 'label' and 'id'");
+    }
+    boolean hasLabel = columns.contains("label");
+    boolean hasId = columns.contains("id");
+    JavaRDD<ImageItem> items = df.javaRDD().zipWithIndex().map(t -> {
+      Row r = t._1();
+      int index = (int) (long) t._2();
+      Object label = hasLabel ? r.getAs("label") : null;
+      String id = hasId && r.getAs("id") != null ? r.<String>getAs("id") : "row-" + index;
+      return new ImageItem(index, id, null, -1, label == null ? -1 : ((Number) label).longValue(), r.<byte[]>getAs("image"));
+    });
+    return partitions > 0 ? items.repartition(partitions) : items;
+  }
+
+  /** Folder name to class index from a class list (line k: the folder name of class k, then anything). */
+  static Map<String, Long> folderLabels(Path mapping) throws IOException {
+    if (mapping == null) {
+      return null;
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    List<String> lines = Files.readAllLines(mapping);
+    for (int k = 0; k < lines.size(); k++) {
+      String first = lines.get(k).strip().split("\\s+")[0];
+      if (!first.isEmpty()) {
+        out.put(first, (long) k);
+      }
+    }
+    return out;
+  }
+
   /** The data set's images in order, with given labels: archives by member, image files one each. */
-  static List<ImageItem> items(Experiment e) throws IOException {
+  static List<ImageItem> items(Experiment e, Map<String, Long> folderLabels) throws IOException {
     List<ImageItem> items = new ArrayList<>();
     for (Path f : e.inputFiles()) {
       String lower = f.getFileName().toString().toLowerCase();
@@ -166,7 +218,16 @@ public final class DatasetJob {
       for (int m = 0; m < count; m++) {
         int index = items.size();
         long label = e.labels() != null && index < e.labels().size() ? e.labels().get(index) : -1;
-        items.add(new ImageItem(index, f.toString(), archive ? m : -1, label));
+        if (folderLabels != null && !archive) {
+          String folder = f.getParent() == null ? "" : f.getParent().getFileName().toString();
+          Long l = folderLabels.get(folder);
+          if (l == null) {
+            throw new IllegalArgumentException(f + ": its folder '" + folder + "' is not in the class list ("
+                + folderLabels.size() + " classes)");
+          }
+          label = l;
+        }
+        items.add(ImageItem.file(index, f.toString(), archive ? m : -1, label));
       }
     }
     return items;

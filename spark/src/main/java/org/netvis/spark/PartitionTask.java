@@ -67,6 +67,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
     Experiment experiment = new ExperimentLoader(plugins, ModelRegistry.fromEnvironment(false),
         org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(false)).load(Path.of(spec.experiment()), spec.overrides());
     InputLoader loader = new InputLoader(model.preprocessing(), experiment.maxPixels());
+    long maxPixels = experiment.maxPixels();
 
     List<ResultRow> rows = new ArrayList<>();
     List<ImageItem> good = new ArrayList<>();
@@ -74,13 +75,14 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
     List<Long> archiveLabels = new ArrayList<>();
     for (ImageItem item : items) {
       try {
-        Decoded d = decode(loader, item);
+        Decoded d = decode(loader, item, model, maxPixels);
         good.add(item);
         images.add(d.image());
         archiveLabels.add(d.label());
       } catch (IOException | RuntimeException e) {
         if (spec.failOnBadInput()) {
-          throw new IOException("image " + item.id() + " (" + item.file() + "): " + e.getMessage(), e);
+          throw new IOException("image " + item.id() + (item.file() == null ? "" : " (" + item.file() + ")") + ": "
+              + e.getMessage(), e);
         }
         LOG.warn("image {} cannot be read: {}", item.id(), e.getMessage());
         for (int s : spec.steps()) {
@@ -104,7 +106,13 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
 
   private record Decoded(Tensor image, long label) {}
 
-  private static Decoded decode(InputLoader loader, ImageItem item) throws IOException {
+  private static Decoded decode(InputLoader loader, ImageItem item, ResolvedModel model, long maxPixels)
+      throws IOException {
+    if (item.encoded() != null) {
+      // The same decoding and preprocessing as an image file gets.
+      return new Decoded(org.netvis.engine.image.Pixels.preprocess(
+          org.netvis.engine.image.ImageFiles.read(item.encoded(), item.id(), maxPixels), model.preprocessing()), item.label());
+    }
     if (item.member() < 0) {
       InputLoader.Loaded l = loader.load(List.of(Path.of(item.file())));
       return new Decoded(l.images(), item.label());

@@ -33,6 +33,15 @@ public final class SparkMain implements Callable<Integer> {
       + " error row")
   boolean failOnBadInput;
 
+  @Option(names = "--table", description = "a Parquet table of encoded images (column image; optional label, id)"
+      + " to run over instead of the experiment's inputs")
+  Path table;
+
+  @Option(names = "--labels-from-folders", paramLabel = "CLASS_LIST", description = "label each image file with"
+      + " the class of its folder: CLASS_LIST has one class per line, its first word the folder name"
+      + " (ImageNet's LOC_synset_mapping.txt)")
+  Path folderLabels;
+
   @Option(names = "--set", description = "override a key of the experiment (KEY=VALUE), as in netvis run")
   List<String> overrides = new ArrayList<>();
 
@@ -42,7 +51,8 @@ public final class SparkMain implements Callable<Integer> {
         java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + experiment.getFileName().toString()
         .replaceAll("\\.(ya?ml|json)$", "") + "-spark");
     DatasetJob.Outcome o = DatasetJob.run(experiment, overrides, target,
-        new DatasetJob.Options(master, partitions, batchSize, failOnBadInput, Integer.getInteger("netvis.spark.failOnce", -1)));
+        new DatasetJob.Options(master, partitions, batchSize, failOnBadInput, Integer.getInteger("netvis.spark.failOnce", -1),
+            table, folderLabels));
     System.out.printf("succeeded: %s (%d images, %d unreadable, %.1f s)%n", o.directory(), o.images(), o.errors(),
         o.seconds());
     System.out.printf("report: %s%n", o.directory().resolve(DatasetReport.FILE));

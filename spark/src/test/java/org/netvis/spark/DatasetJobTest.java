@@ -182,4 +182,62 @@ class DatasetJobTest {
         () -> DatasetJob.run(cv, List.of(), dir.resolve("cv"), options("local[1]", 1, -1)));
     assertTrue(e.getMessage().contains("steps[1]: 'class-visualization' is not a per-image technique"), e.getMessage());
   }
+
+  @Test
+  void aParquetTableOfImageBytesAndAnImageNetFolderTreeGiveTheSameNumbersAsTheFiles() throws Exception {
+    List<String> photos = List.of("00_hay.png", "01_quail.png", "02_tibetan_mastiff.png");
+    Path tree = dir.resolve("tree");
+    Path mapping = dir.resolve("classes.txt");
+    Files.writeString(mapping, "n00000001 first class\nn00000002 second class\nn00000003 third class\n");
+    List<Row> table = new java.util.ArrayList<>();
+    for (int k = 0; k < photos.size(); k++) {
+      Path photo = SharedData.root().resolve("images").resolve(photos.get(k));
+      Path target = Files.createDirectories(tree.resolve(String.format("n%08d", k + 1))).resolve(photos.get(k));
+      Files.copy(photo, target);
+      table.add(org.apache.spark.sql.RowFactory.create(photos.get(k), Files.readAllBytes(photo), (long) k));
+    }
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      spark.createDataFrame(table, new org.apache.spark.sql.types.StructType()
+          .add("id", org.apache.spark.sql.types.DataTypes.StringType)
+          .add("image", org.apache.spark.sql.types.DataTypes.BinaryType)
+          .add("label", org.apache.spark.sql.types.DataTypes.LongType))
+          .coalesce(1).write().parquet(dir.resolve("photos.parquet").toString());
+    } finally {
+      spark.stop();
+    }
+    Path f = dir.resolve("tree.yaml");
+    Files.writeString(f, "name: tree\nmodel: squeezenet1_1\ninputs: [" + tree + "/*/*.png]\nsteps:\n"
+        + "  - technique: saliency\n  - technique: input-x-gradient\n");
+    DatasetJob.run(f, List.of(), dir.resolve("from-files"), new DatasetJob.Options("local[2]", 2, 8, false, -1, null,
+        mapping));
+    DatasetJob.run(f, List.of(), dir.resolve("from-table"), new DatasetJob.Options("local[2]", 2, 8, false, -1,
+        dir.resolve("photos.parquet"), null));
+    Map<String, Map<String, Object>> files = rowsById(dir.resolve("from-files/1-input-x-gradient/results.parquet"));
+    Map<String, Map<String, Object>> rows = rowsById(dir.resolve("from-table/1-input-x-gradient/results.parquet"));
+    assertEquals(files.keySet(), rows.keySet());
+    for (int k = 0; k < photos.size(); k++) {
+      assertEquals((long) k, files.get(photos.get(k)).get("label"), "label from the folder");
+      assertEquals((long) k, rows.get(photos.get(k)).get("label"), "label from the table");
+      assertFalse(((Map<?, ?>) rows.get(photos.get(k)).get("figures")).isEmpty(), "no figures for " + photos.get(k));
+      assertEquals(files.get(photos.get(k)).get("figures"), rows.get(photos.get(k)).get("figures"), photos.get(k));
+    }
+  }
+
+  static Map<String, Map<String, Object>> rowsById(Path parquet) {
+    Map<String, Map<String, Object>> out = new TreeMap<>();
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      for (Row r : spark.read().parquet(parquet.toString()).collectAsList()) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("label", r.<Long>getAs("label"));
+        m.put("figures", new TreeMap<>(scala.jdk.javaapi.CollectionConverters.asJava(
+            r.<scala.collection.Map<String, Double>>getAs("figures"))));
+        out.put(r.getAs("id"), m);
+      }
+    } finally {
+      spark.stop();
+    }
+    return out;
+  }
 }

@@ -33,42 +33,56 @@ public final class ImageFiles {
       throw new IOException(file + ": no such image file");
     }
     try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (in == null || !readers.hasNext()) {
-        throw new IOException(file + ": not a PNG or JPEG image");
-      }
-      ImageReader reader = readers.next();
-      // Java's decoders report truncated data as warnings and return what they got; netvis refuses.
-      List<String> warnings = new ArrayList<>();
-      reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+      return decode(in, file.toString(), maxPixels);
+    }
+  }
+
+  /**
+   * An image held in memory (a row of a table of encoded images), decoded exactly as a file is;
+   * {@code name} stands for the file in messages.
+   */
+  public static RgbImage read(byte[] encoded, String name, long maxPixels) throws IOException {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(encoded))) {
+      return decode(in, name, maxPixels);
+    }
+  }
+
+  private static RgbImage decode(ImageInputStream in, String file, long maxPixels) throws IOException {
+    Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+    if (in == null || !readers.hasNext()) {
+      throw new IOException(file + ": not a PNG or JPEG image");
+    }
+    ImageReader reader = readers.next();
+    // Java's decoders report truncated data as warnings and return what they got; netvis refuses.
+    List<String> warnings = new ArrayList<>();
+    reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+    try {
+      reader.setInput(in, true, true);
+      long pixels;
       try {
-        reader.setInput(in, true, true);
-        long pixels;
-        try {
-          pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-        } catch (IOException | RuntimeException e) {
-          throw new IOException(file + ": cannot read the image header (truncated or damaged?): " + e.getMessage(), e);
-        }
-        if (pixels > maxPixels) {
-          throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " = " + pixels
-              + " pixels exceeds the limit of " + maxPixels + " (raise max_pixels to allow it)");
-        }
-        RgbImage image;
-        try {
-          image = reader.getFormatName().equalsIgnoreCase("jpeg") ? jpegYCbCr(reader) : null;
-          if (image == null) {
-            image = toRgb(reader.read(0));
-          }
-        } catch (IOException | RuntimeException e) {
-          throw new IOException(file + ": cannot decode the image (truncated or damaged?): " + e.getMessage(), e);
-        }
-        if (!warnings.isEmpty()) {
-          throw new IOException(file + ": the image is damaged or truncated (" + String.join("; ", warnings) + ")");
-        }
-        return image;
-      } finally {
-        reader.dispose();
+        pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+      } catch (IOException | RuntimeException e) {
+        throw new IOException(file + ": cannot read the image header (truncated or damaged?): " + e.getMessage(), e);
       }
+      if (pixels > maxPixels) {
+        throw new IOException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " = " + pixels
+            + " pixels exceeds the limit of " + maxPixels + " (raise max_pixels to allow it)");
+      }
+      RgbImage image;
+      try {
+        image = reader.getFormatName().equalsIgnoreCase("jpeg") ? jpegYCbCr(reader) : null;
+        if (image == null) {
+          image = toRgb(reader.read(0));
+        }
+      } catch (IOException | RuntimeException e) {
+        throw new IOException(file + ": cannot decode the image (truncated or damaged?): " + e.getMessage(), e);
+      }
+      if (!warnings.isEmpty()) {
+        throw new IOException(file + ": the image is damaged or truncated (" + String.join("; ", warnings) + ")");
+      }
+      return image;
+    } finally {
+      reader.dispose();
     }
   }
 
