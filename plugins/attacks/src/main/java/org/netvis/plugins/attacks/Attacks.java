@@ -59,7 +59,8 @@ final class Attacks {
           stopped[i] |= succeeded.test(current, i);
         }
       }
-      Tensor g = model.lossGradient(current, labels, targeted);
+      float[] g = model.lossGradient(current, labels, targeted).data();
+      float[] x0 = x.data();
       for (int i = 0; i < n; i++) {
         if (stopped[i]) {
           continue;
@@ -68,26 +69,26 @@ final class Attacks {
         int to = from + item;
         if (p.norm() == AttackParameters.Norm.LINF) {
           for (int k = from; k < to; k++) {
-            float a = adv[k] + alpha * Math.signum(g.data()[k]);
-            float delta = Math.max(-eps, Math.min(eps, a - x.data()[k]));
-            adv[k] = clamp01(x.data()[k] + delta);
+            float a = adv[k] + alpha * Math.signum(g[k]);
+            float delta = Math.max(-eps, Math.min(eps, a - x0[k]));
+            adv[k] = clamp01(x0[k] + delta);
           }
         } else {
           double gNorm = 0;
           for (int k = from; k < to; k++) {
-            gNorm += (double) g.data()[k] * g.data()[k];
+            gNorm += (double) g[k] * g[k];
           }
           float scale = (float) (alpha / (Math.sqrt(gNorm) + 1e-10));
           double dNorm = 0;
-          float[] a = new float[item];
+          // The stepped image goes into g's slot (g[k] is read once, before it is overwritten).
           for (int k = from; k < to; k++) {
-            a[k - from] = adv[k] + g.data()[k] * scale;
-            double d = a[k - from] - x.data()[k];
+            g[k] = adv[k] + g[k] * scale;
+            double d = g[k] - x0[k];
             dNorm += d * d;
           }
           float factor = (float) Math.min(1.0, eps / Math.sqrt(dNorm));
           for (int k = from; k < to; k++) {
-            adv[k] = clamp01(x.data()[k] + (a[k - from] - x.data()[k]) * factor);
+            adv[k] = clamp01(x0[k] + (g[k] - x0[k]) * factor);
           }
         }
       }
