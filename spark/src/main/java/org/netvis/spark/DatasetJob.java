@@ -263,6 +263,9 @@ public final class DatasetJob {
     m.put("experiment", Map.of("file", e.file().toString(), "name", e.name()));
     m.put("netvis", Map.of("version", BuildInfo.version(), "git_commit", BuildInfo.gitCommit()));
     m.put("java", Map.of("version", System.getProperty("java.version"), "vendor", System.getProperty("java.vendor")));
+    m.put("os", Map.of("name", System.getProperty("os.name"), "version", System.getProperty("os.version"),
+        "arch", System.getProperty("os.arch")));
+    m.put("driver_cores", Runtime.getRuntime().availableProcessors());
     m.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     m.put("spark", spark);
     m.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256()));

@@ -76,10 +76,20 @@ public final class AttributionStep implements Technique<Record> {
   }
 
   /** The attribution context of a step. */
-  public record StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions)
-      implements AttributionContext {
+  public record StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions,
+      java.util.function.IntUnaryOperator itemIndexes) implements AttributionContext {
+    public StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions) {
+      this(engine, model, seed, attributions, i -> i);
+    }
+
+    /** The step's engine, model, seed and methods, and its images' data-set indices. */
     public static StepAttributionContext of(StepContext ctx) {
-      return new StepAttributionContext(ctx.engine(), ctx.model(), ctx.seed(), ctx.attributions());
+      return new StepAttributionContext(ctx.engine(), ctx.model(), ctx.seed(), ctx.attributions(), ctx::itemIndex);
+    }
+
+    @Override
+    public int itemIndex(int i) {
+      return itemIndexes.applyAsInt(i);
     }
   }
 

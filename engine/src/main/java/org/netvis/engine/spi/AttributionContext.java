@@ -16,6 +16,14 @@ public interface AttributionContext {
   /** The seed of the step the method runs in; per-image randomness derives from it. */
   long seed();
 
+  /**
+   * The data-set index of input image {@code i} of an {@code attribute} call, for per-image seeds
+   * ({@code Seeds.forItem(seed(), itemIndex(i))}); see {@link StepContext#itemIndex}.
+   */
+  default int itemIndex(int i) {
+    return i;
+  }
+
   /** Every attribution method netvis knows, built-in or from plugin jars. */
   Attributions attributions();
 }

@@ -163,7 +163,7 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
       case "uniform" -> {
         for (int i = 0; i < n; i++) {
           // Per image from the step's seed: the same image gets the same baseline in any batch.
-          Random random = new Random(Seeds.forItem(ctx.seed(), i));
+          Random random = new Random(Seeds.forItem(ctx.seed(), ctx.itemIndex(i)));
           for (int ch = 0; ch < c; ch++) {
             for (int k = 0; k < plane; k++) {
               out[(i * c + ch) * plane + k] = range[0][ch] + random.nextFloat() * (range[1][ch] - range[0][ch]);

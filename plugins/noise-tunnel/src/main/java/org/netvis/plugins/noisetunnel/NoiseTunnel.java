@@ -8,15 +8,18 @@ import org.netvis.engine.tensor.Tensor;
 /**
  * Captum's NoiseTunnel: the base method on {@code samples} copies of each image with Gaussian noise
  * added, combined by mean, mean of squares or variance. Each image draws its noise from its own
- * seed (the step's seed and the image's position), so batching never changes a result.
+ * seed (the step's seed and the image's data-set index), so batching never changes a result.
  */
 final class NoiseTunnel implements Attribution {
   private final long seed;
+  private final java.util.function.IntUnaryOperator itemIndex;
   private final Attribution base;
   private final NoiseTunnelProvider.Parameters p;
 
-  NoiseTunnel(long seed, Attribution base, NoiseTunnelProvider.Parameters p) {
+  NoiseTunnel(long seed, java.util.function.IntUnaryOperator itemIndex, Attribution base,
+      NoiseTunnelProvider.Parameters p) {
     this.seed = seed;
+    this.itemIndex = itemIndex;
     this.base = base;
     this.p = p;
   }
@@ -32,7 +35,7 @@ final class NoiseTunnel implements Attribution {
     Random[] noise = new Random[n];
     double[] stdev = new double[n];
     for (int i = 0; i < n; i++) {
-      noise[i] = new Random(Seeds.forItem(seed, i));
+      noise[i] = new Random(Seeds.forItem(seed, itemIndex.applyAsInt(i)));
       stdev[i] = p.stdev() > 0 ? p.stdev() : p.noiseLevel() * range(inputs, i);
     }
     // Samples of all images go through the base method together, internal_batch_size copies at a time.
