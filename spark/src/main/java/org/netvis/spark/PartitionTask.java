@@ -153,8 +153,10 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
       Path dir = attemptDir.resolve(stepDir).resolve("batches").resolve(String.format("%06d", indices[0]));
       Files.createDirectories(dir);
       Technique<Record> technique = plugins.instantiate(step.technique());
-      StepResult result = technique.run(new PartitionContext(engine, model, inputs, spec.stepSeeds().get(k), dir,
-          indices, plugins, LoggerFactory.getLogger("netvis.step." + step.technique())), step.parameters());
+      StepResult result = technique.run(new org.netvis.engine.run.StepEnvironment(engine, model, inputs,
+          spec.stepSeeds().get(k), dir, LoggerFactory.getLogger("netvis.step." + step.technique()),
+          plugins.attributions(), (task, total) -> org.netvis.engine.spi.Progress.NONE, PartitionTask::checkKilled,
+          i -> indices[i]), step.parameters());
       Map<String, Object> values = new LinkedHashMap<>(result.values());
       JSON.writeValue(dir.resolve("results.json").toFile(), values);
       splitArrays(dir, attemptDir.resolve(stepDir).resolve("arrays"), items);
@@ -165,6 +167,14 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
             share == null ? Map.of() : PerImageResults.figures(share), share == null ? null : JSON.writeValueAsString(share),
             null));
       }
+    }
+  }
+
+  /** A Spark task that was killed (its job cancelled) stops at the technique's next check. */
+  private static void checkKilled() {
+    TaskContext t = TaskContext.get();
+    if (t != null && t.isInterrupted()) {
+      throw new java.util.concurrent.CancellationException("the Spark task was killed");
     }
   }
 

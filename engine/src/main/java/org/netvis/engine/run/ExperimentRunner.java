@@ -308,7 +308,9 @@ public final class ExperimentRunner {
       LOG.info("step {}: {}", index, step.technique());
       try {
         Technique<Record> technique = plugins.instantiate(step.technique());
-        StepContext ctx = new Context(engine, model, select(inputs, step, index), seed, dir, stepLog);
+        StepContext ctx = new StepEnvironment(engine, model, select(inputs, step, index), seed, dir, stepLog,
+            plugins.attributions(), (task, total) -> ConsoleProgress.create(terminal, task, total, this::checkCancelled),
+            this::checkCancelled, i -> i);
         StepResult result;
         try {
           result = technique.run(ctx, step.parameters());
@@ -444,68 +446,6 @@ public final class ExperimentRunner {
       }
     }
 
-    private final class Context implements StepContext {
-      private final Engine engine;
-      private final ResolvedModel model;
-      private final InputBatch inputs;
-      private final long seed;
-      private final Path dir;
-      private final Logger log;
-
-      Context(Engine engine, ResolvedModel model, InputBatch inputs, long seed, Path dir, Logger log) {
-        this.engine = engine;
-        this.model = model;
-        this.inputs = inputs;
-        this.seed = seed;
-        this.dir = dir;
-        this.log = log;
-      }
-
-      @Override
-      public Engine engine() {
-        return engine;
-      }
-
-      @Override
-      public ResolvedModel model() {
-        return model;
-      }
-
-      @Override
-      public InputBatch inputs() {
-        return inputs;
-      }
-
-      @Override
-      public long seed() {
-        return seed;
-      }
-
-      @Override
-      public Path outputDir() {
-        return dir;
-      }
-
-      @Override
-      public Progress progress(String task, long total) {
-        return ConsoleProgress.create(terminal, task, total, Run.this::checkCancelled);
-      }
-
-      @Override
-      public Logger log() {
-        return log;
-      }
-
-      @Override
-      public org.netvis.engine.spi.Attributions attributions() {
-        return plugins.attributions();
-      }
-
-      @Override
-      public void checkCancelled() {
-        Run.this.checkCancelled();
-      }
-    }
   }
 
   /** A technique threw: the message names the step and the technique. */
