@@ -45,16 +45,24 @@ public final class GaussianBlur {
   private static float[] blurAxis(float[] in, int channels, int height, int width, double[] k, boolean alongHeight) {
     int r = k.length / 2;
     int n = alongHeight ? height : width;
+    // Each position's taps, reflected at the borders, worked out once for the whole pass.
+    int[] taps = new int[n * k.length];
+    for (int pos = 0; pos < n; pos++) {
+      for (int j = -r; j <= r; j++) {
+        taps[pos * k.length + j + r] = reflect(pos + j, n);
+      }
+    }
+    int stride = alongHeight ? width : 1;
     float[] out = new float[in.length];
     for (int c = 0; c < channels; c++) {
       int base = c * height * width;
       for (int y = 0; y < height; y++) {
         for (int x = 0; x < width; x++) {
           int pos = alongHeight ? y : x;
+          int line = base + (alongHeight ? x : y * width);
           double s = 0;
-          for (int j = -r; j <= r; j++) {
-            int q = reflect(pos + j, n);
-            s += k[j + r] * in[base + (alongHeight ? q * width + x : y * width + q)];
+          for (int j = 0; j < k.length; j++) {
+            s += k[j] * in[line + taps[pos * k.length + j] * stride];
           }
           out[base + y * width + x] = (float) s;
         }
