@@ -103,7 +103,11 @@ public final class DatasetJob {
     }
     String master = localRetries(options.master());
     int partitions = options.partitions() > 0 ? options.partitions() : defaultPartitions(master);
-    JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(), graphCache.toString(), e.model(),
+    if (graph.file() == null) {
+      throw new IllegalStateException("the gradient graph of " + model.path() + " was not saved to " + graphCache);
+    }
+    JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(),
+        graphCache.relativize(graph.file()).toString(), e.model(),
         e.device(), steps, seeds, options.batchSize(), options.failOnBadInput(), options.failOnce(), threadsPerTask(master));
     SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
@@ -112,6 +116,8 @@ public final class DatasetJob {
     Map<String, Object> sparkRecord = new LinkedHashMap<>();
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      // The graph travels with the job: executors never derive it, and need no shared directory for it.
+      jsc.addFile(graph.file().toString());
       // parallelize slices the list into contiguous ranges: a partition holds neighbouring images.
       JavaRDD<ImageItem> rdd = items != null ? jsc.parallelize(items, partitions) : tableItems(spark, options, partitions);
       rows = new ArrayList<>(rdd.mapPartitions(new PartitionTask(spec)).collect());

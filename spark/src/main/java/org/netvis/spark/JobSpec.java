@@ -10,7 +10,8 @@ import java.util.List;
  * @param experiment the experiment file
  * @param overrides its {@code --set} overrides
  * @param out the run directory (on a file system every executor sees)
- * @param graphCache the directory holding the gradient graph the driver derived
+ * @param graphFile the gradient graph the driver derived, as a path within a companion-graph cache
+ *     ({@code HASH/NAME.vjp.onnx}); the file itself travels with the job ({@code SparkContext.addFile})
  * @param steps the experiment's step indices to run (every one; all per-image)
  * @param stepSeeds each step's seed, as {@code netvis run} derives it
  * @param batchSize images per gradient batch within a partition
@@ -19,7 +20,7 @@ import java.util.List;
  * @param threads ONNX Runtime intra-op threads per task (0: its default, every core), so that
  *     concurrent tasks share the cores instead of each claiming all of them
  */
-record JobSpec(String experiment, List<String> overrides, String out, String graphCache, String model, String device,
+record JobSpec(String experiment, List<String> overrides, String out, String graphFile, String model, String device,
     List<Integer> steps, List<Long> stepSeeds, int batchSize, boolean failOnBadInput, int failOnce, int threads)
     implements Serializable {
   JobSpec {

@@ -63,7 +63,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
         + (task == null ? 0 : task.taskAttemptId()));
     PluginRegistry plugins = ExecutorEngines.plugins();
     ResolvedModel model = ExecutorEngines.model(spec.model());
-    Engine engine = ExecutorEngines.engine(spec.model(), Path.of(spec.graphCache()), spec.device(), spec.threads());
+    Engine engine = ExecutorEngines.engine(spec.model(), shippedGraphs(spec.graphFile()), spec.device(), spec.threads());
     Experiment experiment = new ExperimentLoader(plugins, ModelRegistry.fromEnvironment(false),
         org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(false)).load(Path.of(spec.experiment()), spec.overrides());
     InputLoader loader = new InputLoader(model.preprocessing(), experiment.maxPixels());
@@ -105,6 +105,24 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
   }
 
   private record Decoded(Tensor image, long label) {}
+
+  /**
+   * A companion-graph cache on this executor holding the driver's gradient graph, copied from the
+   * file Spark shipped with the job into the layout the engine looks for ({@code HASH/NAME}).
+   */
+  static synchronized Path shippedGraphs(String graphFile) throws IOException {
+    Path relative = Path.of(graphFile);
+    Path cache = Path.of(org.apache.spark.SparkFiles.getRootDirectory()).resolve("netvis-graphs");
+    Path target = cache.resolve(relative);
+    if (!Files.isRegularFile(target)) {
+      Files.createDirectories(target.getParent());
+      Path tmp = Files.createTempFile(target.getParent(), relative.getFileName().toString(), ".part");
+      Files.copy(Path.of(org.apache.spark.SparkFiles.get(relative.getFileName().toString())), tmp,
+          StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+    return cache;
+  }
 
   private static Decoded decode(InputLoader loader, ImageItem item, ResolvedModel model, long maxPixels)
       throws IOException {
