@@ -62,7 +62,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       for (int t = 0; t < n; t++) {
         ox[t] = random[t].nextInt(p.maxJitter() + 1);
         oy[t] = random[t].nextInt(p.maxJitter() + 1);
-        ImageOps.rollInto(images[t], 0, batch, t * item, c, size, size, ox[t], oy[t]);
+        org.netvis.engine.image.Roll.into(images[t], 0, batch, t * item, c, size, size, ox[t], oy[t]);
       }
       Tensor x = new Tensor(new long[] {n, c, size, size}, batch);
       VjpResult r = engine.vjp(x, cotangent);
@@ -84,7 +84,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
         for (int i = 0; i < item; i++) {
           stepped[i] = (float) (batch[o + i] + p.learningRate() * g[o + i] / norm);
         }
-        ImageOps.rollInto(stepped, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
+        org.netvis.engine.image.Roll.into(stepped, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
         ImageOps.clamp(images[t], c, range[0], range[1]);
         if (it % p.blurEvery() == 0) {
           images[t] = org.netvis.engine.image.GaussianBlur.blur(images[t], c, size, size, p.blurSigma());

@@ -8,6 +8,7 @@ import java.util.Random;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.Pixels;
+import org.netvis.engine.image.Roll;
 import org.netvis.engine.input.InputBatch;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.run.Seeds;
@@ -88,8 +89,8 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
           for (int it = 0; it < p.iterations(); it++) {
             int ox = p.jitter() == 0 ? 0 : random.nextInt(2 * p.jitter() + 1) - p.jitter();
             int oy = p.jitter() == 0 ? 0 : random.nextInt(2 * p.jitter() + 1) - p.jitter();
-            float[] rolled = roll(image, oh, ow, ox, oy);
-            float[] g = roll(gradient(engine, pre, objective, rolled, oh, ow, fixedSize), oh, ow, -ox, -oy);
+            float[] rolled = Roll.of(image, 3, oh, ow, ox, oy);
+            float[] g = Roll.of(gradient(engine, pre, objective, rolled, oh, ow, fixedSize), 3, oh, ow, -ox, -oy);
             double mean = 0;
             for (float v : g) {
               mean += Math.abs(v);
@@ -162,23 +163,6 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     Map<String, Tensor> acts = engine.activations(input, List.of(layer));
     Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape()));
     return objective.values(1, engine.graph().outputName(), units, acts, input)[0][1];
-  }
-
-  /** torch.roll of a [3, h, w] image by dx along W and dy along H. */
-  static float[] roll(float[] image, int h, int w, int dx, int dy) {
-    float[] out = new float[image.length];
-    int sx = Math.floorMod(dx, w);
-    int sy = Math.floorMod(dy, h);
-    for (int c = 0; c < 3; c++) {
-      int base = c * h * w;
-      for (int y = 0; y < h; y++) {
-        int ty = (y + sy) % h;
-        for (int x = 0; x < w; x++) {
-          out[base + ty * w + (x + sx) % w] = image[base + y * w + x];
-        }
-      }
-    }
-    return out;
   }
 
   private static float[] planar(float[][] rgb) {
