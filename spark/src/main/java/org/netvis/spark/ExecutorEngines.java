@@ -10,13 +10,15 @@ import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.EngineOptions;
 
 /**
- * One Engine per executor JVM and model, created on first use and reused by every task the JVM
- * runs; the gradient graph comes from the file the driver derived (shipped with the job), so
- * executors never derive it again.
+ * What an executor JVM keeps for every task it runs, created on first use: one Engine per model
+ * (its gradient graph from the file the driver derived and shipped, never derived again), the
+ * resolved model, the plugins and the loaded experiment (loading resolves and checks its inputs,
+ * which a data-set id does by hashing the archive: once per JVM, not per task).
  */
 final class ExecutorEngines {
   private static final Map<String, Engine> ENGINES = new HashMap<>();
   private static final Map<String, ResolvedModel> MODELS = new HashMap<>();
+  private static final Map<String, org.netvis.engine.experiment.Experiment> EXPERIMENTS = new HashMap<>();
   private static PluginRegistry plugins;
 
   private ExecutorEngines() {}
@@ -42,6 +44,19 @@ final class ExecutorEngines {
       Runtime.getRuntime().addShutdownHook(new Thread(opened::close));
     }
     return e;
+  }
+
+  static synchronized org.netvis.engine.experiment.Experiment experiment(String file, java.util.List<String> overrides) {
+    String version;
+    try {
+      version = java.nio.file.Files.getLastModifiedTime(Path.of(file)).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the experiment " + file, e);
+    }
+    // Keyed by the file's modification time too: a later job in the same JVM may have rewritten it.
+    return EXPERIMENTS.computeIfAbsent(file + "@" + version + "\n" + String.join("\n", overrides), k ->
+        new org.netvis.engine.experiment.ExperimentLoader(plugins(), ModelRegistry.fromEnvironment(false),
+            org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(false)).load(Path.of(file), overrides));
   }
 
   static synchronized PluginRegistry plugins() {

@@ -17,10 +17,8 @@ import java.util.stream.Stream;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.netvis.engine.experiment.Experiment;
-import org.netvis.engine.experiment.ExperimentLoader;
 import org.netvis.engine.input.InputBatch;
 import org.netvis.engine.input.InputLoader;
-import org.netvis.engine.model.ModelRegistry;
 import org.netvis.engine.model.ResolvedModel;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.runtime.Engine;
@@ -64,8 +62,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
     PluginRegistry plugins = ExecutorEngines.plugins();
     ResolvedModel model = ExecutorEngines.model(spec.model());
     Engine engine = ExecutorEngines.engine(spec.model(), shippedGraphs(spec.graphFile()), spec.device(), spec.threads());
-    Experiment experiment = new ExperimentLoader(plugins, ModelRegistry.fromEnvironment(false),
-        org.netvis.engine.dataset.DatasetRegistry.fromEnvironment(false)).load(Path.of(spec.experiment()), spec.overrides());
+    Experiment experiment = ExecutorEngines.experiment(spec.experiment(), spec.overrides());
     InputLoader loader = new InputLoader(model.preprocessing(), experiment.maxPixels());
     long maxPixels = experiment.maxPixels();
 

@@ -28,7 +28,7 @@ final class Objective {
   static final double DIVERSITY_EPSILON = 1e-10;
 
   /**
-   * One term. {@code layer} is null for class and l2 terms; {@code position} is -1 for the centre;
+   * One term. {@code layer} is null for class and l2 terms; {@code x} and {@code y} are -1 for the centre;
    * {@code image} is -1 for every image.
    */
   record Term(Kind kind, String layer, int index, int x, int y, List<Double> vector, double coefficient,
@@ -129,7 +129,7 @@ final class Objective {
       Unit u = units.get(seed);
       float[] ct = out.get(seed).data();
       if (t.kind() == Kind.DIVERSITY) {
-        addDiversityGradient(ct, activations.get(seed).data(), u, n, t.weight());
+        diversity(activations.get(seed).data(), u, n, ct, t.weight());
         continue;
       }
       for (int b = 0; b < n; b++) {
@@ -193,7 +193,7 @@ final class Objective {
     for (int k = 0; k < terms.size(); k++) {
       Term t = terms.get(k);
       double diversity = t.kind() == Kind.DIVERSITY
-          ? diversity(activations.get(t.layer()).data(), units.get(t.layer()), n, null) : 0;
+          ? diversity(activations.get(t.layer()).data(), units.get(t.layer()), n, null, 1) : 0;
       for (int b = 0; b < n; b++) {
         if (t.image() >= 0 && t.image() != b) {
           continue;
@@ -261,11 +261,7 @@ final class Objective {
    * activations, L2-normalized; the sum over ordered pairs i != j of their dot products, over n.
    * With {@code gradient} non-null, adds d(value)/d(activations) times {@code weight} there.
    */
-  static double diversity(float[] a, Unit u, int n, float[] gradient) {
-    return diversity(a, u, n, gradient, 1);
-  }
-
-  private static double diversity(float[] a, Unit u, int n, float[] gradient, double weight) {
+  static double diversity(float[] a, Unit u, int n, float[] gradient, double weight) {
     int c = u.channels();
     int p = u.positions();
     double[][] grams = new double[n][];
@@ -334,10 +330,6 @@ final class Objective {
       }
     }
     return value;
-  }
-
-  private static void addDiversityGradient(float[] ct, float[] a, Unit u, int n, double weight) {
-    diversity(a, u, n, ct, weight);
   }
 
   // ---- parsing --------------------------------------------------------------------------------

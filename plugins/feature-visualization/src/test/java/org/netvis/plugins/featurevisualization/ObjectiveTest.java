@@ -87,8 +87,8 @@ class ObjectiveTest {
     // Two images with identical activations: normalized Grams equal, each pair's dot product is 1,
     // so the value is (1 + 1) / 2 = 1; orthogonal channel use gives 0.
     Unit u = new Unit(CONV, new long[] {1, 2, 1, 2});
-    assertEquals(1.0, Objective.diversity(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, u, 2, null), 1e-9);
-    assertEquals(0.0, Objective.diversity(new float[] {1, 1, 0, 0, 0, 0, 1, 1}, u, 2, null), 1e-9);
+    assertEquals(1.0, Objective.diversity(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, u, 2, null, 1), 1e-9);
+    assertEquals(0.0, Objective.diversity(new float[] {1, 1, 0, 0, 0, 0, 1, 1}, u, 2, null, 1), 1e-9);
   }
 
   @Test
