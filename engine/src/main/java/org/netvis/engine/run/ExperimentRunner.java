@@ -99,14 +99,28 @@ public final class ExperimentRunner {
       if (lock == null) {
         throw new RunException("another run is writing to " + finalDir + " (locked by " + lockFile + ")");
       }
+      Run run = null;
+      Thread hook = null;
       try {
         if (Files.exists(finalDir) && !isEmptyDirectory(finalDir)) {
           throw new RunException("output directory " + finalDir + " already exists and is not empty");
         }
-        return new Run(experiment, finalDir).execute();
+        run = new Run(experiment, finalDir);
+        // The hook waits for the whole run, lock file included: the JVM halts as soon as it returns.
+        hook = new Thread(run::onSignal, "netvis-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return run.execute();
       } finally {
         lock.release();
         Files.deleteIfExists(lockFile);
+        if (run != null) {
+          run.finished.countDown();
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook is running and waits for us
+          }
+        }
       }
     } catch (IOException e) {
       throw new RunException("cannot lock " + lockFile + ": " + e.getMessage(), e);
@@ -145,8 +159,6 @@ public final class ExperimentRunner {
       deleteRecursively(workDir);
       Files.createDirectories(workDir);
       reserveSpace();
-      Thread hook = new Thread(this::onSignal, "netvis-interrupt");
-      Runtime.getRuntime().addShutdownHook(hook);
       Instant start = Instant.now();
       String status = "succeeded";
       String reason = null;
@@ -171,12 +183,6 @@ public final class ExperimentRunner {
         reason = e.getMessage();
       } finally {
         finish(status, reason, start);
-        finished.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // the JVM is already shutting down: the hook is running and waits for us
-        }
       }
       return outcome;
     }
