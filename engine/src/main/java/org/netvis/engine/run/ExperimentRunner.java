@@ -206,6 +206,7 @@ public final class ExperimentRunner {
         runtime.put("execution_provider", engine.executionProvider());
         runtime.put("device", experiment.device());
         runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
+        runtime.put("intra_op_spinning", options.spinning());
         manifest.put("runtime", runtime);
         Map<String, Object> modelRecord = new LinkedHashMap<>();
         modelRecord.put("id", model.id());

@@ -367,6 +367,9 @@ public final class Engine implements AutoCloseable {
       if (options.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(options.intraOpThreads());
       }
+      // Idle intra-op workers spin by default, taking cores from the JVM work between runs (the
+      // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (README).
+      so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       chosenProvider[0] = configureDevice(so);
       return env.createSession(bytes, so);
     } finally {
