@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.Pixels;
-import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.image.RgbImage;
 import org.netvis.engine.model.ResolvedModel;
 import org.netvis.engine.tensor.ClassScores;
@@ -37,6 +37,7 @@ final class AttackReport {
     List<RgbImage> advRow = new ArrayList<>();
     List<RgbImage> diffRow = new ArrayList<>();
     List<Map<String, Object>> images = new ArrayList<>();
+    PngBatch files = new PngBatch();
     float[] png = new float[adversarial.size()];
     for (int i = 0; i < n; i++) {
       float[][] cleanRgb = rgb(clean, i, model);
@@ -66,9 +67,8 @@ final class AttackReport {
       }
       l2 = Math.sqrt(l2);
       String prefix = String.format("%02d", i);
-      PngImages.write(dir.resolve(prefix + "_adversarial.png"), advImage);
       RgbImage diffImage = Pixels.toRgb8(diff, w, h);
-      PngImages.write(dir.resolve(prefix + "_difference_x10.png"), diffImage);
+      files.add(dir.resolve(prefix + "_adversarial.png"), advImage).add(dir.resolve(prefix + "_difference_x10.png"), diffImage);
       figure.panel(cleanImage, model.className((int) labels[i]));
       int predicted = ClassScores.argmax(after, i);
       advRow.add(advImage);
@@ -99,7 +99,7 @@ final class AttackReport {
     advRow.forEach(a -> figure.panel(a, "adversarial"));
     figure.row();
     diffRow.forEach(d -> figure.panel(d, "difference x10"));
-    figure.write(dir.resolve("figure.png"));
+    files.add(dir.resolve("figure.png"), figure).write();
     Npy.write(dir.resolve("adversarial.npy"), new Tensor(adversarial.shape(), rgbOut));
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("success_rate", images.stream().filter(r -> (Boolean) r.get("success")).count() / (double) Math.max(1, n));

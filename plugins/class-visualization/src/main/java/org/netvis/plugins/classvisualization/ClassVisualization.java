@@ -56,6 +56,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     // One batch array and one scratch image, reused by every iteration.
     float[] batch = new float[n * item];
     float[] stepped = new float[item];
+    float decay = (float) (2 * p.l2Reg());
     for (int it = 0; it < p.numIterations(); it++) {
       int[] ox = new int[n];
       int[] oy = new int[n];
@@ -68,11 +69,12 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       VjpResult r = engine.vjp(x, cotangent);
       float[] g = r.inputGradient().data();
       for (int t = 0; t < n; t++) {
-        // d/dI [s_y(I) - l2_reg * ||I||^2] = ds_y/dI - 2 l2_reg I, then a step of lr * g / ||g||.
+        // d/dI [s_y(I) - l2_reg * ||I||^2] = ds_y/dI - 2 l2_reg I, then a step of lr * g / ||g||,
+        // in float32 like the reference (only the norm's sum is kept in double).
         int o = t * item;
         double norm = 0;
         for (int i = 0; i < item; i++) {
-          float full = (float) (g[o + i] - 2 * p.l2Reg() * batch[o + i]);
+          float full = g[o + i] - decay * batch[o + i];
           g[o + i] = full;
           norm += (double) full * full;
         }
@@ -81,8 +83,9 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
           throw new IllegalStateException("the gradient for class " + targets[t] + " is "
               + (norm == 0 ? "all zeros" : "not finite") + " at iteration " + it + "; cannot take a normalized step");
         }
+        float scale = (float) (p.learningRate() / norm);
         for (int i = 0; i < item; i++) {
-          stepped[i] = (float) (batch[o + i] + p.learningRate() * g[o + i] / norm);
+          stepped[i] = batch[o + i] + g[o + i] * scale;
         }
         org.netvis.engine.image.Roll.into(stepped, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
         ImageOps.clamp(images[t], c, range[0], range[1]);

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.Pixels;
-import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.image.RgbImage;
 import org.netvis.engine.input.InputBatch;
 import org.netvis.engine.model.Preprocessing;
@@ -49,7 +49,8 @@ public final class Fooling implements Technique<FoolingParameters> {
     }
     float[][] lastLogits = new float[n][];
     for (int step = 0; step <= maxIterations && !active.isEmpty(); step++) {
-      Tensor batch = gather(x, active, images.shape(), item);
+      // While every image is still active the working array is the batch itself: no copy.
+      Tensor batch = active.size() == n ? new Tensor(images.shape(), x) : gather(x, active, images.shape(), item);
       long[] targets = new long[active.size()];
       java.util.Arrays.fill(targets, target);
       VjpResult r = step < maxIterations
@@ -79,8 +80,11 @@ public final class Fooling implements Technique<FoolingParameters> {
           throw new IllegalStateException("the gradient of class " + target + " for image " + i + " is "
               + (norm == 0 ? "all zeros" : "not finite") + " at step " + step + "; cannot take a normalized step");
         }
+        float scale = (float) (learningRate / norm);
+        int xi = i * item;
+        int gk = k * item;
         for (int j = 0; j < item; j++) {
-          x[i * item + j] += (float) (learningRate * g[k * item + j] / norm);
+          x[xi + j] += g[gk + j] * scale;
         }
         still.add(i);
       }
@@ -124,30 +128,24 @@ public final class Fooling implements Technique<FoolingParameters> {
       }
     }
     Npy.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
+    List<Panels> panels = java.util.stream.IntStream.range(0, n).parallel()
+        .mapToObj(i -> panels(in.images().slice(i, i + 1), outcomes.get(i).fooled(), pre, w, h))
+        .toList();
     Figure figure = new Figure("Fooling images: target " + p.target() + " (" + ctx.model().className(p.target()) + ")");
+    PngBatch files = new PngBatch();
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
-      Tensor original = in.images().slice(i, i + 1);
-      Tensor delta = difference(o.fooled(), original);
-      RgbImage originalPng = Pixels.toRgb8(Pixels.deprocess(original, 0, pre), w, h);
-      RgbImage fooledPng = Pixels.toRgb8(Pixels.deprocess(o.fooled(), 0, pre), w, h);
-      // As in the assignment: the difference de-normalized without rescaling, and magnified 10x.
-      RgbImage diffPng = Pixels.toRgb8(Pixels.deprocess(delta, 0, pre), w, h);
-      RgbImage diff10Png = Pixels.toRgb8(Pixels.deprocess(scale(delta, 10f), 0, pre), w, h);
-      String stem = String.format("%02d", i);
-      PngImages.write(dir.resolve(stem + "_fooling.png"), fooledPng);
-      PngImages.write(dir.resolve(stem + "_difference.png"), diffPng);
-      PngImages.write(dir.resolve(stem + "_difference_x10.png"), diff10Png);
+      Panels q = panels.get(i);
       figure.row()
-          .panel(originalPng, ctx.model().className((int) in.labels()[i]))
-          .panel(fooledPng, ctx.model().className(ClassScores.argmax(o.finalLogits(), 0)))
-          .panel(diffPng, "Difference")
-          .panel(diff10Png, "Magnified difference (10x)");
-
-      // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation.
-      Tensor reloaded = Pixels.normalize(fooledPng, pre);
-      int afterPng = ClassScores.argmax(engine.scores(reloaded), 0);
+          .panel(q.original(), ctx.model().className((int) in.labels()[i]))
+          .panel(q.fooled(), ctx.model().className(ClassScores.argmax(o.finalLogits(), 0)))
+          .panel(q.difference(), "Difference")
+          .panel(q.difference10(), "Magnified difference (10x)");
+      String stem = String.format("%02d", i);
+      files.add(dir.resolve(stem + "_fooling.png"), q.fooled())
+          .add(dir.resolve(stem + "_difference.png"), q.difference())
+          .add(dir.resolve(stem + "_difference_x10.png"), q.difference10());
       double[] prob = ClassScores.softmax(o.finalLogits(), 0);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("image", in.names().get(i));
@@ -162,21 +160,39 @@ public final class Fooling implements Technique<FoolingParameters> {
       r.put("fooled", o.success());
       r.put("prediction_after", ClassScores.argmax(o.finalLogits(), 0));
       r.put("target_probability", prob[p.target()]);
-      double[] norms = pixelNorms(delta, pre);
-      r.put("perturbation_l2", norms[0]);
-      r.put("perturbation_linf", norms[1]);
-      r.put("fooled_after_png", afterPng == p.target());
-      r.put("prediction_after_png", afterPng);
+      r.put("perturbation_l2", q.norms()[0]);
+      r.put("perturbation_linf", q.norms()[1]);
       r.put("files", List.of(stem + "_fooling.png", stem + "_difference.png", stem + "_difference_x10.png"));
       results.add(r);
     }
-    figure.write(dir.resolve("figure.png"));
+    files.add(dir.resolve("figure.png"), figure).write();
+
+    // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation. One batch for all.
+    Tensor afterPng = engine.scores(Tensor.concat(panels.stream().map(q -> Pixels.normalize(q.fooled(), pre)).toList()));
+    for (int i = 0; i < n; i++) {
+      int predicted = ClassScores.argmax(afterPng, i);
+      results.get(i).put("fooled_after_png", predicted == p.target());
+      results.get(i).put("prediction_after_png", predicted);
+    }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("target", p.target());
     values.put("target_class", ctx.model().className(p.target()));
     values.put("fooled", results.stream().filter(r -> (Boolean) r.get("fooled")).count());
     values.put("images", results);
     return StepResult.of(values);
+  }
+
+  /** One image's figure row (its last three panels are also its PNG files) and its perturbation norms. */
+  private record Panels(RgbImage original, RgbImage fooled, RgbImage difference, RgbImage difference10, double[] norms) {}
+
+  private static Panels panels(Tensor original, Tensor fooled, Preprocessing pre, int w, int h) {
+    Tensor delta = difference(fooled, original);
+    // As in the assignment: the difference de-normalized without rescaling, and magnified 10x.
+    return new Panels(Pixels.toRgb8(Pixels.deprocess(original, 0, pre), w, h),
+        Pixels.toRgb8(Pixels.deprocess(fooled, 0, pre), w, h),
+        Pixels.toRgb8(Pixels.deprocess(delta, 0, pre), w, h),
+        Pixels.toRgb8(Pixels.deprocess(scale(delta, 10f), 0, pre), w, h),
+        pixelNorms(delta, pre));
   }
 
   static Tensor difference(Tensor a, Tensor b) {

@@ -1,0 +1,74 @@
+package org.netvis.engine.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PngImagesTest {
+  @TempDir
+  Path dir;
+
+  /** Every pixel as ImageIO decodes it, packed 0xRRGGBB. */
+  private static int[] decoded(Path file) throws Exception {
+    BufferedImage b = ImageIO.read(file.toFile());
+    return b.getRGB(0, 0, b.getWidth(), b.getHeight(), null, 0, b.getWidth());
+  }
+
+  @Test
+  void rgbImagesAndJava2dImagesRoundTripExactly() throws Exception {
+    int w = 37;
+    int h = 23;
+    Random r = new Random(3);
+    int[] rgb = new int[w * h * 3];
+    int[] packed = new int[w * h];
+    for (int i = 0; i < w * h; i++) {
+      for (int c = 0; c < 3; c++) {
+        rgb[3 * i + c] = r.nextInt(256);
+      }
+      packed[i] = rgb[3 * i] << 16 | rgb[3 * i + 1] << 8 | rgb[3 * i + 2];
+    }
+    // 0 and 255 in every channel: the byte conversion must not sign-extend.
+    rgb[0] = rgb[1] = rgb[2] = 255;
+    packed[0] = 0xFFFFFF;
+    rgb[3] = rgb[4] = rgb[5] = 0;
+    packed[1] = 0;
+    RgbImage image = new RgbImage(w, h, rgb, null);
+    PngImages.write(dir.resolve("a.png"), image);
+    int[] a = decoded(dir.resolve("a.png"));
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(packed[i], a[i] & 0xFFFFFF, "pixel " + i);
+    }
+    BufferedImage java2d = PngImages.toBufferedImage(image);
+    assertArrayEquals(packed, java.util.Arrays.stream(java2d.getRGB(0, 0, w, h, null, 0, w)).map(v -> v & 0xFFFFFF).toArray());
+    PngImages.write(dir.resolve("b.png"), java2d);
+    assertArrayEquals(a, decoded(dir.resolve("b.png")));
+    // Written again over an existing file.
+    PngImages.write(dir.resolve("b.png"), new RgbImage(1, 1, new int[] {1, 2, 3}, null));
+    assertEquals(0x010203, decoded(dir.resolve("b.png"))[0] & 0xFFFFFF);
+  }
+
+  @Test
+  void aBatchWritesEveryFileAndReportsAFailureAsAnIoException() throws Exception {
+    PngBatch batch = new PngBatch();
+    for (int i = 0; i < 12; i++) {
+      batch.add(dir.resolve("f" + i + ".png"), new RgbImage(1, 1, new int[] {i, 2 * i, 3 * i}, null));
+    }
+    batch.add(dir.resolve("figure.png"), new Figure("title").panel(new RgbImage(2, 2, new int[12], null), "p"));
+    batch.write();
+    for (int i = 0; i < 12; i++) {
+      assertEquals(i << 16 | 2 * i << 8 | 3 * i, decoded(dir.resolve("f" + i + ".png"))[0] & 0xFFFFFF);
+    }
+    assertTrue(ImageIO.read(dir.resolve("figure.png").toFile()).getWidth() > 2);
+    java.nio.file.Files.writeString(dir.resolve("not-a-dir"), "x");
+    PngBatch failing = new PngBatch().add(dir.resolve("not-a-dir/a.png"), new RgbImage(1, 1, new int[3], null));
+    assertThrows(java.io.IOException.class, failing::write);
+  }
+}
