@@ -28,6 +28,8 @@ public final class CompareGraphs {
       String[] spec = args[i].split("@");
       OrtSession.SessionOptions so = new OrtSession.SessionOptions();
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // As the engine runs its sessions (EngineOptions.spinning).
+      so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       if (spec.length > 1 && spec[1].equals("parallel")) {
         so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.PARALLEL);
         so.setInterOpNumThreads(2);

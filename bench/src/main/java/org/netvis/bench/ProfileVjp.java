@@ -39,6 +39,8 @@ public final class ProfileVjp {
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("opt", "ALL_OPT")));
       so.enableProfiling(dir.resolve("vjp").toString());
+      // As the engine runs its sessions (EngineOptions.spinning).
+      so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       if (Integer.getInteger("threads", 0) > 0) {
         so.setIntraOpNumThreads(Integer.getInteger("threads"));
       }

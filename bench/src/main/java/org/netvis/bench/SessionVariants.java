@@ -33,6 +33,8 @@ public final class SessionVariants {
         OrtSession.SessionOptions.OptLevel.EXTENDED_OPT)) {
       OrtSession.SessionOptions so = new OrtSession.SessionOptions();
       so.setOptimizationLevel(level);
+      // As the engine runs its sessions (EngineOptions.spinning).
+      so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       sessions.put("fwd " + level, env.createSession(java.nio.file.Files.readAllBytes(model.path()), so));
       sessions.put("vjp " + level, env.createSession(g.proto().toByteArray(), so));
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.netvis.engine.experiment.Experiment;
 import org.netvis.engine.experiment.ExperimentLoader;
 import org.netvis.engine.model.ModelRegistry;
+import org.netvis.engine.runtime.OrtEnvironments;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.run.ExperimentRunner;
 import org.netvis.engine.run.RunOutcome;
@@ -34,6 +35,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    OrtEnvironments.warmUp();
     return execute(experiment, overrides, out, plugins.registry());
   }
 
