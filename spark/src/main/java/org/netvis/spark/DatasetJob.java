@@ -108,7 +108,7 @@ public final class DatasetJob {
     }
     JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(),
         graphCache.relativize(graph.file()).toString(), e.model(),
-        e.device(), steps, seeds, options.batchSize(), options.failOnBadInput(), options.failOnce(), threadsPerTask(master));
+        e.device(), steps, seeds, options.batchSize(), options.failOnBadInput() || e.failOnBadInput(), options.failOnce(), threadsPerTask(master));
     SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
     List<ResultRow> rows;
@@ -142,6 +142,9 @@ public final class DatasetJob {
       sparkRecord.put("partitions", partitions);
       sparkRecord.put("batch_size", options.batchSize());
       sparkRecord.put("onnxruntime_threads_per_task", spec.threads());
+    } catch (Throwable failed) { // Spark's own SparkException is checked, and undeclared
+      awaitRunningTasks(spark);
+      throw failed;
     } finally {
       spark.stop();
     }
@@ -153,6 +156,24 @@ public final class DatasetJob {
     DatasetReport.write(out, e, rows, steps, imageCount, seconds);
     LOG.info("{} images ({} unreadable) in {} s", imageCount, errors, String.format("%.1f", seconds));
     return new Outcome(out, imageCount, errors, seconds);
+  }
+
+  /**
+   * A failed job returns while tasks of its other partitions may still be running (killing them is
+   * asynchronous): wait for them, so that nothing writes into the run directory after the failure
+   * is reported.
+   */
+  private static void awaitRunningTasks(SparkSession spark) {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (System.nanoTime() < deadline && java.util.Arrays.stream(spark.sparkContext().statusTracker().getExecutorInfos())
+        .anyMatch(x -> x.numRunningTasks() > 0)) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   static StructType schema() {

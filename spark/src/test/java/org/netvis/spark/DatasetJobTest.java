@@ -177,6 +177,9 @@ class DatasetJobTest {
 
     var failing = new DatasetJob.Options("local[2]", 2, 8, true, -1);
     assertThrows(Exception.class, () -> DatasetJob.run(f, List.of(), dir.resolve("strict"), failing));
+    // The same from the experiment file's own key.
+    assertThrows(Exception.class, () -> DatasetJob.run(f, List.of("fail_on_bad_input=true"), dir.resolve("strict-key"),
+        options("local[2]", 2, -1)));
 
     Path cv = dir.resolve("cv.yaml");
     Files.writeString(cv, "name: cv\nmodel: squeezenet1_1\ninputs: [" + images + "/a.png]\nsteps:\n"

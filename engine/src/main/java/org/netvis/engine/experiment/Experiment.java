@@ -12,9 +12,11 @@ import java.util.Map;
  * @param inputs the input entries as written (resolved against the file's directory)
  * @param inputFiles the files those entries name, in order
  * @param labels one class per image, or null (then .npz labels, else the model's top-1)
+ * @param failOnBadInput whether an unreadable image fails a Spark job instead of becoming a row with its
+ *     error (a local run reads every input before its first step and stops at an unreadable one)
  */
 public record Experiment(Path file, String name, String description, String model, String device, long seed,
-    int threads, long maxPixels, List<String> inputs, List<Path> inputFiles, List<Long> labels, List<Step> steps) {
+    int threads, long maxPixels, boolean failOnBadInput, List<String> inputs, List<Path> inputFiles, List<Long> labels, List<Step> steps) {
 
   public Experiment {
     inputs = List.copyOf(inputs);
@@ -45,6 +47,7 @@ public record Experiment(Path file, String name, String description, String mode
     m.put("seed", seed);
     m.put("threads", threads);
     m.put("max_pixels", maxPixels);
+    m.put("fail_on_bad_input", failOnBadInput);
     m.put("inputs", inputFiles.stream().map(Path::toString).toList());
     m.put("labels", labels);
     m.put("steps", steps.stream().map(s -> {

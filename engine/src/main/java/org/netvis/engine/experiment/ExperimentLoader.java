@@ -32,7 +32,8 @@ import org.netvis.engine.runtime.Device;
  */
 public final class ExperimentLoader {
   private static final Set<String> TOP_LEVEL =
-      Set.of("name", "description", "model", "device", "seed", "threads", "max_pixels", "inputs", "labels", "steps");
+      Set.of("name", "description", "model", "device", "seed", "threads", "max_pixels", "fail_on_bad_input", "inputs",
+          "labels", "steps");
   private static final Set<String> STEP_KEYS = Set.of("technique", "params", "images");
   private static final Pattern SEGMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)((?:\\[\\d+])*)");
   static final int MAX_STEPS = 1000;
@@ -187,6 +188,7 @@ public final class ExperimentLoader {
     long seed = integer(root, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE, errors);
     int threads = (int) integer(root, "threads", 0, 0, MAX_THREADS, errors);
     long maxPixels = integer(root, "max_pixels", ImageFiles.DEFAULT_MAX_PIXELS, 1, 1L << 40, errors);
+    boolean failOnBadInput = bool(root, "fail_on_bad_input", false, errors);
 
     // The model: a descriptor id or an .onnx path, checked without loading it.
     String modelRef = model;
@@ -320,8 +322,8 @@ public final class ExperimentLoader {
       errors.add(new ExperimentError("inputs", "required: a list of image files, directories, globs, .npy or .npz files,"
           + " or data set ids (" + String.join(", ", datasets.descriptors().keySet()) + ")"));
     }
-    return new Experiment(file, name, description, modelRef, device, seed, threads, maxPixels, inputs, inputFiles,
-        labels, steps);
+    return new Experiment(file, name, description, modelRef, device, seed, threads, maxPixels, failOnBadInput, inputs,
+        inputFiles, labels, steps);
   }
 
   /** A step's image indices; checked against the image count when the inputs are loaded. */
@@ -376,6 +378,18 @@ public final class ExperimentLoader {
       return null;
     }
     return n.asText();
+  }
+
+  private static boolean bool(ObjectNode root, String key, boolean fallback, List<ExperimentError> errors) {
+    JsonNode n = root.get(key);
+    if (n == null || n.isNull()) {
+      return fallback;
+    }
+    if (!n.isBoolean()) {
+      errors.add(new ExperimentError(key, "expected true or false, got " + ParameterBinder.describe(n)));
+      return fallback;
+    }
+    return n.asBoolean();
   }
 
   private static long integer(ObjectNode root, String key, long fallback, long min, long max, List<ExperimentError> errors) {

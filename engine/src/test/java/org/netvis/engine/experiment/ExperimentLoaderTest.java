@@ -108,7 +108,10 @@ class ExperimentLoaderTest {
     String step = "steps:\n  - technique: test-noise\n    params: ";
     return Stream.of(
         Arguments.of("unknown top-level key", head + "modle: x\nsteps: [{technique: test-noise}]\n",
-            "modle: unknown key; expected one of [description, device, inputs, labels, max_pixels, model, name, seed, steps, threads]"),
+            "modle: unknown key; expected one of [description, device, fail_on_bad_input, inputs, labels, max_pixels, model, name,"
+                + " seed, steps, threads]"),
+        Arguments.of("not a boolean", head + "fail_on_bad_input: 3\nsteps: [{technique: test-noise}]\n",
+            "fail_on_bad_input: expected true or false, got 3"),
         Arguments.of("wrong type", head + "seed: zero\nsteps: [{technique: test-noise}]\n",
             "seed: expected an integer, got 'zero'"),
         Arguments.of("class id out of range", head + step + "{target: 5}\n",

@@ -143,9 +143,10 @@ public final class Fooling implements Technique<FoolingParameters> {
           .panel(q.difference(), "Difference")
           .panel(q.difference10(), "Magnified difference (10x)");
       String stem = String.format("%02d", i);
-      files.add(dir.resolve(stem + "_fooling.png"), q.fooled())
-          .add(dir.resolve(stem + "_difference.png"), q.difference())
-          .add(dir.resolve(stem + "_difference_x10.png"), q.difference10());
+      List<String> names = List.of(stem + "_fooling.png", stem + "_difference.png", stem + "_difference_x10.png");
+      files.add(dir.resolve(names.get(0)), q.fooled())
+          .add(dir.resolve(names.get(1)), q.difference())
+          .add(dir.resolve(names.get(2)), q.difference10());
       double[] prob = ClassScores.softmax(o.finalLogits(), 0);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("image", in.names().get(i));
@@ -162,7 +163,7 @@ public final class Fooling implements Technique<FoolingParameters> {
       r.put("target_probability", prob[p.target()]);
       r.put("perturbation_l2", q.norms()[0]);
       r.put("perturbation_linf", q.norms()[1]);
-      r.put("files", List.of(stem + "_fooling.png", stem + "_difference.png", stem + "_difference_x10.png"));
+      r.put("files", names);
       results.add(r);
     }
     files.add(dir.resolve("figure.png"), figure).write();
