@@ -58,6 +58,9 @@ class ExperimentRunnerTest {
     assertTrue(m.at("/netvis/git_commit").asText().matches("[0-9a-f]{40}|unknown.*"), m.at("/netvis").toString());
     assertEquals("CPUExecutionProvider", m.at("/runtime/execution_provider").asText());
     assertTrue(m.at("/runtime/onnxruntime_version").asText().startsWith("1."));
+    // ONNX Runtime's idle threads sleep unless NETVIS_ORT_SPINNING=1 asks for its own default.
+    assertTrue(m.at("/runtime/intra_op_spinning").isBoolean(), m.at("/runtime").toString());
+    assertEquals("1".equals(System.getenv("NETVIS_ORT_SPINNING")), m.at("/runtime/intra_op_spinning").asBoolean());
     assertEquals(64, m.at("/model/sha256").asText().length());
     assertEquals(64, m.at("/gradient_graph/sha256").asText().length());
     assertEquals(64, m.at("/inputs/0/sha256").asText().length());
