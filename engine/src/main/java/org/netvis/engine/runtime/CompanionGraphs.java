@@ -30,8 +30,18 @@ public final class CompanionGraphs {
     this.cacheDir = cacheDir;
   }
 
-  /** A gradient graph with the file it lives in and that file's sha256. */
-  public record Companion(GradientGraph graph, Path file, String sha256, boolean rebuilt) {}
+  /**
+   * A gradient graph with the file it lives in and that file's sha256.
+   *
+   * @param serialized the graph's bytes as read or written (what ONNX Runtime loads, so that a reused
+   *     graph is parsed once and never serialized again); null once {@link #withoutBytes} dropped them
+   */
+  public record Companion(GradientGraph graph, Path file, String sha256, boolean rebuilt, byte[] serialized) {
+    /** The same without its bytes, for keeping after the session is created. */
+    public Companion withoutBytes() {
+      return new Companion(graph, file, sha256, rebuilt, null);
+    }
+  }
 
   /** The file name for a spec and size; the model's own size and the default spec get the short name. */
   public static String fileName(Path model, VjpSpec spec, long h, long w, boolean defaultSize) {
@@ -64,11 +74,18 @@ public final class CompanionGraphs {
         continue;
       }
       byte[] bytes = Files.readAllBytes(p);
-      String why = staleReason(bytes, modelSha, spec, h, w);
+      ModelProto saved;
+      String why;
+      try {
+        saved = ModelProto.parseFrom(bytes);
+        why = staleReason(saved, modelSha, spec, h, w);
+      } catch (IOException e) {
+        saved = null;
+        why = "unreadable: " + e.getMessage();
+      }
       if (why == null) {
-        GradientGraph g = GradientGraph.fromSaved(ModelProto.parseFrom(bytes), spec);
         LOG.debug("reusing companion gradient graph {}", p);
-        return new Companion(g, p, Sha256.of(bytes), false);
+        return new Companion(GradientGraph.fromSaved(saved, spec), p, Sha256.of(bytes), false, bytes);
       }
       LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
     }
@@ -80,7 +97,7 @@ public final class CompanionGraphs {
     for (Path p : places) {
       try {
         write(p, bytes);
-        return new Companion(graph, p, Sha256.of(bytes), true);
+        return new Companion(graph, p, Sha256.of(bytes), true, bytes);
       } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
         LOG.debug("cannot write {}: {}", p, e.toString());
       } catch (IOException e) {
@@ -88,17 +105,19 @@ public final class CompanionGraphs {
       }
     }
     LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
-    return new Companion(graph, null, Sha256.of(bytes), true);
+    return new Companion(graph, null, Sha256.of(bytes), true, bytes);
   }
 
   /** Null when the saved graph fits; otherwise why it does not. */
   public static String staleReason(byte[] bytes, String modelSha, VjpSpec spec, long h, long w) {
-    ModelProto saved;
     try {
-      saved = ModelProto.parseFrom(bytes);
+      return staleReason(ModelProto.parseFrom(bytes), modelSha, spec, h, w);
     } catch (IOException e) {
       return "unreadable: " + e.getMessage();
     }
+  }
+
+  private static String staleReason(ModelProto saved, String modelSha, VjpSpec spec, long h, long w) {
     String sha = GradientGraph.metadata(saved, GradientGraph.META_FORWARD_SHA256);
     if (sha == null) {
       return "not written by netvis";

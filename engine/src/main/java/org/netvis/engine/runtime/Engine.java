@@ -278,8 +278,8 @@ public final class Engine implements AutoCloseable {
       try {
         boolean defaultSize = h == defaultHeight && w == defaultWidth;
         CompanionGraphs.Companion c = companions.obtain(model.path(), model.sha256(), graph, spec, h, w, defaultSize);
-        OrtSession session = createSession(c.graph().proto().toByteArray(), new String[1]);
-        gs = new GradientSession(c, session, new ArrayList<>(session.getOutputNames()));
+        OrtSession session = createSession(c.serialized(), new String[1]);
+        gs = new GradientSession(c.withoutBytes(), session, new ArrayList<>(session.getOutputNames()));
         gradientSessions.put(key, gs);
       } catch (IOException e) {
         throw new EngineException("cannot read or write the gradient graph of " + model.path() + ": " + e.getMessage(), e);
