@@ -107,8 +107,8 @@ public final class DatasetJob {
       throw new IllegalStateException("the gradient graph of " + model.path() + " was not saved to " + graphCache);
     }
     JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(),
-        graphCache.relativize(graph.file()).toString(), e.model(),
-        e.device(), steps, seeds, options.batchSize(), options.failOnBadInput() || e.failOnBadInput(), options.failOnce(), threadsPerTask(master));
+        graphCache.relativize(graph.file()).toString(), e.model(), e.device(), steps, seeds, options.batchSize(),
+        options.failOnBadInput() || e.failOnBadInput(), options.failOnce(), threadsPerTask(master));
     SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();
     List<ResultRow> rows;

@@ -64,7 +64,6 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
     Engine engine = ExecutorEngines.engine(spec.model(), shippedGraphs(spec.graphFile()), spec.device(), spec.threads());
     Experiment experiment = ExecutorEngines.experiment(spec.experiment(), spec.overrides());
     InputLoader loader = new InputLoader(model.preprocessing(), experiment.maxPixels());
-    long maxPixels = experiment.maxPixels();
 
     List<ResultRow> rows = new ArrayList<>();
     List<ImageItem> good = new ArrayList<>();
@@ -72,7 +71,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
     List<Long> archiveLabels = new ArrayList<>();
     for (ImageItem item : items) {
       try {
-        Decoded d = decode(loader, item, model, maxPixels);
+        Decoded d = decode(loader, item);
         good.add(item);
         images.add(d.image());
         archiveLabels.add(d.label());
@@ -121,12 +120,9 @@ final class PartitionTask implements FlatMapFunction<Iterator<ImageItem>, Result
     return cache;
   }
 
-  private static Decoded decode(InputLoader loader, ImageItem item, ResolvedModel model, long maxPixels)
-      throws IOException {
+  private static Decoded decode(InputLoader loader, ImageItem item) throws IOException {
     if (item.encoded() != null) {
-      // The same decoding and preprocessing as an image file gets.
-      return new Decoded(org.netvis.engine.image.Pixels.preprocess(
-          org.netvis.engine.image.ImageFiles.read(item.encoded(), item.id(), maxPixels), model.preprocessing()), item.label());
+      return new Decoded(loader.load(item.encoded(), item.id()), item.label());
     }
     if (item.member() < 0) {
       InputLoader.Loaded l = loader.load(List.of(Path.of(item.file())));

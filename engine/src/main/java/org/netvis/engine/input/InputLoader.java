@@ -96,6 +96,14 @@ public final class InputLoader {
   }
 
   /**
+   * An encoded image held in memory (a row of a table of PNG or JPEG bytes), decoded and
+   * preprocessed exactly as an image file is; {@code name} stands for the file in messages.
+   */
+  public Tensor load(byte[] encoded, String name) throws IOException {
+    return Pixels.preprocess(ImageFiles.read(encoded, name, maxPixels), preprocessing);
+  }
+
+  /**
    * Loads every file into one batch. Labels come back only when every file carried them (.npz with
    * {@code y}); otherwise null, and the caller decides (experiment labels or the model's top-1).
    */

@@ -118,7 +118,7 @@ public final class AttackSteps {
         accuracy[e] = AttackReport.accuracy(logits, in.labels());
         for (int i = 0; i < n; i++) {
           correct[i][e] = ClassScores.argmax(logits, i) == in.labels()[i];
-          if (smallest[i] == null && ClassScores.argmax(logits, i) != in.labels()[i]) {
+          if (smallest[i] == null && !correct[i][e]) {
             smallest[i] = epsilon;
           }
         }
