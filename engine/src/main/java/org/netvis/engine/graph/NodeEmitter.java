@@ -71,6 +71,13 @@ public final class NodeEmitter {
     return name;
   }
 
+  /** A scalar int64 constant (Range bounds, Gather positions). */
+  public String longScalar(String hint, long value) {
+    String name = fresh(hint);
+    initializers.add(TensorProtos.longs(name, new long[0], new long[] {value}));
+    return name;
+  }
+
   // Small helpers for the handful of ops every rule needs.
 
   public String shapeOf(String tensor) {

@@ -16,12 +16,13 @@ final class PoolingGradients {
   }
 
   /**
-   * Routes each output gradient to the input position of its window's maximum. The forward MaxPool
-   * stays the fast kernel without indices; the backward pass gathers each window's k*k candidates
-   * with a one-hot depthwise Conv over the (lowest-value padded) input, takes the first maximum with ArgMax (the same
-   * element MaxPool and PyTorch pick on ties), and scatters dy back with a depthwise ConvTranspose
-   * whose kernel is one-hot per candidate. Overlapping windows (3x3 stride 2) that pick the same
-   * input add up, as they must.
+   * Routes each output gradient to the input position of its window's maximum: the forward
+   * MaxPool again with its Indices output (the first maximum, the element PyTorch picks on ties;
+   * padding and ceil_mode overhang never win), and a ScatterElements that adds up the gradients of
+   * overlapping windows (3x3 stride 2) that picked the same input, in window order as PyTorch
+   * does. ONNX Runtime merges the repeated MaxPool with the forward one (common-subexpression
+   * elimination). The scatter runs per (image, channel) plane, [N*C, H*W] along axis 1, which ONNX
+   * Runtime handles far faster than one flat axis over the whole batch.
    */
   static final class MaxPoolGradient implements NodeGradient {
     @Override
@@ -32,84 +33,38 @@ final class PoolingGradients {
       String x = node.getInput(0);
       long[] xs = ctx.shape(x);
       long[] ys = ctx.shape(node.getOutput(0));
-      long[] kernel = Attributes.getInts(node, "kernel_shape");
-      int spatial = kernel.length;
       long channels = xs[1];
       if (channels < 0) {
         throw ctx.fail(node, "the channel dimension must be fixed");
       }
-      long[] in = Arrays.copyOfRange(xs, 2, xs.length);
-      long[] out = Arrays.copyOfRange(ys, 2, ys.length);
-      WindowGeometry g = WindowGeometry.of(node, kernel, in, out);
+      long plane = 1;
+      long windows = 1;
+      for (int d = 2; d < xs.length; d++) {
+        plane *= xs[d];
+        windows *= ys[d];
+      }
       NodeEmitter e = ctx.emit();
+      NodeProto.Builder again = node.toBuilder().clearOutput().clearName();
+      List<String> pooled = List.of(e.fresh("maxpool_values"), e.fresh("maxpool_indices"));
+      again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
+      e.add(again.build());
 
-      // Pad with the lowest float so that padding and ceil_mode overhang never win a window
-      // (not -inf: the gathering Conv multiplies it by 0).
-      long[] pads = new long[2 * (spatial + 2)];
-      long[] padEnd = new long[spatial];
-      boolean anyPad = false;
-      for (int d = 0; d < spatial; d++) {
-        long needed = (out[d] - 1) * g.strides()[d] + (kernel[d] - 1) * g.dilations()[d] + 1;
-        padEnd[d] = Math.max(0, needed - g.padsBegin()[d] - in[d]);
-        pads[2 + d] = g.padsBegin()[d];
-        pads[spatial + 4 + d] = padEnd[d];
-        anyPad |= g.padsBegin()[d] > 0 || padEnd[d] > 0;
-      }
-      String padded = anyPad
-          ? e.op("Pad", List.of(x, e.longs("pads", pads), e.scalar(-Float.MAX_VALUE)))
-          : x;
-
-      // Gather the taps candidates of every window with one depthwise Conv whose kernels are
-      // one-hot: [N, C*taps, out...]. Multiplying by exact 0 and 1 keeps the values exact.
-      int taps = (int) Arrays.stream(kernel).reduce(1, (a, b) -> a * b);
-      long[] weightShape = new long[spatial + 2];
-      weightShape[0] = channels * taps;
-      weightShape[1] = 1;
-      System.arraycopy(kernel, 0, weightShape, 2, spatial);
-      float[] oneHot = new float[(int) (channels * taps * taps)];
-      for (int c = 0; c < channels; c++) {
-        for (int k = 0; k < taps; k++) {
-          oneHot[(c * taps + k) * taps + k] = 1f;
-        }
-      }
-      String w = e.floats("maxpool_taps_kernel", weightShape, oneHot);
-      String gathered = e.op("Conv", List.of(padded, w), Attributes.of("strides", g.strides()),
-          Attributes.of("dilations", g.dilations()), Attributes.of("group", channels),
-          Attributes.of("kernel_shape", kernel));
-      long[] splitShape = new long[spatial + 3];
-      splitShape[0] = 0;
-      splitShape[1] = channels;
-      splitShape[2] = taps;
-      for (int d = 0; d < spatial; d++) {
-        splitShape[d + 3] = out[d];
-      }
-      String stacked = e.op("Reshape", List.of(gathered, e.longs("shape", splitShape)));
-      // ArgMax keeps the first maximum, the element the forward kernel (and PyTorch) picks on ties.
-      String winner = e.op("ArgMax", List.of(stacked), Attributes.of("axis", 2L), Attributes.of("keepdims", 1L));
-      long[] tapShape = new long[spatial + 3];
-      Arrays.fill(tapShape, 1);
-      tapShape[2] = taps;
-      long[] tapIds = new long[taps];
-      for (int k = 0; k < taps; k++) {
-        tapIds[k] = k;
-      }
-      String ids = e.fresh("maxpool_taps");
-      e.initializers().add(TensorProtos.longs(ids, tapShape, tapIds));
-      String unsqueezeAxis = e.longs("axis", 2);
-      // One-hot as float times dy: ONNX Runtime's broadcasting Mul is faster here than Where
-      // (measured with bench's CompareGraphs: about 6% of the whole VJP at batch 8).
-      String chosen = e.op("Cast", List.of(e.op("Equal", List.of(winner, ids))), Attributes.of("to", 1L));
-      String routed = e.mul(chosen, e.op("Unsqueeze", List.of(dy.get(0), unsqueezeAxis)));
-      long[] flatShape = new long[spatial + 2];
-      flatShape[0] = 0;
-      flatShape[1] = channels * taps;
-      for (int d = 0; d < spatial; d++) {
-        flatShape[d + 2] = out[d];
-      }
-      String flat = e.op("Reshape", List.of(routed, e.longs("shape", flatShape)));
-
-      // The adjoint of the gathering Conv puts each routed gradient back at its tap.
-      ctx.accumulate(x, g.adjoint(e, flat, w, channels));
+      // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
+      String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
+      String rowShape = e.shapeOf(rows);
+      String rowCount = e.op("Gather", List.of(rowShape, e.longScalar("index", 0)));
+      String planeSize = e.longScalar("plane", plane);
+      String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));
+      String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(pooled.get(1), e.longs("shape", -1, windows))),
+          e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
+      String zeros = e.op("ConstantOfShape", List.of(rowShape),
+          Attributes.of("value", TensorProtos.floats("value", new long[] {1}, new float[] {0f})));
+      String scattered = e.op("ScatterElements", List.of(zeros, inPlane,
+          e.op("Reshape", List.of(dy.get(0), e.longs("shape", -1, windows)))),
+          Attributes.of("axis", 1L), Attributes.of("reduction", "add"));
+      long[] back = xs.clone();
+      back[0] = -1;
+      ctx.accumulate(x, e.op("Reshape", List.of(scattered, e.longs("shape", back))));
     }
   }
 
