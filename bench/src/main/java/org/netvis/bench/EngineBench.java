@@ -41,6 +41,8 @@ public final class EngineBench {
         threads == 0 ? "default" : Integer.toString(threads),
         ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
     try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads))) {
+      // Larger VJP batches run in parts of this many images (NETVIS_GRADIENT_BATCH; 0 = whole batch).
+      text.printf("gradient batch: %s%n", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
       text.printf("%-6s %14s %14s %14s %14s %10s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
           "vjp/fwd");
       for (int batch : batches) {

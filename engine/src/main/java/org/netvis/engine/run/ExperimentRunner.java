@@ -207,6 +207,7 @@ public final class ExperimentRunner {
         runtime.put("device", experiment.device());
         runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
         runtime.put("intra_op_spinning", options.spinning());
+        runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
         manifest.put("runtime", runtime);
         Map<String, Object> modelRecord = new LinkedHashMap<>();
         modelRecord.put("id", model.id());

@@ -162,8 +162,12 @@ public final class Engine implements AutoCloseable {
       inputs.put(VjpSpec.cotangentName(seed), ct);
     }
     try {
-      if (gs.graph().fixedBatch() && batch.dim(0) != 1) {
-        return runPerItem(gs, inputs, (int) batch.dim(0));
+      int n = (int) batch.dim(0);
+      int part = gs.graph().fixedBatch() ? 1 : gradientBatch();
+      // Seeds at internal tensors may fold the batch into another axis: such inputs run whole.
+      boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
+      if (part > 0 && n > part && batchFirst) {
+        return runInParts(gs, inputs, n, part);
       }
       return run(gs.session(), inputs, gs.outputNames());
     } catch (OrtException e) {
@@ -171,19 +175,29 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private Map<String, Tensor> runPerItem(GradientSession gs, Map<String, Tensor> inputs, int n) throws OrtException {
+  /** Images per gradient-graph run (see {@link EngineOptions#gradientBatch}); 0 = the whole batch. */
+  public int gradientBatch() {
+    if (options.gradientBatch() != EngineOptions.AUTOMATIC_GRADIENT_BATCH) {
+      return options.gradientBatch();
+    }
+    return provider.startsWith("CUDA") ? 0 : EngineOptions.CPU_GRADIENT_BATCH;
+  }
+
+  private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part)
+      throws OrtException {
     Map<String, List<Tensor>> parts = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) {
-      Map<String, Tensor> one = new LinkedHashMap<>();
+    for (int start = 0; start < n; start += part) {
+      int end = Math.min(n, start + part);
+      Map<String, Tensor> slice = new LinkedHashMap<>();
       for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-        one.put(e.getKey(), e.getValue().slice(i, i + 1));
+        slice.put(e.getKey(), e.getValue().slice(start, end));
       }
-      for (Map.Entry<String, Tensor> e : run(gs.session(), one, gs.outputNames()).entrySet()) {
+      for (Map.Entry<String, Tensor> e : run(gs.session(), slice, gs.outputNames()).entrySet()) {
         parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
       }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
+    parts.forEach((k, v) -> out.put(k, v.size() == 1 ? v.get(0) : Tensor.concat(v)));
     return out;
   }
 

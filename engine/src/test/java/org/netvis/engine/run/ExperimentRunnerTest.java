@@ -61,6 +61,10 @@ class ExperimentRunnerTest {
     // ONNX Runtime's idle threads sleep unless NETVIS_ORT_SPINNING=1 asks for its own default.
     assertTrue(m.at("/runtime/intra_op_spinning").isBoolean(), m.at("/runtime").toString());
     assertEquals("1".equals(System.getenv("NETVIS_ORT_SPINNING")), m.at("/runtime/intra_op_spinning").asBoolean());
+    // On the CPU, larger gradient batches run in parts of 8 unless NETVIS_GRADIENT_BATCH says otherwise.
+    if (System.getenv("NETVIS_GRADIENT_BATCH") == null) {
+      assertEquals(8, m.at("/runtime/gradient_batch").asInt(), m.at("/runtime").toString());
+    }
     assertEquals(64, m.at("/model/sha256").asText().length());
     assertEquals(64, m.at("/gradient_graph/sha256").asText().length());
     assertEquals(64, m.at("/inputs/0/sha256").asText().length());

@@ -1,0 +1,85 @@
+package org.netvis.engine.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.model.ModelDescriptor;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.model.Sha256;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.SharedData;
+
+/** A batch larger than the gradient batch runs in parts whose results are joined in order. */
+class GradientBatchTest {
+  @TempDir Path dir;
+
+  private static Tensor gaussian(long[] shape, long seed) {
+    Random r = new Random(seed);
+    int n = 1;
+    for (long d : shape) {
+      n *= (int) d;
+    }
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return new Tensor(shape, v);
+  }
+
+  @Test
+  void partsGiveTheSameLogitsAndGradientsAsOneRun() throws Exception {
+    Path p = SharedData.squeezenet();
+    ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("squeezenet1_1.onnx", Preprocessing.IMAGENET), p,
+        Sha256.of(p), List.of());
+    // 7 images in parts of 3: two full parts and a last one of 1.
+    Tensor images = gaussian(new long[] {7, 3, 224, 224}, 1);
+    Tensor cotangent = gaussian(new long[] {7, 1000}, 2);
+    EngineOptions cpu = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir);
+    try (Engine whole = Engine.open(model, cpu.withGradientBatch(0));
+        Engine parts = Engine.open(model, cpu.withGradientBatch(3))) {
+      assertEquals(0, whole.gradientBatch());
+      assertEquals(3, parts.gradientBatch());
+      VjpResult a = whole.vjp(images, cotangent);
+      VjpResult b = parts.vjp(images, cotangent);
+      assertArrayEquals(a.logits().shape(), b.logits().shape());
+      assertArrayEquals(a.inputGradient().shape(), b.inputGradient().shape());
+      // Each image's arithmetic does not depend on its neighbours; only float rounding could differ,
+      // and every part must land at its own images.
+      for (double e : Compare.relativeL2PerItem(b.logits().data(), asDoubles(a.logits()), 7)) {
+        assertTrue(e < 1e-6, "logits relative L2 " + e);
+      }
+      for (double e : Compare.relativeL2PerItem(b.inputGradient().data(), asDoubles(a.inputGradient()), 7)) {
+        assertTrue(e < 1e-6, "gradient relative L2 " + e);
+      }
+    }
+  }
+
+  private static double[] asDoubles(Tensor t) {
+    double[] d = new double[t.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = t.data()[i];
+    }
+    return d;
+  }
+
+  @Test
+  void theDefaultIsEightOnTheCpuAndTheEnvironmentCanChangeIt() {
+    assertEquals(EngineOptions.AUTOMATIC_GRADIENT_BATCH, EngineOptions.gradientBatchFromEnvironment(null));
+    assertEquals(16, EngineOptions.gradientBatchFromEnvironment(" 16 "));
+    assertEquals(0, EngineOptions.gradientBatchFromEnvironment("0"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> EngineOptions.gradientBatchFromEnvironment("eight"));
+    assertEquals("NETVIS_GRADIENT_BATCH is 'eight'; expected a whole number >= 0 (images per gradient run; "
+        + "0 = the whole batch)", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> EngineOptions.gradientBatchFromEnvironment("-2"));
+  }
+}
