@@ -51,15 +51,12 @@ final class PoolingGradients {
 
       // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
       String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
-      String rowShape = e.shapeOf(rows);
-      String rowCount = e.op("Gather", List.of(rowShape, e.longScalar("index", 0)));
+      String rowCount = e.op("Gather", List.of(e.shapeOf(rows), e.longScalar("index", 0)));
       String planeSize = e.longScalar("plane", plane);
       String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));
       String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(pooled.get(1), e.longs("shape", -1, windows))),
           e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
-      String zeros = e.op("ConstantOfShape", List.of(rowShape),
-          Attributes.of("value", TensorProtos.floats("value", new long[] {1}, new float[] {0f})));
-      String scattered = e.op("ScatterElements", List.of(zeros, inPlane,
+      String scattered = e.op("ScatterElements", List.of(e.zerosLike(rows), inPlane,
           e.op("Reshape", List.of(dy.get(0), e.longs("shape", -1, windows)))),
           Attributes.of("axis", 1L), Attributes.of("reduction", "add"));
       long[] back = xs.clone();
