@@ -2,6 +2,7 @@ package org.netvis.engine.graph;
 
 import static org.netvis.engine.graph.BackwardContext.input;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.List;
 import java.util.Map;
@@ -181,11 +182,13 @@ final class ElementwiseGradients {
         return;
       }
     }
-    // The mask y > 0 as a float, from element-wise ops that ONNX Runtime runs on all intra-op threads
-    // (its Where kernel runs on one): y * 2^75 * 2^75 is at least 2 for every positive float32 (the
-    // smallest subnormal is 2^-149) and 0 for y = 0, so clipping it at 1 gives exactly 1 or 0.
-    String scale = e.scalar((float) Math.scalb(1.0, 75));
-    String mask = e.op("Clip", List.of(e.mul(e.mul(node.getOutput(0), scale), scale), "", e.scalar(1f)));
+    // The mask y > 0 as a float, from unary ops that ONNX Runtime runs on all intra-op threads (its
+    // Where kernel runs on one, a Mul by a scalar costs two passes): HardSigmoid min(1, 2^127 y) maps
+    // every positive float32 (the smallest subnormal is 2^-149) to at least 2^-22, and a second one
+    // maps that to exactly 1; y = 0 stays 0.
+    AttributeProto alpha = Attributes.of("alpha", (float) Math.scalb(1.0, 127));
+    AttributeProto beta = Attributes.of("beta", 0f);
+    String mask = e.op("HardSigmoid", List.of(e.op("HardSigmoid", List.of(node.getOutput(0)), alpha, beta)), alpha, beta);
     ctx.accumulate(node.getInput(0), e.mul(g, mask));
   }
 

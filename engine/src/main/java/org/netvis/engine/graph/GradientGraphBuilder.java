@@ -372,15 +372,20 @@ public final class GradientGraphBuilder {
       return out;
     }
 
-    /** Sums a tensor's gradient contributions once; null when it has none. */
+    /**
+     * Sums a tensor's gradient contributions once; null when it has none. With Add rather than Sum:
+     * ONNX Runtime runs Sum on one thread and Add on all of them.
+     */
     private String finish(String tensor) {
       if (finished.containsKey(tensor)) {
         return finished.get(tensor);
       }
       List<String> parts = contributions.get(tensor);
       String g = null;
-      if (parts != null && !parts.isEmpty()) {
-        g = parts.size() == 1 ? parts.get(0) : emitter.op("Sum", parts);
+      if (parts != null) {
+        for (String part : parts) {
+          g = g == null ? part : emitter.op("Add", List.of(g, part));
+        }
       }
       finished.put(tensor, g);
       return g;

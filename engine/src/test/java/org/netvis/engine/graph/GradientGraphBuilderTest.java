@@ -54,6 +54,25 @@ class GradientGraphBuilderTest {
   }
 
   @Test
+  void reluPassesTheGradientWhereverItsOutputIsPositiveDownToTheSmallestSubnormal() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 1, 2, 5);
+    String out = g.op("Relu", List.of("x"));
+    try (Engine engine = GradientCheck.open(g.save(dir, "relu", out), dir)) {
+      float[] values = {-3e38f, -1f, -Float.MIN_VALUE, -0f, 0f, Float.MIN_VALUE, 1e-40f, Float.MIN_NORMAL, 1f, 3e38f};
+      float[] cotangent = new float[values.length];
+      float[] expected = new float[values.length];
+      for (int i = 0; i < values.length; i++) {
+        cotangent[i] = i + 1.5f;
+        // PyTorch's threshold_backward: the gradient passes where the output is positive.
+        expected[i] = values[i] > 0 ? cotangent[i] : 0f;
+      }
+      VjpResult r = engine.vjp(new Tensor(new long[] {1, 1, 2, 5}, values),
+          new Tensor(new long[] {1, values.length}, cotangent));
+      assertArrayEquals(expected, r.inputGradient().data());
+    }
+  }
+
+  @Test
   void internalSeedsAndOutputs() throws Exception {
     TestGraph g = new TestGraph(17, 3, 2, 4, 4);
     String conv = g.op("Conv", List.of("x", g.random(0.5, 3, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
