@@ -10,7 +10,7 @@ import java.util.Map;
 import org.netvis.engine.image.ColorMap;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.Pixels;
-import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.image.RgbImage;
 import org.netvis.engine.input.InputBatch;
 import org.netvis.engine.model.ResolvedModel;
@@ -118,6 +118,7 @@ public final class AttributionStep implements Technique<Record> {
     List<RgbImage> maps = new ArrayList<>();
     List<RgbImage> overlays = new ArrayList<>();
     List<Map<String, Object>> images = new ArrayList<>();
+    PngBatch files = new PngBatch();
     for (int i = 0; i < n; i++) {
       float[] sum = channelSum(attributions, i);
       RgbImage heat = provider.signed() ? map.applySymmetric(sum, w, h) : map.apply(sum, w, h);
@@ -129,8 +130,7 @@ public final class AttributionStep implements Technique<Record> {
       RgbImage overlay = photo.width() == heat.width() && photo.height() == heat.height() ? blend(photo, heat) : heat;
       overlays.add(overlay);
       String file = String.format("attribution_%02d.png", i);
-      PngImages.write(dir.resolve(file), heat);
-      PngImages.write(dir.resolve(String.format("overlay_%02d.png", i)), overlay);
+      files.add(dir.resolve(file), heat).add(dir.resolve(String.format("overlay_%02d.png", i)), overlay);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("image", in.names().get(i));
       r.put("target", in.labels()[i]);
@@ -147,7 +147,7 @@ public final class AttributionStep implements Technique<Record> {
     maps.forEach(m -> figure.panel(m, "attribution"));
     figure.row();
     overlays.forEach(o -> figure.panel(o, "overlay"));
-    figure.write(dir.resolve("figure.png"));
+    files.add(dir.resolve("figure.png"), figure).write();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("method", provider.id());
     values.put("shape", attributions.shape());

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.netvis.engine.image.ColorMap;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.Pixels;
-import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.input.InputBatch;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Progress;
@@ -99,13 +99,14 @@ public final class Saliency implements Technique<SaliencyParameters> {
     // The assignment's layout: images with class names on the first row, saliency maps below.
     Figure layout = new Figure("Saliency maps (" + p.objective().name().toLowerCase() + ")").row();
     List<org.netvis.engine.image.RgbImage> heatmaps = new ArrayList<>();
+    PngBatch files = new PngBatch();
     for (int i = 0; i < n; i++) {
       float[] map = java.util.Arrays.copyOfRange(maps.data(), i * h * w, (i + 1) * h * w);
       String className = ctx.model().className((int) in.labels()[i]);
       String file = String.format("saliency_%02d.png", i);
       org.netvis.engine.image.RgbImage heatmap = ColorMap.HOT.apply(map, w, h);
       heatmaps.add(heatmap);
-      PngImages.write(dir.resolve(file), heatmap);
+      files.add(dir.resolve(file), heatmap);
       layout.panel(Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()), w, h), className);
       double max = 0;
       double sum = 0;
@@ -124,7 +125,7 @@ public final class Saliency implements Technique<SaliencyParameters> {
     }
     layout.row();
     heatmaps.forEach(heatmap -> layout.panel(heatmap, "saliency"));
-    layout.write(dir.resolve("figure.png"));
+    files.add(dir.resolve("figure.png"), layout).write();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("objective", p.objective().name().toLowerCase());
     values.put("colormap", "hot (black = 0, white = the image's largest value)");
