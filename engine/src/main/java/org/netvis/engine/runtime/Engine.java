@@ -183,6 +183,7 @@ public final class Engine implements AutoCloseable {
     return provider.startsWith("CUDA") ? 0 : EngineOptions.CPU_GRADIENT_BATCH;
   }
 
+  /** Runs a batch of n > part images in parts of {@code part} (at least two) and joins the results in order. */
   private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part)
       throws OrtException {
     Map<String, List<Tensor>> parts = new LinkedHashMap<>();
@@ -197,7 +198,7 @@ public final class Engine implements AutoCloseable {
       }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, v.size() == 1 ? v.get(0) : Tensor.concat(v)));
+    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
     return out;
   }
 
