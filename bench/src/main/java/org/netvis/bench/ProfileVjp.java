@@ -2,15 +2,19 @@ package org.netvis.bench;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.netvis.engine.graph.GradientGraph;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.ModelGraph;
@@ -19,13 +23,22 @@ import org.netvis.engine.model.ModelRegistry;
 import org.netvis.engine.model.ResolvedModel;
 
 /**
- * Time per operator type in the gradient graph, from ONNX Runtime's own profiler, and the share of
+ * Time per operator type in the gradient graph, from ONNX Runtime's own profiler, each also in units
+ * of the forward pass's kernel time (profiled the same way), so that the table reads as the VJP /
+ * forward ratio taken apart: how much of it the convolutions alone account for. Also the share of
  * kernel time spent outside parallel sections (a node's duration less the main thread's time in its
  * thread pool's parallel sections, from thread_scheduling_stats): what runs on one thread and cannot
  * scale across cores.
  * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default all cores).
  */
 public final class ProfileVjp {
+  private static final int WARMUP = 5;
+  private static final int RUNS = 20;
+
+  /** Kernel time of one profiled session, per run. */
+  private record Profile(Map<String, Double> byOp, Map<String, Double> byNode, Map<String, Double> singleByOp,
+      double total, double single) {}
+
   public static void main(String[] args) throws Exception {
     int batch = args.length > 0 ? Integer.parseInt(args[0]) : 1;
     String id = args.length > 1 ? args[1] : "squeezenet1_1";
@@ -34,68 +47,118 @@ public final class ProfileVjp {
     long size = forward.inputShape()[2] > 0 ? forward.inputShape()[2] : 224;
     GradientGraph g = new GradientGraphBuilder().build(forward, size, size);
     long classes = forward.classes() > 0 ? forward.classes() : 1000;
+    float[] x = Gaussian.values((int) (batch * 3 * size * size), 0);
+    float[] ct = Gaussian.values((int) (batch * classes), 1);
+    long[] imageShape = {batch, 3, size, size};
+
+    Profile fwd = profile(Files.readAllBytes(model.path()), Map.of(forward.inputName(), x), imageShape, null, null);
+    Profile vjp = profile(g.proto().toByteArray(), Map.of(g.inputName(), x), imageShape,
+        VjpSpec.cotangentName(g.seeds().get(0)), ct);
+
+    System.out.printf("%s batch %d, %d runs: kernel time per run, forward %.2f ms, VJP %.2f ms (%.2fx)%n", id, batch,
+        RUNS, fwd.total(), vjp.total(), vjp.total() / fwd.total());
+    System.out.println("forward kernel time by op type (ms per run):");
+    sortedDescending(fwd.byOp()).stream().limit(6).forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n",
+        e.getKey(), e.getValue(), 100 * e.getValue() / fwd.total()));
+    System.out.println("VJP kernel time by op type: ms per run, share, in forward passes (cumulative):");
+    double cumulative = 0;
+    for (Map.Entry<String, Double> e : sortedDescending(vjp.byOp())) {
+      cumulative += e.getValue() / fwd.total();
+      System.out.printf("  %-22s %8.2f  %5.1f%%  %5.2fx  (%5.2fx)%n", e.getKey(), e.getValue(),
+          100 * e.getValue() / vjp.total(), e.getValue() / fwd.total(), cumulative);
+    }
+    System.out.printf("%s batch %d: %.1f%% of VJP kernel time outside parallel sections (on one thread); by op (ms per run):%n",
+        id, batch, 100 * vjp.single() / vjp.total());
+    sortedDescending(vjp.singleByOp()).stream().limit(8).forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n",
+        e.getKey(), e.getValue(), 100 * e.getValue() / vjp.total()));
+    System.out.println("slowest VJP nodes (ms per run):");
+    sortedDescending(vjp.byNode()).stream().limit(15)
+        .forEach(e -> System.out.printf("  %8.2f  %s%n", e.getValue(), e.getKey()));
+  }
+
+  private static List<Map.Entry<String, Double>> sortedDescending(Map<String, Double> values) {
+    return values.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).toList();
+  }
+
+  /** Runs a session under ONNX Runtime's profiler, WARMUP runs and then the RUNS it counts. */
+  private static Profile profile(byte[] graph, Map<String, float[]> images, long[] imageShape, String cotangentName,
+      float[] cotangent) throws OrtException, IOException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     Path dir = Files.createTempDirectory("netvis-profile");
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("opt", "ALL_OPT")));
-      so.enableProfiling(dir.resolve("vjp").toString());
       // As the engine runs its sessions (EngineOptions.spinning).
       so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       if (Integer.getInteger("threads", 0) > 0) {
         so.setIntraOpNumThreads(Integer.getInteger("threads"));
       }
-      try (OrtSession s = env.createSession(g.proto().toByteArray(), so)) {
-        float[] x = Gaussian.values((int) (batch * 3 * size * size), 0);
-        float[] ct = Gaussian.values((int) (batch * classes), 1);
-        for (int i = 0; i < 20; i++) {
-          try (OnnxTensor a = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {batch, 3, size, size});
-              OnnxTensor b = OnnxTensor.createTensor(env, FloatBuffer.wrap(ct), new long[] {batch, classes});
-              OrtSession.Result res = s.run(Map.of(g.inputName(), a, VjpSpec.cotangentName(g.seeds().get(0)), b))) {
-            res.size();
-          }
+      so.enableProfiling(dir.resolve("session").toString());
+      try (OrtSession s = env.createSession(graph, so)) {
+        for (int i = 0; i < WARMUP + RUNS; i++) {
+          run(env, s, images, imageShape, cotangentName, cotangent, imageShape[0]);
         }
-        String file = s.endProfiling();
-        System.out.println("profile: " + file);
-        JsonNode events = new ObjectMapper().readTree(Path.of(file).toFile());
-        Map<String, Double> byOp = new HashMap<>();
-        Map<String, Double> byNode = new HashMap<>();
-        Map<String, Double> singleByOp = new HashMap<>();
-        double total = 0;
-        double single = 0;
-        for (JsonNode e : events) {
-          if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")) {
-            String op = e.path("args").path("op_name").asText();
-            double us = e.path("dur").asDouble();
-            byOp.merge(op, us, Double::sum);
-            byNode.merge(op + " " + e.path("name").asText().replace("_kernel_time", ""), us, Double::sum);
-            total += us;
-            // The profiler times the main thread inside parallel sections (Run, plus handing out and
-            // waiting for work); what remains of the node's duration ran on that thread alone.
-            JsonNode main = e.path("args").path("thread_scheduling_stats").path("main_thread");
-            double parallel = main.path("Run").asDouble() + main.path("Distribution").asDouble()
-                + main.path("DistributionEnqueue").asDouble() + main.path("Wait").asDouble()
-                + main.path("WaitRevoke").asDouble();
-            double serial = Math.max(0, us - parallel);
-            single += serial;
-            singleByOp.merge(op, serial, Double::sum);
-          }
-        }
-        Map<Double, String> sorted = new TreeMap<>(java.util.Comparator.reverseOrder());
-        byOp.forEach((k, v) -> sorted.put(v, k));
-        System.out.printf("batch %d, 20 runs, kernel time by op type (ms per run):%n", batch);
-        for (Map.Entry<Double, String> e : sorted.entrySet()) {
-          System.out.printf("  %-22s %8.2f  %5.1f%%%n", e.getValue(), e.getKey() / 20 / 1000, 100 * e.getKey() / total);
-        }
-        System.out.printf("%s batch %d: %.1f%% of kernel time outside parallel sections (on one thread); by op (ms per run):%n",
-            id, batch, 100 * single / total);
-        double kernelTotal = total;
-        singleByOp.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(8)
-            .forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n", e.getKey(), e.getValue() / 20 / 1000,
-                100 * e.getValue() / kernelTotal));
-        System.out.println("slowest nodes (ms per run):");
-        byNode.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue(), a.getValue())).limit(15)
-            .forEach(e -> System.out.printf("  %8.2f  %s%n", e.getValue() / 20 / 1000, e.getKey()));
+        return parse(Path.of(s.endProfiling()));
       }
     }
+  }
+
+  private static void run(OrtEnvironment env, OrtSession s, Map<String, float[]> images, long[] imageShape,
+      String cotangentName, float[] cotangent, long batch) throws OrtException {
+    Map<String, OnnxTensor> in = new HashMap<>();
+    try {
+      for (Map.Entry<String, float[]> e : images.entrySet()) {
+        in.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue()), imageShape));
+      }
+      if (cotangentName != null) {
+        in.put(cotangentName, OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent),
+            new long[] {batch, cotangent.length / batch}));
+      }
+      try (OrtSession.Result res = s.run(in)) {
+        res.size();
+      }
+    } finally {
+      in.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private static Profile parse(Path file) throws IOException {
+    Map<String, Double> byOp = new HashMap<>();
+    Map<String, Double> byNode = new HashMap<>();
+    Map<String, Double> singleByOp = new HashMap<>();
+    double total = 0;
+    double single = 0;
+    JsonNode events = new ObjectMapper().readTree(file.toFile());
+    // Runs are "model_run" events; count the nodes that start after the warm-up runs.
+    List<Double> runStarts = new ArrayList<>();
+    for (JsonNode e : events) {
+      if ("model_run".equals(e.path("name").asText())) {
+        runStarts.add(e.path("ts").asDouble());
+      }
+    }
+    Collections.sort(runStarts);
+    if (runStarts.size() != WARMUP + RUNS) {
+      throw new IOException(file + ": " + runStarts.size() + " model_run events, expected " + (WARMUP + RUNS));
+    }
+    double counted = runStarts.get(WARMUP);
+    for (JsonNode e : events) {
+      if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
+          && e.path("ts").asDouble() >= counted) {
+        String op = e.path("args").path("op_name").asText();
+        double ms = e.path("dur").asDouble() / 1000 / RUNS;
+        byOp.merge(op, ms, Double::sum);
+        byNode.merge(op + " " + e.path("name").asText().replace("_kernel_time", ""), ms, Double::sum);
+        total += ms;
+        // The profiler times the main thread inside parallel sections (Run, plus handing out and
+        // waiting for work); what remains of the node's duration ran on that thread alone.
+        JsonNode main = e.path("args").path("thread_scheduling_stats").path("main_thread");
+        double parallel = (main.path("Run").asDouble() + main.path("Distribution").asDouble()
+            + main.path("DistributionEnqueue").asDouble() + main.path("Wait").asDouble()
+            + main.path("WaitRevoke").asDouble()) / 1000 / RUNS;
+        double serial = Math.max(0, ms - parallel);
+        single += serial;
+        singleByOp.merge(op, serial, Double::sum);
+      }
+    }
+    return new Profile(byOp, byNode, singleByOp, total, single);
   }
 }
