@@ -28,8 +28,8 @@ import org.netvis.engine.tensor.Tensor;
  */
 public final class Fooling implements Technique<FoolingParameters> {
 
-  /** The outcome for one image. */
-  public record Outcome(Tensor fooled, int iterations, boolean success, Tensor finalLogits) {}
+  /** The outcome for one image; its logits before the first step come from that step's own forward pass. */
+  public record Outcome(Tensor fooled, int iterations, boolean success, Tensor initialLogits, Tensor finalLogits) {}
 
   /**
    * Runs the loop for a batch. Iteration counts are the gradient steps taken before the model
@@ -47,6 +47,7 @@ public final class Fooling implements Technique<FoolingParameters> {
     for (int i = 0; i < n; i++) {
       active.add(i);
     }
+    float[][] firstLogits = new float[n][];
     float[][] lastLogits = new float[n][];
     for (int step = 0; step <= maxIterations && !active.isEmpty(); step++) {
       // While every image is still active the working array is the batch itself: no copy.
@@ -61,6 +62,9 @@ public final class Fooling implements Technique<FoolingParameters> {
       for (int k = 0; k < active.size(); k++) {
         int i = active.get(k);
         lastLogits[i] = java.util.Arrays.copyOfRange(r.logits().data(), k * classes, (k + 1) * classes);
+        if (step == 0) {
+          firstLogits[i] = lastLogits[i];
+        }
         if (ClassScores.argmax(r.logits(), k) == target) {
           success[i] = true;
           iterations[i] = step;
@@ -95,7 +99,8 @@ public final class Fooling implements Technique<FoolingParameters> {
     for (int i = 0; i < n; i++) {
       Tensor fooled = new Tensor(new long[] {1, images.dim(1), images.dim(2), images.dim(3)},
           java.util.Arrays.copyOfRange(x, i * item, (i + 1) * item));
-      out.add(new Outcome(fooled, iterations[i], success[i], new Tensor(new long[] {1, classes}, lastLogits[i])));
+      out.add(new Outcome(fooled, iterations[i], success[i], new Tensor(new long[] {1, classes}, firstLogits[i]),
+          new Tensor(new long[] {1, classes}, lastLogits[i])));
     }
     return out;
   }
@@ -119,7 +124,6 @@ public final class Fooling implements Technique<FoolingParameters> {
     int n = in.size();
     int h = (int) in.images().dim(2);
     int w = (int) in.images().dim(3);
-    Tensor before = engine.scores(in.images());
     List<Outcome> outcomes = new ArrayList<>();
     try (Progress progress = ctx.progress("fooling", (long) Math.ceil((double) n / p.batchSize()) * (p.maxIterations() + 1))) {
       for (int start = 0; start < n; start += p.batchSize()) {
@@ -152,7 +156,7 @@ public final class Fooling implements Technique<FoolingParameters> {
       r.put("image", in.names().get(i));
       r.put("source_label", in.labels()[i]);
       r.put("source_class", ctx.model().className((int) in.labels()[i]));
-      int predictedBefore = ClassScores.argmax(before, i);
+      int predictedBefore = ClassScores.argmax(o.initialLogits(), 0);
       r.put("prediction_before", predictedBefore);
       r.put("prediction_before_class", ctx.model().className(predictedBefore));
       r.put("target", p.target());

@@ -28,8 +28,16 @@ class FoolingTest {
     JsonNode ref = new ObjectMapper().readTree(SharedData.reference().resolve("fooling_target6.json").toFile());
     try (Engine engine = GradientCheck.open(SharedData.squeezenet(), dir)) {
       List<Fooling.Outcome> outcomes = Fooling.fool(engine, inputs, 6, 1.0, 100, Progress.NONE);
+      Tensor before = engine.scores(inputs);
       for (int i = 0; i < 8; i++) {
         Fooling.Outcome o = outcomes.get(i);
+        // The logits before any step, taken from the first step's forward pass, are the forward pass's.
+        assertEquals(ClassScores.argmax(before, i), ClassScores.argmax(o.initialLogits(), 0), "image " + i);
+        for (int c = 0; c < before.dim(1); c++) {
+          float expectedLogit = before.data()[i * (int) before.dim(1) + c];
+          assertEquals(expectedLogit, o.initialLogits().data()[c], 1e-4 * Math.max(1, Math.abs(expectedLogit)),
+              "image " + i + ", class " + c);
+        }
         int expected = ref.get("iterations").get(i).asInt();
         boolean fooledRef = ref.get("fooled").get(i).asBoolean();
         int w = 224;
