@@ -40,7 +40,10 @@ public final class Figure {
     return this;
   }
 
-  public BufferedImage render() {
+  /** Cell and canvas sizes; the canvas is at least 1 x 1. */
+  private record Layout(int cellW, int cellH, int headH, int width, int height) {}
+
+  private Layout layout() {
     int cols = rows.stream().mapToInt(List::size).max().orElse(0);
     int cellW = 0;
     int cellH = 0;
@@ -51,9 +54,22 @@ public final class Figure {
       }
     }
     int headH = heading == null ? 0 : TITLE + PAD;
-    int width = PAD + cols * (cellW + PAD);
-    int height = PAD + headH + rows.size() * (cellH + TITLE + PAD);
-    BufferedImage out = new BufferedImage(Math.max(width, 1), Math.max(height, 1), BufferedImage.TYPE_INT_RGB);
+    return new Layout(cellW, cellH, headH, Math.max(PAD + cols * (cellW + PAD), 1),
+        Math.max(PAD + headH + rows.size() * (cellH + TITLE + PAD), 1));
+  }
+
+  /** The rendered figure's pixel count, without rendering it. */
+  public long pixels() {
+    Layout l = layout();
+    return (long) l.width() * l.height();
+  }
+
+  public BufferedImage render() {
+    Layout l = layout();
+    int cellW = l.cellW();
+    int cellH = l.cellH();
+    int headH = l.headH();
+    BufferedImage out = new BufferedImage(l.width(), l.height(), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 /**
  * PNG files a step writes together: encoding is CPU-bound and the files are independent, so
@@ -12,30 +15,42 @@ import java.util.List;
  * its own (non-ONNX Runtime) time here.
  */
 public final class PngBatch {
-  private interface Job {
+  private interface Encoding {
     void write() throws IOException;
   }
+
+  private record Job(long pixels, Encoding encoding) {}
 
   private final List<Job> jobs = new ArrayList<>();
 
   public PngBatch add(Path file, RgbImage image) {
-    jobs.add(() -> PngImages.write(file, image));
+    jobs.add(new Job((long) image.width() * image.height(), () -> PngImages.write(file, image)));
     return this;
   }
 
   public PngBatch add(Path file, Figure figure) {
-    jobs.add(() -> figure.write(file));
+    jobs.add(new Job(figure.pixels(), () -> figure.write(file)));
     return this;
   }
 
-  /** Writes every file added, in parallel; a failure is thrown as the IOException it was. */
+  /**
+   * Writes every file added, largest first, each thread taking the next file when it finishes one.
+   * A step's figure is often as much work as all its other files together; split into fixed shares
+   * (as a parallel stream splits a list) it would run after part of them on the same thread.
+   * A failure is thrown as the IOException it was.
+   */
   public void write() throws IOException {
+    List<Job> order = jobs.stream().sorted(Comparator.comparingLong(Job::pixels).reversed()).toList();
+    AtomicInteger next = new AtomicInteger();
+    int threads = Math.min(order.size(), Runtime.getRuntime().availableProcessors());
     try {
-      jobs.parallelStream().forEach(job -> {
-        try {
-          job.write();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
+      IntStream.range(0, threads).parallel().forEach(thread -> {
+        for (int i = next.getAndIncrement(); i < order.size(); i = next.getAndIncrement()) {
+          try {
+            order.get(i).encoding().write();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
         }
       });
     } catch (UncheckedIOException e) {

@@ -67,6 +67,13 @@ class PngImagesTest {
       assertEquals(i << 16 | 2 * i << 8 | 3 * i, decoded(dir.resolve("f" + i + ".png"))[0] & 0xFFFFFF);
     }
     assertTrue(ImageIO.read(dir.resolve("figure.png").toFile()).getWidth() > 2);
+    // The batch orders its files by size, the figure's taken without rendering it.
+    Figure figure = new Figure("heading").panel(new RgbImage(3, 5, new int[45], null), "a").panel(
+        new RgbImage(4, 2, new int[24], null), "b").row().panel(new RgbImage(1, 1, new int[3], null), null);
+    for (Figure f : java.util.List.of(figure, new Figure(null))) {
+      java.awt.image.BufferedImage rendered = f.render();
+      assertEquals((long) rendered.getWidth() * rendered.getHeight(), f.pixels());
+    }
     java.nio.file.Files.writeString(dir.resolve("not-a-dir"), "x");
     PngBatch failing = new PngBatch().add(dir.resolve("not-a-dir/a.png"), new RgbImage(1, 1, new int[3], null));
     assertThrows(java.io.IOException.class, failing::write);
