@@ -8,29 +8,47 @@
 # class-visualization iterations, PGD steps and integrated-gradients path points) and takes the
 # difference, so what a step writes once (its PNGs, figure and arrays) cancels out and what is left
 # is the cost of each further iteration: the per-step copies and arithmetic around ONNX Runtime.
+#
+# Usage: bench/iterative.sh [ROUNDS] (default 3). Each round runs both experiments, one after the
+# other; the figures are medians over the rounds, with their range. The per-iteration figure is a
+# difference of two step times and moves most on a busy machine: take it from several rounds.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$HERE"
 export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$(cd "$HERE/../shared/models" && pwd)}"
+ROUNDS="${1:-3}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-./netvis run bench/iterative.yaml --out "$OUT/base" >/dev/null 2>&1
-./netvis run bench/iterative.yaml --out "$OUT/more" \
-  --set steps[1].params.learning_rate=0.5 \
-  --set steps[2].params.num_iterations=200 \
-  --set steps[3].params.steps=40 \
-  --set steps[4].params.steps=100 >/dev/null 2>&1
-/usr/bin/env python3 - "$OUT/base/manifest.json" "$OUT/more/manifest.json" <<'PY'
-import json, sys
-base = json.load(open(sys.argv[1]))["steps"][1:]
-more = json.load(open(sys.argv[2]))["steps"][1:]
-print(f"{'technique':22s} {'step':>7s} {'in ORT':>7s} {'outside':>8s}   {'more':>7s} {'in ORT':>7s}"
-      f"   outside per extra iteration")
-for b, m in zip(base, more):
-    extra = m["seconds"] - b["seconds"]
-    extra_ort = m["onnxruntime_seconds"] - b["onnxruntime_seconds"]
-    marginal = f"{100 * (extra - extra_ort) / extra:5.1f}%" if extra > 0 else "  n/a"
-    print(f"{b['technique']:22s} {b['seconds']:6.2f}s {b['onnxruntime_seconds']:6.2f}s"
-          f" {100 * b['outside_onnxruntime_share']:7.1f}%   {m['seconds']:6.2f}s {m['onnxruntime_seconds']:6.2f}s"
-          f"   {marginal}")
+for round in $(seq 1 "$ROUNDS"); do
+  ./netvis run bench/iterative.yaml --out "$OUT/base-$round" >/dev/null 2>&1
+  ./netvis run bench/iterative.yaml --out "$OUT/more-$round" \
+    --set steps[1].params.learning_rate=0.5 \
+    --set steps[2].params.num_iterations=200 \
+    --set steps[3].params.steps=40 \
+    --set steps[4].params.steps=100 >/dev/null 2>&1
+done
+/usr/bin/env python3 - "$OUT" "$ROUNDS" <<'PY'
+import json, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+def steps(kind, r):
+    return json.load(open(f"{out}/{kind}-{r}/manifest.json"))["steps"][1:]
+base = [steps("base", r) for r in range(1, rounds + 1)]
+more = [steps("more", r) for r in range(1, rounds + 1)]
+def summary(values):
+    m = statistics.median(values)
+    return f"{m:6.1f}% ({min(values):5.1f} to {max(values):5.1f})" if rounds > 1 else f"{m:6.1f}%"
+print(f"{rounds} round(s); medians (range)")
+print(f"{'technique':22s} {'step':>7s} {'in ORT':>7s}   {'outside, whole step':>26s}   outside per extra iteration")
+for t in range(len(base[0])):
+    whole = [100 * b[t]["outside_onnxruntime_share"] for b in base]
+    marginal = []
+    for b, m in zip(base, more):
+        extra = m[t]["seconds"] - b[t]["seconds"]
+        extra_ort = m[t]["onnxruntime_seconds"] - b[t]["onnxruntime_seconds"]
+        if extra > 0:
+            marginal.append(100 * (extra - extra_ort) / extra)
+    seconds = statistics.median(b[t]["seconds"] for b in base)
+    ort = statistics.median(b[t]["onnxruntime_seconds"] for b in base)
+    print(f"{base[0][t]['technique']:22s} {seconds:6.2f}s {ort:6.2f}s   {summary(whole):>26s}   "
+          f"{summary(marginal) if marginal else 'n/a'}")
 PY
