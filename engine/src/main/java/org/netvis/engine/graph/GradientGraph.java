@@ -43,7 +43,7 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
     java.util.Set<String> initializers = new java.util.HashSet<>();
     proto.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
     String input = proto.getGraph().getInputList().stream().map(v -> v.getName())
-        .filter(n -> !initializers.contains(n) && !n.startsWith(VjpSpec.cotangentName(""))).findFirst().orElse(null);
+        .filter(n -> !initializers.contains(n) && !n.startsWith(spec.seedInputName(""))).findFirst().orElse(null);
     if (input == null) {
       return null;
     }

@@ -293,9 +293,9 @@ public final class GradientGraphBuilder {
         if (!active.contains(seed)) {
           throw new GraphBuildException("tensor '" + seed + "' does not depend on the input; it cannot seed a gradient");
         }
-        String ct = VjpSpec.cotangentName(seed);
-        extraInputs.add(floatValue(ct, shape(seed)));
-        accumulate(seed, ct);
+        String in = spec.seedInputName(seed);
+        extraInputs.add(floatValue(in, shape(seed)));
+        accumulate(seed, spec.seedInput() == VjpSpec.SeedInput.COTANGENT ? in : crossEntropyCotangent(seed, in));
       }
 
       // Forward nodes, with rules' adjustments (MaxPool indices) for nodes on the active path.
@@ -357,6 +357,17 @@ public final class GradientGraphBuilder {
       addMeta(m, GradientGraph.META_FIXED_BATCH, Boolean.toString(prepared.fixedBatch()));
       addMeta(m, GradientGraph.META_SEEDS, String.join("\n", seeds));
       return new GradientGraph(m.build(), spec, input, height, width, seeds, prepared.fixedBatch());
+    }
+
+    /** softmax(logits) - q along the class axis: d/dlogits of sum_i CE(logits_i, q_i). */
+    private String crossEntropyCotangent(String logits, String target) {
+      long[] shape = shape(logits);
+      if (shape.length != 2) {
+        throw new GraphBuildException("tensor '" + logits + "' has shape " + java.util.Arrays.toString(shape)
+            + "; a cross-entropy target needs logits of shape [N, classes]");
+      }
+      String p = emitter.op("Softmax", List.of(logits), Attributes.of("axis", 1L));
+      return emitter.op("Sub", List.of(p, target));
     }
 
     private static void addMeta(ModelProto.Builder m, String key, String value) {

@@ -146,7 +146,25 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The general form: cotangents for the spec's seeds in, every output of the gradient graph out
+   * Logits and the gradient of the summed cross-entropy sum_i CE(logits_i, targets_i) with respect
+   * to the input, in one call: the gradient graph forms the cotangent softmax(logits) - targets
+   * itself (in float32, as PyTorch's cross-entropy does), so no forward pass has to read the logits
+   * first. {@code targets} holds a distribution over the classes per image, one-hot for labels.
+   */
+  public VjpResult crossEntropyVjp(Tensor batch, Tensor targets) {
+    VjpSpec spec = VjpSpec.DEFAULT.withCrossEntropyTargets();
+    GradientSession gs = gradientSession(spec, batch.dim(2), batch.dim(3));
+    String seed = gs.graph().seeds().get(0);
+    if (targets.rank() != 2 || targets.dim(0) != batch.dim(0) || targets.dim(1) != classes()) {
+      throw new EngineException("cross-entropy targets " + targets + " do not fit logits of batch " + batch.dim(0)
+          + "; expected shape [" + batch.dim(0) + ", " + classes() + "]");
+    }
+    Map<String, Tensor> out = vjp(batch, spec, Map.of(seed, targets));
+    return new VjpResult(out.get(seed), out.get(VjpSpec.gradientName(gs.graph().inputName())));
+  }
+
+  /**
+   * The general form: cotangents (or the spec's cross-entropy targets) for its seeds in, every output of the gradient graph out
    * (seed values, requested forward tensors, and {@link VjpSpec#gradientName gradients}).
    */
   public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents) {
@@ -159,7 +177,7 @@ public final class Engine implements AutoCloseable {
       if (ct == null) {
         throw new EngineException("no cotangent given for seed tensor '" + seed + "'");
       }
-      inputs.put(VjpSpec.cotangentName(seed), ct);
+      inputs.put(spec.seedInputName(seed), ct);
     }
     try {
       int n = (int) batch.dim(0);

@@ -53,13 +53,14 @@ class CudaKernelsTest {
       ModelGraph g = ModelGraph.parse(Files.readAllBytes(onnx), onnx.toString(), null);
       long h = g.inputShape()[2] > 0 ? g.inputShape()[2] : 224;
       long w = g.inputShape()[3] > 0 ? g.inputShape()[3] : 224;
-      for (VjpSpec spec : List.of(VjpSpec.DEFAULT, VjpSpec.DEFAULT.withRelu(VjpSpec.ReluBackward.GUIDED))) {
+      for (VjpSpec spec : List.of(VjpSpec.DEFAULT, VjpSpec.DEFAULT.withRelu(VjpSpec.ReluBackward.GUIDED),
+          VjpSpec.DEFAULT.withCrossEntropyTargets())) {
         ModelProto graph = new GradientGraphBuilder().build(g, spec, h, w, "").proto();
         List<CudaKernels.Fallback> f = CudaKernels.published().fallbacks(graph);
-        System.out.printf("%-40s %-8s %5d nodes, %d without a CUDA kernel %s%n", onnx.getFileName(), spec.relu(),
+        System.out.printf("%-40s %-60s %5d nodes, %d without a CUDA kernel %s%n", onnx.getFileName(), spec.key(),
             graph.getGraph().getNodeCount(), f.size(), CudaKernels.types(f));
         if (!f.isEmpty()) {
-          problems.add(onnx.getFileName() + " " + spec.relu() + ": " + CudaKernels.types(f));
+          problems.add(onnx.getFileName() + " " + spec.key() + ": " + CudaKernels.types(f));
         }
       }
       List<CudaKernels.Fallback> forward = CudaKernels.published().fallbacks(g.proto());

@@ -3,7 +3,6 @@ package org.netvis.plugins.attacks;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.runtime.Engine;
-import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
@@ -30,28 +29,18 @@ final class PixelSpaceModel {
 
   /**
    * d/dx of sum_i CE(logits_i, labels_i) (untargeted: labels are the true classes), or of
-   * -sum_i CE(logits_i, target) when targeted.
+   * -sum_i CE(logits_i, target) when targeted. One run of the gradient graph, which forms the
+   * cross-entropy's cotangent from the logits itself.
    */
   Tensor lossGradient(Tensor pixels, long[] labels, boolean targeted) {
     Tensor z = Pixels.fromUnitPixels(pixels, preprocessing);
-    Tensor logits = engine.scores(z);
-    int n = (int) logits.dim(0);
-    int classes = (int) logits.dim(1);
-    Tensor cotangent = Tensor.zeros(n, classes);
-    for (int i = 0; i < n; i++) {
-      double[] p = ClassScores.softmax(logits, i);
-      for (int c = 0; c < classes; c++) {
-        double d = p[c] - (c == labels[i] ? 1 : 0);
-        cotangent.data()[i * classes + c] = (float) (targeted ? -d : d);
-      }
-    }
-    VjpResult r = engine.vjp(z, cotangent);
-    Tensor g = r.inputGradient();
+    Tensor g = engine.crossEntropyVjp(z, ClassScores.oneHot(labels, engine.classes())).inputGradient();
     int channels = (int) g.dim(1);
     int plane = (int) (g.dim(2) * g.dim(3));
     float[] out = g.data();
     for (int from = 0; from < out.length; from += plane) {
-      float k = slope[(from / plane) % channels];
+      // Through the normalization to pixels; a targeted attack descends its loss.
+      float k = targeted ? -slope[(from / plane) % channels] : slope[(from / plane) % channels];
       for (int i = from; i < from + plane; i++) {
         out[i] *= k;
       }
