@@ -30,8 +30,7 @@ public final class Saliency implements Technique<SaliencyParameters> {
       int end = Math.min(n, start + p.batchSize());
       Tensor batch = images.slice(start, end);
       long[] batchLabels = java.util.Arrays.copyOfRange(labels, start, end);
-      Tensor cotangent = cotangent(engine, batch, batchLabels, p.objective(), n);
-      Tensor gradient = engine.vjp(batch, cotangent).inputGradient();
+      Tensor gradient = gradient(engine, batch, batchLabels, p.objective(), n);
       for (int i = 0; i < gradient.size(); i++) {
         if (!Float.isFinite(gradient.data()[i])) {
           throw new IllegalStateException("the input gradient of image " + (start + i / gradient.itemSize())
@@ -45,24 +44,21 @@ public final class Saliency implements Technique<SaliencyParameters> {
   }
 
   /**
-   * The gradient of the objective with respect to the logits: one-hot rows for the summed class
-   * scores; (softmax - one-hot) / N for the mean cross-entropy over all N images.
+   * The input gradient of the objective: of the summed class scores (one-hot cotangents), or of the
+   * mean cross-entropy over all {@code total} images (the summed cross-entropy's gradient, which the
+   * gradient graph takes in one run, over {@code total}).
    */
-  static Tensor cotangent(Engine engine, Tensor batch, long[] labels, SaliencyParameters.Objective objective, int total) {
+  static Tensor gradient(Engine engine, Tensor batch, long[] labels, SaliencyParameters.Objective objective, int total) {
+    Tensor oneHot = ClassScores.oneHot(labels, engine.classes());
     if (objective == SaliencyParameters.Objective.CLASS_SCORE) {
-      long classes = engine.classes();
-      return ClassScores.oneHot(labels, classes);
+      return engine.vjp(batch, oneHot).inputGradient();
     }
-    Tensor logits = engine.scores(batch);
-    int classes = (int) logits.dim(1);
-    Tensor ct = Tensor.zeros(labels.length, classes);
-    for (int i = 0; i < labels.length; i++) {
-      double[] prob = ClassScores.softmax(logits, i);
-      for (int c = 0; c < classes; c++) {
-        ct.data()[i * classes + c] = (float) ((prob[c] - (c == labels[i] ? 1 : 0)) / total);
-      }
+    Tensor g = engine.crossEntropyVjp(batch, oneHot).inputGradient();
+    float[] d = g.data();
+    for (int k = 0; k < d.length; k++) {
+      d[k] /= total;
     }
-    return ct;
+    return g;
   }
 
   static Tensor maxAbsOverChannels(Tensor gradient) {
