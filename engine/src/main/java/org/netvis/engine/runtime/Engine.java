@@ -135,14 +135,11 @@ public final class Engine implements AutoCloseable {
 
   /** Logits and the gradient of sum(cotangent * logits) with respect to the input, in one call. */
   public VjpResult vjp(Tensor batch, Tensor cotangent) {
-    GradientSession gs = gradientSession(VjpSpec.DEFAULT, batch.dim(2), batch.dim(3));
-    String seed = gs.graph().seeds().get(0);
     if (cotangent.rank() != 2 || cotangent.dim(0) != batch.dim(0)) {
       throw new EngineException("cotangent " + cotangent + " does not fit logits of batch " + batch.dim(0)
           + "; expected shape [" + batch.dim(0) + ", classes]");
     }
-    Map<String, Tensor> out = vjp(batch, VjpSpec.DEFAULT, Map.of(seed, cotangent));
-    return new VjpResult(out.get(seed), out.get(VjpSpec.gradientName(gs.graph().inputName())));
+    return logitsVjp(batch, VjpSpec.DEFAULT, cotangent);
   }
 
   /**
@@ -152,14 +149,18 @@ public final class Engine implements AutoCloseable {
    * first. {@code targets} holds a distribution over the classes per image, one-hot for labels.
    */
   public VjpResult crossEntropyVjp(Tensor batch, Tensor targets) {
-    VjpSpec spec = VjpSpec.DEFAULT.withCrossEntropyTargets();
-    GradientSession gs = gradientSession(spec, batch.dim(2), batch.dim(3));
-    String seed = gs.graph().seeds().get(0);
     if (targets.rank() != 2 || targets.dim(0) != batch.dim(0) || targets.dim(1) != classes()) {
       throw new EngineException("cross-entropy targets " + targets + " do not fit logits of batch " + batch.dim(0)
           + "; expected shape [" + batch.dim(0) + ", " + classes() + "]");
     }
-    Map<String, Tensor> out = vjp(batch, spec, Map.of(seed, targets));
+    return logitsVjp(batch, VjpSpec.DEFAULT.withCrossEntropyTargets(), targets);
+  }
+
+  /** The logits and input gradient of a spec seeded at the logits, given its per-image seed input. */
+  private VjpResult logitsVjp(Tensor batch, VjpSpec spec, Tensor seedInput) {
+    GradientSession gs = gradientSession(spec, batch.dim(2), batch.dim(3));
+    String seed = gs.graph().seeds().get(0);
+    Map<String, Tensor> out = vjp(batch, spec, Map.of(seed, seedInput));
     return new VjpResult(out.get(seed), out.get(VjpSpec.gradientName(gs.graph().inputName())));
   }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.graph.GradientGraphBuilder;
@@ -29,11 +28,7 @@ class CrossEntropyVjpTest {
 
   @Test
   void givesTheGradientOfTheSummedCrossEntropyInOneRun() throws Exception {
-    Random r = new Random(3);
-    Tensor images = Tensor.zeros(3, 3, 224, 224);
-    for (int i = 0; i < images.size(); i++) {
-      images.data()[i] = (float) r.nextGaussian();
-    }
+    Tensor images = GradientBatchTest.gaussian(new long[] {3, 3, 224, 224}, 3);
     try (Engine engine = GradientCheck.open(SharedData.squeezenet(), dir)) {
       int classes = (int) engine.classes();
       // Two one-hot rows (labels 5 and 999) and a soft distribution over classes 1, 2 and 3.
@@ -53,8 +48,8 @@ class CrossEntropyVjpTest {
       VjpResult expected = engine.vjp(images, cotangent);
       VjpResult actual = engine.crossEntropyVjp(images, targets);
 
-      assertTrue(Compare.maxRelative(actual.logits().data(), doubles(logits)) < 1e-5, "logits");
-      double[] errors = Compare.relativeL2PerItem(actual.inputGradient().data(), doubles(expected.inputGradient()), 3);
+      assertTrue(Compare.maxRelative(actual.logits().data(), Compare.asDoubles(logits)) < 1e-5, "logits");
+      double[] errors = Compare.relativeL2PerItem(actual.inputGradient().data(), Compare.asDoubles(expected.inputGradient()), 3);
       System.out.println("cross-entropy gradient against softmax - q and a VJP, relative L2 per image: "
           + java.util.Arrays.toString(errors));
       for (double e : errors) {
@@ -76,13 +71,5 @@ class CrossEntropyVjpTest {
         () -> new GradientGraphBuilder().build(g, spec, 224, 224, ""));
     assertTrue(e.getMessage().contains(relu) && e.getMessage().contains("[N, classes]"), e.getMessage());
     assertEquals("netvis/target/logits", spec.seedInputName("logits"));
-  }
-
-  private static double[] doubles(Tensor t) {
-    double[] d = new double[t.size()];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = t.data()[i];
-    }
-    return d;
   }
 }

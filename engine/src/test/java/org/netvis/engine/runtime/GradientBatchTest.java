@@ -22,7 +22,8 @@ import org.netvis.engine.testing.SharedData;
 class GradientBatchTest {
   @TempDir Path dir;
 
-  private static Tensor gaussian(long[] shape, long seed) {
+  /** Seeded N(0, 1) values of the given shape. */
+  static Tensor gaussian(long[] shape, long seed) {
     Random r = new Random(seed);
     int n = 1;
     for (long d : shape) {
@@ -54,21 +55,13 @@ class GradientBatchTest {
       assertArrayEquals(a.inputGradient().shape(), b.inputGradient().shape());
       // Each image's arithmetic does not depend on its neighbours; only float rounding could differ,
       // and every part must land at its own images.
-      for (double e : Compare.relativeL2PerItem(b.logits().data(), asDoubles(a.logits()), 7)) {
+      for (double e : Compare.relativeL2PerItem(b.logits().data(), Compare.asDoubles(a.logits()), 7)) {
         assertTrue(e < 1e-6, "logits relative L2 " + e);
       }
-      for (double e : Compare.relativeL2PerItem(b.inputGradient().data(), asDoubles(a.inputGradient()), 7)) {
+      for (double e : Compare.relativeL2PerItem(b.inputGradient().data(), Compare.asDoubles(a.inputGradient()), 7)) {
         assertTrue(e < 1e-6, "gradient relative L2 " + e);
       }
     }
-  }
-
-  private static double[] asDoubles(Tensor t) {
-    double[] d = new double[t.size()];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = t.data()[i];
-    }
-    return d;
   }
 
   @Test

@@ -6,6 +6,15 @@ import java.util.Arrays;
 public final class Compare {
   private Compare() {}
 
+  /** A float tensor's values as doubles, for the expected side of the measures below. */
+  public static double[] asDoubles(org.netvis.engine.tensor.Tensor t) {
+    double[] d = new double[t.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = t.data()[i];
+    }
+    return d;
+  }
+
   /** ||a - b|| / ||b|| over items [i*item, (i+1)*item) for each item. */
   public static double[] relativeL2PerItem(float[] actual, double[] expected, int items) {
     int item = actual.length / items;

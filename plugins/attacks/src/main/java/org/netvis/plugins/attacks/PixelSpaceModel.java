@@ -38,9 +38,10 @@ final class PixelSpaceModel {
     int channels = (int) g.dim(1);
     int plane = (int) (g.dim(2) * g.dim(3));
     float[] out = g.data();
+    // Through the normalization to pixels; a targeted attack descends its loss.
+    float direction = targeted ? -1f : 1f;
     for (int from = 0; from < out.length; from += plane) {
-      // Through the normalization to pixels; a targeted attack descends its loss.
-      float k = targeted ? -slope[(from / plane) % channels] : slope[(from / plane) % channels];
+      float k = direction * slope[(from / plane) % channels];
       for (int i = from; i < from + plane; i++) {
         out[i] *= k;
       }
