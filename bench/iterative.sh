@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Share of each iterative technique's time spent outside ONNX Runtime (netvis' own work: copies,
 # the technique's arithmetic, writing its outputs), from the run manifest's per-step figures
-# (seconds, onnxruntime_seconds). bench/iterative.yaml; the first step (saliency) warms the JVM up.
+# (seconds; onnxruntime_seconds, its runs; onnxruntime_load_seconds, loading the session of a graph
+# the step is the first to use). bench/iterative.yaml; the first step (saliency) warms the JVM up.
 #
 # Two columns: the whole step (outputs included), and the iterations alone. The second runs the
 # experiment again with about twice the iterations (fooling at half the learning rate, twice the
@@ -48,7 +49,7 @@ for t in range(len(base[0])):
         if extra > 0:
             marginal.append(100 * (extra - extra_ort) / extra)
     seconds = statistics.median(b[t]["seconds"] for b in base)
-    ort = statistics.median(b[t]["onnxruntime_seconds"] for b in base)
+    ort = statistics.median(b[t]["onnxruntime_seconds"] + b[t].get("onnxruntime_load_seconds", 0) for b in base)
     print(f"{base[0][t]['technique']:22s} {seconds:6.2f}s {ort:6.2f}s   {summary(whole):>26s}   "
           f"{summary(marginal) if marginal else 'n/a'}")
 PY

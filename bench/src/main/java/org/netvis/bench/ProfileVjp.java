@@ -72,7 +72,7 @@ public final class ProfileVjp {
     sortedDescending(vjp.singleByOp()).stream().limit(8).forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n",
         e.getKey(), e.getValue(), 100 * e.getValue() / vjp.total()));
     System.out.println("slowest VJP nodes (ms per run):");
-    sortedDescending(vjp.byNode()).stream().limit(15)
+    sortedDescending(vjp.byNode()).stream().limit(Integer.getInteger("nodes", 15))
         .forEach(e -> System.out.printf("  %8.2f  %s%n", e.getValue(), e.getKey()));
   }
 

@@ -45,6 +45,7 @@ public final class Engine implements AutoCloseable {
   private final CompanionGraphs companions;
   private final Map<String, GradientSession> gradientSessions = new HashMap<>();
   private final java.util.concurrent.atomic.LongAdder onnxRuntimeNanos = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder sessionLoadNanos = new java.util.concurrent.atomic.LongAdder();
 
   private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options) throws OrtException {
     this.model = model;
@@ -287,6 +288,14 @@ public final class Engine implements AutoCloseable {
     return onnxRuntimeNanos.sum();
   }
 
+  /**
+   * Nanoseconds ONNX Runtime spent loading sessions so far (parsing, optimizing and laying out a
+   * graph, once per graph and input size): its work too, not netvis', though not in a run.
+   */
+  public long sessionLoadNanos() {
+    return sessionLoadNanos.sum();
+  }
+
   /** Looks up tensors by name on the gradient path, with the nearest names when one is missing. */
   public org.netvis.engine.graph.LayerLookup layerLookup() {
     java.util.Set<String> all = new java.util.HashSet<>();
@@ -405,7 +414,10 @@ public final class Engine implements AutoCloseable {
       // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (README).
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       chosenProvider[0] = configureDevice(so);
-      return env.createSession(bytes, so);
+      long t0 = System.nanoTime();
+      OrtSession session = env.createSession(bytes, so);
+      sessionLoadNanos.add(System.nanoTime() - t0);
+      return session;
     } finally {
       so.close();
     }

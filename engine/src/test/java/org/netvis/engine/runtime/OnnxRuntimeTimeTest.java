@@ -1,0 +1,54 @@
+package org.netvis.engine.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.model.ModelDescriptor;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.model.Sha256;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.TinyExperiment;
+
+/**
+ * The engine's two clocks for time spent in ONNX Runtime: its runs, and its loading of sessions,
+ * which happens once per graph (the forward graph when the engine opens, a gradient graph on its
+ * first use).
+ */
+class OnnxRuntimeTimeTest {
+  @TempDir Path dir;
+
+  @Test
+  void sessionsAreTimedWhenTheyLoadAndRunsEachTime() throws Exception {
+    TinyExperiment tiny = new TinyExperiment(dir);
+    ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("tiny.onnx", Preprocessing.IMAGENET), tiny.model,
+        Sha256.of(tiny.model), List.of());
+    Tensor images = GradientBatchTest.gaussian(new long[] {2, 3, 8, 8}, 3);
+    try (Engine engine = Engine.open(model, EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir))) {
+      long opened = engine.sessionLoadNanos();
+      assertTrue(opened > 0, "the forward session was loaded when the engine opened");
+      assertEquals(0, engine.onnxRuntimeNanos(), "nothing has run yet");
+
+      engine.scores(images);
+      long afterScores = engine.onnxRuntimeNanos();
+      assertTrue(afterScores > 0, "a forward pass is a run");
+      assertEquals(opened, engine.sessionLoadNanos(), "the forward session is not loaded again");
+
+      Tensor cotangent = ClassScores.oneHot(new long[] {1, 4}, engine.classes());
+      engine.vjp(images, cotangent);
+      long withGradient = engine.sessionLoadNanos();
+      assertTrue(withGradient > opened, "the gradient graph's session loads on its first use");
+      long afterFirstVjp = engine.onnxRuntimeNanos();
+      assertTrue(afterFirstVjp > afterScores);
+
+      engine.vjp(images, cotangent);
+      assertEquals(withGradient, engine.sessionLoadNanos(), "a loaded gradient session is reused");
+      assertTrue(engine.onnxRuntimeNanos() > afterFirstVjp, "each run adds its time");
+    }
+  }
+}
