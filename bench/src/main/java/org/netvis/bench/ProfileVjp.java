@@ -29,7 +29,8 @@ import org.netvis.engine.model.ResolvedModel;
  * kernel time spent outside parallel sections (a node's duration less the main thread's time in its
  * thread pool's parallel sections, from thread_scheduling_stats): what runs on one thread and cannot
  * scale across cores.
- * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default all cores).
+ * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default all cores;
+ * how many of the slowest nodes to list: -Dnodes, default 15).
  */
 public final class ProfileVjp {
   private static final int WARMUP = 5;
