@@ -35,7 +35,7 @@ public record FeatureVisualizationParameters(
     int imageSize) implements RenderParameters {
 
   public FeatureVisualizationParameters {
-    Objective o = Objective.parse(objective, "objective");
+    Objective o = ObjectiveParser.parse(objective, "objective");
     if (batch > 0 && o.impliedBatch() > batch) {
       throw new IllegalArgumentException("batch: " + batch + " is smaller than the objective's image index "
           + (o.impliedBatch() - 1) + " needs");
@@ -45,7 +45,7 @@ public record FeatureVisualizationParameters(
   }
 
   Objective parsedObjective() {
-    return Objective.parse(objective, "objective");
+    return ObjectiveParser.parse(objective, "objective");
   }
 
   int batchSize() {

@@ -25,7 +25,7 @@ class ObjectiveTest {
     List<Map<String, Object>> spec = new com.fasterxml.jackson.databind.ObjectMapper(
         new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(yaml,
         new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() { });
-    return Objective.parse(spec, "objective");
+    return ObjectiveParser.parse(spec, "objective");
   }
 
   /** The objective summed over the batch, a batch term (diversity) counted once. */
