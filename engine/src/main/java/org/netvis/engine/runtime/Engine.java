@@ -1,12 +1,8 @@
 package org.netvis.engine.runtime;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,32 +16,26 @@ import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.model.ResolvedModel;
 import org.netvis.engine.tensor.Tensor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Runs one classifier and its derived gradient graphs on ONNX Runtime. Sessions are created once
- * and reused; gradient graphs are derived (or loaded from their companion file) per input size and
- * spec on first use. Tensors are float32 NCHW in the model's normalized input space.
+ * Runs one classifier and its derived gradient graphs on ONNX Runtime (through {@link OrtSessions},
+ * which opens, runs and times the sessions). Sessions are created once and reused; gradient graphs
+ * are derived (or loaded from their companion file) per input size and spec on first use. Tensors
+ * are float32 NCHW in the model's normalized input space.
  *
  * <p>Thread-safe: ONNX Runtime sessions may be run concurrently.
  */
 public final class Engine implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
-  private static volatile boolean cudaFallbackLogged;
-
   private final ResolvedModel model;
   private final ModelGraph graph;
   private final EngineOptions options;
-  private final OrtEnvironment env = OrtEnvironments.get();
   private final String provider;
   private final OrtSession forward;
   private final long defaultHeight;
   private final long defaultWidth;
   private final CompanionGraphs companions;
   private final Map<String, GradientSession> gradientSessions = new HashMap<>();
-  private final java.util.concurrent.atomic.LongAdder onnxRuntimeNanos = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder sessionLoadNanos = new java.util.concurrent.atomic.LongAdder();
+  private final OrtSessions sessions;
 
   private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options) throws OrtException {
     this.model = model;
@@ -56,9 +46,10 @@ public final class Engine implements AutoCloseable {
     long size = model.preprocessing().crop();
     this.defaultHeight = in[2] > 0 ? in[2] : size;
     this.defaultWidth = in[3] > 0 ? in[3] : size;
-    String[] chosen = new String[1];
-    this.forward = createSession(modelBytes, chosen);
-    this.provider = chosen[0];
+    this.sessions = new OrtSessions(options);
+    OrtSessions.Opened opened = sessions.open(modelBytes);
+    this.forward = opened.session();
+    this.provider = opened.provider();
   }
 
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
@@ -128,7 +119,7 @@ public final class Engine implements AutoCloseable {
         }
         return Tensor.concat(parts);
       }
-      return run(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName())).get(graph.outputName());
+      return sessions.run(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName())).get(graph.outputName());
     } catch (OrtException e) {
       throw new EngineException("forward pass failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -189,7 +180,7 @@ public final class Engine implements AutoCloseable {
       if (part > 0 && n > part && batchFirst) {
         return runInParts(gs, inputs, n, part);
       }
-      return run(gs.session(), inputs, gs.outputNames());
+      return sessions.run(gs.session(), inputs, gs.outputNames());
     } catch (OrtException e) {
       throw new EngineException("gradient pass failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -213,7 +204,7 @@ public final class Engine implements AutoCloseable {
       for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
         slice.put(e.getKey(), e.getValue().slice(start, end));
       }
-      for (Map.Entry<String, Tensor> e : run(gs.session(), slice, gs.outputNames()).entrySet()) {
+      for (Map.Entry<String, Tensor> e : sessions.run(gs.session(), slice, gs.outputNames()).entrySet()) {
         parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
       }
     }
@@ -238,14 +229,14 @@ public final class Engine implements AutoCloseable {
         int step = (int) graph.inputShape()[0];
         for (int i = 0; i < batch.dim(0); i += step) {
           Tensor part = batch.slice(i, (int) Math.min(batch.dim(0), i + step));
-          run(session, Map.of(graph.inputName(), part), outputs)
+          sessions.run(session, Map.of(graph.inputName(), part), outputs)
               .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
         return out;
       }
-      return run(session, Map.of(graph.inputName(), batch), outputs);
+      return sessions.run(session, Map.of(graph.inputName(), batch), outputs);
     } catch (OrtException e) {
       throw new EngineException("forward pass for " + tensors + " failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -256,8 +247,8 @@ public final class Engine implements AutoCloseable {
     OrtSession session = activationSessions.get(key);
     if (session == null) {
       try {
-        session = createSession(new org.netvis.engine.graph.GradientGraphBuilder()
-            .activationGraph(graph, tensors, h, w).toByteArray(), new String[1]);
+        session = sessions.open(new org.netvis.engine.graph.GradientGraphBuilder()
+            .activationGraph(graph, tensors, h, w).toByteArray()).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
             + e.getMessage(), e);
@@ -285,7 +276,7 @@ public final class Engine implements AutoCloseable {
    * against a technique's wall time, what it spends outside the runtime (copies, its own arithmetic).
    */
   public long onnxRuntimeNanos() {
-    return onnxRuntimeNanos.sum();
+    return sessions.runNanos();
   }
 
   /**
@@ -293,7 +284,7 @@ public final class Engine implements AutoCloseable {
    * graph, once per graph and input size): its work too, not netvis', though not in a run.
    */
   public long sessionLoadNanos() {
-    return sessionLoadNanos.sum();
+    return sessions.loadNanos();
   }
 
   /** Looks up tensors by name on the gradient path, with the nearest names when one is missing. */
@@ -321,7 +312,7 @@ public final class Engine implements AutoCloseable {
       try {
         boolean defaultSize = h == defaultHeight && w == defaultWidth;
         CompanionGraphs.Companion c = companions.obtain(model.path(), model.sha256(), graph, spec, h, w, defaultSize);
-        OrtSession session = createSession(c.serialized(), new String[1]);
+        OrtSession session = sessions.open(c.serialized()).session();
         gs = new GradientSession(c.withoutBytes(), session, new ArrayList<>(session.getOutputNames()));
         gradientSessions.put(key, gs);
       } catch (IOException e) {
@@ -346,123 +337,19 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  private Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs) throws OrtException {
-    Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
-    try {
-      for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-        Tensor t = e.getValue();
-        feeds.put(e.getKey(), OnnxTensor.createTensor(env, inputBuffer(e.getKey(), t.data()), t.shape()));
-      }
-      Map<String, Tensor> out = new LinkedHashMap<>();
-      long t0 = System.nanoTime();
-      try (OrtSession.Result result = session.run(feeds, new java.util.LinkedHashSet<>(outputs))) {
-        onnxRuntimeNanos.add(System.nanoTime() - t0);
-        for (Map.Entry<String, OnnxValue> e : result) {
-          OnnxTensor t = (OnnxTensor) e.getValue();
-          // getFloatBuffer() already copies out of native memory into a heap buffer: take its array.
-          FloatBuffer buf = t.getFloatBuffer();
-          float[] data;
-          if (buf.hasArray() && buf.arrayOffset() == 0 && buf.position() == 0 && buf.array().length == buf.remaining()) {
-            data = buf.array();
-          } else {
-            data = new float[buf.remaining()];
-            buf.get(data);
-          }
-          out.put(e.getKey(), new Tensor(t.getInfo().getShape(), data));
-        }
-      }
-      return out;
-    } finally {
-      feeds.values().forEach(OnnxTensor::close);
-    }
-  }
 
-  /**
-   * A direct buffer in native order holding {@code data}: ONNX Runtime reads a direct buffer in
-   * place, where a heap buffer would be copied into a freshly allocated direct one at every call.
-   * One buffer per thread, input name and size, reused across calls (iterative techniques call the
-   * same shapes hundreds of times).
-   */
-  private FloatBuffer inputBuffer(String name, float[] data) {
-    Map<String, FloatBuffer> mine = inputBuffers.get();
-    String key = name + "#" + data.length;
-    FloatBuffer b = mine.get(key);
-    if (b == null) {
-      if (mine.size() > 16) {
-        mine.clear(); // many sizes in turn (DeepDream's octaves): keep the cache small
-      }
-      b = java.nio.ByteBuffer.allocateDirect(data.length * Float.BYTES).order(java.nio.ByteOrder.nativeOrder())
-          .asFloatBuffer();
-      mine.put(key, b);
-    }
-    b.clear();
-    b.put(data);
-    b.flip();
-    return b;
-  }
 
-  private final ThreadLocal<Map<String, FloatBuffer>> inputBuffers = ThreadLocal.withInitial(HashMap::new);
 
-  private OrtSession createSession(byte[] bytes, String[] chosenProvider) throws OrtException {
-    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-    try {
-      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      if (options.intraOpThreads() > 0) {
-        so.setIntraOpNumThreads(options.intraOpThreads());
-      }
-      // Idle intra-op workers spin by default, taking cores from the JVM work between runs (the
-      // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (README).
-      so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
-      chosenProvider[0] = configureDevice(so);
-      long t0 = System.nanoTime();
-      OrtSession session = env.createSession(bytes, so);
-      sessionLoadNanos.add(System.nanoTime() - t0);
-      return session;
-    } finally {
-      so.close();
-    }
-  }
-
-  private String configureDevice(OrtSession.SessionOptions so) {
-    Device device = options.device();
-    if (device == Device.CPU) {
-      return "CPUExecutionProvider";
-    }
-    String problem = GpuProbe.problem();
-    if (problem == null) {
-      try {
-        so.addCUDA(0);
-        return "CUDAExecutionProvider";
-      } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
-        problem = "ONNX Runtime could not start its CUDA execution provider: " + e.getMessage();
-      }
-    }
-    if (device == Device.CUDA) {
-      throw new EngineException("device cuda was requested but " + problem + "; use --device cpu or auto");
-    }
-    if (!cudaFallbackLogged) {
-      cudaFallbackLogged = true;
-      LOG.info("no usable GPU ({}); running on the CPU", problem);
-    }
-    return "CPUExecutionProvider";
-  }
 
   @Override
   public synchronized void close() {
     for (GradientSession gs : gradientSessions.values()) {
-      closeQuietly(gs.session());
+      OrtSessions.closeQuietly(gs.session());
     }
     gradientSessions.clear();
-    activationSessions.values().forEach(Engine::closeQuietly);
+    activationSessions.values().forEach(OrtSessions::closeQuietly);
     activationSessions.clear();
-    closeQuietly(forward);
+    OrtSessions.closeQuietly(forward);
   }
 
-  private static void closeQuietly(OrtSession s) {
-    try {
-      s.close();
-    } catch (OrtException e) {
-      LOG.debug("closing a session failed: {}", e.getMessage());
-    }
-  }
 }

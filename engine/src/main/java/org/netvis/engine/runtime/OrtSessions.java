@@ -1,0 +1,158 @@
+package org.netvis.engine.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.netvis.engine.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ONNX Runtime's side of the engine: sessions opened with the engine's threads and device, runs of
+ * them from and to heap tensors, and two clocks for the time spent inside ONNX Runtime (its runs, and
+ * its loading of sessions) against which a technique's own time is told apart.
+ */
+final class OrtSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
+  private static volatile boolean cudaFallbackLogged;
+
+  private final OrtEnvironment env = OrtEnvironments.get();
+  private final EngineOptions options;
+  private final LongAdder runNanos = new LongAdder();
+  private final LongAdder loadNanos = new LongAdder();
+  private final ThreadLocal<Map<String, FloatBuffer>> inputBuffers = ThreadLocal.withInitial(HashMap::new);
+
+  OrtSessions(EngineOptions options) {
+    this.options = options;
+  }
+
+  /** Nanoseconds inside ONNX Runtime's run calls so far, all sessions and threads together. */
+  long runNanos() {
+    return runNanos.sum();
+  }
+
+  /** Nanoseconds ONNX Runtime spent loading sessions so far. */
+  long loadNanos() {
+    return loadNanos.sum();
+  }
+
+  /** A session opened on a graph, and the execution provider it runs on. */
+  record Opened(OrtSession session, String provider) {}
+
+  /** Opens a session on the serialized graph with the options' threads and device; the loading is timed. */
+  Opened open(byte[] bytes) throws OrtException {
+    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    try {
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (options.intraOpThreads() > 0) {
+        so.setIntraOpNumThreads(options.intraOpThreads());
+      }
+      // Idle intra-op workers spin by default, taking cores from the JVM work between runs (the
+      // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (README).
+      so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
+      String provider = configureDevice(so);
+      long t0 = System.nanoTime();
+      OrtSession session = env.createSession(bytes, so);
+      loadNanos.add(System.nanoTime() - t0);
+      return new Opened(session, provider);
+    } finally {
+      so.close();
+    }
+  }
+
+  private String configureDevice(OrtSession.SessionOptions so) {
+    Device device = options.device();
+    if (device == Device.CPU) {
+      return "CPUExecutionProvider";
+    }
+    String problem = GpuProbe.problem();
+    if (problem == null) {
+      try {
+        so.addCUDA(0);
+        return "CUDAExecutionProvider";
+      } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+        problem = "ONNX Runtime could not start its CUDA execution provider: " + e.getMessage();
+      }
+    }
+    if (device == Device.CUDA) {
+      throw new EngineException("device cuda was requested but " + problem + "; use --device cpu or auto");
+    }
+    if (!cudaFallbackLogged) {
+      cudaFallbackLogged = true;
+      LOG.info("no usable GPU ({}); running on the CPU", problem);
+    }
+    return "CPUExecutionProvider";
+  }
+
+  /** Runs a session on heap tensors and returns the named outputs as heap tensors; the run is timed. */
+  Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs) throws OrtException {
+    Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+        Tensor t = e.getValue();
+        feeds.put(e.getKey(), OnnxTensor.createTensor(env, inputBuffer(e.getKey(), t.data()), t.shape()));
+      }
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      long t0 = System.nanoTime();
+      try (OrtSession.Result result = session.run(feeds, new java.util.LinkedHashSet<>(outputs))) {
+        runNanos.add(System.nanoTime() - t0);
+        for (Map.Entry<String, OnnxValue> e : result) {
+          OnnxTensor t = (OnnxTensor) e.getValue();
+          // getFloatBuffer() already copies out of native memory into a heap buffer: take its array.
+          FloatBuffer buf = t.getFloatBuffer();
+          float[] data;
+          if (buf.hasArray() && buf.arrayOffset() == 0 && buf.position() == 0 && buf.array().length == buf.remaining()) {
+            data = buf.array();
+          } else {
+            data = new float[buf.remaining()];
+            buf.get(data);
+          }
+          out.put(e.getKey(), new Tensor(t.getInfo().getShape(), data));
+        }
+      }
+      return out;
+    } finally {
+      feeds.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  /**
+   * A direct buffer in native order holding {@code data}: ONNX Runtime reads a direct buffer in
+   * place, where a heap buffer would be copied into a freshly allocated direct one at every call.
+   * One buffer per thread, input name and size, reused across calls (iterative techniques call the
+   * same shapes hundreds of times).
+   */
+  private FloatBuffer inputBuffer(String name, float[] data) {
+    Map<String, FloatBuffer> mine = inputBuffers.get();
+    String key = name + "#" + data.length;
+    FloatBuffer b = mine.get(key);
+    if (b == null) {
+      if (mine.size() > 16) {
+        mine.clear(); // many sizes in turn (DeepDream's octaves): keep the cache small
+      }
+      b = java.nio.ByteBuffer.allocateDirect(data.length * Float.BYTES).order(java.nio.ByteOrder.nativeOrder())
+          .asFloatBuffer();
+      mine.put(key, b);
+    }
+    b.clear();
+    b.put(data);
+    b.flip();
+    return b;
+  }
+
+  static void closeQuietly(OrtSession s) {
+    try {
+      s.close();
+    } catch (OrtException e) {
+      LOG.debug("closing a session failed: {}", e.getMessage());
+    }
+  }
+}
