@@ -35,6 +35,8 @@ def steps(kind, r):
     return json.load(open(f"{out}/{kind}-{r}/manifest.json"))["steps"][1:]
 base = [steps("base", r) for r in range(1, rounds + 1)]
 more = [steps("more", r) for r in range(1, rounds + 1)]
+def inside(step):  # seconds in ONNX Runtime: its runs and its loading of sessions
+    return step["onnxruntime_seconds"] + step.get("onnxruntime_load_seconds", 0)
 def summary(values):
     m = statistics.median(values)
     return f"{m:6.1f}% ({min(values):5.1f} to {max(values):5.1f})" if rounds > 1 else f"{m:6.1f}%"
@@ -45,11 +47,11 @@ for t in range(len(base[0])):
     marginal = []
     for b, m in zip(base, more):
         extra = m[t]["seconds"] - b[t]["seconds"]
-        extra_ort = m[t]["onnxruntime_seconds"] - b[t]["onnxruntime_seconds"]
+        extra_ort = inside(m[t]) - inside(b[t])
         if extra > 0:
             marginal.append(100 * (extra - extra_ort) / extra)
     seconds = statistics.median(b[t]["seconds"] for b in base)
-    ort = statistics.median(b[t]["onnxruntime_seconds"] + b[t].get("onnxruntime_load_seconds", 0) for b in base)
+    ort = statistics.median(inside(b[t]) for b in base)
     print(f"{base[0][t]['technique']:22s} {seconds:6.2f}s {ort:6.2f}s   {summary(whole):>26s}   "
           f"{summary(marginal) if marginal else 'n/a'}")
 PY

@@ -157,8 +157,9 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The general form: cotangents (or the spec's cross-entropy targets) for its seeds in, every output of the gradient graph out
-   * (seed values, requested forward tensors, and {@link VjpSpec#gradientName gradients}).
+   * The general form: cotangents (or the spec's cross-entropy targets) for its seeds in, every
+   * output of the gradient graph out (seed values, requested forward tensors, and
+   * {@link VjpSpec#gradientName gradients}).
    */
   public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents) {
     checkInput(batch);
@@ -336,10 +337,6 @@ public final class Engine implements AutoCloseable {
           + "; the model fixes it to " + in[2] + "x" + in[3]);
     }
   }
-
-
-
-
 
   @Override
   public synchronized void close() {
