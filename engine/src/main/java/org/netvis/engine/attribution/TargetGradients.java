@@ -3,6 +3,8 @@ package org.netvis.engine.attribution;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
@@ -16,13 +18,23 @@ public final class TargetGradients {
 
   /** d score[i, targets[i]] / d inputs[i] for every image, (N, C, H, W). */
   public static Tensor of(Engine engine, Tensor inputs, long[] targets, int batchSize) {
+    return of(engine, VjpSpec.DEFAULT, inputs, targets, batchSize);
+  }
+
+  /**
+   * The same through the gradient graph of a spec seeded at the logits, such as one with another
+   * ReLU backward rule (guided backpropagation, the deconvnet).
+   */
+  public static Tensor of(Engine engine, VjpSpec spec, Tensor inputs, long[] targets, int batchSize) {
+    String seed = engine.graph().outputName();
+    String gradient = VjpSpec.gradientName(engine.graph().inputName());
     int n = (int) inputs.dim(0);
     long classes = engine.classes();
     List<Tensor> parts = new ArrayList<>();
     for (int start = 0; start < n; start += batchSize) {
       int end = Math.min(n, start + batchSize);
       Tensor cotangent = ClassScores.oneHot(Arrays.copyOfRange(targets, start, end), classes);
-      parts.add(engine.vjp(inputs.slice(start, end), cotangent).inputGradient());
+      parts.add(engine.vjp(inputs.slice(start, end), spec, Map.of(seed, cotangent)).get(gradient));
     }
     return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }

@@ -1,17 +1,12 @@
 package org.netvis.plugins.guidedbackprop;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
+import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
 import org.netvis.engine.spi.Param;
-import org.netvis.engine.tensor.ClassScores;
-import org.netvis.engine.tensor.Tensor;
 
 /**
  * Guided backpropagation: the target score's gradient through a gradient graph whose Relu nodes
@@ -47,18 +42,7 @@ public final class GuidedBackpropProvider implements AttributionProvider {
   /** The target score's input gradient through a gradient graph with the given Relu rule. */
   static Attribution modifiedGradient(Engine engine, VjpSpec.ReluBackward rule, int batchSize) {
     VjpSpec spec = VjpSpec.DEFAULT.withRelu(rule);
-    String seed = engine.graph().outputName();
-    String gradient = VjpSpec.gradientName(engine.graph().inputName());
-    return (inputs, targets) -> {
-      int n = (int) inputs.dim(0);
-      List<Tensor> parts = new ArrayList<>();
-      for (int start = 0; start < n; start += batchSize) {
-        int end = Math.min(n, start + batchSize);
-        Tensor cotangent = ClassScores.oneHot(Arrays.copyOfRange(targets, start, end), engine.classes());
-        parts.add(engine.vjp(inputs.slice(start, end), spec, Map.of(seed, cotangent)).get(gradient));
-      }
-      return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
-    };
+    return (inputs, targets) -> TargetGradients.of(engine, spec, inputs, targets, batchSize);
   }
 
   /** Registers the deconvnet. */
