@@ -182,22 +182,35 @@ final class ElementwiseGradients {
         return;
       }
     }
-    // The mask y > 0 as a float, from unary ops that ONNX Runtime runs on all intra-op threads (its
-    // Where kernel runs on one, a Mul by a scalar costs two passes): HardSigmoid min(1, 2^127 y) maps
-    // every positive float32 (the smallest subnormal is 2^-149) to at least 2^-22, and a second one
-    // maps that to exactly 1; y = 0 stays 0.
-    AttributeProto alpha = Attributes.of("alpha", (float) Math.scalb(1.0, 127));
-    AttributeProto beta = Attributes.of("beta", 0f);
-    String mask = e.op("HardSigmoid", List.of(e.op("HardSigmoid", List.of(node.getOutput(0)), alpha, beta)), alpha, beta);
+    // The mask y > 0 as a float from HardSigmoid nodes, which run on every intra-op thread (ONNX
+    // Runtime's Where runs on one; a Mul by a scalar costs two passes).
+    String mask = strictSide(e, node.getOutput(0), 0f, 1);
     ctx.accumulate(node.getInput(0), e.mul(g, mask));
   }
 
-  /** Passes where min < x < max (strict, as PyTorch's hardtanh/ReLU6 backward). */
+  /**
+   * Passes where min < x < max (strict, as PyTorch's hardtanh/ReLU6 backward). With constant bounds
+   * (ReLU6) the mask comes from the output y through {@link #strictSide}; other bounds compare.
+   */
   private static void clip(NodeProto node, List<String> dy, BackwardContext ctx) {
     NodeEmitter e = ctx.emit();
     String x = node.getInput(0);
+    String y = node.getOutput(0);
     String lo = input(node, 1);
     String hi = input(node, 2);
+    Float loValue = lo == null ? Float.valueOf(Float.NEGATIVE_INFINITY) : scalarConstant(ctx, lo);
+    Float hiValue = hi == null ? Float.valueOf(Float.POSITIVE_INFINITY) : scalarConstant(ctx, hi);
+    if (loValue != null && hiValue != null) {
+      String grad = dy.get(0);
+      if (loValue != Float.NEGATIVE_INFINITY) {
+        grad = e.mul(grad, strictSide(e, y, loValue, 1));
+      }
+      if (hiValue != Float.POSITIVE_INFINITY) {
+        grad = e.mul(grad, strictSide(e, y, hiValue, -1));
+      }
+      ctx.accumulate(x, grad);
+      return;
+    }
     String mask = null;
     if (lo != null) {
       mask = e.op("Greater", List.of(x, lo));
@@ -206,8 +219,44 @@ final class ElementwiseGradients {
       String below = e.op("Less", List.of(x, hi));
       mask = mask == null ? below : e.op("And", List.of(mask, below));
     }
-    String grad = mask == null ? dy.get(0) : e.op("Where", List.of(mask, dy.get(0), e.scalar(0f)));
-    ctx.accumulate(x, grad);
+    ctx.accumulate(x, e.op("Where", List.of(mask, dy.get(0), e.scalar(0f))));
+  }
+
+  /** The value of a one-element constant, or null when the tensor is not one. */
+  private static Float scalarConstant(BackwardContext ctx, String tensor) {
+    ai.onnx.proto.OnnxMl.TensorProto t = ctx.constant(tensor);
+    if (t == null) {
+      return null;
+    }
+    float[] v = TensorProtos.toFloats(t);
+    return v.length == 1 ? v[0] : null;
+  }
+
+  /**
+   * A float mask of y against a constant bound that y never passes (a Clip's output): exactly 1 where
+   * y > bound (side 1) or y < bound (side -1), exactly 0 where y equals it. Built from HardSigmoid,
+   * max(0, min(1, a y + b)), which ONNX Runtime runs on every intra-op thread (its Where on one):
+   * with a = side 2^k and b = -side 2^k bound, a y + b is 0 at the bound (both products exact) and
+   * elsewhere at least 2^k times the gap between the bound and the float next to it (or overflows
+   * towards 1); further stages HardSigmoid(2^127 v) lift that smallest value to 1. The bound 0 takes
+   * two stages (2^-149 -> 2^-22 -> 1), as Relu's mask; ReLU6's bound 6 takes one.
+   */
+  static String strictSide(NodeEmitter e, String y, float bound, int side) {
+    int k = 127;
+    while (k > 0 && Math.abs((double) bound) * Math.scalb(1.0, k) > Float.MAX_VALUE / 2) {
+      k--;
+    }
+    double gap = side > 0 ? (double) Math.nextUp(bound) - bound : bound - (double) Math.nextDown(bound);
+    double smallest = gap * Math.scalb(1.0, k);
+    float scale = (float) Math.scalb(1.0, k);
+    String mask = e.op("HardSigmoid", List.of(y), Attributes.of("alpha", side * scale),
+        Attributes.of("beta", 0f - side * scale * bound));
+    AttributeProto lift = Attributes.of("alpha", (float) Math.scalb(1.0, 127));
+    AttributeProto zero = Attributes.of("beta", 0f);
+    for (; smallest < 1; smallest *= Math.scalb(1.0, 127)) {
+      mask = e.op("HardSigmoid", List.of(mask), lift, zero);
+    }
+    return mask;
   }
 
   private static void sigmoid(NodeProto node, List<String> dy, BackwardContext ctx) {
