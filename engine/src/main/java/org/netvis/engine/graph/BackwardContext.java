@@ -28,6 +28,14 @@ public interface BackwardContext {
   /** Adds one contribution to the gradient of {@code tensor}; ignored when the tensor is not active. */
   void accumulate(String tensor, String gradient);
 
+  /**
+   * Adds the gradient of one part of {@code tensor}, the {@code length} positions from {@code start}
+   * along {@code axis} (zero elsewhere), such as a Slice's or a Gather's. Parts along one axis that do
+   * not overlap (attention's q, k and v; a channel split) are joined with one Concat rather than each
+   * padded to full size and added.
+   */
+  void accumulatePart(String tensor, String gradient, int axis, long start, long length);
+
   default GraphBuildException fail(NodeProto node, String why) {
     return new GraphBuildException(node.getOpType() + " node '" + node.getName() + "': " + why);
   }

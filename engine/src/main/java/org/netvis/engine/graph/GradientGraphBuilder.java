@@ -240,6 +240,7 @@ public final class GradientGraphBuilder {
     private final Map<String, TensorProto> constants = new HashMap<>();
     private final Set<String> active = new HashSet<>();
     private final Map<String, List<String>> contributions = new LinkedHashMap<>();
+    private final Map<String, List<Part>> parts = new LinkedHashMap<>();
     private final Map<String, String> finished = new HashMap<>();
     private final NodeEmitter emitter;
 
@@ -391,15 +392,62 @@ public final class GradientGraphBuilder {
       if (finished.containsKey(tensor)) {
         return finished.get(tensor);
       }
-      List<String> parts = contributions.get(tensor);
+      List<String> terms = new ArrayList<>(contributions.getOrDefault(tensor, List.of()));
+      if (parts.containsKey(tensor)) {
+        terms.add(joinParts(tensor, parts.get(tensor)));
+      }
       String g = null;
-      if (parts != null) {
-        for (String part : parts) {
-          g = g == null ? part : emitter.op("Add", List.of(g, part));
-        }
+      for (String term : terms) {
+        g = g == null ? term : emitter.op("Add", List.of(g, term));
       }
       finished.put(tensor, g);
       return g;
+    }
+
+    /** A gradient of the part [start, start + length) along axis of a tensor. */
+    private record Part(String gradient, int axis, long start, long length) {}
+
+    /**
+     * The full-size gradient of a tensor's parts: one Concat along their axis, gaps padded onto the
+     * part after them (or the last one), when they share an axis and do not overlap; otherwise each
+     * part padded to full size, added.
+     */
+    private String joinParts(String tensor, List<Part> placed) {
+      long[] shape = shape(tensor);
+      List<Part> sorted = placed.stream().sorted(java.util.Comparator.comparingLong(Part::start)).toList();
+      boolean joinable = true;
+      for (int i = 1; i < sorted.size(); i++) {
+        Part before = sorted.get(i - 1);
+        joinable &= sorted.get(i).axis() == before.axis() && before.start() + before.length() <= sorted.get(i).start();
+      }
+      if (!joinable) {
+        String sum = null;
+        for (Part p : placed) {
+          String full = padAlong(p.gradient(), shape.length, p.axis(), p.start(), shape[p.axis()] - p.start() - p.length());
+          sum = sum == null ? full : emitter.op("Add", List.of(sum, full));
+        }
+        return sum;
+      }
+      int axis = sorted.get(0).axis();
+      List<String> pieces = new ArrayList<>();
+      long covered = 0;
+      for (int i = 0; i < sorted.size(); i++) {
+        Part p = sorted.get(i);
+        long after = i == sorted.size() - 1 ? shape[axis] - p.start() - p.length() : 0;
+        pieces.add(padAlong(p.gradient(), shape.length, axis, p.start() - covered, after));
+        covered = p.start() + p.length();
+      }
+      return pieces.size() == 1 ? pieces.get(0) : emitter.op("Concat", pieces, Attributes.of("axis", (long) axis));
+    }
+
+    private String padAlong(String g, int rank, int axis, long before, long after) {
+      if (before == 0 && after == 0) {
+        return g;
+      }
+      long[] pads = new long[2 * rank];
+      pads[axis] = before;
+      pads[axis + rank] = after;
+      return emitter.op("Pad", List.of(g, emitter.longs("pads", pads)));
     }
 
     @Override
@@ -457,6 +505,17 @@ public final class GradientGraphBuilder {
         throw new IllegalStateException("gradient of '" + tensor + "' received after it was summed");
       }
       contributions.computeIfAbsent(tensor, k -> new ArrayList<>()).add(gradient);
+    }
+
+    @Override
+    public void accumulatePart(String tensor, String gradient, int axis, long start, long length) {
+      if (!active.contains(tensor)) {
+        return;
+      }
+      if (finished.containsKey(tensor)) {
+        throw new IllegalStateException("gradient of '" + tensor + "' received after it was summed");
+      }
+      parts.computeIfAbsent(tensor, k -> new ArrayList<>()).add(new Part(gradient, axis, start, length));
     }
 
     private static TensorProto constantValue(NodeProto n) {

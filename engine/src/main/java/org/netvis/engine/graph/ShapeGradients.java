@@ -93,7 +93,6 @@ final class ShapeGradients {
     NodeEmitter e = ctx.emit();
     String g = dy.get(0);
     long[] pads = new long[2 * rank];
-    boolean anyPad = false;
     for (int i = 0; i < starts.length; i++) {
       int axis = (int) (axes == null ? i : (axes[i] < 0 ? axes[i] + rank : axes[i]));
       long step = steps == null ? 1 : steps[i];
@@ -132,13 +131,25 @@ final class ShapeGradients {
       }
       pads[axis] = first;
       pads[axis + rank] = dim - Math.min(spanEnd, dim);
-      anyPad |= pads[axis] != 0 || pads[axis + rank] != 0;
       if (spanEnd > dim) {
         // The spread's trailing zeros run past the input; crop them.
         g = e.op("Slice", List.of(g, e.longs("starts", 0), e.longs("ends", dim - first), e.longs("axes", axis)));
       }
     }
-    ctx.accumulate(x, anyPad ? e.op("Pad", List.of(g, e.longs("pads", pads))) : g);
+    int padded = 0;
+    int padAxis = -1;
+    for (int axis = 0; axis < rank; axis++) {
+      if (pads[axis] != 0 || pads[axis + rank] != 0) {
+        padded++;
+        padAxis = axis;
+      }
+    }
+    if (padded == 1) {
+      // One axis sliced (a channel split, attention's q, k and v): the gradient is one part of x.
+      ctx.accumulatePart(x, g, padAxis, pads[padAxis], xs[padAxis] - pads[padAxis] - pads[padAxis + rank]);
+    } else {
+      ctx.accumulate(x, padded == 0 ? g : e.op("Pad", List.of(g, e.longs("pads", pads))));
+    }
   }
 
   /** Puts stride - 1 zeros after each element along {@code axis}: (.., n, ..) becomes (.., n * stride, ..). */
@@ -171,6 +182,16 @@ final class ShapeGradients {
       normalized[i] = indices[i] < 0 ? indices[i] + dim : indices[i];
     }
     NodeEmitter e = ctx.emit();
+    ai.onnx.proto.OnnxMl.TensorProto indexProto = ctx.constant(node.getInput(1));
+    if (indexProto.getDimsCount() == 0) {
+      // One index (attention's q = qkv[0]): the gradient is one part of x.
+      ctx.accumulatePart(x, e.op("Unsqueeze", List.of(dy.get(0), e.longs("axes", axis))), axis, normalized[0], 1);
+      return;
+    }
+    if (indexProto.getDimsCount() == 1 && consecutive(normalized)) {
+      ctx.accumulatePart(x, dy.get(0), axis, normalized[0], normalized.length);
+      return;
+    }
     // Bring the gradient to x's rank with the gathered positions flattened into one axis.
     String shapeX = e.shapeOf(x);
     String before = e.op("Slice", List.of(shapeX, e.longs("start", 0), e.longs("end", axis)));
@@ -186,6 +207,15 @@ final class ShapeGradients {
     String scattered = e.op("ScatterElements", List.of(e.zerosLike(x), expanded, grads),
         Attributes.of("axis", (long) axis), Attributes.of("reduction", "add"));
     ctx.accumulate(x, scattered);
+  }
+
+  private static boolean consecutive(long[] indices) {
+    for (int i = 1; i < indices.length; i++) {
+      if (indices[i] != indices[i - 1] + 1) {
+        return false;
+      }
+    }
+    return indices.length > 0;
   }
 
   /** Constant-mode Pad: crop the padding off the gradient (and zero-pad where the op cropped). */

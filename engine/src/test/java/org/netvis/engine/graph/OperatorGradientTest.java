@@ -273,6 +273,31 @@ class OperatorGradientTest {
           String second = g.op("Slice", List.of("x", half, whole, g.ints(1)));
           return g.op("Mul", List.of(g.op("Relu", List.of(first)), second));
         }),
+        of("attention's q, k, v as scalar Gathers of one tensor (Swin), beside a use of the whole", 3, 2, 4, g -> {
+          String qkv = g.op("Transpose", List.of("x"), "perm", new long[] {1, 0, 2, 3});
+          String q = g.op("Gather", List.of(qkv, g.scalarInt(0)), "axis", 0L);
+          String k = g.op("Gather", List.of(qkv, g.scalarInt(1)), "axis", 0L);
+          String v = g.op("Gather", List.of(qkv, g.scalarInt(-1)), "axis", 0L);
+          String scores = g.op("Softmax", List.of(g.op("MatMul", List.of(q, g.op("Transpose", List.of(k),
+              "perm", new long[] {0, 2, 1})))), "axis", -1L);
+          String attended = g.op("MatMul", List.of(scores, v));
+          String whole = g.op("ReduceSum", List.of(g.op("Mul", List.of(qkv, qkv)), g.ints(0)), "keepdims", 0L);
+          return g.op("Add", List.of(attended, whole));
+        }),
+        of("Gathers of one axis: consecutive indices, a scalar, a repeated scalar, a gap", 2, 2, 5, g -> {
+          String run = g.op("Gather", List.of("x", g.ints(1, 2, 3)), "axis", 3L);
+          String first = g.op("Gather", List.of("x", g.scalarInt(0)), "axis", 3L);
+          String again = g.op("Gather", List.of("x", g.scalarInt(2)), "axis", 3L);
+          return g.op("Concat", List.of(g.op("Flatten", List.of(g.op("Mul", List.of(run, run)))),
+              g.op("Flatten", List.of(first)), g.op("Flatten", List.of(g.op("Mul", List.of(again, first))))), "axis", 1L);
+        }),
+        of("Slices of one axis with gaps, beside a use of the whole", 2, 3, 6, g -> {
+          String a = g.op("Slice", List.of("x", g.ints(0), g.ints(2), g.ints(3)));
+          String b = g.op("Slice", List.of("x", g.ints(3), g.ints(5), g.ints(3)));
+          String whole = g.op("Mul", List.of("x", g.op("GlobalAveragePool", List.of("x"))));
+          return g.op("Concat", List.of(g.op("Flatten", List.of(g.op("Mul", List.of(a, a)))),
+              g.op("Flatten", List.of(g.op("Sigmoid", List.of(b)))), g.op("Flatten", List.of(whole))), "axis", 1L);
+        }),
         of("BatchNormalization parameters shared through Identity (DenseNet exports)", 3, 4, 4, g -> {
           String scale = g.op("Identity", List.of(g.random(1, 3)));
           String bias = g.op("Identity", List.of(g.random(1, 3)));
