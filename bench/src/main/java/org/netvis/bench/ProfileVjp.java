@@ -52,7 +52,7 @@ public final class ProfileVjp {
     float[] ct = Gaussian.values((int) (batch * classes), 1);
     long[] imageShape = {batch, 3, size, size};
 
-    Profile fwd = profile(Files.readAllBytes(model.path()), Map.of(forward.inputName(), x), imageShape, null, null);
+    Profile fwd = profile(forward.proto().toByteArray(), Map.of(forward.inputName(), x), imageShape, null, null);
     Profile vjp = profile(g.proto().toByteArray(), Map.of(g.inputName(), x), imageShape,
         VjpSpec.cotangentName(g.seeds().get(0)), ct);
 

@@ -138,9 +138,23 @@ final class NormalizationGradients {
     ctx.accumulate(x, e.op("Sub", List.of(direct, cross)));
   }
 
-  /** out_c = sum of t over channels [c - before, c + after], zero outside. */
+  /**
+   * out_c = sum of t over channels [c - before, c + after], zero outside. On images, a 1x1 Conv
+   * with a banded 0/1 weight matrix, which ONNX Runtime runs on every thread in its blocked layout
+   * (Pad, Slices and Sum ran on one: a quarter of an AlexNet-style VJP); otherwise those.
+   */
   private static String channelWindowSum(NodeEmitter e, String t, long before, long after, long channels, long size,
       int rank) {
+    if (rank == 4) {
+      int c = (int) channels;
+      float[] band = new float[c * c];
+      for (int out = 0; out < c; out++) {
+        for (int in = (int) Math.max(0, out - before); in <= Math.min(c - 1, out + after); in++) {
+          band[out * c + in] = 1f;
+        }
+      }
+      return e.op("Conv", List.of(t, e.floats("lrn_window", new long[] {c, c, 1, 1}, band)));
+    }
     long[] pads = new long[2 * rank];
     pads[1] = before;
     pads[1 + rank] = after;
