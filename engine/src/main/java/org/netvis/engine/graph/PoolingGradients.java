@@ -129,8 +129,7 @@ final class PoolingGradients {
     for (int i = 2; i < xs.length; i++) {
       area *= xs[i];
     }
-    NodeEmitter e = ctx.emit();
-    String scaled = e.mul(dy.get(0), e.scalar(1f / area));
-    ctx.accumulate(x, e.op("Expand", List.of(scaled, e.shapeOf(x))));
+    String scaled = ctx.emit().mul(dy.get(0), ctx.emit().scalar(1f / area));
+    ctx.accumulate(x, ReductionGradients.Reduction.spatial(xs.length).spread(ctx, scaled, x));
   }
 }

@@ -118,10 +118,31 @@ final class ReductionGradients {
       return ctx.emit().op("Unsqueeze", List.of(reduced, ctx.emit().longs("axes", axes)));
     }
 
-    /** Broadcasts a reduced gradient back over the input, the adjoint of a sum. */
+    /**
+     * Broadcasts a reduced gradient back over the input, the adjoint of a sum: a Mul by ones spanning
+     * the reduced axes, which ONNX Runtime runs on every thread (its Expand runs on one: 4% of
+     * EfficientNet-B0's VJP, for its squeeze-and-excitation pools); an Expand where those axes are
+     * not all of known size or span more than a million elements.
+     */
     String spread(BackwardContext ctx, String gradient, String input) {
-      return identity ? gradient : ctx.emit().op("Expand", List.of(keepDims(ctx, gradient),
-          ctx.emit().shapeOf(input)));
+      if (identity) {
+        return gradient;
+      }
+      NodeEmitter e = ctx.emit();
+      long[] xs = ctx.shape(input);
+      long[] onesShape = new long[xs.length];
+      java.util.Arrays.fill(onesShape, 1);
+      long elements = 1;
+      for (long a : axes) {
+        onesShape[(int) a] = xs[(int) a];
+        elements = xs[(int) a] > 0 ? elements * xs[(int) a] : -1;
+        if (elements < 0 || elements > 1 << 20) {
+          return e.op("Expand", List.of(keepDims(ctx, gradient), e.shapeOf(input)));
+        }
+      }
+      float[] ones = new float[(int) elements];
+      java.util.Arrays.fill(ones, 1f);
+      return e.op("Mul", List.of(keepDims(ctx, gradient), e.floats("spread_ones", onesShape, ones)));
     }
   }
 }
