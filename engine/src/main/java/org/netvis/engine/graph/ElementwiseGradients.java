@@ -233,13 +233,14 @@ final class ElementwiseGradients {
   }
 
   /**
-   * A float mask of y against a constant bound that y never passes (a Clip's output): exactly 1 where
-   * y > bound (side 1) or y < bound (side -1), exactly 0 where y equals it. Built from HardSigmoid,
+   * A float mask of y against a constant bound: exactly 1 where y > bound (side 1) or y < bound
+   * (side -1), exactly 0 at the bound and beyond it on the other side. Built from HardSigmoid,
    * max(0, min(1, a y + b)), which ONNX Runtime runs on every intra-op thread (its Where on one):
-   * with a = side 2^k and b = -side 2^k bound, a y + b is 0 at the bound (both products exact) and
-   * elsewhere at least 2^k times the gap between the bound and the float next to it (or overflows
-   * towards 1); further stages HardSigmoid(2^127 v) lift that smallest value to 1. The bound 0 takes
-   * two stages (2^-149 -> 2^-22 -> 1), as Relu's mask; ReLU6's bound 6 takes one.
+   * with a = side 2^k and b = -side 2^k bound, a y + b is 0 at the bound (both products exact),
+   * negative (or overflowing towards 0) on the other side, and on the passing side at least 2^k
+   * times the gap between the bound and the float next to it (or overflowing towards 1); further
+   * stages HardSigmoid(2^127 v) lift that smallest value to 1. The bound 0 takes two stages
+   * (2^-149 -> 2^-22 -> 1), as Relu's mask; ReLU6's bound 6 takes one.
    */
   static String strictSide(NodeEmitter e, String y, float bound, int side) {
     int k = 127;
@@ -280,8 +281,10 @@ final class ElementwiseGradients {
     NodeEmitter e = ctx.emit();
     String x = node.getInput(0);
     String middle = e.op("Add", List.of(e.op("Div", List.of(x, e.scalar(3f))), e.scalar(0.5f)));
-    String upper = e.op("Where", List.of(e.op("LessOrEqual", List.of(x, e.scalar(3f))), middle, e.scalar(1f)));
-    String slope = e.op("Where", List.of(e.op("Less", List.of(x, e.scalar(-3f))), e.scalar(0f), upper));
+    // PyTorch's branches x < -3 and x <= 3 as exact 0/1 masks, without Where (one thread).
+    String above = strictSide(e, x, 3f, 1);
+    String inside = e.op("Sub", List.of(e.op("Sub", List.of(e.scalar(1f), above)), strictSide(e, x, -3f, -1)));
+    String slope = e.op("Add", List.of(e.mul(middle, inside), above));
     ctx.accumulate(x, e.mul(dy.get(0), slope));
   }
 

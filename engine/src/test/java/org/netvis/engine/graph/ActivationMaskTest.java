@@ -83,4 +83,28 @@ class ActivationMaskTest {
       }
     }
   }
+
+  /** HardSwish's gradient, PyTorch's three branches in float32: 0 below -3, x / 3 + 1/2 up to 3 (included), 1 above. */
+  @org.junit.jupiter.api.Test
+  void hardSwishGradientFollowsPyTorchsBranchesExactly() throws Exception {
+    float[] x = {-3f, Math.nextUp(-3f), Math.nextDown(-3f), 3f, Math.nextUp(3f), Math.nextDown(3f), 0f, -0f,
+        Float.MIN_VALUE, -Float.MIN_VALUE, 1.5f, -1.5f, 2.9999f, -2.9999f, 3e38f, -3e38f, Float.MAX_VALUE,
+        -Float.MAX_VALUE, 7f, -7f, 0.1f};
+    int n = x.length;
+    TestGraph g = new TestGraph(17, 0, 1, 1, n);
+    Path model = g.save(dir, "hardswish", g.op("HardSwish", List.of("x")), n);
+    float[] ct = new float[n];
+    Random random = new Random(5);
+    for (int i = 0; i < n; i++) {
+      ct[i] = (float) (1 + random.nextDouble()) * (random.nextBoolean() ? 1 : -1);
+    }
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      float[] grad = engine.vjp(new Tensor(new long[] {1, 1, 1, n}, x), new Tensor(new long[] {1, n}, ct))
+          .inputGradient().data();
+      for (int i = 0; i < n; i++) {
+        float expected = x[i] < -3f ? 0f : x[i] <= 3f ? ct[i] * (x[i] / 3f + 0.5f) : ct[i];
+        assertEquals(expected, grad[i], 0f, "HardSwish: gradient at x = " + x[i] + " (" + Float.toHexString(x[i]) + ")");
+      }
+    }
+  }
 }
