@@ -36,6 +36,14 @@ public interface BackwardContext {
    */
   void accumulatePart(String tensor, String gradient, int axis, long start, long length);
 
+  /**
+   * Adds the gradient of the elements start + k * step (k < count) of {@code tensor} on every axis,
+   * such as a stepped Slice's; {@code full} emits it at full size (zeros between) where such parts do
+   * not interleave to cover the tensor (patch merging's four every-other slices do).
+   */
+  void accumulateStrided(String tensor, String gradient, long[] starts, long[] steps, long[] counts,
+      java.util.function.Supplier<String> full);
+
   default GraphBuildException fail(NodeProto node, String why) {
     return new GraphBuildException(node.getOpType() + " node '" + node.getName() + "': " + why);
   }

@@ -240,7 +240,7 @@ public final class GradientGraphBuilder {
     private final Map<String, TensorProto> constants = new HashMap<>();
     private final Set<String> active = new HashSet<>();
     private final Map<String, List<String>> contributions = new LinkedHashMap<>();
-    private final Map<String, List<Part>> parts = new LinkedHashMap<>();
+    private final Map<String, GradientParts> parts = new LinkedHashMap<>();
     private final Map<String, String> finished = new HashMap<>();
     private final NodeEmitter emitter;
 
@@ -394,7 +394,7 @@ public final class GradientGraphBuilder {
       }
       List<String> terms = new ArrayList<>(contributions.getOrDefault(tensor, List.of()));
       if (parts.containsKey(tensor)) {
-        terms.add(joinParts(tensor, parts.get(tensor)));
+        terms.add(parts.get(tensor).join(emitter, shape(tensor)));
       }
       String g = null;
       for (String term : terms) {
@@ -402,52 +402,6 @@ public final class GradientGraphBuilder {
       }
       finished.put(tensor, g);
       return g;
-    }
-
-    /** A gradient of the part [start, start + length) along axis of a tensor. */
-    private record Part(String gradient, int axis, long start, long length) {}
-
-    /**
-     * The full-size gradient of a tensor's parts: one Concat along their axis, gaps padded onto the
-     * part after them (or the last one), when they share an axis and do not overlap; otherwise each
-     * part padded to full size, added.
-     */
-    private String joinParts(String tensor, List<Part> placed) {
-      long[] shape = shape(tensor);
-      List<Part> sorted = placed.stream().sorted(java.util.Comparator.comparingLong(Part::start)).toList();
-      boolean joinable = true;
-      for (int i = 1; i < sorted.size(); i++) {
-        Part before = sorted.get(i - 1);
-        joinable &= sorted.get(i).axis() == before.axis() && before.start() + before.length() <= sorted.get(i).start();
-      }
-      if (!joinable) {
-        String sum = null;
-        for (Part p : placed) {
-          String full = padAlong(p.gradient(), shape.length, p.axis(), p.start(), shape[p.axis()] - p.start() - p.length());
-          sum = sum == null ? full : emitter.op("Add", List.of(sum, full));
-        }
-        return sum;
-      }
-      int axis = sorted.get(0).axis();
-      List<String> pieces = new ArrayList<>();
-      long covered = 0;
-      for (int i = 0; i < sorted.size(); i++) {
-        Part p = sorted.get(i);
-        long after = i == sorted.size() - 1 ? shape[axis] - p.start() - p.length() : 0;
-        pieces.add(padAlong(p.gradient(), shape.length, axis, p.start() - covered, after));
-        covered = p.start() + p.length();
-      }
-      return pieces.size() == 1 ? pieces.get(0) : emitter.op("Concat", pieces, Attributes.of("axis", (long) axis));
-    }
-
-    private String padAlong(String g, int rank, int axis, long before, long after) {
-      if (before == 0 && after == 0) {
-        return g;
-      }
-      long[] pads = new long[2 * rank];
-      pads[axis] = before;
-      pads[axis + rank] = after;
-      return emitter.op("Pad", List.of(g, emitter.longs("pads", pads)));
     }
 
     @Override
@@ -509,13 +463,28 @@ public final class GradientGraphBuilder {
 
     @Override
     public void accumulatePart(String tensor, String gradient, int axis, long start, long length) {
+      if (acceptsPart(tensor)) {
+        parts.computeIfAbsent(tensor, k -> new GradientParts()).add(new GradientParts.Part(gradient, axis, start, length));
+      }
+    }
+
+    @Override
+    public void accumulateStrided(String tensor, String gradient, long[] starts, long[] steps, long[] counts,
+        java.util.function.Supplier<String> full) {
+      if (acceptsPart(tensor)) {
+        parts.computeIfAbsent(tensor, k -> new GradientParts())
+            .add(new GradientParts.Strided(gradient, starts, steps, counts, full));
+      }
+    }
+
+    private boolean acceptsPart(String tensor) {
       if (!active.contains(tensor)) {
-        return;
+        return false;
       }
       if (finished.containsKey(tensor)) {
         throw new IllegalStateException("gradient of '" + tensor + "' received after it was summed");
       }
-      parts.computeIfAbsent(tensor, k -> new ArrayList<>()).add(new Part(gradient, axis, start, length));
+      return true;
     }
 
     private static TensorProto constantValue(NodeProto n) {

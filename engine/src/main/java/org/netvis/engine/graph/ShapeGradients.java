@@ -90,9 +90,14 @@ final class ShapeGradients {
     String stepsName = input(node, 4);
     long[] axes = axesName == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, axesName, "axes"));
     long[] steps = stepsName == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, stepsName, "steps"));
-    NodeEmitter e = ctx.emit();
-    String g = dy.get(0);
-    long[] pads = new long[2 * rank];
+    // Per axis of x: the first element taken, how many, how far apart, and whether in reverse.
+    long[] first = new long[rank];
+    long[] count = xs.clone();
+    long[] stride = new long[rank];
+    boolean[] reversed = new boolean[rank];
+    Arrays.fill(stride, 1);
+    boolean anyReversed = false;
+    boolean anyStride = false;
     for (int i = 0; i < starts.length; i++) {
       int axis = (int) (axes == null ? i : (axes[i] < 0 ? axes[i] + rank : axes[i]));
       long step = steps == null ? 1 : steps[i];
@@ -103,53 +108,81 @@ final class ShapeGradients {
         }
         throw ctx.fail(node, "slicing along the batch axis is not supported");
       }
-      long first;
-      long count;
       long start = starts[i] < 0 ? starts[i] + dim : starts[i];
       long stop = ends[i] < 0 ? ends[i] + dim : ends[i];
       if (step > 0) {
         start = Math.max(0, Math.min(dim, start));
         stop = Math.max(0, Math.min(dim, stop));
-        count = Math.max(0, (stop - start + step - 1) / step);
-        first = start;
+        count[axis] = Math.max(0, (stop - start + step - 1) / step);
+        first[axis] = start;
       } else {
         start = Math.max(-1, Math.min(dim - 1, start));
         stop = Math.max(-1, Math.min(dim - 1, stop));
-        count = Math.max(0, (start - stop - step - 1) / -step);
-        first = start + (count - 1) * step;
-        // Reverse: the gradient of element k sits at first + (count - 1 - k) * |step|.
-        g = e.op("Slice", List.of(g, e.longs("starts", -1), e.longs("ends", Long.MIN_VALUE), e.longs("axes", axis),
-            e.longs("steps", -1)));
+        count[axis] = Math.max(0, (start - stop - step - 1) / -step);
+        first[axis] = start + (count[axis] - 1) * step;
+        reversed[axis] = true;
+        anyReversed = true;
       }
-      long stride = Math.abs(step);
-      if (count == 0) {
+      stride[axis] = Math.abs(step);
+      anyStride |= stride[axis] > 1;
+      if (count[axis] == 0) {
         throw ctx.fail(node, "the slice along axis " + axis + " is empty");
       }
-      long spanEnd = first + count * stride;
-      if (stride > 1) {
-        g = spread(e, g, rank, axis, stride, count);
-      }
-      pads[axis] = first;
-      pads[axis + rank] = dim - Math.min(spanEnd, dim);
-      if (spanEnd > dim) {
-        // The spread's trailing zeros run past the input; crop them.
-        g = e.op("Slice", List.of(g, e.longs("starts", 0), e.longs("ends", dim - first), e.longs("axes", axis)));
-      }
+    }
+    NodeEmitter e = ctx.emit();
+    if (anyStride && !anyReversed) {
+      // Every-other slices (patch merging) may interleave with their siblings into x's gradient.
+      ctx.accumulateStrided(x, dy.get(0), first, stride, count, () -> placed(e, dy.get(0), xs, first, count, stride,
+          reversed));
+      return;
     }
     int padded = 0;
     int padAxis = -1;
     for (int axis = 0; axis < rank; axis++) {
-      if (pads[axis] != 0 || pads[axis + rank] != 0) {
+      if (xs[axis] >= 0 && (first[axis] != 0 || first[axis] + count[axis] * stride[axis] < xs[axis])) {
         padded++;
         padAxis = axis;
       }
     }
-    if (padded == 1) {
+    if (padded == 1 && !anyStride && !anyReversed) {
       // One axis sliced (a channel split, attention's q, k and v): the gradient is one part of x.
-      ctx.accumulatePart(x, g, padAxis, pads[padAxis], xs[padAxis] - pads[padAxis] - pads[padAxis + rank]);
+      ctx.accumulatePart(x, dy.get(0), padAxis, first[padAxis], count[padAxis]);
     } else {
-      ctx.accumulate(x, padded == 0 ? g : e.op("Pad", List.of(g, e.longs("pads", pads))));
+      ctx.accumulate(x, placed(e, dy.get(0), xs, first, count, stride, reversed));
     }
+  }
+
+  /**
+   * A Slice's output gradient placed in its input's extent: negative steps reversed, each element
+   * spread |step| apart (zeros between), padded back to the input's size.
+   */
+  private static String placed(NodeEmitter e, String g, long[] xs, long[] first, long[] count, long[] stride,
+      boolean[] reversed) {
+    int rank = xs.length;
+    long[] pads = new long[2 * rank];
+    boolean anyPad = false;
+    for (int axis = 0; axis < rank; axis++) {
+      if (xs[axis] < 0) {
+        continue;
+      }
+      if (reversed[axis]) {
+        // Reverse: the gradient of element k sits at first + (count - 1 - k) * |step|.
+        g = e.op("Slice", List.of(g, e.longs("starts", -1), e.longs("ends", Long.MIN_VALUE), e.longs("axes", axis),
+            e.longs("steps", -1)));
+      }
+      long spanEnd = first[axis] + count[axis] * stride[axis];
+      if (stride[axis] > 1) {
+        g = spread(e, g, rank, axis, stride[axis], count[axis]);
+      }
+      pads[axis] = first[axis];
+      pads[axis + rank] = xs[axis] - Math.min(spanEnd, xs[axis]);
+      anyPad |= pads[axis] != 0 || pads[axis + rank] != 0;
+      if (spanEnd > xs[axis]) {
+        // The spread's trailing zeros run past the input; crop them.
+        g = e.op("Slice", List.of(g, e.longs("starts", 0), e.longs("ends", xs[axis] - first[axis]), e.longs("axes", axis)));
+      }
+    }
+    return anyPad ? e.op("Pad", List.of(g, e.longs("pads", pads))) : g;
   }
 
   /** Puts stride - 1 zeros after each element along {@code axis}: (.., n, ..) becomes (.., n * stride, ..). */

@@ -296,6 +296,23 @@ class OperatorGradientTest {
           return g.op("Concat", List.of(g.op("Flatten", List.of(g.op("Mul", List.of(run, run)))),
               g.op("Flatten", List.of(first)), g.op("Flatten", List.of(g.op("Mul", List.of(again, first))))), "axis", 1L);
         }),
+        of("patch merging: the four every-other slices of H and W, concatenated (Swin, space-to-depth)", 3, 4, 6, g -> {
+          List<String> quarter = new java.util.ArrayList<>();
+          for (long[] offset : new long[][] {{0, 0}, {1, 0}, {0, 1}, {1, 1}}) {
+            quarter.add(g.op("Slice", List.of("x", g.ints(offset[0], offset[1]), g.ints(100, 100), g.ints(2, 3),
+                g.ints(2, 2))));
+          }
+          String merged = g.op("Concat", quarter, "axis", 1L);
+          return g.op("Mul", List.of(merged, g.op("Sigmoid", List.of(merged))));
+        }),
+        of("every-other slices that do not cover the tensor, one of them twice, beside a use of the whole", 2, 4, 6, g -> {
+          String a = g.op("Slice", List.of("x", g.ints(0, 0), g.ints(100, 100), g.ints(2, 3), g.ints(2, 2)));
+          String b = g.op("Slice", List.of("x", g.ints(1, 1), g.ints(100, 100), g.ints(2, 3), g.ints(2, 2)));
+          String c = g.op("Slice", List.of("x", g.ints(1), g.ints(100), g.ints(3), g.ints(3)));
+          return g.op("Concat", List.of(g.op("Flatten", List.of(g.op("Mul", List.of(a, b)))),
+              g.op("Flatten", List.of(g.op("Mul", List.of(a, a)))), g.op("Flatten", List.of(c)),
+              g.op("Flatten", List.of(g.op("Mul", List.of("x", "x"))))), "axis", 1L);
+        }),
         of("Slices of one axis with gaps, beside a use of the whole", 2, 3, 6, g -> {
           String a = g.op("Slice", List.of("x", g.ints(0), g.ints(2), g.ints(3)));
           String b = g.op("Slice", List.of("x", g.ints(3), g.ints(5), g.ints(3)));
