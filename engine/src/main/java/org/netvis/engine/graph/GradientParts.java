@@ -25,6 +25,9 @@ final class GradientParts {
    */
   record Strided(String gradient, long[] starts, long[] steps, long[] counts, Supplier<String> full) {}
 
+  /** A gradient and its offsets, while interleaving. */
+  private record Piece(long[] starts, String gradient) {}
+
   private final List<Part> parts = new ArrayList<>();
   private final List<Strided> strided = new ArrayList<>();
 
@@ -121,7 +124,8 @@ final class GradientParts {
     if (strided.size() != grid || axes.isEmpty() || axes.get(0) == 0) {
       return null;
     }
-    java.util.Set<String> offsets = new java.util.HashSet<>();
+    // Pieces keyed by their offsets, first on every axis, then on the axes not merged yet.
+    Map<String, Piece> pieces = new LinkedHashMap<>();
     for (Strided p : strided) {
       for (int a = 0; a < shape.length; a++) {
         boolean fits = p.steps()[a] == steps[a] && (steps[a] > 1
@@ -131,17 +135,10 @@ final class GradientParts {
           return null;
         }
       }
-      offsets.add(Arrays.toString(p.starts()));
+      pieces.put(Arrays.toString(p.starts()), new Piece(p.starts(), p.gradient()));
     }
-    if (offsets.size() != grid) {
+    if (pieces.size() != grid) {
       return null;
-    }
-    // Pieces keyed by their offsets on the axes not merged yet.
-    Map<String, String> pieces = new LinkedHashMap<>();
-    Map<String, long[]> starts = new LinkedHashMap<>();
-    for (Strided p : strided) {
-      pieces.put(Arrays.toString(p.starts()), p.gradient());
-      starts.put(Arrays.toString(p.starts()), p.starts().clone());
     }
     long[] current = shape.clone();
     for (int axis : axes) {
@@ -149,33 +146,27 @@ final class GradientParts {
     }
     for (int i = axes.size() - 1; i >= 0; i--) {
       int axis = axes.get(i);
-      Map<String, List<long[]>> groups = new LinkedHashMap<>();
-      for (long[] st : starts.values()) {
-        long[] key = st.clone();
+      Map<String, List<Piece>> groups = new LinkedHashMap<>();
+      for (Piece piece : pieces.values()) {
+        long[] key = piece.starts().clone();
         key[axis] = 0;
-        groups.computeIfAbsent(Arrays.toString(key), k -> new ArrayList<>()).add(st);
+        groups.computeIfAbsent(Arrays.toString(key), k -> new ArrayList<>()).add(piece);
       }
       long[] target = current.clone();
       target[0] = 0;
       target[axis] = shape[axis];
-      Map<String, String> merged = new LinkedHashMap<>();
-      Map<String, long[]> mergedStarts = new LinkedHashMap<>();
-      for (Map.Entry<String, List<long[]>> g : groups.entrySet()) {
-        List<String> stack = new ArrayList<>();
-        g.getValue().stream().sorted(Comparator.comparingLong(st -> st[axis])).forEach(st ->
-            stack.add(e.op("Unsqueeze", List.of(pieces.get(Arrays.toString(st)), e.longs("axes", axis + 1)))));
+      pieces.clear();
+      for (List<Piece> group : groups.values()) {
+        List<String> stack = group.stream().sorted(Comparator.comparingLong(piece -> piece.starts()[axis]))
+            .map(piece -> e.op("Unsqueeze", List.of(piece.gradient(), e.longs("axes", axis + 1)))).toList();
         String pairs = e.op("Concat", stack, Attributes.of("axis", (long) axis + 1));
-        merged.put(g.getKey(), e.op("Reshape", List.of(pairs, e.longs("interleaved_shape", target))));
-        long[] st = g.getValue().get(0).clone();
-        st[axis] = 0;
-        mergedStarts.put(g.getKey(), st);
+        long[] merged = group.get(0).starts().clone();
+        merged[axis] = 0;
+        pieces.put(Arrays.toString(merged),
+            new Piece(merged, e.op("Reshape", List.of(pairs, e.longs("interleaved_shape", target)))));
       }
       current[axis] = shape[axis];
-      pieces.clear();
-      pieces.putAll(merged);
-      starts.clear();
-      starts.putAll(mergedStarts);
     }
-    return pieces.values().iterator().next();
+    return pieces.values().iterator().next().gradient();
   }
 }

@@ -135,8 +135,8 @@ final class ReductionGradients {
       long elements = 1;
       for (long a : axes) {
         onesShape[(int) a] = xs[(int) a];
-        elements = xs[(int) a] > 0 ? elements * xs[(int) a] : -1;
-        if (elements < 0 || elements > 1 << 20) {
+        elements *= xs[(int) a];
+        if (xs[(int) a] <= 0 || elements > 1 << 20) {
           return e.op("Expand", List.of(keepDims(ctx, gradient), e.shapeOf(input)));
         }
       }

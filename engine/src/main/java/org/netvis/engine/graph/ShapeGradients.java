@@ -144,7 +144,7 @@ final class ShapeGradients {
         padAxis = axis;
       }
     }
-    if (padded == 1 && !anyStride && !anyReversed) {
+    if (padded == 1 && !anyReversed) {
       // One axis sliced (a channel split, attention's q, k and v): the gradient is one part of x.
       ctx.accumulatePart(x, dy.get(0), padAxis, first[padAxis], count[padAxis]);
     } else {
@@ -209,13 +209,13 @@ final class ShapeGradients {
     if (dim < 0) {
       throw ctx.fail(node, "gathering along the batch axis is not supported");
     }
-    long[] indices = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "indices"));
+    ai.onnx.proto.OnnxMl.TensorProto indexProto = ctx.requireConstant(node, node.getInput(1), "indices");
+    long[] indices = TensorProtos.toLongs(indexProto);
     long[] normalized = new long[indices.length];
     for (int i = 0; i < indices.length; i++) {
       normalized[i] = indices[i] < 0 ? indices[i] + dim : indices[i];
     }
     NodeEmitter e = ctx.emit();
-    ai.onnx.proto.OnnxMl.TensorProto indexProto = ctx.constant(node.getInput(1));
     if (indexProto.getDimsCount() == 0) {
       // One index (attention's q = qkv[0]): the gradient is one part of x.
       ctx.accumulatePart(x, e.op("Unsqueeze", List.of(dy.get(0), e.longs("axes", axis))), axis, normalized[0], 1);
