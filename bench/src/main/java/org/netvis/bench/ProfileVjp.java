@@ -30,7 +30,8 @@ import org.netvis.engine.model.ResolvedModel;
  * thread pool's parallel sections, from thread_scheduling_stats): what runs on one thread and cannot
  * scale across cores.
  * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default all cores;
- * how many of the slowest nodes to list: -Dnodes, default 15).
+ * how many of the slowest nodes to list: -Dnodes, default 15; a saved variant of the model's gradient
+ * graph to profile in place of the one the builder derives, for A/B of builder changes: -Dgraph=FILE).
  */
 public final class ProfileVjp {
   private static final int WARMUP = 5;
@@ -53,7 +54,9 @@ public final class ProfileVjp {
     long[] imageShape = {batch, 3, size, size};
 
     Profile fwd = profile(forward.proto().toByteArray(), Map.of(forward.inputName(), x), imageShape, null, null);
-    Profile vjp = profile(g.proto().toByteArray(), Map.of(g.inputName(), x), imageShape,
+    String variant = System.getProperty("graph");
+    byte[] vjpGraph = variant != null ? Files.readAllBytes(Path.of(variant)) : g.proto().toByteArray();
+    Profile vjp = profile(vjpGraph, Map.of(g.inputName(), x), imageShape,
         VjpSpec.cotangentName(g.seeds().get(0)), ct);
 
     System.out.printf("%s batch %d, %d runs: kernel time per run, forward %.2f ms, VJP %.2f ms (%.2fx)%n", id, batch,

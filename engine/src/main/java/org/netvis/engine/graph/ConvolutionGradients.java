@@ -50,9 +50,13 @@ final class ConvolutionGradients {
           Attributes.of("group", group), Attributes.of("kernel_shape", kernel)));
       return;
     }
-    String depthwise = weights != null && group > 1 && group == xs[1] && ws[1] == 1
-        ? stridedDepthwise(e, dy.get(0), weights, ws, g, xs, ys, group) : null;
-    ctx.accumulate(x, depthwise != null ? depthwise : g.adjoint(e, dy.get(0), w, group));
+    String strided = null;
+    if (weights != null && group > 1 && group == xs[1] && ws[1] == 1) {
+      strided = stridedDepthwise(e, dy.get(0), weights, ws, g, xs, ys, group);
+    } else if (weights != null && group == 1) {
+      strided = StridedPhases.adjoint(e, dy.get(0), weights, ws, g);
+    }
+    ctx.accumulate(x, strided != null ? strided : g.adjoint(e, dy.get(0), w, group));
   }
 
   private static String adjointWeights(NodeEmitter e, TensorProto weights, long[] ws, long group) {
