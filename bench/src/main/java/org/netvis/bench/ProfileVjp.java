@@ -71,8 +71,9 @@ public final class ProfileVjp {
       System.out.printf("  %-22s %8.2f  %5.1f%%  %5.2fx  (%5.2fx)%n", e.getKey(), e.getValue(),
           100 * e.getValue() / vjp.total(), e.getValue() / fwd.total(), cumulative);
     }
-    System.out.printf("%s batch %d: %.1f%% of VJP kernel time outside parallel sections (on one thread); by op (ms per run):%n",
-        id, batch, 100 * vjp.single() / vjp.total());
+    System.out.printf("%s batch %d: %.1f%% of VJP kernel time outside parallel sections (on one thread; the forward"
+        + " pass's own: %.1f%%); by op (ms per run):%n", id, batch, 100 * vjp.single() / vjp.total(),
+        100 * fwd.single() / fwd.total());
     sortedDescending(vjp.singleByOp()).stream().limit(8).forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n",
         e.getKey(), e.getValue(), 100 * e.getValue() / vjp.total()));
     System.out.println("slowest VJP nodes (ms per run):");

@@ -25,6 +25,16 @@ public interface BackwardContext {
   /** The value of a constant tensor (initializer or Constant node output), or null when not constant. */
   TensorProto constant(String tensor);
 
+  /** The forward node that computes the tensor, or null for graph inputs and initializers. */
+  NodeProto producer(String tensor);
+
+  /**
+   * How many times the tensor is read: as a forward node's input, as a graph output, or as a tensor
+   * the gradient graph is asked to seed from, return or differentiate. A rule may skip a tensor it is
+   * the only reader of and send its gradient straight to the tensor's producer's input.
+   */
+  int readers(String tensor);
+
   /** Adds one contribution to the gradient of {@code tensor}; ignored when the tensor is not active. */
   void accumulate(String tensor, String gradient);
 

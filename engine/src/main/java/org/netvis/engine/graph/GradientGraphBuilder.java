@@ -242,6 +242,8 @@ public final class GradientGraphBuilder {
     private final Map<String, List<String>> contributions = new LinkedHashMap<>();
     private final Map<String, GradientParts> parts = new LinkedHashMap<>();
     private final Map<String, String> finished = new HashMap<>();
+    private final Map<String, NodeProto> producers = new HashMap<>();
+    private final Map<String, Integer> readers = new HashMap<>();
     private final NodeEmitter emitter;
 
     Pass(Prepared prepared, ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
@@ -260,6 +262,8 @@ public final class GradientGraphBuilder {
       graph.getInputList().forEach(v -> names.add(v.getName()));
       for (NodeProto n : graph.getNodeList()) {
         names.addAll(n.getOutputList());
+        n.getOutputList().forEach(out -> producers.put(out, n));
+        n.getInputList().forEach(in -> readers.merge(in, 1, Integer::sum));
         if (n.getOpType().equals("Constant")) {
           TensorProto value = constantValue(n);
           if (value != null) {
@@ -267,6 +271,8 @@ public final class GradientGraphBuilder {
           }
         }
       }
+      graph.getOutputList().forEach(v -> readers.merge(v.getName(), 1, Integer::sum));
+      concat(spec.seeds(), spec.forwardOutputs(), spec.gradientsOf()).forEach(t -> readers.merge(t, 1, Integer::sum));
       this.emitter = new NodeEmitter(names);
     }
 
@@ -417,6 +423,16 @@ public final class GradientGraphBuilder {
     @Override
     public boolean isActive(String tensor) {
       return active.contains(tensor);
+    }
+
+    @Override
+    public NodeProto producer(String tensor) {
+      return producers.get(tensor);
+    }
+
+    @Override
+    public int readers(String tensor) {
+      return readers.getOrDefault(tensor, 0);
     }
 
     @Override

@@ -128,14 +128,57 @@ final class LinearGradients {
     if (ctx.shape(a).length < 2 || ctx.shape(b).length < 2) {
       throw ctx.fail(node, "MatMul with a 1-D operand is not supported (expected rank >= 2 for both)");
     }
+    String g = dy.get(0);
     if (ctx.isActive(a)) {
-      String da = e.op("MatMul", List.of(dy.get(0), swapLastTwo(e, b, ctx.shape(b).length)));
-      ctx.accumulate(a, ctx.unbroadcast(da, y, a));
+      String source = transposedSource(node, a, b, ctx);
+      if (source != null) {
+        // dA^T = (dY B^T)^T = B dY^T.
+        ctx.accumulate(source, e.op("MatMul", List.of(b, swapLastTwo(e, g, ctx.shape(y).length))));
+      } else {
+        String da = e.op("MatMul", List.of(g, swapLastTwo(e, b, ctx.shape(b).length)));
+        ctx.accumulate(a, ctx.unbroadcast(da, y, a));
+      }
     }
     if (ctx.isActive(b)) {
-      String db = e.op("MatMul", List.of(swapLastTwo(e, a, ctx.shape(a).length), dy.get(0)));
-      ctx.accumulate(b, ctx.unbroadcast(db, y, b));
+      String source = transposedSource(node, b, a, ctx);
+      if (source != null) {
+        // dB^T = (A^T dY)^T = dY^T A.
+        ctx.accumulate(source, e.op("MatMul", List.of(swapLastTwo(e, g, ctx.shape(y).length), a)));
+      } else {
+        String db = e.op("MatMul", List.of(swapLastTwo(e, a, ctx.shape(a).length), g));
+        ctx.accumulate(b, ctx.unbroadcast(db, y, b));
+      }
     }
+  }
+
+  /**
+   * The input of the Transpose that swaps the last two axes to make {@code operand} (attention's
+   * k^T), where this MatMul is its only reader and neither operand broadcasts; else null. Its gradient
+   * is then one MatMul with the output gradient transposed, which ONNX Runtime fuses into the
+   * MatMul (FusedMatMul with transA or transB), instead of the operand's gradient followed by a
+   * Transpose back, which it runs as a separate, single-threaded copy (2% of Swin's VJP).
+   */
+  private static String transposedSource(NodeProto node, String operand, String other, BackwardContext ctx) {
+    NodeProto t = ctx.producer(operand);
+    if (t == null || !t.getOpType().equals("Transpose") || ctx.readers(operand) != 1) {
+      return null;
+    }
+    long[] shape = ctx.shape(operand);
+    long[] otherShape = ctx.shape(other);
+    int rank = shape.length;
+    long[] perm = Attributes.getInts(t, "perm");
+    if (rank < 2 || otherShape.length != rank || !java.util.Arrays.equals(
+        java.util.Arrays.copyOf(shape, rank - 2), java.util.Arrays.copyOf(otherShape, rank - 2))) {
+      return null;
+    }
+    for (int i = 0; i < rank; i++) {
+      long expected = i < rank - 2 ? i : 2L * rank - 3 - i;
+      // Without perm, Transpose reverses the axes: a swap of the last two only at rank 2.
+      if ((perm == null ? rank - 1 - i : perm[i]) != expected) {
+        return null;
+      }
+    }
+    return t.getInput(0);
   }
 
   private static String swapLastTwo(NodeEmitter e, String t, int rank) {

@@ -116,6 +116,18 @@ class OperatorGradientTest {
           String at = g.op("Transpose", List.of(a), "perm", new long[] {0, 2, 1});
           return g.op("MatMul", List.of(a, at));
         }),
+        of("MatMul of transposed operands: the first operand, a Transpose read twice, one that broadcasts",
+            2, 3, 4, g -> {
+          String a = g.op("Reshape", List.of("x", g.ints(0, 6, 4)));
+          String first = g.op("MatMul", List.of(g.op("Transpose", List.of(a), "perm", new long[] {0, 2, 1}), a));
+          String at = g.op("Transpose", List.of(a), "perm", new long[] {0, 2, 1});
+          String twice = g.op("Add", List.of(g.op("MatMul", List.of(at, a)), g.op("MatMul", List.of(at, g.random(0.3, 6, 4)))));
+          String shared = g.op("Transpose", List.of(g.op("Reshape", List.of("x", g.ints(0, 1, 6, 4)))),
+              "perm", new long[] {0, 1, 3, 2});
+          String broadcast = g.op("MatMul", List.of(g.op("Reshape", List.of("x", g.ints(0, 2, 3, 4))), shared));
+          return g.op("Concat", List.of(g.op("Flatten", List.of(first)),
+              g.op("Flatten", List.of(twice)), g.op("Flatten", List.of(broadcast))), "axis", 1L);
+        }),
         of("Flatten, Reshape, Transpose, Squeeze, Unsqueeze", 2, 3, 4, g -> {
           String t = g.op("Transpose", List.of("x"), "perm", new long[] {0, 3, 1, 2});
           String u = g.op("Unsqueeze", List.of(t, g.ints(1)));
