@@ -54,7 +54,10 @@ final class ConvolutionGradients {
     if (weights != null && group > 1 && group == xs[1] && ws[1] == 1) {
       strided = stridedDepthwise(e, dy.get(0), weights, ws, g, xs, ys, group);
     } else if (weights != null && group == 1) {
-      strided = StridedPhases.adjoint(e, dy.get(0), weights, ws, g);
+      strided = PatchAdjoint.adjoint(e, dy.get(0), weights, ws, g);
+      if (strided == null) {
+        strided = StridedPhases.adjoint(e, dy.get(0), weights, ws, g);
+      }
     }
     ctx.accumulate(x, strided != null ? strided : g.adjoint(e, dy.get(0), w, group));
   }
