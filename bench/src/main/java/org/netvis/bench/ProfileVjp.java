@@ -39,7 +39,7 @@ public final class ProfileVjp {
 
   /** Kernel time of one profiled session, per run. */
   private record Profile(Map<String, Double> byOp, Map<String, Double> byNode, Map<String, Double> singleByOp,
-      double total, double single) {}
+      Map<String, Double> singleByNode, double total, double single) {}
 
   public static void main(String[] args) throws Exception {
     int batch = args.length > 0 ? Integer.parseInt(args[0]) : 1;
@@ -76,6 +76,9 @@ public final class ProfileVjp {
         100 * fwd.single() / fwd.total());
     sortedDescending(vjp.singleByOp()).stream().limit(8).forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n",
         e.getKey(), e.getValue(), 100 * e.getValue() / vjp.total()));
+    System.out.println("VJP nodes with the most time on one thread (ms per run):");
+    sortedDescending(vjp.singleByNode()).stream().limit(Integer.getInteger("nodes", 15))
+        .forEach(e -> System.out.printf("  %8.2f  %s%n", e.getValue(), e.getKey()));
     System.out.println("slowest VJP nodes (ms per run):");
     sortedDescending(vjp.byNode()).stream().limit(Integer.getInteger("nodes", 15))
         .forEach(e -> System.out.printf("  %8.2f  %s%n", e.getValue(), e.getKey()));
@@ -130,6 +133,7 @@ public final class ProfileVjp {
     Map<String, Double> byOp = new HashMap<>();
     Map<String, Double> byNode = new HashMap<>();
     Map<String, Double> singleByOp = new HashMap<>();
+    Map<String, Double> singleByNode = new HashMap<>();
     double total = 0;
     double single = 0;
     JsonNode events = new ObjectMapper().readTree(file.toFile());
@@ -151,7 +155,8 @@ public final class ProfileVjp {
         String op = e.path("args").path("op_name").asText();
         double ms = e.path("dur").asDouble() / 1000 / RUNS;
         byOp.merge(op, ms, Double::sum);
-        byNode.merge(op + " " + e.path("name").asText().replace("_kernel_time", ""), ms, Double::sum);
+        String node = op + " " + e.path("name").asText().replace("_kernel_time", "");
+        byNode.merge(node, ms, Double::sum);
         total += ms;
         // The profiler times the main thread inside parallel sections (Run, plus handing out and
         // waiting for work); what remains of the node's duration ran on that thread alone.
@@ -162,8 +167,9 @@ public final class ProfileVjp {
         double serial = Math.max(0, ms - parallel);
         single += serial;
         singleByOp.merge(op, serial, Double::sum);
+        singleByNode.merge(node, serial, Double::sum);
       }
     }
-    return new Profile(byOp, byNode, singleByOp, total, single);
+    return new Profile(byOp, byNode, singleByOp, singleByNode, total, single);
   }
 }

@@ -349,6 +349,10 @@ public final class GradientGraphBuilder {
             .addInput(g).addOutput(name).build());
         outputs.add(floatValue(name, shape(t)));
       }
+      Set<String> readElsewhere = new HashSet<>();
+      emitter.nodes().forEach(n -> readElsewhere.addAll(n.getInputList()));
+      outputs.forEach(v -> readElsewhere.add(v.getName()));
+      forwardNodes = TransposedGathers.rewrite(forwardNodes, this::shape, this::constant, readElsewhere, emitter);
 
       GraphProto.Builder g = graph.toBuilder().clearNode().clearOutput().clearValueInfo()
           .addAllNode(forwardNodes).addAllNode(emitter.nodes())

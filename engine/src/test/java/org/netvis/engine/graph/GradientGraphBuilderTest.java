@@ -40,6 +40,27 @@ class GradientGraphBuilderTest {
   }
 
   @Test
+  void attentionPartsAreGatheredFromThePermutesInputUnlessThePermutedTensorIsReadElsewhere() throws Exception {
+    TestGraph g = new TestGraph(17, 3, 3, 4, 4);
+    Path alone = g.save(dir, "qkv", OperatorGradientTest.attentionFromQkv(g, "x"));
+    TestGraph h = new TestGraph(17, 3, 3, 4, 4);
+    String attended = OperatorGradientTest.attentionFromQkv(h, "x");
+    // The same graph with the permuted tensor also summed into the output.
+    String qkv = h.model(attended).getGraph().getNode(1).getOutput(0);
+    String whole = h.op("ReduceSum", List.of(qkv, h.ints(0)), "keepdims", 0L);
+    Path shared = h.save(dir, "qkv_shared", h.op("Add", List.of(attended, whole)));
+    assertEquals(0, permutes(alone));
+    assertEquals(1, permutes(shared));
+  }
+
+  /** Transposes with attention's qkv permutation in the gradient graph. */
+  private long permutes(Path model) throws Exception {
+    GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(model), 4, 4);
+    return vjp.proto().getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Transpose")
+        && java.util.Arrays.equals(Attributes.getInts(n, "perm"), new long[] {2, 0, 3, 1, 4})).count();
+  }
+
+  @Test
   void overlappingMaxPoolWindowsAddTheirGradients() throws Exception {
     TestGraph g = new TestGraph(17, 1, 1, 5, 5);
     String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2});

@@ -315,6 +315,8 @@ class OperatorGradientTest {
           String whole = g.op("ReduceSum", List.of(g.op("Mul", List.of(qkv, qkv)), g.ints(0)), "keepdims", 0L);
           return g.op("Add", List.of(attended, whole));
         }),
+        of("attention's q, k, v as Gathers of a 5-D permute (timm, Swin), gathered straight from its input", 3, 4, 4,
+            g -> attentionFromQkv(g, "x")),
         of("Gathers of one axis: consecutive indices, a scalar, a repeated scalar, a gap", 2, 2, 5, g -> {
           String run = g.op("Gather", List.of("x", g.ints(1, 2, 3)), "axis", 3L);
           String first = g.op("Gather", List.of("x", g.scalarInt(0)), "axis", 3L);
@@ -360,6 +362,21 @@ class OperatorGradientTest {
           String u = g.op("Unsqueeze", List.of(g.op("Flatten", List.of(c))), "axes", new long[] {1});
           return g.op("Softmax", List.of(u), "axis", 2L);
         }));
+  }
+
+  /**
+   * qkv.reshape(B, N, 3, H, d).permute(2, 0, 3, 1, 4); q, k, v = qkv[0], qkv[1], qkv[-1]; softmax(q k^T) v,
+   * over x of shape [B, 3, 4, 4] (N = 2 tokens, H = 2 heads, d = 4).
+   */
+  static String attentionFromQkv(TestGraph g, String x) {
+    String qkv = g.op("Transpose", List.of(g.op("Reshape", List.of(x, g.ints(0, 2, 3, 2, 4)))),
+        "perm", new long[] {2, 0, 3, 1, 4});
+    String q = g.op("Gather", List.of(qkv, g.scalarInt(0)), "axis", 0L);
+    String k = g.op("Gather", List.of(qkv, g.scalarInt(1)), "axis", 0L);
+    String v = g.op("Gather", List.of(qkv, g.scalarInt(-1)), "axis", 0L);
+    String scores = g.op("Softmax", List.of(g.op("MatMul", List.of(q, g.op("Transpose", List.of(k),
+        "perm", new long[] {0, 1, 3, 2})))), "axis", -1L);
+    return g.op("MatMul", List.of(scores, v));
   }
 
   @ParameterizedTest(name = "{0}")
