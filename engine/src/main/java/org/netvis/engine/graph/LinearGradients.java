@@ -130,7 +130,7 @@ final class LinearGradients {
     }
     String g = dy.get(0);
     if (ctx.isActive(a)) {
-      String source = transposedSource(node, a, b, ctx);
+      String source = transposedSource(a, b, ctx);
       if (source != null) {
         // dA^T = (dY B^T)^T = B dY^T.
         ctx.accumulate(source, e.op("MatMul", List.of(b, swapLastTwo(e, g, ctx.shape(y).length))));
@@ -140,7 +140,7 @@ final class LinearGradients {
       }
     }
     if (ctx.isActive(b)) {
-      String source = transposedSource(node, b, a, ctx);
+      String source = transposedSource(b, a, ctx);
       if (source != null) {
         // dB^T = (A^T dY)^T = dY^T A.
         ctx.accumulate(source, e.op("MatMul", List.of(swapLastTwo(e, g, ctx.shape(y).length), a)));
@@ -158,7 +158,7 @@ final class LinearGradients {
    * MatMul (FusedMatMul with transA or transB), instead of the operand's gradient followed by a
    * Transpose back, which it runs as a separate, single-threaded copy (2% of Swin's VJP).
    */
-  private static String transposedSource(NodeProto node, String operand, String other, BackwardContext ctx) {
+  private static String transposedSource(String operand, String other, BackwardContext ctx) {
     NodeProto t = ctx.producer(operand);
     if (t == null || !t.getOpType().equals("Transpose") || ctx.readers(operand) != 1) {
       return null;
