@@ -22,6 +22,14 @@ final class StridedPhases {
   /** The most extra multiply-adds the padded phase kernels may cost, as a ratio to the kernel's. */
   static final double MAX_OVERHEAD = 1.35;
 
+  /**
+   * The interleave is a dense ConvTranspose with one-hot weights, (C_in * s * s)^2 multiply-adds per
+   * phase position; it may cost at most this share of the phase Conv's (C_in * s * s * C_out * T * T).
+   * A stem into 3 channels is far below it (7x7/2 with 64 outputs: 1.2%; 11x11/4: 8%); a strided
+   * convolution into hundreds of channels is not, and keeps ConvTranspose.
+   */
+  static final double MAX_INTERLEAVE_SHARE = 0.1;
+
   private StridedPhases() {}
 
   /** The phase geometry of one spatial axis. */
@@ -75,9 +83,6 @@ final class StridedPhases {
       }
       overhead *= (double) ((k + s - 1) / s * s) / k;
     }
-    if (overhead > MAX_OVERHEAD) {
-      return null;
-    }
     Axis rows = Axis.of(g.strides()[0], g.kernel()[0], g.padsBegin()[0], g.inSize()[0], g.outSize()[0]);
     Axis cols = Axis.of(g.strides()[1], g.kernel()[1], g.padsBegin()[1], g.inSize()[1], g.outSize()[1]);
     int out = (int) ws[0];
@@ -87,6 +92,9 @@ final class StridedPhases {
     int phases = s0 * s1;
     int t0 = (int) rows.phaseKernel();
     int t1 = (int) cols.phaseKernel();
+    if (overhead > MAX_OVERHEAD || (double) in * phases > MAX_INTERLEAVE_SHARE * out * t0 * t1) {
+      return null;
+    }
     float[] w = TensorProtos.toFloats(weights);
     float[] phaseWeights = new float[in * phases * out * t0 * t1];
     float[] interleave = new float[in * phases * in * phases];
