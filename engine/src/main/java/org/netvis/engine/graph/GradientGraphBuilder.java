@@ -243,7 +243,9 @@ public final class GradientGraphBuilder {
     private final Map<String, GradientParts> parts = new LinkedHashMap<>();
     private final Map<String, String> finished = new HashMap<>();
     private final Map<String, NodeProto> producers = new HashMap<>();
-    private final Map<String, Integer> readers = new HashMap<>();
+    private final Map<String, List<NodeProto>> readingNodes = new HashMap<>();
+    /** Tensors read outside the forward nodes: graph outputs, seeds, returned and differentiated ones. */
+    private final Set<String> readOutside = new HashSet<>();
     private final NodeEmitter emitter;
 
     Pass(Prepared prepared, ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
@@ -263,7 +265,7 @@ public final class GradientGraphBuilder {
       for (NodeProto n : graph.getNodeList()) {
         names.addAll(n.getOutputList());
         n.getOutputList().forEach(out -> producers.put(out, n));
-        n.getInputList().forEach(in -> readers.merge(in, 1, Integer::sum));
+        n.getInputList().forEach(in -> readingNodes.computeIfAbsent(in, k -> new ArrayList<>()).add(n));
         if (n.getOpType().equals("Constant")) {
           TensorProto value = constantValue(n);
           if (value != null) {
@@ -271,8 +273,8 @@ public final class GradientGraphBuilder {
           }
         }
       }
-      graph.getOutputList().forEach(v -> readers.merge(v.getName(), 1, Integer::sum));
-      concat(spec.seeds(), spec.forwardOutputs(), spec.gradientsOf()).forEach(t -> readers.merge(t, 1, Integer::sum));
+      graph.getOutputList().forEach(v -> readOutside.add(v.getName()));
+      readOutside.addAll(concat(spec.seeds(), spec.forwardOutputs(), spec.gradientsOf()));
       this.emitter = new NodeEmitter(names);
     }
 
@@ -352,7 +354,8 @@ public final class GradientGraphBuilder {
       Set<String> readElsewhere = new HashSet<>();
       emitter.nodes().forEach(n -> readElsewhere.addAll(n.getInputList()));
       outputs.forEach(v -> readElsewhere.add(v.getName()));
-      forwardNodes = TransposedGathers.rewrite(forwardNodes, this::shape, this::constant, readElsewhere, emitter);
+      forwardNodes = TransposedGathers.rewrite(forwardNodes, t -> readingNodes.getOrDefault(t, List.of()), this::shape,
+          this::constant, readElsewhere, emitter);
 
       GraphProto.Builder g = graph.toBuilder().clearNode().clearOutput().clearValueInfo()
           .addAllNode(forwardNodes).addAllNode(emitter.nodes())
@@ -436,7 +439,7 @@ public final class GradientGraphBuilder {
 
     @Override
     public int readers(String tensor) {
-      return readers.getOrDefault(tensor, 0);
+      return readingNodes.getOrDefault(tensor, List.of()).size() + (readOutside.contains(tensor) ? 1 : 0);
     }
 
     @Override

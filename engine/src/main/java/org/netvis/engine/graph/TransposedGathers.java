@@ -27,24 +27,20 @@ final class TransposedGathers {
   private TransposedGathers() {}
 
   /**
+   * @param readers the forward nodes that read a tensor
    * @param shape the shape of a forward tensor (-1 for the batch)
    * @param constant a constant tensor's value, or null
    * @param readElsewhere tensors read by gradient nodes or returned by the graph
    */
-  static List<NodeProto> rewrite(List<NodeProto> nodes, Function<String, long[]> shape,
-      Function<String, TensorProto> constant, Set<String> readElsewhere, NodeEmitter e) {
-    Map<String, List<NodeProto>> readers = new HashMap<>();
-    for (NodeProto n : nodes) {
-      for (String in : n.getInputList()) {
-        readers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
-      }
-    }
+  static List<NodeProto> rewrite(List<NodeProto> nodes, Function<String, List<NodeProto>> readers,
+      Function<String, long[]> shape, Function<String, TensorProto> constant, Set<String> readElsewhere,
+      NodeEmitter e) {
     Map<NodeProto, List<NodeProto>> replaced = new HashMap<>();
     for (NodeProto n : nodes) {
       if (!n.getOpType().equals("Transpose") || readElsewhere.contains(n.getOutput(0))) {
         continue;
       }
-      List<NodeProto> parts = readers.getOrDefault(n.getOutput(0), List.of());
+      List<NodeProto> parts = readers.apply(n.getOutput(0));
       long[] in = shape.apply(n.getInput(0));
       long[] perm = Attributes.getInts(n, "perm");
       if (parts.isEmpty() || perm == null || !applies(in, perm)
