@@ -37,7 +37,8 @@ public final class Engine implements AutoCloseable {
   private final Map<String, GradientSession> gradientSessions = new HashMap<>();
   private final OrtSessions sessions;
 
-  private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options) throws OrtException {
+  private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options,
+      OrtSessions.Clock clock) throws OrtException {
     this.model = model;
     this.graph = graph;
     this.options = options;
@@ -46,7 +47,7 @@ public final class Engine implements AutoCloseable {
     long size = model.preprocessing().crop();
     this.defaultHeight = in[2] > 0 ? in[2] : size;
     this.defaultWidth = in[3] > 0 ? in[3] : size;
-    this.sessions = new OrtSessions(options);
+    this.sessions = new OrtSessions(options, clock);
     OrtSessions.Opened opened = sessions.open(modelBytes);
     this.forward = opened.session();
     this.provider = opened.provider();
@@ -54,13 +55,26 @@ public final class Engine implements AutoCloseable {
 
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
   public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
+    return open(model, options, new OrtSessions.Clock());
+  }
+
+  /**
+   * Opens another model, a variant of this one (the sanity check's copies with redrawn layers), whose
+   * time in ONNX Runtime counts in this engine's {@link #onnxRuntimeNanos} and {@link
+   * #sessionLoadNanos}: a step that runs a variant has that time in its record.
+   */
+  public Engine openVariant(ResolvedModel variant, EngineOptions options) throws IOException {
+    return open(variant, options, sessions.clock());
+  }
+
+  private static Engine open(ResolvedModel model, EngineOptions options, OrtSessions.Clock clock) throws IOException {
     byte[] bytes = Files.readAllBytes(model.path());
     ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
     try {
       // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
       // Softmax without it.
       boolean asWritten = graph.layout() == InputLayout.NCHW && graph.outputNote() == null;
-      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options);
+      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options, clock);
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }

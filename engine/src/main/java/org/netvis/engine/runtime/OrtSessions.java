@@ -26,22 +26,36 @@ final class OrtSessions {
 
   private final OrtEnvironment env = OrtEnvironments.get();
   private final EngineOptions options;
-  private final LongAdder runNanos = new LongAdder();
-  private final LongAdder loadNanos = new LongAdder();
+  private final Clock clock;
   private final ThreadLocal<Map<String, FloatBuffer>> inputBuffers = ThreadLocal.withInitial(HashMap::new);
 
-  OrtSessions(EngineOptions options) {
+  /**
+   * The time spent inside ONNX Runtime: its runs, and its loading of sessions. An engine opened as a
+   * variant of another (the sanity check's randomized copies) shares the other's clock, so a step's
+   * record counts that time too.
+   */
+  static final class Clock {
+    private final LongAdder runNanos = new LongAdder();
+    private final LongAdder loadNanos = new LongAdder();
+  }
+
+  OrtSessions(EngineOptions options, Clock clock) {
     this.options = options;
+    this.clock = clock;
   }
 
-  /** Nanoseconds inside ONNX Runtime's run calls so far, all sessions and threads together. */
+  Clock clock() {
+    return clock;
+  }
+
+  /** Nanoseconds inside ONNX Runtime's run calls so far, all sessions and threads on this clock. */
   long runNanos() {
-    return runNanos.sum();
+    return clock.runNanos.sum();
   }
 
-  /** Nanoseconds ONNX Runtime spent loading sessions so far. */
+  /** Nanoseconds ONNX Runtime spent loading sessions on this clock so far. */
   long loadNanos() {
-    return loadNanos.sum();
+    return clock.loadNanos.sum();
   }
 
   /** A session opened on a graph, and the execution provider it runs on. */
@@ -61,7 +75,7 @@ final class OrtSessions {
       String provider = configureDevice(so);
       long t0 = System.nanoTime();
       OrtSession session = env.createSession(bytes, so);
-      loadNanos.add(System.nanoTime() - t0);
+      clock.loadNanos.add(System.nanoTime() - t0);
       return new Opened(session, provider);
     } finally {
       so.close();
@@ -103,7 +117,7 @@ final class OrtSessions {
       Map<String, Tensor> out = new LinkedHashMap<>();
       long t0 = System.nanoTime();
       try (OrtSession.Result result = session.run(feeds, new java.util.LinkedHashSet<>(outputs))) {
-        runNanos.add(System.nanoTime() - t0);
+        clock.runNanos.add(System.nanoTime() - t0);
         for (Map.Entry<String, OnnxValue> e : result) {
           OnnxTensor t = (OnnxTensor) e.getValue();
           // getFloatBuffer() already copies out of native memory into a heap buffer: take its array.

@@ -51,4 +51,32 @@ class OnnxRuntimeTimeTest {
       assertTrue(engine.onnxRuntimeNanos() > afterFirstVjp, "each run adds its time");
     }
   }
+
+  @Test
+  void aVariantsTimeCountsInTheEngineItWasOpenedFromAndNoOtherEngines() throws Exception {
+    TinyExperiment tiny = new TinyExperiment(dir);
+    ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("tiny.onnx", Preprocessing.IMAGENET), tiny.model,
+        Sha256.of(tiny.model), List.of());
+    Tensor images = GradientBatchTest.gaussian(new long[] {2, 3, 8, 8}, 3);
+    EngineOptions options = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir);
+    try (Engine engine = Engine.open(model, options); Engine unrelated = Engine.open(model, options)) {
+      long run0 = engine.onnxRuntimeNanos();
+      long load0 = engine.sessionLoadNanos();
+      long unrelatedRun = unrelated.onnxRuntimeNanos();
+      long unrelatedLoad = unrelated.sessionLoadNanos();
+      long variantRun;
+      long variantLoad;
+      try (Engine variant = engine.openVariant(model, options)) {
+        variant.vjp(images, ClassScores.oneHot(new long[] {1, 4}, variant.classes()));
+        variantRun = variant.onnxRuntimeNanos();
+        variantLoad = variant.sessionLoadNanos();
+      }
+      assertTrue(engine.onnxRuntimeNanos() > run0, "the variant's runs count in the engine it came from");
+      assertTrue(engine.sessionLoadNanos() > load0, "so do its forward and gradient sessions' loading");
+      assertEquals(engine.onnxRuntimeNanos(), variantRun, "one clock: the variant reads the same time");
+      assertEquals(engine.sessionLoadNanos(), variantLoad);
+      assertEquals(unrelatedRun, unrelated.onnxRuntimeNanos(), "an engine opened on its own keeps its own clock");
+      assertEquals(unrelatedLoad, unrelated.sessionLoadNanos());
+    }
+  }
 }

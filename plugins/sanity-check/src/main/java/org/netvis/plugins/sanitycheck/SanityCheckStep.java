@@ -53,7 +53,8 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
           Files.write(file, ModelRandomization.randomized(model, layers, stage, ctx.seed()).toByteArray());
           ResolvedModel variant = new ResolvedModel(ModelDescriptor.forFile(file.getFileName().toString(),
               ctx.model().preprocessing()), file, Sha256.of(file), ctx.model().classNames());
-          engine = Engine.open(variant, ctx.engine().options().withCompanionCache(scratch.resolve("graphs")));
+          engine = ctx.engine().openVariant(variant,
+              ctx.engine().options().withCompanionCache(scratch.resolve("graphs")));
         }
         try {
           var attributionContext = new AttributionStep.StepAttributionContext(engine, ctx.model(), ctx.seed(),
@@ -96,9 +97,10 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
       double[] ssim = new double[stages + 1];
       int mapH = byStage.get(0)[0].length == h * w ? h : (int) Math.round(Math.sqrt(byStage.get(0)[0].length));
       int mapW = byStage.get(0)[0].length / mapH;
-      for (int s = 0; s <= stages; s++) {
-        for (int i = 0; i < n; i++) {
-          spearman[s] += MapSimilarity.spearman(byStage.get(0)[i], byStage.get(s)[i]) / n;
+      for (int i = 0; i < n; i++) {
+        double[] originalRanks = MapSimilarity.ranks(byStage.get(0)[i]);
+        for (int s = 0; s <= stages; s++) {
+          spearman[s] += MapSimilarity.pearson(originalRanks, MapSimilarity.ranks(byStage.get(s)[i])) / n;
           ssim[s] += MapSimilarity.ssim(byStage.get(0)[i], byStage.get(s)[i], mapH, mapW) / n;
         }
       }

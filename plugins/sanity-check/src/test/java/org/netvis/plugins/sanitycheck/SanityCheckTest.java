@@ -9,6 +9,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.netvis.engine.graph.TensorProtos;
 import org.netvis.engine.testing.SharedData;
@@ -40,8 +41,8 @@ class SanityCheckTest {
   @Test
   void spearmanAndSsimAgainstValuesByHand() {
     float[] x = {1, 2, 3, 4};
-    assertEquals(1.0, MapSimilarity.spearman(x, new float[] {10, 20, 30, 40}), 1e-12);
-    assertEquals(-1.0, MapSimilarity.spearman(x, new float[] {4, 3, 2, 1}), 1e-12);
+    assertEquals(1.0, spearman(x, new float[] {10, 20, 30, 40}), 1e-12);
+    assertEquals(-1.0, spearman(x, new float[] {4, 3, 2, 1}), 1e-12);
     assertArrayEquals(new double[] {1.5, 1.5, 3, 4}, MapSimilarity.ranks(new float[] {5, 5, 6, 7}), 1e-12);
     // Ranks (1, 2, 3.5, 3.5) against (1, 2, 3, 4), both with mean 2.5: co-moments 4.5, 4.5 and 5.
     double r = MapSimilarity.pearson(new double[] {1, 2, 3.5, 3.5}, new double[] {1, 2, 3, 4});
@@ -56,6 +57,99 @@ class SanityCheckTest {
       other[i] = 0;
     }
     assertTrue(MapSimilarity.ssim(map, other, 16, 16) < 0.9);
+  }
+
+  @Test
+  void ranksFollowTheirDefinitionWithTiesSignsAndZeros() {
+    Random random = new Random(3);
+    float[] values = {-2.5f, -1e-30f, -0.0f, 0.0f, Float.MIN_VALUE, 1e-30f, 0.25f, 3f, Float.MAX_VALUE, -Float.MAX_VALUE};
+    for (int trial = 0; trial < 20; trial++) {
+      float[] v = new float[1 + random.nextInt(300)];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = random.nextBoolean() ? values[random.nextInt(values.length)] : (float) random.nextGaussian();
+      }
+      double[] r = MapSimilarity.ranks(v);
+      for (int i = 0; i < v.length; i++) {
+        // 1 + the values below it + half of the others equal to it (-0.0 equals 0.0).
+        int below = 0;
+        int equal = 0;
+        for (float u : v) {
+          below += u < v[i] ? 1 : 0;
+          equal += u == v[i] ? 1 : 0;
+        }
+        assertEquals(1 + below + (equal - 1) / 2.0, r[i], 0, "rank of " + v[i] + " in trial " + trial);
+      }
+    }
+  }
+
+  @Test
+  void ssimEqualsTheWindowByWindowDefinition() {
+    Random random = new Random(5);
+    int[][] sizes = {{11, 11}, {16, 16}, {23, 31}, {224, 224}};
+    for (int[] hw : sizes) {
+      float[] a = new float[hw[0] * hw[1]];
+      float[] b = new float[a.length];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = Math.abs((float) random.nextGaussian());
+        b[i] = 0.5f * a[i] + Math.abs((float) random.nextGaussian());
+      }
+      assertEquals(windowByWindowSsim(a, b, hw[0], hw[1]), MapSimilarity.ssim(a, b, hw[0], hw[1]), 1e-12,
+          hw[0] + " x " + hw[1]);
+    }
+  }
+
+  /**
+   * SSIM as Wang et al. (2004) define it: at every position where an 11 x 11 window fits, Gaussian
+   * (sigma 1.5) weighted means, variances and covariance of the two maps scaled by their maxima.
+   */
+  private static double windowByWindowSsim(float[] a, float[] b, int h, int w) {
+    double maxA = 0;
+    double maxB = 0;
+    for (int i = 0; i < a.length; i++) {
+      maxA = Math.max(maxA, a[i]);
+      maxB = Math.max(maxB, b[i]);
+    }
+    double[][] weight = new double[11][11];
+    double sum = 0;
+    for (int i = 0; i < 11; i++) {
+      for (int j = 0; j < 11; j++) {
+        weight[i][j] = Math.exp(-((i - 5) * (i - 5) + (j - 5) * (j - 5)) / (2 * 1.5 * 1.5));
+        sum += weight[i][j];
+      }
+    }
+    double total = 0;
+    int count = 0;
+    for (int r = 0; r + 11 <= h; r++) {
+      for (int c = 0; c + 11 <= w; c++) {
+        double mx = 0;
+        double my = 0;
+        for (int i = 0; i < 11; i++) {
+          for (int j = 0; j < 11; j++) {
+            mx += weight[i][j] / sum * a[(r + i) * w + c + j] / maxA;
+            my += weight[i][j] / sum * b[(r + i) * w + c + j] / maxB;
+          }
+        }
+        double vx = 0;
+        double vy = 0;
+        double cov = 0;
+        for (int i = 0; i < 11; i++) {
+          for (int j = 0; j < 11; j++) {
+            double dx = a[(r + i) * w + c + j] / maxA - mx;
+            double dy = b[(r + i) * w + c + j] / maxB - my;
+            vx += weight[i][j] / sum * dx * dx;
+            vy += weight[i][j] / sum * dy * dy;
+            cov += weight[i][j] / sum * dx * dy;
+          }
+        }
+        total += (2 * mx * my + 1e-4) * (2 * cov + 9e-4) / ((mx * mx + my * my + 1e-4) * (vx + vy + 9e-4));
+        count++;
+      }
+    }
+    return total / count;
+  }
+
+  private static double spearman(float[] a, float[] b) {
+    return MapSimilarity.pearson(MapSimilarity.ranks(a), MapSimilarity.ranks(b));
   }
 
   private static TensorProto find(ModelProto m, String name) {
