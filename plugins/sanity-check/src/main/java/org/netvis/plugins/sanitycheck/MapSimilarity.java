@@ -108,24 +108,28 @@ final class MapSimilarity {
     int k = g.length;
     int ow = w - k + 1;
     int oh = h - k + 1;
+    // Taps outermost and positions innermost: each sum still adds its taps in order, and the inner
+    // loops run over contiguous memory (the JIT vectorizes them).
     double[] rows = new double[h * ow];
     for (int r = 0; r < h; r++) {
-      for (int c = 0; c < ow; c++) {
-        double s = 0;
-        for (int j = 0; j < k; j++) {
-          s += g[j] * v[r * w + c + j];
+      for (int j = 0; j < k; j++) {
+        double gj = g[j];
+        int from = r * w + j;
+        int to = r * ow;
+        for (int c = 0; c < ow; c++) {
+          rows[to + c] += gj * v[from + c];
         }
-        rows[r * ow + c] = s;
       }
     }
     double[] out = new double[oh * ow];
     for (int r = 0; r < oh; r++) {
-      for (int c = 0; c < ow; c++) {
-        double s = 0;
-        for (int i = 0; i < k; i++) {
-          s += g[i] * rows[(r + i) * ow + c];
+      for (int i = 0; i < k; i++) {
+        double gi = g[i];
+        int from = (r + i) * ow;
+        int to = r * ow;
+        for (int c = 0; c < ow; c++) {
+          out[to + c] += gi * rows[from + c];
         }
-        out[r * ow + c] = s;
       }
     }
     return out;
