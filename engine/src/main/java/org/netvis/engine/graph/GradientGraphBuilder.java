@@ -92,7 +92,25 @@ public final class GradientGraphBuilder {
   /** A tensor on the gradient path; -1 in {@code shape} marks the batch axis. */
   public record LayerTensor(String name, String opType, String nodeName, long[] shape) {}
 
-  private Prepared prepare(ModelGraph forward, long height, long width) {
+  /** The last preparation, and what it was for. */
+  private record PreparedFor(ModelGraph forward, long height, long width, Prepared prepared) {}
+
+  // Kept because an engine derives several graphs of one model at one size (the default VJP, Grad-CAM's
+  // and guided backprop's variants, an activation graph, the gradient path), and each preparation runs
+  // the whole forward pass twice to probe its shapes.
+  private PreparedFor last;
+
+  private synchronized Prepared prepare(ModelGraph forward, long height, long width) {
+    PreparedFor l = last;
+    if (l != null && l.forward() == forward && l.height() == height && l.width() == width) {
+      return l.prepared();
+    }
+    Prepared prepared = prepareAnew(forward, height, width);
+    last = new PreparedFor(forward, height, width, prepared);
+    return prepared;
+  }
+
+  private Prepared prepareAnew(ModelGraph forward, long height, long width) {
     long[] declared = forward.inputShape();
     if ((declared[2] > 0 && declared[2] != height) || (declared[3] > 0 && declared[3] != width)) {
       throw new GraphBuildException("the model input '" + forward.inputName() + "' is fixed to "

@@ -24,10 +24,16 @@ import org.slf4j.LoggerFactory;
 public final class CompanionGraphs {
   private static final Logger LOG = LoggerFactory.getLogger(CompanionGraphs.class);
   private final Path cacheDir;
-  private final GradientGraphBuilder builder = new GradientGraphBuilder();
+  private final GradientGraphBuilder builder;
 
   public CompanionGraphs(Path cacheDir) {
+    this(cacheDir, new GradientGraphBuilder());
+  }
+
+  /** With the builder of the engine that derives its other graphs (it keeps its last preparation). */
+  public CompanionGraphs(Path cacheDir, GradientGraphBuilder builder) {
     this.cacheDir = cacheDir;
+    this.builder = builder;
   }
 
   /**

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.netvis.engine.graph.GradientGraph;
+import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.VjpSpec;
@@ -33,6 +34,7 @@ public final class Engine implements AutoCloseable {
   private final OrtSession forward;
   private final long defaultHeight;
   private final long defaultWidth;
+  private final GradientGraphBuilder builder = new GradientGraphBuilder();
   private final CompanionGraphs companions;
   private final Map<String, GradientSession> gradientSessions = new HashMap<>();
   private final OrtSessions sessions;
@@ -42,7 +44,7 @@ public final class Engine implements AutoCloseable {
     this.model = model;
     this.graph = graph;
     this.options = options;
-    this.companions = new CompanionGraphs(options.companionCache());
+    this.companions = new CompanionGraphs(options.companionCache(), builder);
     long[] in = graph.inputShape();
     long size = model.preprocessing().crop();
     this.defaultHeight = in[2] > 0 ? in[2] : size;
@@ -262,8 +264,7 @@ public final class Engine implements AutoCloseable {
     OrtSession session = activationSessions.get(key);
     if (session == null) {
       try {
-        session = sessions.open(new org.netvis.engine.graph.GradientGraphBuilder()
-            .activationGraph(graph, tensors, h, w).toByteArray()).session();
+        session = sessions.open(builder.activationGraph(graph, tensors, h, w).toByteArray()).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
             + e.getMessage(), e);
@@ -273,15 +274,15 @@ public final class Engine implements AutoCloseable {
     return session;
   }
 
-  private volatile List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> layers;
+  private volatile List<GradientGraphBuilder.LayerTensor> layers;
 
   /**
    * Every tensor on the gradient path at the model's input size (what {@code netvis layers} lists):
    * the names Grad-CAM layers and feature-visualization units take. Computed once.
    */
-  public List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> layers() {
+  public List<GradientGraphBuilder.LayerTensor> layers() {
     if (layers == null) {
-      layers = List.copyOf(new org.netvis.engine.graph.GradientGraphBuilder().gradientPath(graph, defaultHeight, defaultWidth));
+      layers = List.copyOf(builder.gradientPath(graph, defaultHeight, defaultWidth));
     }
     return layers;
   }

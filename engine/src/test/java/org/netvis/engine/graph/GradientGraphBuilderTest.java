@@ -93,6 +93,36 @@ class GradientGraphBuilderTest {
     }
   }
 
+  /**
+   * A builder keeps its last preparation (canonical model and probed shapes) for the next graph of
+   * the same model and size: every graph it builds in turn, for other specs, sizes and models, is
+   * byte for byte the graph a fresh builder makes.
+   */
+  @Test
+  void aBuilderReusesItsPreparationOnlyForTheSameModelAndSize() {
+    TestGraph g = new TestGraph(17, 7, 2, -1, -1);
+    String conv = g.op("Conv", List.of("x", g.random(0.5, 3, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    String act = g.op("Relu", List.of(conv));
+    String pooled = g.op("MaxPool", List.of(act), "kernel_shape", new long[] {2, 2}, "strides", new long[] {2, 2});
+    ModelGraph first = ModelGraph.of(g.model(g.op("GlobalAveragePool", List.of(pooled))), "first");
+    TestGraph h = new TestGraph(17, 8, 2, -1, -1);
+    String other = h.op("Conv", List.of("x", h.random(0.5, 4, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    ModelGraph second = ModelGraph.of(h.model(h.op("GlobalAveragePool", List.of(h.op("Relu", List.of(other))))),
+        "second");
+    VjpSpec guided = VjpSpec.DEFAULT.withRelu(VjpSpec.ReluBackward.GUIDED);
+    GradientGraphBuilder shared = new GradientGraphBuilder();
+    record Build(ModelGraph forward, VjpSpec spec, long height, long width) {}
+    List<Build> builds = List.of(new Build(first, VjpSpec.DEFAULT, 8, 8), new Build(first, guided, 8, 8),
+        new Build(first, VjpSpec.DEFAULT, 6, 10), new Build(second, VjpSpec.DEFAULT, 6, 10),
+        new Build(first, guided, 8, 8), new Build(first, VjpSpec.DEFAULT, 6, 10));
+    for (Build b : builds) {
+      byte[] reused = shared.build(b.forward(), b.spec(), b.height(), b.width(), "").proto().toByteArray();
+      byte[] fresh = new GradientGraphBuilder().build(b.forward(), b.spec(), b.height(), b.width(), "").proto()
+          .toByteArray();
+      assertArrayEquals(fresh, reused, b.toString());
+    }
+  }
+
   @Test
   void internalSeedsAndOutputs() throws Exception {
     TestGraph g = new TestGraph(17, 3, 2, 4, 4);
