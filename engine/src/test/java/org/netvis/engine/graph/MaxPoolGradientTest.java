@@ -1,0 +1,112 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.TestGraph;
+
+/**
+ * The max-pool gradient, bit for bit, against PyTorch's definition written out here: each window's
+ * first maximum in row-major order takes the window's gradient, padding never wins, overlapping
+ * windows add in window order. Inputs full of ties. Both ways of finding the winners are checked:
+ * two 1-D pools where every vertical window lies inside the input, the 2-D pool with indices elsewhere.
+ */
+class MaxPoolGradientTest {
+  @TempDir Path dir;
+
+  /** A pool's attributes, its input size, and whether the separable indices apply. */
+  record Pool(String name, long[] kernel, long[] strides, long[] pads, boolean ceil, int h, int w, boolean separable) {}
+
+  @Test
+  void winnersAreTheFirstMaximaOfTheirWindowsTieForTie() throws Exception {
+    List<Pool> pools = List.of(
+        new Pool("SqueezeNet's 3x3/2 ceil_mode, no overhang", new long[] {3, 3}, new long[] {2, 2}, new long[4], true,
+            11, 11, true),
+        new Pool("3x3/2 ceil_mode overhanging below and right", new long[] {3, 3}, new long[] {2, 2}, new long[4], true,
+            12, 10, false),
+        new Pool("2x2/2", new long[] {2, 2}, new long[] {2, 2}, new long[4], false, 8, 6, true),
+        new Pool("3x3/1", new long[] {3, 3}, new long[] {1, 1}, new long[4], false, 6, 7, true),
+        new Pool("3x2, strides 2 and 1, pads left and right", new long[] {3, 2}, new long[] {2, 1},
+            new long[] {0, 1, 0, 1}, false, 7, 6, true),
+        new Pool("2x3, strides 1 and 2, ceil_mode overhanging right", new long[] {2, 3}, new long[] {1, 2},
+            new long[4], true, 5, 8, true),
+        new Pool("ResNet's 3x3/2 pads 1", new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1, 1, 1}, false, 9, 9,
+            false));
+    Random random = new Random(11);
+    for (Pool p : pools) {
+      TestGraph g = new TestGraph(17, 1, 2, p.h(), p.w());
+      String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", p.kernel(), "strides", p.strides(), "pads",
+          p.pads(), "ceil_mode", p.ceil() ? 1L : 0L);
+      Path model = g.save(dir, p.name().replaceAll("[^A-Za-z0-9]", "_"), pooled);
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(model), p.h(), p.w());
+      long twoDimensionalWithIndices = vjp.proto().getGraph().getNodeList().stream()
+          .filter(n -> n.getOpType().equals("MaxPool") && n.getOutputCount() == 2
+              && Attributes.getInts(n, "kernel_shape").length == 2).count();
+      assertEquals(p.separable() ? 0 : 1, twoDimensionalWithIndices, p.name());
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        for (int trial = 0; trial < 3; trial++) {
+          Tensor x = Tensor.zeros(2, 2, p.h(), p.w());
+          for (int i = 0; i < x.size(); i++) {
+            // Ties everywhere in the first two trials (a few values, negatives among them), none in the last.
+            x.data()[i] = trial < 2 ? random.nextInt(trial == 0 ? 2 : 4) - 1 : (float) random.nextGaussian();
+          }
+          long outH = outSize(p.h(), p.kernel()[0], p.strides()[0], p.pads()[0], p.pads()[2], p.ceil());
+          long outW = outSize(p.w(), p.kernel()[1], p.strides()[1], p.pads()[1], p.pads()[3], p.ceil());
+          Tensor dy = Tensor.zeros(2, 2 * outH * outW);
+          for (int i = 0; i < dy.size(); i++) {
+            dy.data()[i] = (float) random.nextGaussian();
+          }
+          VjpResult r = engine.vjp(x, dy);
+          assertArrayEquals(reference(x, dy, p, outH, outW), r.inputGradient().data(), p.name() + ", trial " + trial);
+        }
+      }
+    }
+  }
+
+  /** Output size along one axis, with ONNX's rule that a ceil_mode window must start inside the input or its pad. */
+  private static long outSize(long in, long k, long s, long padBegin, long padEnd, boolean ceil) {
+    long span = in + padBegin + padEnd - k;
+    long out = (ceil ? Math.floorDiv(span + s - 1, s) : Math.floorDiv(span, s)) + 1;
+    return ceil && (out - 1) * s >= in + padBegin ? out - 1 : out;
+  }
+
+  /** PyTorch's max_pool2d backward: max_pool2d_with_indices (strict greater keeps the first) and its scatter-add. */
+  private static float[] reference(Tensor x, Tensor dy, Pool p, long outH, long outW) {
+    int n = (int) x.dim(0);
+    int c = (int) x.dim(1);
+    int h = p.h();
+    int w = p.w();
+    float[] grad = new float[x.size()];
+    for (int plane = 0; plane < n * c; plane++) {
+      for (int oh = 0; oh < outH; oh++) {
+        for (int ow = 0; ow < outW; ow++) {
+          int best = -1;
+          for (int i = 0; i < p.kernel()[0]; i++) {
+            int row = (int) (oh * p.strides()[0] - p.pads()[0] + i);
+            for (int j = 0; j < p.kernel()[1]; j++) {
+              int col = (int) (ow * p.strides()[1] - p.pads()[1] + j);
+              if (row < 0 || row >= h || col < 0 || col >= w) {
+                continue;
+              }
+              int at = plane * h * w + row * w + col;
+              if (best < 0 || x.data()[at] > x.data()[best]) {
+                best = at;
+              }
+            }
+          }
+          grad[best] += dy.data()[(int) ((plane * outH + oh) * outW + ow)];
+        }
+      }
+    }
+    return grad;
+  }
+}
