@@ -23,13 +23,21 @@ import org.netvis.engine.testing.TinyExperiment;
 class OnnxRuntimeTimeTest {
   @TempDir Path dir;
 
+  private ResolvedModel tinyModel() throws Exception {
+    TinyExperiment tiny = new TinyExperiment(dir);
+    return new ResolvedModel(ModelDescriptor.forFile("tiny.onnx", Preprocessing.IMAGENET), tiny.model,
+        Sha256.of(tiny.model), List.of());
+  }
+
+  private static Tensor images() {
+    return GradientBatchTest.gaussian(new long[] {2, 3, 8, 8}, 3);
+  }
+
   @Test
   void sessionsAreTimedWhenTheyLoadAndRunsEachTime() throws Exception {
-    TinyExperiment tiny = new TinyExperiment(dir);
-    ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("tiny.onnx", Preprocessing.IMAGENET), tiny.model,
-        Sha256.of(tiny.model), List.of());
-    Tensor images = GradientBatchTest.gaussian(new long[] {2, 3, 8, 8}, 3);
-    try (Engine engine = Engine.open(model, EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir))) {
+    Tensor images = images();
+    try (Engine engine = Engine.open(tinyModel(), EngineOptions.defaults().withDevice(Device.CPU)
+        .withCompanionCache(dir))) {
       long opened = engine.sessionLoadNanos();
       assertTrue(opened > 0, "the forward session was loaded when the engine opened");
       assertEquals(0, engine.onnxRuntimeNanos(), "nothing has run yet");
@@ -54,10 +62,8 @@ class OnnxRuntimeTimeTest {
 
   @Test
   void aVariantsTimeCountsInTheEngineItWasOpenedFromAndNoOtherEngines() throws Exception {
-    TinyExperiment tiny = new TinyExperiment(dir);
-    ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("tiny.onnx", Preprocessing.IMAGENET), tiny.model,
-        Sha256.of(tiny.model), List.of());
-    Tensor images = GradientBatchTest.gaussian(new long[] {2, 3, 8, 8}, 3);
+    ResolvedModel model = tinyModel();
+    Tensor images = images();
     EngineOptions options = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir);
     try (Engine engine = Engine.open(model, options); Engine unrelated = Engine.open(model, options)) {
       long run0 = engine.onnxRuntimeNanos();

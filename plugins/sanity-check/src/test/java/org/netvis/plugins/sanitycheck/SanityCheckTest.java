@@ -62,7 +62,8 @@ class SanityCheckTest {
   @Test
   void ranksFollowTheirDefinitionWithTiesSignsAndZeros() {
     Random random = new Random(3);
-    float[] values = {-2.5f, -1e-30f, -0.0f, 0.0f, Float.MIN_VALUE, 1e-30f, 0.25f, 3f, Float.MAX_VALUE, -Float.MAX_VALUE};
+    float[] values = {-2.5f, -1e-30f, -0.0f, 0.0f, Float.MIN_VALUE, 1e-30f, 0.25f, 3f, Float.MAX_VALUE,
+        -Float.MAX_VALUE};
     for (int trial = 0; trial < 20; trial++) {
       float[] v = new float[1 + random.nextInt(300)];
       for (int i = 0; i < v.length; i++) {
