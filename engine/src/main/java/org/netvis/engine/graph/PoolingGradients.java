@@ -83,7 +83,7 @@ final class PoolingGradients {
      */
     private static String separableIndices(NodeProto node, String x, long[] xs, long[] ys, NodeEmitter e) {
       long[] kernel = Attributes.getInts(node, "kernel_shape");
-      if (xs.length != 4 || kernel == null || kernel.length != 2 || xs[2] < 0 || xs[3] < 0) {
+      if (xs.length != 4 || kernel == null || kernel.length != 2 || xs[2] < 0 || xs[3] < 0 || ys[2] < 1 || ys[3] < 1) {
         return null;
       }
       long h = xs[2];
