@@ -96,12 +96,14 @@ final class ImageParameterization {
     return t;
   }
 
-  /** The gradient with respect to the parameters, given the gradient with respect to {@link #image}. */
-  float[] gradient(float[] parameters, float[] imageGradient) {
+  /**
+   * The gradient with respect to the parameters, given the gradient with respect to {@link #image}
+   * and that image (its sigmoid's output, which the render loop already has: not computed again).
+   */
+  float[] gradient(float[] rgb, float[] imageGradient) {
     if (clamps()) {
       return imageGradient.clone();
     }
-    float[] rgb = image(parameters);
     float[] g = new float[rgb.length];
     for (int i = 0; i < g.length; i++) {
       g[i] = imageGradient[i] * rgb[i] * (1 - rgb[i]);

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.image.Pixels;
@@ -122,14 +123,17 @@ final class Renderer {
     int size = s.imageSize() > 0 ? s.imageSize() : (int) engine.inputHeight();
     int mh = (int) engine.inputHeight();
     int mw = (int) engine.inputWidth();
-    ImageParameterization param = new ImageParameterization(s.basis(), s.decorrelate(), size, s.decayPower());
+    // One parameterization per image (each holds its own FFT plan), so that the images' own work, the
+    // transforms, (inverse) FFTs and optimizer, runs on every core while ONNX Runtime waits.
+    ImageParameterization[] param = new ImageParameterization[batch];
     Random[] random = new Random[batch];
     float[][] params = new float[batch][];
     Optimizer[] optimizers = new Optimizer[batch];
     for (int b = 0; b < batch; b++) {
+      param[b] = new ImageParameterization(s.basis(), s.decorrelate(), size, s.decayPower());
       random[b] = new Random(Seeds.forItem(seed, firstItem + b));
-      params[b] = param.initial(random[b]);
-      optimizers[b] = Optimizer.create(s.optimizer(), s.learningRate(), param.parameterCount());
+      params[b] = param[b].initial(random[b]);
+      optimizers[b] = Optimizer.create(s.optimizer(), s.learningRate(), param[b].parameterCount());
     }
     VjpSpec spec = new VjpSpec(objective.seeds(logits), List.of(), List.of());
     List<String> nonlinear = objective.nonlinearLayers();
@@ -137,14 +141,14 @@ final class Renderer {
     boolean[] moved = new boolean[batch];
     for (int step = 1; step <= s.steps(); step++) {
       float[][] images = new float[batch][];
-      List<List<Resampling>> chains = new ArrayList<>();
+      List<List<Resampling>> chains = new ArrayList<>(java.util.Collections.nCopies(batch, null));
       float[] transformed = new float[batch * modelItem];
-      for (int b = 0; b < batch; b++) {
-        images[b] = param.image(params[b]);
+      IntStream.range(0, batch).parallel().forEach(b -> {
+        images[b] = param[b].image(params[b]);
         List<Resampling> chain = s.transforms().draw(random[b], size, mh, mw);
-        chains.add(chain);
+        chains.set(b, chain);
         System.arraycopy(Transforms.apply(chain, images[b], 3), 0, transformed, b * modelItem, modelItem);
-      }
+      });
       Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {batch, 3, mh, mw}, transformed), pre);
       Map<String, Tensor> acts = nonlinear.isEmpty() ? Map.of() : engine.activations(input, nonlinear);
       Map<String, Tensor> cotangents = objective.cotangents(batch, logits, units, acts);
@@ -152,20 +156,18 @@ final class Renderer {
       Tensor gradient = out.get(VjpSpec.gradientName(engine.graph().inputName()));
       objective.addInputGradient(gradient.data(), input.data(), batch);
       float[] pixelGradient = Pixels.rgbUnitPixelGradient(gradient, pre).data();
-      for (int b = 0; b < batch; b++) {
+      IntStream.range(0, batch).parallel().forEach(b -> {
         float[] g = new float[modelItem];
         System.arraycopy(pixelGradient, b * modelItem, g, 0, modelItem);
         float[] dImage = Transforms.adjoint(chains.get(b), g, 3);
-        float[] dParams = param.gradient(params[b], dImage);
+        float[] dParams = param[b].gradient(images[b], dImage);
         moved[b] |= !allZero(dParams);
         optimizers[b].ascend(params[b], dParams);
-        param.project(params[b]);
-      }
+        param[b].project(params[b]);
+      });
       if (snapshots != null && s.snapshots().contains(step)) {
         float[][] now = new float[batch][];
-        for (int b = 0; b < batch; b++) {
-          now[b] = param.image(params[b]);
-        }
+        IntStream.range(0, batch).parallel().forEach(b -> now[b] = param[b].image(params[b]));
         snapshots.at(step, now);
       }
       if (progress != null) {
@@ -174,7 +176,7 @@ final class Renderer {
     }
     float[][] finals = new float[batch][];
     for (int b = 0; b < batch; b++) {
-      finals[b] = param.image(params[b]);
+      finals[b] = param[b].image(params[b]);
       if (!moved[b]) {
         LOG.warn("image {}: the objective's gradient was zero at every step: its units never responded (a unit"
             + " after a ReLU that stays off), so the image is its start; a tensor before the ReLU (see `netvis"

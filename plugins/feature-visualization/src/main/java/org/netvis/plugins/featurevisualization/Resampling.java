@@ -14,6 +14,8 @@ final class Resampling {
   private final int[] source;
   private final float[] weight;
   private final float[] constant;
+  /** Sources per output actually used (1 for pad and crop, up to 4 for bilinear maps); set by {@link #taps}. */
+  private int taps = -1;
 
   private Resampling(int inHeight, int inWidth, int outHeight, int outWidth) {
     this.inHeight = inHeight;
@@ -48,6 +50,28 @@ final class Resampling {
           r.weight[4 * o] = 1;
         } else {
           r.constant[o] = value;
+        }
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The window of size outHeight x outWidth at (top, left), which may reach past the image, where it
+   * shows {@code fill}: a crop of the image padded by {@code pad} pixels of {@code fill}, in one map.
+   */
+  static Resampling window(int height, int width, int top, int left, int outHeight, int outWidth, float fill) {
+    Resampling r = new Resampling(height, width, outHeight, outWidth);
+    for (int y = 0; y < outHeight; y++) {
+      for (int x = 0; x < outWidth; x++) {
+        int o = y * outWidth + x;
+        int sy = y + top;
+        int sx = x + left;
+        if (sy >= 0 && sy < height && sx >= 0 && sx < width) {
+          r.source[4 * o] = sy * width + sx;
+          r.weight[4 * o] = 1;
+        } else {
+          r.constant[o] = fill;
         }
       }
     }
@@ -130,17 +154,32 @@ final class Resampling {
     }
   }
 
+  /** The largest number of sources an output pixel has: the others are unused (-1) in every slot after them. */
+  private int taps() {
+    if (taps < 0) {
+      int most = 0;
+      for (int o = 0; o < constant.length; o++) {
+        while (most < 4 && source[4 * o + most] >= 0) {
+          most++;
+        }
+      }
+      taps = most;
+    }
+    return taps;
+  }
+
   /** Applies the map to every channel of a [C, inHeight, inWidth] image. */
   float[] apply(float[] image, int channels) {
     int inPlane = inHeight * inWidth;
     int outPlane = outHeight * outWidth;
+    int used = taps();
     float[] out = new float[channels * outPlane];
     for (int c = 0; c < channels; c++) {
       int ib = c * inPlane;
       int ob = c * outPlane;
       for (int o = 0; o < outPlane; o++) {
         float v = constant[o];
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < used; k++) {
           int s = source[4 * o + k];
           if (s >= 0) {
             v += weight[4 * o + k] * image[ib + s];
@@ -156,13 +195,14 @@ final class Resampling {
   float[] adjoint(float[] gradient, int channels) {
     int inPlane = inHeight * inWidth;
     int outPlane = outHeight * outWidth;
+    int used = taps();
     float[] out = new float[channels * inPlane];
     for (int c = 0; c < channels; c++) {
       int ib = c * inPlane;
       int ob = c * outPlane;
       for (int o = 0; o < outPlane; o++) {
         float g = gradient[ob + o];
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < used; k++) {
           int s = source[4 * o + k];
           if (s >= 0) {
             out[ib + s] += weight[4 * o + k] * g;

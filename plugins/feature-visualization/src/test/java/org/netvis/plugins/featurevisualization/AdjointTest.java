@@ -88,6 +88,35 @@ class AdjointTest {
   }
 
   @Test
+  void aWindowIsTheCropOfThePaddedImageBothWays() {
+    Random random = new Random(9);
+    int h = 13;
+    int w = 11;
+    int pad = 4;
+    int jitter = 3;
+    float[] x = new float[C * h * w];
+    float[] g = new float[C * (h + 2 * pad - jitter) * (w + 2 * pad - jitter)];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextGaussian();
+    }
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (float) random.nextGaussian();
+    }
+    Resampling padded = Resampling.pad(h, w, pad, 0.5f);
+    for (int top = 0; top <= jitter; top++) {
+      for (int left = 0; left <= jitter; left++) {
+        Resampling crop = Resampling.crop(h + 2 * pad, w + 2 * pad, top, left, h + 2 * pad - jitter,
+            w + 2 * pad - jitter);
+        Resampling window = Resampling.window(h, w, top - pad, left - pad, h + 2 * pad - jitter, w + 2 * pad - jitter,
+            0.5f);
+        assertArrayEquals(crop.apply(padded.apply(x, C), C), window.apply(x, C), "at " + top + ", " + left);
+        assertArrayEquals(padded.adjoint(crop.adjoint(g, C), C), window.adjoint(g, C), "adjoint at " + top + ", "
+            + left);
+      }
+    }
+  }
+
+  @Test
   void transformsMoveContentAsDescribed() {
     // Pad then crop at (pad, pad) is the identity; the pad value shows where the crop leaves the image.
     float[] x = new float[C * 6 * 5];
@@ -178,8 +207,8 @@ class AdjointTest {
           continue;
         }
         // Near Lucid's initial scale, where the sigmoid is not saturated.
-        double err = check(x -> p.image(scaled(x, 0.3f)), g -> scaledGrad(p.gradient(scaled(xAt(p, 7), 0.3f), g)),
-            p.parameterCount(), 5, 7);
+        double err = check(x -> p.image(scaled(x, 0.3f)),
+            g -> scaledGrad(p.gradient(p.image(scaled(xAt(p, 7), 0.3f)), g)), p.parameterCount(), 5, 7);
         System.out.printf("%s decorrelate=%s gradient relative error %.2e%n", basis, decorrelate, err);
         assertTrue(err < 2e-3, basis + " " + decorrelate + ": " + err);
       }
