@@ -39,26 +39,17 @@ final class Resampling {
 
   /** Pads every side by {@code pad} pixels of {@code value} (Lucid's pad, mode constant). */
   static Resampling pad(int height, int width, int pad, float value) {
-    Resampling r = new Resampling(height, width, height + 2 * pad, width + 2 * pad);
-    for (int y = 0; y < r.outHeight; y++) {
-      for (int x = 0; x < r.outWidth; x++) {
-        int o = y * r.outWidth + x;
-        int sy = y - pad;
-        int sx = x - pad;
-        if (sy >= 0 && sy < height && sx >= 0 && sx < width) {
-          r.source[4 * o] = sy * width + sx;
-          r.weight[4 * o] = 1;
-        } else {
-          r.constant[o] = value;
-        }
-      }
-    }
-    return r;
+    return window(height, width, -pad, -pad, height + 2 * pad, width + 2 * pad, value);
+  }
+
+  /** The window of size outHeight x outWidth at (top, left), inside the image (Lucid's jitter is a random crop). */
+  static Resampling crop(int height, int width, int top, int left, int outHeight, int outWidth) {
+    return window(height, width, top, left, outHeight, outWidth, 0f);
   }
 
   /**
-   * The window of size outHeight x outWidth at (top, left), which may reach past the image, where it
-   * shows {@code fill}: a crop of the image padded by {@code pad} pixels of {@code fill}, in one map.
+   * The window of size outHeight x outWidth at (top, left), showing {@code fill} where it reaches past
+   * the image: a padded image's crop in one map.
    */
   static Resampling window(int height, int width, int top, int left, int outHeight, int outWidth, float fill) {
     Resampling r = new Resampling(height, width, outHeight, outWidth);
@@ -73,19 +64,6 @@ final class Resampling {
         } else {
           r.constant[o] = fill;
         }
-      }
-    }
-    return r;
-  }
-
-  /** The window of size outHeight x outWidth at (top, left) (Lucid's jitter is a random crop). */
-  static Resampling crop(int height, int width, int top, int left, int outHeight, int outWidth) {
-    Resampling r = new Resampling(height, width, outHeight, outWidth);
-    for (int y = 0; y < outHeight; y++) {
-      for (int x = 0; x < outWidth; x++) {
-        int o = y * outWidth + x;
-        r.source[4 * o] = (y + top) * width + x + left;
-        r.weight[4 * o] = 1;
       }
     }
     return r;
