@@ -46,21 +46,13 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
     List<Resampling> chain = new ArrayList<>();
     int h = size;
     int w = size;
-    if (pad > 0 && jitter > 0) {
+    if (pad > 0 || jitter > 0) {
       // Lucid's pad, then its jitter (a random crop of the padded image), as one copying map.
-      int top = random.nextInt(jitter + 1);
-      int left = random.nextInt(jitter + 1);
+      int top = jitter > 0 ? random.nextInt(jitter + 1) : 0;
+      int left = jitter > 0 ? random.nextInt(jitter + 1) : 0;
       chain.add(Resampling.window(h, w, top - pad, left - pad, h + 2 * pad - jitter, w + 2 * pad - jitter, 0.5f));
       h += 2 * pad - jitter;
       w += 2 * pad - jitter;
-    } else if (pad > 0) {
-      chain.add(Resampling.pad(h, w, pad, 0.5f));
-      h += 2 * pad;
-      w += 2 * pad;
-    } else if (jitter > 0) {
-      chain.add(randomCrop(random, h, w, jitter));
-      h -= jitter;
-      w -= jitter;
     }
     if (!scales.isEmpty()) {
       double s = scales.get(random.nextInt(scales.size()));
