@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.image.PngImages;
 import org.netvis.engine.image.RgbImage;
@@ -53,9 +54,9 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     float[][] range = Pixels.validRange(pre);
     long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
     Tensor cotangent = ClassScores.oneHot(targets, engine.classes());
-    // One batch array and one scratch image, reused by every iteration.
+    // One batch array and one scratch image per target, reused by every iteration.
     float[] batch = new float[n * item];
-    float[] stepped = new float[item];
+    float[][] stepped = new float[n][item];
     float decay = (float) (2 * p.l2Reg());
     for (int it = 0; it < p.numIterations(); it++) {
       int[] ox = new int[n];
@@ -68,7 +69,9 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       Tensor x = new Tensor(new long[] {n, c, size, size}, batch);
       VjpResult r = engine.vjp(x, cotangent);
       float[] g = r.inputGradient().data();
-      for (int t = 0; t < n; t++) {
+      int iteration = it;
+      // Each target's update on its own thread, while ONNX Runtime's threads wait for the next run.
+      IntStream.range(0, n).parallel().forEach(t -> {
         // d/dI [s_y(I) - l2_reg * ||I||^2] = ds_y/dI - 2 l2_reg I, then a step of lr * g / ||g||,
         // in float32 like the reference (only the norm's sum is kept in double).
         int o = t * item;
@@ -81,18 +84,20 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
         norm = Math.sqrt(norm);
         if (!(norm > 0) || !Double.isFinite(norm)) {
           throw new IllegalStateException("the gradient for class " + targets[t] + " is "
-              + (norm == 0 ? "all zeros" : "not finite") + " at iteration " + it + "; cannot take a normalized step");
+              + (norm == 0 ? "all zeros" : "not finite") + " at iteration " + iteration
+              + "; cannot take a normalized step");
         }
         float scale = (float) (p.learningRate() / norm);
+        float[] mine = stepped[t];
         for (int i = 0; i < item; i++) {
-          stepped[i] = batch[o + i] + g[o + i] * scale;
+          mine[i] = batch[o + i] + g[o + i] * scale;
         }
-        org.netvis.engine.image.Roll.into(stepped, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
+        org.netvis.engine.image.Roll.into(mine, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
         ImageOps.clamp(images[t], c, range[0], range[1]);
-        if (it % p.blurEvery() == 0) {
+        if (iteration % p.blurEvery() == 0) {
           images[t] = org.netvis.engine.image.GaussianBlur.blur(images[t], c, size, size, p.blurSigma());
         }
-      }
+      });
       if (snapshots != null && ((it + 1) % p.showEvery() == 0 || it == p.numIterations() - 1)) {
         snapshots.at(it + 1, images);
       }
