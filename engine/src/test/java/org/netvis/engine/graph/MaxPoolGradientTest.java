@@ -40,7 +40,13 @@ class MaxPoolGradientTest {
         new Pool("2x3, strides 1 and 2, ceil_mode overhanging right", new long[] {2, 3}, new long[] {1, 2},
             new long[4], true, 5, 8, true),
         new Pool("ResNet's 3x3/2 pads 1", new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1, 1, 1}, false, 9, 9,
-            false));
+            false),
+        new Pool("2x2/2 on odd sizes: the last row and column in no window", new long[] {2, 2}, new long[] {2, 2},
+            new long[4], false, 7, 5, true),
+        new Pool("3x3/3 pads 1 and 2, ceil_mode", new long[] {3, 3}, new long[] {3, 3}, new long[] {1, 2, 1, 0}, true,
+            8, 7, false),
+        new Pool("1x1/2: a kernel smaller than its stride", new long[] {1, 1}, new long[] {2, 2}, new long[4], false,
+            7, 6, true));
     Random random = new Random(11);
     for (Pool p : pools) {
       TestGraph g = new TestGraph(17, 1, 2, p.h(), p.w());
