@@ -211,6 +211,17 @@ public final class Engine implements AutoCloseable {
     return provider.startsWith("CUDA") ? 0 : EngineOptions.CPU_GRADIENT_BATCH;
   }
 
+  /**
+   * How many images a caller that builds its batches itself (integrated gradients' path points, the
+   * noise tunnel's copies) should hand over per call: at most {@code limit}, and at most
+   * {@link #gradientBatch()} where the engine runs parts, so that no call is sliced into parts and
+   * joined again (copies of every image, on one thread).
+   */
+  public int gradientCallSize(int limit) {
+    int part = gradientBatch();
+    return part > 0 ? Math.min(limit, part) : limit;
+  }
+
   /** Runs a batch of n > part images in parts of {@code part} (at least two) and joins the results in order. */
   private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part)
       throws OrtException {

@@ -49,6 +49,9 @@ class GradientBatchTest {
         Engine parts = Engine.open(model, cpu.withGradientBatch(3))) {
       assertEquals(0, whole.gradientBatch());
       assertEquals(3, parts.gradientBatch());
+      assertEquals(64, whole.gradientCallSize(64), "an engine that runs batches whole takes any call");
+      assertEquals(3, parts.gradientCallSize(64), "the gradient batch caps a call");
+      assertEquals(2, parts.gradientCallSize(2));
       VjpResult a = whole.vjp(images, cotangent);
       VjpResult b = parts.vjp(images, cotangent);
       assertArrayEquals(a.logits().shape(), b.logits().shape());

@@ -45,7 +45,7 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     int item = inputs.itemSize();
     int k = alphas.length;
     double[] total = new double[n * item];
-    int chunk = chunkSize(p.internalBatchSize(), ctx.engine().gradientBatch());
+    int chunk = ctx.engine().gradientCallSize(p.internalBatchSize());
     float[] x = inputs.data();
     float[] b = baselines.data();
     // One array of path points, refilled for every chunk but the last, shorter one.
@@ -90,15 +90,6 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
       out[j] = (float) ((x[j] - b[j]) * total[j]);
     }
     return new Tensor(inputs.shape(), out);
-  }
-
-  /**
-   * Path points per gradient call: internal_batch_size, or the engine's own gradient batch where
-   * that is smaller, so that the engine runs each call whole instead of slicing it into parts and
-   * joining their gradients (copies of every point, on one thread, while ONNX Runtime waits).
-   */
-  static int chunkSize(int internalBatchSize, int gradientBatch) {
-    return gradientBatch > 0 ? Math.min(internalBatchSize, gradientBatch) : internalBatchSize;
   }
 
   @Override

@@ -77,9 +77,6 @@ class IntegratedGradientsTest {
       // ONNX Runtime may round a batch of 4 and one of 8 differently in the last bits, nothing more.
       assertArrayEquals(whole.data(), chunked.data(), (float) (1e-6 * max));
     }
-    assertEquals(4, IntegratedGradients.chunkSize(64, 4), "the engine's gradient batch caps a chunk");
-    assertEquals(3, IntegratedGradients.chunkSize(3, 8));
-    assertEquals(64, IntegratedGradients.chunkSize(64, 0), "0: the engine runs any batch whole");
   }
 
   @Test

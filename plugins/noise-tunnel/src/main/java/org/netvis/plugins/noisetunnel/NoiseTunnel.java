@@ -1,6 +1,7 @@
 package org.netvis.plugins.noisetunnel;
 
 import java.util.Random;
+import java.util.stream.IntStream;
 import org.netvis.engine.run.Seeds;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.tensor.Tensor;
@@ -15,13 +16,16 @@ final class NoiseTunnel implements Attribution {
   private final java.util.function.IntUnaryOperator itemIndex;
   private final Attribution base;
   private final NoiseTunnelProvider.Parameters p;
+  private final int perCall;
 
+  /** perCall: copies per call of the base method (internal_batch_size, or the engine's gradient batch if smaller). */
   NoiseTunnel(long seed, java.util.function.IntUnaryOperator itemIndex, Attribution base,
-      NoiseTunnelProvider.Parameters p) {
+      NoiseTunnelProvider.Parameters p, int perCall) {
     this.seed = seed;
     this.itemIndex = itemIndex;
     this.base = base;
     this.p = p;
+    this.perCall = perCall;
   }
 
   @Override
@@ -38,19 +42,26 @@ final class NoiseTunnel implements Attribution {
       noise[i] = new Random(Seeds.forItem(seed, itemIndex.applyAsInt(i)));
       stdev[i] = p.stdev() > 0 ? p.stdev() : p.noiseLevel() * range(inputs, i);
     }
-    // Samples of all images go through the base method together, internal_batch_size copies at a time.
-    int perCall = p.internalBatchSize();
+    // Copies go through the base method perCall at a time, sample by sample across the images (copy q
+    // is image q % n, sample q / n): each call holds the next samples of several images, whose noise is
+    // drawn on every core, each image from its own generator in sample order.
     for (int start = 0; start < n * samples; start += perCall) {
       int end = Math.min(n * samples, start + perCall);
+      int first = start;
       float[] noisy = new float[(end - start) * item];
       long[] copyTargets = new long[end - start];
-      for (int q = start; q < end; q++) {
-        int image = q / samples;
-        int dst = (q - start) * item;
-        for (int j = 0; j < item; j++) {
-          noisy[dst + j] = (float) (inputs.data()[image * item + j] + stdev[image] * noise[image].nextGaussian());
+      IntStream.range(0, n).parallel().forEach(image -> {
+        Random r = noise[image];
+        for (int q = firstCopy(first, image, n); q < end; q += n) {
+          int src = image * item;
+          int dst = (q - first) * item;
+          for (int j = 0; j < item; j++) {
+            noisy[dst + j] = (float) (inputs.data()[src + j] + stdev[image] * r.nextGaussian());
+          }
         }
-        copyTargets[q - start] = targets[image];
+      });
+      for (int q = start; q < end; q++) {
+        copyTargets[q - start] = targets[q % n];
       }
       long[] shape = inputs.shape().clone();
       shape[0] = end - start;
@@ -62,15 +73,19 @@ final class NoiseTunnel implements Attribution {
         outShape = a.shape().clone();
         outShape[0] = n;
       }
-      for (int q = start; q < end; q++) {
-        int image = q / samples;
-        int src = (q - start) * aItem;
-        for (int j = 0; j < aItem; j++) {
-          double v = a.data()[src + j];
-          sum[image * aItem + j] += v;
-          sumSq[image * aItem + j] += v * v;
+      double[] sums = sum;
+      double[] squares = sumSq;
+      // Each image's sums add its samples in order, on the image's own thread.
+      IntStream.range(0, n).parallel().forEach(image -> {
+        for (int q = firstCopy(first, image, n); q < end; q += n) {
+          int src = (q - first) * aItem;
+          for (int j = 0; j < aItem; j++) {
+            double v = a.data()[src + j];
+            sums[image * aItem + j] += v;
+            squares[image * aItem + j] += v * v;
+          }
         }
-      }
+      });
     }
     float[] out = new float[sum.length];
     for (int j = 0; j < out.length; j++) {
@@ -83,6 +98,11 @@ final class NoiseTunnel implements Attribution {
       };
     }
     return new Tensor(outShape, out);
+  }
+
+  /** The first copy at or after {@code start} that belongs to {@code image}, copies being sample-major. */
+  static int firstCopy(int start, int image, int n) {
+    return start + Math.floorMod(image - start, n);
   }
 
   private static double range(Tensor t, int i) {

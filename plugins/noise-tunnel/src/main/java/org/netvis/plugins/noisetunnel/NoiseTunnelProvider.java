@@ -53,6 +53,7 @@ public final class NoiseTunnelProvider implements AttributionProvider {
       throw new IllegalArgumentException("base: a noise tunnel cannot wrap itself");
     }
     Attribution base = context.attributions().create(p.base(), p.baseParams(), context, "base_params");
-    return new NoiseTunnel(context.seed(), context::itemIndex, base, p);
+    return new NoiseTunnel(context.seed(), context::itemIndex, base, p,
+        context.engine().gradientCallSize(p.internalBatchSize()));
   }
 }
