@@ -21,7 +21,8 @@ import org.netvis.engine.tensor.Tensor;
 /**
  * Integrated gradients with Captum's semantics: attributions = (x - b) * sum_k w_k grad F(b + a_k (x - b)),
  * with the points a_k and weights w_k of the chosen rule on [0, 1]. The (image, point) pairs run
- * through the gradient graph in batches of {@code internal_batch_size}.
+ * through the gradient graph in batches of at most {@code internal_batch_size}, and no more than the
+ * engine's gradient batch.
  */
 final class IntegratedGradients implements Attribution, ConvergenceDelta {
   /** Values per task when the weighted gradients are summed. */
