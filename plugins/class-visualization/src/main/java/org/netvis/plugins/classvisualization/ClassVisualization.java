@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.netvis.engine.image.Pixels;
-import org.netvis.engine.image.PngImages;
+import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.image.RgbImage;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.run.Seeds;
@@ -44,13 +44,14 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     int item = c * size * size;
     Random[] random = new Random[n];
     float[][] images = new float[n][];
-    for (int t = 0; t < n; t++) {
+    // Each target's noise from its own generator, on its own thread.
+    IntStream.range(0, n).parallel().forEach(t -> {
       random[t] = new Random(Seeds.forItem(seed, t));
       images[t] = new float[item];
       for (int i = 0; i < item; i++) {
         images[t][i] = (float) random[t].nextGaussian();
       }
-    }
+    });
     float[][] range = Pixels.validRange(pre);
     long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
     Tensor cotangent = ClassScores.oneHot(targets, engine.classes());
@@ -122,14 +123,16 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     float[][] images;
     try (Progress progress = ctx.progress("class visualization", p.numIterations())) {
       images = visualize(engine, pre, p, ctx.seed(), size, (iteration, current) -> {
+        PngBatch snapshot = new PngBatch();
         for (int t = 0; t < current.length; t++) {
           String file = stems.get(t) + "_iter" + String.format("%04d", iteration) + ".png";
-          try {
-            PngImages.write(dir.resolve(file), rescaled(current[t], c, size, pre));
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
+          snapshot.add(dir.resolve(file), rescaled(current[t], c, size, pre));
           snapshotFiles.get(t).add(file);
+        }
+        try {
+          snapshot.write();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
         }
       }, progress);
     }
@@ -141,10 +144,11 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     Tensor batch = new Tensor(new long[] {n, c, size, size}, all);
     Tensor logits = engine.scores(batch);
     List<Map<String, Object>> results = new ArrayList<>();
+    PngBatch files = new PngBatch();
     for (int t = 0; t < n; t++) {
       int target = p.targets().get(t);
       Npy.write(dir.resolve(stems.get(t) + ".npy"), batch.slice(t, t + 1));
-      PngImages.write(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
+      files.add(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
       double[] prob = ClassScores.softmax(logits, t);
       List<Map<String, Object>> top5 = new ArrayList<>();
       for (int k : ClassScores.topK(prob, 5)) {
@@ -165,6 +169,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       r.put("snapshots", snapshotFiles.get(t));
       results.add(r);
     }
+    files.write();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("image_size", size);
     values.put("classes", results);
