@@ -1,6 +1,7 @@
 package org.netvis.plugins.noisetunnel;
 
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.netvis.engine.run.Seeds;
 import org.netvis.engine.spi.Attribution;
@@ -43,23 +44,19 @@ final class NoiseTunnel implements Attribution {
       stdev[i] = p.stdev() > 0 ? p.stdev() : p.noiseLevel() * range(inputs, i);
     }
     // Copies go through the base method perCall at a time, sample by sample across the images (copy q
-    // is image q % n, sample q / n): each call holds the next samples of several images, whose noise is
-    // drawn on every core, each image from its own generator in sample order.
-    for (int start = 0; start < n * samples; start += perCall) {
-      int end = Math.min(n * samples, start + perCall);
+    // is image q % n, sample q / n): each call holds the next samples of several images. The next
+    // call's noise is drawn while the base method runs on this call's (ONNX Runtime leaves a core idle
+    // in its one-thread kernels), each image from its own generator in sample order.
+    int total = n * samples;
+    CompletableFuture<float[]> next = CompletableFuture.completedFuture(
+        noisyCopies(inputs, noise, stdev, 0, Math.min(total, perCall)));
+    for (int start = 0; start < total; start += perCall) {
+      int end = Math.min(total, start + perCall);
       int first = start;
-      float[] noisy = new float[(end - start) * item];
+      float[] noisy = next.join();
+      int after = Math.min(total, end + perCall);
+      next = end < total ? CompletableFuture.supplyAsync(() -> noisyCopies(inputs, noise, stdev, end, after)) : null;
       long[] copyTargets = new long[end - start];
-      IntStream.range(0, n).parallel().forEach(image -> {
-        Random r = noise[image];
-        for (int q = firstCopy(first, image, n); q < end; q += n) {
-          int src = image * item;
-          int dst = (q - first) * item;
-          for (int j = 0; j < item; j++) {
-            noisy[dst + j] = (float) (inputs.data()[src + j] + stdev[image] * r.nextGaussian());
-          }
-        }
-      });
       for (int q = start; q < end; q++) {
         copyTargets[q - start] = targets[q % n];
       }
@@ -98,6 +95,24 @@ final class NoiseTunnel implements Attribution {
       };
     }
     return new Tensor(outShape, out);
+  }
+
+  /** Copies [start, end) with their noise, each image's drawn from its generator in sample order. */
+  private static float[] noisyCopies(Tensor inputs, Random[] noise, double[] stdev, int start, int end) {
+    int n = noise.length;
+    int item = inputs.itemSize();
+    float[] noisy = new float[(end - start) * item];
+    IntStream.range(0, n).parallel().forEach(image -> {
+      Random r = noise[image];
+      int src = image * item;
+      for (int q = firstCopy(start, image, n); q < end; q += n) {
+        int dst = (q - start) * item;
+        for (int j = 0; j < item; j++) {
+          noisy[dst + j] = (float) (inputs.data()[src + j] + stdev[image] * r.nextGaussian());
+        }
+      }
+    });
+    return noisy;
   }
 
   /** The first copy at or after {@code start} that belongs to {@code image}, copies being sample-major. */
