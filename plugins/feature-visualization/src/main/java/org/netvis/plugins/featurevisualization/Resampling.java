@@ -37,19 +37,10 @@ final class Resampling {
     return outWidth;
   }
 
-  /** Pads every side by {@code pad} pixels of {@code value} (Lucid's pad, mode constant). */
-  static Resampling pad(int height, int width, int pad, float value) {
-    return window(height, width, -pad, -pad, height + 2 * pad, width + 2 * pad, value);
-  }
-
-  /** The window of size outHeight x outWidth at (top, left), inside the image (Lucid's jitter is a random crop). */
-  static Resampling crop(int height, int width, int top, int left, int outHeight, int outWidth) {
-    return window(height, width, top, left, outHeight, outWidth, 0f);
-  }
-
   /**
    * The window of size outHeight x outWidth at (top, left), showing {@code fill} where it reaches past
-   * the image: a padded image's crop in one map.
+   * the image: Lucid's pad (a window around the image), its jitter (a crop), or a padded image's crop in
+   * one map.
    */
   static Resampling window(int height, int width, int top, int left, int outHeight, int outWidth, float fill) {
     Resampling r = new Resampling(height, width, outHeight, outWidth);

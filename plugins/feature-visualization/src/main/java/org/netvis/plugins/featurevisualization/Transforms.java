@@ -47,10 +47,7 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
     int h = size;
     int w = size;
     if (pad > 0 || jitter > 0) {
-      // Lucid's pad, then its jitter (a random crop of the padded image), as one copying map.
-      int top = jitter > 0 ? random.nextInt(jitter + 1) : 0;
-      int left = jitter > 0 ? random.nextInt(jitter + 1) : 0;
-      chain.add(Resampling.window(h, w, top - pad, left - pad, h + 2 * pad - jitter, w + 2 * pad - jitter, 0.5f));
+      chain.add(paddedCrop(random, h, w, pad, jitter));
       h += 2 * pad - jitter;
       w += 2 * pad - jitter;
     }
@@ -72,7 +69,7 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
       }
     }
     if (finalJitter > 0) {
-      chain.add(randomCrop(random, h, w, finalJitter));
+      chain.add(paddedCrop(random, h, w, 0, finalJitter));
       h -= finalJitter;
       w -= finalJitter;
     }
@@ -82,11 +79,14 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
     return chain;
   }
 
-  /** tf.random_crop to (h - d, w - d): offsets uniform in 0..d. */
-  private static Resampling randomCrop(Random random, int h, int w, int d) {
-    int top = random.nextInt(d + 1);
-    int left = random.nextInt(d + 1);
-    return Resampling.crop(h, w, top, left, h - d, w - d);
+  /**
+   * Lucid's pad (constant 0.5) by {@code pad}, then tf.random_crop back down by {@code d} (offsets
+   * uniform in 0..d, none drawn when d is 0), as one copying map.
+   */
+  private static Resampling paddedCrop(Random random, int h, int w, int pad, int d) {
+    int top = d > 0 ? random.nextInt(d + 1) : 0;
+    int left = d > 0 ? random.nextInt(d + 1) : 0;
+    return Resampling.window(h, w, top - pad, left - pad, h + 2 * pad - d, w + 2 * pad - d, 0.5f);
   }
 
   static float[] apply(List<Resampling> chain, float[] image, int channels) {

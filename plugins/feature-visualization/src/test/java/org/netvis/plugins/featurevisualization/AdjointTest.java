@@ -60,6 +60,16 @@ class AdjointTest {
     return worst;
   }
 
+  /** Lucid's pad as a window around the image. */
+  private static Resampling pad(int h, int w, int pad, float value) {
+    return Resampling.window(h, w, -pad, -pad, h + 2 * pad, w + 2 * pad, value);
+  }
+
+  /** A crop as a window inside the image. */
+  private static Resampling crop(int h, int w, int top, int left, int outHeight, int outWidth) {
+    return Resampling.window(h, w, top, left, outHeight, outWidth, 0f);
+  }
+
   private static void assertAdjoint(String what, Resampling map, int h, int w) {
     double err = check(x -> map.apply(x, C), g -> map.adjoint(g, C), C * h * w, 5, what.hashCode());
     System.out.printf("%-28s relative error %.2e%n", what, err);
@@ -68,8 +78,8 @@ class AdjointTest {
 
   @Test
   void padCropScaleRotateAndResizeHaveExactAdjoints() {
-    assertAdjoint("pad 12 (0.5)", Resampling.pad(20, 17, 12, 0.5f), 20, 17);
-    assertAdjoint("jitter crop 8", Resampling.crop(30, 28, 3, 7, 22, 20), 30, 28);
+    assertAdjoint("pad 12 (0.5)", pad(20, 17, 12, 0.5f), 20, 17);
+    assertAdjoint("jitter crop 8", crop(30, 28, 3, 7, 22, 20), 30, 28);
     assertAdjoint("scale 0.9", Resampling.resize(31, 31, 27, 27), 31, 31);
     assertAdjoint("scale 1.1", Resampling.resize(31, 31, 34, 34), 31, 31);
     assertAdjoint("rotate -7 degrees", Resampling.rotate(25, 21, -7), 25, 21);
@@ -102,10 +112,10 @@ class AdjointTest {
     for (int i = 0; i < g.length; i++) {
       g[i] = (float) random.nextGaussian();
     }
-    Resampling padded = Resampling.pad(h, w, pad, 0.5f);
+    Resampling padded = pad(h, w, pad, 0.5f);
     for (int top = 0; top <= jitter; top++) {
       for (int left = 0; left <= jitter; left++) {
-        Resampling crop = Resampling.crop(h + 2 * pad, w + 2 * pad, top, left, h + 2 * pad - jitter,
+        Resampling crop = crop(h + 2 * pad, w + 2 * pad, top, left, h + 2 * pad - jitter,
             w + 2 * pad - jitter);
         Resampling window = Resampling.window(h, w, top - pad, left - pad, h + 2 * pad - jitter, w + 2 * pad - jitter,
             0.5f);
@@ -123,8 +133,8 @@ class AdjointTest {
     for (int i = 0; i < x.length; i++) {
       x[i] = i;
     }
-    float[] padded = Resampling.pad(6, 5, 2, 0.5f).apply(x, C);
-    assertArrayEquals(x, Resampling.crop(10, 9, 2, 2, 6, 5).apply(padded, C));
+    float[] padded = pad(6, 5, 2, 0.5f).apply(x, C);
+    assertArrayEquals(x, crop(10, 9, 2, 2, 6, 5).apply(padded, C));
     assertEquals(0.5f, padded[0]);
     // A 90-degree rotation of a square is a permutation.
     float[] rotated = Resampling.rotate(5, 5, 90).apply(x, C);
