@@ -89,8 +89,13 @@ public final class NodeEmitter {
   }
 
   public String zerosLike(String like) {
+    return zerosOfShape(shapeOf(like));
+  }
+
+  /** Float zeros of the shape a 1-D int64 tensor holds. */
+  public String zerosOfShape(String shape) {
     TensorProto zero = TensorProtos.floats("value", new long[] {1}, new float[] {0f});
-    return op("ConstantOfShape", List.of(shapeOf(like)), Attributes.of("value", zero));
+    return op("ConstantOfShape", List.of(shape), Attributes.of("value", zero));
   }
 
   public String mul(String a, String b) {

@@ -59,7 +59,11 @@ final class PoolingGradients {
       String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));
       String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(indices, e.longs("shape", -1, windows))),
           e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
-      String scattered = e.op("ScatterElements", List.of(e.zerosLike(rows), inPlane,
+      // Zeros to scatter into, as a column of zeros expanded along the rows: ONNX Runtime fills a
+      // ConstantOfShape on one thread, and expands row by row on all of them.
+      String zeroColumn = e.zerosOfShape(e.op("Div", List.of(rowsShape, e.longs("one_by_plane", 1, plane))));
+      String zeros = e.op("Expand", List.of(zeroColumn, rowsShape));
+      String scattered = e.op("ScatterElements", List.of(zeros, inPlane,
           e.op("Reshape", List.of(dy.get(0), e.longs("shape", -1, windows)))),
           Attributes.of("axis", 1L), Attributes.of("reduction", "add"));
       long[] back = xs.clone();
