@@ -21,7 +21,7 @@ public final class CompareGraphs {
   public static void main(String[] args) throws Exception {
     int batch = Integer.parseInt(args[0]);
     double seconds = Double.parseDouble(args[1]);
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     List<OrtSession> sessions = new ArrayList<>();
     for (int i = 2; i < args.length; i++) {
       // FILE or FILE@parallel (parallel execution mode, two inter-op threads).

@@ -39,7 +39,7 @@ public final class EngineBench {
     text.printf("netvis engine bench: %s, %s, %d cores, %s threads, ONNX Runtime %s%n", resolved.id(),
         System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
         threads == 0 ? "default" : Integer.toString(threads),
-        ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+        org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads))) {
       // Larger VJP batches run in parts of this many images (NETVIS_GRADIENT_BATCH; 0 = whole batch).
       text.printf("gradient batch: %s%n", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());

@@ -91,7 +91,7 @@ public final class ProfileVjp {
   /** Runs a session under ONNX Runtime's profiler, WARMUP runs and then the RUNS it counts. */
   private static Profile profile(byte[] graph, Map<String, float[]> images, long[] imageShape, String cotangentName,
       float[] cotangent) throws OrtException, IOException {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     Path dir = Files.createTempDirectory("netvis-profile");
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("opt", "ALL_OPT")));

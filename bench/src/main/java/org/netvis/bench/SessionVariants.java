@@ -27,7 +27,7 @@ public final class SessionVariants {
     ResolvedModel model = ModelRegistry.fromEnvironment(false).resolve("squeezenet1_1");
     ModelGraph forward = ModelGraph.read(model.path());
     GradientGraph g = new GradientGraphBuilder().build(forward, 224, 224);
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     Map<String, OrtSession> sessions = new LinkedHashMap<>();
     for (OrtSession.SessionOptions.OptLevel level : List.of(OrtSession.SessionOptions.OptLevel.ALL_OPT,
         OrtSession.SessionOptions.OptLevel.EXTENDED_OPT)) {

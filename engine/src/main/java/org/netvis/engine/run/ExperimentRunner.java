@@ -202,7 +202,7 @@ public final class ExperimentRunner {
       EngineOptions options = engineDefaults.withDevice(Device.parse(experiment.device())).withThreads(experiment.threads());
       try (Engine engine = Engine.open(model, options)) {
         Map<String, Object> runtime = new LinkedHashMap<>();
-        runtime.put("onnxruntime_version", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+        runtime.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
         runtime.put("execution_provider", engine.executionProvider());
         runtime.put("device", experiment.device());
         runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
