@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
@@ -31,6 +33,55 @@ public final class PngBatch {
   public PngBatch add(Path file, Figure figure) {
     jobs.add(new Job(figure.pixels(), () -> figure.write(file)));
     return this;
+  }
+
+  /**
+   * Starts {@link #write} on a thread of its own and returns at once, so that a step can run ONNX
+   * Runtime meanwhile (its last forward passes need no files; PNG encoding and ONNX Runtime's
+   * one-thread kernels leave each other a core). Closing the returned handle waits for the files and
+   * throws the IOException a write failed with; a step that fails before that still waits, so that
+   * no file is written into a directory the runner is removing.
+   */
+  public Writing start() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        write();
+        done.complete(null);
+      } catch (IOException | RuntimeException | Error e) {
+        done.completeExceptionally(e);
+      }
+    }, "netvis-png-batch");
+    t.setDaemon(true);
+    t.start();
+    return new Writing(done);
+  }
+
+  /** PNG files being written; {@link #close} waits for them. */
+  public static final class Writing implements AutoCloseable {
+    private final CompletableFuture<Void> done;
+
+    private Writing(CompletableFuture<Void> done) {
+      this.done = done;
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        done.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw e;
+      }
+    }
   }
 
   /**

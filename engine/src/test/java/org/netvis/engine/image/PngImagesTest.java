@@ -78,4 +78,30 @@ class PngImagesTest {
     PngBatch failing = new PngBatch().add(dir.resolve("not-a-dir/a.png"), new RgbImage(1, 1, new int[3], null));
     assertThrows(java.io.IOException.class, failing::write);
   }
+
+  @Test
+  void aStartedBatchHasWrittenEveryFileWhenClosedAndThrowsAFailureThere() throws Exception {
+    PngBatch batch = new PngBatch();
+    for (int i = 0; i < 6; i++) {
+      batch.add(dir.resolve("s" + i + ".png"), new RgbImage(64, 64, filled(64 * 64, i), null));
+    }
+    batch.start().close();
+    for (int i = 0; i < 6; i++) {
+      assertEquals(i << 16 | 2 * i << 8 | 3 * i, decoded(dir.resolve("s" + i + ".png"))[64 * 64 - 1] & 0xFFFFFF);
+    }
+    java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+    PngBatch failing = new PngBatch().add(dir.resolve("a-file/a.png"), new RgbImage(1, 1, new int[3], null));
+    PngBatch.Writing writing = failing.start();
+    assertThrows(java.io.IOException.class, writing::close);
+  }
+
+  private static int[] filled(int pixels, int i) {
+    int[] rgb = new int[pixels * 3];
+    for (int p = 0; p < pixels; p++) {
+      rgb[3 * p] = i;
+      rgb[3 * p + 1] = 2 * i;
+      rgb[3 * p + 2] = 3 * i;
+    }
+    return rgb;
+  }
 }

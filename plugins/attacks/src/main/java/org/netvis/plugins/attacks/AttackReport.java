@@ -29,24 +29,17 @@ final class AttackReport {
     int h = (int) clean.dim(2);
     int w = (int) clean.dim(3);
     int plane = h * w;
-    Tensor before = net.logits(clean);
-    Tensor after = net.logits(adversarial);
-    float[][][] advPlanes = new float[n][][];
     float[] rgbOut = new float[adversarial.size()];
-    Figure figure = new Figure(title).row();
-    List<RgbImage> advRow = new ArrayList<>();
-    List<RgbImage> diffRow = new ArrayList<>();
-    List<Map<String, Object>> images = new ArrayList<>();
-    PngBatch files = new PngBatch();
     float[] png = new float[adversarial.size()];
-    for (int i = 0; i < n; i++) {
+    // Each image's pictures and norms on its own thread; none needs the model.
+    Pictures[] pictures = new Pictures[n];
+    java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
       float[][] cleanRgb = rgb(clean, i, model);
-      advPlanes[i] = rgb(adversarial, i, model);
+      float[][] advRgb = rgb(adversarial, i, model);
       for (int ch = 0; ch < c; ch++) {
-        System.arraycopy(advPlanes[i][ch], 0, rgbOut, (i * c + ch) * plane, plane);
+        System.arraycopy(advRgb[ch], 0, rgbOut, (i * c + ch) * plane, plane);
       }
-      RgbImage cleanImage = Pixels.toRgb8(cleanRgb, w, h);
-      RgbImage advImage = Pixels.toRgb8(advPlanes[i], w, h);
+      RgbImage advImage = Pixels.toRgb8(advRgb, w, h);
       // The 8-bit PNG as a model input again (model channel order).
       for (int ch = 0; ch < c; ch++) {
         int src = model.preprocessing().imageChannel(ch);
@@ -59,20 +52,44 @@ final class AttackReport {
       float[][] diff = new float[c][plane];
       for (int ch = 0; ch < c; ch++) {
         for (int k = 0; k < plane; k++) {
-          double d = advPlanes[i][ch][k] - cleanRgb[ch][k];
+          double d = advRgb[ch][k] - cleanRgb[ch][k];
           linf = Math.max(linf, Math.abs(d));
           l2 += d * d;
           diff[ch][k] = (float) (0.5 + 10 * d);
         }
       }
-      l2 = Math.sqrt(l2);
+      pictures[i] = new Pictures(Pixels.toRgb8(cleanRgb, w, h), advImage, Pixels.toRgb8(diff, w, h), linf, Math.sqrt(l2));
+    });
+    Figure figure = new Figure(title).row();
+    PngBatch files = new PngBatch();
+    for (int i = 0; i < n; i++) {
       String prefix = String.format("%02d", i);
-      RgbImage diffImage = Pixels.toRgb8(diff, w, h);
-      files.add(dir.resolve(prefix + "_adversarial.png"), advImage).add(dir.resolve(prefix + "_difference_x10.png"), diffImage);
-      figure.panel(cleanImage, model.className((int) labels[i]));
+      files.add(dir.resolve(prefix + "_adversarial.png"), pictures[i].adversarial())
+          .add(dir.resolve(prefix + "_difference_x10.png"), pictures[i].difference());
+      figure.panel(pictures[i].clean(), model.className((int) labels[i]));
+    }
+    figure.row();
+    for (Pictures q : pictures) {
+      figure.panel(q.adversarial(), "adversarial");
+    }
+    figure.row();
+    for (Pictures q : pictures) {
+      figure.panel(q.difference(), "difference x10");
+    }
+    files.add(dir.resolve("figure.png"), figure);
+    // The model's verdicts while the files are written.
+    Tensor before;
+    Tensor after;
+    Tensor pngLogits;
+    try (PngBatch.Writing writing = files.start()) {
+      before = net.logits(clean);
+      after = net.logits(adversarial);
+      pngLogits = net.logits(new Tensor(clean.shape(), png));
+    }
+    List<Map<String, Object>> images = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String prefix = String.format("%02d", i);
       int predicted = ClassScores.argmax(after, i);
-      advRow.add(advImage);
-      diffRow.add(diffImage);
       int was = ClassScores.argmax(before, i);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("image", names.get(i));
@@ -83,23 +100,15 @@ final class AttackReport {
       r.put("class_after", model.className(predicted));
       r.put("probability_after", ClassScores.softmax(after, i)[predicted]);
       r.put("success", succeeded(predicted, labels[i], target));
-      r.put("perturbation_linf", linf);
-      r.put("perturbation_linf_255", linf * 255);
-      r.put("perturbation_l2", l2);
-      r.put("perturbation_l2_255", l2 * 255);
+      r.put("perturbation_linf", pictures[i].linf());
+      r.put("perturbation_linf_255", pictures[i].linf() * 255);
+      r.put("perturbation_l2", pictures[i].l2());
+      r.put("perturbation_l2_255", pictures[i].l2() * 255);
       r.put("adversarial", prefix + "_adversarial.png");
       r.put("difference_x10", prefix + "_difference_x10.png");
+      r.put("succeeds_after_png", succeeded(ClassScores.argmax(pngLogits, i), labels[i], target));
       images.add(r);
     }
-    Tensor pngLogits = net.logits(new Tensor(clean.shape(), png));
-    for (int i = 0; i < n; i++) {
-      images.get(i).put("succeeds_after_png", succeeded(ClassScores.argmax(pngLogits, i), labels[i], target));
-    }
-    figure.row();
-    advRow.forEach(a -> figure.panel(a, "adversarial"));
-    figure.row();
-    diffRow.forEach(d -> figure.panel(d, "difference x10"));
-    files.add(dir.resolve("figure.png"), figure).write();
     Npy.write(dir.resolve("adversarial.npy"), new Tensor(adversarial.shape(), rgbOut));
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("success_rate", images.stream().filter(r -> (Boolean) r.get("success")).count() / (double) Math.max(1, n));
@@ -109,6 +118,9 @@ final class AttackReport {
     values.put("images", images);
     return values;
   }
+
+  /** One image's pictures (RGB, 8-bit) and its perturbation's norms in [0, 1] pixels. */
+  private record Pictures(RgbImage clean, RgbImage adversarial, RgbImage difference, double linf, double l2) {}
 
   static boolean succeeded(int predicted, long label, int target) {
     return target >= 0 ? predicted == target : predicted != label;

@@ -170,10 +170,14 @@ public final class Fooling implements Technique<FoolingParameters> {
       r.put("files", names);
       results.add(r);
     }
-    files.add(dir.resolve("figure.png"), figure).write();
+    files.add(dir.resolve("figure.png"), figure);
 
-    // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation. One batch for all.
-    Tensor afterPng = engine.scores(Tensor.concat(panels.stream().map(q -> Pixels.normalize(q.fooled(), pre)).toList()));
+    // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation. One batch
+    // for all, run while the files are written.
+    Tensor afterPng;
+    try (PngBatch.Writing writing = files.start()) {
+      afterPng = engine.scores(Tensor.concat(panels.stream().map(q -> Pixels.normalize(q.fooled(), pre)).toList()));
+    }
     for (int i = 0; i < n; i++) {
       int predicted = ClassScores.argmax(afterPng, i);
       results.get(i).put("fooled_after_png", predicted == p.target());
