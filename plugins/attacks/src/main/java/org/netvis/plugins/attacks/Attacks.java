@@ -30,7 +30,8 @@ final class Attacks {
     float alpha = (float) p.stepSize();
     float[] adv = x.data().clone();
     if (p.randomStart()) {
-      for (int i = 0; i < n; i++) {
+      // Each image from its own generator, on its own thread.
+      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
         Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, itemIndex.applyAsInt(i)));
         if (p.norm() == AttackParameters.Norm.LINF) {
           for (int k = i * item; k < (i + 1) * item; k++) {
@@ -49,7 +50,7 @@ final class Attacks {
             adv[i * item + k] = clamp01(adv[i * item + k] + (float) (d[k] * radius));
           }
         }
-      }
+      });
     }
     boolean[] stopped = new boolean[n];
     for (int step = 0; step < p.steps(); step++) {
@@ -61,9 +62,10 @@ final class Attacks {
       }
       float[] g = model.lossGradient(current, labels, targeted).data();
       float[] x0 = x.data();
-      for (int i = 0; i < n; i++) {
+      // Each image's step on its own thread (its own slices of adv and g).
+      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
         if (stopped[i]) {
-          continue;
+          return;
         }
         int from = i * item;
         int to = from + item;
@@ -90,7 +92,7 @@ final class Attacks {
             adv[k] = clamp01(x0[k] + (g[k] - x0[k]) * factor);
           }
         }
-      }
+      });
     }
     return new Tensor(x.shape(), adv);
   }
