@@ -55,9 +55,8 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     float[][] range = Pixels.validRange(pre);
     long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
     Tensor cotangent = ClassScores.oneHot(targets, engine.classes());
-    // One batch array and one scratch image per target, reused by every iteration.
+    // One batch array, reused by every iteration.
     float[] batch = new float[n * item];
-    float[][] stepped = new float[n][item];
     float decay = (float) (2 * p.l2Reg());
     for (int it = 0; it < p.numIterations(); it++) {
       int[] ox = new int[n];
@@ -89,12 +88,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
               + "; cannot take a normalized step");
         }
         float scale = (float) (p.learningRate() / norm);
-        float[] mine = stepped[t];
-        for (int i = 0; i < item; i++) {
-          mine[i] = batch[o + i] + g[o + i] * scale;
-        }
-        org.netvis.engine.image.Roll.into(mine, 0, images[t], 0, c, size, size, -ox[t], -oy[t]);
-        ImageOps.clamp(images[t], c, range[0], range[1]);
+        stepRollBackAndClamp(batch, o, g, scale, images[t], c, size, -ox[t], -oy[t], range);
         if (iteration % p.blurEvery() == 0) {
           images[t] = org.netvis.engine.image.GaussianBlur.blur(images[t], c, size, size, p.blurSigma());
         }
@@ -105,6 +99,33 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       progress.step();
     }
     return images;
+  }
+
+  /**
+   * The step {@code x + g * scale} of the rolled image at {@code offset} in {@code rolled}, rolled back
+   * by (dx, dy) into {@code image} and clamped per channel, in one pass: the same float operations as
+   * the step, {@link org.netvis.engine.image.Roll} and a per-channel clamp one after the other.
+   */
+  static void stepRollBackAndClamp(float[] rolled, int offset, float[] g, float scale, float[] image, int channels,
+      int size, int dx, int dy, float[][] range) {
+    int sx = Math.floorMod(dx, size);
+    int sy = Math.floorMod(dy, size);
+    for (int ch = 0; ch < channels; ch++) {
+      float low = range[0][ch];
+      float high = range[1][ch];
+      int base = ch * size * size;
+      for (int y = 0; y < size; y++) {
+        int from = offset + base + y * size;
+        int to = base + ((y + sy) % size) * size;
+        // Columns [0, size - sx) land at [sx, size), the rest wrap to [0, sx).
+        for (int x = 0; x < size - sx; x++) {
+          image[to + sx + x] = Math.max(low, Math.min(high, rolled[from + x] + g[from + x] * scale));
+        }
+        for (int x = size - sx; x < size; x++) {
+          image[to + x - (size - sx)] = Math.max(low, Math.min(high, rolled[from + x] + g[from + x] * scale));
+        }
+      }
+    }
   }
 
   @Override
@@ -142,13 +163,18 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       System.arraycopy(images[t], 0, all, t * images[t].length, images[t].length);
     }
     Tensor batch = new Tensor(new long[] {n, c, size, size}, all);
-    Tensor logits = engine.scores(batch);
-    List<Map<String, Object>> results = new ArrayList<>();
     PngBatch files = new PngBatch();
     for (int t = 0; t < n; t++) {
-      int target = p.targets().get(t);
       Npy.write(dir.resolve(stems.get(t) + ".npy"), batch.slice(t, t + 1));
       files.add(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
+    }
+    Tensor logits;
+    try (PngBatch.Writing writing = files.start()) {
+      logits = engine.scores(batch);
+    }
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (int t = 0; t < n; t++) {
+      int target = p.targets().get(t);
       double[] prob = ClassScores.softmax(logits, t);
       List<Map<String, Object>> top5 = new ArrayList<>();
       for (int k : ClassScores.topK(prob, 5)) {
@@ -169,7 +195,6 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       r.put("snapshots", snapshotFiles.get(t));
       results.add(r);
     }
-    files.write();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("image_size", size);
     values.put("classes", results);
