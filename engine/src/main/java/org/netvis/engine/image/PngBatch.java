@@ -65,6 +65,25 @@ public final class PngBatch {
       this.done = done;
     }
 
+    /** Waits for every one of them, then throws the first failure (the others suppressed in it). */
+    public static void closeAll(List<Writing> writings) throws IOException {
+      IOException first = null;
+      for (Writing w : writings) {
+        try {
+          w.close();
+        } catch (IOException e) {
+          if (first == null) {
+            first = e;
+          } else {
+            first.addSuppressed(e);
+          }
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    }
+
     @Override
     public void close() throws IOException {
       try {

@@ -93,6 +93,11 @@ class PngImagesTest {
     PngBatch failing = new PngBatch().add(dir.resolve("a-file/a.png"), new RgbImage(1, 1, new int[3], null));
     PngBatch.Writing writing = failing.start();
     assertThrows(java.io.IOException.class, writing::close);
+    // closeAll waits for every batch, the failing one first, and throws its failure.
+    PngBatch after = new PngBatch().add(dir.resolve("after.png"), new RgbImage(64, 64, filled(64 * 64, 7), null));
+    java.util.List<PngBatch.Writing> both = java.util.List.of(failing.start(), after.start());
+    assertThrows(java.io.IOException.class, () -> PngBatch.Writing.closeAll(both));
+    assertEquals(7 << 16 | 14 << 8 | 21, decoded(dir.resolve("after.png"))[0] & 0xFFFFFF);
   }
 
   private static int[] filled(int pixels, int i) {

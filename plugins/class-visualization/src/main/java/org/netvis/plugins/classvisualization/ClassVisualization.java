@@ -133,30 +133,43 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     Engine engine = ctx.engine();
     Preprocessing pre = ctx.model().preprocessing();
     int size = p.imageSize() == 0 ? (int) engine.inputHeight() : p.imageSize();
-    Path dir = ctx.outputDir();
-    int c = (int) engine.channels();
     List<String> stems = new ArrayList<>();
     for (int t : p.targets()) {
       stems.add(t + "-" + ctx.model().className(t).split(",")[0].trim().replaceAll("[^A-Za-z0-9._-]", "_"));
     }
     List<List<String>> snapshotFiles = new ArrayList<>();
     p.targets().forEach(t -> snapshotFiles.add(new ArrayList<>()));
-    float[][] images;
+    // Snapshots are written while the loop goes on; the step ends (or fails) only once they are.
+    List<PngBatch.Writing> snapshotWrites = new ArrayList<>();
+    try (AutoCloseable snapshotsWritten = () -> PngBatch.Writing.closeAll(snapshotWrites)) {
+      return finish(ctx, p, engine, pre, size, stems, snapshotFiles, visualizeWithSnapshots(ctx, p, engine, pre,
+          size, stems, snapshotFiles, snapshotWrites));
+    }
+  }
+
+  private static float[][] visualizeWithSnapshots(StepContext ctx, ClassVisualizationParameters p, Engine engine,
+      Preprocessing pre, int size, List<String> stems, List<List<String>> snapshotFiles,
+      List<PngBatch.Writing> snapshotWrites) {
+    int c = (int) engine.channels();
+    Path dir = ctx.outputDir();
     try (Progress progress = ctx.progress("class visualization", p.numIterations())) {
-      images = visualize(engine, pre, p, ctx.seed(), size, (iteration, current) -> {
+      return visualize(engine, pre, p, ctx.seed(), size, (iteration, current) -> {
         PngBatch snapshot = new PngBatch();
         for (int t = 0; t < current.length; t++) {
           String file = stems.get(t) + "_iter" + String.format("%04d", iteration) + ".png";
           snapshot.add(dir.resolve(file), rescaled(current[t], c, size, pre));
           snapshotFiles.get(t).add(file);
         }
-        try {
-          snapshot.write();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
+        snapshotWrites.add(snapshot.start());
       }, progress);
     }
+  }
+
+  /** The final images' arrays and PNG files, and their scores. */
+  private static StepResult finish(StepContext ctx, ClassVisualizationParameters p, Engine engine, Preprocessing pre,
+      int size, List<String> stems, List<List<String>> snapshotFiles, float[][] images) throws Exception {
+    int c = (int) engine.channels();
+    Path dir = ctx.outputDir();
     int n = images.length;
     float[] all = new float[n * c * size * size];
     for (int t = 0; t < n; t++) {
