@@ -3,6 +3,7 @@ package org.netvis.engine.runtime;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one ONNX Runtime environment of the process, logging errors only: its warnings (unused
@@ -55,8 +56,13 @@ public final class OrtEnvironments {
     Thread t = new Thread(null, () -> {
       try {
         created[0] = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "netvis");
-        created[0].setTelemetry(false);
-      } catch (OrtException | RuntimeException | Error e) {
+        try {
+          created[0].setTelemetry(false);
+        } catch (OrtException e) {
+          // The environment works without it; only the telemetry stays on.
+          LoggerFactory.getLogger(OrtEnvironments.class).debug("ONNX Runtime's telemetry stays on: {}", e.getMessage());
+        }
+      } catch (RuntimeException | Error e) {
         failed[0] = e;
       }
     }, "netvis-onnxruntime-environment", CREATION_STACK_BYTES);
