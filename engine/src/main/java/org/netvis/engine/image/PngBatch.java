@@ -67,11 +67,11 @@ public final class PngBatch {
 
     /** Waits for every one of them, then throws the first failure (the others suppressed in it). */
     public static void closeAll(List<Writing> writings) throws IOException {
-      IOException first = null;
+      Exception first = null;
       for (Writing w : writings) {
         try {
           w.close();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           if (first == null) {
             first = e;
           } else {
@@ -79,8 +79,11 @@ public final class PngBatch {
           }
         }
       }
+      if (first instanceof IOException io) {
+        throw io;
+      }
       if (first != null) {
-        throw first;
+        throw (RuntimeException) first;
       }
     }
 

@@ -139,79 +139,65 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     }
     List<List<String>> snapshotFiles = new ArrayList<>();
     p.targets().forEach(t -> snapshotFiles.add(new ArrayList<>()));
-    // Snapshots are written while the loop goes on; the step ends (or fails) only once they are.
-    List<PngBatch.Writing> snapshotWrites = new ArrayList<>();
-    try (AutoCloseable snapshotsWritten = () -> PngBatch.Writing.closeAll(snapshotWrites)) {
-      return finish(ctx, p, engine, pre, size, stems, snapshotFiles, visualizeWithSnapshots(ctx, p, engine, pre,
-          size, stems, snapshotFiles, snapshotWrites));
-    }
-  }
-
-  private static float[][] visualizeWithSnapshots(StepContext ctx, ClassVisualizationParameters p, Engine engine,
-      Preprocessing pre, int size, List<String> stems, List<List<String>> snapshotFiles,
-      List<PngBatch.Writing> snapshotWrites) {
     int c = (int) engine.channels();
     Path dir = ctx.outputDir();
-    try (Progress progress = ctx.progress("class visualization", p.numIterations())) {
-      return visualize(engine, pre, p, ctx.seed(), size, (iteration, current) -> {
-        PngBatch snapshot = new PngBatch();
-        for (int t = 0; t < current.length; t++) {
-          String file = stems.get(t) + "_iter" + String.format("%04d", iteration) + ".png";
-          snapshot.add(dir.resolve(file), rescaled(current[t], c, size, pre));
-          snapshotFiles.get(t).add(file);
-        }
-        snapshotWrites.add(snapshot.start());
-      }, progress);
-    }
-  }
-
-  /** The final images' arrays and PNG files, and their scores. */
-  private static StepResult finish(StepContext ctx, ClassVisualizationParameters p, Engine engine, Preprocessing pre,
-      int size, List<String> stems, List<List<String>> snapshotFiles, float[][] images) throws Exception {
-    int c = (int) engine.channels();
-    Path dir = ctx.outputDir();
-    int n = images.length;
-    float[] all = new float[n * c * size * size];
-    for (int t = 0; t < n; t++) {
-      System.arraycopy(images[t], 0, all, t * images[t].length, images[t].length);
-    }
-    Tensor batch = new Tensor(new long[] {n, c, size, size}, all);
-    PngBatch files = new PngBatch();
-    for (int t = 0; t < n; t++) {
-      Npy.write(dir.resolve(stems.get(t) + ".npy"), batch.slice(t, t + 1));
-      files.add(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
-    }
-    Tensor logits;
-    try (PngBatch.Writing writing = files.start()) {
-      logits = engine.scores(batch);
-    }
-    List<Map<String, Object>> results = new ArrayList<>();
-    for (int t = 0; t < n; t++) {
-      int target = p.targets().get(t);
-      double[] prob = ClassScores.softmax(logits, t);
-      List<Map<String, Object>> top5 = new ArrayList<>();
-      for (int k : ClassScores.topK(prob, 5)) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("class", k);
-        e.put("class_name", ctx.model().className(k));
-        e.put("probability", prob[k]);
-        top5.add(e);
+    // Every PNG batch is written while the step's work goes on (the snapshots beside the loop, the
+    // final images beside their forward pass); the step ends, or fails, only once all are written.
+    List<PngBatch.Writing> writes = new ArrayList<>();
+    try (AutoCloseable written = () -> PngBatch.Writing.closeAll(writes)) {
+      float[][] images;
+      try (Progress progress = ctx.progress("class visualization", p.numIterations())) {
+        images = visualize(engine, pre, p, ctx.seed(), size, (iteration, current) -> {
+          PngBatch snapshot = new PngBatch();
+          for (int t = 0; t < current.length; t++) {
+            String file = stems.get(t) + "_iter" + String.format("%04d", iteration) + ".png";
+            snapshot.add(dir.resolve(file), rescaled(current[t], c, size, pre));
+            snapshotFiles.get(t).add(file);
+          }
+          writes.add(snapshot.start());
+        }, progress);
       }
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("target", target);
-      r.put("class_name", ctx.model().className(target));
-      r.put("target_probability", prob[target]);
-      r.put("top1", ClassScores.argmax(logits, t));
-      r.put("top5", top5);
-      r.put("image", stems.get(t) + ".png");
-      r.put("array", stems.get(t) + ".npy");
-      r.put("snapshots", snapshotFiles.get(t));
-      results.add(r);
+      int n = images.length;
+      float[] all = new float[n * c * size * size];
+      for (int t = 0; t < n; t++) {
+        System.arraycopy(images[t], 0, all, t * images[t].length, images[t].length);
+      }
+      Tensor batch = new Tensor(new long[] {n, c, size, size}, all);
+      PngBatch files = new PngBatch();
+      for (int t = 0; t < n; t++) {
+        Npy.write(dir.resolve(stems.get(t) + ".npy"), batch.slice(t, t + 1));
+        files.add(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
+      }
+      writes.add(files.start());
+      Tensor logits = engine.scores(batch);
+      List<Map<String, Object>> results = new ArrayList<>();
+      for (int t = 0; t < n; t++) {
+        int target = p.targets().get(t);
+        double[] prob = ClassScores.softmax(logits, t);
+        List<Map<String, Object>> top5 = new ArrayList<>();
+        for (int k : ClassScores.topK(prob, 5)) {
+          Map<String, Object> e = new LinkedHashMap<>();
+          e.put("class", k);
+          e.put("class_name", ctx.model().className(k));
+          e.put("probability", prob[k]);
+          top5.add(e);
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("target", target);
+        r.put("class_name", ctx.model().className(target));
+        r.put("target_probability", prob[target]);
+        r.put("top1", ClassScores.argmax(logits, t));
+        r.put("top5", top5);
+        r.put("image", stems.get(t) + ".png");
+        r.put("array", stems.get(t) + ".npy");
+        r.put("snapshots", snapshotFiles.get(t));
+        results.add(r);
+      }
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("image_size", size);
+      values.put("classes", results);
+      return StepResult.of(values);
     }
-    Map<String, Object> values = new LinkedHashMap<>();
-    values.put("image_size", size);
-    values.put("classes", results);
-    return StepResult.of(values);
   }
 
   /** De-normalized and rescaled to [0, 1] by its own min and max, as the assignment shows it. */
