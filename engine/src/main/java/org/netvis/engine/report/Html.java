@@ -1,9 +1,6 @@
 package org.netvis.engine.report;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Base64;
-import javax.imageio.ImageIO;
 import org.netvis.engine.image.PngImages;
 import org.netvis.engine.image.RgbImage;
 
@@ -44,17 +41,7 @@ public final class Html {
 
   /** An image embedded as a data: URL (legends), so the page needs no extra file. */
   static String dataUrl(RgbImage image) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      // In memory: ImageIO's file cache registers a shutdown hook, which fails when the report of
-      // an interrupted run is written during JVM shutdown.
-      try (javax.imageio.stream.ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
-        ImageIO.write(PngImages.toBufferedImage(image), "png", ios);
-      }
-      return "data:image/png;base64," + Base64.getEncoder().encodeToString(out.toByteArray());
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return "data:image/png;base64," + Base64.getEncoder().encodeToString(PngImages.encode(PngImages.toBufferedImage(image)));
   }
 
   static final String STYLE = """

@@ -56,6 +56,25 @@ class PngImagesTest {
   }
 
   @Test
+  void aFigureSizedImageDeflatedInSegmentsOnEveryCoreRoundTripsExactly() throws Exception {
+    // Above PngImages' threshold: its deflate stream is written in segments by several threads.
+    int w = 700;
+    int h = 530;
+    Random r = new Random(5);
+    int[] rgb = new int[w * h * 3];
+    for (int i = 0; i < rgb.length; i++) {
+      // Runs of equal bytes among noise, so that deflate finds matches across segment borders.
+      rgb[i] = i % 997 < 500 ? 17 : r.nextInt(256);
+    }
+    PngImages.write(dir.resolve("big.png"), new RgbImage(w, h, rgb, null));
+    int[] back = decoded(dir.resolve("big.png"));
+    assertEquals(w * h, back.length);
+    for (int i = 0; i < back.length; i++) {
+      assertEquals(rgb[3 * i] << 16 | rgb[3 * i + 1] << 8 | rgb[3 * i + 2], back[i] & 0xFFFFFF, "pixel " + i);
+    }
+  }
+
+  @Test
   void aBatchWritesEveryFileAndReportsAFailureAsAnIoException() throws Exception {
     PngBatch batch = new PngBatch();
     for (int i = 0; i < 12; i++) {
