@@ -122,8 +122,7 @@ public final class AttributionStep implements Technique<Record> {
     for (int i = 0; i < n; i++) {
       float[] sum = channelSum(attributions, i);
       RgbImage heat = provider.signed() ? map.applySymmetric(sum, w, h) : map.apply(sum, w, h);
-      RgbImage photo = Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()),
-          (int) in.images().dim(3), (int) in.images().dim(2));
+      RgbImage photo = Pixels.toRgb8(in.images(), i, ctx.model().preprocessing());
       String className = ctx.model().className((int) in.labels()[i]);
       figure.panel(photo, className);
       maps.add(heat);

@@ -83,6 +83,37 @@ class PixelsTest {
     assertEquals(1f, clamped[0][1]);
   }
 
+  @Test
+  void oneBatchItemQuantizedInOnePassAsDeprocessThenToRgb8() {
+    Preprocessing caffe = new Preprocessing(2, 2, "BGR", 1.0, List.of(103.939, 116.779, 123.68), List.of(1.0, 1.0, 1.0));
+    java.util.Random r = new java.util.Random(11);
+    int h = 5;
+    int w = 7;
+    float[] data = new float[2 * 3 * h * w];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) (r.nextGaussian() * 3);
+    }
+    data[3] = Float.NaN;
+    data[5] = Float.POSITIVE_INFINITY;
+    data[3 * h * w + 8] = Float.NEGATIVE_INFINITY;
+    data[3 * h * w] = 0f;
+    Tensor batch = new Tensor(new long[] {2, 3, h, w}, data);
+    for (Preprocessing p : List.of(Preprocessing.IMAGENET, caffe)) {
+      for (int item = 0; item < 2; item++) {
+        RgbImage fused = Pixels.toRgb8(batch, item, p);
+        assertEquals(w, fused.width());
+        assertEquals(h, fused.height());
+        assertArrayEquals(Pixels.toRgb8(Pixels.deprocess(batch, item, p), w, h).rgb(), fused.rgb(), p.color() + " item " + item);
+      }
+    }
+    // By hand: 0 in normalized space is the mean pixel, rounded half up (123.675 -> 124 for ImageNet's
+    // red; Caffe's blue mean, 103.939, in image channel 2 of a BGR model's channel 0).
+    assertEquals(124, Pixels.toRgb8(batch, 1, Preprocessing.IMAGENET).rgb()[0]);
+    assertEquals(104, Pixels.toRgb8(batch, 1, caffe).rgb()[2]);
+    assertEquals(0, Pixels.toRgb8(batch, 0, Preprocessing.IMAGENET).rgb()[3 * 3], "NaN becomes 0");
+    assertEquals(255, Pixels.toRgb8(batch, 0, Preprocessing.IMAGENET).rgb()[3 * 5], "infinity becomes 255");
+  }
+
   /** Caffe-era models: BGR channel order, 0-255 values minus the mean pixel, no scaling; and back. */
   @Test
   void bgrPreprocessingWithAMeanPixelAndItsInverse() {

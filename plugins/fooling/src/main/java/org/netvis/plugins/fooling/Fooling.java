@@ -122,8 +122,6 @@ public final class Fooling implements Technique<FoolingParameters> {
     Engine engine = ctx.engine();
     Path dir = ctx.outputDir();
     int n = in.size();
-    int h = (int) in.images().dim(2);
-    int w = (int) in.images().dim(3);
     List<Outcome> outcomes = new ArrayList<>();
     try (Progress progress = ctx.progress("fooling", (long) Math.ceil((double) n / p.batchSize()) * (p.maxIterations() + 1))) {
       for (int start = 0; start < n; start += p.batchSize()) {
@@ -133,7 +131,7 @@ public final class Fooling implements Technique<FoolingParameters> {
     }
     Npy.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
     List<Panels> panels = java.util.stream.IntStream.range(0, n).parallel()
-        .mapToObj(i -> panels(in.images().slice(i, i + 1), outcomes.get(i).fooled(), pre, w, h))
+        .mapToObj(i -> panels(in.images().slice(i, i + 1), outcomes.get(i).fooled(), pre))
         .toList();
     Figure figure = new Figure("Fooling images: target " + p.target() + " (" + ctx.model().className(p.target()) + ")");
     PngBatch files = new PngBatch();
@@ -194,14 +192,11 @@ public final class Fooling implements Technique<FoolingParameters> {
   /** One image's figure row (its last three panels are also its PNG files) and its perturbation norms. */
   private record Panels(RgbImage original, RgbImage fooled, RgbImage difference, RgbImage difference10, double[] norms) {}
 
-  private static Panels panels(Tensor original, Tensor fooled, Preprocessing pre, int w, int h) {
+  private static Panels panels(Tensor original, Tensor fooled, Preprocessing pre) {
     Tensor delta = difference(fooled, original);
     // As in the assignment: the difference de-normalized without rescaling, and magnified 10x.
-    return new Panels(Pixels.toRgb8(Pixels.deprocess(original, 0, pre), w, h),
-        Pixels.toRgb8(Pixels.deprocess(fooled, 0, pre), w, h),
-        Pixels.toRgb8(Pixels.deprocess(delta, 0, pre), w, h),
-        Pixels.toRgb8(Pixels.deprocess(scale(delta, 10f), 0, pre), w, h),
-        pixelNorms(delta, pre));
+    return new Panels(Pixels.toRgb8(original, 0, pre), Pixels.toRgb8(fooled, 0, pre), Pixels.toRgb8(delta, 0, pre),
+        Pixels.toRgb8(scale(delta, 10f), 0, pre), pixelNorms(delta, pre));
   }
 
   static Tensor difference(Tensor a, Tensor b) {

@@ -40,9 +40,8 @@ class FoolingTest {
         }
         int expected = ref.get("iterations").get(i).asInt();
         boolean fooledRef = ref.get("fooled").get(i).asBoolean();
-        int w = 224;
         int afterPng = ClassScores.argmax(engine.scores(Pixels.normalize(
-            Pixels.toRgb8(Pixels.deprocess(o.fooled(), 0, Preprocessing.IMAGENET), w, w), Preprocessing.IMAGENET)), 0);
+            Pixels.toRgb8(o.fooled(), 0, Preprocessing.IMAGENET), Preprocessing.IMAGENET)), 0);
         double[] norms = Fooling.pixelNorms(Fooling.difference(o.fooled(), inputs.slice(i, i + 1)), Preprocessing.IMAGENET);
         System.out.printf("image %d: %3d iterations (reference %3d), fooled %-5s (reference %-5s), "
             + "PNG round trip predicts %d, perturbation L2 %.3f Linf %.4f%n", i, o.iterations(), expected, o.success(),

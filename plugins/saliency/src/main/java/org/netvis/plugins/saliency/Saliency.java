@@ -103,7 +103,7 @@ public final class Saliency implements Technique<SaliencyParameters> {
       org.netvis.engine.image.RgbImage heatmap = ColorMap.HOT.apply(map, w, h);
       heatmaps.add(heatmap);
       files.add(dir.resolve(file), heatmap);
-      layout.panel(Pixels.toRgb8(Pixels.deprocess(in.images(), i, ctx.model().preprocessing()), w, h), className);
+      layout.panel(Pixels.toRgb8(in.images(), i, ctx.model().preprocessing()), className);
       double max = 0;
       double sum = 0;
       for (float v : map) {
