@@ -31,17 +31,27 @@ public final class Fooling implements Technique<FoolingParameters> {
   /** The outcome for one image; its logits before the first step come from that step's own forward pass. */
   public record Outcome(Tensor fooled, int iterations, boolean success, Tensor initialLogits, Tensor finalLogits) {}
 
+  /** Told of each image as soon as its loop ends (its index in the batch), while the others go on. */
+  public interface Finished {
+    void accept(int index, Outcome outcome);
+  }
+
   /**
    * Runs the loop for a batch. Iteration counts are the gradient steps taken before the model
    * predicted the target, like the reference's loop that checks the prediction before each step.
    */
   public static List<Outcome> fool(Engine engine, Tensor images, int target, double learningRate, int maxIterations,
       Progress progress) {
+    return fool(engine, images, target, learningRate, maxIterations, progress, (i, o) -> {});
+  }
+
+  /** {@link #fool}, telling {@code finished} of each image as soon as its outcome is known. */
+  public static List<Outcome> fool(Engine engine, Tensor images, int target, double learningRate, int maxIterations,
+      Progress progress, Finished finished) {
     int n = (int) images.dim(0);
     int item = images.itemSize();
     float[] x = images.data().clone();
-    int[] iterations = new int[n];
-    boolean[] success = new boolean[n];
+    Outcome[] outcomes = new Outcome[n];
     int classes = -1;
     List<Integer> active = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -65,13 +75,14 @@ public final class Fooling implements Technique<FoolingParameters> {
         if (step == 0) {
           firstLogits[i] = lastLogits[i];
         }
-        if (ClassScores.argmax(r.logits(), k) == target) {
-          success[i] = true;
-          iterations[i] = step;
-          continue;
-        }
-        if (step == maxIterations) {
-          iterations[i] = step;
+        boolean success = ClassScores.argmax(r.logits(), k) == target;
+        if (success || step == maxIterations) {
+          outcomes[i] = new Outcome(
+              new Tensor(new long[] {1, images.dim(1), images.dim(2), images.dim(3)},
+                  java.util.Arrays.copyOfRange(x, i * item, (i + 1) * item)),
+              step, success, new Tensor(new long[] {1, classes}, firstLogits[i]),
+              new Tensor(new long[] {1, classes}, lastLogits[i]));
+          finished.accept(i, outcomes[i]);
           continue;
         }
         float[] g = r.inputGradient().data();
@@ -95,14 +106,7 @@ public final class Fooling implements Technique<FoolingParameters> {
       active = still;
       progress.step();
     }
-    List<Outcome> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Tensor fooled = new Tensor(new long[] {1, images.dim(1), images.dim(2), images.dim(3)},
-          java.util.Arrays.copyOfRange(x, i * item, (i + 1) * item));
-      out.add(new Outcome(fooled, iterations[i], success[i], new Tensor(new long[] {1, classes}, firstLogits[i]),
-          new Tensor(new long[] {1, classes}, lastLogits[i])));
-    }
-    return out;
+    return List.of(outcomes);
   }
 
   private static Tensor gather(float[] x, List<Integer> rows, long[] shape, int item) {
@@ -123,32 +127,40 @@ public final class Fooling implements Technique<FoolingParameters> {
     Path dir = ctx.outputDir();
     int n = in.size();
     List<Outcome> outcomes = new ArrayList<>();
-    try (Progress progress = ctx.progress("fooling", (long) Math.ceil((double) n / p.batchSize()) * (p.maxIterations() + 1))) {
-      for (int start = 0; start < n; start += p.batchSize()) {
-        int end = Math.min(n, start + p.batchSize());
-        outcomes.addAll(fool(engine, in.images().slice(start, end), p.target(), p.learningRate(), p.maxIterations(), progress));
+    List<Panels> panels;
+    Tensor afterPng;
+    try (ImageOutputs outputs = new ImageOutputs()) {
+      Panels[] drawn = new Panels[n];
+      try (Progress progress = ctx.progress("fooling", (long) Math.ceil((double) n / p.batchSize()) * (p.maxIterations() + 1))) {
+        for (int start = 0; start < n; start += p.batchSize()) {
+          int end = Math.min(n, start + p.batchSize());
+          int offset = start;
+          outcomes.addAll(fool(engine, in.images().slice(start, end), p.target(), p.learningRate(), p.maxIterations(),
+              progress, (k, o) -> outputs.start(() -> panels(offset + k, in.images().slice(offset + k, offset + k + 1),
+                  o.fooled(), pre), dir)));
+        }
+      }
+      Npy.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
+      // In the order the images finished: put back in input order.
+      panels = outputs.pictures().stream().sorted(java.util.Comparator.comparingInt(Panels::index)).toList();
+      Figure figure = new Figure("Fooling images: target " + p.target() + " (" + ctx.model().className(p.target()) + ")");
+      for (Panels q : panels) {
+        figure.row()
+            .panel(q.original(), ctx.model().className((int) in.labels()[q.index()]))
+            .panel(q.fooled(), ctx.model().className(ClassScores.argmax(outcomes.get(q.index()).finalLogits(), 0)))
+            .panel(q.difference(), "Difference")
+            .panel(q.difference10(), "Magnified difference (10x)");
+      }
+      // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation. One
+      // batch for all, run while the figure (and the last images' files) are written.
+      try (PngBatch.Writing writing = new PngBatch().add(dir.resolve("figure.png"), figure).start()) {
+        afterPng = engine.scores(Tensor.concat(panels.stream().map(q -> Pixels.normalize(q.fooled(), pre)).toList()));
       }
     }
-    Npy.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
-    List<Panels> panels = java.util.stream.IntStream.range(0, n).parallel()
-        .mapToObj(i -> panels(in.images().slice(i, i + 1), outcomes.get(i).fooled(), pre))
-        .toList();
-    Figure figure = new Figure("Fooling images: target " + p.target() + " (" + ctx.model().className(p.target()) + ")");
-    PngBatch files = new PngBatch();
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
       Panels q = panels.get(i);
-      figure.row()
-          .panel(q.original(), ctx.model().className((int) in.labels()[i]))
-          .panel(q.fooled(), ctx.model().className(ClassScores.argmax(o.finalLogits(), 0)))
-          .panel(q.difference(), "Difference")
-          .panel(q.difference10(), "Magnified difference (10x)");
-      String stem = String.format("%02d", i);
-      List<String> names = List.of(stem + "_fooling.png", stem + "_difference.png", stem + "_difference_x10.png");
-      files.add(dir.resolve(names.get(0)), q.fooled())
-          .add(dir.resolve(names.get(1)), q.difference())
-          .add(dir.resolve(names.get(2)), q.difference10());
       double[] prob = ClassScores.softmax(o.finalLogits(), 0);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("image", in.names().get(i));
@@ -165,16 +177,8 @@ public final class Fooling implements Technique<FoolingParameters> {
       r.put("target_probability", prob[p.target()]);
       r.put("perturbation_l2", q.norms()[0]);
       r.put("perturbation_linf", q.norms()[1]);
-      r.put("files", names);
+      r.put("files", q.files());
       results.add(r);
-    }
-    files.add(dir.resolve("figure.png"), figure);
-
-    // Does the 8-bit PNG still fool the model? Quantization can undo a small perturbation. One batch
-    // for all, run while the files are written.
-    Tensor afterPng;
-    try (PngBatch.Writing writing = files.start()) {
-      afterPng = engine.scores(Tensor.concat(panels.stream().map(q -> Pixels.normalize(q.fooled(), pre)).toList()));
     }
     for (int i = 0; i < n; i++) {
       int predicted = ClassScores.argmax(afterPng, i);
@@ -189,14 +193,24 @@ public final class Fooling implements Technique<FoolingParameters> {
     return StepResult.of(values);
   }
 
-  /** One image's figure row (its last three panels are also its PNG files) and its perturbation norms. */
-  private record Panels(RgbImage original, RgbImage fooled, RgbImage difference, RgbImage difference10, double[] norms) {}
+  /**
+   * Image {@code index}'s figure row (its last three panels are also its PNG files, named in
+   * {@code files}) and its perturbation norms.
+   */
+  record Panels(int index, RgbImage original, RgbImage fooled, RgbImage difference, RgbImage difference10,
+      List<String> files, double[] norms) {
+    List<RgbImage> images() {
+      return List.of(fooled, difference, difference10);
+    }
+  }
 
-  private static Panels panels(Tensor original, Tensor fooled, Preprocessing pre) {
+  private static Panels panels(int index, Tensor original, Tensor fooled, Preprocessing pre) {
     Tensor delta = difference(fooled, original);
+    String stem = String.format("%02d", index);
     // As in the assignment: the difference de-normalized without rescaling, and magnified 10x.
-    return new Panels(Pixels.toRgb8(original, 0, pre), Pixels.toRgb8(fooled, 0, pre), Pixels.toRgb8(delta, 0, pre),
-        Pixels.toRgb8(scale(delta, 10f), 0, pre), pixelNorms(delta, pre));
+    return new Panels(index, Pixels.toRgb8(original, 0, pre), Pixels.toRgb8(fooled, 0, pre),
+        Pixels.toRgb8(delta, 0, pre), Pixels.toRgb8(scale(delta, 10f), 0, pre),
+        List.of(stem + "_fooling.png", stem + "_difference.png", stem + "_difference_x10.png"), pixelNorms(delta, pre));
   }
 
   static Tensor difference(Tensor a, Tensor b) {

@@ -27,7 +27,23 @@ class FoolingTest {
     Tensor inputs = Npy.readTensor(SharedData.reference().resolve("inputs.npy"));
     JsonNode ref = new ObjectMapper().readTree(SharedData.reference().resolve("fooling_target6.json").toFile());
     try (Engine engine = GradientCheck.open(SharedData.squeezenet(), dir)) {
-      List<Fooling.Outcome> outcomes = Fooling.fool(engine, inputs, 6, 1.0, 100, Progress.NONE);
+      // Each image is announced once, as its loop ends: in the order of its iteration count, with
+      // the outcome returned at the end.
+      List<Integer> announced = new java.util.ArrayList<>();
+      java.util.Map<Integer, Fooling.Outcome> told = new java.util.HashMap<>();
+      List<Fooling.Outcome> outcomes = Fooling.fool(engine, inputs, 6, 1.0, 100, Progress.NONE, (k, o) -> {
+        announced.add(k);
+        told.put(k, o);
+      });
+      assertEquals(8, announced.size());
+      assertEquals(8, told.size());
+      for (int k = 0; k < 8; k++) {
+        assertTrue(told.get(k) == outcomes.get(k), "image " + k);
+        if (k > 0) {
+          assertTrue(outcomes.get(announced.get(k - 1)).iterations() <= outcomes.get(announced.get(k)).iterations(),
+              "announced " + announced);
+        }
+      }
       Tensor before = engine.scores(inputs);
       for (int i = 0; i < 8; i++) {
         Fooling.Outcome o = outcomes.get(i);
