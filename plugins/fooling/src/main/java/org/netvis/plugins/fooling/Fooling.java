@@ -18,7 +18,6 @@ import org.netvis.engine.spi.StepContext;
 import org.netvis.engine.spi.StepResult;
 import org.netvis.engine.spi.Technique;
 import org.netvis.engine.tensor.ClassScores;
-import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -140,7 +139,7 @@ public final class Fooling implements Technique<FoolingParameters> {
                   o.fooled(), pre), dir)));
         }
       }
-      Npy.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
+      outputs.write(dir.resolve("fooling.npy"), Tensor.concat(outcomes.stream().map(Outcome::fooled).toList()));
       // In the order the images finished: put back in input order.
       panels = outputs.pictures().stream().sorted(java.util.Comparator.comparingInt(Panels::index)).toList();
       Figure figure = new Figure("Fooling images: target " + p.target() + " (" + ctx.model().className(p.target()) + ")");

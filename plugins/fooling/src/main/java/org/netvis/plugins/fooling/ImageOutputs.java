@@ -12,12 +12,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.netvis.engine.image.PngBatch;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
 
 /**
  * Each image's pictures and PNG files, made on a thread of their own as soon as its loop ends, while
  * ONNX Runtime goes on with the images still running (in the assignment's setting most images are
- * fooled within ten steps and one or two take three times as many). Closing waits for every file,
- * also when the step failed, so that nothing is written into a directory the runner removes.
+ * fooled within ten steps and one or two take three times as many); then the step's array. Closing
+ * waits for every file, also when the step failed, so that nothing is written into a directory the
+ * runner removes.
  */
 final class ImageOutputs implements AutoCloseable {
   private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -39,6 +42,17 @@ final class ImageOutputs implements AutoCloseable {
       }
       try {
         batch.write();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, thread));
+  }
+
+  /** Writes an array on the same thread, after the images started before it. */
+  void write(Path file, Tensor array) {
+    files.add(CompletableFuture.runAsync(() -> {
+      try {
+        Npy.write(file, array);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

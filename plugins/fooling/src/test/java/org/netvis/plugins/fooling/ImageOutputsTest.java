@@ -38,10 +38,12 @@ class ImageOutputsTest {
         return panels(3, 30);
       }, dir);
       outputs.start(() -> panels(1, 10), dir);
+      outputs.write(dir.resolve("a.npy"), new org.netvis.engine.tensor.Tensor(new long[] {2}, new float[] {1f, 2f}));
       assertFalse(Files.exists(dir.resolve("3_fooling.png")));
       release.countDown();
       pictures = outputs.pictures();
     }
+    assertEquals(2f, org.netvis.engine.tensor.Npy.readTensor(dir.resolve("a.npy")).data()[1]);
     assertEquals(List.of(3, 1), pictures.stream().map(Fooling.Panels::index).toList(), "in the order started");
     for (int index : new int[] {1, 3}) {
       for (String name : List.of("_fooling.png", "_difference.png", "_difference_x10.png")) {
