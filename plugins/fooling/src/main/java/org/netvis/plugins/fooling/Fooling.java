@@ -129,7 +129,6 @@ public final class Fooling implements Technique<FoolingParameters> {
     List<Panels> panels;
     Tensor afterPng;
     try (ImageOutputs outputs = new ImageOutputs()) {
-      Panels[] drawn = new Panels[n];
       try (Progress progress = ctx.progress("fooling", (long) Math.ceil((double) n / p.batchSize()) * (p.maxIterations() + 1))) {
         for (int start = 0; start < n; start += p.batchSize()) {
           int end = Math.min(n, start + p.batchSize());
@@ -177,12 +176,10 @@ public final class Fooling implements Technique<FoolingParameters> {
       r.put("perturbation_l2", q.norms()[0]);
       r.put("perturbation_linf", q.norms()[1]);
       r.put("files", q.files());
+      int predictedAfterPng = ClassScores.argmax(afterPng, i);
+      r.put("fooled_after_png", predictedAfterPng == p.target());
+      r.put("prediction_after_png", predictedAfterPng);
       results.add(r);
-    }
-    for (int i = 0; i < n; i++) {
-      int predicted = ClassScores.argmax(afterPng, i);
-      results.get(i).put("fooled_after_png", predicted == p.target());
-      results.get(i).put("prediction_after_png", predicted);
     }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("target", p.target());
