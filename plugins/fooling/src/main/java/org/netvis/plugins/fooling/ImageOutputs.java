@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.tensor.Npy;
@@ -31,11 +30,22 @@ final class ImageOutputs implements AutoCloseable {
   private final List<CompletableFuture<Fooling.Panels>> pictures = new ArrayList<>();
   private final List<CompletableFuture<Void>> files = new ArrayList<>();
 
-  /** Draws an image's pictures, then writes its files; both on this object's thread. */
+  /**
+   * Draws an image's pictures, then writes its files, in one task on this object's thread (a task
+   * chained to the drawing could be submitted after {@link #close} shut the thread down).
+   */
   void start(Supplier<Fooling.Panels> draw, Path dir) {
-    CompletableFuture<Fooling.Panels> drawn = CompletableFuture.supplyAsync(draw, thread);
+    CompletableFuture<Fooling.Panels> drawn = new CompletableFuture<>();
     pictures.add(drawn);
-    files.add(drawn.thenAcceptAsync(q -> {
+    files.add(CompletableFuture.runAsync(() -> {
+      Fooling.Panels q;
+      try {
+        q = draw.get();
+      } catch (RuntimeException | Error e) {
+        drawn.completeExceptionally(e);
+        throw e;
+      }
+      drawn.complete(q);
       PngBatch batch = new PngBatch();
       for (int k = 0; k < q.files().size(); k++) {
         batch.add(dir.resolve(q.files().get(k)), q.images().get(k));
@@ -68,19 +78,33 @@ final class ImageOutputs implements AutoCloseable {
     return out;
   }
 
+  /** Waits for every task, then throws the first failure (the others suppressed in it). */
   @Override
   public void close() throws IOException {
-    thread.shutdown();
+    Throwable first = null;
     try {
       for (CompletableFuture<Void> f : files) {
-        join(f);
+        try {
+          join(f);
+        } catch (IOException | RuntimeException | Error e) {
+          if (first == null) {
+            first = e;
+          } else {
+            first.addSuppressed(e);
+          }
+        }
       }
     } finally {
-      try {
-        thread.awaitTermination(1, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      thread.shutdown();
+    }
+    if (first instanceof IOException io) {
+      throw io;
+    }
+    if (first instanceof Error err) {
+      throw err;
+    }
+    if (first != null) {
+      throw (RuntimeException) first;
     }
   }
 

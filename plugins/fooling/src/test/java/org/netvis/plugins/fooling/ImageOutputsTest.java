@@ -53,6 +53,27 @@ class ImageOutputsTest {
   }
 
   @Test
+  void everyFileIsThereOnceClosedWhetherThePicturesWereAwaitedOrNot() throws Exception {
+    // Many rounds: a file task submitted only once its pictures were drawn could be refused by a
+    // thread that close() had already shut down.
+    for (int round = 0; round < 200; round++) {
+      Path out = Files.createDirectories(dir.resolve("round" + round));
+      try (ImageOutputs outputs = new ImageOutputs()) {
+        for (int i = 0; i < 3; i++) {
+          int index = i;
+          outputs.start(() -> panels(index, 5 * index), out);
+        }
+        if (round % 2 == 0) {
+          assertEquals(3, outputs.pictures().size());
+        } // else closed at once, as when the loop fails, with pictures still being drawn
+      }
+      for (int i = 0; i < 3; i++) {
+        assertTrue(Files.exists(out.resolve(i + "_difference_x10.png")), "round " + round + ", image " + i);
+      }
+    }
+  }
+
+  @Test
   void aFailedWriteIsThrownOnCloseAfterTheOtherFilesAreWritten() throws Exception {
     Files.writeString(dir.resolve("file"), "x");
     ImageOutputs outputs = new ImageOutputs();
