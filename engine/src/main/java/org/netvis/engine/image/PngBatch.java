@@ -57,21 +57,29 @@ public final class PngBatch {
     return new Writing(done);
   }
 
-  /** PNG files being written; {@link #close} waits for them. */
+  /** Files being written on another thread; {@link #close} waits for them. */
   public static final class Writing implements AutoCloseable {
-    private final CompletableFuture<Void> done;
+    private final CompletableFuture<?> done;
 
-    private Writing(CompletableFuture<Void> done) {
+    private Writing(CompletableFuture<?> done) {
       this.done = done;
     }
 
-    /** Waits for every one of them, then throws the first failure (the others suppressed in it). */
+    /** Output work running elsewhere (an executor's task), closed like a started batch. */
+    public static Writing of(CompletableFuture<?> done) {
+      return new Writing(done);
+    }
+
+    /**
+     * Waits for every one of them, whatever a failure's type, then throws the first failure (the
+     * others suppressed in it).
+     */
     public static void closeAll(List<Writing> writings) throws IOException {
-      Exception first = null;
+      Throwable first = null;
       for (Writing w : writings) {
         try {
           w.close();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
           if (first == null) {
             first = e;
           } else {
@@ -79,30 +87,38 @@ public final class PngBatch {
           }
         }
       }
-      if (first instanceof IOException io) {
-        throw io;
-      }
       if (first != null) {
-        throw (RuntimeException) first;
+        throw thrown(first);
       }
     }
 
     @Override
     public void close() throws IOException {
+      await(done);
+    }
+
+    /**
+     * The work's result, once done; a failure is thrown as what it was (an IOException also when the
+     * work had to wrap it in an UncheckedIOException).
+     */
+    public static <T> T await(CompletableFuture<T> work) throws IOException {
       try {
-        done.join();
+        return work.join();
       } catch (CompletionException e) {
-        if (e.getCause() instanceof IOException io) {
-          throw io;
-        }
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        if (e.getCause() instanceof Error err) {
-          throw err;
-        }
-        throw e;
+        Throwable cause = e.getCause() instanceof UncheckedIOException io ? io.getCause() : e.getCause();
+        throw thrown(cause == null ? e : cause);
       }
+    }
+
+    /** A failure as the caller throws it: an IOException or Error thrown here, anything else returned unchecked. */
+    private static RuntimeException thrown(Throwable t) throws IOException {
+      if (t instanceof IOException io) {
+        throw io;
+      }
+      if (t instanceof Error err) {
+        throw err;
+      }
+      return t instanceof RuntimeException r ? r : new IllegalStateException(t);
     }
   }
 

@@ -41,7 +41,8 @@ public final class Html {
 
   /** An image embedded as a data: URL (legends), so the page needs no extra file. */
   static String dataUrl(RgbImage image) {
-    return "data:image/png;base64," + Base64.getEncoder().encodeToString(PngImages.encode(PngImages.toBufferedImage(image)));
+    byte[] png = PngImages.encode(PngImages.toBufferedImage(image));
+    return "data:image/png;base64," + Base64.getEncoder().encodeToString(png);
   }
 
   static final String STYLE = """

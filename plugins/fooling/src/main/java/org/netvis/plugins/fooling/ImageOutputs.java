@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -28,7 +27,7 @@ final class ImageOutputs implements AutoCloseable {
     return t;
   });
   private final List<CompletableFuture<Fooling.Panels>> pictures = new ArrayList<>();
-  private final List<CompletableFuture<Void>> files = new ArrayList<>();
+  private final List<PngBatch.Writing> files = new ArrayList<>();
 
   /**
    * Draws an image's pictures, then writes its files, in one task on this object's thread (a task
@@ -37,7 +36,7 @@ final class ImageOutputs implements AutoCloseable {
   void start(Supplier<Fooling.Panels> draw, Path dir) {
     CompletableFuture<Fooling.Panels> drawn = new CompletableFuture<>();
     pictures.add(drawn);
-    files.add(CompletableFuture.runAsync(() -> {
+    files.add(PngBatch.Writing.of(CompletableFuture.runAsync(() -> {
       Fooling.Panels q;
       try {
         q = draw.get();
@@ -55,25 +54,25 @@ final class ImageOutputs implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    }, thread));
+    }, thread)));
   }
 
   /** Writes an array on the same thread, after the images started before it. */
   void write(Path file, Tensor array) {
-    files.add(CompletableFuture.runAsync(() -> {
+    files.add(PngBatch.Writing.of(CompletableFuture.runAsync(() -> {
       try {
         Npy.write(file, array);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    }, thread));
+    }, thread)));
   }
 
   /** Every image's pictures, in the order started, once drawn (their files may still be being written). */
   List<Fooling.Panels> pictures() throws IOException {
     List<Fooling.Panels> out = new ArrayList<>();
     for (CompletableFuture<Fooling.Panels> p : pictures) {
-      out.add(join(p));
+      out.add(PngBatch.Writing.await(p));
     }
     return out;
   }
@@ -81,47 +80,10 @@ final class ImageOutputs implements AutoCloseable {
   /** Waits for every task, then throws the first failure (the others suppressed in it). */
   @Override
   public void close() throws IOException {
-    Throwable first = null;
     try {
-      for (CompletableFuture<Void> f : files) {
-        try {
-          join(f);
-        } catch (IOException | RuntimeException | Error e) {
-          if (first == null) {
-            first = e;
-          } else {
-            first.addSuppressed(e);
-          }
-        }
-      }
+      PngBatch.Writing.closeAll(files);
     } finally {
       thread.shutdown();
-    }
-    if (first instanceof IOException io) {
-      throw io;
-    }
-    if (first instanceof Error err) {
-      throw err;
-    }
-    if (first != null) {
-      throw (RuntimeException) first;
-    }
-  }
-
-  private static <T> T join(CompletableFuture<T> f) throws IOException {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof UncheckedIOException io) {
-        throw io.getCause();
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
     }
   }
 }
