@@ -75,6 +75,16 @@ class GradientGraphBuilderTest {
   }
 
   @Test
+  void maxPoolGradientFillsItsPlanesWithoutAnExpandWhichOnnxRuntimeRunsOnOneThread() throws Exception {
+    TestGraph g = new TestGraph(17, 2, 3, 9, 9);
+    String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2});
+    GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(g.save(dir, "fill", pooled)), 9, 9);
+    List<String> ops = vjp.proto().getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
+    assertTrue(ops.contains("ScatterElements"), ops.toString());
+    assertTrue(!ops.contains("Expand"), ops.toString());
+  }
+
+  @Test
   void reluPassesTheGradientWhereverItsOutputIsPositiveDownToTheSmallestSubnormal() throws Exception {
     TestGraph g = new TestGraph(17, 1, 1, 2, 5);
     String out = g.op("Relu", List.of("x"));
