@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One device call (after bench/device/pack.sh): netvis' engine on the device's CPU cores (ONNX Runtime
+# 1.29 Java, CPU provider), and what the device offers for CUDA. Run from the repository root there:
+#   bash .device/run.sh [seconds per measurement] [sections]
+# sections (default: all but ab): probe engine threads profile fixtures kernels gpu ab
+#   ab: EngineBench of the packed engine against the one in .device/variant/ (pack.sh --variant JAR),
+#       alternating, for SqueezeNet and ResNet-18; each keeps its own graph cache.
+S=${1:-2}
+shift || true
+SECTIONS=" ${*:-probe engine threads profile fixtures kernels gpu} "
+D=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-/tmp/device-out}; mkdir -p "$OUT"
+exec > >(tee "$OUT/log.txt") 2>&1
+t0=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - t0 )) s] $*"; }
+on() { [[ "$SECTIONS" == *" $1 "* ]]; }
+if on probe; then
+  stamp probe; nproc; grep -m1 'model name' /proc/cpuinfo; nvidia-smi -L 2>&1 | head -2
+  (ldconfig -p; find / -xdev \( -name 'libcudart.so.1[23]*' -o -name 'libcublasLt.so.1[23]*' \) 2>/dev/null) \
+    | grep -E 'cudart|cublasLt' | sort -u | head -12
+  python3 -c "import onnxruntime as o; print('python onnxruntime', o.__version__, o.get_available_providers())" 2>&1
+fi
+stamp unpack; cd "$D"; if [ ! -x jre/bin/java ]; then xz -dc bundle.tar.xz | tar xf -; fi
+python3 fill.py models/fixtures > /dev/null && ls models/fixtures/*.onnx | wc -l
+export NETVIS_MODEL_PATH=$D/models NETVIS_CACHE=$D/cache
+J=(jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/lib/*")
+B=("${J[@]}" org.netvis.bench.EngineBench --seconds $S)
+R=models/fixtures/resnet18-random.onnx
+if on engine; then
+  stamp squeezenet; "${B[@]}" --batches 1,8,32
+  stamp squeezenet whole batch; NETVIS_GRADIENT_BATCH=0 "${B[@]}" --batches 8,32
+  stamp resnet18; "${B[@]}" --model $R --batches 1,8,32
+  stamp resnet18 whole batch; NETVIS_GRADIENT_BATCH=0 "${B[@]}" --model $R --batches 32
+fi
+if on ab && [ -d variant ]; then
+  V=(jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*"
+     org.netvis.bench.EngineBench --seconds $S)
+  for round in 1 2; do for m in squeezenet1_1 $R; do
+    stamp "ab round $round $m: packed"; NETVIS_CACHE=$D/cache "${B[@]}" --model $m --batches 1,8,32 | tail -3
+    stamp "ab round $round $m: variant"; NETVIS_CACHE=$D/cache-variant "${V[@]}" --model $m --batches 1,8,32 | tail -3
+  done; done
+fi
+if on threads; then
+  for t in 1 4 8; do stamp "squeezenet threads $t"; "${B[@]}" --threads $t --batches 32 | tail -1; done
+fi
+if on profile; then
+  stamp "squeezenet profile 32"; "${J[@]}" -Dnodes=8 org.netvis.bench.ProfileVjp 32 squeezenet1_1
+  stamp "resnet18 profile 32"; "${J[@]}" -Dnodes=8 org.netvis.bench.ProfileVjp 32 $R
+fi
+if on fixtures; then
+  for m in models/fixtures/*.onnx; do case $m in *resnet18*|*.vjp*) continue;; esac
+    stamp "$m"; "${B[@]}" --model $m --batches 1,32 | tail -2; done
+fi
+if on kernels; then stamp "kernels, 16 threads"; python3 kernels.py 16; fi
+if on gpu; then
+  stamp gpu; python3 gpu.py "$D/models" 2> "$OUT/gpu_stderr.txt"
+  grep -E '###|Node placements|placed on|Number of nodes|not assigned|rror' "$OUT/gpu_stderr.txt" | head -60
+  gzip -f "$OUT/gpu_stderr.txt"
+fi
+stamp done
