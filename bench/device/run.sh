@@ -2,7 +2,8 @@
 # One device call (after bench/device/pack.sh): netvis' engine on the device's CPU cores (ONNX Runtime
 # 1.29 Java, CPU provider), and what the device offers for CUDA. Run from the repository root there:
 #   bash .device/run.sh [seconds per measurement] [sections]
-# sections (default: all but ab): probe engine threads profile fixtures kernels gpu ab
+# sections (default: all but ab and profiles): probe engine threads profile fixtures kernels gpu ab profiles
+#   profiles: ProfileVjp at batch 32 for every fixture (profile: SqueezeNet and ResNet-18 only).
 #   ab: EngineBench of the packed engine against the one in .device/variant/ (pack.sh --variant JAR),
 #       alternating, for SqueezeNet and ResNet-18; each keeps its own graph cache.
 S=${1:-2}
@@ -46,6 +47,10 @@ fi
 if on profile; then
   stamp "squeezenet profile 32"; "${J[@]}" -Dnodes=8 org.netvis.bench.ProfileVjp 32 squeezenet1_1
   stamp "resnet18 profile 32"; "${J[@]}" -Dnodes=8 org.netvis.bench.ProfileVjp 32 $R
+fi
+if on profiles; then
+  for m in models/fixtures/*.onnx; do case $m in *resnet18*|*.vjp*) continue;; esac
+    stamp "$m profile 32"; "${J[@]}" -Dnodes=3 org.netvis.bench.ProfileVjp 32 $m | grep -A4 'outside parallel'; done
 fi
 if on fixtures; then
   for m in models/fixtures/*.onnx; do case $m in *resnet18*|*.vjp*) continue;; esac
