@@ -58,6 +58,46 @@ class GaussianBlurTest {
   }
 
   @Test
+  void everyPixelIsTheKernelSumInTapOrderBitForBit() {
+    java.util.Random random = new java.util.Random(7);
+    int[][] sizes = {{1, 1}, {2, 7}, {5, 3}, {13, 17}, {31, 29}, {3, 40}};
+    for (double sigma : new double[] {0.5, 1.0, 3.0}) {
+      for (int[] size : sizes) {
+        int h = size[0];
+        int w = size[1];
+        float[] image = new float[3 * h * w];
+        for (int i = 0; i < image.length; i++) {
+          image[i] = (float) random.nextGaussian() * 40;
+        }
+        float[] expected = definition(definition(image, 3, h, w, sigma, true), 3, h, w, sigma, false);
+        assertArrayEquals(expected, GaussianBlur.blur(image, 3, h, w, sigma),
+            "sigma " + sigma + ", " + h + " x " + w);
+      }
+    }
+  }
+
+  /** gaussian_filter1d per pixel as SciPy defines it: the reflected taps summed in double, in order. */
+  private static float[] definition(float[] in, int channels, int h, int w, double sigma, boolean alongHeight) {
+    double[] k = GaussianBlur.gaussianKernel(sigma);
+    int r = k.length / 2;
+    float[] out = new float[in.length];
+    for (int c = 0; c < channels; c++) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          double s = 0;
+          for (int j = 0; j < k.length; j++) {
+            int yy = alongHeight ? GaussianBlur.reflect(y + j - r, h) : y;
+            int xx = alongHeight ? x : GaussianBlur.reflect(x + j - r, w);
+            s += k[j] * in[(c * h + yy) * w + xx];
+          }
+          out[(c * h + y) * w + x] = (float) s;
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
   void reflectIndexing() {
     // scipy 'reflect': ... 1 0 | 0 1 2 3 | 3 2 ...
     assertEquals(0, GaussianBlur.reflect(-1, 4));
