@@ -13,6 +13,11 @@ cd "$HERE"
 SHARED="${NETVIS_SHARED:-$(cd ../shared && pwd)}"
 VARIANT=""
 if [[ "${1:-}" == "--variant" ]]; then VARIANT="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; fi
+if ! /usr/bin/python3 -c "import onnx, numpy" 2>/dev/null; then
+  echo "installing python3-onnx and python3-numpy for strip.py..." >&2
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-onnx python3-numpy >&2
+fi
 mvn -q -B -Dstyle.color=never -DskipTests package >&2
 grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo /.device/ >> .git/info/exclude
 rm -rf .device && mkdir -p .device/models/squeezenet1_1
