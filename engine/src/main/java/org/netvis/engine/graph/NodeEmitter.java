@@ -98,6 +98,28 @@ public final class NodeEmitter {
     return op("ConstantOfShape", List.of(shape), Attributes.of("value", zero));
   }
 
+  /** The most elements a constant of ones may hold in {@link #broadcast}. */
+  static final long MAX_ONES = 1 << 20;
+
+  /**
+   * {@code value} broadcast to the shape of {@code like}: a Mul by a constant of ones shaped
+   * {@code onesShape} (1 where {@code value} already has the size), which ONNX Runtime runs on every
+   * thread (its Expand runs on one); an Expand where {@code onesShape} is not all known or would hold
+   * more than a million floats.
+   */
+  public String broadcast(String value, long[] onesShape, String like) {
+    long elements = 1;
+    for (long d : onesShape) {
+      elements *= d;
+      if (d <= 0 || elements > MAX_ONES) {
+        return op("Expand", List.of(value, shapeOf(like)));
+      }
+    }
+    float[] ones = new float[(int) elements];
+    java.util.Arrays.fill(ones, 1f);
+    return mul(value, floats("ones", onesShape, ones));
+  }
+
   public String mul(String a, String b) {
     return op("Mul", List.of(a, b));
   }

@@ -51,6 +51,9 @@ public final class GaussianBlur {
     int r = k.length / 2;
     float[] out = new float[in.length];
     double[] sum = new double[width];
+    // Along W, the columns in [from, to) have all their taps inside the row and read it contiguously.
+    int from = Math.min(r, width);
+    int to = Math.max(from, width - r);
     for (int c = 0; c < channels; c++) {
       int base = c * height * width;
       for (int y = 0; y < height; y++) {
@@ -65,9 +68,6 @@ public final class GaussianBlur {
           }
         } else {
           int line = base + y * width;
-          // Columns whose taps all lie inside the row read it contiguously; the others reflect.
-          int from = Math.min(r, width);
-          int to = Math.max(from, width - r);
           for (int j = 0; j < k.length; j++) {
             double w = k[j];
             int shift = line + j - r;
