@@ -35,6 +35,16 @@ public interface BackwardContext {
    */
   int readers(String tensor);
 
+  /**
+   * Records that every gradient {@code reluOutput} will receive is already zero wherever it is zero,
+   * so that its Relu passes the gradient on without masking it again. Only the tensor's one reader
+   * may say so (a max pool that masks its own, smaller, output gradient instead).
+   */
+  void premasked(String reluOutput);
+
+  /** Whether {@link #premasked} was said of the tensor. */
+  boolean isPremasked(String reluOutput);
+
   /** Adds one contribution to the gradient of {@code tensor}; ignored when the tensor is not active. */
   void accumulate(String tensor, String gradient);
 

@@ -182,6 +182,11 @@ final class ElementwiseGradients {
         return;
       }
     }
+    if (ctx.isPremasked(node.getOutput(0))) {
+      // Already zero wherever y is: the max pool that reads y masked its own output gradient.
+      ctx.accumulate(node.getInput(0), g);
+      return;
+    }
     // The mask y > 0 as a float from HardSigmoid nodes, which run on every intra-op thread (ONNX
     // Runtime's Where runs on one; a Mul by a scalar costs two passes).
     String mask = strictSide(e, node.getOutput(0), 0f, 1);

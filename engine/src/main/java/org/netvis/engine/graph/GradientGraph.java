@@ -21,7 +21,7 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
   public static final String META_SEEDS = "netvis.seeds";
 
   /** Bump whenever the builder's output changes, so companion files written before are rebuilt. */
-  public static final String BUILDER_VERSION = "25";
+  public static final String BUILDER_VERSION = "26";
 
   public static String metadata(ModelProto model, String key) {
     for (StringStringEntryProto e : model.getMetadataPropsList()) {

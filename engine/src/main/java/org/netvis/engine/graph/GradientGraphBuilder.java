@@ -260,6 +260,7 @@ public final class GradientGraphBuilder {
     private final Map<String, List<String>> contributions = new LinkedHashMap<>();
     private final Map<String, GradientParts> parts = new LinkedHashMap<>();
     private final Map<String, String> finished = new HashMap<>();
+    private final Set<String> premasked = new HashSet<>();
     private final Map<String, NodeProto> producers = new HashMap<>();
     private final Map<String, List<NodeProto>> readingNodes = new HashMap<>();
     /** Tensors read outside the forward nodes: graph outputs, seeds, returned and differentiated ones. */
@@ -489,6 +490,20 @@ public final class GradientGraphBuilder {
       }
       ShapeProbe.Probed p = prepared.shapes().get(tensor);
       return p == null ? null : p.value();
+    }
+
+    @Override
+    public void premasked(String reluOutput) {
+      if (readers(reluOutput) != 1) {
+        throw new IllegalStateException("'" + reluOutput + "' has " + readers(reluOutput) + " readers; only a sole"
+            + " reader may mask its gradient for it");
+      }
+      premasked.add(reluOutput);
+    }
+
+    @Override
+    public boolean isPremasked(String reluOutput) {
+      return premasked.contains(reluOutput);
     }
 
     @Override

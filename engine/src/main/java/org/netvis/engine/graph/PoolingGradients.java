@@ -1,6 +1,7 @@
 package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,15 @@ final class PoolingGradients {
       again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
       e.add(again.build());
       String indices = pooled.get(1);
+      String windowGradients = dy.get(0);
+      List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of() : soleReluSources(x, ctx);
+      if (!relus.isEmpty()) {
+        // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
+        // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
+        // as on x after the scatter, and the Relus pass the gradient on unmasked.
+        windowGradients = e.mul(windowGradients, ElementwiseGradients.strictSide(e, pooled.get(0), 0f, 1));
+        relus.forEach(ctx::premasked);
+      }
 
       // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
       String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
@@ -64,12 +74,39 @@ final class PoolingGradients {
       String zeroColumn = e.zerosOfShape(e.op("Div", List.of(rowsShape, e.longs("one_by_plane", 1, plane))));
       String zeros = e.broadcast(zeroColumn, new long[] {1, plane}, rows);
       String scattered = e.op("ScatterElements", List.of(zeros, inPlane,
-          e.op("Reshape", List.of(dy.get(0), e.longs("shape", -1, windows)))),
+          e.op("Reshape", List.of(windowGradients, e.longs("shape", -1, windows)))),
           Attributes.of("axis", 1L), Attributes.of("reduction", "add"));
       long[] back = xs.clone();
       back[0] = -1;
       ctx.accumulate(x, e.op("Reshape", List.of(scattered, e.longs("shape", back))));
     }
+  }
+
+  /**
+   * The Relu outputs that {@code x} is, or concatenates, when x and each of them have one reader
+   * only (so every gradient they get comes through x); empty otherwise.
+   */
+  private static List<String> soleReluSources(String x, BackwardContext ctx) {
+    NodeProto producer = ctx.producer(x);
+    if (ctx.readers(x) != 1 || producer == null
+        || !(producer.getDomain().isEmpty() || producer.getDomain().equals("ai.onnx"))) {
+      return List.of();
+    }
+    if (producer.getOpType().equals("Relu")) {
+      return List.of(x);
+    }
+    if (!producer.getOpType().equals("Concat")) {
+      return List.of();
+    }
+    List<String> relus = new ArrayList<>();
+    for (String part : producer.getInputList()) {
+      List<String> r = ctx.isActive(part) ? soleReluSources(part, ctx) : List.of();
+      if (r.isEmpty()) {
+        return List.of();
+      }
+      relus.addAll(r);
+    }
+    return relus;
   }
 
   /**

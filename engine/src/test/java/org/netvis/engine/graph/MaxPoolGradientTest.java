@@ -1,6 +1,8 @@
 package org.netvis.engine.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -68,6 +70,90 @@ class MaxPoolGradientTest {
         }
       }
     }
+  }
+
+  /**
+   * A max pool that is the only reader of a Relu's output, or of a Concat of Relu outputs (SqueezeNet's
+   * Fire modules), masks its window gradients on the pooled grid and the Relus pass the gradient on
+   * unmasked: bit for bit PyTorch's max-pool backward followed by threshold_backward, with whole
+   * windows of zeros and ties at positive values. A Relu output read twice keeps its full-size mask.
+   */
+  @Test
+  void reluMasksMoveOntoThePooledGridWhereThePoolIsTheReluOutputsOnlyReader() throws Exception {
+    Pool p = new Pool("3x3/2 ceil_mode", new long[] {3, 3}, new long[] {2, 2}, new long[4], true, 11, 11);
+    long out = outSize(p.h(), 3, 2, 0, 0, true);
+    Random random = new Random(5);
+    for (String layout : List.of("relu", "concat", "read twice")) {
+      TestGraph g = new TestGraph(17, 1, 2, p.h(), p.w());
+      String positive = g.op("Relu", List.of("x"));
+      String negative = g.op("Relu", List.of(g.op("Neg", List.of("x"))));
+      Object[] attrs = {"kernel_shape", p.kernel(), "strides", p.strides(), "ceil_mode", 1L};
+      String result = switch (layout) {
+        case "relu" -> g.op("MaxPool", List.of(positive), attrs);
+        case "concat" -> g.op("MaxPool", List.of(g.op("Concat", List.of(positive, negative), "axis", 1L)), attrs);
+        default -> g.op("Concat", List.of(g.op("MaxPool", List.of(positive), attrs),
+            g.op("MaxPool", List.of(g.op("Relu", List.of(positive))), attrs)), "axis", 1L);
+      };
+      Path model = g.save(dir, "relu_pool_" + layout.replace(' ', '_'), result);
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(model), p.h(), p.w());
+      List<String> masked = vjp.proto().getGraph().getNodeList().stream()
+          .filter(n -> n.getOpType().equals("HardSigmoid")).map(n -> n.getInput(0)).toList();
+      assertEquals(layout.equals("read twice"), masked.contains(positive), layout + ": masks read " + masked);
+      assertFalse(masked.contains(negative), layout + ": masks read " + masked);
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        for (int trial = 0; trial < 3; trial++) {
+          Tensor x = Tensor.zeros(2, 2, p.h(), p.w());
+          for (int i = 0; i < x.size(); i++) {
+            // Small integers: windows of zeros after the Relu, and positive ties.
+            x.data()[i] = trial < 2 ? random.nextInt(4) - 2 : (float) random.nextGaussian();
+          }
+          int pooledChannels = layout.equals("relu") ? 2 : 4;
+          Tensor dy = Tensor.zeros(2, pooledChannels * out * out);
+          for (int i = 0; i < dy.size(); i++) {
+            dy.data()[i] = (float) random.nextGaussian();
+          }
+          float[] expected = reluPoolReference(x, dy, p, out, layout);
+          assertArrayEquals(expected, engine.vjp(x, dy).inputGradient().data(), 0f, layout + ", trial " + trial);
+        }
+      }
+    }
+  }
+
+  /** threshold_backward(max_pool2d backward(dy), relu(x)) for the three layouts above. */
+  private static float[] reluPoolReference(Tensor x, Tensor dy, Pool p, long out, String layout) {
+    int n = (int) x.dim(0);
+    int c = (int) x.dim(1);
+    int plane = p.h() * p.w();
+    int windows = (int) (out * out);
+    // The pooled tensor's input, per image: [relu(x)] or [relu(x), relu(-x)] along channels.
+    int parts = layout.equals("relu") ? 1 : 2;
+    Tensor pooledInput = Tensor.zeros(n, parts * c, p.h(), p.w());
+    Tensor partGradient = Tensor.zeros(n, parts * c * windows);
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < parts * c * plane; k++) {
+        float v = x.data()[i * c * plane + k % (c * plane)];
+        pooledInput.data()[i * parts * c * plane + k] = Math.max(layout.equals("concat") && k >= c * plane ? -v : v, 0f);
+      }
+      System.arraycopy(dy.data(), i * parts * c * windows, partGradient.data(), i * parts * c * windows,
+          parts * c * windows);
+    }
+    float[] pooledGrad = reference(pooledInput, partGradient, p, out, out);
+    float[] grad = new float[x.size()];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < c * plane; k++) {
+        float v = x.data()[i * c * plane + k];
+        int at = i * parts * c * plane + k;
+        // "read twice": relu(relu(x)) pools the same values, and both gradients meet at relu(x).
+        float g = v > 0 ? pooledGrad[at] : 0f;
+        if (layout.equals("concat")) {
+          g -= -v > 0 ? pooledGrad[at + c * plane] : 0f;
+        } else if (layout.equals("read twice")) {
+          g += v > 0 ? pooledGrad[at + c * plane] : 0f;
+        }
+        grad[i * c * plane + k] = g;
+      }
+    }
+    return grad;
   }
 
   /** Output size along one axis, with ONNX's rule that a ceil_mode window must start inside the input or its pad. */
