@@ -20,8 +20,31 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
   public static final String META_FIXED_BATCH = "netvis.fixed_batch";
   public static final String META_SEEDS = "netvis.seeds";
 
+  /** The symbolic batch dimension of every input and output of a graph with a dynamic batch. */
+  public static final String BATCH_DIMENSION = "N";
+
   /** Bump whenever the builder's output changes, so companion files written before are rebuilt. */
   public static final String BUILDER_VERSION = "26";
+
+  /**
+   * True when the batch is dynamic and every graph input holds it on its first axis only, so that
+   * fixing {@link #BATCH_DIMENSION} at a run's batch size fits every input of that run (an internal
+   * seed may fold the batch into another axis: such graphs are not specialized).
+   */
+  public boolean batchOnFirstAxes() {
+    if (fixedBatch) {
+      return false;
+    }
+    for (ai.onnx.proto.OnnxMl.ValueInfoProto v : proto.getGraph().getInputList()) {
+      List<ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
+      for (int i = 0; i < dims.size(); i++) {
+        if (BATCH_DIMENSION.equals(dims.get(i).getDimParam()) != (i == 0)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
 
   public static String metadata(ModelProto model, String key) {
     for (StringStringEntryProto e : model.getMetadataPropsList()) {

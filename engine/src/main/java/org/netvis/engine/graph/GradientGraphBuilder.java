@@ -223,7 +223,7 @@ public final class GradientGraphBuilder {
     }
     ValueInfoProto.Builder b = v.toBuilder();
     b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,
-        TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+        TensorShapeProto.Dimension.newBuilder().setDimParam(GradientGraph.BATCH_DIMENSION));
     return b.build();
   }
 
@@ -240,7 +240,7 @@ public final class GradientGraphBuilder {
   static ValueInfoProto floatValue(String name, long[] shape) {
     TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
     for (long d : shape) {
-      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
+      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam(GradientGraph.BATCH_DIMENSION)
           : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
     }
     return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()

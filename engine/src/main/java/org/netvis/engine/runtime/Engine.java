@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.netvis.engine.graph.GradientGraph;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.ModelGraph;
@@ -197,7 +196,7 @@ public final class Engine implements AutoCloseable {
       if (part > 0 && n > part && batchFirst) {
         return runInParts(gs, inputs, n, part);
       }
-      return sessions.run(gs.session(), inputs, gs.outputNames());
+      return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames());
     } catch (OrtException e) {
       throw new EngineException("gradient pass failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -232,7 +231,7 @@ public final class Engine implements AutoCloseable {
       for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
         slice.put(e.getKey(), e.getValue().slice(start, end));
       }
-      for (Map.Entry<String, Tensor> e : sessions.run(gs.session(), slice, gs.outputNames()).entrySet()) {
+      for (Map.Entry<String, Tensor> e : sessions.run(gs.forBatch(end - start), slice, gs.outputNames()).entrySet()) {
         parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
       }
     }
@@ -326,10 +325,18 @@ public final class Engine implements AutoCloseable {
     return gradientSession(spec, height, width).companion();
   }
 
-  private record GradientSession(CompanionGraphs.Companion companion, OrtSession session, List<String> outputNames) {
-    GradientGraph graph() {
-      return companion.graph();
-    }
+  /**
+   * How many batch sizes of each gradient graph may get a session with the batch fixed: the
+   * options' on the CPU, none on a GPU (ONNX Runtime's blocked layout, the reason for them, is the
+   * CPU's).
+   */
+  public int batchSessionLimit() {
+    return provider.startsWith("CUDA") ? 0 : options.batchSessions();
+  }
+
+  /** Batch sizes that have a gradient-graph session of their own for this spec and size (see {@link GradientSession}). */
+  List<Long> batchSessions(VjpSpec spec, long height, long width) {
+    return gradientSession(spec, height, width).specializedBatches();
   }
 
   private synchronized GradientSession gradientSession(VjpSpec spec, long h, long w) {
@@ -340,7 +347,7 @@ public final class Engine implements AutoCloseable {
         boolean defaultSize = h == defaultHeight && w == defaultWidth;
         CompanionGraphs.Companion c = companions.obtain(model.path(), model.sha256(), graph, spec, h, w, defaultSize);
         OrtSession session = sessions.open(c.serialized()).session();
-        gs = new GradientSession(c.withoutBytes(), session, new ArrayList<>(session.getOutputNames()));
+        gs = new GradientSession(c.withoutBytes(), session, sessions, batchSessionLimit());
         gradientSessions.put(key, gs);
       } catch (IOException e) {
         throw new EngineException("cannot read or write the gradient graph of " + model.path() + ": " + e.getMessage(), e);
@@ -366,9 +373,7 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    for (GradientSession gs : gradientSessions.values()) {
-      OrtSessions.closeQuietly(gs.session());
-    }
+    gradientSessions.values().forEach(GradientSession::close);
     gradientSessions.clear();
     activationSessions.values().forEach(OrtSessions::closeQuietly);
     activationSessions.clear();

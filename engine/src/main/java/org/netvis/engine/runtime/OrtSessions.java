@@ -63,8 +63,20 @@ final class OrtSessions {
 
   /** Opens a session on the serialized graph with the options' threads and device; the loading is timed. */
   Opened open(byte[] bytes) throws OrtException {
+    return open(bytes, Map.of());
+  }
+
+  /**
+   * {@link #open(byte[])} with symbolic dimensions of the graph's inputs fixed at the given sizes,
+   * so that ONNX Runtime's optimizer sees every shape (it then keeps more of a graph in its blocked
+   * NCHWc layout); the session only takes inputs of those sizes.
+   */
+  Opened open(byte[] bytes, Map<String, Long> dimensions) throws OrtException {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     try {
+      for (Map.Entry<String, Long> d : dimensions.entrySet()) {
+        so.setSymbolicDimensionValue(d.getKey(), d.getValue());
+      }
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       if (options.intraOpThreads() > 0) {
         so.setIntraOpNumThreads(options.intraOpThreads());

@@ -65,6 +65,9 @@ class ExperimentRunnerTest {
     if (System.getenv("NETVIS_GRADIENT_BATCH") == null) {
       assertEquals(8, m.at("/runtime/gradient_batch").asInt(), m.at("/runtime").toString());
     }
+    if (System.getenv("NETVIS_BATCH_SESSIONS") == null) {
+      assertEquals(2, m.at("/runtime/batch_sessions").asInt(), m.at("/runtime").toString());
+    }
     assertEquals(64, m.at("/model/sha256").asText().length());
     assertEquals(64, m.at("/gradient_graph/sha256").asText().length());
     assertEquals(64, m.at("/inputs/0/sha256").asText().length());

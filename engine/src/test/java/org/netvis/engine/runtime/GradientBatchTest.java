@@ -77,5 +77,11 @@ class GradientBatchTest {
     assertEquals("NETVIS_GRADIENT_BATCH is 'eight'; expected a whole number >= 0 (images per gradient run; "
         + "0 = the whole batch)", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.gradientBatchFromEnvironment("-2"));
+    IllegalArgumentException sessions = assertThrows(IllegalArgumentException.class,
+        () -> EngineOptions.wholeNumber("NETVIS_BATCH_SESSIONS", "two", 2, "gradient-graph sessions with a fixed batch"));
+    assertEquals("NETVIS_BATCH_SESSIONS is 'two'; expected a whole number >= 0 (gradient-graph sessions with a fixed"
+        + " batch)", sessions.getMessage());
+    assertEquals(3, EngineOptions.wholeNumber("NETVIS_BATCH_SESSIONS", "3", 2, ""));
+    assertEquals(2, EngineOptions.wholeNumber("NETVIS_BATCH_SESSIONS", null, 2, ""));
   }
 }
