@@ -42,7 +42,8 @@ public final class EngineBench {
         org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads))) {
       // Larger VJP batches run in parts of this many images (NETVIS_GRADIENT_BATCH; 0 = whole batch).
-      text.printf("gradient batch: %s%n", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
+      text.printf("gradient batch: %s, fixed-batch sessions: %s%n", engine.gradientBatch() == 0 ? "whole batch"
+          : engine.gradientBatch(), engine.fixedBatchSessions());
       text.printf("%-6s %14s %14s %14s %14s %10s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
           "vjp/fwd");
       for (int batch : batches) {

@@ -208,8 +208,7 @@ public final class ExperimentRunner {
         runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
         runtime.put("intra_op_spinning", options.spinning());
         runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
-        // Which runs take a session with the batch fixed follows from the calls and this limit alone.
-        runtime.put("batch_sessions", engine.batchSessionLimit());
+        runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
         manifest.put("runtime", runtime);
         Map<String, Object> modelRecord = new LinkedHashMap<>();
         modelRecord.put("id", model.id());

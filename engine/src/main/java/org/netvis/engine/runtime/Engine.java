@@ -326,17 +326,18 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * How many batch sizes of each gradient graph may get a session with the batch fixed: the
-   * options' on the CPU, none on a GPU (ONNX Runtime's blocked layout, the reason for them, is the
-   * CPU's).
+   * Whether each batch size runs a gradient session loaded with the batch fixed at that size (see
+   * {@link GradientSession}): on the CPU, where batches run in parts (so that there are at most that
+   * many sizes), unless the options turn it off. Not on a GPU: ONNX Runtime's blocked layout, the
+   * reason for them, is the CPU's.
    */
-  public int batchSessionLimit() {
-    return provider.startsWith("CUDA") ? 0 : options.batchSessions();
+  public boolean fixedBatchSessions() {
+    return !provider.startsWith("CUDA") && gradientBatch() > 0 && options.fixedBatchSessions();
   }
 
-  /** Batch sizes that have a gradient-graph session of their own for this spec and size (see {@link GradientSession}). */
-  List<Long> batchSessions(VjpSpec spec, long height, long width) {
-    return gradientSession(spec, height, width).specializedBatches();
+  /** Batch sizes that have had a gradient session of their own for this spec and size, ascending. */
+  List<Long> fixedBatchSizes(VjpSpec spec, long height, long width) {
+    return gradientSession(spec, height, width).fixedBatchSizes();
   }
 
   private synchronized GradientSession gradientSession(VjpSpec spec, long h, long w) {
@@ -346,13 +347,10 @@ public final class Engine implements AutoCloseable {
       try {
         boolean defaultSize = h == defaultHeight && w == defaultWidth;
         CompanionGraphs.Companion c = companions.obtain(model.path(), model.sha256(), graph, spec, h, w, defaultSize);
-        OrtSession session = sessions.open(c.serialized()).session();
-        gs = new GradientSession(c.withoutBytes(), session, sessions, batchSessionLimit());
+        gs = new GradientSession(c, sessions, fixedBatchSessions());
         gradientSessions.put(key, gs);
       } catch (IOException e) {
         throw new EngineException("cannot read or write the gradient graph of " + model.path() + ": " + e.getMessage(), e);
-      } catch (OrtException e) {
-        throw new EngineException("ONNX Runtime cannot load the gradient graph of " + model.path() + ": " + e.getMessage(), e);
       }
     }
     return gs;

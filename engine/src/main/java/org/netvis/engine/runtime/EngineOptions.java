@@ -11,12 +11,12 @@ package org.netvis.engine.runtime;
  *     size and its results are joined. {@link #AUTOMATIC_GRADIENT_BATCH} (the default) means
  *     {@link #CPU_GRADIENT_BATCH} on the CPU and the whole batch on a GPU; 0 always runs the whole
  *     batch ({@code NETVIS_GRADIENT_BATCH=N} sets it)
- * @param batchSessions on the CPU, how many batch sizes of a gradient graph may each get a session of
- *     their own, loaded with the batch fixed (see {@link GradientSession}); 0 = none
- *     ({@code NETVIS_BATCH_SESSIONS=N} sets it)
+ * @param fixedBatchSessions on the CPU, with gradient batches in parts, whether each batch size runs
+ *     a gradient session loaded with the batch fixed at that size (see {@link GradientSession}; the
+ *     default; {@code NETVIS_FIXED_BATCH_SESSIONS=0} turns it off)
  */
 public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Path companionCache, boolean spinning,
-    int gradientBatch, int batchSessions) {
+    int gradientBatch, boolean fixedBatchSessions) {
   public static final int AUTOMATIC_GRADIENT_BATCH = -1;
   /**
    * On the CPU the gradient graph is fastest per image at about this batch: larger batches no
@@ -24,11 +24,6 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
    * image at 8, 20.9 at 32).
    */
   public static final int CPU_GRADIENT_BATCH = 8;
-  /**
-   * Two: the engine's parts of {@link #CPU_GRADIENT_BATCH} and one other size (an iterative
-   * technique's batch). Each costs a session load and a copy of the graph's weights.
-   */
-  public static final int DEFAULT_BATCH_SESSIONS = 2;
 
   public EngineOptions {
     if (intraOpThreads < 0) {
@@ -37,22 +32,30 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
     if (gradientBatch < AUTOMATIC_GRADIENT_BATCH) {
       throw new IllegalArgumentException("gradient batch must be >= 0 (0 = whole batch), got " + gradientBatch);
     }
-    if (batchSessions < 0) {
-      throw new IllegalArgumentException("batch sessions must be >= 0, got " + batchSessions);
-    }
   }
 
   public static EngineOptions defaults() {
     return new EngineOptions(Device.AUTO, 0,
         org.netvis.engine.model.ModelRegistry.userCacheDir().resolve("graphs"), "1".equals(System.getenv("NETVIS_ORT_SPINNING")),
         gradientBatchFromEnvironment(System.getenv("NETVIS_GRADIENT_BATCH")),
-        wholeNumber("NETVIS_BATCH_SESSIONS", System.getenv("NETVIS_BATCH_SESSIONS"), DEFAULT_BATCH_SESSIONS,
-            "gradient-graph sessions with a fixed batch; 0 = none"));
+        switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", System.getenv("NETVIS_FIXED_BATCH_SESSIONS"), true));
   }
 
   static int gradientBatchFromEnvironment(String value) {
     return wholeNumber("NETVIS_GRADIENT_BATCH", value, AUTOMATIC_GRADIENT_BATCH,
         "images per gradient run; 0 = the whole batch");
+  }
+
+  /** An environment variable's 0 or 1, or {@code unset} when it is absent or blank. */
+  static boolean switchFromEnvironment(String variable, String value, boolean unset) {
+    if (value == null || value.isBlank()) {
+      return unset;
+    }
+    return switch (value.trim()) {
+      case "1" -> true;
+      case "0" -> false;
+      default -> throw new IllegalArgumentException(variable + " is '" + value + "'; expected 0 (off) or 1 (on)");
+    };
   }
 
   /** An environment variable's whole number >= 0, or {@code unset} when it is absent or blank. */
@@ -72,22 +75,22 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
   }
 
   public EngineOptions withDevice(Device d) {
-    return new EngineOptions(d, intraOpThreads, companionCache, spinning, gradientBatch, batchSessions);
+    return new EngineOptions(d, intraOpThreads, companionCache, spinning, gradientBatch, fixedBatchSessions);
   }
 
   public EngineOptions withThreads(int threads) {
-    return new EngineOptions(device, threads, companionCache, spinning, gradientBatch, batchSessions);
+    return new EngineOptions(device, threads, companionCache, spinning, gradientBatch, fixedBatchSessions);
   }
 
   public EngineOptions withCompanionCache(java.nio.file.Path dir) {
-    return new EngineOptions(device, intraOpThreads, dir, spinning, gradientBatch, batchSessions);
+    return new EngineOptions(device, intraOpThreads, dir, spinning, gradientBatch, fixedBatchSessions);
   }
 
   public EngineOptions withGradientBatch(int images) {
-    return new EngineOptions(device, intraOpThreads, companionCache, spinning, images, batchSessions);
+    return new EngineOptions(device, intraOpThreads, companionCache, spinning, images, fixedBatchSessions);
   }
 
-  public EngineOptions withBatchSessions(int sessions) {
-    return new EngineOptions(device, intraOpThreads, companionCache, spinning, gradientBatch, sessions);
+  public EngineOptions withFixedBatchSessions(boolean on) {
+    return new EngineOptions(device, intraOpThreads, companionCache, spinning, gradientBatch, on);
   }
 }

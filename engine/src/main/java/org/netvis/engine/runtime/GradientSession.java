@@ -1,46 +1,44 @@
 package org.netvis.engine.runtime;
 
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.netvis.engine.graph.GradientGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gradient graph's ONNX Runtime sessions: one that takes any batch, and on the CPU up to {@code
- * limit} more, each loaded with the batch fixed at one size. With every shape known, ONNX Runtime
- * keeps the masked gradients and their sums in its blocked NCHWc layout instead of reordering them
- * around each mask (MobileNetV2's VJP 24% faster, SqueezeNet's 2 to 4%, ResNet-18's 2%: README).
- *
- * <p>A size gets its session on its {@value #SPECIALIZE_ON_RUN}th run, so that sizes a caller uses
- * a few times only (fooling's batch shrinking as images succeed, the last part of a batch) cost no
- * session load; sizes past the limit keep the shared session. The choice depends on the order of
- * calls only, never on timings, so a rerun takes the same sessions and gives the same floats (the
- * two kinds of session round differently in the last bits: ONNX Runtime fuses differently).
+ * A gradient graph's ONNX Runtime sessions. With fixed batches (the CPU's default) every run takes a
+ * session loaded with the graph's batch dimension fixed at that run's size, created on the size's
+ * first run: with every shape known, ONNX Runtime keeps the masks, masked gradients and gradient
+ * sums in its blocked NCHWc layout instead of reordering each of them to NCHW and back (MobileNetV2's
+ * VJP a quarter faster, SqueezeNet's 2 to 6%: README). An image's floats do not depend on the size
+ * of the batch it ran in (as with one session for any batch), so results do not depend on how a
+ * caller or a Spark partition batches its images. Otherwise one session takes any batch.
  */
 final class GradientSession implements AutoCloseable {
-  static final int SPECIALIZE_ON_RUN = 8;
   private static final Logger LOG = LoggerFactory.getLogger(GradientSession.class);
 
   private final CompanionGraphs.Companion companion;
-  private final OrtSession anyBatch;
-  private final List<String> outputNames;
   private final OrtSessions sessions;
-  private final int limit;
-  private final Map<Long, Integer> runs = new HashMap<>();
-  private final Map<Long, OrtSession> byBatch = new LinkedHashMap<>();
+  private final List<String> outputNames;
+  private byte[] serialized;
+  private boolean fixedBatches;
+  private OrtSession anyBatch;
+  private final Map<Long, OrtSession> byBatch = new TreeMap<>();
 
-  GradientSession(CompanionGraphs.Companion companion, OrtSession anyBatch, OrtSessions sessions, int limit) {
-    this.companion = companion;
-    this.anyBatch = anyBatch;
-    this.outputNames = List.copyOf(anyBatch.getOutputNames());
+  /** {@code companion} with its bytes, which the first session loads. */
+  GradientSession(CompanionGraphs.Companion companion, OrtSessions sessions, boolean fixedBatches) {
+    this.companion = companion.withoutBytes();
+    this.serialized = companion.serialized();
     this.sessions = sessions;
-    this.limit = companion.graph().batchOnFirstAxes() ? limit : 0;
+    this.fixedBatches = fixedBatches && companion.graph().batchOnFirstAxes();
+    this.outputNames = companion.graph().proto().getGraph().getOutputList().stream().map(ValueInfoProto::getName)
+        .toList();
   }
 
   CompanionGraphs.Companion companion() {
@@ -55,44 +53,59 @@ final class GradientSession implements AutoCloseable {
     return outputNames;
   }
 
-  /** Batch sizes with a session of their own so far, in the order they got it. */
-  synchronized List<Long> specializedBatches() {
+  /** Batch sizes with a session of their own so far, ascending. */
+  synchronized List<Long> fixedBatchSizes() {
     return new ArrayList<>(byBatch.keySet());
   }
 
   /** The session for a run of {@code batch} images whose every input holds the batch on its first axis. */
   synchronized OrtSession forBatch(long batch) {
+    if (!fixedBatches) {
+      return anyBatch();
+    }
     OrtSession own = byBatch.get(batch);
-    if (own != null || limit == 0) {
-      return own != null ? own : anyBatch;
+    if (own == null) {
+      try {
+        own = sessions.open(bytes(), Map.of(GradientGraph.BATCH_DIMENSION, batch)).session();
+      } catch (OrtException e) {
+        // Never expected: from here on every run takes the session for any batch.
+        LOG.warn("ONNX Runtime could not load {} with the batch fixed at {}: {}; every run of it takes the session"
+            + " for any batch (the same gradients to rounding, without the blocked layout's speed)", companion.file(),
+            batch, e.getMessage());
+        fixedBatches = false;
+        return anyBatch();
+      }
+      byBatch.put(batch, own);
     }
-    int run = runs.merge(batch, 1, Integer::sum);
-    if (run < SPECIALIZE_ON_RUN || byBatch.size() >= limit) {
-      return anyBatch;
-    }
-    try {
-      own = sessions.open(companion.graph().proto().toByteArray(), Map.of(GradientGraph.BATCH_DIMENSION, batch))
-          .session();
-    } catch (OrtException e) {
-      // Never expected; the shared session still works, so stay with it for this size.
-      LOG.warn("ONNX Runtime could not load {} with the batch fixed at {}: {}; using the session for any batch",
-          companion.file(), batch, e.getMessage());
-      runs.put(batch, Integer.MIN_VALUE);
-      return anyBatch;
-    }
-    byBatch.put(batch, own);
     return own;
   }
 
-  /** The session for runs whose inputs do not all hold the batch on their first axis. */
-  OrtSession anyBatch() {
+  /** The session that takes any batch (runs whose inputs do not all hold the batch on their first axis). */
+  synchronized OrtSession anyBatch() {
+    if (anyBatch == null) {
+      try {
+        anyBatch = sessions.open(bytes()).session();
+      } catch (OrtException e) {
+        throw new EngineException("ONNX Runtime cannot load the gradient graph " + companion.file() + ": "
+            + e.getMessage(), e);
+      }
+    }
     return anyBatch;
+  }
+
+  /** The graph's bytes: as read or written for the first session, serialized again for later ones. */
+  private byte[] bytes() {
+    byte[] b = serialized != null ? serialized : companion.graph().proto().toByteArray();
+    serialized = null;
+    return b;
   }
 
   @Override
   public synchronized void close() {
     byBatch.values().forEach(OrtSessions::closeQuietly);
     byBatch.clear();
-    OrtSessions.closeQuietly(anyBatch);
+    if (anyBatch != null) {
+      OrtSessions.closeQuietly(anyBatch);
+    }
   }
 }

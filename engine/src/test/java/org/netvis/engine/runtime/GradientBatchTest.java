@@ -78,10 +78,9 @@ class GradientBatchTest {
         + "0 = the whole batch)", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> EngineOptions.gradientBatchFromEnvironment("-2"));
     IllegalArgumentException sessions = assertThrows(IllegalArgumentException.class,
-        () -> EngineOptions.wholeNumber("NETVIS_BATCH_SESSIONS", "two", 2, "gradient-graph sessions with a fixed batch"));
-    assertEquals("NETVIS_BATCH_SESSIONS is 'two'; expected a whole number >= 0 (gradient-graph sessions with a fixed"
-        + " batch)", sessions.getMessage());
-    assertEquals(3, EngineOptions.wholeNumber("NETVIS_BATCH_SESSIONS", "3", 2, ""));
-    assertEquals(2, EngineOptions.wholeNumber("NETVIS_BATCH_SESSIONS", null, 2, ""));
+        () -> EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", "yes", true));
+    assertEquals("NETVIS_FIXED_BATCH_SESSIONS is 'yes'; expected 0 (off) or 1 (on)", sessions.getMessage());
+    assertEquals(false, EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", " 0", true));
+    assertEquals(true, EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", null, true));
   }
 }

@@ -2,9 +2,11 @@ package org.netvis.engine.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +19,7 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.SharedData;
 
-/** Gradient-graph sessions with the batch fixed: when a size gets one, and that it computes the same gradients. */
+/** Gradient sessions with the batch fixed: one per batch size, and an image's floats independent of its batch. */
 class GradientSessionTest {
   @TempDir Path dir;
 
@@ -28,52 +30,48 @@ class GradientSessionTest {
   }
 
   @Test
-  void aBatchSizeGetsItsOwnSessionOnItsEighthRunUpToTheLimitWithTheSameGradients() throws Exception {
-    Tensor two = GradientBatchTest.gaussian(new long[] {2, 3, 224, 224}, 3);
-    Tensor twoCotangent = GradientBatchTest.gaussian(new long[] {2, 1000}, 4);
-    Tensor one = GradientBatchTest.gaussian(new long[] {1, 3, 224, 224}, 5);
-    Tensor oneCotangent = GradientBatchTest.gaussian(new long[] {1, 1000}, 6);
-    EngineOptions cpu = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir).withBatchSessions(1);
-    try (Engine engine = Engine.open(squeezenet(), cpu); Engine again = Engine.open(squeezenet(), cpu)) {
-      VjpResult shared = engine.vjp(two, twoCotangent);
-      for (int run = 2; run < GradientSession.SPECIALIZE_ON_RUN; run++) {
-        engine.vjp(two, twoCotangent);
-        assertEquals(List.of(), engine.batchSessions(VjpSpec.DEFAULT, 224, 224), "run " + run);
+  void eachBatchSizeRunsItsOwnSessionAndAnImagesGradientDoesNotDependOnItsBatch() throws Exception {
+    Tensor images = GradientBatchTest.gaussian(new long[] {7, 3, 224, 224}, 3);
+    Tensor cotangent = GradientBatchTest.gaussian(new long[] {7, 1000}, 4);
+    EngineOptions cpu = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir)
+        .withFixedBatchSessions(true);
+    try (Engine parts = Engine.open(squeezenet(), cpu.withGradientBatch(3));
+        Engine alone = Engine.open(squeezenet(), cpu.withGradientBatch(3));
+        Engine anyBatch = Engine.open(squeezenet(), cpu.withGradientBatch(3).withFixedBatchSessions(false))) {
+      assertTrue(parts.fixedBatchSessions());
+      assertFalse(anyBatch.fixedBatchSessions());
+      // 7 images in parts of 3: sessions for 3 and for the last part's 1.
+      VjpResult batched = parts.vjp(images, cotangent);
+      assertEquals(List.of(1L, 3L), parts.fixedBatchSizes(VjpSpec.DEFAULT, 224, 224));
+      int item = images.itemSize();
+      for (int i = 0; i < 7; i++) {
+        VjpResult one = alone.vjp(images.slice(i, i + 1), cotangent.slice(i, i + 1));
+        assertArrayEquals(Arrays.copyOfRange(batched.inputGradient().data(), i * item, (i + 1) * item),
+            one.inputGradient().data(), "image " + i + ": the same floats alone as in a batch of 3");
+        assertArrayEquals(Arrays.copyOfRange(batched.logits().data(), i * 1000, (i + 1) * 1000), one.logits().data());
       }
-      VjpResult own = engine.vjp(two, twoCotangent);
-      assertEquals(List.of(2L), engine.batchSessions(VjpSpec.DEFAULT, 224, 224));
-      // Only ONNX Runtime's fusions differ between the two sessions: last-bit rounding.
-      for (double e : Compare.relativeL2PerItem(own.logits().data(), Compare.asDoubles(shared.logits()), 2)) {
+      assertEquals(List.of(1L), alone.fixedBatchSizes(VjpSpec.DEFAULT, 224, 224));
+      // Against the session for any batch only ONNX Runtime's fusions differ: last-bit rounding.
+      VjpResult shared = anyBatch.vjp(images, cotangent);
+      assertEquals(List.of(), anyBatch.fixedBatchSizes(VjpSpec.DEFAULT, 224, 224));
+      for (double e : Compare.relativeL2PerItem(batched.logits().data(), Compare.asDoubles(shared.logits()), 7)) {
         assertTrue(e < 1e-6, "logits relative L2 " + e);
       }
-      for (double e : Compare.relativeL2PerItem(own.inputGradient().data(), Compare.asDoubles(shared.inputGradient()), 2)) {
+      for (double e : Compare.relativeL2PerItem(batched.inputGradient().data(), Compare.asDoubles(shared.inputGradient()),
+          7)) {
         assertTrue(e < 1e-6, "gradient relative L2 " + e);
-      }
-      // The limit (1 here) keeps a second size on the shared session however often it runs.
-      VjpResult oneShared = engine.vjp(one, oneCotangent);
-      for (int run = 2; run <= GradientSession.SPECIALIZE_ON_RUN + 1; run++) {
-        assertArrayEquals(oneShared.inputGradient().data(), engine.vjp(one, oneCotangent).inputGradient().data());
-      }
-      assertEquals(List.of(2L), engine.batchSessions(VjpSpec.DEFAULT, 224, 224));
-      // The choice follows the calls alone: the same calls in another engine give the same bits.
-      for (int run = 1; run <= GradientSession.SPECIALIZE_ON_RUN; run++) {
-        VjpResult r = again.vjp(two, twoCotangent);
-        assertArrayEquals((run < GradientSession.SPECIALIZE_ON_RUN ? shared : own).inputGradient().data(),
-            r.inputGradient().data(), "run " + run);
       }
     }
   }
 
   @Test
-  void noSessionOfItsOwnWhenTurnedOff() throws Exception {
-    Tensor one = GradientBatchTest.gaussian(new long[] {1, 3, 224, 224}, 7);
-    Tensor cotangent = GradientBatchTest.gaussian(new long[] {1, 1000}, 8);
-    EngineOptions off = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir).withBatchSessions(0);
-    try (Engine engine = Engine.open(squeezenet(), off)) {
-      for (int run = 0; run <= GradientSession.SPECIALIZE_ON_RUN; run++) {
-        engine.vjp(one, cotangent);
-      }
-      assertEquals(List.of(), engine.batchSessions(VjpSpec.DEFAULT, 224, 224));
+  void noFixedBatchesWhereBatchesRunWhole() throws Exception {
+    EngineOptions whole = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir).withGradientBatch(0);
+    try (Engine engine = Engine.open(squeezenet(), whole)) {
+      assertFalse(engine.fixedBatchSessions(), "sizes would be unbounded");
+      engine.vjp(GradientBatchTest.gaussian(new long[] {2, 3, 224, 224}, 5),
+          GradientBatchTest.gaussian(new long[] {2, 1000}, 6));
+      assertEquals(List.of(), engine.fixedBatchSizes(VjpSpec.DEFAULT, 224, 224));
     }
   }
 }
