@@ -327,9 +327,9 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Whether each batch size runs a gradient session loaded with the batch fixed at that size (see
-   * {@link GradientSession}): on the CPU, where batches run in parts (so that there are at most that
-   * many sizes), unless the options turn it off. Not on a GPU: ONNX Runtime's blocked layout, the
-   * reason for them, is the CPU's.
+   * {@link GradientSession}): when the options ask for it, on the CPU, where batches run in parts (so
+   * that there are at most that many sizes). Not on a GPU: ONNX Runtime's blocked layout, the reason
+   * for them, is the CPU's.
    */
   public boolean fixedBatchSessions() {
     return !provider.startsWith("CUDA") && gradientBatch() > 0 && options.fixedBatchSessions();

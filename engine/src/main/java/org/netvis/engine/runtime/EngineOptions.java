@@ -12,8 +12,9 @@ package org.netvis.engine.runtime;
  *     {@link #CPU_GRADIENT_BATCH} on the CPU and the whole batch on a GPU; 0 always runs the whole
  *     batch ({@code NETVIS_GRADIENT_BATCH=N} sets it)
  * @param fixedBatchSessions on the CPU, with gradient batches in parts, whether each batch size runs
- *     a gradient session loaded with the batch fixed at that size (see {@link GradientSession}; the
- *     default; {@code NETVIS_FIXED_BATCH_SESSIONS=0} turns it off)
+ *     a gradient session loaded with the batch fixed at that size (see {@link GradientSession}; off by
+ *     default, {@code NETVIS_FIXED_BATCH_SESSIONS=1} turns it on: faster runs, a session load for
+ *     every new size)
  */
 public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Path companionCache, boolean spinning,
     int gradientBatch, boolean fixedBatchSessions) {
@@ -38,7 +39,7 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
     return new EngineOptions(Device.AUTO, 0,
         org.netvis.engine.model.ModelRegistry.userCacheDir().resolve("graphs"), "1".equals(System.getenv("NETVIS_ORT_SPINNING")),
         gradientBatchFromEnvironment(System.getenv("NETVIS_GRADIENT_BATCH")),
-        switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", System.getenv("NETVIS_FIXED_BATCH_SESSIONS"), true));
+        switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", System.getenv("NETVIS_FIXED_BATCH_SESSIONS"), false));
   }
 
   static int gradientBatchFromEnvironment(String value) {

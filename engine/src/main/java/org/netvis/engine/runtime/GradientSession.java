@@ -12,13 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gradient graph's ONNX Runtime sessions. With fixed batches (the CPU's default) every run takes a
- * session loaded with the graph's batch dimension fixed at that run's size, created on the size's
- * first run: with every shape known, ONNX Runtime keeps the masks, masked gradients and gradient
- * sums in its blocked NCHWc layout instead of reordering each of them to NCHW and back (MobileNetV2's
- * VJP a quarter faster, SqueezeNet's 2 to 6%: README). An image's floats do not depend on the size
- * of the batch it ran in (as with one session for any batch), so results do not depend on how a
- * caller or a Spark partition batches its images. Otherwise one session takes any batch.
+ * A gradient graph's ONNX Runtime sessions. With fixed batches (on the CPU, when the options ask for
+ * them) every run takes a session loaded with the graph's batch dimension fixed at that run's size,
+ * created on the size's first run: with every shape known, ONNX Runtime keeps the masks, masked
+ * gradients and gradient sums in its blocked NCHWc layout instead of reordering each of them to NCHW
+ * and back (MobileNetV2's VJP a quarter faster, SqueezeNet's 2 to 6%: README). An image's floats do
+ * not depend on the size of the batch it ran in (as with one session for any batch), so results do
+ * not depend on how a caller or a Spark partition batches its images. Otherwise one session takes
+ * any batch.
  */
 final class GradientSession implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GradientSession.class);
@@ -93,11 +94,16 @@ final class GradientSession implements AutoCloseable {
     return anyBatch;
   }
 
-  /** The graph's bytes: as read or written for the first session, serialized again for later ones. */
+  /**
+   * The graph's bytes as read or written, kept for each further session: serializing the graph again
+   * costs netvis' own time at every new size (6 to 40 ms for SqueezeNet's, each time fooling's batch
+   * shrinks), for as much memory as the parsed graph already takes.
+   */
   private byte[] bytes() {
-    byte[] b = serialized != null ? serialized : companion.graph().proto().toByteArray();
-    serialized = null;
-    return b;
+    if (serialized == null) {
+      serialized = companion.graph().proto().toByteArray();
+    }
+    return serialized;
   }
 
   @Override

@@ -65,8 +65,8 @@ class ExperimentRunnerTest {
     if (System.getenv("NETVIS_GRADIENT_BATCH") == null) {
       assertEquals(8, m.at("/runtime/gradient_batch").asInt(), m.at("/runtime").toString());
     }
-    if (System.getenv("NETVIS_FIXED_BATCH_SESSIONS") == null && System.getenv("NETVIS_GRADIENT_BATCH") == null) {
-      assertTrue(m.at("/runtime/fixed_batch_sessions").asBoolean(), m.at("/runtime").toString());
+    if (System.getenv("NETVIS_FIXED_BATCH_SESSIONS") == null) {
+      assertFalse(m.at("/runtime/fixed_batch_sessions").asBoolean(), m.at("/runtime").toString());
     }
     assertEquals(64, m.at("/model/sha256").asText().length());
     assertEquals(64, m.at("/gradient_graph/sha256").asText().length());

@@ -81,6 +81,7 @@ class GradientBatchTest {
         () -> EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", "yes", true));
     assertEquals("NETVIS_FIXED_BATCH_SESSIONS is 'yes'; expected 0 (off) or 1 (on)", sessions.getMessage());
     assertEquals(false, EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", " 0", true));
-    assertEquals(true, EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", null, true));
+    assertEquals(false, EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", null, false));
+    assertEquals(true, EngineOptions.switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", "1", false));
   }
 }
