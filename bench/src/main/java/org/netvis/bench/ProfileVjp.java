@@ -32,8 +32,8 @@ import org.netvis.engine.model.ResolvedModel;
  * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default all cores;
  * how many of the slowest nodes to list: -Dnodes, default 15; a saved variant of the model's gradient
  * graph to profile in place of the one the builder derives, for A/B of builder changes: -Dgraph=FILE;
- * the gradient graph's batch fixed at the run's size as the engine loads it on the CPU, or left
- * symbolic: -DfixedBatch=true|false, default true).
+ * the gradient graph's batch fixed at the run's size, as the engine loads it with
+ * NETVIS_FIXED_BATCH_SESSIONS=1: -DfixedBatch=true).
  */
 public final class ProfileVjp {
   private static final int WARMUP = 5;
@@ -102,7 +102,7 @@ public final class ProfileVjp {
       if (Integer.getInteger("threads", 0) > 0) {
         so.setIntraOpNumThreads(Integer.getInteger("threads"));
       }
-      if (cotangentName != null && Boolean.parseBoolean(System.getProperty("fixedBatch", "true"))) {
+      if (cotangentName != null && Boolean.getBoolean("fixedBatch")) {
         so.setSymbolicDimensionValue(org.netvis.engine.graph.GradientGraph.BATCH_DIMENSION, imageShape[0]);
       }
       so.enableProfiling(dir.resolve("session").toString());
