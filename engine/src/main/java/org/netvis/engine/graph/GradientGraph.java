@@ -2,6 +2,8 @@ package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.List;
 
 /**
@@ -35,8 +37,8 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
     if (fixedBatch) {
       return false;
     }
-    for (ai.onnx.proto.OnnxMl.ValueInfoProto v : proto.getGraph().getInputList()) {
-      List<ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
+    for (ValueInfoProto v : proto.getGraph().getInputList()) {
+      List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
       for (int i = 0; i < dims.size(); i++) {
         if (BATCH_DIMENSION.equals(dims.get(i).getDimParam()) != (i == 0)) {
           return false;

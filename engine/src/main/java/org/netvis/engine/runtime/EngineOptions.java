@@ -43,8 +43,19 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
   }
 
   static int gradientBatchFromEnvironment(String value) {
-    return wholeNumber("NETVIS_GRADIENT_BATCH", value, AUTOMATIC_GRADIENT_BATCH,
-        "images per gradient run; 0 = the whole batch");
+    if (value == null || value.isBlank()) {
+      return AUTOMATIC_GRADIENT_BATCH;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("NETVIS_GRADIENT_BATCH is '" + value
+        + "'; expected a whole number >= 0 (images per gradient run; 0 = the whole batch)");
   }
 
   /** An environment variable's 0 or 1, or {@code unset} when it is absent or blank. */
@@ -57,22 +68,6 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
       case "0" -> false;
       default -> throw new IllegalArgumentException(variable + " is '" + value + "'; expected 0 (off) or 1 (on)");
     };
-  }
-
-  /** An environment variable's whole number >= 0, or {@code unset} when it is absent or blank. */
-  static int wholeNumber(String variable, String value, int unset, String meaning) {
-    if (value == null || value.isBlank()) {
-      return unset;
-    }
-    try {
-      int n = Integer.parseInt(value.trim());
-      if (n >= 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(variable + " is '" + value + "'; expected a whole number >= 0 (" + meaning + ")");
   }
 
   public EngineOptions withDevice(Device d) {
