@@ -90,14 +90,18 @@ final class GradientSession implements AutoCloseable {
         throw new EngineException("ONNX Runtime cannot load the gradient graph " + companion.file() + ": "
             + e.getMessage(), e);
       }
+      if (!fixedBatches) {
+        // No further session will be loaded: the graph's bytes (85 MB for ResNet-18's) can go.
+        serialized = null;
+      }
     }
     return anyBatch;
   }
 
   /**
-   * The graph's bytes as read or written, kept for each further session: serializing the graph again
-   * costs netvis' own time at every new size (6 to 40 ms for SqueezeNet's, each time fooling's batch
-   * shrinks), for as much memory as the parsed graph already takes.
+   * The graph's bytes as read or written, kept while fixed batches may load further sessions:
+   * serializing the graph again costs netvis' own time at every new size (6 to 40 ms for SqueezeNet's,
+   * each time fooling's batch shrinks), for as much memory as the parsed graph already takes.
    */
   private byte[] bytes() {
     if (serialized == null) {
