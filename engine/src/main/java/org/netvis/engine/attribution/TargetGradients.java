@@ -26,15 +26,30 @@ public final class TargetGradients {
    * ReLU backward rule (guided backpropagation, the deconvnet).
    */
   public static Tensor of(Engine engine, VjpSpec spec, Tensor inputs, long[] targets, int batchSize) {
+    return of(engine, spec, inputs, targets, batchSize, null);
+  }
+
+  /**
+   * {@link #of(Engine, Tensor, long[], int)}, writing over {@code reuse} (an earlier result of the
+   * same shape that the caller no longer reads, or null) where the images run in one chunk: what a
+   * caller that asks for gradients once per batch of path points or samples passes back each time.
+   */
+  public static Tensor of(Engine engine, Tensor inputs, long[] targets, int batchSize, Tensor reuse) {
+    return of(engine, VjpSpec.DEFAULT, inputs, targets, batchSize, reuse);
+  }
+
+  private static Tensor of(Engine engine, VjpSpec spec, Tensor inputs, long[] targets, int batchSize, Tensor reuse) {
     String seed = engine.graph().outputName();
     String gradient = VjpSpec.gradientName(engine.graph().inputName());
     int n = (int) inputs.dim(0);
     long classes = engine.classes();
+    Map<String, Tensor> reused = reuse == null || batchSize < n ? Map.of() : Map.of(gradient, reuse);
     List<Tensor> parts = new ArrayList<>();
     for (int start = 0; start < n; start += batchSize) {
       int end = Math.min(n, start + batchSize);
       Tensor cotangent = ClassScores.oneHot(Arrays.copyOfRange(targets, start, end), classes);
-      parts.add(engine.vjp(inputs.slice(start, end), spec, Map.of(seed, cotangent)).get(gradient));
+      Tensor chunk = start == 0 && end == n ? inputs : inputs.slice(start, end);
+      parts.add(engine.vjp(chunk, spec, Map.of(seed, cotangent), reused).get(gradient));
     }
     return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }

@@ -154,12 +154,20 @@ public final class Pixels {
    * (z * std + mean) * scale / 255. Attacks measure their budgets in these units.
    */
   public static Tensor toUnitPixels(Tensor normalized, Preprocessing p) {
-    return affine(normalized, p, true);
+    return affine(normalized, p, true, null);
   }
 
   /** [0, 1] pixels in the model's channel order to normalized input: (x * 255 / scale - mean) / std. */
   public static Tensor fromUnitPixels(Tensor pixels, Preprocessing p) {
-    return affine(pixels, p, false);
+    return affine(pixels, p, false, null);
+  }
+
+  /**
+   * {@link #fromUnitPixels(Tensor, Preprocessing)} written over {@code reuse} (an earlier result the
+   * caller no longer reads, or null) where it has the pixels' shape; returns that tensor then.
+   */
+  public static Tensor fromUnitPixels(Tensor pixels, Preprocessing p, Tensor reuse) {
+    return affine(pixels, p, false, reuse);
   }
 
   /**
@@ -211,11 +219,12 @@ public final class Pixels {
     return out;
   }
 
-  private static Tensor affine(Tensor t, Preprocessing p, boolean toPixels) {
+  private static Tensor affine(Tensor t, Preprocessing p, boolean toPixels, Tensor reuse) {
     int c = (int) t.dim(1);
     int plane = (int) (t.dim(2) * t.dim(3));
     float[] in = t.data();
-    float[] out = new float[in.length];
+    boolean fits = reuse != null && java.util.Arrays.equals(reuse.shape(), t.shape());
+    float[] out = fits ? reuse.data() : new float[in.length];
     float unit = (float) (255.0 / p.scale());
     for (int b = 0; b < t.dim(0); b++) {
       for (int ch = 0; ch < c; ch++) {
@@ -227,7 +236,7 @@ public final class Pixels {
         }
       }
     }
-    return new Tensor(t.shape(), out);
+    return fits ? reuse : new Tensor(t.shape(), out);
   }
 
 }

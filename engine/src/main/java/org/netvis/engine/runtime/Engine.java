@@ -142,11 +142,20 @@ public final class Engine implements AutoCloseable {
 
   /** Logits and the gradient of sum(cotangent * logits) with respect to the input, in one call. */
   public VjpResult vjp(Tensor batch, Tensor cotangent) {
+    return vjp(batch, cotangent, null);
+  }
+
+  /**
+   * {@link #vjp(Tensor, Tensor)}, writing over the arrays of {@code reuse} (an earlier result the
+   * caller no longer reads, or null) where their shapes equal this call's: what an iterative
+   * technique calls once per step, so that no step allocates its gradient afresh.
+   */
+  public VjpResult vjp(Tensor batch, Tensor cotangent, VjpResult reuse) {
     if (cotangent.rank() != 2 || cotangent.dim(0) != batch.dim(0)) {
       throw new EngineException("cotangent " + cotangent + " does not fit logits of batch " + batch.dim(0)
           + "; expected shape [" + batch.dim(0) + ", classes]");
     }
-    return logitsVjp(batch, VjpSpec.DEFAULT, cotangent);
+    return logitsVjp(batch, VjpSpec.DEFAULT, cotangent, reuse);
   }
 
   /**
@@ -156,19 +165,30 @@ public final class Engine implements AutoCloseable {
    * first. {@code targets} holds a distribution over the classes per image, one-hot for labels.
    */
   public VjpResult crossEntropyVjp(Tensor batch, Tensor targets) {
+    return crossEntropyVjp(batch, targets, null);
+  }
+
+  /** {@link #crossEntropyVjp(Tensor, Tensor)}, writing over {@code reuse} as {@link #vjp(Tensor, Tensor, VjpResult)} does. */
+  public VjpResult crossEntropyVjp(Tensor batch, Tensor targets, VjpResult reuse) {
     if (targets.rank() != 2 || targets.dim(0) != batch.dim(0) || targets.dim(1) != classes()) {
       throw new EngineException("cross-entropy targets " + targets + " do not fit logits of batch " + batch.dim(0)
           + "; expected shape [" + batch.dim(0) + ", " + classes() + "]");
     }
-    return logitsVjp(batch, VjpSpec.DEFAULT.withCrossEntropyTargets(), targets);
+    return logitsVjp(batch, VjpSpec.DEFAULT.withCrossEntropyTargets(), targets, reuse);
   }
 
   /** The logits and input gradient of a spec seeded at the logits, given its per-image seed input. */
-  private VjpResult logitsVjp(Tensor batch, VjpSpec spec, Tensor seedInput) {
+  private VjpResult logitsVjp(Tensor batch, VjpSpec spec, Tensor seedInput, VjpResult reuse) {
     GradientSession gs = gradientSession(spec, batch.dim(2), batch.dim(3));
     String seed = gs.graph().seeds().get(0);
-    Map<String, Tensor> out = vjp(batch, spec, Map.of(seed, seedInput));
-    return new VjpResult(out.get(seed), out.get(VjpSpec.gradientName(gs.graph().inputName())));
+    String gradient = VjpSpec.gradientName(gs.graph().inputName());
+    Map<String, Tensor> reused = new HashMap<>();
+    if (reuse != null) {
+      reused.put(seed, reuse.logits());
+      reused.put(gradient, reuse.inputGradient());
+    }
+    Map<String, Tensor> out = vjp(batch, spec, Map.of(seed, seedInput), reused);
+    return new VjpResult(out.get(seed), out.get(gradient));
   }
 
   /**
@@ -177,6 +197,17 @@ public final class Engine implements AutoCloseable {
    * {@link VjpSpec#gradientName gradients}).
    */
   public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents) {
+    return vjp(batch, spec, cotangents, Map.of());
+  }
+
+  /**
+   * {@link #vjp(Tensor, VjpSpec, Map)}, writing over the tensors of {@code reuse} (outputs of an
+   * earlier call the caller no longer reads, by name): the input gradient's where its shape is the
+   * batch's, and the logits' where the model's output is a seed and its shape is [N, classes]. The
+   * returned map then holds those same tensors; every other output is a fresh array.
+   */
+  public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents,
+      Map<String, Tensor> reuse) {
     checkInput(batch);
     GradientSession gs = gradientSession(spec, batch.dim(2), batch.dim(3));
     Map<String, Tensor> inputs = new LinkedHashMap<>();
@@ -193,10 +224,11 @@ public final class Engine implements AutoCloseable {
       int part = gs.graph().fixedBatch() ? 1 : gradientBatch();
       // Seeds at internal tensors may fold the batch into another axis: such inputs run whole.
       boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
+      Map<String, Tensor> into = batchFirst ? reusable(reuse, gs, batch) : Map.of();
       if (part > 0 && n > part && batchFirst) {
-        return runInParts(gs, inputs, n, part);
+        return runInParts(gs, inputs, n, part, into);
       }
-      return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames());
+      return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(), into, 0);
     } catch (OrtException e) {
       throw new EngineException("gradient pass failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -221,9 +253,32 @@ public final class Engine implements AutoCloseable {
     return part > 0 ? Math.min(limit, part) : limit;
   }
 
-  /** Runs a batch of n > part images in parts of {@code part} (at least two) and joins the results in order. */
-  private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part)
-      throws OrtException {
+  /** The tensors of {@code reuse} whose shapes this call's outputs are known to have, by output name. */
+  private Map<String, Tensor> reusable(Map<String, Tensor> reuse, GradientSession gs, Tensor batch) {
+    if (reuse == null || reuse.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, long[]> known = new HashMap<>();
+    known.put(VjpSpec.gradientName(gs.graph().inputName()), batch.shape());
+    if (gs.graph().seeds().contains(graph.outputName())) {
+      known.put(graph.outputName(), new long[] {batch.dim(0), classes()});
+    }
+    Map<String, Tensor> into = new HashMap<>();
+    known.forEach((name, shape) -> {
+      Tensor t = reuse.get(name);
+      if (t != null && java.util.Arrays.equals(t.shape(), shape)) {
+        into.put(name, t);
+      }
+    });
+    return into;
+  }
+
+  /**
+   * Runs a batch of n > part images in parts of {@code part} (at least two) and joins the results in
+   * order; the outputs in {@code into} are written into those tensors part by part.
+   */
+  private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part,
+      Map<String, Tensor> into) throws OrtException {
     Map<String, List<Tensor>> parts = new LinkedHashMap<>();
     for (int start = 0; start < n; start += part) {
       int end = Math.min(n, start + part);
@@ -231,12 +286,13 @@ public final class Engine implements AutoCloseable {
       for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
         slice.put(e.getKey(), e.getValue().slice(start, end));
       }
-      for (Map.Entry<String, Tensor> e : sessions.run(gs.forBatch(end - start), slice, gs.outputNames()).entrySet()) {
+      for (Map.Entry<String, Tensor> e
+          : sessions.run(gs.forBatch(end - start), slice, gs.outputNames(), into, start).entrySet()) {
         parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
       }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
+    parts.forEach((k, v) -> out.put(k, into.containsKey(k) ? into.get(k) : Tensor.concat(v)));
     return out;
   }
 
