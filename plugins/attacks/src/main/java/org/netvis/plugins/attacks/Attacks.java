@@ -53,6 +53,7 @@ final class Attacks {
       });
     }
     boolean[] stopped = new boolean[n];
+    PixelSpaceModel.Steps steps = model.new Steps();
     for (int step = 0; step < p.steps(); step++) {
       Tensor current = new Tensor(x.shape(), adv);
       if (succeeded != null) {
@@ -60,7 +61,7 @@ final class Attacks {
           stopped[i] |= succeeded.test(current, i);
         }
       }
-      float[] g = model.lossGradient(current, labels, targeted).data();
+      float[] g = steps.lossGradient(current, labels, targeted).data();
       float[] x0 = x.data();
       // Each image's step on its own thread (its own slices of adv and g).
       java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {

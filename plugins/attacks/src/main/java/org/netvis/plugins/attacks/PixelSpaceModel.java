@@ -3,6 +3,7 @@ package org.netvis.plugins.attacks;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
@@ -33,8 +34,28 @@ final class PixelSpaceModel {
    * cross-entropy's cotangent from the logits itself.
    */
   Tensor lossGradient(Tensor pixels, long[] labels, boolean targeted) {
-    Tensor z = Pixels.fromUnitPixels(pixels, preprocessing);
-    Tensor g = engine.crossEntropyVjp(z, ClassScores.oneHot(labels, engine.classes())).inputGradient();
+    return lossGradient(Pixels.fromUnitPixels(pixels, preprocessing), labels, targeted, null);
+  }
+
+  /**
+   * Loss gradients for the steps of one attack on one thread: each step's normalized input and
+   * gradient are written over the arrays of the step before, which the caller no longer reads.
+   */
+  final class Steps {
+    private Tensor normalized;
+    private Tensor gradient;
+
+    /** {@link #lossGradient(Tensor, long[], boolean)}; valid until the next call. */
+    Tensor lossGradient(Tensor pixels, long[] labels, boolean targeted) {
+      normalized = Pixels.fromUnitPixels(pixels, preprocessing, normalized);
+      gradient = PixelSpaceModel.this.lossGradient(normalized, labels, targeted, gradient);
+      return gradient;
+    }
+  }
+
+  private Tensor lossGradient(Tensor normalized, long[] labels, boolean targeted, Tensor reuse) {
+    Tensor g = engine.crossEntropyVjp(normalized, ClassScores.oneHot(labels, engine.classes()),
+        new VjpResult(null, reuse)).inputGradient();
     int channels = (int) g.dim(1);
     int plane = (int) (g.dim(2) * g.dim(3));
     float[] out = g.data();

@@ -58,6 +58,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     // One batch array, reused by every iteration.
     float[] batch = new float[n * item];
     float decay = (float) (2 * p.l2Reg());
+    VjpResult r = null;
     for (int it = 0; it < p.numIterations(); it++) {
       int[] ox = new int[n];
       int[] oy = new int[n];
@@ -67,7 +68,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
         org.netvis.engine.image.Roll.into(images[t], 0, batch, t * item, c, size, size, ox[t], oy[t]);
       }
       Tensor x = new Tensor(new long[] {n, c, size, size}, batch);
-      VjpResult r = engine.vjp(x, cotangent);
+      r = engine.vjp(x, cotangent, r);
       float[] g = r.inputGradient().data();
       int iteration = it;
       // Each target's update on its own thread, while ONNX Runtime's threads wait for the next run.

@@ -58,13 +58,18 @@ public final class Fooling implements Technique<FoolingParameters> {
     }
     float[][] firstLogits = new float[n][];
     float[][] lastLogits = new float[n][];
+    // The last step's batch of the images still running and its result, written over by the next
+    // step while the same number run.
+    Tensor gathered = null;
+    VjpResult r = null;
     for (int step = 0; step <= maxIterations && !active.isEmpty(); step++) {
       // While every image is still active the working array is the batch itself: no copy.
-      Tensor batch = active.size() == n ? new Tensor(images.shape(), x) : gather(x, active, images.shape(), item);
+      Tensor batch = active.size() == n ? new Tensor(images.shape(), x) : gather(x, active, gathered, images.shape(), item);
+      gathered = batch;
       long[] targets = new long[active.size()];
       java.util.Arrays.fill(targets, target);
-      VjpResult r = step < maxIterations
-          ? engine.vjp(batch, ClassScores.oneHot(targets, engine.classes()))
+      r = step < maxIterations
+          ? engine.vjp(batch, ClassScores.oneHot(targets, engine.classes()), r)
           : new VjpResult(engine.scores(batch), null);
       classes = (int) r.logits().dim(1);
       List<Integer> still = new ArrayList<>();
@@ -85,21 +90,12 @@ public final class Fooling implements Technique<FoolingParameters> {
           continue;
         }
         float[] g = r.inputGradient().data();
-        double norm = 0;
-        for (int j = 0; j < item; j++) {
-          norm += (double) g[k * item + j] * g[k * item + j];
-        }
-        norm = Math.sqrt(norm);
+        double norm = Math.sqrt(sumOfSquares(g, k * item, item));
         if (!(norm > 0) || !Double.isFinite(norm)) {
           throw new IllegalStateException("the gradient of class " + target + " for image " + i + " is "
               + (norm == 0 ? "all zeros" : "not finite") + " at step " + step + "; cannot take a normalized step");
         }
-        float scale = (float) (learningRate / norm);
-        int xi = i * item;
-        int gk = k * item;
-        for (int j = 0; j < item; j++) {
-          x[xi + j] += g[gk + j] * scale;
-        }
+        addScaled(x, i * item, g, k * item, item, (float) (learningRate / norm));
         still.add(i);
       }
       active = still;
@@ -108,13 +104,32 @@ public final class Fooling implements Technique<FoolingParameters> {
     return List.of(outcomes);
   }
 
-  private static Tensor gather(float[] x, List<Integer> rows, long[] shape, int item) {
-    float[] out = new float[rows.size() * item];
+  // The two loops of a step as methods of their own: compiled once, early and on their own, they stay
+  // compiled where the loop around them is deoptimized (its first image to finish takes a branch not
+  // seen before), which sent them back to the interpreter for several steps.
+  private static double sumOfSquares(float[] a, int from, int length) {
+    double sum = 0;
+    for (int j = from; j < from + length; j++) {
+      sum += (double) a[j] * a[j];
+    }
+    return sum;
+  }
+
+  private static void addScaled(float[] x, int xFrom, float[] g, int gFrom, int length, float scale) {
+    for (int j = 0; j < length; j++) {
+      x[xFrom + j] += g[gFrom + j] * scale;
+    }
+  }
+
+  /** The rows of {@code x}, into {@code reuse} where it has as many (it is not {@code x} itself then). */
+  private static Tensor gather(float[] x, List<Integer> rows, Tensor reuse, long[] shape, int item) {
+    long[] s = shape.clone();
+    s[0] = rows.size();
+    float[] out = reuse != null && reuse.dim(0) == rows.size() && reuse.data() != x
+        ? reuse.data() : new float[rows.size() * item];
     for (int k = 0; k < rows.size(); k++) {
       System.arraycopy(x, rows.get(k) * item, out, k * item, item);
     }
-    long[] s = shape.clone();
-    s[0] = rows.size();
     return new Tensor(s, out);
   }
 

@@ -51,6 +51,7 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     float[] b = baselines.data();
     // One array of path points, refilled for every chunk but the last, shorter one.
     float[] buffer = new float[Math.min(chunk, n * k) * item];
+    Tensor gradients = null; // the last chunk's, written over by the next one of its size
     for (int start = 0; start < n * k; start += chunk) {
       int end = Math.min(n * k, start + chunk);
       float[] points = end - start == chunk ? buffer : new float[(end - start) * item];
@@ -70,7 +71,8 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
       }
       long[] shape = inputs.shape().clone();
       shape[0] = end - start;
-      float[] grads = TargetGradients.of(ctx.engine(), new Tensor(shape, points), pointTargets, end - start).data();
+      gradients = TargetGradients.of(ctx.engine(), new Tensor(shape, points), pointTargets, end - start, gradients);
+      float[] grads = gradients.data();
       // Blocks of each image's values, each adding the points in order: the same sums as one loop.
       int blocks = (item + SUM_BLOCK - 1) / SUM_BLOCK;
       IntStream.range(0, blocks).parallel().forEach(block -> {
