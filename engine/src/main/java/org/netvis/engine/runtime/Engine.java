@@ -226,9 +226,10 @@ public final class Engine implements AutoCloseable {
       boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
       Map<String, Tensor> into = batchFirst ? reusable(reuse, gs, batch) : Map.of();
       if (part > 0 && n > part && batchFirst) {
-        return runInParts(gs, inputs, n, part, into);
+        return runInParts(gs, batch, inputs, n, part, into);
       }
-      return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(), into, 0);
+      return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(), into, 0,
+          OrtSessions.WHOLE);
     } catch (OrtException e) {
       throw new EngineException("gradient pass failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -253,18 +254,13 @@ public final class Engine implements AutoCloseable {
     return part > 0 ? Math.min(limit, part) : limit;
   }
 
-  /** The tensors of {@code reuse} whose shapes this call's outputs are known to have, by output name. */
+  /** The tensors of {@code reuse} whose shapes are those this call's outputs will have, by output name. */
   private Map<String, Tensor> reusable(Map<String, Tensor> reuse, GradientSession gs, Tensor batch) {
     if (reuse == null || reuse.isEmpty()) {
       return Map.of();
     }
-    Map<String, long[]> known = new HashMap<>();
-    known.put(VjpSpec.gradientName(gs.graph().inputName()), batch.shape());
-    if (gs.graph().seeds().contains(graph.outputName())) {
-      known.put(graph.outputName(), new long[] {batch.dim(0), classes()});
-    }
     Map<String, Tensor> into = new HashMap<>();
-    known.forEach((name, shape) -> {
+    knownShapes(gs, batch).forEach((name, shape) -> {
       Tensor t = reuse.get(name);
       if (t != null && java.util.Arrays.equals(t.shape(), shape)) {
         into.put(name, t);
@@ -273,26 +269,35 @@ public final class Engine implements AutoCloseable {
     return into;
   }
 
+  /** The outputs whose shapes are known before a run: the input gradient's, and the logits' where they are a seed. */
+  private Map<String, long[]> knownShapes(GradientSession gs, Tensor batch) {
+    Map<String, long[]> known = new HashMap<>();
+    known.put(VjpSpec.gradientName(gs.graph().inputName()), batch.shape());
+    if (gs.graph().seeds().contains(graph.outputName())) {
+      known.put(graph.outputName(), new long[] {batch.dim(0), classes()});
+    }
+    return known;
+  }
+
   /**
-   * Runs a batch of n > part images in parts of {@code part} (at least two) and joins the results in
-   * order; the outputs in {@code into} are written into those tensors part by part.
+   * Runs a batch of n > part images in parts of {@code part} (at least two), each read from the
+   * inputs in place; the outputs of known shape are written part by part into one tensor each (those
+   * of {@code into}, or fresh ones), the others joined in order.
    */
-  private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part,
+  private Map<String, Tensor> runInParts(GradientSession gs, Tensor batch, Map<String, Tensor> inputs, int n, int part,
       Map<String, Tensor> into) throws OrtException {
+    Map<String, Tensor> whole = new HashMap<>(into);
+    knownShapes(gs, batch).forEach((name, shape) -> whole.computeIfAbsent(name, k -> Tensor.zeros(shape)));
     Map<String, List<Tensor>> parts = new LinkedHashMap<>();
     for (int start = 0; start < n; start += part) {
-      int end = Math.min(n, start + part);
-      Map<String, Tensor> slice = new LinkedHashMap<>();
-      for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-        slice.put(e.getKey(), e.getValue().slice(start, end));
-      }
+      int count = Math.min(n, start + part) - start;
       for (Map.Entry<String, Tensor> e
-          : sessions.run(gs.forBatch(end - start), slice, gs.outputNames(), into, start).entrySet()) {
+          : sessions.run(gs.forBatch(count), inputs, gs.outputNames(), whole, start, count).entrySet()) {
         parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
       }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, into.containsKey(k) ? into.get(k) : Tensor.concat(v)));
+    parts.forEach((k, v) -> out.put(k, whole.containsKey(k) ? whole.get(k) : Tensor.concat(v)));
     return out;
   }
 

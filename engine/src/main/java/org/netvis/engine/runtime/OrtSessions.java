@@ -122,30 +122,41 @@ final class OrtSessions {
 
   /** Runs a session on heap tensors and returns the named outputs as heap tensors; the run is timed. */
   Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs) throws OrtException {
-    return run(session, inputs, outputs, Map.of(), 0);
+    return run(session, inputs, outputs, Map.of(), 0, WHOLE);
   }
 
+  /** {@code count} for a run of every input whole. */
+  static final int WHOLE = -1;
+
   /**
-   * {@link #run(OrtSession, Map, List)}, writing the outputs named in {@code into} over those
-   * tensors' arrays from their image {@code intoFrom} on (the run's batch is the first input's first
-   * dimension), and returning those tensors themselves. ONNX Runtime writes such an output in place
-   * into a direct buffer kept per thread, and the copy out lands in an array the caller reuses, in
-   * cache: copying into a freshly allocated array cost 0.6 ms more per 150,528 floats on this
-   * project's machine (README, fifteenth session).
+   * {@link #run(OrtSession, Map, List)} on images [from, from + count) of every input (all
+   * batch-first then; {@link #WHOLE} for the inputs as they are), writing the outputs named in
+   * {@code into} over the same images of those tensors and returning the tensors themselves. Such
+   * an output goes into a direct buffer kept per thread, which ONNX Runtime writes in place, and its
+   * copy out lands in the caller's array: a freshly allocated one cost 0.6 ms more per 150,528
+   * floats on this project's machine, and a part's inputs are not sliced into copies of their own
+   * (README, fifteenth session).
    */
   Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs,
-      Map<String, Tensor> into, int intoFrom) throws OrtException {
+      Map<String, Tensor> into, int from, int count) throws OrtException {
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
     Map<String, FloatBuffer> pinnedBuffers = new HashMap<>();
     try {
       for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
         Tensor t = e.getValue();
-        FloatBuffer b = directBuffer("in:" + e.getKey(), t.size());
-        b.put(t.data());
-        feeds.put(e.getKey(), OnnxTensor.createTensor(env, b.flip(), t.shape()));
+        long[] shape = t.shape().clone();
+        int offset = 0;
+        if (count != WHOLE) {
+          shape[0] = count;
+          offset = from * t.itemSize();
+        }
+        int size = Math.toIntExact(Tensor.numel(shape));
+        FloatBuffer b = directBuffer("in:" + e.getKey(), size);
+        b.put(t.data(), offset, size);
+        feeds.put(e.getKey(), OnnxTensor.createTensor(env, b.flip(), shape));
       }
-      long batch = inputs.values().iterator().next().dim(0);
+      long batch = count != WHOLE ? count : inputs.values().iterator().next().dim(0);
       Set<String> requested = new LinkedHashSet<>();
       for (String name : outputs) {
         Tensor t = into.get(name);
@@ -169,7 +180,7 @@ final class OrtSessions {
             out.put(name, heapCopy((OnnxTensor) result.get(name).orElseThrow()));
           } else {
             FloatBuffer b = pinnedBuffers.get(name);
-            b.get(t.data(), intoFrom * t.itemSize(), b.remaining());
+            b.get(t.data(), from * t.itemSize(), b.remaining());
             out.put(name, t);
           }
         }
