@@ -15,32 +15,41 @@ interface Optimizer {
 
   /**
    * Adam (Kingma and Ba 2015) with PyTorch's defaults (betas 0.9, 0.999, eps 1e-8), ascending;
-   * Lucid uses it with learning rate 0.05.
+   * Lucid uses it with learning rate 0.05. In float32, as {@code torch.optim.Adam} runs on float32
+   * parameters: m = m b1 + (1 - b1) g, v = v b2 + (1 - b2) g g, p += (lr / c1) m / (sqrt(v) / sqrt(c2)
+   * + eps) with c = 1 - b^t. Moments kept in double took 3.2 ms per step of 151,872 parameters (not
+   * vectorized), 16x this (README, fifteenth session).
    */
   final class Adam implements Optimizer {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
-    private static final double EPS = 1e-8;
+    private static final float EPS = 1e-8f;
     private final double learningRate;
-    private final double[] m;
-    private final double[] v;
+    private final float[] m;
+    private final float[] v;
     private int t;
 
     Adam(double learningRate, int size) {
       this.learningRate = learningRate;
-      this.m = new double[size];
-      this.v = new double[size];
+      this.m = new float[size];
+      this.v = new float[size];
     }
 
     @Override
     public void ascend(float[] p, float[] g) {
       t++;
-      double c1 = 1 - Math.pow(BETA1, t);
-      double c2 = 1 - Math.pow(BETA2, t);
+      float b1 = (float) BETA1;
+      float a1 = (float) (1 - BETA1);
+      float b2 = (float) BETA2;
+      float a2 = (float) (1 - BETA2);
+      float step = (float) (learningRate / (1 - Math.pow(BETA1, t)));
+      float c2 = (float) Math.sqrt(1 - Math.pow(BETA2, t));
       for (int i = 0; i < p.length; i++) {
-        m[i] = BETA1 * m[i] + (1 - BETA1) * g[i];
-        v[i] = BETA2 * v[i] + (1 - BETA2) * (double) g[i] * g[i];
-        p[i] += (float) (learningRate * (m[i] / c1) / (Math.sqrt(v[i] / c2) + EPS));
+        float mi = m[i] * b1 + a1 * g[i];
+        float vi = v[i] * b2 + a2 * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        p[i] += step * (mi / ((float) Math.sqrt(vi) / c2 + EPS));
       }
     }
   }
