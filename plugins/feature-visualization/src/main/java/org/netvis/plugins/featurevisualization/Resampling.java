@@ -1,5 +1,9 @@
 package org.netvis.plugins.featurevisualization;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * A linear (affine, for padding) map from one [C, H, W] image to another that treats every channel
  * alike: each output pixel is a weighted sum of at most four input pixels plus a constant. Pad,
@@ -65,6 +69,26 @@ final class Resampling {
    * {@code F.interpolate(mode="bilinear", align_corners=False)}.
    */
   static Resampling resize(int height, int width, int outHeight, int outWidth) {
+    // A map depends on the four sizes alone, and a render draws from a few of them (Lucid's 11
+    // scales, then the resize to the model's input) at every step: build each once.
+    List<Integer> key = List.of(height, width, outHeight, outWidth);
+    Resampling cached = RESIZES.get(key);
+    if (cached == null) {
+      if (RESIZES.size() >= MAX_RESIZES) {
+        RESIZES.clear();
+      }
+      cached = buildResize(height, width, outHeight, outWidth);
+      cached.taps();
+      RESIZES.put(key, cached);
+    }
+    return cached;
+  }
+
+  /** Resize maps by sizes; a render at the standard transforms uses about 21 (2 MB each at 224 x 224). */
+  private static final Map<List<Integer>, Resampling> RESIZES = new ConcurrentHashMap<>();
+  private static final int MAX_RESIZES = 64;
+
+  private static Resampling buildResize(int height, int width, int outHeight, int outWidth) {
     Resampling r = new Resampling(height, width, outHeight, outWidth);
     double fy = height / (double) outHeight;
     double fx = width / (double) outWidth;
