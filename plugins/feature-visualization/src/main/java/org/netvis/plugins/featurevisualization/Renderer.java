@@ -139,6 +139,7 @@ final class Renderer {
     List<String> nonlinear = objective.nonlinearLayers();
     int modelItem = 3 * mh * mw;
     boolean[] moved = new boolean[batch];
+    Map<String, Tensor> previous = Map.of(); // the last step's outputs, written over by the next
     for (int step = 1; step <= s.steps(); step++) {
       float[][] images = new float[batch][];
       List<List<Resampling>> chains = new ArrayList<>(java.util.Collections.nCopies(batch, null));
@@ -152,7 +153,8 @@ final class Renderer {
       Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {batch, 3, mh, mw}, transformed), pre);
       Map<String, Tensor> acts = nonlinear.isEmpty() ? Map.of() : engine.activations(input, nonlinear);
       Map<String, Tensor> cotangents = objective.cotangents(batch, logits, units, acts);
-      Map<String, Tensor> out = engine.vjp(input, spec, cotangents);
+      Map<String, Tensor> out = engine.vjp(input, spec, cotangents, previous);
+      previous = out;
       Tensor gradient = out.get(VjpSpec.gradientName(engine.graph().inputName()));
       objective.addInputGradient(gradient.data(), input.data(), batch);
       float[] pixelGradient = Pixels.rgbUnitPixelGradient(gradient, pre).data();
