@@ -3,7 +3,6 @@ package org.netvis.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.netvis.engine.model.ModelRegistry;
 import org.netvis.engine.model.ResolvedModel;
 import org.netvis.engine.runtime.Device;
@@ -36,11 +35,8 @@ public final class CallOverhead {
       System.out.printf("%-6s %12s %14s %12s %14s%n", "batch", "fresh: call", "outside ORT", "reuse: call",
           "outside ORT");
       for (int n : batches) {
-        Random random = new Random(n);
-        Tensor x = Tensor.zeros(n, engine.channels(), engine.inputHeight(), engine.inputWidth());
-        for (int i = 0; i < x.size(); i++) {
-          x.data()[i] = (float) random.nextGaussian();
-        }
+        long[] shape = {n, engine.channels(), engine.inputHeight(), engine.inputWidth()};
+        Tensor x = new Tensor(shape, Gaussian.values(Math.toIntExact(Tensor.numel(shape)), 0));
         long[] targets = new long[n];
         Arrays.fill(targets, 6);
         Tensor cotangent = ClassScores.oneHot(targets, engine.classes());

@@ -288,16 +288,20 @@ public final class Engine implements AutoCloseable {
       Map<String, Tensor> into) throws OrtException {
     Map<String, Tensor> whole = new HashMap<>(into);
     knownShapes(gs, batch).forEach((name, shape) -> whole.computeIfAbsent(name, k -> Tensor.zeros(shape)));
-    Map<String, List<Tensor>> parts = new LinkedHashMap<>();
+    Map<String, List<Tensor>> parts = new HashMap<>();
     for (int start = 0; start < n; start += part) {
       int count = Math.min(n, start + part) - start;
       for (Map.Entry<String, Tensor> e
           : sessions.run(gs.forBatch(count), inputs, gs.outputNames(), whole, start, count).entrySet()) {
-        parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+        if (!whole.containsKey(e.getKey())) {
+          parts.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+        }
       }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, whole.containsKey(k) ? whole.get(k) : Tensor.concat(v)));
+    for (String name : gs.outputNames()) {
+      out.put(name, whole.containsKey(name) ? whole.get(name) : Tensor.concat(parts.get(name)));
+    }
     return out;
   }
 

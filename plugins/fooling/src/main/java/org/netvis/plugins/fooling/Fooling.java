@@ -121,12 +121,14 @@ public final class Fooling implements Technique<FoolingParameters> {
     }
   }
 
-  /** The rows of {@code x}, into {@code reuse} where it has as many (it is not {@code x} itself then). */
+  /**
+   * The rows of {@code x}, into {@code reuse} where it has as many (never {@code x} itself, which has
+   * every image's row: a gather always has fewer).
+   */
   private static Tensor gather(float[] x, List<Integer> rows, Tensor reuse, long[] shape, int item) {
     long[] s = shape.clone();
     s[0] = rows.size();
-    float[] out = reuse != null && reuse.dim(0) == rows.size() && reuse.data() != x
-        ? reuse.data() : new float[rows.size() * item];
+    float[] out = reuse != null && reuse.dim(0) == rows.size() ? reuse.data() : new float[rows.size() * item];
     for (int k = 0; k < rows.size(); k++) {
       System.arraycopy(x, rows.get(k) * item, out, k * item, item);
     }
