@@ -123,17 +123,23 @@ final class ImageParameterization {
     }
   }
 
-  /** out[c] = sum_j M[c][j] in[j] per pixel, or with M transposed (the adjoint). */
+  /** out[c] = sum_j M[c][j] in[j] per pixel, or with M transposed (the adjoint); one pass over the planes. */
   private float[] mixColors(float[] in, boolean transpose) {
     int plane = size * size;
-    float[] out = new float[in.length];
+    float[][] m = new float[3][3];
     for (int c = 0; c < 3; c++) {
       for (int j = 0; j < 3; j++) {
-        float m = transpose ? color[j][c] : color[c][j];
-        for (int i = 0; i < plane; i++) {
-          out[c * plane + i] += m * in[j * plane + i];
-        }
+        m[c][j] = transpose ? color[j][c] : color[c][j];
       }
+    }
+    float[] out = new float[in.length];
+    for (int i = 0; i < plane; i++) {
+      float r = in[i];
+      float g = in[plane + i];
+      float b = in[2 * plane + i];
+      out[i] = m[0][0] * r + m[0][1] * g + m[0][2] * b;
+      out[plane + i] = m[1][0] * r + m[1][1] * g + m[1][2] * b;
+      out[2 * plane + i] = m[2][0] * r + m[2][1] * g + m[2][2] * b;
     }
     return out;
   }
