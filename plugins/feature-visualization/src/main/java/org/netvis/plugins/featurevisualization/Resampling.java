@@ -192,7 +192,8 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
     }
 
     // Output pixels outermost and channels innermost: the map's tables (32 bytes a pixel) are read
-    // once for all channels.
+    // once for all channels. The four terms are written out: as a loop over the slots, apply and
+    // adjoint ran 30% slower.
     @Override
     public float[] apply(float[] image, int channels) {
       int inPlane = inHeight * inWidth;
