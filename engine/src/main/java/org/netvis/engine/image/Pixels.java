@@ -176,38 +176,57 @@ public final class Pixels {
    * {@link #fromUnitPixels}.
    */
   public static Tensor fromRgbUnitPixels(Tensor rgb, Preprocessing p) {
-    return fromUnitPixels(reorder(rgb, p, true), p);
+    return fromRgbUnitPixels(rgb, p, null);
+  }
+
+  /**
+   * {@link #fromRgbUnitPixels(Tensor, Preprocessing)} written over {@code reuse} (an earlier result the
+   * caller no longer reads, or null) where it has the images' shape; returns that tensor then.
+   */
+  public static Tensor fromRgbUnitPixels(Tensor rgb, Preprocessing p, Tensor reuse) {
+    int c = (int) rgb.dim(1);
+    int plane = (int) (rgb.dim(2) * rgb.dim(3));
+    boolean fits = reuse != null && java.util.Arrays.equals(reuse.shape(), rgb.shape());
+    float[] out = fits ? reuse.data() : new float[rgb.data().length];
+    float unit = (float) (255.0 / p.scale());
+    for (int b = 0; b < rgb.dim(0); b++) {
+      for (int ch = 0; ch < c; ch++) {
+        float mean = p.mean().get(ch).floatValue();
+        float std = p.std().get(ch).floatValue();
+        int from = (b * c + p.imageChannel(ch)) * plane;
+        int to = (b * c + ch) * plane;
+        for (int i = 0; i < plane; i++) {
+          out[to + i] = (rgb.data()[from + i] * unit - mean) / std;
+        }
+      }
+    }
+    return fits ? reuse : new Tensor(rgb.shape(), out);
   }
 
   /** The gradient with respect to {@link #fromRgbUnitPixels}' input, given the one with respect to its output. */
   public static Tensor rgbUnitPixelGradient(Tensor normalizedGradient, Preprocessing p) {
+    return rgbUnitPixelGradient(normalizedGradient, p, null);
+  }
+
+  /** {@link #rgbUnitPixelGradient(Tensor, Preprocessing)} written over {@code reuse} where it has the gradient's shape. */
+  public static Tensor rgbUnitPixelGradient(Tensor normalizedGradient, Preprocessing p, Tensor reuse) {
     float[] slope = unitPixelSlope(p);
     int c = (int) normalizedGradient.dim(1);
     int plane = (int) (normalizedGradient.dim(2) * normalizedGradient.dim(3));
-    float[] g = normalizedGradient.data().clone();
-    for (int from = 0; from < g.length; from += plane) {
-      float k = slope[(from / plane) % c];
-      for (int i = from; i < from + plane; i++) {
-        g[i] *= k;
-      }
-    }
-    return reorder(new Tensor(normalizedGradient.shape(), g), p, false);
-  }
-
-  /** Image channel order to the model's ({@code toModel}) or back. */
-  private static Tensor reorder(Tensor t, Preprocessing p, boolean toModel) {
-    int c = (int) t.dim(1);
-    int plane = (int) (t.dim(2) * t.dim(3));
-    float[] out = new float[t.data().length];
-    for (int b = 0; b < t.dim(0); b++) {
+    float[] g = normalizedGradient.data();
+    boolean fits = reuse != null && java.util.Arrays.equals(reuse.shape(), normalizedGradient.shape());
+    float[] out = fits ? reuse.data() : new float[g.length];
+    for (int b = 0; b < normalizedGradient.dim(0); b++) {
       for (int ch = 0; ch < c; ch++) {
-        int image = p.imageChannel(ch);
-        int from = (int) ((b * c + (toModel ? image : ch)) * (long) plane);
-        int to = (int) ((b * c + (toModel ? ch : image)) * (long) plane);
-        System.arraycopy(t.data(), from, out, to, plane);
+        float k = slope[ch];
+        int from = (b * c + ch) * plane;
+        int to = (b * c + p.imageChannel(ch)) * plane;
+        for (int i = 0; i < plane; i++) {
+          out[to + i] = g[from + i] * k;
+        }
       }
     }
-    return new Tensor(t.shape(), out);
+    return fits ? reuse : new Tensor(normalizedGradient.shape(), out);
   }
 
   /** d(normalized) / d(pixel in [0, 1]) per model channel: 255 / (scale * std). */

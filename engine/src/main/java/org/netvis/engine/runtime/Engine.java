@@ -203,7 +203,7 @@ public final class Engine implements AutoCloseable {
   /**
    * {@link #vjp(Tensor, VjpSpec, Map)}, writing over the tensors of {@code reuse} (outputs of an
    * earlier call the caller no longer reads, by name): the input gradient's where its shape is the
-   * batch's, and the logits' where the model's output is a seed and its shape is [N, classes]. The
+   * batch's, and each seed value's where its shape is that of the seed's cotangent (or targets). The
    * returned map then holds those same tensors; every other output is a fresh array.
    */
   public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents,
@@ -224,9 +224,10 @@ public final class Engine implements AutoCloseable {
       int part = gs.graph().fixedBatch() ? 1 : gradientBatch();
       // Seeds at internal tensors may fold the batch into another axis: such inputs run whole.
       boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
-      Map<String, Tensor> into = batchFirst ? reusable(reuse, gs, batch) : Map.of();
+      Map<String, long[]> known = batchFirst ? knownShapes(gs, batch, inputs, spec) : Map.of();
+      Map<String, Tensor> into = reusable(reuse, known);
       if (part > 0 && n > part && batchFirst) {
-        return runInParts(gs, batch, inputs, n, part, into);
+        return runInParts(gs, inputs, n, part, known, into);
       }
       return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(), into, 0,
           OrtSessions.WHOLE);
@@ -255,12 +256,12 @@ public final class Engine implements AutoCloseable {
   }
 
   /** The tensors of {@code reuse} whose shapes are those this call's outputs will have, by output name. */
-  private Map<String, Tensor> reusable(Map<String, Tensor> reuse, GradientSession gs, Tensor batch) {
+  private static Map<String, Tensor> reusable(Map<String, Tensor> reuse, Map<String, long[]> known) {
     if (reuse == null || reuse.isEmpty()) {
       return Map.of();
     }
     Map<String, Tensor> into = new HashMap<>();
-    knownShapes(gs, batch).forEach((name, shape) -> {
+    known.forEach((name, shape) -> {
       Tensor t = reuse.get(name);
       if (t != null && java.util.Arrays.equals(t.shape(), shape)) {
         into.put(name, t);
@@ -269,12 +270,19 @@ public final class Engine implements AutoCloseable {
     return into;
   }
 
-  /** The outputs whose shapes are known before a run: the input gradient's, and the logits' where they are a seed. */
-  private Map<String, long[]> knownShapes(GradientSession gs, Tensor batch) {
+  /**
+   * The outputs whose shapes are known before a run: the input gradient's (the batch's), and each
+   * seed value's (its cotangent's, or its cross-entropy targets').
+   */
+  private static Map<String, long[]> knownShapes(GradientSession gs, Tensor batch, Map<String, Tensor> inputs,
+      VjpSpec spec) {
     Map<String, long[]> known = new HashMap<>();
     known.put(VjpSpec.gradientName(gs.graph().inputName()), batch.shape());
-    if (gs.graph().seeds().contains(graph.outputName())) {
-      known.put(graph.outputName(), new long[] {batch.dim(0), classes()});
+    for (String seed : gs.graph().seeds()) {
+      Tensor given = inputs.get(spec.seedInputName(seed));
+      if (given != null && gs.outputNames().contains(seed)) {
+        known.put(seed, given.shape());
+      }
     }
     return known;
   }
@@ -284,10 +292,10 @@ public final class Engine implements AutoCloseable {
    * inputs in place; the outputs of known shape are written part by part into one tensor each (those
    * of {@code into}, or fresh ones), the others joined in order.
    */
-  private Map<String, Tensor> runInParts(GradientSession gs, Tensor batch, Map<String, Tensor> inputs, int n, int part,
-      Map<String, Tensor> into) throws OrtException {
+  private Map<String, Tensor> runInParts(GradientSession gs, Map<String, Tensor> inputs, int n, int part,
+      Map<String, long[]> known, Map<String, Tensor> into) throws OrtException {
     Map<String, Tensor> whole = new HashMap<>(into);
-    knownShapes(gs, batch).forEach((name, shape) -> whole.computeIfAbsent(name, k -> Tensor.zeros(shape)));
+    known.forEach((name, shape) -> whole.computeIfAbsent(name, k -> Tensor.zeros(shape)));
     Map<String, List<Tensor>> parts = new HashMap<>();
     for (int start = 0; start < n; start += part) {
       int count = Math.min(n, start + part) - start;

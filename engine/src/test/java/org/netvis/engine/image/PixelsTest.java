@@ -135,4 +135,51 @@ class PixelsTest {
     assertArrayEquals(new float[] {-103.939f, -116.779f, -123.68f}, range[0], 1e-4f);
     assertArrayEquals(new float[] {255 - 103.939f, 255 - 116.779f, 255 - 123.68f}, range[1], 1e-4f);
   }
+
+  /**
+   * [0, 1] RGB images to model input by the definition, (x[image channel] * 255 / scale - mean) / std
+   * per model channel, and the gradient back as its adjoint; both written over a reused tensor with
+   * the same floats.
+   */
+  @Test
+  void rgbUnitPixelsToModelInputAndTheGradientBack() {
+    Preprocessing caffe = new Preprocessing(2, 2, "BGR", 1.0, List.of(103.939, 116.779, 123.68), List.of(1.0, 2.0, 4.0));
+    for (Preprocessing p : List.of(Preprocessing.IMAGENET, caffe)) {
+      java.util.Random r = new java.util.Random(5);
+      long[] shape = {2, 3, 2, 3};
+      float[] x = new float[36];
+      float[] g = new float[36];
+      for (int i = 0; i < 36; i++) {
+        x[i] = r.nextFloat();
+        g[i] = (float) r.nextGaussian();
+      }
+      Tensor input = Pixels.fromRgbUnitPixels(new Tensor(shape, x), p);
+      Tensor zero = Pixels.fromRgbUnitPixels(new Tensor(shape, new float[36]), p);
+      double unit = 255.0 / p.scale();
+      double forward = 0;
+      for (int b = 0; b < 2; b++) {
+        for (int ch = 0; ch < 3; ch++) {
+          for (int k = 0; k < 6; k++) {
+            int at = (b * 3 + ch) * 6 + k;
+            double expected = (x[(b * 3 + p.imageChannel(ch)) * 6 + k] * unit - p.mean().get(ch)) / p.std().get(ch);
+            assertEquals(expected, input.data()[at], 1e-4 * Math.max(1, Math.abs(expected)), p.color() + " at " + at);
+            forward += (double) g[at] * (input.data()[at] - zero.data()[at]);
+          }
+        }
+      }
+      Tensor back = Pixels.rgbUnitPixelGradient(new Tensor(shape, g), p);
+      double adjoint = 0;
+      for (int i = 0; i < 36; i++) {
+        adjoint += (double) back.data()[i] * x[i];
+      }
+      assertEquals(forward, adjoint, 1e-3 * Math.abs(forward), p.color() + ": <g, L x> = <L' g, x>");
+      Tensor reused = new Tensor(shape, new float[36]);
+      assertTrue(Pixels.fromRgbUnitPixels(new Tensor(shape, x), p, reused) == reused);
+      assertArrayEquals(input.data(), reused.data());
+      assertTrue(Pixels.rgbUnitPixelGradient(new Tensor(shape, g), p, reused) == reused);
+      assertArrayEquals(back.data(), reused.data());
+      assertTrue(Pixels.fromRgbUnitPixels(new Tensor(shape, x), p, new Tensor(new long[] {1, 3, 2, 3}, new float[18]))
+          != reused, "a tensor of another shape is left alone");
+    }
+  }
 }

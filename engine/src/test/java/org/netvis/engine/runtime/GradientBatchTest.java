@@ -68,6 +68,38 @@ class GradientBatchTest {
   }
 
   @Test
+  void partsSeededAtALayerWriteItsValuesAndTheGradientInPlace() throws Exception {
+    Path p = SharedData.squeezenet();
+    ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("squeezenet1_1.onnx", Preprocessing.IMAGENET), p,
+        Sha256.of(p), List.of());
+    String layer = "/features/features.7/Concat_output_0";
+    org.netvis.engine.graph.VjpSpec spec = new org.netvis.engine.graph.VjpSpec(List.of(layer), List.of(), List.of());
+    Tensor images = gaussian(new long[] {7, 3, 224, 224}, 3);
+    EngineOptions cpu = EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(dir);
+    try (Engine whole = Engine.open(model, cpu.withGradientBatch(0));
+        Engine parts = Engine.open(model, cpu.withGradientBatch(3))) {
+      long[] shape = whole.activations(images.slice(0, 1), List.of(layer)).get(layer).shape();
+      shape[0] = 7;
+      Tensor cotangent = gaussian(shape, 4);
+      String gradient = org.netvis.engine.graph.VjpSpec.gradientName(whole.graph().inputName());
+      java.util.Map<String, Tensor> a = whole.vjp(images, spec, java.util.Map.of(layer, cotangent));
+      java.util.Map<String, Tensor> b = parts.vjp(images, spec, java.util.Map.of(layer, cotangent));
+      // Handed back, the parts' outputs are written over in place, with the same floats.
+      java.util.Map<String, Tensor> c = parts.vjp(images, spec, java.util.Map.of(layer, cotangent), b);
+      assertTrue(c.get(layer) == b.get(layer), "the layer's values written over the earlier ones");
+      assertTrue(c.get(gradient) == b.get(gradient), "the gradient written over the earlier one");
+      for (String name : List.of(layer, gradient)) {
+        assertArrayEquals(a.get(name).shape(), b.get(name).shape(), name);
+        for (double e : Compare.relativeL2PerItem(b.get(name).data(), Compare.asDoubles(a.get(name)), 7)) {
+          assertTrue(e < 1e-6, name + " relative L2 " + e);
+        }
+      }
+      Tensor fresh = parts.vjp(images, spec, java.util.Map.of(layer, cotangent)).get(gradient);
+      assertArrayEquals(fresh.data(), c.get(gradient).data(), "reused and fresh outputs, bit for bit");
+    }
+  }
+
+  @Test
   void theDefaultIsEightOnTheCpuAndTheEnvironmentCanChangeIt() {
     assertEquals(EngineOptions.AUTOMATIC_GRADIENT_BATCH, EngineOptions.gradientBatchFromEnvironment(null));
     assertEquals(16, EngineOptions.gradientBatchFromEnvironment(" 16 "));
