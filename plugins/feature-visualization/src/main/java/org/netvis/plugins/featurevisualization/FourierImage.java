@@ -80,8 +80,14 @@ final class FourierImage {
 
   /** Spectrum parameters to the [C, H, W] image. */
   float[] image(float[] spectrum) {
+    float[] out = new float[channels * height * width];
+    image(spectrum, out);
+    return out;
+  }
+
+  /** {@link #image(float[])} written into {@code out}. */
+  void image(float[] spectrum, float[] out) {
     int plane = height * width;
-    float[] out = new float[channels * plane];
     // JTransforms' scaled inverses (1/n), whose scaling is the same for every size (its unscaled
     // real inverse differs by 2 between power-of-two and other sizes), times h * w for the sum.
     float norm = (float) (Math.sqrt(plane) / MAGIC);
@@ -112,15 +118,19 @@ final class FourierImage {
         out[i] *= norm;
       }
     }
-    return out;
   }
 
   /** The gradient with respect to the spectrum parameters, given the gradient with respect to the image. */
   float[] gradient(float[] imageGradient) {
-    int plane = height * width;
     float[] out = new float[parameterCount()];
+    gradient(imageGradient, out, new float[height * width]);
+    return out;
+  }
+
+  /** {@link #gradient(float[])} written into {@code out}, with {@code rows} (h * w values) to work in. */
+  void gradient(float[] imageGradient, float[] out, float[] rows) {
+    int plane = height * width;
     float norm = (float) (1.0 / Math.sqrt(plane) / MAGIC);
-    float[] rows = new float[plane];
     float[] column = new float[2 * height];
     for (int c = 0; c < channels; c++) {
       System.arraycopy(imageGradient, c * plane, rows, 0, plane);
@@ -145,7 +155,6 @@ final class FourierImage {
         }
       }
     }
-    return out;
   }
 
   /**

@@ -83,35 +83,74 @@ final class ImageParameterization {
 
   /** The image in [0, 1] ([3, size, size]). */
   float[] image(float[] parameters) {
-    float[] t = basis == Basis.FFT ? fourier.image(parameters) : parameters.clone();
+    float[] out = new float[3 * size * size];
+    image(parameters, out);
+    return out;
+  }
+
+  /** {@link #image(float[])} written into {@code out}. */
+  void image(float[] parameters, float[] out) {
+    float[] t = decorrelate ? work(0) : out;
+    if (basis == Basis.FFT) {
+      fourier.image(parameters, t);
+    } else {
+      System.arraycopy(parameters, 0, t, 0, t.length);
+    }
     if (clamps()) {
-      return t;
+      return;
     }
     if (decorrelate) {
-      t = mixColors(t, false);
+      mixColors(t, out, false);
     }
-    for (int i = 0; i < t.length; i++) {
-      t[i] = (float) (1.0 / (1.0 + Math.exp(-t[i])));
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (1.0 / (1.0 + Math.exp(-out[i])));
     }
-    return t;
   }
 
   /**
    * The gradient with respect to the parameters, given the gradient with respect to {@link #image}
-   * and that image (its sigmoid's output, which the render loop already has: not computed again).
+   * (its first 3 * size * size values) and that image (its sigmoid's output, which the render loop
+   * already has: not computed again). The array returned is this parameterization's own, written
+   * over by the next call.
    */
   float[] gradient(float[] rgb, float[] imageGradient) {
+    float[] g = basis == Basis.FFT || decorrelate ? work(0) : parameterGradient();
     if (clamps()) {
-      return imageGradient.clone();
+      System.arraycopy(imageGradient, 0, g, 0, g.length);
+      return g;
     }
-    float[] g = new float[rgb.length];
-    for (int i = 0; i < g.length; i++) {
+    for (int i = 0; i < rgb.length; i++) {
       g[i] = imageGradient[i] * rgb[i] * (1 - rgb[i]);
     }
     if (decorrelate) {
-      g = mixColors(g, true);
+      float[] mixed = basis == Basis.FFT ? work(1) : parameterGradient();
+      mixColors(g, mixed, true);
+      g = mixed;
     }
-    return basis == Basis.FFT ? fourier.gradient(g) : g;
+    if (basis == Basis.FFT) {
+      fourier.gradient(g, parameterGradient(), work(2));
+      return parameterGradient();
+    }
+    return g;
+  }
+
+  // Arrays a step works in, kept from step to step: this parameterization belongs to one image, and
+  // one thread works on that image at a time.
+  private final float[][] work = new float[3][];
+  private float[] parameterGradient;
+
+  private float[] work(int which) {
+    if (work[which] == null) {
+      work[which] = new float[3 * size * size];
+    }
+    return work[which];
+  }
+
+  private float[] parameterGradient() {
+    if (parameterGradient == null) {
+      parameterGradient = new float[parameterCount()];
+    }
+    return parameterGradient;
   }
 
   /** After an optimizer step: plain pixels stay in [0, 1]. */
@@ -124,7 +163,7 @@ final class ImageParameterization {
   }
 
   /** out[c] = sum_j M[c][j] in[j] per pixel, or with M transposed (the adjoint); one pass over the planes. */
-  private float[] mixColors(float[] in, boolean transpose) {
+  private void mixColors(float[] in, float[] out, boolean transpose) {
     int plane = size * size;
     float[][] m = new float[3][3];
     for (int c = 0; c < 3; c++) {
@@ -132,7 +171,6 @@ final class ImageParameterization {
         m[c][j] = transpose ? color[j][c] : color[c][j];
       }
     }
-    float[] out = new float[in.length];
     for (int i = 0; i < plane; i++) {
       float r = in[i];
       float g = in[plane + i];
@@ -141,6 +179,5 @@ final class ImageParameterization {
       out[plane + i] = m[1][0] * r + m[1][1] * g + m[1][2] * b;
       out[2 * plane + i] = m[2][0] * r + m[2][1] * g + m[2][2] * b;
     }
-    return out;
   }
 }

@@ -140,28 +140,35 @@ final class Renderer {
     int modelItem = 3 * mh * mw;
     boolean[] moved = new boolean[batch];
     Map<String, Tensor> previous = Map.of(); // the last step's outputs, written over by the next
+    // Each image's arrays, written over at every step (fresh ones cost more than the work on them,
+    // and their garbage grew the heap to gigabytes).
+    float[][] images = new float[batch][3 * size * size];
+    Transforms.Workspace[] work = new Transforms.Workspace[batch];
+    for (int b = 0; b < batch; b++) {
+      work[b] = new Transforms.Workspace();
+    }
+    float[] transformed = new float[batch * modelItem];
+    Tensor input = null; // the model input and the gradient on the pixels, written over at every step
+    Tensor pixels = null;
     for (int step = 1; step <= s.steps(); step++) {
-      float[][] images = new float[batch][];
       List<List<Resampling>> chains = new ArrayList<>(java.util.Collections.nCopies(batch, null));
-      float[] transformed = new float[batch * modelItem];
       IntStream.range(0, batch).parallel().forEach(b -> {
-        images[b] = param[b].image(params[b]);
-        List<Resampling> chain = s.transforms().draw(random[b], size, mh, mw);
+        param[b].image(params[b], images[b]);
+        List<Resampling> chain = s.transforms().draw(random[b], size, mh, mw, work[b]);
         chains.set(b, chain);
-        System.arraycopy(Transforms.apply(chain, images[b], 3), 0, transformed, b * modelItem, modelItem);
+        Transforms.apply(chain, images[b], 3, work[b], transformed, b * modelItem);
       });
-      Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {batch, 3, mh, mw}, transformed), pre);
+      input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {batch, 3, mh, mw}, transformed), pre, input);
       Map<String, Tensor> acts = nonlinear.isEmpty() ? Map.of() : engine.activations(input, nonlinear);
       Map<String, Tensor> cotangents = objective.cotangents(batch, logits, units, acts);
       Map<String, Tensor> out = engine.vjp(input, spec, cotangents, previous);
       previous = out;
       Tensor gradient = out.get(VjpSpec.gradientName(engine.graph().inputName()));
       objective.addInputGradient(gradient.data(), input.data(), batch);
-      float[] pixelGradient = Pixels.rgbUnitPixelGradient(gradient, pre).data();
+      pixels = Pixels.rgbUnitPixelGradient(gradient, pre, pixels);
+      float[] pixelGradient = pixels.data();
       IntStream.range(0, batch).parallel().forEach(b -> {
-        float[] g = new float[modelItem];
-        System.arraycopy(pixelGradient, b * modelItem, g, 0, modelItem);
-        float[] dImage = Transforms.adjoint(chains.get(b), g, 3);
+        float[] dImage = Transforms.adjoint(chains.get(b), pixelGradient, b * modelItem, 3, size * size, work[b]);
         float[] dParams = param[b].gradient(images[b], dImage);
         moved[b] |= !allZero(dParams);
         optimizers[b].ascend(params[b], dParams);

@@ -12,11 +12,34 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
 
-  /** Applies the map to every channel of a [C, H, W] image. */
-  float[] apply(float[] image, int channels);
+  /** Pixels per channel of the images the map takes. */
+  int inPixels();
 
-  /** The transpose: a gradient on the output to the gradient on the input. */
-  float[] adjoint(float[] gradient, int channels);
+  /** Pixels per channel of the images it makes. */
+  int outPixels();
+
+  /**
+   * Applies the map to every channel of the [C, H, W] image at {@code image[from]}, writing the result
+   * at {@code out[to]} (a render's steps reuse their arrays: fresh ones cost more than the map).
+   */
+  void apply(float[] image, int from, float[] out, int to, int channels);
+
+  /** The transpose: a gradient on the output, at {@code gradient[from]}, to the gradient on the input at {@code out[to]}. */
+  void adjoint(float[] gradient, int from, float[] out, int to, int channels);
+
+  /** {@link #apply} into a new array. */
+  default float[] apply(float[] image, int channels) {
+    float[] out = new float[channels * outPixels()];
+    apply(image, 0, out, 0, channels);
+    return out;
+  }
+
+  /** {@link #adjoint} into a new array. */
+  default float[] adjoint(float[] gradient, int channels) {
+    float[] out = new float[channels * inPixels()];
+    adjoint(gradient, 0, out, 0, channels);
+    return out;
+  }
 
   /**
    * The window of size outHeight x outWidth at (top, left), showing {@code fill} where it reaches past
@@ -51,7 +74,15 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
    * bilinearly, zero outside the image (as {@code tf.contrib.image.rotate} and kornia's rotate).
    */
   static Resampling rotate(int height, int width, double degrees) {
-    Weighted r = new Weighted(height, width, height, width);
+    return rotate(height, width, degrees, new Tables());
+  }
+
+  /**
+   * {@link #rotate(int, int, double)} in {@code tables}' arrays: the map returned is valid until their
+   * next use (a render draws a rotation at most steps, 2 MB of tables at 224 x 224).
+   */
+  static Resampling rotate(int height, int width, double degrees, Tables tables) {
+    Weighted r = tables.borrow(height, width, height, width);
     double a = Math.toRadians(degrees);
     double cos = Math.cos(a);
     double sin = Math.sin(a);
@@ -75,45 +106,52 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
       implements Resampling {
 
     @Override
-    public float[] apply(float[] image, int channels) {
-      int inPlane = inHeight * inWidth;
-      int outPlane = outHeight * outWidth;
-      int from = firstColumn();
-      int to = endColumn();
-      float[] out = new float[channels * outPlane];
-      for (int c = 0; c < channels; c++) {
-        for (int y = 0; y < outHeight; y++) {
-          int row = c * outPlane + y * outWidth;
-          int sy = y + top;
-          if (sy < 0 || sy >= inHeight || from >= to) {
-            java.util.Arrays.fill(out, row, row + outWidth, fill);
-            continue;
-          }
-          java.util.Arrays.fill(out, row, row + from, fill);
-          System.arraycopy(image, c * inPlane + sy * inWidth + from + left, out, row + from, to - from);
-          java.util.Arrays.fill(out, row + to, row + outWidth, fill);
-        }
-      }
-      return out;
+    public int inPixels() {
+      return inHeight * inWidth;
     }
 
     @Override
-    public float[] adjoint(float[] gradient, int channels) {
-      int inPlane = inHeight * inWidth;
-      int outPlane = outHeight * outWidth;
-      int from = firstColumn();
-      int to = endColumn();
-      float[] out = new float[channels * inPlane];
+    public int outPixels() {
+      return outHeight * outWidth;
+    }
+
+    @Override
+    public void apply(float[] image, int from, float[] out, int to, int channels) {
+      int inPlane = inPixels();
+      int outPlane = outPixels();
+      int first = firstColumn();
+      int end = endColumn();
+      for (int c = 0; c < channels; c++) {
+        for (int y = 0; y < outHeight; y++) {
+          int row = to + c * outPlane + y * outWidth;
+          int sy = y + top;
+          if (sy < 0 || sy >= inHeight || first >= end) {
+            java.util.Arrays.fill(out, row, row + outWidth, fill);
+            continue;
+          }
+          java.util.Arrays.fill(out, row, row + first, fill);
+          System.arraycopy(image, from + c * inPlane + sy * inWidth + first + left, out, row + first, end - first);
+          java.util.Arrays.fill(out, row + end, row + outWidth, fill);
+        }
+      }
+    }
+
+    @Override
+    public void adjoint(float[] gradient, int from, float[] out, int to, int channels) {
+      int inPlane = inPixels();
+      int outPlane = outPixels();
+      int first = firstColumn();
+      int end = endColumn();
+      java.util.Arrays.fill(out, to, to + channels * inPlane, 0f);
       for (int c = 0; c < channels; c++) {
         for (int y = 0; y < outHeight; y++) {
           int sy = y + top;
-          if (sy >= 0 && sy < inHeight && from < to) {
-            System.arraycopy(gradient, c * outPlane + y * outWidth + from, out, c * inPlane + sy * inWidth + from + left,
-                to - from);
+          if (sy >= 0 && sy < inHeight && first < end) {
+            System.arraycopy(gradient, from + c * outPlane + y * outWidth + first, out,
+                to + c * inPlane + sy * inWidth + first + left, end - first);
           }
         }
       }
-      return out;
     }
 
     /** The first output column that shows the image. */
@@ -146,14 +184,20 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
     private final float[] constant;
 
     private Weighted(int inHeight, int inWidth, int outHeight, int outWidth) {
+      this(inHeight, inWidth, outHeight, outWidth, new int[4 * outHeight * outWidth],
+          new float[4 * outHeight * outWidth], new float[outHeight * outWidth]);
+    }
+
+    /** A map over tables of at least its size, all zero (every slot input pixel 0 at weight 0). */
+    private Weighted(int inHeight, int inWidth, int outHeight, int outWidth, int[] source, float[] weight,
+        float[] constant) {
       this.inHeight = inHeight;
       this.inWidth = inWidth;
       this.outHeight = outHeight;
       this.outWidth = outWidth;
-      int n = outHeight * outWidth;
-      this.source = new int[4 * n];
-      this.weight = new float[4 * n];
-      this.constant = new float[n];
+      this.source = source;
+      this.weight = weight;
+      this.constant = constant;
     }
 
     private static Weighted resize(int height, int width, int outHeight, int outWidth) {
@@ -191,56 +235,84 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
       }
     }
 
+    @Override
+    public int inPixels() {
+      return inHeight * inWidth;
+    }
+
+    @Override
+    public int outPixels() {
+      return outHeight * outWidth;
+    }
+
     // Output pixels outermost and channels innermost: the map's tables (32 bytes a pixel) are read
     // once for all channels. The four terms are written out: as a loop over the slots, apply and
     // adjoint ran 30% slower.
     @Override
-    public float[] apply(float[] image, int channels) {
-      int inPlane = inHeight * inWidth;
-      int outPlane = outHeight * outWidth;
-      float[] out = new float[channels * outPlane];
+    public void apply(float[] image, int from, float[] out, int to, int channels) {
+      int inPlane = inPixels();
+      int outPlane = outPixels();
       for (int o = 0; o < outPlane; o++) {
         int t = 4 * o;
-        int s0 = source[t];
-        int s1 = source[t + 1];
-        int s2 = source[t + 2];
-        int s3 = source[t + 3];
+        int s0 = from + source[t];
+        int s1 = from + source[t + 1];
+        int s2 = from + source[t + 2];
+        int s3 = from + source[t + 3];
         float w0 = weight[t];
         float w1 = weight[t + 1];
         float w2 = weight[t + 2];
         float w3 = weight[t + 3];
         for (int c = 0, ib = 0; c < channels; c++, ib += inPlane) {
-          out[c * outPlane + o] = constant[o] + w0 * image[ib + s0] + w1 * image[ib + s1] + w2 * image[ib + s2]
+          out[to + c * outPlane + o] = constant[o] + w0 * image[ib + s0] + w1 * image[ib + s1] + w2 * image[ib + s2]
               + w3 * image[ib + s3];
         }
       }
-      return out;
     }
 
     @Override
-    public float[] adjoint(float[] gradient, int channels) {
-      int inPlane = inHeight * inWidth;
-      int outPlane = outHeight * outWidth;
-      float[] out = new float[channels * inPlane];
+    public void adjoint(float[] gradient, int from, float[] out, int to, int channels) {
+      int inPlane = inPixels();
+      int outPlane = outPixels();
+      java.util.Arrays.fill(out, to, to + channels * inPlane, 0f);
       for (int o = 0; o < outPlane; o++) {
         int t = 4 * o;
-        int s0 = source[t];
-        int s1 = source[t + 1];
-        int s2 = source[t + 2];
-        int s3 = source[t + 3];
+        int s0 = to + source[t];
+        int s1 = to + source[t + 1];
+        int s2 = to + source[t + 2];
+        int s3 = to + source[t + 3];
         float w0 = weight[t];
         float w1 = weight[t + 1];
         float w2 = weight[t + 2];
         float w3 = weight[t + 3];
         for (int c = 0, ib = 0; c < channels; c++, ib += inPlane) {
-          float g = gradient[c * outPlane + o];
+          float g = gradient[from + c * outPlane + o];
           out[ib + s0] += w0 * g;
           out[ib + s1] += w1 * g;
           out[ib + s2] += w2 * g;
           out[ib + s3] += w3 * g;
         }
       }
-      return out;
+    }
+  }
+
+  /** Tables for one map at a time, grown to the largest asked for and cleared for each. */
+  final class Tables {
+    private int[] source = new int[0];
+    private float[] weight = new float[0];
+    private float[] constant = new float[0];
+
+    private Weighted borrow(int inHeight, int inWidth, int outHeight, int outWidth) {
+      int n = outHeight * outWidth;
+      if (constant.length < n) {
+        source = new int[4 * n];
+        weight = new float[4 * n];
+        constant = new float[n];
+      } else {
+        java.util.Arrays.fill(source, 0, 4 * n, 0);
+        java.util.Arrays.fill(weight, 0, 4 * n, 0f);
+        java.util.Arrays.fill(constant, 0, n, 0f);
+      }
+      return new Weighted(inHeight, inWidth, outHeight, outWidth, source, weight, constant);
     }
   }
 }

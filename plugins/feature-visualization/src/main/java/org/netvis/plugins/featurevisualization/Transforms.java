@@ -43,6 +43,11 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
 
   /** One draw: the chain of maps from a size x size image to the model's height x width. */
   List<Resampling> draw(Random random, int size, int modelHeight, int modelWidth) {
+    return draw(random, size, modelHeight, modelWidth, new Workspace());
+  }
+
+  /** {@link #draw(Random, int, int, int)} with a rotation in the workspace's tables, valid until its next draw. */
+  List<Resampling> draw(Random random, int size, int modelHeight, int modelWidth, Workspace work) {
     List<Resampling> chain = new ArrayList<>();
     int h = size;
     int w = size;
@@ -65,7 +70,7 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
     if (!rotations.isEmpty()) {
       double angle = rotations.get(random.nextInt(rotations.size()));
       if (angle != 0) {
-        chain.add(Resampling.rotate(h, w, angle));
+        chain.add(Resampling.rotate(h, w, angle, work.rotation));
       }
     }
     if (finalJitter > 0) {
@@ -103,5 +108,73 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
       g = chain.get(i).adjoint(g, channels);
     }
     return g;
+  }
+
+  /**
+   * {@link #apply} with the last map writing at {@code out[to]} and the ones before it into the
+   * workspace's arrays. The image is {@code channels} planes of the first map's input size.
+   */
+  static void apply(List<Resampling> chain, float[] image, int channels, Workspace work, float[] out, int to) {
+    if (chain.isEmpty()) {
+      System.arraycopy(image, 0, out, to, image.length);
+      return;
+    }
+    float[] x = image;
+    for (int i = 0; i < chain.size() - 1; i++) {
+      Resampling r = chain.get(i);
+      float[] y = work.other(x, channels * r.outPixels());
+      r.apply(x, 0, y, 0, channels);
+      x = y;
+    }
+    chain.get(chain.size() - 1).apply(x, 0, out, to, channels);
+  }
+
+  /**
+   * {@link #adjoint} of the gradient at {@code gradient[from]} ({@code channels} planes of the last
+   * map's output size): the result is the first {@code channels} planes of the first map's input
+   * size in the returned array, one of the workspace's, valid until the workspace's next use.
+   */
+  static float[] adjoint(List<Resampling> chain, float[] gradient, int from, int channels, int pixels,
+      Workspace work) {
+    if (chain.isEmpty()) {
+      float[] y = work.other(gradient, channels * pixels);
+      System.arraycopy(gradient, from, y, 0, channels * pixels);
+      return y;
+    }
+    float[] g = gradient;
+    int at = from;
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      Resampling r = chain.get(i);
+      float[] y = work.other(g, channels * r.inPixels());
+      r.adjoint(g, at, y, 0, channels);
+      g = y;
+      at = 0;
+    }
+    return g;
+  }
+
+  /**
+   * Two arrays that a chain's maps write into in turn, and the tables of its rotation, kept by one
+   * image from step to step (the images along a chain differ in size with the drawn scale: each array
+   * grows to the largest).
+   */
+  static final class Workspace {
+    private float[] first = new float[0];
+    private float[] second = new float[0];
+    private final Resampling.Tables rotation = new Resampling.Tables();
+
+    /** The workspace's array that is not {@code current}, holding at least {@code size} values. */
+    float[] other(float[] current, int size) {
+      if (current != first) {
+        if (first.length < size) {
+          first = new float[size];
+        }
+        return first;
+      }
+      if (second.length < size) {
+        second = new float[size];
+      }
+      return second;
+    }
   }
 }
