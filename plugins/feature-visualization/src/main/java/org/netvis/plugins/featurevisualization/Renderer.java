@@ -168,7 +168,7 @@ final class Renderer {
       pixels = Pixels.rgbUnitPixelGradient(gradient, pre, pixels);
       float[] pixelGradient = pixels.data();
       IntStream.range(0, batch).parallel().forEach(b -> {
-        float[] dImage = Transforms.adjoint(chains.get(b), pixelGradient, b * modelItem, 3, size * size, work[b]);
+        float[] dImage = Transforms.adjoint(chains.get(b), pixelGradient, b * modelItem, 3, work[b]);
         float[] dParams = param[b].gradient(images[b], dImage);
         moved[b] |= !allZero(dParams);
         optimizers[b].ascend(params[b], dParams);

@@ -81,6 +81,10 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
     if (h != modelHeight || w != modelWidth) {
       chain.add(Resampling.resize(h, w, modelHeight, modelWidth));
     }
+    if (chain.isEmpty()) {
+      // Nothing drawn and the model's size: a copy, so that every chain has a last map to write out.
+      chain.add(Resampling.window(h, w, 0, 0, h, w, 0f));
+    }
     return chain;
   }
 
@@ -94,31 +98,11 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
     return Resampling.window(h, w, top - pad, left - pad, h + 2 * pad - d, w + 2 * pad - d, 0.5f);
   }
 
-  static float[] apply(List<Resampling> chain, float[] image, int channels) {
-    float[] x = image;
-    for (Resampling r : chain) {
-      x = r.apply(x, channels);
-    }
-    return x;
-  }
-
-  static float[] adjoint(List<Resampling> chain, float[] gradient, int channels) {
-    float[] g = gradient;
-    for (int i = chain.size() - 1; i >= 0; i--) {
-      g = chain.get(i).adjoint(g, channels);
-    }
-    return g;
-  }
-
   /**
-   * {@link #apply} with the last map writing at {@code out[to]} and the ones before it into the
-   * workspace's arrays. The image is {@code channels} planes of the first map's input size.
+   * Applies a drawn chain to {@code image} ({@code channels} planes of its first map's input size),
+   * the last map writing at {@code out[to]} and the ones before it into the workspace's arrays.
    */
   static void apply(List<Resampling> chain, float[] image, int channels, Workspace work, float[] out, int to) {
-    if (chain.isEmpty()) {
-      System.arraycopy(image, 0, out, to, image.length);
-      return;
-    }
     float[] x = image;
     for (int i = 0; i < chain.size() - 1; i++) {
       Resampling r = chain.get(i);
@@ -130,17 +114,11 @@ record Transforms(int pad, int jitter, List<Double> scales, List<Double> rotatio
   }
 
   /**
-   * {@link #adjoint} of the gradient at {@code gradient[from]} ({@code channels} planes of the last
-   * map's output size): the result is the first {@code channels} planes of the first map's input
+   * The chain's adjoint of the gradient at {@code gradient[from]} ({@code channels} planes of its last
+   * map's output size): the result is the first {@code channels} planes of its first map's input
    * size in the returned array, one of the workspace's, valid until the workspace's next use.
    */
-  static float[] adjoint(List<Resampling> chain, float[] gradient, int from, int channels, int pixels,
-      Workspace work) {
-    if (chain.isEmpty()) {
-      float[] y = work.other(gradient, channels * pixels);
-      System.arraycopy(gradient, from, y, 0, channels * pixels);
-      return y;
-    }
+  static float[] adjoint(List<Resampling> chain, float[] gradient, int from, int channels, Workspace work) {
     float[] g = gradient;
     int at = from;
     for (int i = chain.size() - 1; i >= 0; i--) {

@@ -91,10 +91,56 @@ class AdjointTest {
   void aDrawnStandardChainHasAnExactAdjoint() {
     Transforms t = Transforms.standard();
     for (long seed = 0; seed < 4; seed++) {
-      List<Resampling> chain = t.draw(new Random(seed), 32, 40, 40);
-      double err = check(x -> Transforms.apply(chain, x, C), g -> Transforms.adjoint(chain, g, C), C * 32 * 32, 5, seed);
+      Transforms.Workspace work = new Transforms.Workspace();
+      List<Resampling> chain = t.draw(new Random(seed), 32, 40, 40, work);
+      Function<float[], float[]> apply = x -> {
+        float[] out = new float[C * 40 * 40];
+        Transforms.apply(chain, x, C, work, out, 0);
+        return out;
+      };
+      Function<float[], float[]> adjoint = g -> java.util.Arrays.copyOf(Transforms.adjoint(chain, g, 0, C, work), C * 32 * 32);
+      double err = check(apply, adjoint, C * 32 * 32, 5, seed);
       assertTrue(err < 1e-3, "chain " + seed + ": " + err);
     }
+  }
+
+  @Test
+  void aChainWritesAndReadsAtItsImagesPlaceInTheBatch() {
+    Random random = new Random(11);
+    float[] x = new float[C * 32 * 32];
+    float[] g = new float[2 * C * 40 * 40];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextGaussian();
+    }
+    for (int i = 0; i < g.length; i++) {
+      g[i] = (float) random.nextGaussian();
+    }
+    int second = C * 40 * 40;
+    for (long seed = 0; seed < 4; seed++) {
+      Transforms.Workspace work = new Transforms.Workspace();
+      List<Resampling> chain = Transforms.standard().draw(new Random(seed), 32, 40, 40, work);
+      // The same maps one after the other, each into a new array.
+      float[] expected = x;
+      for (Resampling r : chain) {
+        expected = r.apply(expected, C);
+      }
+      float[] expectedBack = java.util.Arrays.copyOfRange(g, second, 2 * second);
+      for (int i = chain.size() - 1; i >= 0; i--) {
+        expectedBack = chain.get(i).adjoint(expectedBack, C);
+      }
+      float[] batch = new float[2 * second];
+      Transforms.apply(chain, x, C, work, batch, second);
+      assertArrayEquals(expected, java.util.Arrays.copyOfRange(batch, second, 2 * second), "chain " + seed);
+      assertArrayEquals(new float[second], java.util.Arrays.copyOf(batch, second), "the first image's place untouched");
+      float[] back = Transforms.adjoint(chain, g, second, C, work);
+      assertArrayEquals(expectedBack, java.util.Arrays.copyOf(back, C * 32 * 32), "adjoint of chain " + seed);
+    }
+    // No transforms at the model's size: a copy.
+    List<Resampling> none = Transforms.NONE.draw(new Random(0), 40, 40, 40);
+    float[] image = java.util.Arrays.copyOf(g, second);
+    float[] out = new float[second];
+    Transforms.apply(none, image, C, new Transforms.Workspace(), out, 0);
+    assertArrayEquals(image, out);
   }
 
   @Test
