@@ -12,11 +12,23 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
 
+  int inHeight();
+
+  int inWidth();
+
+  int outHeight();
+
+  int outWidth();
+
   /** Pixels per channel of the images the map takes. */
-  int inPixels();
+  default int inPixels() {
+    return inHeight() * inWidth();
+  }
 
   /** Pixels per channel of the images it makes. */
-  int outPixels();
+  default int outPixels() {
+    return outHeight() * outWidth();
+  }
 
   /**
    * Applies the map to every channel of the [C, H, W] image at {@code image[from]}, writing the result
@@ -106,16 +118,6 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
       implements Resampling {
 
     @Override
-    public int inPixels() {
-      return inHeight * inWidth;
-    }
-
-    @Override
-    public int outPixels() {
-      return outHeight * outWidth;
-    }
-
-    @Override
     public void apply(float[] image, int from, float[] out, int to, int channels) {
       int inPlane = inPixels();
       int outPlane = outPixels();
@@ -168,40 +170,23 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
   /**
    * Each output pixel a weighted sum of four input pixels plus a constant; where a pixel has fewer
    * sources the others are input pixel 0 with weight 0, so that every pixel runs the same four-term
-   * sum (the terms in the same order; finite images only change by the sign of a zero).
+   * sum (the terms in the same order; finite images only change by the sign of a zero). A rotation's
+   * tables are borrowed from {@link Tables} and may be longer than the map.
    */
-  final class Weighted implements Resampling {
+  record Weighted(int inHeight, int inWidth, int outHeight, int outWidth, int[] source, float[] weight,
+      float[] constant) implements Resampling {
     /** Resize maps by sizes; a render at the standard transforms uses about 21 (2 MB each at 224 x 224). */
     private static final Map<List<Integer>, Weighted> RESIZES = new ConcurrentHashMap<>();
     private static final int MAX_RESIZES = 64;
 
-    private final int inHeight;
-    private final int inWidth;
-    private final int outHeight;
-    private final int outWidth;
-    private final int[] source;
-    private final float[] weight;
-    private final float[] constant;
-
-    private Weighted(int inHeight, int inWidth, int outHeight, int outWidth) {
-      this(inHeight, inWidth, outHeight, outWidth, new int[4 * outHeight * outWidth],
-          new float[4 * outHeight * outWidth], new float[outHeight * outWidth]);
-    }
-
-    /** A map over tables of at least its size, all zero (every slot input pixel 0 at weight 0). */
-    private Weighted(int inHeight, int inWidth, int outHeight, int outWidth, int[] source, float[] weight,
-        float[] constant) {
-      this.inHeight = inHeight;
-      this.inWidth = inWidth;
-      this.outHeight = outHeight;
-      this.outWidth = outWidth;
-      this.source = source;
-      this.weight = weight;
-      this.constant = constant;
+    /** A map of this size with new tables, all zero (every slot input pixel 0 at weight 0). */
+    private static Weighted ofSize(int inHeight, int inWidth, int outHeight, int outWidth) {
+      int n = outHeight * outWidth;
+      return new Weighted(inHeight, inWidth, outHeight, outWidth, new int[4 * n], new float[4 * n], new float[n]);
     }
 
     private static Weighted resize(int height, int width, int outHeight, int outWidth) {
-      Weighted r = new Weighted(height, width, outHeight, outWidth);
+      Weighted r = ofSize(height, width, outHeight, outWidth);
       double fy = height / (double) outHeight;
       double fx = width / (double) outWidth;
       for (int y = 0; y < outHeight; y++) {
@@ -233,16 +218,6 @@ sealed interface Resampling permits Resampling.Window, Resampling.Weighted {
           }
         }
       }
-    }
-
-    @Override
-    public int inPixels() {
-      return inHeight * inWidth;
-    }
-
-    @Override
-    public int outPixels() {
-      return outHeight * outWidth;
     }
 
     // Output pixels outermost and channels innermost: the map's tables (32 bytes a pixel) are read
