@@ -154,12 +154,12 @@ public final class Pixels {
    * (z * std + mean) * scale / 255. Attacks measure their budgets in these units.
    */
   public static Tensor toUnitPixels(Tensor normalized, Preprocessing p) {
-    return affine(normalized, p, true, null);
+    return affine(normalized, p, true, false, null);
   }
 
   /** [0, 1] pixels in the model's channel order to normalized input: (x * 255 / scale - mean) / std. */
   public static Tensor fromUnitPixels(Tensor pixels, Preprocessing p) {
-    return affine(pixels, p, false, null);
+    return affine(pixels, p, false, false, null);
   }
 
   /**
@@ -167,7 +167,7 @@ public final class Pixels {
    * caller no longer reads, or null) where it has the pixels' shape; returns that tensor then.
    */
   public static Tensor fromUnitPixels(Tensor pixels, Preprocessing p, Tensor reuse) {
-    return affine(pixels, p, false, reuse);
+    return affine(pixels, p, false, false, reuse);
   }
 
   /**
@@ -184,23 +184,7 @@ public final class Pixels {
    * caller no longer reads, or null) where it has the images' shape; returns that tensor then.
    */
   public static Tensor fromRgbUnitPixels(Tensor rgb, Preprocessing p, Tensor reuse) {
-    int c = (int) rgb.dim(1);
-    int plane = (int) (rgb.dim(2) * rgb.dim(3));
-    boolean fits = reuse != null && java.util.Arrays.equals(reuse.shape(), rgb.shape());
-    float[] out = fits ? reuse.data() : new float[rgb.data().length];
-    float unit = (float) (255.0 / p.scale());
-    for (int b = 0; b < rgb.dim(0); b++) {
-      for (int ch = 0; ch < c; ch++) {
-        float mean = p.mean().get(ch).floatValue();
-        float std = p.std().get(ch).floatValue();
-        int from = (b * c + p.imageChannel(ch)) * plane;
-        int to = (b * c + ch) * plane;
-        for (int i = 0; i < plane; i++) {
-          out[to + i] = (rgb.data()[from + i] * unit - mean) / std;
-        }
-      }
-    }
-    return fits ? reuse : new Tensor(rgb.shape(), out);
+    return affine(rgb, p, false, true, reuse);
   }
 
   /** The gradient with respect to {@link #fromRgbUnitPixels}' input, given the one with respect to its output. */
@@ -214,8 +198,8 @@ public final class Pixels {
     int c = (int) normalizedGradient.dim(1);
     int plane = (int) (normalizedGradient.dim(2) * normalizedGradient.dim(3));
     float[] g = normalizedGradient.data();
-    boolean fits = reuse != null && java.util.Arrays.equals(reuse.shape(), normalizedGradient.shape());
-    float[] out = fits ? reuse.data() : new float[g.length];
+    Tensor result = writable(reuse, normalizedGradient.shape());
+    float[] out = result.data();
     for (int b = 0; b < normalizedGradient.dim(0); b++) {
       for (int ch = 0; ch < c; ch++) {
         float k = slope[ch];
@@ -226,7 +210,7 @@ public final class Pixels {
         }
       }
     }
-    return fits ? reuse : new Tensor(normalizedGradient.shape(), out);
+    return result;
   }
 
   /** d(normalized) / d(pixel in [0, 1]) per model channel: 255 / (scale * std). */
@@ -238,24 +222,33 @@ public final class Pixels {
     return out;
   }
 
-  private static Tensor affine(Tensor t, Preprocessing p, boolean toPixels, Tensor reuse) {
+  /**
+   * Normalized values to [0, 1] pixels ({@code toPixels}) or back, per model channel; from pixels in
+   * image channel order where {@code fromImageOrder} (each model channel read from its image channel).
+   */
+  private static Tensor affine(Tensor t, Preprocessing p, boolean toPixels, boolean fromImageOrder, Tensor reuse) {
     int c = (int) t.dim(1);
     int plane = (int) (t.dim(2) * t.dim(3));
     float[] in = t.data();
-    boolean fits = reuse != null && java.util.Arrays.equals(reuse.shape(), t.shape());
-    float[] out = fits ? reuse.data() : new float[in.length];
+    Tensor result = writable(reuse, t.shape());
+    float[] out = result.data();
     float unit = (float) (255.0 / p.scale());
     for (int b = 0; b < t.dim(0); b++) {
       for (int ch = 0; ch < c; ch++) {
         float mean = p.mean().get(ch).floatValue();
         float std = p.std().get(ch).floatValue();
-        int from = (b * c + ch) * plane;
-        for (int i = from; i < from + plane; i++) {
-          out[i] = toPixels ? (in[i] * std + mean) / unit : (in[i] * unit - mean) / std;
+        int from = (b * c + (fromImageOrder ? p.imageChannel(ch) : ch)) * plane;
+        int to = (b * c + ch) * plane;
+        for (int i = 0; i < plane; i++) {
+          out[to + i] = toPixels ? (in[from + i] * std + mean) / unit : (in[from + i] * unit - mean) / std;
         }
       }
     }
-    return fits ? reuse : new Tensor(t.shape(), out);
+    return result;
   }
 
+  /** {@code reuse} where it has this shape (a result the caller hands back), otherwise a new tensor. */
+  private static Tensor writable(Tensor reuse, long[] shape) {
+    return reuse != null && java.util.Arrays.equals(reuse.shape(), shape) ? reuse : Tensor.zeros(shape);
+  }
 }

@@ -33,6 +33,10 @@ final class ImageParameterization {
   private final int size;
   private final FourierImage fourier;
   private final float[][] color = normalizedColorMatrix();
+  // Arrays a step works in, kept from step to step: this parameterization belongs to one image, and
+  // one thread works on that image at a time.
+  private final float[][] work = new float[3][];
+  private float[] parameterGradient;
 
   ImageParameterization(Basis basis, boolean decorrelate, int size, double decayPower) {
     this.basis = basis;
@@ -133,11 +137,6 @@ final class ImageParameterization {
     }
     return g;
   }
-
-  // Arrays a step works in, kept from step to step: this parameterization belongs to one image, and
-  // one thread works on that image at a time.
-  private final float[][] work = new float[3][];
-  private float[] parameterGradient;
 
   private float[] work(int which) {
     if (work[which] == null) {
