@@ -34,9 +34,20 @@ final class ShapeProbe {
   private static final long MAX_KEPT_VALUES = 1 << 22;
 
   /**
+   * @param shape the tensor's shape; -1 where it depends on the batch size
+   * @param batchAxes where the dimension is the batch size itself (1 at batch 1, 2 at batch 2), not
+   *     a multiple of it; null when no axis is
    * @param value the tensor's value where it was asked for and small enough; else null
    */
-  record Probed(long[] shape, boolean isFloat, TensorProto value) {}
+  record Probed(long[] shape, boolean isFloat, TensorProto value, boolean[] batchAxes) {
+    Probed(long[] shape, boolean isFloat, TensorProto value) {
+      this(shape, isFloat, value, null);
+    }
+
+    boolean isBatchAxis(int axis) {
+      return batchAxes != null && batchAxes[axis];
+    }
+  }
 
   private ShapeProbe() {}
 
