@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * A/B timing of saved gradient graphs (SqueezeNet-shaped: input, one cotangent): runs them in
- * turn, round after round, and prints each one's median. For comparing builder variants.
+ * turn, round after round, and prints each one's median and whether its input gradient is the first
+ * graph's, bit for bit. For comparing builder variants.
  * Usage: CompareGraphs BATCH SECONDS a.vjp.onnx b.vjp.onnx[@parallel] ...
  */
 public final class CompareGraphs {
@@ -39,6 +40,7 @@ public final class CompareGraphs {
     float[] x = Gaussian.values(batch * 3 * 224 * 224, 0);
     float[] ct = Gaussian.values(batch * 1000, 1);
     Map<Integer, List<Double>> times = new HashMap<>();
+    List<float[]> firstOutputs = new ArrayList<>();
     long end = System.nanoTime() + (long) (seconds * 1e9);
     for (int round = 0; System.nanoTime() < end || round < 5; round++) {
       for (int s = 0; s < sessions.size(); s++) {
@@ -52,7 +54,9 @@ public final class CompareGraphs {
           }
           long t0 = System.nanoTime();
           try (OrtSession.Result res = session.run(in)) {
-            res.size();
+            if (round == 0) {
+              firstOutputs.add(gradient(res));
+            }
           }
           if (round > 1) {
             times.computeIfAbsent(s, k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
@@ -63,7 +67,36 @@ public final class CompareGraphs {
     for (int s = 0; s < sessions.size(); s++) {
       double[] v = times.get(s).stream().mapToDouble(Double::doubleValue).toArray();
       Arrays.sort(v);
-      System.out.printf("batch %d %-50s median %8.2f ms (%d runs)%n", batch, args[s + 2], v[v.length / 2], v.length);
+      System.out.printf("batch %d %-50s median %8.2f ms (%d runs), input gradient %s%n", batch, args[s + 2],
+          v[v.length / 2], v.length, s == 0 ? "(the reference)" : Arrays.equals(firstOutputs.get(0), firstOutputs.get(s))
+              ? "identical to the first graph's" : "differs from the first graph's: relative L2 "
+              + relativeL2(firstOutputs.get(s), firstOutputs.get(0)));
     }
+  }
+
+  private static String relativeL2(float[] a, float[] b) {
+    if (a.length != b.length) {
+      return "(other sizes)";
+    }
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff += (a[i] - (double) b[i]) * (a[i] - (double) b[i]);
+      norm += (double) b[i] * b[i];
+    }
+    return String.format("%.2e", Math.sqrt(diff / norm));
+  }
+
+  /** The input gradient: the first output of image size among the graph's outputs. */
+  private static float[] gradient(OrtSession.Result res) throws Exception {
+    for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : res) {
+      if (e.getKey().startsWith("netvis/grad")) {
+        FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+        float[] v = new float[b.remaining()];
+        b.get(v);
+        return v;
+      }
+    }
+    throw new IllegalStateException("no gradient output among " + res.size() + " outputs");
   }
 }

@@ -38,7 +38,8 @@ public interface BackwardContext {
   /**
    * Records that every gradient {@code reluOutput} will receive is already zero wherever it is zero,
    * so that its Relu passes the gradient on without masking it again. Only the tensor's one reader
-   * may say so (a max pool that masks its own, smaller, output gradient instead).
+   * may say so (a max pool that masks its own, smaller, output gradient instead; a Concat that masks
+   * the joined gradient before splitting it).
    */
   void premasked(String reluOutput);
 

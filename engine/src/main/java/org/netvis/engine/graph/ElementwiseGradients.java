@@ -4,6 +4,7 @@ import static org.netvis.engine.graph.BackwardContext.input;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -166,6 +167,33 @@ final class ElementwiseGradients {
     String total = e.op("ReduceSum", List.of(dy.get(0), e.longs("axes", axis)), Attributes.of("keepdims", 1L));
     String softmax = e.op("Exp", List.of(node.getOutput(0)));
     ctx.accumulate(node.getInput(0), e.op("Sub", List.of(dy.get(0), e.mul(softmax, total))));
+  }
+
+  /**
+   * The Relu outputs that {@code x} is, or concatenates, when x and each of them have one reader
+   * only (so every gradient they get comes through x); empty otherwise.
+   */
+  static List<String> soleReluSources(String x, BackwardContext ctx) {
+    NodeProto producer = ctx.producer(x);
+    if (ctx.readers(x) != 1 || producer == null
+        || !(producer.getDomain().isEmpty() || producer.getDomain().equals("ai.onnx"))) {
+      return List.of();
+    }
+    return producer.getOpType().equals("Relu") ? List.of(x)
+        : producer.getOpType().equals("Concat") ? concatenatedReluSources(producer, ctx) : List.of();
+  }
+
+  /** The Relu outputs a Concat joins when each is read there only, and every input is one; else empty. */
+  static List<String> concatenatedReluSources(NodeProto concat, BackwardContext ctx) {
+    List<String> relus = new ArrayList<>();
+    for (String part : concat.getInputList()) {
+      List<String> r = ctx.isActive(part) ? soleReluSources(part, ctx) : List.of();
+      if (r.isEmpty()) {
+        return List.of();
+      }
+      relus.addAll(r);
+    }
+    return relus;
   }
 
   /**

@@ -1,7 +1,6 @@
 package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,7 @@ final class PoolingGradients {
       e.add(again.build());
       String indices = pooled.get(1);
       String windowGradients = dy.get(0);
-      List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of() : soleReluSources(x, ctx);
+      List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of() : ElementwiseGradients.soleReluSources(x, ctx);
       if (!relus.isEmpty()) {
         // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
         // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
@@ -80,33 +79,6 @@ final class PoolingGradients {
       back[0] = -1;
       ctx.accumulate(x, e.op("Reshape", List.of(scattered, e.longs("shape", back))));
     }
-  }
-
-  /**
-   * The Relu outputs that {@code x} is, or concatenates, when x and each of them have one reader
-   * only (so every gradient they get comes through x); empty otherwise.
-   */
-  private static List<String> soleReluSources(String x, BackwardContext ctx) {
-    NodeProto producer = ctx.producer(x);
-    if (ctx.readers(x) != 1 || producer == null
-        || !(producer.getDomain().isEmpty() || producer.getDomain().equals("ai.onnx"))) {
-      return List.of();
-    }
-    if (producer.getOpType().equals("Relu")) {
-      return List.of(x);
-    }
-    if (!producer.getOpType().equals("Concat")) {
-      return List.of();
-    }
-    List<String> relus = new ArrayList<>();
-    for (String part : producer.getInputList()) {
-      List<String> r = ctx.isActive(part) ? soleReluSources(part, ctx) : List.of();
-      if (r.isEmpty()) {
-        return List.of();
-      }
-      relus.addAll(r);
-    }
-    return relus;
   }
 
   /**

@@ -58,7 +58,17 @@ final class ShapeGradients {
       }
     }
     NodeEmitter e = ctx.emit();
-    List<String> parts = e.op("Split", List.of(dy.get(0), e.longs("split", sizes)), sizes.length,
+    String g = dy.get(0);
+    List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of()
+        : ElementwiseGradients.concatenatedReluSources(node, ctx);
+    if (!relus.isEmpty() && relus.stream().noneMatch(ctx::isPremasked)) {
+      // Every input is a Relu output read only here (SqueezeNet's Fire modules): their masks, taken
+      // once from the joined output before the Split, are the same floats, and ONNX Runtime keeps the
+      // joined mask and product in its blocked layout, where the parts' masks had to be reordered.
+      g = e.mul(g, ElementwiseGradients.strictSide(e, node.getOutput(0), 0f, 1));
+      relus.forEach(ctx::premasked);
+    }
+    List<String> parts = e.op("Split", List.of(g, e.longs("split", sizes)), sizes.length,
         Attributes.of("axis", (long) a));
     for (int i = 0; i < sizes.length; i++) {
       ctx.accumulate(node.getInput(i), parts.get(i));

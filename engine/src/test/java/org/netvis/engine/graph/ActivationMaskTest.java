@@ -107,4 +107,44 @@ class ActivationMaskTest {
       }
     }
   }
+  /**
+   * A Concat of Relu outputs, each read only there (SqueezeNet's Fire modules), masks the joined
+   * gradient once with a mask of the joined output, and its Relus pass their parts on unmasked: still
+   * exactly the cotangent where x > 0 (and its negation where -x > 0), 0 at both zeros. A Relu output
+   * read a second time keeps its own mask, and the Concat then masks nothing.
+   */
+  @org.junit.jupiter.api.Test
+  void aConcatOfReluOutputsMasksTheJoinedGradientOnce() throws Exception {
+    float[] x = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, -1e-40f, Float.MIN_NORMAL, 0.5f, -0.5f, 3e38f,
+        -3e38f, Float.MAX_VALUE, -Float.MAX_VALUE, 2f, -7f};
+    int n = x.length;
+    for (boolean readTwice : new boolean[] {false, true}) {
+      TestGraph g = new TestGraph(17, 0, 1, 1, n);
+      String positive = g.op("Relu", List.of("x"));
+      String negative = g.op("Relu", List.of(g.op("Neg", List.of("x"))));
+      String joined = g.op("Concat", List.of(positive, negative), "axis", 1L);
+      String out = readTwice ? g.op("Add", List.of(joined, g.op("Concat", List.of(positive, positive), "axis", 1L)))
+          : joined;
+      Path model = g.save(dir, readTwice ? "concat_read_twice" : "concat_of_relus", out, 2 * n);
+      List<String> masked = new GradientGraphBuilder().build(ModelGraph.read(model), 1, n).proto().getGraph()
+          .getNodeList().stream().filter(node -> node.getOpType().equals("HardSigmoid")).map(node -> node.getInput(0))
+          .toList();
+      assertEquals(!readTwice, masked.contains(joined), "masks read " + masked);
+      assertEquals(readTwice, masked.contains(positive) && masked.contains(negative), "masks read " + masked);
+      float[] ct = new float[2 * n];
+      Random random = new Random(7);
+      for (int i = 0; i < ct.length; i++) {
+        ct[i] = (float) (1 + random.nextDouble()) * (random.nextBoolean() ? 1 : -1);
+      }
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        float[] grad = engine.vjp(new Tensor(new long[] {1, 1, 1, n}, x), new Tensor(new long[] {1, 2 * n}, ct))
+            .inputGradient().data();
+        for (int i = 0; i < n; i++) {
+          float once = x[i] > 0 ? ct[i] : -x[i] > 0 ? -ct[n + i] : 0f;
+          float expected = readTwice && x[i] > 0 ? once + (ct[i] + ct[n + i]) : once;
+          assertEquals(expected, grad[i], 0f, "read twice " + readTwice + ": gradient at x = " + x[i]);
+        }
+      }
+    }
+  }
 }
