@@ -16,7 +16,7 @@ import java.util.Map;
  * A/B timing of saved gradient graphs (SqueezeNet-shaped: input, one cotangent): runs them in
  * turn, round after round, and prints each one's median and whether its input gradient is the first
  * graph's, bit for bit. For comparing builder variants.
- * Usage: CompareGraphs BATCH SECONDS a.vjp.onnx b.vjp.onnx[@parallel] ...
+ * Usage: CompareGraphs BATCH SECONDS a.vjp.onnx b.vjp.onnx[@parallel|@nomempattern] ...
  */
 public final class CompareGraphs {
   public static void main(String[] args) throws Exception {
@@ -25,10 +25,12 @@ public final class CompareGraphs {
     OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     List<OrtSession> sessions = new ArrayList<>();
     for (int i = 2; i < args.length; i++) {
-      // FILE or FILE@parallel (parallel execution mode, two inter-op threads).
+      // FILE, FILE@parallel (parallel execution mode, two inter-op threads) or FILE@nomempattern
+      // (without ONNX Runtime's memory patterns, which the engine's sessions use).
       String[] spec = args[i].split("@");
       OrtSession.SessionOptions so = new OrtSession.SessionOptions();
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      so.setMemoryPatternOptimization(!(spec.length > 1 && spec[1].equals("nomempattern")));
       // As the engine runs its sessions (EngineOptions.spinning).
       so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       if (spec.length > 1 && spec[1].equals("parallel")) {
