@@ -51,7 +51,8 @@ final class PoolingGradients {
       e.add(again.build());
       String indices = pooled.get(1);
       String windowGradients = dy.get(0);
-      List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of() : ElementwiseGradients.soleReluSources(x, ctx);
+      List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of()
+          : ElementwiseGradients.soleReluSources(x, ctx);
       if (!relus.isEmpty()) {
         // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
         // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
