@@ -395,82 +395,29 @@ public final class GradientGraphBuilder {
       return new GradientGraph(m.build(), spec, input, height, width, seeds, prepared.fixedBatch());
     }
 
-    /**
-     * The shape of every float tensor the forward nodes compute and of every summed gradient, with
-     * the batch axis named {@link GradientGraph#BATCH_DIMENSION}. ONNX shape inference loses the batch
-     * behind ops like a Reshape to a computed shape or a Resize by scales, and from there on ONNX
-     * Runtime's NCHWc transformer cannot prove a gradient and its mask the same shape, so it reorders
-     * both out of its blocked layout and back around every Mul and Add (MobileNetV2's graph: 139
-     * reorders, 13 with these annotations). The shapes come from the probes at batch 1 and 2, so they
-     * hold for any batch; an axis that is a multiple of the batch stays unnamed.
-     */
+    /** The shapes written into the graph: see {@link ShapeAnnotations}. */
     private List<ValueInfoProto> shapeAnnotations(List<NodeProto> forwardNodes, List<ValueInfoProto> inputs,
         List<ValueInfoProto> outputs) {
       Set<String> declared = new HashSet<>();
       prepared.model().getGraph().getInputList().forEach(v -> declared.add(v.getName()));
       inputs.forEach(v -> declared.add(v.getName()));
       outputs.forEach(v -> declared.add(v.getName()));
-      Map<String, ValueInfoProto> annotations = new LinkedHashMap<>();
-      Set<String> conflicting = new HashSet<>();
+      ShapeAnnotations annotations = new ShapeAnnotations(prepared.shapes(), forward.inputName(),
+          shape(forward.inputName()));
       Set<String> produced = new HashSet<>();
       for (NodeProto n : forwardNodes) {
         for (String t : n.getOutputList()) {
-          annotate(t, t, annotations, conflicting);
+          annotations.annotate(t, t);
           produced.add(t);
         }
       }
       finished.forEach((tensor, gradient) -> {
         if (gradient != null && !prepared.shapes().containsKey(gradient)) {
-          annotate(gradient, tensor, annotations, conflicting);
+          annotations.annotate(gradient, tensor);
         }
       });
       emitter.nodes().forEach(n -> produced.addAll(n.getOutputList()));
-      return annotations.values().stream()
-          .filter(v -> produced.contains(v.getName()) && !declared.contains(v.getName())
-              && !conflicting.contains(v.getName()))
-          .toList();
-    }
-
-    /** Records {@code name} with the shape of forward tensor {@code like}; a name seen with two shapes gets none. */
-    private void annotate(String name, String like, Map<String, ValueInfoProto> annotations, Set<String> conflicting) {
-      TensorShapeProto shape = batchNamedShape(like);
-      if (shape == null) {
-        return;
-      }
-      ValueInfoProto v = ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-          .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape)))
-          .build();
-      ValueInfoProto before = annotations.putIfAbsent(name, v);
-      if (before != null && !before.equals(v)) {
-        conflicting.add(name);
-      }
-    }
-
-    /** The forward float tensor's shape, batch axis named and other batch-dependent axes unnamed; null if unknown. */
-    private TensorShapeProto batchNamedShape(String tensor) {
-      long[] shape;
-      java.util.function.IntPredicate batchAxis;
-      if (tensor.equals(forward.inputName())) {
-        shape = shape(tensor);
-        batchAxis = axis -> axis == 0;
-      } else {
-        ShapeProbe.Probed p = prepared.shapes().get(tensor);
-        if (p == null || !p.isFloat()) {
-          return null;
-        }
-        shape = p.shape();
-        batchAxis = p::isBatchAxis;
-      }
-      TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-      for (int i = 0; i < shape.length; i++) {
-        TensorShapeProto.Dimension.Builder d = s.addDimBuilder();
-        if (shape[i] >= 0) {
-          d.setDimValue(shape[i]);
-        } else if (batchAxis.test(i)) {
-          d.setDimParam(GradientGraph.BATCH_DIMENSION);
-        }
-      }
-      return s.build();
+      return annotations.of(produced, declared);
     }
 
     /** softmax(logits) - q along the class axis: d/dlogits of sum_i CE(logits_i, q_i). */
