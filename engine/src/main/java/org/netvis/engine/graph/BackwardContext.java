@@ -46,6 +46,13 @@ public interface BackwardContext {
   /** Whether {@link #premasked} was said of the tensor. */
   boolean isPremasked(String reluOutput);
 
+  /**
+   * Takes {@code node} out of the forward pass: the rule has emitted nodes that compute its outputs,
+   * under the same names, from tensors its gradient needs anyway (LRN's output from its window sums,
+   * in place of ONNX Runtime's slower LRN kernel). The graph's nodes are put back in topological order.
+   */
+  void recomputed(NodeProto node);
+
   /** Adds one contribution to the gradient of {@code tensor}; ignored when the tensor is not active. */
   void accumulate(String tensor, String gradient);
 

@@ -263,6 +263,7 @@ public final class GradientGraphBuilder {
     private final Map<String, GradientParts> parts = new LinkedHashMap<>();
     private final Map<String, String> finished = new HashMap<>();
     private final Set<String> premasked = new HashSet<>();
+    private final Set<NodeProto> recomputed = new HashSet<>();
     private final Map<String, NodeProto> producers = new HashMap<>();
     private final Map<String, List<NodeProto>> readingNodes = new HashMap<>();
     /** Tensors read outside the forward nodes: graph outputs, seeds, returned and differentiated ones. */
@@ -328,13 +329,7 @@ public final class GradientGraphBuilder {
         accumulate(seed, spec.seedInput() == VjpSpec.SeedInput.COTANGENT ? in : crossEntropyCotangent(seed, in));
       }
 
-      // Forward nodes, with rules' adjustments (MaxPool indices) for nodes on the active path.
-      List<NodeProto> forwardNodes = new ArrayList<>();
-      for (NodeProto n : graph.getNodeList()) {
-        NodeGradient rule = GradientRules.forOp(n.getOpType());
-        boolean onPath = n.getInputList().stream().anyMatch(active::contains);
-        forwardNodes.add(rule != null && onPath ? rule.prepareForward(n, emitter) : n);
-      }
+      List<NodeProto> forwardNodes = graph.getNodeList();
       for (int i = forwardNodes.size() - 1; i >= 0; i--) {
         NodeProto n = forwardNodes.get(i);
         List<String> grads = new ArrayList<>();
@@ -378,9 +373,20 @@ public final class GradientGraphBuilder {
       forwardNodes = TransposedGathers.rewrite(forwardNodes, t -> readingNodes.getOrDefault(t, List.of()), this::shape,
           this::constant, readElsewhere, emitter);
 
+      List<ValueInfoProto> annotations = shapeAnnotations(forwardNodes, extraInputs, outputs);
+      List<NodeProto> nodes = new ArrayList<>(forwardNodes);
+      nodes.removeAll(recomputed);
+      nodes.addAll(emitter.nodes());
+      if (!recomputed.isEmpty()) {
+        Set<String> available = new HashSet<>();
+        graph.getInitializerList().forEach(t -> available.add(t.getName()));
+        graph.getInputList().forEach(v -> available.add(v.getName()));
+        extraInputs.forEach(v -> available.add(v.getName()));
+        emitter.initializers().forEach(t -> available.add(t.getName()));
+        nodes = TopologicalOrder.of(nodes, available);
+      }
       GraphProto.Builder g = graph.toBuilder().clearNode().clearOutput().clearValueInfo()
-          .addAllNode(forwardNodes).addAllNode(emitter.nodes())
-          .addAllValueInfo(shapeAnnotations(forwardNodes, extraInputs, outputs))
+          .addAllNode(nodes).addAllValueInfo(annotations)
           .addAllInitializer(emitter.initializers()).addAllInput(extraInputs).addAllOutput(outputs)
           .setName(graph.getName() + "_vjp");
       ModelProto.Builder m = prepared.model().toBuilder().setGraph(g).setProducerName("netvis")
@@ -532,6 +538,11 @@ public final class GradientGraphBuilder {
     @Override
     public boolean isPremasked(String reluOutput) {
       return premasked.contains(reluOutput);
+    }
+
+    @Override
+    public void recomputed(NodeProto node) {
+      recomputed.add(node);
     }
 
     @Override

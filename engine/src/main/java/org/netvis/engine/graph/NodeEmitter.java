@@ -51,6 +51,12 @@ public final class NodeEmitter {
     return outs;
   }
 
+  /** Emits a node whose one output is the existing name {@code output} (a forward tensor it recomputes). */
+  public void opInto(String opType, List<String> inputs, String output) {
+    nodes.add(NodeProto.newBuilder().setOpType(opType).setName(fresh("node_" + opType)).addAllInput(inputs)
+        .addOutput(output).build());
+  }
+
   public void add(NodeProto node) {
     nodes.add(node);
   }

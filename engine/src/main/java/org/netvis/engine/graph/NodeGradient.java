@@ -14,9 +14,4 @@ public interface NodeGradient {
    * @param outputGrads the gradient of each node output, or null where no gradient flows back
    */
   void backward(NodeProto node, List<String> outputGrads, BackwardContext ctx);
-
-  /** Lets a rule change the forward node it needs (e.g. ask MaxPool for its indices). */
-  default NodeProto prepareForward(NodeProto node, NodeEmitter emitter) {
-    return node;
-  }
 }

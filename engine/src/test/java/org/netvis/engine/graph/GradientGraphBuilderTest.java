@@ -191,4 +191,40 @@ class GradientGraphBuilderTest {
       }
     }
   }
+  @Test
+  void anLrnTheGradientPassesThroughIsRecomputedFromItsWindowSumsAndOneOffThePathKeepsItsNode() throws Exception {
+    TestGraph g = new TestGraph(17, 3, 3, 6, 6);
+    String conv = g.op("Conv", List.of("x", g.random(0.5, 8, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    String act = g.op("Relu", List.of(conv));
+    String normalized = g.op("LRN", List.of(act), "size", 5L, "alpha", 0.5f, "beta", 0.75f, "bias", 1f);
+    String out = g.op("Conv", List.of(normalized, g.random(0.5, 4, 8, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    Path model = g.save(dir, "lrn", out);
+    GradientGraphBuilder builder = new GradientGraphBuilder();
+    List<String> ops = builder.build(ModelGraph.read(model), 6, 6).proto().getGraph().getNodeList().stream()
+        .map(n -> n.getOpType()).toList();
+    assertTrue(!ops.contains("LRN"), ops.toString());
+    // Seeded before the LRN, its output needs no gradient: ONNX Runtime's LRN computes it as before.
+    List<String> seededBefore = builder.build(ModelGraph.read(model), new VjpSpec(List.of(act), List.of(), List.of()),
+        6, 6, "").proto().getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
+    assertEquals(1, seededBefore.stream().filter("LRN"::equals).count(), seededBefore.toString());
+
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      Tensor x = Tensor.zeros(2, 3, 6, 6);
+      java.util.Random random = new java.util.Random(11);
+      for (int i = 0; i < x.size(); i++) {
+        x.data()[i] = (float) random.nextGaussian();
+      }
+      // The gradient graph's logits come through the recomputed LRN, the forward pass's through ONNX
+      // Runtime's kernel: the same to float32 rounding.
+      Tensor forward = engine.scores(x);
+      Tensor viaGradientGraph = engine.vjp(x, Tensor.zeros(forward.shape())).logits();
+      double largest = 0;
+      for (float v : forward.data()) {
+        largest = Math.max(largest, Math.abs(v));
+      }
+      for (int i = 0; i < forward.size(); i++) {
+        assertEquals(forward.data()[i], viaGradientGraph.data()[i], 1e-6 * largest, "logit " + i);
+      }
+    }
+  }
 }
