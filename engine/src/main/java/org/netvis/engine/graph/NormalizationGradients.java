@@ -3,7 +3,6 @@ package org.netvis.engine.graph;
 import static org.netvis.engine.graph.BackwardContext.input;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -108,13 +107,12 @@ final class NormalizationGradients {
 
   /**
    * y_c = x_c * s_c^-beta with s_c = bias + alpha/size * sum of x^2 over the channel window
-   * [c - floor((size-1)/2), c + ceil((size-1)/2)]. Then
+   * [c - floor((size-1)/2), c + ceil((size-1)/2)] ({@link LrnWindowSums}). Then
    * dx_i = dy_i * s_i^-beta - 2 alpha beta / size * x_i * sum over windows j containing i of dy_j y_j / s_j.
    *
    * <p>On images the forward LRN node is recomputed as x * s^-beta from the s and s^-beta this
-   * gradient needs anyway: ONNX Runtime's LRN kernel took 72% of an AlexNet-style forward pass and 28%
-   * of its VJP, the one Mul costs a few percent of that (README, eighteenth session). The outputs
-   * differ from the kernel's in the last bits.
+   * gradient needs anyway, and ONNX Runtime's LRN kernel no longer runs in the gradient graph (README,
+   * eighteenth session).
    */
   private static void lrn(NodeProto node, List<String> dy, BackwardContext ctx) {
     String x = node.getInput(0);
@@ -122,57 +120,22 @@ final class NormalizationGradients {
     if (channels < 0) {
       throw ctx.fail(node, "the channel dimension must be fixed");
     }
-    long size = Attributes.getInt(node, "size", 0);
-    if (size <= 0) {
-      throw ctx.fail(node, "size " + size + " is not a positive window");
+    LrnWindowSums.Parameters p = LrnWindowSums.parameters(node);
+    if (p == null) {
+      throw ctx.fail(node, "size " + Attributes.getInt(node, "size", 0) + " is not a positive window");
     }
-    float alpha = Attributes.getFloat(node, "alpha", 1e-4f);
-    float beta = Attributes.getFloat(node, "beta", 0.75f);
-    float bias = Attributes.getFloat(node, "bias", 1f);
-    long below = (size - 1) / 2;
-    long above = size - 1 - below;
     int rank = ctx.shape(x).length;
     NodeEmitter e = ctx.emit();
-    String windowSum = channelWindowSum(e, e.mul(x, x), below, above, channels, size, rank);
-    String s = e.op("Add", List.of(e.mul(windowSum, e.scalar(alpha / size)), e.scalar(bias)));
-    String factor = e.op("Pow", List.of(s, e.scalar(-beta)));
+    LrnWindowSums.Scale scale = LrnWindowSums.scale(e, x, p, channels, rank);
     if (rank == 4) {
-      e.opInto("Mul", List.of(x, factor), node.getOutput(0));
+      e.opInto("Mul", List.of(x, scale.factor()), node.getOutput(0));
       ctx.recomputed(node);
     }
-    String direct = e.mul(dy.get(0), factor);
-    String q = e.op("Div", List.of(e.mul(dy.get(0), node.getOutput(0)), s));
+    String direct = e.mul(dy.get(0), scale.factor());
+    String q = e.op("Div", List.of(e.mul(dy.get(0), node.getOutput(0)), scale.s()));
     // The transposed window: j ranges over [i - above, i + below].
-    String spread = channelWindowSum(e, q, above, below, channels, size, rank);
-    String cross = e.mul(e.mul(x, spread), e.scalar(2f * alpha * beta / size));
+    String spread = LrnWindowSums.channelWindowSum(e, q, p.above(), p.below(), channels, rank);
+    String cross = e.mul(e.mul(x, spread), e.scalar(2f * p.alpha() * p.beta() / p.size()));
     ctx.accumulate(x, e.op("Sub", List.of(direct, cross)));
-  }
-
-  /**
-   * out_c = sum of t over channels [c - before, c + after], zero outside. On images, a 1x1 Conv
-   * with a banded 0/1 weight matrix, which ONNX Runtime runs on every thread in its blocked layout
-   * (Pad, Slices and Sum ran on one: a quarter of an AlexNet-style VJP); otherwise those.
-   */
-  private static String channelWindowSum(NodeEmitter e, String t, long before, long after, long channels, long size,
-      int rank) {
-    if (rank == 4) {
-      int c = (int) channels;
-      float[] band = new float[c * c];
-      for (int out = 0; out < c; out++) {
-        for (int in = (int) Math.max(0, out - before); in <= Math.min(c - 1, out + after); in++) {
-          band[out * c + in] = 1f;
-        }
-      }
-      return e.op("Conv", List.of(t, e.floats("lrn_window", new long[] {c, c, 1, 1}, band)));
-    }
-    long[] pads = new long[2 * rank];
-    pads[1] = before;
-    pads[1 + rank] = after;
-    String padded = e.op("Pad", List.of(t, e.longs("pads", pads)));
-    List<String> parts = new ArrayList<>();
-    for (long k = 0; k < size; k++) {
-      parts.add(e.op("Slice", List.of(padded, e.longs("starts", k), e.longs("ends", k + channels), e.longs("axes", 1))));
-    }
-    return parts.size() == 1 ? parts.get(0) : e.op("Sum", parts);
   }
 }
