@@ -89,6 +89,22 @@ public final class GradientGraphBuilder {
     return prepared.model().toBuilder().setGraph(g).build();
   }
 
+  /**
+   * The forward model as the engine runs it: {@code forward}'s graph with each LRN over an image
+   * tensor recomputed from its window sums ({@link LrnWindowSums#recomputed}), the channel counts
+   * from this size's probe; {@code forward}'s own model, unprobed, where it has no LRN.
+   */
+  public ModelProto forwardModel(ModelGraph forward, long height, long width) {
+    if (forward.proto().getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("LRN"))) {
+      return forward.proto();
+    }
+    Map<String, ShapeProbe.Probed> shapes = prepare(forward, height, width).shapes();
+    return LrnWindowSums.recomputed(forward.proto(), t -> {
+      ShapeProbe.Probed p = shapes.get(t);
+      return p != null && p.shape().length == 4 ? p.shape()[1] : -1;
+    });
+  }
+
   /** A tensor on the gradient path; -1 in {@code shape} marks the batch axis. */
   public record LayerTensor(String name, String opType, String nodeName, long[] shape) {}
 

@@ -209,6 +209,7 @@ public final class ExperimentRunner {
         runtime.put("intra_op_spinning", options.spinning());
         runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
         runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
+        runtime.put("forward_pass", engine.forwardPass());
         manifest.put("runtime", runtime);
         Map<String, Object> modelRecord = new LinkedHashMap<>();
         modelRecord.put("id", model.id());

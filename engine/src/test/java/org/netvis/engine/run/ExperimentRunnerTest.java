@@ -68,6 +68,8 @@ class ExperimentRunnerTest {
     if (System.getenv("NETVIS_FIXED_BATCH_SESSIONS") == null) {
       assertFalse(m.at("/runtime/fixed_batch_sessions").asBoolean(), m.at("/runtime").toString());
     }
+    // The tiny model has no LRN: its forward pass runs the model as written.
+    assertEquals("as written", m.at("/runtime/forward_pass").asText(), m.at("/runtime").toString());
     assertEquals(64, m.at("/model/sha256").asText().length());
     assertEquals(64, m.at("/gradient_graph/sha256").asText().length());
     assertEquals(64, m.at("/inputs/0/sha256").asText().length());
