@@ -86,7 +86,8 @@ public final class GradientGraphBuilder {
       }
       g.addOutput(floatValue(t, p.shape()));
     }
-    return prepared.model().toBuilder().setGraph(g).build();
+    // LRN as the gradient graph and the forward pass compute it, so activations match theirs.
+    return LrnWindowSums.recomputed(prepared.model().toBuilder().setGraph(g).build(), imageChannels(prepared));
   }
 
   /**
@@ -98,11 +99,15 @@ public final class GradientGraphBuilder {
     if (forward.proto().getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("LRN"))) {
       return forward.proto();
     }
-    Map<String, ShapeProbe.Probed> shapes = prepare(forward, height, width).shapes();
-    return LrnWindowSums.recomputed(forward.proto(), t -> {
-      ShapeProbe.Probed p = shapes.get(t);
+    return LrnWindowSums.recomputed(forward.proto(), imageChannels(prepare(forward, height, width)));
+  }
+
+  /** A tensor's channel count where the probe saw it 4-D, else -1. */
+  private static java.util.function.ToLongFunction<String> imageChannels(Prepared prepared) {
+    return t -> {
+      ShapeProbe.Probed p = prepared.shapes().get(t);
       return p != null && p.shape().length == 4 ? p.shape()[1] : -1;
-    });
+    };
   }
 
   /** A tensor on the gradient path; -1 in {@code shape} marks the batch axis. */

@@ -1,6 +1,7 @@
 package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.ArrayList;
@@ -20,6 +21,15 @@ public final class NodeEmitter {
 
   public NodeEmitter(Set<String> namesInUse) {
     this.taken = new HashSet<>(namesInUse);
+  }
+
+  /** An emitter for nodes to add to {@code graph}: its fresh names avoid every tensor the graph names. */
+  static NodeEmitter over(GraphProto graph) {
+    Set<String> names = new HashSet<>();
+    graph.getNodeList().forEach(n -> names.addAll(n.getOutputList()));
+    graph.getInitializerList().forEach(t -> names.add(t.getName()));
+    graph.getInputList().forEach(v -> names.add(v.getName()));
+    return new NodeEmitter(names);
   }
 
   public String fresh(String hint) {

@@ -40,11 +40,7 @@ final class OpsetCanonicalizer {
       throw new GraphBuildException("the model uses ONNX opset " + opset + "; netvis supports opset 7 and newer");
     }
     GraphProto graph = model.getGraph();
-    Set<String> names = new HashSet<>();
-    graph.getNodeList().forEach(n -> names.addAll(n.getOutputList()));
-    graph.getInitializerList().forEach(t -> names.add(t.getName()));
-    graph.getInputList().forEach(v -> names.add(v.getName()));
-    NodeEmitter emitter = new NodeEmitter(names);
+    NodeEmitter emitter = NodeEmitter.over(graph);
     Set<String> used = new HashSet<>();
     graph.getNodeList().forEach(n -> used.addAll(n.getInputList()));
     graph.getOutputList().forEach(v -> used.add(v.getName()));

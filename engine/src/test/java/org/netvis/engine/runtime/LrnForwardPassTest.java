@@ -1,5 +1,6 @@
 package org.netvis.engine.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.graph.ModelGraph;
+import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.SharedData;
@@ -51,6 +53,25 @@ class LrnForwardPassTest {
     Path noLrn = plain.save(dir, "plain", plain.op("Relu", List.of("x")));
     try (Engine engine = GradientCheck.open(noLrn, dir)) {
       assertEquals("as written", engine.forwardPass());
+    }
+  }
+
+  @Test
+  void activationsOfAnLrnAreTheValuesTheGradientGraphComputes() throws Exception {
+    // DeepDream reads a layer's activations, then seeds the gradient graph there: one LRN for both.
+    TestGraph g = new TestGraph(17, 7, 3, 6, 6);
+    String conv = g.op("Conv", List.of("x", g.random(0.5, 8, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    String normalized = g.op("LRN", List.of(g.op("Relu", List.of(conv))), "size", 5L, "alpha", 0.5f);
+    Path model = g.save(dir, "lrn_layer", g.op("Conv", List.of(normalized, g.random(0.5, 4, 8, 3, 3))));
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      Tensor x = random(2, 3, 6, 6);
+      float[] activation = engine.activations(x, List.of(normalized)).get(normalized).data();
+      Tensor ct = Tensor.zeros(2, 8, 6, 6);
+      java.util.Arrays.fill(ct.data(), 1f);
+      float[] inGradientGraph = engine.vjp(x, new VjpSpec(List.of(normalized), List.of(normalized), List.of("x")),
+          Map.of(normalized, ct)).get(normalized).data();
+      // The same ops in the same order: the same floats (ONNX Runtime's LRN kernel differs by 3e-7 here).
+      assertArrayEquals(activation, inGradientGraph);
     }
   }
 
