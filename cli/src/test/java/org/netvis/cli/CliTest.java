@@ -132,6 +132,9 @@ class CliTest {
     Run r = run("check-model", model, "--device", "cpu");
     assertEquals(0, r.status(), r.out() + r.err());
     assertTrue(r.out().contains("check-model: PASS"), r.out());
+    // Only the LRN fixture has LRN nodes, which the forward pass runs as window sums.
+    String forward = model.contains("lrn_zoo_style") ? "LRN recomputed from its window sums (2 nodes)" : "as written";
+    assertTrue(r.out().contains("forward    " + forward + "\n"), r.out());
   }
 
   @Test
