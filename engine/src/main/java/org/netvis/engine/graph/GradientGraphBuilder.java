@@ -96,7 +96,7 @@ public final class GradientGraphBuilder {
    * from this size's probe; {@code forward}'s own model, unprobed, where it has no LRN.
    */
   public ModelProto forwardModel(ModelGraph forward, long height, long width) {
-    if (forward.proto().getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("LRN"))) {
+    if (LrnWindowSums.count(forward.proto()) == 0) {
       return forward.proto();
     }
     return LrnWindowSums.recomputed(forward.proto(), imageChannels(prepare(forward, height, width)));

@@ -82,7 +82,7 @@ public final class LrnWindowSums {
    */
   public static ModelProto recomputed(ModelProto model, ToLongFunction<String> channels) {
     GraphProto graph = model.getGraph();
-    if (graph.getNodeList().stream().noneMatch(LrnWindowSums::isLrn) || OpsetCanonicalizer.defaultOpset(model) < 7) {
+    if (count(model) == 0 || OpsetCanonicalizer.defaultOpset(model) < 7) {
       return model;
     }
     NodeEmitter e = NodeEmitter.over(graph);
@@ -101,6 +101,11 @@ public final class LrnWindowSums {
     }
     return model.toBuilder().setGraph(graph.toBuilder().clearNode().addAllNode(nodes)
         .addAllInitializer(e.initializers())).build();
+  }
+
+  /** How many LRN nodes (of the default domain) the model's graph has. */
+  public static long count(ModelProto model) {
+    return model.getGraph().getNodeList().stream().filter(LrnWindowSums::isLrn).count();
   }
 
   private static boolean isLrn(NodeProto n) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.InputLayout;
+import org.netvis.engine.graph.LrnWindowSums;
 import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.model.ResolvedModel;
@@ -56,7 +57,7 @@ public final class Engine implements AutoCloseable {
     this.defaultWidth = in[3] > 0 ? in[3] : size;
     this.sessions = new OrtSessions(options, clock);
     ModelProto runs = forwardModel(graph, defaultHeight, defaultWidth);
-    this.recomputedLrns = lrnCount(graph.proto()) - lrnCount(runs);
+    this.recomputedLrns = LrnWindowSums.count(graph.proto()) - LrnWindowSums.count(runs);
     OrtSessions.Opened opened = sessions.open(runs == graph.proto() ? modelBytes : runs.toByteArray());
     this.forward = opened.session();
     this.provider = opened.provider();
@@ -75,10 +76,6 @@ public final class Engine implements AutoCloseable {
           model.path(), e.getMessage());
       return graph.proto();
     }
-  }
-
-  private static long lrnCount(ModelProto m) {
-    return m.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("LRN")).count();
   }
 
   /**
