@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Conv: the input gradient is the adjoint convolution with the same weights. */
 final class ConvolutionGradients {
@@ -23,15 +24,86 @@ final class ConvolutionGradients {
     if (!ctx.isActive(x)) {
       return;
     }
+    long[] ws = ctx.shape(w);
+    long group = Attributes.getInt(node, "group", 1);
+    TensorProto weights = ctx.constant(w);
+    NodeProto concat = group == 1 && weights != null ? soleChannelConcat(x, ctx) : null;
+    if (concat == null) {
+      ctx.accumulate(x, inputGradient(node, x, () -> w, weights, ws, dy.get(0), ctx));
+      return;
+    }
+    // The input joins parts along channels (SqueezeNet's Fire modules): each part's gradient is the
+    // adjoint of its own slice of the weights, the same sums of products. ONNX Runtime keeps each
+    // in its blocked layout, where splitting the joined gradient (a Split, which it runs in plain
+    // NCHW) cost a reorder out and one back in per part.
+    float[] values = TensorProtos.toFloats(weights);
+    long taps = values.length / (ws[0] * ws[1]);
+    long start = 0;
+    for (String part : concat.getInputList()) {
+      long channels = ctx.shape(part)[1];
+      if (ctx.isActive(part)) {
+        long[] partShape = ws.clone();
+        partShape[1] = channels;
+        float[] slice = channelSlice(values, ws[0], ws[1], taps, start, channels);
+        TensorProto partWeights = TensorProtos.floats("", partShape, slice);
+        NodeEmitter e = ctx.emit();
+        ctx.accumulate(part, inputGradient(node, part, () -> e.floats("conv_part_weights", partShape, slice),
+            partWeights, partShape, dy.get(0), ctx));
+      }
+      start += channels;
+    }
+  }
+
+  /**
+   * The Concat along channels (axis 1) whose output reaches {@code x} through Identity nodes only,
+   * each tensor on the way read by the next node alone; null where there is none, or a part's
+   * channel count is not known.
+   */
+  private static NodeProto soleChannelConcat(String x, BackwardContext ctx) {
+    String t = x;
+    while (ctx.readers(t) == 1) {
+      NodeProto p = ctx.producer(t);
+      if (p == null || !(p.getDomain().isEmpty() || p.getDomain().equals("ai.onnx"))) {
+        return null;
+      }
+      if (p.getOpType().equals("Identity")) {
+        t = p.getInput(0);
+        continue;
+      }
+      int rank = ctx.shape(t).length;
+      long axis = Attributes.getInt(p, "axis", 1);
+      if (!p.getOpType().equals("Concat") || (axis < 0 ? axis + rank : axis) != 1) {
+        return null;
+      }
+      for (String part : p.getInputList()) {
+        if (ctx.shape(part)[1] <= 0) {
+          return null;
+        }
+      }
+      return p;
+    }
+    return null;
+  }
+
+  /** W[:, start:start + channels, ...] of weights shaped [out, in, taps...]. */
+  static float[] channelSlice(float[] w, long out, long in, long taps, long start, long channels) {
+    float[] slice = new float[(int) (out * channels * taps)];
+    for (int m = 0; m < out; m++) {
+      System.arraycopy(w, (int) ((m * in + start) * taps), slice, (int) (m * channels * taps), (int) (channels * taps));
+    }
+    return slice;
+  }
+
+  /** The gradient of x, read by node with weights of shape ws, from the output gradient dy. */
+  private static String inputGradient(NodeProto node, String x, Supplier<String> weightsName, TensorProto weights,
+      long[] ws, String dy, BackwardContext ctx) {
     long[] xs = ctx.shape(x);
     long[] ys = ctx.shape(node.getOutput(0));
-    long[] ws = ctx.shape(w);
     int spatial = xs.length - 2;
     long[] kernel = Arrays.copyOfRange(ws, 2, ws.length);
     WindowGeometry g = WindowGeometry.of(node, kernel, Arrays.copyOfRange(xs, 2, xs.length),
         Arrays.copyOfRange(ys, 2, ys.length));
     long group = Attributes.getInt(node, "group", 1);
-    TensorProto weights = ctx.constant(w);
     NodeEmitter e = ctx.emit();
 
     // Stride 1 with non-negative adjoint pads: a plain Conv with flipped, transposed weights is
@@ -45,21 +117,20 @@ final class ConvolutionGradients {
       padsFit &= flippedPads[i] >= 0 && flippedPads[i + spatial] >= 0;
     }
     if (g.unitStrides() && weights != null && padsFit) {
-      ctx.accumulate(x, e.op("Conv", List.of(dy.get(0), adjointWeights(e, weights, ws, group)),
+      return e.op("Conv", List.of(dy, adjointWeights(e, weights, ws, group)),
           Attributes.of("pads", flippedPads), Attributes.of("dilations", g.dilations()),
-          Attributes.of("group", group), Attributes.of("kernel_shape", kernel)));
-      return;
+          Attributes.of("group", group), Attributes.of("kernel_shape", kernel));
     }
     String strided = null;
     if (weights != null && group > 1 && group == xs[1] && ws[1] == 1) {
-      strided = stridedDepthwise(e, dy.get(0), weights, ws, g, xs, ys, group);
+      strided = stridedDepthwise(e, dy, weights, ws, g, xs, ys, group);
     } else if (weights != null && group == 1) {
-      strided = PatchAdjoint.adjoint(e, dy.get(0), weights, ws, g);
+      strided = PatchAdjoint.adjoint(e, dy, weights, ws, g);
       if (strided == null) {
-        strided = StridedPhases.adjoint(e, dy.get(0), weights, ws, g);
+        strided = StridedPhases.adjoint(e, dy, weights, ws, g);
       }
     }
-    ctx.accumulate(x, strided != null ? strided : g.adjoint(e, dy.get(0), w, group));
+    return strided != null ? strided : g.adjoint(e, dy, weightsName.get(), group);
   }
 
   private static String adjointWeights(NodeEmitter e, TensorProto weights, long[] ws, long group) {

@@ -60,6 +60,24 @@ class GradientGraphBuilderTest {
         && java.util.Arrays.equals(Attributes.getInts(n, "perm"), new long[] {2, 0, 3, 1, 4})).count();
   }
 
+  /**
+   * A Conv that alone reads a Concat along channels (SqueezeNet's Fire modules) sends each part its
+   * own adjoint, with no Split of the joined gradient (ONNX Runtime runs Split in plain NCHW and
+   * reorders around it); where the joined tensor is read a second time, the Concat's rule splits.
+   */
+  @Test
+  void aConvOverAConcatSendsEachPartItsOwnAdjointUnlessTheJoinedTensorIsReadTwice() throws Exception {
+    for (boolean readTwice : new boolean[] {false, true}) {
+      TestGraph g = new TestGraph(17, 2, 2, 5, 5);
+      String joined = g.op("Concat", List.of(g.op("Relu", List.of("x")), g.op("Neg", List.of("x"))), "axis", 1L);
+      String conv = g.op("Conv", List.of(joined, g.random(0.3, 3, 4, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+      String out = readTwice ? g.op("Add", List.of(conv, g.op("Conv", List.of(joined, g.random(0.3, 3, 4, 1, 1))))) : conv;
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(g.save(dir, "parts" + readTwice, out)), 5, 5);
+      List<String> ops = vjp.proto().getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
+      assertEquals(readTwice ? 1 : 0, ops.stream().filter("Split"::equals).count(), ops.toString());
+    }
+  }
+
   @Test
   void overlappingMaxPoolWindowsAddTheirGradients() throws Exception {
     TestGraph g = new TestGraph(17, 1, 1, 5, 5);

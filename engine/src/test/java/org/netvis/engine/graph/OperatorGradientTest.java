@@ -159,6 +159,20 @@ class OperatorGradientTest {
           String e3 = g.op("Conv", List.of(sq, g.random(0.5, 2, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
           return g.op("Concat", List.of(e1, e3, sq), "axis", 1L);
         }),
+        fine("Conv 3x3 over a Concat behind an Identity (each part's adjoint from its slice of the weights)", 2, 5, 6,
+            g -> {
+              String relu = g.op("Relu", List.of(g.op("Conv", List.of("x", g.random(0.5, 3, 2, 1, 1)))));
+              String joined = g.op("Concat", List.of(relu, g.op("Mul", List.of("x", "x")), relu), "axis", 1L);
+              return g.op("Conv", List.of(g.op("Identity", List.of(joined)), g.random(0.3, 4, 8, 3, 3),
+                  g.random(0.1, 4)), "pads", new long[] {1, 1, 1, 1});
+            }),
+        of("Conv 3x3 stride 2 over a Concat with a part that does not depend on the input", 2, 7, 8, g -> {
+          String zeros = g.op("ConstantOfShape", List.of(g.op("Shape", List.of("x"))));
+          String joined = g.op("Concat", List.of(g.op("Tanh", List.of("x")), zeros, g.op("Neg", List.of("x"))),
+              "axis", -3L);
+          return g.op("Conv", List.of(joined, g.random(0.3, 3, 6, 3, 3)), "strides", new long[] {2, 2},
+              "pads", new long[] {1, 1, 1, 1});
+        }),
         of("Split with an unused part", 4, 3, 3, g -> {
           List<String> parts = g.ops("Split", List.of("x", g.ints(1, 3)), 2, "axis", 1L);
           return g.op("Mul", List.of(parts.get(1), parts.get(1)));
