@@ -33,6 +33,9 @@ public final class CompareGraphs {
       so.setMemoryPatternOptimization(!(spec.length > 1 && spec[1].equals("nomempattern")));
       // As the engine runs its sessions (EngineOptions.spinning).
       so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
+      if (spec.length > 1 && spec[1].equals("nocse")) {
+        so.addConfigEntry("optimization.disable_specified_optimizers", "CommonSubexpressionElimination");
+      }
       if (spec.length > 1 && spec[1].equals("parallel")) {
         so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.PARALLEL);
         so.setInterOpNumThreads(2);

@@ -99,6 +99,9 @@ public final class ProfileVjp {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("opt", "ALL_OPT")));
       // As the engine runs its sessions (EngineOptions.spinning).
       so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
+      if (System.getProperty("disable") != null) {
+        so.addConfigEntry("optimization.disable_specified_optimizers", System.getProperty("disable"));
+      }
       if (Integer.getInteger("threads", 0) > 0) {
         so.setIntraOpNumThreads(Integer.getInteger("threads"));
       }
