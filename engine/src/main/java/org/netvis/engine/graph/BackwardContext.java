@@ -53,6 +53,15 @@ public interface BackwardContext {
    */
   void recomputed(NodeProto node);
 
+  /**
+   * Writes the shape of an emitted tensor into the graph: {@code shape[i] >= 0} a fixed size,
+   * {@code -k} k times the batch (-1 the batch itself), named {@code N*k}. ONNX shape inference loses
+   * such an axis behind a Reshape to [-1, ...] (the max-pool gradient's [N*C, H*W] planes); with it
+   * unknown, ONNX Runtime cannot tell that a node's output is as large as its input and gives the
+   * output a buffer of its own where the node could work in place.
+   */
+  void declareShape(String tensor, long[] shape);
+
   /** Adds one contribution to the gradient of {@code tensor}; ignored when the tensor is not active. */
   void accumulate(String tensor, String gradient);
 

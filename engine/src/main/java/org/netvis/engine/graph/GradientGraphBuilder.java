@@ -285,6 +285,7 @@ public final class GradientGraphBuilder {
     private final Map<String, String> finished = new HashMap<>();
     private final Set<String> premasked = new HashSet<>();
     private final Set<NodeProto> recomputed = new HashSet<>();
+    private final Map<String, long[]> declaredShapes = new LinkedHashMap<>();
     private final Map<String, NodeProto> producers = new HashMap<>();
     private final Map<String, List<NodeProto>> readingNodes = new HashMap<>();
     /** Tensors read outside the forward nodes: graph outputs, seeds, returned and differentiated ones. */
@@ -443,6 +444,7 @@ public final class GradientGraphBuilder {
           annotations.annotate(gradient, tensor);
         }
       });
+      declaredShapes.forEach(annotations::declare);
       emitter.nodes().forEach(n -> produced.addAll(n.getOutputList()));
       return annotations.of(produced, declared);
     }
@@ -564,6 +566,11 @@ public final class GradientGraphBuilder {
     @Override
     public void recomputed(NodeProto node) {
       recomputed.add(node);
+    }
+
+    @Override
+    public void declareShape(String tensor, long[] shape) {
+      declaredShapes.put(tensor, shape.clone());
     }
 
     @Override

@@ -76,6 +76,12 @@ final class PoolingGradients {
       String scattered = e.op("ScatterElements", List.of(zeros, inPlane,
           e.op("Reshape", List.of(windowGradients, e.longs("shape", -1, windows)))),
           Attributes.of("axis", 1L), Attributes.of("reduction", "add"));
+      // With the planes' row count named, ONNX Runtime scatters into the zeros in place instead of
+      // first copying them, on one thread, into a buffer of their own (SqueezeNet's first pool at
+      // batch 8: 9.7 -> 5 ms).
+      long[] planes = {xs[0] < 0 ? -channels : xs[0] * channels, plane};
+      ctx.declareShape(zeros, planes);
+      ctx.declareShape(scattered, planes);
       long[] back = xs.clone();
       back[0] = -1;
       ctx.accumulate(x, e.op("Reshape", List.of(scattered, e.longs("shape", back))));

@@ -18,7 +18,8 @@ import java.util.function.IntPredicate;
  * from there on ONNX Runtime's NCHWc transformer cannot prove a gradient and its mask the same shape,
  * so it reorders both out of its blocked layout and back around every Mul and Add (MobileNetV2's
  * graph: 139 reorders, 13 with these annotations). The shapes come from the probes at batch 1 and 2,
- * so they hold for any batch; an axis that is a multiple of the batch stays unnamed.
+ * so they hold for any batch; an axis that is a multiple of the batch stays unnamed, unless the rule
+ * that emitted the tensor declares it ({@link #declare}).
  */
 final class ShapeAnnotations {
   private final Map<String, ShapeProbe.Probed> probed;
@@ -40,9 +41,29 @@ final class ShapeAnnotations {
   /** Records {@code name} with the shape of forward tensor {@code like}; a name seen with two shapes gets none. */
   void annotate(String name, String like) {
     TensorShapeProto shape = batchNamedShape(like);
-    if (shape == null) {
-      return;
+    if (shape != null) {
+      record(name, shape);
     }
+  }
+
+  /**
+   * Records {@code name} with a shape a gradient rule declared ({@link BackwardContext#declareShape}):
+   * sizes as given, -k as the axis {@code N*k}.
+   */
+  void declare(String name, long[] shape) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (long size : shape) {
+      TensorShapeProto.Dimension.Builder d = s.addDimBuilder();
+      if (size >= 0) {
+        d.setDimValue(size);
+      } else {
+        d.setDimParam(size == -1 ? GradientGraph.BATCH_DIMENSION : GradientGraph.BATCH_DIMENSION + "*" + -size);
+      }
+    }
+    record(name, s.build());
+  }
+
+  private void record(String name, TensorShapeProto shape) {
     ValueInfoProto v = ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape)))
         .build();
