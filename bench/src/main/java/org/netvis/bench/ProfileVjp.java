@@ -36,11 +36,11 @@ import org.netvis.engine.model.ResolvedModel;
  * NETVIS_FIXED_BATCH_SESSIONS=1: -DfixedBatch=true).
  */
 public final class ProfileVjp {
-  private static final int WARMUP = 5;
-  private static final int RUNS = 20;
+  static final int WARMUP = 5;
+  static final int RUNS = 20;
 
   /** Kernel time of one profiled session, per run. */
-  private record Profile(Map<String, Double> byOp, Map<String, Double> byNode, Map<String, Double> singleByOp,
+  record Profile(Map<String, Double> byOp, Map<String, Double> byNode, Map<String, Double> singleByOp,
       Map<String, Double> singleByNode, double total, double single) {}
 
   public static void main(String[] args) throws Exception {
@@ -137,7 +137,7 @@ public final class ProfileVjp {
     }
   }
 
-  private static Profile parse(Path file) throws IOException {
+  static Profile parse(Path file) throws IOException {
     Map<String, Double> byOp = new HashMap<>();
     Map<String, Double> byNode = new HashMap<>();
     Map<String, Double> singleByOp = new HashMap<>();
