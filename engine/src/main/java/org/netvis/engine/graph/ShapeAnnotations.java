@@ -53,12 +53,7 @@ final class ShapeAnnotations {
   void declare(String name, long[] shape) {
     TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
     for (long size : shape) {
-      TensorShapeProto.Dimension.Builder d = s.addDimBuilder();
-      if (size >= 0) {
-        d.setDimValue(size);
-      } else {
-        d.setDimParam(size == -1 ? GradientGraph.BATCH_DIMENSION : GradientGraph.BATCH_DIMENSION + "*" + -size);
-      }
+      addDim(s, size, size < 0 ? -size : 0);
     }
     record(name, s.build());
   }
@@ -98,13 +93,20 @@ final class ShapeAnnotations {
     }
     TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
     for (int i = 0; i < shape.length; i++) {
-      TensorShapeProto.Dimension.Builder d = s.addDimBuilder();
-      if (shape[i] >= 0) {
-        d.setDimValue(shape[i]);
-      } else if (batchAxis.test(i)) {
-        d.setDimParam(GradientGraph.BATCH_DIMENSION);
-      }
+      addDim(s, shape[i], batchAxis.test(i) ? 1 : 0);
     }
     return s.build();
+  }
+
+  /** A fixed size, or where size < 0 the axis N (multiple 1), N*k (multiple k), or unnamed (0). */
+  private static void addDim(TensorShapeProto.Builder s, long size, long multiple) {
+    TensorShapeProto.Dimension.Builder d = s.addDimBuilder();
+    if (size >= 0) {
+      d.setDimValue(size);
+    } else if (multiple == 1) {
+      d.setDimParam(GradientGraph.BATCH_DIMENSION);
+    } else if (multiple > 1) {
+      d.setDimParam(GradientGraph.BATCH_DIMENSION + "*" + multiple);
+    }
   }
 }
