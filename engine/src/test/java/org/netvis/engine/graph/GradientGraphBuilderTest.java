@@ -78,6 +78,45 @@ class GradientGraphBuilderTest {
     }
   }
 
+  /**
+   * Where the input gradient comes out of a Reshape (a flattening model's, ViT's patch adjoint),
+   * ONNX Runtime would copy it into the graph output on one thread; the builder writes it with a
+   * Mul by a row of ones instead, and the gradient is the same to the bit. Where it comes out of
+   * an operator that computes, the output stays an Identity.
+   */
+  @Test
+  void aGradientThatLeavesThroughAReshapeIsWrittenByAMulByOnes() throws Exception {
+    for (boolean masked : new boolean[] {false, true}) {
+      TestGraph g = new TestGraph(17, 3, 2, 2, 3);
+      float[] weights = new float[24];
+      for (int i = 0; i < weights.length; i++) {
+        weights[i] = (i * 7 % 9) - 4; // small integers: every product and sum exact
+      }
+      String in = masked ? g.op("Relu", List.of("x")) : "x";
+      String logits = g.op("MatMul", List.of(g.op("Flatten", List.of(in)), g.floats(weights, 12, 2)));
+      Path model = g.save(dir, "flat" + masked, logits);
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(model), 2, 3);
+      ai.onnx.proto.OnnxMl.NodeProto writer = vjp.proto().getGraph().getNodeList().stream()
+          .filter(n -> n.getOutputList().contains(VjpSpec.gradientName("x"))).findFirst().orElseThrow();
+      assertEquals(masked ? "Identity" : "Mul", writer.getOpType(), writer.toString());
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        float[] values = new float[12];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = i % 4 == 0 ? -1f : i + 0.5f;
+        }
+        float[] cotangent = {1f, -2f};
+        float[] expected = new float[12];
+        for (int i = 0; i < 12; i++) {
+          boolean passes = !masked || values[i] > 0;
+          expected[i] = passes ? weights[2 * i] * cotangent[0] + weights[2 * i + 1] * cotangent[1] : 0f;
+        }
+        VjpResult r = engine.vjp(new Tensor(new long[] {1, 2, 2, 3}, values), new Tensor(new long[] {1, 2}, cotangent));
+        // Delta 0: equal values; the mask leaves -0 where a negative gradient stops (PyTorch: +0).
+        assertArrayEquals(expected, r.inputGradient().data(), 0f);
+      }
+    }
+  }
+
   @Test
   void overlappingMaxPoolWindowsAddTheirGradients() throws Exception {
     TestGraph g = new TestGraph(17, 1, 1, 5, 5);
