@@ -11,7 +11,6 @@ import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OrtException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -534,10 +533,8 @@ public final class GradientGraphBuilder {
       boolean relabelled = emitter.nodes().stream()
           .anyMatch(n -> n.getOutputList().contains(g) && RELABELLING_OPS.contains(n.getOpType()));
       if (relabelled && width > 1) {
-        float[] ones = new float[(int) width];
-        Arrays.fill(ones, 1f);
         op = "Mul";
-        inputs = List.of(g, emitter.floats("output_row_ones", new long[] {width}, ones));
+        inputs = List.of(g, emitter.ones("output_row_ones", new long[] {width}));
       }
       return NodeProto.newBuilder().setOpType(op).setName(emitter.fresh("grad_output")).addAllInput(inputs)
           .addOutput(name).build();

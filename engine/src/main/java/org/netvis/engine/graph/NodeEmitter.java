@@ -131,9 +131,18 @@ public final class NodeEmitter {
         return op("Expand", List.of(value, shapeOf(like)));
       }
     }
+    return mul(value, ones("ones", onesShape));
+  }
+
+  /** A constant of ones shaped {@code shape}. */
+  public String ones(String hint, long[] shape) {
+    long elements = 1;
+    for (long d : shape) {
+      elements *= d;
+    }
     float[] ones = new float[(int) elements];
     java.util.Arrays.fill(ones, 1f);
-    return mul(value, floats("ones", onesShape, ones));
+    return floats(hint, shape, ones);
   }
 
   public String mul(String a, String b) {

@@ -139,9 +139,7 @@ final class PoolingGradients {
     onesShape[0] = channels;
     onesShape[1] = 1;
     System.arraycopy(kernel, 0, onesShape, 2, spatial);
-    float[] ones = new float[(int) (channels * Arrays.stream(kernel).reduce(1, (a, b) -> a * b))];
-    Arrays.fill(ones, 1f);
-    String onesKernel = e.floats("avgpool_ones", onesShape, ones);
+    String onesKernel = e.ones("avgpool_ones", onesShape);
     ctx.accumulate(x, g.adjoint(e, scaled, onesKernel, channels));
   }
 
