@@ -5,7 +5,8 @@ formulas, for netvis' attack tests (torchattacks itself cannot be installed on t
 Usage: attack_reference.py MODEL.onnx PIXELS.npy LABELS.npy OUT_DIR
 PIXELS are [0, 1] images (N, 3, H, W); the model (torchvision squeezenet1_1 with the ONNX file's weights)
 normalizes inside with ImageNet's mean and std. Writes fgsm.npy, pgd_linf.npy, pgd_l2.npy, one PGD-L2
-step, and both PGDs from a start moved by 1e-6 (PyTorch's own float32 sensitivity).
+step in float32 and in float64, and both PGDs from a start moved by 1e-6 (PyTorch's own float32
+sensitivity).
 """
 import os
 import sys
@@ -27,7 +28,7 @@ class Normalized(torch.nn.Module):
         self.net = net
 
     def forward(self, x):
-        return self.net((x - MEAN) / STD)
+        return self.net((x - MEAN.to(x.dtype)) / STD.to(x.dtype))
 
 
 def load(path):
@@ -68,7 +69,7 @@ def pgd_l2(model, images, labels, eps=1.0, alpha=0.2, steps=10):
         g = g / (g.view(n, -1).norm(p=2, dim=1) + 1e-10).view(n, 1, 1, 1)
         adv = adv + alpha * g
         delta = adv - images
-        factor = torch.min(eps / delta.view(n, -1).norm(p=2, dim=1), torch.ones(n))
+        factor = torch.min(eps / delta.view(n, -1).norm(p=2, dim=1), torch.ones(n, dtype=images.dtype))
         adv = torch.clamp(images + delta * factor.view(n, 1, 1, 1), 0, 1)
     return adv
 
@@ -83,6 +84,8 @@ def main():
     np.save(os.path.join(out, "pgd_linf.npy"), pgd_linf(model, x, y).numpy())
     np.save(os.path.join(out, "pgd_l2.npy"), pgd_l2(model, x, y).numpy())
     np.save(os.path.join(out, "pgd_l2_1.npy"), pgd_l2(model, x, y, steps=1).numpy())
+    # The same step in float64: the exact answer that both float32 implementations are judged by.
+    np.save(os.path.join(out, "pgd_l2_1_float64.npy"), pgd_l2(load(model_path).double(), x.double(), y, steps=1).numpy())
     # PGD is chaotic in float32: the same attack from a start moved by 1e-6 ends elsewhere. These runs
     # measure how far PyTorch is from itself, which bounds what two implementations can agree on.
     gen = torch.Generator().manual_seed(0)

@@ -58,7 +58,11 @@ class AttacksTest {
 
   /**
    * PGD: identical predictions on at least 7 of 8 images; one L2 step within 1e-3 relative L2 of the
-   * reference (float32 gradient ties aside); after 10 steps the perturbation no farther from the
+   * exact step (the reference in float64) on at least 6 of 8 images, the bar PyTorch's own float32 step
+   * meets (a float32 gradient through ReLUs and max pools jumps where a pre-activation or a window's
+   * runner-up lies within rounding of the decision: PyTorch's step is 2.8e-3 from the exact one on two of
+   * the eight photos, and which photos such a jump hits depends on the machine's convolution rounding);
+   * after 10 steps the perturbation no farther from the
    * reference's than PyTorch's own run from a start moved by 1e-6 is (PGD is chaotic in float32:
    * PyTorch against itself ends 0.1-0.5 (L2) and about 1 (L-inf) apart, so the issue's 1e-3 for 10
    * steps cannot hold for any two implementations).
@@ -71,9 +75,13 @@ class AttacksTest {
           -1, false, 8);
       AttackParameters.Pgd l2 = new AttackParameters.Pgd(AttackParameters.Norm.L2, 1.0, 0.2, 10, false, -1, false, 8);
       AttackParameters.Pgd oneStep = new AttackParameters.Pgd(AttackParameters.Norm.L2, 1.0, 0.2, 1, false, -1, false, 8);
-      double[] first = perturbationErrors(Attacks.pgd(model, pixels, labels, false, oneStep, 0, i -> i, null),
-          Npy.readTensor(dir.resolve("pgd_l2_1.npy")), pixels);
-      System.out.println("pgd l2, one step: perturbation relative L2 " + AttributionReference.format(first));
+      Tensor step = Attacks.pgd(model, pixels, labels, false, oneStep, 0, i -> i, null);
+      double[] exact = Npy.read(dir.resolve("pgd_l2_1_float64.npy")).asDoubles();
+      double[] first = perturbationErrors(step, exact, pixels);
+      double[] torchFirst = perturbationErrors(Npy.readTensor(dir.resolve("pgd_l2_1.npy")), exact, pixels);
+      System.out.println("pgd l2, one step: perturbation relative L2 to the float64 step " + AttributionReference.format(first)
+          + "; PyTorch float32's " + AttributionReference.format(torchFirst) + "; to PyTorch float32's "
+          + AttributionReference.format(perturbationErrors(step, Npy.read(dir.resolve("pgd_l2_1.npy")).asDoubles(), pixels)));
       assertTrue(java.util.Arrays.stream(first).filter(e -> e <= 1e-3).count() >= 6, AttributionReference.format(first));
       Tensor moved = Npy.readTensor(dir.resolve("moved_start.npy"));
       for (var c : List.of(java.util.Map.entry("pgd_linf", linf), java.util.Map.entry("pgd_l2", l2))) {
@@ -85,7 +93,7 @@ class AttacksTest {
         for (int i = 0; i < labels.length; i++) {
           same += ClassScores.argmax(ours, i) == ClassScores.argmax(theirs, i) ? 1 : 0;
         }
-        double[] errors = perturbationErrors(adv, ref, pixels);
+        double[] errors = perturbationErrors(adv, Npy.read(dir.resolve(c.getKey() + ".npy")).asDoubles(), pixels);
         // PyTorch from the moved start, against PyTorch: its perturbation relative to its own start.
         Tensor self = Npy.readTensor(dir.resolve(c.getKey() + "_moved_start.npy"));
         double[] chaos = new double[labels.length];
@@ -125,7 +133,8 @@ class AttacksTest {
     }
   }
 
-  private static double[] perturbationErrors(Tensor adv, Tensor ref, Tensor clean) {
+  /** Per image, the relative L2 distance of adv's perturbation from ref's (ref as doubles: float64 kept). */
+  private static double[] perturbationErrors(Tensor adv, double[] ref, Tensor clean) {
     int item = clean.itemSize();
     int n = (int) clean.dim(0);
     double[] out = new double[n];
@@ -134,7 +143,7 @@ class AttacksTest {
       double norm = 0;
       for (int k = i * item; k < (i + 1) * item; k++) {
         double d1 = adv.data()[k] - clean.data()[k];
-        double d2 = ref.data()[k] - clean.data()[k];
+        double d2 = ref[k] - clean.data()[k];
         diff += (d1 - d2) * (d1 - d2);
         norm += d2 * d2;
       }
