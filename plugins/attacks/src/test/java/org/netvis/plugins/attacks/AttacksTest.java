@@ -77,11 +77,12 @@ class AttacksTest {
       AttackParameters.Pgd oneStep = new AttackParameters.Pgd(AttackParameters.Norm.L2, 1.0, 0.2, 1, false, -1, false, 8);
       Tensor step = Attacks.pgd(model, pixels, labels, false, oneStep, 0, i -> i, null);
       double[] exact = Npy.read(dir.resolve("pgd_l2_1_float64.npy")).asDoubles();
+      NpyArray torchStep = Npy.read(dir.resolve("pgd_l2_1.npy"));
       double[] first = perturbationErrors(step, exact, pixels);
-      double[] torchFirst = perturbationErrors(Npy.readTensor(dir.resolve("pgd_l2_1.npy")), exact, pixels);
+      double[] torchFirst = perturbationErrors(torchStep.toTensor(), exact, pixels);
       System.out.println("pgd l2, one step: perturbation relative L2 to the float64 step " + AttributionReference.format(first)
           + "; PyTorch float32's " + AttributionReference.format(torchFirst) + "; to PyTorch float32's "
-          + AttributionReference.format(perturbationErrors(step, Npy.read(dir.resolve("pgd_l2_1.npy")).asDoubles(), pixels)));
+          + AttributionReference.format(perturbationErrors(step, torchStep.asDoubles(), pixels)));
       assertTrue(java.util.Arrays.stream(first).filter(e -> e <= 1e-3).count() >= 6, AttributionReference.format(first));
       Tensor moved = Npy.readTensor(dir.resolve("moved_start.npy"));
       for (var c : List.of(java.util.Map.entry("pgd_linf", linf), java.util.Map.entry("pgd_l2", l2))) {
