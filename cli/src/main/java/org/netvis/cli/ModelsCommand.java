@@ -40,7 +40,7 @@ final class ModelsCommand implements Callable<Integer> {
       String state = "not derived yet";
       for (Path p : companions.locations(file.get(), sha, name)) {
         if (Files.isRegularFile(p)) {
-          String why = CompanionGraphs.staleReason(Files.readAllBytes(p), sha, VjpSpec.DEFAULT, size, size);
+          String why = CompanionGraphs.staleReason(p, sha, VjpSpec.DEFAULT, size, size);
           state = why == null ? "current: " + p : "stale (" + why + "): " + p;
           break;
         }

@@ -57,7 +57,10 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
     return null;
   }
 
-  /** Reads back a graph saved by {@link GradientGraphBuilder}; null when it lacks netvis metadata. */
+  /**
+   * Reads back a graph saved by {@link GradientGraphBuilder}, from the whole model or its structure
+   * ({@link ModelStructure}); null when it lacks netvis metadata.
+   */
   public static GradientGraph fromSaved(ModelProto proto, VjpSpec spec) {
     String size = metadata(proto, META_INPUT_SIZE);
     String seeds = metadata(proto, META_SEEDS);

@@ -2,15 +2,19 @@ package org.netvis.engine.runtime;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.netvis.engine.graph.GradientGraph;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.ModelGraph;
+import org.netvis.engine.graph.ModelStructure;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.model.Sha256;
 import org.slf4j.Logger;
@@ -37,15 +41,52 @@ public final class CompanionGraphs {
   }
 
   /**
-   * A gradient graph with the file it lives in and that file's sha256.
+   * A gradient graph, the file it lives in (null where no place could hold it) and the bytes ONNX
+   * Runtime loads: the file mapped into memory, so that a reused graph is neither copied onto the
+   * heap nor parsed with its weights in Java. The graph's proto is its structure without the
+   * weights' values ({@link ModelStructure}). Its sha256 is taken when first asked for: a graph that
+   * only a technique loads (PGD's cross-entropy graph) is never hashed.
    *
-   * @param serialized the graph's bytes as read or written (what ONNX Runtime loads, so that a reused
-   *     graph is parsed once and never serialized again); null once {@link #withoutBytes} dropped them
+   * <p>The mapping stays valid while the file is replaced, as netvis replaces it (a new file moved
+   * over the old name); a file truncated in place by another program would fault on access.
    */
-  public record Companion(GradientGraph graph, Path file, String sha256, boolean rebuilt, byte[] serialized) {
-    /** The same without its bytes, for keeping after the session is created. */
-    public Companion withoutBytes() {
-      return new Companion(graph, file, sha256, rebuilt, null);
+  public static final class Companion {
+    private final GradientGraph graph;
+    private final Path file;
+    private final boolean rebuilt;
+    private final ByteBuffer serialized;
+    private String sha256;
+
+    private Companion(GradientGraph graph, Path file, boolean rebuilt, ByteBuffer serialized) {
+      this.graph = graph;
+      this.file = file;
+      this.rebuilt = rebuilt;
+      this.serialized = serialized;
+    }
+
+    public GradientGraph graph() {
+      return graph;
+    }
+
+    public Path file() {
+      return file;
+    }
+
+    /** Whether this call derived the graph (it was missing or stale) rather than reusing the saved one. */
+    public boolean rebuilt() {
+      return rebuilt;
+    }
+
+    public synchronized String sha256() {
+      if (sha256 == null) {
+        sha256 = Sha256.of(serialized);
+      }
+      return sha256;
+    }
+
+    /** The serialized graph, a direct buffer, for ONNX Runtime to load. */
+    ByteBuffer serialized() {
+      return serialized.duplicate();
     }
   }
 
@@ -79,45 +120,62 @@ public final class CompanionGraphs {
       if (!Files.isRegularFile(p)) {
         continue;
       }
-      byte[] bytes = Files.readAllBytes(p);
-      ModelProto saved;
+      ByteBuffer bytes = map(p);
+      GradientGraph saved = null;
       String why;
       try {
-        saved = ModelProto.parseFrom(bytes);
-        why = staleReason(saved, modelSha, spec, h, w);
+        ModelProto structure = ModelStructure.read(bytes);
+        why = staleReason(structure, modelSha, spec, h, w);
+        if (why == null) {
+          saved = GradientGraph.fromSaved(structure, spec);
+          why = saved == null ? "its graph input is missing" : null;
+        }
       } catch (IOException e) {
-        saved = null;
         why = "unreadable: " + e.getMessage();
       }
       if (why == null) {
         LOG.debug("reusing companion gradient graph {}", p);
-        return new Companion(GradientGraph.fromSaved(saved, spec), p, Sha256.of(bytes), false, bytes);
+        return new Companion(saved, p, false, bytes);
       }
       LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
     }
     long start = System.nanoTime();
-    GradientGraph graph = builder.build(forward, spec, h, w, modelSha);
-    byte[] bytes = graph.proto().toByteArray();
+    byte[] built = builder.build(forward, spec, h, w, modelSha).proto().toByteArray();
     LOG.info("derived the gradient graph of {} at {}x{} in {} ms", model.getFileName(), h, w,
         (System.nanoTime() - start) / 1_000_000);
+    Path file = null;
+    ByteBuffer bytes = null;
     for (Path p : places) {
       try {
-        write(p, bytes);
-        return new Companion(graph, p, Sha256.of(bytes), true, bytes);
+        write(p, built);
+        file = p;
+        bytes = map(p);
+        break;
       } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
         LOG.debug("cannot write {}: {}", p, e.toString());
       } catch (IOException e) {
         LOG.debug("cannot write {}: {}", p, e.toString());
       }
     }
-    LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
-    return new Companion(graph, null, Sha256.of(bytes), true, bytes);
+    if (file == null) {
+      LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
+      bytes = ByteBuffer.allocateDirect(built.length).put(built).flip();
+    }
+    // Read back like a saved graph, so that a derived graph, too, keeps only its structure on the heap.
+    return new Companion(GradientGraph.fromSaved(ModelStructure.read(bytes), spec), file, true, bytes);
+  }
+
+  /** The file's bytes, mapped read-only (ONNX Runtime takes a direct buffer). */
+  private static ByteBuffer map(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+    }
   }
 
   /** Null when the saved graph fits; otherwise why it does not. */
-  public static String staleReason(byte[] bytes, String modelSha, VjpSpec spec, long h, long w) {
+  public static String staleReason(Path file, String modelSha, VjpSpec spec, long h, long w) {
     try {
-      return staleReason(ModelProto.parseFrom(bytes), modelSha, spec, h, w);
+      return staleReason(ModelStructure.read(map(file)), modelSha, spec, h, w);
     } catch (IOException e) {
       return "unreadable: " + e.getMessage();
     }

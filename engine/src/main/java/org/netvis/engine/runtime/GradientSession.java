@@ -27,15 +27,12 @@ final class GradientSession implements AutoCloseable {
   private final CompanionGraphs.Companion companion;
   private final OrtSessions sessions;
   private final List<String> outputNames;
-  private byte[] serialized;
   private boolean fixedBatches;
   private OrtSession anyBatch;
   private final Map<Long, OrtSession> byBatch = new TreeMap<>();
 
-  /** {@code companion} with its bytes, which the first session loads. */
   GradientSession(CompanionGraphs.Companion companion, OrtSessions sessions, boolean fixedBatches) {
-    this.companion = companion.withoutBytes();
-    this.serialized = companion.serialized();
+    this.companion = companion;
     this.sessions = sessions;
     this.fixedBatches = fixedBatches && companion.graph().batchOnFirstAxes();
     this.outputNames = companion.graph().proto().getGraph().getOutputList().stream().map(ValueInfoProto::getName)
@@ -67,7 +64,7 @@ final class GradientSession implements AutoCloseable {
     OrtSession own = byBatch.get(batch);
     if (own == null) {
       try {
-        own = sessions.open(bytes(), Map.of(GradientGraph.BATCH_DIMENSION, batch)).session();
+        own = sessions.open(companion.serialized(), Map.of(GradientGraph.BATCH_DIMENSION, batch)).session();
       } catch (OrtException e) {
         // Never expected: from here on every run takes the session for any batch.
         LOG.warn("ONNX Runtime could not load {} with the batch fixed at {}: {}; every run of it takes the session"
@@ -85,29 +82,13 @@ final class GradientSession implements AutoCloseable {
   synchronized OrtSession anyBatch() {
     if (anyBatch == null) {
       try {
-        anyBatch = sessions.open(bytes()).session();
+        anyBatch = sessions.open(companion.serialized(), Map.of()).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the gradient graph " + companion.file() + ": "
             + e.getMessage(), e);
       }
-      if (!fixedBatches) {
-        // No further session will be loaded: the graph's bytes (85 MB for ResNet-18's) can go.
-        serialized = null;
-      }
     }
     return anyBatch;
-  }
-
-  /**
-   * The graph's bytes as read or written, kept while fixed batches may load further sessions:
-   * serializing the graph again costs netvis' own time at every new size (6 to 40 ms for SqueezeNet's,
-   * each time fooling's batch shrinks), for as much memory as the parsed graph already takes.
-   */
-  private byte[] bytes() {
-    if (serialized == null) {
-      serialized = companion.graph().proto().toByteArray();
-    }
-    return serialized;
   }
 
   @Override
