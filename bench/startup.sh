@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Process start to the first step of bench/workflow.yaml through ./netvis, as the launcher runs it,
-# against the same with class-data sharing and the native libraries' cache turned off
-# (NETVIS_CDS=0, NETVIS_ORT_CACHE=0), alternating, N runs each (default 5); medians in seconds.
+# against the same with class-data sharing, the native libraries' cache and the files' digests turned
+# off (NETVIS_CDS=0, NETVIS_ORT_CACHE=0, NETVIS_DIGEST_CACHE=0), alternating, N runs each (default 5);
+# medians in seconds.
 # The first step's start is read from the run's own log (its timestamps are the JVM's wall clock).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +25,7 @@ f = d.datetime.fromisoformat('$first').replace(tzinfo=d.timezone.utc).timestamp(
 print('$label', round(f - $t0, 3))"
 }
 for ((i = 0; i < N; i++)); do
-  measure cold NETVIS_CDS=0 NETVIS_ORT_CACHE=0
+  measure cold NETVIS_CDS=0 NETVIS_ORT_CACHE=0 NETVIS_DIGEST_CACHE=0
   measure netvis NETVIS_CDS=1 NETVIS_ORT_CACHE=1
 done | tee "$OUT/times.txt"
 /usr/bin/env python3 - "$OUT/times.txt" <<'PY'

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.model.FileDigests;
 import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.ModelRegistry;
-import org.netvis.engine.model.Sha256;
 import org.netvis.engine.runtime.CompanionGraphs;
 import org.netvis.engine.runtime.EngineOptions;
 import picocli.CommandLine.Command;
@@ -32,7 +32,7 @@ final class ModelsCommand implements Callable<Integer> {
             d.obtain() != null && d.obtain().download() != null ? " (download: " + d.obtain().download() + ")" : "");
         continue;
       }
-      String sha = Sha256.of(file.get());
+      String sha = FileDigests.standard().sha256(file.get());
       boolean known = d.sha256().isEmpty() || d.sha256().contains(sha);
       System.out.printf("  file      %s%n  sha256    %s (%s)%n", file.get(), sha, known ? "known" : "UNKNOWN to the descriptor");
       int size = d.preprocessing().crop();

@@ -14,7 +14,7 @@ import java.util.Optional;
 import org.netvis.engine.download.Downloader;
 import org.netvis.engine.download.IntegrityException;
 import org.netvis.engine.download.SearchPath;
-import org.netvis.engine.model.Sha256;
+import org.netvis.engine.model.FileDigests;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,7 +119,7 @@ public final class DatasetRegistry {
         throw new IOException(notFound(d, "downloading " + url + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage())), e);
       }
     }
-    String sha = Sha256.of(file);
+    String sha = FileDigests.standard().sha256(file);
     if (!d.sha256().isEmpty() && !d.sha256().contains(sha)) {
       throw new IntegrityException(file + ": sha256 " + sha + " matches none of the known values for data set '"
           + d.id() + "' " + d.sha256() + "; the file is damaged or a different one");

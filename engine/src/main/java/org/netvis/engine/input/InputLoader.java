@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 import org.netvis.engine.image.ImageFiles;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.image.RgbImage;
+import org.netvis.engine.model.FileDigests;
 import org.netvis.engine.model.Preprocessing;
-import org.netvis.engine.model.Sha256;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.NpyArray;
 import org.netvis.engine.tensor.Tensor;
@@ -136,18 +136,18 @@ public final class InputLoader {
           allLabelled = false;
         }
         addItems(tensors, names, t, name);
-        sources.add(new InputBatch.InputSource(f.toString(), Sha256.of(f), (int) t.dim(0), null));
+        sources.add(new InputBatch.InputSource(f.toString(), FileDigests.standard().sha256(f), (int) t.dim(0), null));
       } else if (lower.endsWith(".npy")) {
         Tensor t = fromArray(Npy.read(f), f.toString());
         addItems(tensors, names, t, name);
         allLabelled = false;
-        sources.add(new InputBatch.InputSource(f.toString(), Sha256.of(f), (int) t.dim(0), null));
+        sources.add(new InputBatch.InputSource(f.toString(), FileDigests.standard().sha256(f), (int) t.dim(0), null));
       } else {
         RgbImage image = ImageFiles.read(f, maxPixels);
         tensors.add(Pixels.preprocess(image, preprocessing));
         names.add(name);
         allLabelled = false;
-        sources.add(new InputBatch.InputSource(f.toString(), Sha256.of(f), 1, image.note()));
+        sources.add(new InputBatch.InputSource(f.toString(), FileDigests.standard().sha256(f), 1, image.note()));
       }
     }
     Tensor batch = Tensor.concat(tensors);

@@ -110,7 +110,7 @@ public final class ModelRegistry {
       }
       ModelDescriptor d = ModelDescriptor.forFile(file.getFileName().toString(),
           preprocessing == null ? defaultPreprocessing(file) : preprocessing);
-      return new ResolvedModel(d, file, Sha256.of(file), List.of());
+      return new ResolvedModel(d, file, FileDigests.standard().sha256(file), List.of());
     }
     ModelDescriptor d = descriptors().get(idOrPath);
     if (d == null) {
@@ -120,7 +120,7 @@ public final class ModelRegistry {
     }
     Optional<Path> file = locate(d);
     Path path = file.isPresent() ? file.get() : download(d);
-    String sha = Sha256.of(path);
+    String sha = FileDigests.standard().sha256(path);
     if (!d.sha256().isEmpty() && !d.sha256().contains(sha)) {
       throw new IntegrityException(path + ": sha256 " + sha + " matches none of the known values for model '"
           + d.id() + "' " + d.sha256() + "; the file is damaged or a different export (pass the .onnx path to use it anyway)");
