@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SHA-256 of files (models, data sets, photos), remembered from one run to the next while the
+ * SHA-256 of files (models, data sets, photos, companion graphs), remembered from one run to the next while the
  * file's status says it is unchanged: its size, modification time, change time and inode, as Bazel
  * and git trust them. Hashing SqueezeNet's 5 MB took 110 to 190 ms of a 1.4 s start on a cold JVM
  * (README). The change time cannot be set back by a program, so a file written again never matches
@@ -54,41 +54,65 @@ public final class FileDigests {
     return standard;
   }
 
-  /** The file's SHA-256 as lowercase hex: remembered while the file is unchanged, otherwise computed. */
+  /**
+   * A file's status: size, modification and change times (nanoseconds) and inode. {@link #of}
+   * gives null where the file system does not tell them.
+   */
+  public record Status(long size, long modified, long changed, Object inode) {
+    public static Status of(Path file) throws IOException {
+      try {
+        Map<String, Object> a = Files.readAttributes(file, STATUS);
+        return new Status((Long) a.get("size"), nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")), a.get("ino"));
+      } catch (UnsupportedOperationException | IllegalArgumentException e) {
+        return null;
+      }
+    }
+
+    private static long nanos(Object time) {
+      return ((FileTime) time).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    String line() {
+      return size + " " + modified + " " + changed + " " + inode;
+    }
+  }
+
+  /**
+   * The file's SHA-256 as lowercase hex: remembered while the file is unchanged, otherwise computed.
+   * A file written while it is read leaves an entry for the status it had before, which it never
+   * has again.
+   */
   public String sha256(Path file) throws IOException {
     Path absolute = file.toAbsolutePath().normalize();
-    String before = status(absolute);
-    Path entry = before == null || dir == null ? null
-        : dir.resolve(Sha256.of(absolute.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 32));
-    String remembered = entry == null ? null : remembered(entry, absolute, before);
+    return sha256(absolute, Status.of(absolute), () -> Sha256.of(absolute));
+  }
+
+  /** What computes a digest from bytes already at hand. */
+  public interface Content {
+    String sha256() throws IOException;
+  }
+
+  /**
+   * The SHA-256 of bytes read from {@code file} while it had {@code status} (null: unknown, then
+   * {@code content} is always hashed and nothing remembered), e.g. a file mapped into memory.
+   */
+  public String sha256(Path file, Status status, Content content) throws IOException {
+    Path absolute = file.toAbsolutePath().normalize();
+    Path entry = status == null || dir == null ? null : entry(absolute);
+    String remembered = entry == null ? null : remembered(entry, absolute, status.line());
     if (remembered != null) {
       return remembered;
     }
     Instant hashed = Instant.now();
-    String sha = Sha256.of(absolute);
-    if (entry != null && before.equals(status(absolute)) && settled(absolute, hashed)) {
-      remember(entry, absolute, before, sha);
+    String sha = content.sha256();
+    if (entry != null && !Instant.ofEpochSecond(0, status.changed()).plus(settled).isAfter(hashed)) {
+      remember(entry, absolute, status.line(), sha);
     }
     return sha;
   }
 
-  /** Size, times and inode, one line; null where the file system does not tell them. */
-  private static String status(Path file) throws IOException {
-    try {
-      Map<String, Object> a = Files.readAttributes(file, STATUS);
-      return a.get("size") + " " + nanos(a.get("lastModifiedTime")) + " " + nanos(a.get("ctime")) + " " + a.get("ino");
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      return null;
-    }
-  }
-
-  private static long nanos(Object time) {
-    return ((FileTime) time).to(java.util.concurrent.TimeUnit.NANOSECONDS);
-  }
-
-  private boolean settled(Path file, Instant hashed) throws IOException {
-    FileTime changed = (FileTime) Files.getAttribute(file, "unix:ctime");
-    return !changed.toInstant().plus(settled).isAfter(hashed);
+  private Path entry(Path absolute) {
+    return dir.resolve(Sha256.of(absolute.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 32));
   }
 
   /** The entry's digest when it was written for this file in this status; otherwise null. */

@@ -16,6 +16,7 @@ import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.ModelStructure;
 import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.model.FileDigests;
 import org.netvis.engine.model.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,7 @@ public final class CompanionGraphs {
   private static final Logger LOG = LoggerFactory.getLogger(CompanionGraphs.class);
   private final Path cacheDir;
   private final GradientGraphBuilder builder;
+  private final FileDigests digests = FileDigests.standard();
 
   public CompanionGraphs(Path cacheDir) {
     this(cacheDir, new GradientGraphBuilder());
@@ -44,8 +46,9 @@ public final class CompanionGraphs {
    * A gradient graph, the file it lives in (null where no place could hold it) and the bytes ONNX
    * Runtime loads: the file mapped into memory, so that a reused graph is neither copied onto the
    * heap nor parsed with its weights in Java. The graph's proto is its structure without the
-   * weights' values ({@link ModelStructure}). Its sha256 is taken when first asked for: a graph that
-   * only a technique loads (PGD's cross-entropy graph) is never hashed.
+   * weights' values ({@link ModelStructure}). Its sha256 is taken when first asked for (a graph that
+   * only a technique loads, PGD's cross-entropy graph, is never hashed), and remembered with the
+   * file's status at mapping ({@link FileDigests}).
    *
    * <p>The mapping stays valid while the file is replaced, as netvis replaces it (a new file moved
    * over the old name); a file truncated in place by another program would fault on access.
@@ -54,14 +57,16 @@ public final class CompanionGraphs {
     private final GradientGraph graph;
     private final Path file;
     private final boolean rebuilt;
-    private final ByteBuffer serialized;
+    private final Mapped mapped;
+    private final FileDigests digests;
     private String sha256;
 
-    private Companion(GradientGraph graph, Path file, boolean rebuilt, ByteBuffer serialized) {
+    private Companion(GradientGraph graph, Path file, boolean rebuilt, Mapped mapped, FileDigests digests) {
       this.graph = graph;
       this.file = file;
       this.rebuilt = rebuilt;
-      this.serialized = serialized;
+      this.mapped = mapped;
+      this.digests = digests;
     }
 
     public GradientGraph graph() {
@@ -79,14 +84,31 @@ public final class CompanionGraphs {
 
     public synchronized String sha256() {
       if (sha256 == null) {
-        sha256 = Sha256.of(serialized);
+        try {
+          sha256 = file == null ? Sha256.of(mapped.bytes()) : digests.sha256(file, mapped.status(),
+              () -> Sha256.of(mapped.bytes()));
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
       }
       return sha256;
     }
 
     /** The serialized graph, a direct buffer, for ONNX Runtime to load. */
     ByteBuffer serialized() {
-      return serialized.duplicate();
+      return mapped.bytes().duplicate();
+    }
+  }
+
+  /** A file's bytes mapped into memory and its status while they were (null: unknown). */
+  private record Mapped(ByteBuffer bytes, FileDigests.Status status) {
+    static Mapped of(Path file) throws IOException {
+      FileDigests.Status before = FileDigests.Status.of(file);
+      ByteBuffer bytes;
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+      }
+      return new Mapped(bytes, before != null && before.equals(FileDigests.Status.of(file)) ? before : null);
     }
   }
 
@@ -120,11 +142,11 @@ public final class CompanionGraphs {
       if (!Files.isRegularFile(p)) {
         continue;
       }
-      ByteBuffer bytes = map(p);
+      Mapped bytes = Mapped.of(p);
       GradientGraph saved = null;
       String why;
       try {
-        ModelProto structure = ModelStructure.read(bytes);
+        ModelProto structure = ModelStructure.read(bytes.bytes());
         why = staleReason(structure, modelSha, spec, h, w);
         if (why == null) {
           saved = GradientGraph.fromSaved(structure, spec);
@@ -135,7 +157,7 @@ public final class CompanionGraphs {
       }
       if (why == null) {
         LOG.debug("reusing companion gradient graph {}", p);
-        return new Companion(saved, p, false, bytes);
+        return new Companion(saved, p, false, bytes, digests);
       }
       LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
     }
@@ -144,12 +166,12 @@ public final class CompanionGraphs {
     LOG.info("derived the gradient graph of {} at {}x{} in {} ms", model.getFileName(), h, w,
         (System.nanoTime() - start) / 1_000_000);
     Path file = null;
-    ByteBuffer bytes = null;
+    Mapped bytes = null;
     for (Path p : places) {
       try {
         write(p, built);
         file = p;
-        bytes = map(p);
+        bytes = Mapped.of(p);
         break;
       } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
         LOG.debug("cannot write {}: {}", p, e.toString());
@@ -159,23 +181,17 @@ public final class CompanionGraphs {
     }
     if (file == null) {
       LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
-      bytes = ByteBuffer.allocateDirect(built.length).put(built).flip();
+      bytes = new Mapped(ByteBuffer.allocateDirect(built.length).put(built).flip(), null);
     }
     // Read back like a saved graph, so that a derived graph, too, keeps only its structure on the heap.
-    return new Companion(GradientGraph.fromSaved(ModelStructure.read(bytes), spec), file, true, bytes);
-  }
-
-  /** The file's bytes, mapped read-only (ONNX Runtime takes a direct buffer). */
-  private static ByteBuffer map(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-    }
+    return new Companion(GradientGraph.fromSaved(ModelStructure.read(bytes.bytes()), spec), file, true, bytes,
+        digests);
   }
 
   /** Null when the saved graph fits; otherwise why it does not. */
   public static String staleReason(Path file, String modelSha, VjpSpec spec, long h, long w) {
     try {
-      return staleReason(ModelStructure.read(map(file)), modelSha, spec, h, w);
+      return staleReason(ModelStructure.read(Mapped.of(file).bytes()), modelSha, spec, h, w);
     } catch (IOException e) {
       return "unreadable: " + e.getMessage();
     }

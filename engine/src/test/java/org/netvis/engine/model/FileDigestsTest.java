@@ -49,6 +49,25 @@ class FileDigestsTest {
   }
 
   @Test
+  void bytesAtHandAreHashedOnlyForAStatusNotSeenBefore() throws Exception {
+    byte[] bytes = "a mapped graph".getBytes(StandardCharsets.UTF_8);
+    Path file = Files.write(dir.resolve("m.vjp.onnx"), bytes);
+    FileDigests digests = new FileDigests(dir.resolve("digests"), Duration.ZERO);
+    FileDigests.Status status = FileDigests.Status.of(file);
+    String expected = sha256(bytes);
+    int[] hashed = {0};
+    FileDigests.Content content = () -> {
+      hashed[0]++;
+      return expected;
+    };
+    assertEquals(expected, digests.sha256(file, status, content));
+    assertEquals(expected, digests.sha256(file, status, content));
+    assertEquals(1, hashed[0], "the second time, the remembered digest");
+    assertEquals(expected, digests.sha256(file, null, content));
+    assertEquals(2, hashed[0], "bytes read while the file's status was unknown are hashed");
+  }
+
+  @Test
   void aFileChangedJustBeforeItWasHashedIsNotRemembered() throws Exception {
     Path file = Files.write(dir.resolve("photo.png"), new byte[] {1, 2, 3});
     FileDigests digests = new FileDigests(dir.resolve("digests"));
