@@ -142,11 +142,11 @@ public final class CompanionGraphs {
       if (!Files.isRegularFile(p)) {
         continue;
       }
-      Mapped bytes = Mapped.of(p);
+      Mapped mapped = Mapped.of(p);
       GradientGraph saved = null;
       String why;
       try {
-        ModelProto structure = ModelStructure.read(bytes.bytes());
+        ModelProto structure = ModelStructure.read(mapped.bytes());
         why = staleReason(structure, modelSha, spec, h, w);
         if (why == null) {
           saved = GradientGraph.fromSaved(structure, spec);
@@ -157,7 +157,7 @@ public final class CompanionGraphs {
       }
       if (why == null) {
         LOG.debug("reusing companion gradient graph {}", p);
-        return new Companion(saved, p, false, bytes, digests);
+        return new Companion(saved, p, false, mapped, digests);
       }
       LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
     }
@@ -166,25 +166,23 @@ public final class CompanionGraphs {
     LOG.info("derived the gradient graph of {} at {}x{} in {} ms", model.getFileName(), h, w,
         (System.nanoTime() - start) / 1_000_000);
     Path file = null;
-    Mapped bytes = null;
+    Mapped mapped = null;
     for (Path p : places) {
       try {
         write(p, built);
+        mapped = Mapped.of(p);
         file = p;
-        bytes = Mapped.of(p);
         break;
-      } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
-        LOG.debug("cannot write {}: {}", p, e.toString());
-      } catch (IOException e) {
+      } catch (IOException | java.nio.file.ReadOnlyFileSystemException e) {
         LOG.debug("cannot write {}: {}", p, e.toString());
       }
     }
     if (file == null) {
       LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
-      bytes = new Mapped(ByteBuffer.allocateDirect(built.length).put(built).flip(), null);
+      mapped = new Mapped(ByteBuffer.allocateDirect(built.length).put(built).flip(), null);
     }
     // Read back like a saved graph, so that a derived graph, too, keeps only its structure on the heap.
-    return new Companion(GradientGraph.fromSaved(ModelStructure.read(bytes.bytes()), spec), file, true, bytes,
+    return new Companion(GradientGraph.fromSaved(ModelStructure.read(mapped.bytes()), spec), file, true, mapped,
         digests);
   }
 
