@@ -9,6 +9,8 @@ import java.util.List;
 /**
  * A derived vector-Jacobian-product model and what it was derived from.
  *
+ * @param proto the model as built, or, read back from a saved file, its structure without the
+ *     initializers' values ({@link ModelStructure}): what ONNX Runtime loads are the file's bytes
  * @param fixedBatch true when the forward model's batch could not be made dynamic; callers then
  *     feed one image at a time
  */
