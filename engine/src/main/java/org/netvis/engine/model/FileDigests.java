@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SHA-256 of files (models, data sets, photos, companion graphs), remembered from one run to the next while the
- * file's status says it is unchanged: its size, modification time, change time and inode, as Bazel
- * and git trust them. Hashing SqueezeNet's 5 MB took 110 to 190 ms of a 1.4 s start on a cold JVM
+ * SHA-256 of files (models, data sets, photos, companion graphs), remembered from one run to the
+ * next while the file's status says it is unchanged: its size, modification time, change time and
+ * inode, as Bazel and git trust them. Hashing SqueezeNet's 5 MB took 110 to 190 ms of a 1.4 s start on a cold JVM
  * (README). The change time cannot be set back by a program, so a file written again never matches
  * its old entry; and an entry is only kept for a file last changed at least {@link #SETTLED} before
  * it was hashed, so that a file written again within the same tick of a coarse clock is never taken
