@@ -57,7 +57,8 @@ class ReusedCompanionTest {
       assertTrue(weights.stream().anyMatch(t -> t.getRawData().size() > 0 || t.getFloatDataCount() > 0),
           "the file holds the weights");
       List<TensorProto> held = c.graph().proto().getGraph().getInitializerList();
-      assertEquals(weights.stream().map(TensorProto::getName).toList(), held.stream().map(TensorProto::getName).toList());
+      assertEquals(weights.stream().map(TensorProto::getName).toList(),
+          held.stream().map(TensorProto::getName).toList());
       assertTrue(held.stream().allMatch(t -> t.getRawData().isEmpty() && t.getFloatDataCount() == 0
           && t.getInt64DataCount() == 0), "the engine holds the graph's structure, not its weights");
       assertEquals(file.getGraph().getNodeList(), c.graph().proto().getGraph().getNodeList());
