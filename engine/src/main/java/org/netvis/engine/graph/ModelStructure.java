@@ -10,7 +10,6 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Set;
 
 /**
@@ -30,10 +29,10 @@ public final class ModelStructure {
   /** Which message a field holds, where it is one the reader descends into. */
   private enum Level { MODEL, GRAPH, SPARSE_TENSOR, TENSOR }
 
-  /** Reads the model from {@code serialized}'s position to its limit, without moving either. */
-  public static ModelProto read(ByteBuffer serialized) throws InvalidProtocolBufferException {
+  /** Reads the serialized model. */
+  public static ModelProto read(byte[] serialized) throws InvalidProtocolBufferException {
     try {
-      CodedInputStream in = CodedInputStream.newInstance(serialized.duplicate());
+      CodedInputStream in = CodedInputStream.newInstance(serialized);
       return ModelProto.parseFrom(copy(in, Level.MODEL));
     } catch (InvalidProtocolBufferException e) {
       throw e;

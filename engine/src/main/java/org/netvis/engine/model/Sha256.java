@@ -35,11 +35,4 @@ public final class Sha256 {
   public static String of(byte[] bytes) {
     return HexFormat.of().formatHex(digest().digest(bytes));
   }
-
-  /** Of the bytes from the buffer's position to its limit, leaving both where they are. */
-  public static String of(java.nio.ByteBuffer bytes) {
-    MessageDigest md = digest();
-    md.update(bytes.duplicate());
-    return HexFormat.of().formatHex(md.digest());
-  }
 }

@@ -2,13 +2,10 @@ package org.netvis.engine.runtime;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.netvis.engine.graph.GradientGraph;
@@ -44,28 +41,24 @@ public final class CompanionGraphs {
 
   /**
    * A gradient graph, the file it lives in (null where no place could hold it) and the bytes ONNX
-   * Runtime loads: the file mapped into memory, so that a reused graph is neither copied onto the
-   * heap nor parsed with its weights in Java. The graph's proto is its structure without the
-   * weights' values ({@link ModelStructure}). Its sha256 is taken when first asked for (a graph that
-   * only a technique loads, PGD's cross-entropy graph, is never hashed), and remembered with the
-   * file's status at mapping ({@link FileDigests}).
-   *
-   * <p>The mapping stays valid while the file is replaced, as netvis replaces it (a new file moved
-   * over the old name); a file truncated in place by another program would fault on access.
+   * Runtime loads, as read from that file: a reused graph is not parsed with its weights in Java,
+   * its proto is its structure without the weights' values ({@link ModelStructure}). Its sha256 is
+   * taken when first asked for (a graph that only a technique loads, PGD's cross-entropy graph, is
+   * never hashed), and remembered with the file's status when it was read ({@link FileDigests}).
    */
   public static final class Companion {
     private final GradientGraph graph;
     private final Path file;
     private final boolean rebuilt;
-    private final Mapped mapped;
+    private final Saved saved;
     private final FileDigests digests;
     private String sha256;
 
-    private Companion(GradientGraph graph, Path file, boolean rebuilt, Mapped mapped, FileDigests digests) {
+    private Companion(GradientGraph graph, Path file, boolean rebuilt, Saved saved, FileDigests digests) {
       this.graph = graph;
       this.file = file;
       this.rebuilt = rebuilt;
-      this.mapped = mapped;
+      this.saved = saved;
       this.digests = digests;
     }
 
@@ -85,8 +78,8 @@ public final class CompanionGraphs {
     public synchronized String sha256() {
       if (sha256 == null) {
         try {
-          sha256 = file == null ? Sha256.of(mapped.bytes()) : digests.sha256(file, mapped.status(),
-              () -> Sha256.of(mapped.bytes()));
+          sha256 = file == null ? Sha256.of(saved.bytes()) : digests.sha256(file, saved.status(),
+              () -> Sha256.of(saved.bytes()));
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
@@ -94,21 +87,21 @@ public final class CompanionGraphs {
       return sha256;
     }
 
-    /** The serialized graph, a direct buffer, for ONNX Runtime to load. */
-    ByteBuffer serialized() {
-      return mapped.bytes().duplicate();
+    /**
+     * The serialized graph, for ONNX Runtime to load: kept while the engine lives, as fixed batches
+     * load a session per batch size; no larger than the parsed graph that was kept before.
+     */
+    byte[] serialized() {
+      return saved.bytes();
     }
   }
 
-  /** A file's bytes mapped into memory and its status while they were (null: unknown). */
-  private record Mapped(ByteBuffer bytes, FileDigests.Status status) {
-    static Mapped of(Path file) throws IOException {
+  /** A file's bytes and its status while they were read (null: unknown). */
+  private record Saved(byte[] bytes, FileDigests.Status status) {
+    static Saved read(Path file) throws IOException {
       FileDigests.Status before = FileDigests.Status.of(file);
-      ByteBuffer bytes;
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-        bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-      }
-      return new Mapped(bytes, before != null && before.equals(FileDigests.Status.of(file)) ? before : null);
+      byte[] bytes = Files.readAllBytes(file);
+      return new Saved(bytes, before != null && before.equals(FileDigests.Status.of(file)) ? before : null);
     }
   }
 
@@ -142,22 +135,22 @@ public final class CompanionGraphs {
       if (!Files.isRegularFile(p)) {
         continue;
       }
-      Mapped mapped = Mapped.of(p);
-      GradientGraph saved = null;
+      Saved saved = Saved.read(p);
+      GradientGraph graph = null;
       String why;
       try {
-        ModelProto structure = ModelStructure.read(mapped.bytes());
+        ModelProto structure = ModelStructure.read(saved.bytes());
         why = staleReason(structure, modelSha, spec, h, w);
         if (why == null) {
-          saved = GradientGraph.fromSaved(structure, spec);
-          why = saved == null ? "its graph input is missing" : null;
+          graph = GradientGraph.fromSaved(structure, spec);
+          why = graph == null ? "its graph input is missing" : null;
         }
       } catch (IOException e) {
         why = "unreadable: " + e.getMessage();
       }
       if (why == null) {
         LOG.debug("reusing companion gradient graph {}", p);
-        return new Companion(saved, p, false, mapped, digests);
+        return new Companion(graph, p, false, saved, digests);
       }
       LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
     }
@@ -166,11 +159,9 @@ public final class CompanionGraphs {
     LOG.info("derived the gradient graph of {} at {}x{} in {} ms", model.getFileName(), h, w,
         (System.nanoTime() - start) / 1_000_000);
     Path file = null;
-    Mapped mapped = null;
     for (Path p : places) {
       try {
         write(p, built);
-        mapped = Mapped.of(p);
         file = p;
         break;
       } catch (IOException | java.nio.file.ReadOnlyFileSystemException e) {
@@ -179,17 +170,17 @@ public final class CompanionGraphs {
     }
     if (file == null) {
       LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
-      mapped = new Mapped(ByteBuffer.allocateDirect(built.length).put(built).flip(), null);
     }
-    // Read back like a saved graph, so that a derived graph, too, keeps only its structure on the heap.
-    return new Companion(GradientGraph.fromSaved(ModelStructure.read(mapped.bytes()), spec), file, true, mapped,
-        digests);
+    // Read back like a saved graph, so that a derived graph, too, keeps only its structure parsed. A
+    // freshly written file is hashed from these bytes: its status is too recent to be remembered.
+    return new Companion(GradientGraph.fromSaved(ModelStructure.read(built), spec), file, true,
+        new Saved(built, null), digests);
   }
 
   /** Null when the saved graph fits; otherwise why it does not. */
   public static String staleReason(Path file, String modelSha, VjpSpec spec, long h, long w) {
     try {
-      return staleReason(ModelStructure.read(Mapped.of(file).bytes()), modelSha, spec, h, w);
+      return staleReason(ModelStructure.read(Files.readAllBytes(file)), modelSha, spec, h, w);
     } catch (IOException e) {
       return "unreadable: " + e.getMessage();
     }

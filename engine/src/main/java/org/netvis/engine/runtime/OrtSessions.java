@@ -64,25 +64,15 @@ final class OrtSessions {
 
   /** Opens a session on the serialized graph with the options' threads and device; the loading is timed. */
   Opened open(byte[] bytes) throws OrtException {
-    return open(so -> env.createSession(bytes, so), Map.of());
+    return open(bytes, Map.of());
   }
 
   /**
-   * {@link #open(byte[])} from a direct buffer (a mapped file), with symbolic dimensions of the
-   * graph's inputs fixed at the given sizes, so that ONNX Runtime's optimizer sees every shape (it
-   * then keeps more of a graph in its blocked NCHWc layout); such a session only takes inputs of
-   * those sizes.
+   * {@link #open(byte[])} with symbolic dimensions of the graph's inputs fixed at the given sizes,
+   * so that ONNX Runtime's optimizer sees every shape (it then keeps more of a graph in its blocked
+   * NCHWc layout); the session only takes inputs of those sizes.
    */
-  Opened open(java.nio.ByteBuffer bytes, Map<String, Long> dimensions) throws OrtException {
-    return open(so -> env.createSession(bytes, so), dimensions);
-  }
-
-  /** ONNX Runtime's session constructor for one source of bytes. */
-  private interface Loader {
-    OrtSession load(OrtSession.SessionOptions options) throws OrtException;
-  }
-
-  private Opened open(Loader loader, Map<String, Long> dimensions) throws OrtException {
+  Opened open(byte[] bytes, Map<String, Long> dimensions) throws OrtException {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     try {
       for (Map.Entry<String, Long> d : dimensions.entrySet()) {
@@ -97,7 +87,7 @@ final class OrtSessions {
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       String provider = configureDevice(so);
       long t0 = System.nanoTime();
-      OrtSession session = loader.load(so);
+      OrtSession session = env.createSession(bytes, so);
       clock.loadNanos.add(System.nanoTime() - t0);
       return new Opened(session, provider);
     } finally {

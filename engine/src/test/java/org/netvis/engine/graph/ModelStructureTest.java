@@ -12,7 +12,6 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -55,11 +54,7 @@ class ModelStructureTest {
   @Test
   void everythingButTheMainGraphsInitializerValues() throws Exception {
     ModelProto full = model();
-    byte[] bytes = full.toByteArray();
-    ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length + 6).put(new byte[3]).put(bytes).put(new byte[3]);
-    direct.position(3).limit(3 + bytes.length);
-
-    ModelProto structure = ModelStructure.read(direct);
+    ModelProto structure = ModelStructure.read(full.toByteArray());
 
     GraphProto.Builder expected = full.getGraph().toBuilder();
     expected.getInitializerBuilder(0).clearRawData();
@@ -67,15 +62,13 @@ class ModelStructureTest {
     expected.getSparseInitializerBuilder(0).getValuesBuilder().clearFloatData();
     expected.getSparseInitializerBuilder(0).getIndicesBuilder().clearInt64Data();
     assertEquals(full.toBuilder().setGraph(expected).build(), structure);
-    assertEquals(3, direct.position(), "the buffer's position is left as it was");
-    assertEquals(3 + bytes.length, direct.limit());
     assertEquals(2, structure.getGraph().getNode(1).getAttribute(0).getG().getInitializer(0).getFloatDataCount());
   }
 
   @Test
   void aTruncatedModelIsRejected() {
     byte[] bytes = model().toByteArray();
-    ByteBuffer cut = ByteBuffer.wrap(Arrays.copyOf(bytes, bytes.length / 2));
-    assertThrows(InvalidProtocolBufferException.class, () -> ModelStructure.read(cut));
+    byte[] half = Arrays.copyOf(bytes, bytes.length / 2);
+    assertThrows(InvalidProtocolBufferException.class, () -> ModelStructure.read(half));
   }
 }
