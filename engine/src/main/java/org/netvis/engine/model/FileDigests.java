@@ -94,7 +94,7 @@ public final class FileDigests {
 
   /**
    * The SHA-256 of bytes read from {@code file} while it had {@code status} (null: unknown, then
-   * {@code content} is always hashed and nothing remembered), e.g. a file mapped into memory.
+   * {@code content} is always hashed and nothing remembered): a companion graph read once for two uses.
    */
   public String sha256(Path file, Status status, Content content) throws IOException {
     Path absolute = file.toAbsolutePath().normalize();

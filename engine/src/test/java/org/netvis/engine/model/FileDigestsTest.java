@@ -50,7 +50,7 @@ class FileDigestsTest {
 
   @Test
   void bytesAtHandAreHashedOnlyForAStatusNotSeenBefore() throws Exception {
-    byte[] bytes = "a mapped graph".getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = "a graph read earlier".getBytes(StandardCharsets.UTF_8);
     Path file = Files.write(dir.resolve("m.vjp.onnx"), bytes);
     FileDigests digests = new FileDigests(dir.resolve("digests"), Duration.ZERO);
     FileDigests.Status status = FileDigests.Status.of(file);

@@ -22,7 +22,7 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.TinyExperiment;
 
 /**
- * A companion graph read back from its file (mapped, its structure parsed without the weights) runs
+ * A companion graph read back from its file (its structure parsed without the weights) runs
  * as the graph derived a moment before: the same gradients bit for bit, the same sha256, the file's.
  */
 class ReusedCompanionTest {
