@@ -82,7 +82,7 @@ final class GradientSession implements AutoCloseable {
   synchronized OrtSession anyBatch() {
     if (anyBatch == null) {
       try {
-        anyBatch = sessions.open(companion.serialized(), Map.of()).session();
+        anyBatch = sessions.open(companion.serialized()).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the gradient graph " + companion.file() + ": "
             + e.getMessage(), e);

@@ -87,14 +87,15 @@ class AttacksTest {
       Tensor moved = Npy.readTensor(dir.resolve("moved_start.npy"));
       for (var c : List.of(java.util.Map.entry("pgd_linf", linf), java.util.Map.entry("pgd_l2", l2))) {
         Tensor adv = Attacks.pgd(model, pixels, labels, false, c.getValue(), 0, i -> i, null);
-        Tensor ref = Npy.readTensor(dir.resolve(c.getKey() + ".npy"));
+        NpyArray reference = Npy.read(dir.resolve(c.getKey() + ".npy"));
+        Tensor ref = reference.toTensor();
         Tensor ours = model.logits(adv);
         Tensor theirs = model.logits(ref);
         int same = 0;
         for (int i = 0; i < labels.length; i++) {
           same += ClassScores.argmax(ours, i) == ClassScores.argmax(theirs, i) ? 1 : 0;
         }
-        double[] errors = perturbationErrors(adv, Npy.read(dir.resolve(c.getKey() + ".npy")).asDoubles(), pixels);
+        double[] errors = perturbationErrors(adv, reference.asDoubles(), pixels);
         // PyTorch from the moved start, against PyTorch: its perturbation relative to its own start.
         Tensor self = Npy.readTensor(dir.resolve(c.getKey() + "_moved_start.npy"));
         double[] chaos = new double[labels.length];
