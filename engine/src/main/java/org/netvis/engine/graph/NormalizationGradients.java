@@ -111,7 +111,7 @@ final class NormalizationGradients {
    * dx_i = dy_i * s_i^-beta - 2 alpha beta / size * x_i * sum over windows j containing i of dy_j y_j / s_j.
    *
    * <p>On images the forward LRN node is recomputed as x * s^-beta from the s and s^-beta this
-   * gradient needs anyway, and ONNX Runtime's LRN kernel no longer runs in the gradient graph (README,
+   * gradient needs anyway, and ONNX Runtime's LRN kernel no longer runs in the gradient graph (bench/README.md,
    * eighteenth session).
    */
   private static void lrn(NodeProto node, List<String> dy, BackwardContext ctx) {

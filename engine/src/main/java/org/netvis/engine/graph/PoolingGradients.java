@@ -23,7 +23,7 @@ final class PoolingGradients {
    * H*W] along axis 1, which ONNX Runtime handles far faster than one flat axis over the whole batch
    * and (since 1.28) partly on all its threads. The winners' indices come from the forward
    * MaxPool again with its Indices output (two 1-D pools were faster with ONNX Runtime 1.23 and are
-   * slower with 1.29: README, eleventh session).
+   * slower with 1.29: bench/README.md, eleventh session).
    */
   static final class MaxPoolGradient implements NodeGradient {
     @Override

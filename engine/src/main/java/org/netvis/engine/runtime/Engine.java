@@ -65,7 +65,7 @@ public final class Engine implements AutoCloseable {
 
   /**
    * The model with its LRN nodes recomputed from their window sums, which ONNX Runtime runs in about a
-   * quarter of its LRN kernel's time (README, eighteenth session); the model as written where it has
+   * quarter of its LRN kernel's time (bench/README.md, eighteenth session); the model as written where it has
    * none, or where its shapes cannot be probed.
    */
   private ModelProto forwardModel(ModelGraph graph, long height, long width) {

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * them) every run takes a session loaded with the graph's batch dimension fixed at that run's size,
  * created on the size's first run: with every shape known, ONNX Runtime keeps the masks, masked
  * gradients and gradient sums in its blocked NCHWc layout instead of reordering each of them to NCHW
- * and back (MobileNetV2's VJP a quarter faster, SqueezeNet's 2 to 6%: README). An image's floats do
+ * and back (MobileNetV2's VJP a quarter faster, SqueezeNet's 2 to 6%: bench/README.md). An image's floats do
  * not depend on the size of the batch it ran in (as with one session for any batch), so results do
  * not depend on how a caller or a Spark partition batches its images. Otherwise one session takes
  * any batch.

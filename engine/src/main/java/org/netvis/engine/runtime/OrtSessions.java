@@ -83,7 +83,7 @@ final class OrtSessions {
         so.setIntraOpNumThreads(options.intraOpThreads());
       }
       // Idle intra-op workers spin by default, taking cores from the JVM work between runs (the
-      // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (README).
+      // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (bench/README.md).
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       String provider = configureDevice(so);
       long t0 = System.nanoTime();
@@ -134,7 +134,7 @@ final class OrtSessions {
    * an output goes into a direct buffer kept per thread, which ONNX Runtime writes in place, and its
    * copy out lands in the caller's array: a freshly allocated one cost 0.6 ms more per 150,528
    * floats on this project's machine, and a part's inputs are not sliced into copies of their own
-   * (README, fifteenth session).
+   * (bench/README.md, fifteenth session).
    */
   Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs,
       Map<String, Tensor> into, int from, int count) throws OrtException {

@@ -18,7 +18,7 @@ interface Optimizer {
    * Lucid uses it with learning rate 0.05. In float32, as {@code torch.optim.Adam} runs on float32
    * parameters: m = m b1 + (1 - b1) g, v = v b2 + (1 - b2) g g, p += (lr / c1) m / (sqrt(v) / sqrt(c2)
    * + eps) with c = 1 - b^t. Moments kept in double took 3.2 ms per step of 151,872 parameters (not
-   * vectorized), 16x this (README, fifteenth session).
+   * vectorized), 16x this (bench/README.md, fifteenth session).
    */
   final class Adam implements Optimizer {
     private static final double BETA1 = 0.9;
