@@ -15,9 +15,10 @@ import picocli.CommandLine.Parameters;
  * reference gradients where a {@code .ref} directory is given or sits beside the model.
  */
 @Command(name = "check-model", mixinStandardHelpOptions = true,
-    description = {"Derive a model's gradient graph and check it against finite differences on random inputs,",
-        "and against reference gradients (--reference DIR, or NAME.ref/ beside NAME.onnx) when there are some.",
-        "Exit status 3 when a check fails or when no check could resolve anything."})
+    header = "Derive a model's gradient graph and check it against finite differences and reference gradients.",
+    description = "Checks on random inputs against finite differences, and against reference gradients"
+        + " (--reference DIR, or NAME.ref/ beside NAME.onnx) when there are some. Exit status 3 when a check"
+        + " fails or when no check could resolve anything.")
 final class CheckModelCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "Model id or path to an .onnx file.")
   String model;

@@ -12,8 +12,9 @@ import picocli.CommandLine.Parameters;
 
 /** Every tensor on the gradient path: the names Grad-CAM layers and feature-visualization units take. */
 @Command(name = "layers", mixinStandardHelpOptions = true,
-    description = {"List every internal tensor on the gradient path of a model (it depends on the image and the",
-        "logits depend on it) with its operator, node name and shape at the model's input size (N = batch)."})
+    header = "List every internal tensor on a model's gradient path, with its operator, node and shape.",
+    description = "A tensor is on the gradient path when it depends on the image and the logits depend on it;"
+        + " shapes are at the model's input size (N = batch).")
 final class LayersCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "Model id or path to an .onnx file.")
   String model;

@@ -44,6 +44,19 @@ class CliTest {
   }
 
   @Test
+  void theCommandListGivesEachCommandAWholeSentence() {
+    Run r = run("--help");
+    assertEquals(0, r.status(), r.err());
+    String list = r.out().substring(r.out().indexOf("Commands:"));
+    // One entry per subcommand: its name, then its summary wrapped over indented lines.
+    String[] entries = list.substring(list.indexOf('\n') + 1).split("\n(?=  \\S)");
+    assertEquals(new picocli.CommandLine(new NetvisCommand()).getSubcommands().size(), entries.length, list);
+    for (String entry : entries) {
+      assertTrue(entry.strip().endsWith("."), "summary cut short: " + entry.strip());
+    }
+  }
+
+  @Test
   void vjpOnTheReferenceArraysMatchesPyTorch() throws Exception {
     Path ref = SharedData.reference();
     Path grad = dir.resolve("g.npy");
