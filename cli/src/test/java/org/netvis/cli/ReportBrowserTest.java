@@ -104,14 +104,13 @@ class ReportBrowserTest {
 
   @Test
   void aFailedRunStillGetsAReportThatWorks() throws Exception {
-    // Image 5 does not exist: validation cannot know the image count, so the step fails at run time.
-    Path f = experiment("fails", "  - technique: saliency\n  - technique: fooling\n    images: [5]\n"
-        + "    params: {target: 6, max_iterations: 2}\n");
+    // The engine's test technique test-fail throws when it runs, after saliency has completed.
+    Path f = experiment("fails", "  - technique: saliency\n  - technique: test-fail\n    params: {message: 'no luck'}\n");
     Path runDir = dir.resolve("failed-run");
     CliTest.Run r = CliTest.run("run", f.toString(), "--out", runDir.toString());
     assertEquals(1, r.status(), r.out() + r.err());
     String html = Files.readString(runDir.resolve("report.html"));
-    assertTrue(html.contains("status-failed") && html.contains("image 5 does not exist"), html);
+    assertTrue(html.contains("status-failed") && html.contains("no luck"), html);
     assertTrue(html.contains("0-saliency/figure.png"), "the completed step is shown");
     check(runDir.resolve("report.html"), runDir, "failed-report");
   }

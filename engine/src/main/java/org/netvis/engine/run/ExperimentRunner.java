@@ -245,7 +245,7 @@ public final class ExperimentRunner {
         manifest.put("steps", stepRecords);
         writeManifest("running", null, null);
 
-        checkSteps(engine);
+        checkSteps(engine, inputs.size());
         for (int i = 0; i < experiment.steps().size(); i++) {
           checkCancelled();
           runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
@@ -253,11 +253,22 @@ public final class ExperimentRunner {
       }
     }
 
-    /** Every step's parameters against the model, all problems at once, before any step runs. */
-    private void checkSteps(Engine engine) {
+    /**
+     * Every step's parameters against the model and its image selection against the inputs, all
+     * problems at once, before any step runs.
+     */
+    private void checkSteps(Engine engine, int images) {
       List<org.netvis.engine.experiment.ExperimentError> errors = new ArrayList<>();
       for (int i = 0; i < experiment.steps().size(); i++) {
         Experiment.Step step = experiment.steps().get(i);
+        List<Integer> selection = step.images() == null ? List.of() : step.images();
+        for (int k = 0; k < selection.size(); k++) {
+          if (selection.get(k) >= images) {
+            errors.add(new org.netvis.engine.experiment.ExperimentError("steps[" + i + "].images[" + k + "]",
+                "image " + selection.get(k) + " does not exist (expected " + (images == 0 ? "no selection: the experiment has no images"
+                    : "0 to " + (images - 1) + ": the experiment has " + images + (images == 1 ? " image" : " images")) + ")"));
+          }
+        }
         Technique<Record> technique;
         try {
           technique = plugins.instantiate(step.technique());
@@ -319,7 +330,7 @@ public final class ExperimentRunner {
       LOG.info("step {}: {}", index, step.technique());
       try {
         Technique<Record> technique = plugins.instantiate(step.technique());
-        StepContext ctx = new StepEnvironment(engine, model, select(inputs, step, index), seed, dir, stepLog,
+        StepContext ctx = new StepEnvironment(engine, model, select(inputs, step), seed, dir, stepLog,
             plugins.attributions(), (task, total) -> ConsoleProgress.create(terminal, task, total, this::checkCancelled),
             this::checkCancelled, i -> i);
         StepResult result;
@@ -357,7 +368,7 @@ public final class ExperimentRunner {
       LOG.info("step {} done in {} s", index, String.format("%.2f", record.get("seconds")));
     }
 
-    private InputBatch select(InputBatch all, Experiment.Step step, int index) {
+    private InputBatch select(InputBatch all, Experiment.Step step) {
       if (step.images() == null) {
         return all;
       }
@@ -365,11 +376,7 @@ public final class ExperimentRunner {
       long[] labels = new long[step.images().size()];
       List<String> names = new ArrayList<>();
       for (int k = 0; k < step.images().size(); k++) {
-        int i = step.images().get(k);
-        if (i >= all.size()) {
-          throw new IllegalArgumentException(experiment.file() + ": steps[" + index + "].images[" + k + "]: image " + i
-              + " does not exist (the experiment has " + all.size() + " images, 0 to " + (all.size() - 1) + ")");
-        }
+        int i = step.images().get(k); // within the inputs: checkSteps
         parts.add(all.images().slice(i, i + 1));
         labels[k] = all.labels()[i];
         names.add(all.names().get(i));

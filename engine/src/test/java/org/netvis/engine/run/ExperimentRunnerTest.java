@@ -145,6 +145,21 @@ class ExperimentRunnerTest {
   }
 
   @Test
+  void imageSelectionsOutsideTheInputsFailTheRunBeforeAnyStep() throws Exception {
+    Experiment e = loader.load(tiny.yaml("sel.yaml", "  - technique: test-noise\n  - technique: test-noise\n"
+        + "    images: [0, 3]\n  - technique: test-noise\n    images: [7]\n"), List.of());
+    RunOutcome o = runner.run(e, dir.resolve("selection"));
+    assertEquals("failed", o.status());
+    // Both selections reported at once, against the three images of the inputs.
+    assertTrue(o.reason().contains("steps[1].images[1]: image 3 does not exist (expected 0 to 2: the experiment has 3 images)"),
+        o.reason());
+    assertTrue(o.reason().contains("steps[2].images[0]: image 7 does not exist"), o.reason());
+    assertFalse(Files.exists(dir.resolve("selection/0-test-noise")), "no step ran");
+    JsonNode m = ExperimentRunner.JSON.readTree(dir.resolve("selection/manifest.json").toFile());
+    assertEquals(0, m.get("steps").size());
+  }
+
+  @Test
   void aNonEmptyOutputDirectoryIsRefused() throws Exception {
     Files.createDirectories(dir.resolve("taken"));
     Files.writeString(dir.resolve("taken/file"), "x");
