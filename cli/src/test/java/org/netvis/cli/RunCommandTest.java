@@ -187,6 +187,33 @@ class RunCommandTest {
   }
 
   @Test
+  void problemsThatNeedTheModelAreFoundBeforeAnyStepRuns() throws Exception {
+    Path f = dir.resolve("bad-layers.yaml");
+    Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
+        .resolve("images/00_hay.png") + "]\nsteps:\n"
+        + "  - {technique: saliency}\n"
+        + "  - {technique: grad-cam, params: {layer: nowhere}}\n"
+        + "  - {technique: guided-grad-cam, params: {layer: nowhere}}\n"
+        + "  - {technique: noise-tunnel, params: {base: nothing}}\n"
+        + "  - {technique: deletion-insertion, params: {methods: [saliency], method_params: {grad-cam: {layer: x}}}}\n"
+        + "  - {technique: deletion-insertion, params: {methods: [saliency, salency]}}\n"
+        + "  - {technique: sanity-check, params: {methods: [saliency, grad-cam], method_params: {grad-cam: {layr: x}}}}\n"
+        + "  - {technique: saliency, images: [1]}\n");
+    Path out = dir.resolve("failed");
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    assertEquals(1, r.status());
+    for (String expected : new String[] {"steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
+        "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
+        "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
+        "steps[5].params: methods: unknown attribution method 'salency'",
+        "steps[6].params: method_params.grad-cam.layr: unknown parameter",
+        "steps[7].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)"}) {
+      assertTrue(r.err().contains(expected), expected + " in " + r.err());
+    }
+    assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
+  }
+
+  @Test
   void badAttackParametersNameTheirKeys() throws Exception {
     Path f = dir.resolve("bad-attack.yaml");
     Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()

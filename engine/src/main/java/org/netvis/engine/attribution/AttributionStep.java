@@ -35,10 +35,21 @@ import org.netvis.engine.tensor.Tensor;
  */
 public final class AttributionStep implements Technique<Record> {
   private final AttributionProvider provider;
+  private final Attributions attributions;
 
   @Inject
-  public AttributionStep(AttributionProvider provider) {
+  public AttributionStep(AttributionProvider provider, Attributions attributions) {
     this.provider = provider;
+    this.attributions = attributions;
+  }
+
+  /**
+   * Creating a method checks its parameters against the model (a layer name, the methods it finds
+   * by id and their parameters) without running it.
+   */
+  @Override
+  public void check(Engine engine, Record parameters) {
+    provider.create(new StepAttributionContext(engine, engine.model(), 0, attributions), parameters);
   }
 
   /** Presents an attribution method as a technique of the same id. */

@@ -19,6 +19,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import org.netvis.engine.attribution.AttributionStep;
 import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.Attributions;
 import org.netvis.engine.spi.Technique;
 import org.netvis.engine.spi.TechniqueProvider;
 
@@ -32,7 +33,7 @@ import org.netvis.engine.spi.TechniqueProvider;
 public final class PluginRegistry {
   private final Map<String, Plugin> plugins;
   private final AttributionRegistry attributions;
-  private final Injector root = Guice.createInjector();
+  private final Injector root;
 
   /** A discovered technique and where it came from (a jar path, or the classpath entry). */
   public record Plugin(TechniqueProvider provider, String source) {}
@@ -43,6 +44,8 @@ public final class PluginRegistry {
   private PluginRegistry(Map<String, Plugin> plugins, Map<String, AttributionPlugin> attributions) {
     this.plugins = plugins;
     this.attributions = new AttributionRegistry(attributions);
+    // Techniques that build on attribution methods (and their checks) find them by id.
+    this.root = Guice.createInjector(binder -> binder.bind(Attributions.class).toInstance(this.attributions));
   }
 
   /** The attribution methods, by id. */

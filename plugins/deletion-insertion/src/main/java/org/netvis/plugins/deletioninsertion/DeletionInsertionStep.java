@@ -9,7 +9,10 @@ import org.netvis.engine.attribution.AttributionStep;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.LinePlot;
 import org.netvis.engine.input.InputBatch;
+import jakarta.inject.Inject;
+import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.Attributions;
 import org.netvis.engine.spi.StepContext;
 import org.netvis.engine.spi.StepResult;
 import org.netvis.engine.spi.Technique;
@@ -20,6 +23,18 @@ import org.netvis.engine.tensor.Tensor;
 
 /** Runs the listed attribution methods (found by id) or reads given maps, then both metrics for each. */
 public final class DeletionInsertionStep implements Technique<DeletionInsertionParameters> {
+  private final Attributions attributions;
+
+  @Inject
+  public DeletionInsertionStep(Attributions attributions) {
+    this.attributions = attributions;
+  }
+
+  @Override
+  public void check(Engine engine, DeletionInsertionParameters p) {
+    attributions.checkListed(p.methods().stream().filter(m -> !m.endsWith(".npy")).toList(), p.methodParams(),
+        new AttributionStep.StepAttributionContext(engine, engine.model(), 0, attributions));
+  }
 
   @Override
   @SuppressWarnings("unchecked")
@@ -50,9 +65,7 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
       if (method.endsWith(".npy")) {
         maps = mapsFromFile(Path.of(method), n);
       } else {
-        Object params = p.methodParams().get(method);
-        Attribution a = ctx.attributions().create(method, params instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(),
-            AttributionStep.StepAttributionContext.of(ctx), "method_params." + method);
+        Attribution a = attributions.createListed(method, p.methodParams(), AttributionStep.StepAttributionContext.of(ctx));
         // The metric explains the predicted class, as RISE does.
         Tensor attributions = a.attribute(in.images(), predicted);
         maps = new float[n][];

@@ -52,6 +52,10 @@ public final class NoiseTunnelProvider implements AttributionProvider {
     if (p.base().equals(id())) {
       throw new IllegalArgumentException("base: a noise tunnel cannot wrap itself");
     }
+    if (context.attributions().find(p.base()).isEmpty()) {
+      throw new IllegalArgumentException("base: unknown attribution method '" + p.base() + "'; expected one of "
+          + context.attributions().ids());
+    }
     Attribution base = context.attributions().create(p.base(), p.baseParams(), context, "base_params");
     return new NoiseTunnel(context.seed(), context::itemIndex, base, p,
         context.engine().gradientCallSize(p.internalBatchSize()));

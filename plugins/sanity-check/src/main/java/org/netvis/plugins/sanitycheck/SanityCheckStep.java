@@ -15,7 +15,9 @@ import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.ResolvedModel;
 import org.netvis.engine.model.Sha256;
 import org.netvis.engine.runtime.Engine;
+import jakarta.inject.Inject;
 import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.Attributions;
 import org.netvis.engine.spi.StepContext;
 import org.netvis.engine.spi.StepResult;
 import org.netvis.engine.spi.Technique;
@@ -27,9 +29,20 @@ import org.netvis.engine.tensor.Tensor;
  * of the Spearman rank correlation and SSIM of |attribution| maps against the original's.
  */
 public final class SanityCheckStep implements Technique<SanityCheckParameters> {
+  private final Attributions attributions;
+
+  @Inject
+  public SanityCheckStep(Attributions attributions) {
+    this.attributions = attributions;
+  }
 
   @Override
-  @SuppressWarnings("unchecked")
+  public void check(Engine engine, SanityCheckParameters p) {
+    attributions.checkListed(p.methods(), p.methodParams(),
+        new AttributionStep.StepAttributionContext(engine, engine.model(), 0, attributions));
+  }
+
+  @Override
   public StepResult run(StepContext ctx, SanityCheckParameters p) throws Exception {
     InputBatch in = ctx.inputs();
     int n = in.size();
@@ -58,11 +71,9 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
         }
         try {
           var attributionContext = new AttributionStep.StepAttributionContext(engine, ctx.model(), ctx.seed(),
-              ctx.attributions());
+              attributions);
           for (String m : p.methods()) {
-            Object params = p.methodParams().get(m);
-            Attribution a = ctx.attributions().create(m, params instanceof Map<?, ?> mp ? (Map<String, Object>) mp
-                : Map.of(), attributionContext, "method_params." + m);
+            Attribution a = attributions.createListed(m, p.methodParams(), attributionContext);
             Tensor t = a.attribute(in.images(), in.labels());
             float[][] perImage = new float[n][];
             for (int i = 0; i < n; i++) {
