@@ -17,12 +17,22 @@ final class PluginsCommand implements Callable<Integer> {
     PluginRegistry registry = options.registry();
     for (PluginRegistry.Plugin p : registry.all()) {
       System.out.printf("%s%n  %s%n  from %s%n", p.provider().id(), p.provider().description(), p.source());
-      for (ParameterBinder.ParameterInfo info : ParameterBinder.describe(p.provider().parameters())) {
-        System.out.printf("    %-16s %-22s default %-12s %s%n", info.name(), info.type(), info.defaultValue(),
-            info.description());
+      var infos = ParameterBinder.describe(p.provider().parameters());
+      // Columns as wide as this technique's longest name, type and default (a long list default
+      // overflows its column rather than push every description right), so that they line up.
+      String row = "    %-" + width(infos, ParameterBinder.ParameterInfo::name, 16) + "s %-"
+          + width(infos, ParameterBinder.ParameterInfo::type, 22) + "s default %-"
+          + Math.min(24, width(infos, ParameterBinder.ParameterInfo::defaultValue, 12)) + "s %s%n";
+      for (ParameterBinder.ParameterInfo info : infos) {
+        System.out.printf(row, info.name(), info.type(), info.defaultValue(), info.description());
       }
       System.out.println();
     }
     return 0;
+  }
+
+  private static int width(java.util.List<ParameterBinder.ParameterInfo> infos,
+      java.util.function.Function<ParameterBinder.ParameterInfo, String> column, int least) {
+    return Math.max(least, infos.stream().mapToInt(i -> String.valueOf(column.apply(i)).length()).max().orElse(0));
   }
 }
