@@ -198,6 +198,7 @@ class RunCommandTest {
         + "  - {technique: deletion-insertion, params: {methods: [saliency], method_params: {grad-cam: {layer: x}}}}\n"
         + "  - {technique: deletion-insertion, params: {methods: [saliency, salency]}}\n"
         + "  - {technique: sanity-check, params: {methods: [saliency, grad-cam], method_params: {grad-cam: {layr: x}}}}\n"
+        + "  - {technique: occlusion, params: {window: [3, 300, 300]}}\n"
         + "  - {technique: saliency, images: [1]}\n");
     Path out = dir.resolve("failed");
     CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
@@ -207,7 +208,8 @@ class RunCommandTest {
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
         "steps[5].params: methods: unknown attribution method 'salency'",
         "steps[6].params: method_params.grad-cam.layr: unknown parameter",
-        "steps[7].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)"}) {
+        "steps[7].params: window: [3, 300, 300] is larger than the input [3, 224, 224]",
+        "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)"}) {
       assertTrue(r.err().contains(expected), expected + " in " + r.err());
     }
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");

@@ -21,6 +21,8 @@ final class Occlusion implements Attribution {
   Occlusion(Engine engine, OcclusionProvider.Parameters p) {
     this.engine = engine;
     this.p = p;
+    // Against the model's input size now, so that a window that cannot fit fails before any step runs.
+    counts(new long[] {engine.channels(), engine.inputHeight(), engine.inputWidth()}, p.window(), p.strides());
   }
 
   /** A window: its start and end (exclusive) along channels, height and width. */
