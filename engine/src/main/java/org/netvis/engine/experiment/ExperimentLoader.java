@@ -310,8 +310,8 @@ public final class ExperimentLoader {
               + plugins.ids()));
           continue;
         }
-        Record params = ParameterBinder.bind(plugin.get().provider().parameters(), s.get("params"), path + ".params",
-            classes, errors);
+        Record params = ParameterBinder.bind(plugin.get().provider().parameters(),
+            ParameterFiles.resolve(s.get("params"), base, path + ".params", errors), path + ".params", classes, errors);
         List<Integer> images = imageSelection(s.get("images"), path + ".images", errors);
         if (params != null) {
           steps.add(new Experiment.Step(t.asText(), params, images));

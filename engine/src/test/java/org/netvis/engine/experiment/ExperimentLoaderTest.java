@@ -30,6 +30,25 @@ class ExperimentLoaderTest {
   }
 
   @Test
+  void npyParametersResolveAgainstTheExperimentsDirectory() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("exp/maps"));
+    java.nio.file.Files.copy(tiny.inputs, dir.resolve("exp/maps/b.npy"));
+    String steps = "  - technique: test-noise\n    params: {tags: [a, maps/b.npy, ../exp/maps/b.npy]}\n";
+    Path good = tiny.write("exp/e.yaml", "name: files\nmodel: ../tiny.onnx\ninputs: [../inputs.npy]\nsteps:\n" + steps);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> params = (Map<String, Object>) ((List<Map<String, Object>>) loader.load(good, List.of())
+        .toResolvedMap().get("steps")).get(0).get("params");
+    String b = dir.resolve("exp/maps/b.npy").toString();
+    assertEquals(List.of("a", b, b), params.get("tags"), "resolved from exp/, not from the working directory");
+
+    Path bad = tiny.write("exp/bad.yaml", "name: files\nmodel: ../tiny.onnx\ninputs: [../inputs.npy]\nsteps:\n"
+        + "  - technique: test-noise\n    params: {tags: [maps/b.npy, maps/c.npy]}\n");
+    ExperimentException e = assertThrows(ExperimentException.class, () -> loader.load(bad, List.of()));
+    assertTrue(e.getMessage().contains("steps[0].params.tags[1]: file " + dir.resolve("exp/maps/c.npy")
+        + " does not exist (expected an .npy array)"), e.getMessage());
+  }
+
+  @Test
   void jsonAndYamlGiveTheSameResolvedExperiment() throws Exception {
     Path yaml = tiny.write("e.yaml", """
         name: same

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
@@ -34,6 +35,10 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
   IntegratedGradients(AttributionContext ctx, IntegratedGradientsProvider.Parameters p) {
     this.ctx = ctx;
     this.p = p;
+    // Checked when the method is created, so before any step of an experiment runs.
+    if (!List.of("zeros", "black", "blur", "uniform").contains(p.baseline()) && !p.baseline().endsWith(".npy")) {
+      throw new IllegalArgumentException("baseline: '" + p.baseline() + "' is not zeros, black, blur, uniform or an .npy path");
+    }
   }
 
   @Override
@@ -190,9 +195,6 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
         }
       }
       default -> {
-        if (!kind.endsWith(".npy")) {
-          throw new IllegalArgumentException("baseline: '" + kind + "' is not zeros, black, blur, uniform or an .npy path");
-        }
         Tensor given;
         try {
           given = Npy.readTensor(Path.of(kind));

@@ -116,7 +116,7 @@ class IntegratedGradientsTest {
       Npy.write(npy, Tensor.zeros(3, 224, 224));
       assertEquals(0f, new IntegratedGradients(s.context, params(npy.toString())).baselines(x).data()[123]);
       IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-          () -> new IntegratedGradients(s.context, params("grey")).baselines(x));
+          () -> new IntegratedGradients(s.context, params("grey")));
       assertTrue(bad.getMessage().startsWith("baseline: 'grey'"), bad.getMessage());
       IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
           () -> s.context.attributions().create("integrated-gradients", Map.of("steps", 0), s.context, "steps[1].params"));
