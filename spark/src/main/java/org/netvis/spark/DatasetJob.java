@@ -29,6 +29,7 @@ import org.netvis.engine.model.ResolvedModel;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.run.BuildInfo;
 import org.netvis.engine.run.Seeds;
+import org.netvis.engine.run.StepChecks;
 import org.netvis.engine.runtime.CompanionGraphs;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.EngineOptions;
@@ -99,6 +100,8 @@ public final class DatasetJob {
     Path graphCache = out.resolve("_graph");
     CompanionGraphs.Companion graph;
     try (Engine engine = Engine.open(model, EngineOptions.defaults().withCompanionCache(graphCache))) {
+      // A bad layer name or method fails here, once, not in every partition (no step selects images).
+      StepChecks.check(e, plugins, engine, Integer.MAX_VALUE);
       graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
     }
     String master = localRetries(options.master());

@@ -187,6 +187,16 @@ class DatasetJobTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> DatasetJob.run(cv, List.of(), dir.resolve("cv"), options("local[1]", 1, -1)));
     assertTrue(e.getMessage().contains("steps[1]: 'class-visualization' is not a per-image technique"), e.getMessage());
+
+    // A parameter that needs the model fails on the driver, before any partition runs.
+    Path gc = dir.resolve("gc.yaml");
+    Files.writeString(gc, "name: gc\nmodel: squeezenet1_1\ninputs: [" + images + "/a.png]\nsteps:\n"
+        + "  - {technique: grad-cam, params: {layer: nowhere}}\n");
+    org.netvis.engine.experiment.ExperimentException layer = assertThrows(
+        org.netvis.engine.experiment.ExperimentException.class,
+        () -> DatasetJob.run(gc, List.of(), dir.resolve("gc"), options("local[1]", 1, -1)));
+    assertTrue(layer.getMessage().contains("steps[0].params: layer: 'nowhere' is not a tensor on the gradient path"),
+        layer.getMessage());
   }
 
   @Test

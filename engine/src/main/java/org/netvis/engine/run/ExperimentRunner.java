@@ -245,44 +245,11 @@ public final class ExperimentRunner {
         manifest.put("steps", stepRecords);
         writeManifest("running", null, null);
 
-        checkSteps(engine, inputs.size());
+        StepChecks.check(experiment, plugins, engine, inputs.size());
         for (int i = 0; i < experiment.steps().size(); i++) {
           checkCancelled();
           runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
         }
-      }
-    }
-
-    /**
-     * Every step's parameters against the model and its image selection against the inputs, all
-     * problems at once, before any step runs.
-     */
-    private void checkSteps(Engine engine, int images) {
-      List<org.netvis.engine.experiment.ExperimentError> errors = new ArrayList<>();
-      for (int i = 0; i < experiment.steps().size(); i++) {
-        Experiment.Step step = experiment.steps().get(i);
-        List<Integer> selection = step.images() == null ? List.of() : step.images();
-        for (int k = 0; k < selection.size(); k++) {
-          if (selection.get(k) >= images) {
-            errors.add(new org.netvis.engine.experiment.ExperimentError("steps[" + i + "].images[" + k + "]",
-                "image " + selection.get(k) + " does not exist (expected " + (images == 0 ? "no selection: the experiment has no images"
-                    : "0 to " + (images - 1) + ": the experiment has " + images + (images == 1 ? " image" : " images")) + ")"));
-          }
-        }
-        Technique<Record> technique;
-        try {
-          technique = plugins.instantiate(step.technique());
-        } catch (org.netvis.engine.plugin.PluginException e) {
-          continue; // reported by the step itself, after the steps before it have run
-        }
-        try {
-          technique.check(engine, step.parameters());
-        } catch (IllegalArgumentException | org.netvis.engine.graph.GraphBuildException e) {
-          errors.add(new org.netvis.engine.experiment.ExperimentError("steps[" + i + "].params", e.getMessage()));
-        }
-      }
-      if (!errors.isEmpty()) {
-        throw new org.netvis.engine.experiment.ExperimentException(experiment.file(), errors);
       }
     }
 
@@ -376,7 +343,7 @@ public final class ExperimentRunner {
       long[] labels = new long[step.images().size()];
       List<String> names = new ArrayList<>();
       for (int k = 0; k < step.images().size(); k++) {
-        int i = step.images().get(k); // within the inputs: checkSteps
+        int i = step.images().get(k); // within the inputs: StepChecks
         parts.add(all.images().slice(i, i + 1));
         labels[k] = all.labels()[i];
         names.add(all.names().get(i));
