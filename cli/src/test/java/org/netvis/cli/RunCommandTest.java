@@ -169,29 +169,37 @@ class RunCommandTest {
     assertEquals(1.0, sc.at("/methods/input-x-gradient/spearman/0").asDouble(), 1e-9, "stage 0 is the original");
   }
 
-  @Test
-  void badAttributionParametersNameTheirKeys() throws Exception {
-    Path f = dir.resolve("bad-attr.yaml");
-    Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
-        .resolve("images/00_hay.png") + "]\nsteps:\n"
-        + "  - {technique: integrated-gradients, params: {method: simpson, steps: 0}}\n"
-        + "  - {technique: occlusion, params: {window: [15, 15]}}\n"
-        + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n");
-    CliTest.Run r = CliTest.run("run", f.toString(), "--out", dir.resolve("never").toString());
-    assertEquals(1, r.status());
-    for (String expected : new String[] {"steps[0].params.method: 'simpson' is not one of [gausslegendre, riemann_left,",
-        "steps[0].params.steps: 0 is out of range", "steps[1].params: window and strides need 3 values",
-        "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of"}) {
-      assertTrue(r.err().contains(expected), expected + " in " + r.err());
+  /** Runs the hay photo through {@code steps}; the run must fail, naming each of {@code expected}. */
+  private Path assertRunFailsNaming(String name, String steps, String... expected) {
+    Path f = dir.resolve(name + ".yaml");
+    Path out = dir.resolve(name);
+    try {
+      Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
+          .resolve("images/00_hay.png") + "]\nsteps:\n" + steps);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    assertEquals(1, r.status());
+    for (String e : expected) {
+      assertTrue(r.err().contains(e), e + " in " + r.err());
+    }
+    return out;
   }
 
   @Test
-  void problemsThatNeedTheModelAreFoundBeforeAnyStepRuns() throws Exception {
-    Path f = dir.resolve("bad-layers.yaml");
-    Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
-        .resolve("images/00_hay.png") + "]\nsteps:\n"
-        + "  - {technique: saliency}\n"
+  void badAttributionParametersNameTheirKeys() {
+    assertRunFailsNaming("bad-attr", "  - {technique: integrated-gradients, params: {method: simpson, steps: 0}}\n"
+        + "  - {technique: occlusion, params: {window: [15, 15]}}\n"
+        + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n",
+        "steps[0].params.method: 'simpson' is not one of [gausslegendre, riemann_left,",
+        "steps[0].params.steps: 0 is out of range", "steps[1].params: window and strides need 3 values",
+        "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of");
+  }
+
+  @Test
+  void problemsThatNeedTheModelAreFoundBeforeAnyStepRuns() {
+    Path out = assertRunFailsNaming("bad-layers", "  - {technique: saliency}\n"
         + "  - {technique: grad-cam, params: {layer: nowhere}}\n"
         + "  - {technique: guided-grad-cam, params: {layer: nowhere}}\n"
         + "  - {technique: noise-tunnel, params: {base: nothing}}\n"
@@ -199,40 +207,28 @@ class RunCommandTest {
         + "  - {technique: deletion-insertion, params: {methods: [saliency, salency]}}\n"
         + "  - {technique: sanity-check, params: {methods: [saliency, grad-cam], method_params: {grad-cam: {layr: x}}}}\n"
         + "  - {technique: occlusion, params: {window: [3, 300, 300]}}\n"
-        + "  - {technique: saliency, images: [1]}\n");
-    Path out = dir.resolve("failed");
-    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
-    assertEquals(1, r.status());
-    for (String expected : new String[] {"steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
+        + "  - {technique: saliency, images: [1]}\n",
+        "steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
         "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
         "steps[5].params: methods: unknown attribution method 'salency'",
         "steps[6].params: method_params.grad-cam.layr: unknown parameter",
         "steps[7].params: window: [3, 300, 300] is larger than the input [3, 224, 224]",
-        "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)"}) {
-      assertTrue(r.err().contains(expected), expected + " in " + r.err());
-    }
+        "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)");
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
   }
 
   @Test
-  void badAttackParametersNameTheirKeys() throws Exception {
-    Path f = dir.resolve("bad-attack.yaml");
-    Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
-        .resolve("images/00_hay.png") + "]\nsteps:\n"
-        + "  - {technique: fgsm, params: {epsilon: -0.1}}\n"
+  void badAttackParametersNameTheirKeys() {
+    assertRunFailsNaming("bad-attack", "  - {technique: fgsm, params: {epsilon: -0.1}}\n"
         + "  - {technique: fgsm, params: {epsilon: 300/255}}\n"
         + "  - {technique: pgd, params: {epsilon: 4/255, step_size: 8/255}}\n"
         + "  - {technique: pgd, params: {target: 1000}}\n"
-        + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n");
-    CliTest.Run r = CliTest.run("run", f.toString(), "--out", dir.resolve("never").toString());
-    assertEquals(1, r.status());
-    for (String expected : new String[] {"steps[0].params.epsilon: -0.1 is out of range (expected at least 0 and at most 1)",
+        + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n",
+        "steps[0].params.epsilon: -0.1 is out of range (expected at least 0 and at most 1)",
         "steps[1].params.epsilon: 1.17", "steps[2].params: step_size: 0.0313", "is larger than epsilon 0.0156",
         "steps[3].params.target: 1000 is not a class of the model (expected 0 to 999)",
-        "steps[4].params.epsilons[1]: '1/0' divides by zero"}) {
-      assertTrue(r.err().contains(expected), expected + " in " + r.err());
-    }
+        "steps[4].params.epsilons[1]: '1/0' divides by zero");
   }
 
   @Test
