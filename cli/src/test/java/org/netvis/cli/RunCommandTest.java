@@ -198,7 +198,9 @@ class RunCommandTest {
   }
 
   @Test
-  void problemsThatNeedTheModelAreFoundBeforeAnyStepRuns() {
+  void problemsThatNeedTheModelAreFoundBeforeAnyStepRuns() throws Exception {
+    // Beside the experiment file, named relative to it.
+    org.netvis.engine.tensor.Npy.write(dir.resolve("small.npy"), org.netvis.engine.tensor.Tensor.zeros(3, 10, 10));
     Path out = assertRunFailsNaming("bad-layers", "  - {technique: saliency}\n"
         + "  - {technique: grad-cam, params: {layer: nowhere}}\n"
         + "  - {technique: guided-grad-cam, params: {layer: nowhere}}\n"
@@ -207,14 +209,16 @@ class RunCommandTest {
         + "  - {technique: deletion-insertion, params: {methods: [saliency, salency]}}\n"
         + "  - {technique: sanity-check, params: {methods: [saliency, grad-cam], method_params: {grad-cam: {layr: x}}}}\n"
         + "  - {technique: occlusion, params: {window: [3, 300, 300]}}\n"
-        + "  - {technique: saliency, images: [1]}\n",
+        + "  - {technique: saliency, images: [1]}\n"
+        + "  - {technique: integrated-gradients, params: {baseline: small.npy}}\n",
         "steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
         "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
         "steps[5].params: methods: unknown attribution method 'salency'",
         "steps[6].params: method_params.grad-cam.layr: unknown parameter",
         "steps[7].params: window: [3, 300, 300] is larger than the input [3, 224, 224]",
-        "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)");
+        "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)",
+        "steps[9].params: baseline: " + dir.resolve("small.npy") + " has shape [3, 10, 10]; expected [3, 224, 224]");
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
   }
 

@@ -1,7 +1,6 @@
 package org.netvis.plugins.integratedgradients;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +30,8 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
 
   private final AttributionContext ctx;
   private final IntegratedGradientsProvider.Parameters p;
+  /** The baseline array of an .npy baseline, else null. */
+  private final Tensor given;
 
   IntegratedGradients(AttributionContext ctx, IntegratedGradientsProvider.Parameters p) {
     this.ctx = ctx;
@@ -39,6 +40,24 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     if (!List.of("zeros", "black", "blur", "uniform").contains(p.baseline()) && !p.baseline().endsWith(".npy")) {
       throw new IllegalArgumentException("baseline: '" + p.baseline() + "' is not zeros, black, blur, uniform or an .npy path");
     }
+    this.given = p.baseline().endsWith(".npy") ? readBaseline(ctx, p.baseline()) : null;
+  }
+
+  /** An .npy baseline, one image (C, H, W) or (1, C, H, W), or one per image (N, C, H, W), at the model's size. */
+  private static Tensor readBaseline(AttributionContext ctx, String file) {
+    Tensor t;
+    try {
+      t = Npy.readTensor(Path.of(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("baseline: " + e.getMessage(), e);
+    }
+    long[] image = {ctx.engine().channels(), ctx.engine().inputHeight(), ctx.engine().inputWidth()};
+    long[] s = t.shape();
+    if ((s.length != 3 && s.length != 4) || !Arrays.equals(Arrays.copyOfRange(s, s.length - 3, s.length), image)) {
+      throw new IllegalArgumentException("baseline: " + file + " has shape " + Arrays.toString(s) + "; expected "
+          + Arrays.toString(image) + " or (N, " + image[0] + ", " + image[1] + ", " + image[2] + ")");
+    }
+    return t;
   }
 
   @Override
@@ -195,12 +214,6 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
         }
       }
       default -> {
-        Tensor given;
-        try {
-          given = Npy.readTensor(Path.of(kind));
-        } catch (IOException e) {
-          throw new UncheckedIOException("baseline: " + e.getMessage(), e);
-        }
         int item = c * plane;
         boolean perImage = given.rank() == 4 && given.dim(0) == n && given.itemSize() == item;
         boolean shared = given.size() == item && (given.rank() == 3 || (given.rank() == 4 && given.dim(0) == 1));

@@ -118,6 +118,12 @@ class IntegratedGradientsTest {
       IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
           () -> new IntegratedGradients(s.context, params("grey")));
       assertTrue(bad.getMessage().startsWith("baseline: 'grey'"), bad.getMessage());
+      Path small = dir.resolve("small.npy");
+      Npy.write(small, Tensor.zeros(3, 10, 10));
+      IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+          () -> new IntegratedGradients(s.context, params(small.toString())));
+      assertTrue(shape.getMessage().equals("baseline: " + small + " has shape [3, 10, 10]; expected [3, 224, 224] or"
+          + " (N, 3, 224, 224)"), shape.getMessage());
       IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
           () -> s.context.attributions().create("integrated-gradients", Map.of("steps", 0), s.context, "steps[1].params"));
       assertTrue(steps.getMessage().contains("steps[1].params.steps: 0 is out of range"), steps.getMessage());
