@@ -49,7 +49,7 @@ public final class AttributionStep implements Technique<Record> {
    */
   @Override
   public void check(Engine engine, Record parameters) {
-    provider.create(new StepAttributionContext(engine, engine.model(), 0, attributions), parameters);
+    provider.create(StepAttributionContext.forCheck(engine, attributions), parameters);
   }
 
   /** Presents an attribution method as a technique of the same id. */
@@ -91,6 +91,14 @@ public final class AttributionStep implements Technique<Record> {
       java.util.function.IntUnaryOperator itemIndexes) implements AttributionContext {
     public StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions) {
       this(engine, model, seed, attributions, i -> i);
+    }
+
+    /**
+     * What a {@code check} creates methods with, before any step runs: the engine's model and the
+     * methods, seed 0 (creating a method draws nothing).
+     */
+    public static StepAttributionContext forCheck(Engine engine, Attributions attributions) {
+      return new StepAttributionContext(engine, engine.model(), 0, attributions);
     }
 
     /** The step's engine, model, seed and methods, and its images' data-set indices. */

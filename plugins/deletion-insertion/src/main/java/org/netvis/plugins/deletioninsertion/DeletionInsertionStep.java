@@ -33,7 +33,7 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
   @Override
   public void check(Engine engine, DeletionInsertionParameters p) {
     attributions.checkListed(p.methods().stream().filter(m -> !m.endsWith(".npy")).toList(), p.methodParams(),
-        new AttributionStep.StepAttributionContext(engine, engine.model(), 0, attributions));
+        AttributionStep.StepAttributionContext.forCheck(engine, attributions));
   }
 
   @Override

@@ -39,7 +39,7 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
   @Override
   public void check(Engine engine, SanityCheckParameters p) {
     attributions.checkListed(p.methods(), p.methodParams(),
-        new AttributionStep.StepAttributionContext(engine, engine.model(), 0, attributions));
+        AttributionStep.StepAttributionContext.forCheck(engine, attributions));
   }
 
   @Override
