@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Stream;
 import org.netvis.engine.image.ImageFiles;
 import org.netvis.engine.image.Pixels;
@@ -154,6 +156,46 @@ public final class InputLoader {
     long[] labels = allLabelled && archiveLabels.size() == batch.dim(0)
         ? archiveLabels.stream().mapToLong(Long::longValue).toArray() : null;
     return new Loaded(batch, labels, names, sources);
+  }
+
+  /**
+   * Starts {@link #load(List)} on a thread of its own, so that decoding the inputs overlaps work that
+   * does not need them (creating the model's ONNX Runtime session: on a cold JVM each takes about
+   * 0.1 s; bench/README.md, twenty-fourth session).
+   */
+  public Pending loadInBackground(List<Path> files) {
+    FutureTask<Loaded> task = new FutureTask<>(() -> load(files));
+    Thread thread = new Thread(task, "netvis-inputs");
+    thread.setDaemon(true);
+    thread.start();
+    return new Pending(task);
+  }
+
+  /** Inputs being loaded by {@link #loadInBackground}. */
+  public static final class Pending {
+    private final FutureTask<Loaded> task;
+
+    private Pending(FutureTask<Loaded> task) {
+      this.task = task;
+    }
+
+    /** Waits for the inputs; throws what {@link #load(List)} threw. */
+    public Loaded get() throws IOException, InterruptedException {
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw new IOException(e.getCause());
+      }
+    }
   }
 
   /** Loaded images and, where the files carried them, labels (else null). */

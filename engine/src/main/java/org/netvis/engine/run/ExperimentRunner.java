@@ -200,6 +200,8 @@ public final class ExperimentRunner {
     private void runSteps() throws Exception {
       ResolvedModel model = models.resolve(experiment.model());
       EngineOptions options = engineDefaults.withDevice(Device.parse(experiment.device())).withThreads(experiment.threads());
+      InputLoader.Pending pending = experiment.inputFiles().isEmpty() ? null
+          : new InputLoader(model.preprocessing(), experiment.maxPixels()).loadInBackground(experiment.inputFiles());
       try (Engine engine = Engine.open(model, options)) {
         Map<String, Object> runtime = new LinkedHashMap<>();
         runtime.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
@@ -222,10 +224,10 @@ public final class ExperimentRunner {
         manifest.put("model", modelRecord);
 
         // An experiment of steps that make their own images (class visualization) has no inputs.
-        InputLoader.Loaded loaded = experiment.inputFiles().isEmpty()
+        InputLoader.Loaded loaded = pending == null
             ? new InputLoader.Loaded(Tensor.zeros(0, engine.channels(), engine.inputHeight(), engine.inputWidth()),
                 new long[0], List.of(), List.of())
-            : new InputLoader(model.preprocessing(), experiment.maxPixels()).load(experiment.inputFiles());
+            : pending.get();
         long[] labels = labels(loaded, engine);
         InputBatch inputs = new InputBatch(loaded.images(), labels, loaded.names(), loaded.sources());
         manifest.put("inputs", inputs.sources());
