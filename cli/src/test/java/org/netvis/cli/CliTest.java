@@ -50,10 +50,25 @@ class CliTest {
     String list = r.out().substring(r.out().indexOf("Commands:"));
     // One entry per subcommand: its name, then its summary wrapped over indented lines.
     String[] entries = list.substring(list.indexOf('\n') + 1).split("\n(?=  \\S)");
-    assertEquals(new picocli.CommandLine(new NetvisCommand()).getSubcommands().size(), entries.length, list);
+    assertEquals(NetvisCommand.SUBCOMMANDS.size(), entries.length, list);
     for (String entry : entries) {
       assertTrue(entry.strip().endsWith("."), "summary cut short: " + entry.strip());
     }
+  }
+
+  @Test
+  void aMistypedCommandIsRefusedWithTheCommandsItMayMean() {
+    Run r = run("rum", "experiment.yaml");
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains("Unmatched arguments from index 0: 'rum'"), r.err());
+    assertTrue(r.err().contains("Did you mean: netvis run"), r.err());
+  }
+
+  @Test
+  void anOptionOfTheRootCommandMayComeBeforeTheSubcommand() {
+    Run r = run("-v", "plugins");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("saliency"), r.out());
   }
 
   @Test
