@@ -160,8 +160,8 @@ public final class InputLoader {
 
   /**
    * Starts {@link #load(List)} on a thread of its own, so that decoding the inputs overlaps work that
-   * does not need them (creating the model's ONNX Runtime session: on a cold JVM each takes about
-   * 0.1 s; bench/README.md, twenty-fourth session).
+   * does not need them (opening the model's and the companion graph's ONNX Runtime sessions: on a
+   * cold JVM, five photos take 0.1 to 0.2 s to decode; bench/README.md, twenty-fourth session).
    */
   public Pending loadInBackground(List<Path> files) {
     FutureTask<Loaded> task = new FutureTask<>(() -> load(files));

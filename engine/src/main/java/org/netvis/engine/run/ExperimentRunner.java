@@ -223,6 +223,14 @@ public final class ExperimentRunner {
         }
         manifest.put("model", modelRecord);
 
+        // Before the inputs are awaited: they are still being decoded on their own thread.
+        CompanionGraphs.Companion graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("path", graph.file() == null ? null : graph.file().toString());
+        g.put("sha256", graph.sha256());
+        g.put("derived_now", graph.rebuilt());
+        manifest.put("gradient_graph", g);
+
         // An experiment of steps that make their own images (class visualization) has no inputs.
         InputLoader.Loaded loaded = pending == null
             ? new InputLoader.Loaded(Tensor.zeros(0, engine.channels(), engine.inputHeight(), engine.inputWidth()),
@@ -232,13 +240,6 @@ public final class ExperimentRunner {
         InputBatch inputs = new InputBatch(loaded.images(), labels, loaded.names(), loaded.sources());
         manifest.put("inputs", inputs.sources());
         manifest.put("labels", labels);
-
-        CompanionGraphs.Companion graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
-        Map<String, Object> g = new LinkedHashMap<>();
-        g.put("path", graph.file() == null ? null : graph.file().toString());
-        g.put("sha256", graph.sha256());
-        g.put("derived_now", graph.rebuilt());
-        manifest.put("gradient_graph", g);
         List<Long> stepSeeds = new ArrayList<>();
         for (int i = 0; i < experiment.steps().size(); i++) {
           stepSeeds.add(Seeds.forStep(experiment.seed(), i));
