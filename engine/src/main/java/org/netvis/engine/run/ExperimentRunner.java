@@ -203,33 +203,11 @@ public final class ExperimentRunner {
       InputLoader.Pending pending = experiment.inputFiles().isEmpty() ? null
           : new InputLoader(model.preprocessing(), experiment.maxPixels()).loadInBackground(experiment.inputFiles());
       try (Engine engine = Engine.open(model, options)) {
-        Map<String, Object> runtime = new LinkedHashMap<>();
-        runtime.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
-        runtime.put("execution_provider", engine.executionProvider());
-        runtime.put("device", experiment.device());
-        runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
-        runtime.put("intra_op_spinning", options.spinning());
-        runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
-        runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
-        runtime.put("forward_pass", engine.forwardPass());
-        manifest.put("runtime", runtime);
-        Map<String, Object> modelRecord = new LinkedHashMap<>();
-        modelRecord.put("id", model.id());
-        modelRecord.put("path", model.path().toString());
-        modelRecord.put("sha256", model.sha256());
-        modelRecord.put("input_layout", engine.graph().layout().name());
-        if (engine.graph().outputNote() != null) {
-          modelRecord.put("output", engine.graph().outputNote());
-        }
-        manifest.put("model", modelRecord);
-
+        manifest.put("runtime", runtimeRecord(engine, options));
+        manifest.put("model", modelRecord(model, engine));
         // Before the inputs are awaited: they are still being decoded on their own thread.
-        CompanionGraphs.Companion graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
-        Map<String, Object> g = new LinkedHashMap<>();
-        g.put("path", graph.file() == null ? null : graph.file().toString());
-        g.put("sha256", graph.sha256());
-        g.put("derived_now", graph.rebuilt());
-        manifest.put("gradient_graph", g);
+        manifest.put("gradient_graph",
+            graphRecord(engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth())));
 
         // An experiment of steps that make their own images (class visualization) has no inputs.
         InputLoader.Loaded loaded = pending == null
@@ -254,6 +232,39 @@ public final class ExperimentRunner {
           runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
         }
       }
+    }
+
+    private Map<String, Object> runtimeRecord(Engine engine, EngineOptions options) {
+      Map<String, Object> runtime = new LinkedHashMap<>();
+      runtime.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
+      runtime.put("execution_provider", engine.executionProvider());
+      runtime.put("device", experiment.device());
+      runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
+      runtime.put("intra_op_spinning", options.spinning());
+      runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
+      runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
+      runtime.put("forward_pass", engine.forwardPass());
+      return runtime;
+    }
+
+    private static Map<String, Object> modelRecord(ResolvedModel model, Engine engine) {
+      Map<String, Object> record = new LinkedHashMap<>();
+      record.put("id", model.id());
+      record.put("path", model.path().toString());
+      record.put("sha256", model.sha256());
+      record.put("input_layout", engine.graph().layout().name());
+      if (engine.graph().outputNote() != null) {
+        record.put("output", engine.graph().outputNote());
+      }
+      return record;
+    }
+
+    private static Map<String, Object> graphRecord(CompanionGraphs.Companion graph) {
+      Map<String, Object> record = new LinkedHashMap<>();
+      record.put("path", graph.file() == null ? null : graph.file().toString());
+      record.put("sha256", graph.sha256());
+      record.put("derived_now", graph.rebuilt());
+      return record;
     }
 
     private long[] labels(InputLoader.Loaded loaded, Engine engine) {
