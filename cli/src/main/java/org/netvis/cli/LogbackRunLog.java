@@ -27,7 +27,6 @@ final class LogbackRunLog implements RunLog {
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     ch.qos.logback.classic.Level before = root.getLevel();
     // The file gets DEBUG; the terminal keeps its own threshold.
-    context.getLoggerList().forEach(l -> { });
     root.setLevel(ch.qos.logback.classic.Level.DEBUG);
     root.iteratorForAppenders().forEachRemaining(a -> {
       if (a != appender && a.getCopyOfAttachedFiltersList().isEmpty()) {

@@ -35,6 +35,14 @@ public final class NetvisCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Before anything logs; a provider named on the java command line stays. SLF4J would announce the
+    // named provider on stderr at its INFO level; its warnings and errors still show.
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", CommandLogging.class.getName());
+      if (System.getProperty("slf4j.internal.verbosity") == null) {
+        System.setProperty("slf4j.internal.verbosity", "WARN");
+      }
+    }
     System.exit(execute(args));
   }
 

@@ -11,9 +11,9 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * Concise INFO on the terminal (stderr, message only), ONNX Runtime's Java binding at WARN; {@code -v}
- * switches the root logger to DEBUG. Configured in code, found by Logback through ServiceLoader:
- * parsing a logback.xml took about a tenth of netvis' start-up. A logback-test.xml on the class path
- * (a test tree's) still wins.
+ * switches the root logger to DEBUG. Configured in code (parsing a logback.xml took about a tenth of
+ * netvis' start-up): by {@link CommandLogging} in a {@code netvis} process, and elsewhere found by
+ * Logback through ServiceLoader. A logback-test.xml on the class path (a test tree's) still wins.
  */
 public final class TerminalLogging extends ContextAwareBase implements Configurator {
   @Override
