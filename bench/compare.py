@@ -111,7 +111,7 @@ def main():
     print(f"  netvis  {nv_wall:6.2f} s, peak RSS {nv_rss:6.0f} MB")
     print(f"  PyTorch {pt_wall:6.2f} s, peak RSS {pt_rss:6.0f} MB")
     print(f"  netvis / PyTorch time {nv_wall / pt_wall:.2f} (target <= 0.5: {'met' if nv_wall / pt_wall <= 0.5 else 'NOT met'}); "
-          f"netvis peak RSS < 1.5 GB: {'met' if nv_rss < 1536 else 'NOT met'}")
+          f"netvis peak RSS < 1 GB: {'met' if nv_rss < 1024 else 'NOT met'}")
 
 
 if __name__ == "__main__":
