@@ -33,6 +33,8 @@ import org.netvis.engine.graph.TensorProtos;
  * [A_1 < y]([D_20 < y] + [D_21 < y]). Checks that both give the same in-plane indices (many windows
  * are all zeros, ties that the first-index rule decides), then times the two graphs alternating and
  * prints ONNX Runtime's kernel time per operator for each. Usage: PoolWinners [batch] (default 8).
+ * Built into the gradient builder once and reverted: faster at batch 1, slower at batch 8 on two cores
+ * (bench/README.md, twenty-fifth session).
  */
 public final class PoolWinners {
   private static final int CHANNELS = 64;

@@ -21,10 +21,9 @@ final class PoolingGradients {
    * and a ScatterElements adds up the gradients of overlapping windows (3x3 stride 2) that picked the
    * same input, in window order as PyTorch does. The scatter runs per (image, channel) plane, [N*C,
    * H*W] along axis 1, which ONNX Runtime handles far faster than one flat axis over the whole batch
-   * and (since 1.28) partly on all its threads. The winners' indices come from plain pools where
-   * {@link MaxPoolWinners} applies, and otherwise from the forward MaxPool again with its Indices
-   * output (two 1-D pools were faster with ONNX Runtime 1.23 and are slower with 1.29:
-   * bench/README.md, eleventh session).
+   * and (since 1.28) partly on all its threads. The winners' indices come from the forward
+   * MaxPool again with its Indices output (two 1-D pools were faster with ONNX Runtime 1.23 and are
+   * slower with 1.29: bench/README.md, eleventh session).
    */
   static final class MaxPoolGradient implements NodeGradient {
     @Override
@@ -46,19 +45,11 @@ final class PoolingGradients {
         windows *= ys[d];
       }
       NodeEmitter e = ctx.emit();
-      long[] kernel = Attributes.getInts(node, "kernel_shape");
-      String winners = kernel == null ? null : MaxPoolWinners.indices(e, x, xs, WindowGeometry.of(node, kernel,
-          Arrays.copyOfRange(xs, 2, xs.length), Arrays.copyOfRange(ys, 2, ys.length)));
-      String pooledValues = node.getOutput(0);
-      String indices = null;
-      if (winners == null) {
-        NodeProto.Builder again = node.toBuilder().clearOutput().clearName();
-        List<String> pooled = List.of(e.fresh("maxpool_values"), e.fresh("maxpool_indices"));
-        again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
-        e.add(again.build());
-        pooledValues = pooled.get(0);
-        indices = pooled.get(1);
-      }
+      NodeProto.Builder again = node.toBuilder().clearOutput().clearName();
+      List<String> pooled = List.of(e.fresh("maxpool_values"), e.fresh("maxpool_indices"));
+      again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
+      e.add(again.build());
+      String indices = pooled.get(1);
       String windowGradients = dy.get(0);
       List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of()
           : ElementwiseGradients.soleReluSources(x, ctx);
@@ -66,24 +57,18 @@ final class PoolingGradients {
         // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
         // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
         // as on x after the scatter, and the Relus pass the gradient on unmasked.
-        windowGradients = e.mul(windowGradients, ElementwiseGradients.strictSide(e, pooledValues, 0f, 1));
+        windowGradients = e.mul(windowGradients, ElementwiseGradients.strictSide(e, pooled.get(0), 0f, 1));
         relus.forEach(ctx::premasked);
       }
 
+      // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
       String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
       String rowsShape = e.shapeOf(rows);
-      String inPlane;
-      if (winners != null) {
-        inPlane = e.op("Reshape", List.of(winners, e.longs("shape", -1, windows)));
-      } else {
-        // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
-        String rowCount = e.op("Gather", List.of(rowsShape, e.longScalar("index", 0)));
-        String planeSize = e.longScalar("plane", plane);
-        String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)),
-            planeSize));
-        inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(indices, e.longs("shape", -1, windows))),
-            e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
-      }
+      String rowCount = e.op("Gather", List.of(rowsShape, e.longScalar("index", 0)));
+      String planeSize = e.longScalar("plane", plane);
+      String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));
+      String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(indices, e.longs("shape", -1, windows))),
+          e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
       // Zeros to scatter into: a column of zeros broadcast along the rows (ConstantOfShape and Expand
       // fill on one thread: 9% of SqueezeNet's VJP at batch 32 on 16 cores).
       String zeroColumn = e.zerosOfShape(e.op("Div", List.of(rowsShape, e.longs("one_by_plane", 1, plane))));
