@@ -1,21 +1,11 @@
 package org.netvis.bench;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +51,9 @@ public final class PoolWinners {
       System.out.printf("batch %d: %d windows, %d with different winners%n", batch, a.length, differ);
       time(env, kernel, plain, feed);
       for (boolean variant : new boolean[] {false, true}) {
-        ProfileVjp.Profile p = profile(env, variant ? plain : kernel, feed);
-        System.out.printf("%s: kernel time %.2f ms per run%n", variant ? "plain pools" : "MaxPool with Indices", p.total());
+        ProfileVjp.Profile p = SmallGraphs.profile(env, variant ? plain : kernel, feed);
+        System.out.printf("%s: kernel time %.2f ms per run%n", variant ? "plain pools" : "MaxPool with Indices",
+            p.total());
         p.byOp().entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
             .forEach(e -> System.out.printf("  %-18s %7.2f ms%n", e.getKey(), e.getValue()));
       }
@@ -105,26 +96,9 @@ public final class PoolWinners {
     }
   }
 
-  private static ProfileVjp.Profile profile(OrtEnvironment env, byte[] graph, Map<String, OnnxTensor> feed)
-      throws Exception {
-    Path dir = Files.createTempDirectory("netvis-pool-winners");
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
-      so.enableProfiling(dir.resolve("session").toString());
-      try (OrtSession s = env.createSession(graph, so)) {
-        for (int i = 0; i < ProfileVjp.WARMUP + ProfileVjp.RUNS; i++) {
-          try (OrtSession.Result r = s.run(feed, Set.of("checksum"))) {
-            r.size();
-          }
-        }
-        return ProfileVjp.parse(Path.of(s.endProfiling()));
-      }
-    }
-  }
-
   private static byte[] graph(int batch, boolean plainPools) {
     GraphProto.Builder g = GraphProto.newBuilder().setName("pool-winners");
-    g.addInput(value("image", TensorProto.DataType.FLOAT, batch, 3, 224, 224));
+    g.addInput(SmallGraphs.value("image", TensorProto.DataType.FLOAT, batch, 3, 224, 224));
     float[] w = Gaussian.values(CHANNELS * 27, 2);
     for (int i = 0; i < w.length; i++) {
       w[i] *= 0.3f;
@@ -133,11 +107,13 @@ public final class PoolWinners {
     Arrays.fill(bias, -0.3f); // many windows all zero after the ReLU: ties
     g.addInitializer(TensorProtos.floats("w", new long[] {CHANNELS, 3, 3, 3}, w));
     g.addInitializer(TensorProtos.floats("b", new long[] {CHANNELS}, bias));
-    g.addNode(node("Conv", List.of("image", "w", "b"), List.of("conv"), Attributes.of("strides", new long[] {2, 2})));
-    g.addNode(node("Relu", List.of("conv"), List.of("x")));
+    g.addNode(SmallGraphs.node("Conv", List.of("image", "w", "b"), List.of("conv"),
+        Attributes.of("strides", new long[] {2, 2})));
+    g.addNode(SmallGraphs.node("Relu", List.of("conv"), List.of("x")));
     if (!plainPools) {
-      g.addNode(node("MaxPool", List.of("x"), List.of("y", "winners"), Attributes.of("kernel_shape", new long[] {3, 3}),
-          Attributes.of("strides", new long[] {2, 2}), Attributes.of("ceil_mode", 1L)));
+      g.addNode(SmallGraphs.node("MaxPool", List.of("x"), List.of("y", "winners"),
+          Attributes.of("kernel_shape", new long[] {3, 3}), Attributes.of("strides", new long[] {2, 2}),
+          Attributes.of("ceil_mode", 1L)));
     } else {
       String y = pool(g, 3, 3);
       String a0 = below(g, pool(g, 1, 3), y);
@@ -159,56 +135,42 @@ public final class PoolWinners {
       g.addInitializer(TensorProtos.longs("crop_start", new long[] {2}, new long[] {0, 0}));
       g.addInitializer(TensorProtos.longs("crop_end", new long[] {2}, new long[] {WINDOWS, WINDOWS}));
       g.addInitializer(TensorProtos.longs("crop_axes", new long[] {2}, new long[] {2, 3}));
-      g.addNode(node("Slice", List.of(index, "crop_start", "crop_end", "crop_axes"), List.of("cropped")));
-      g.addNode(node("Cast", List.of("cropped"), List.of("winners"),
+      g.addNode(SmallGraphs.node("Slice", List.of(index, "crop_start", "crop_end", "crop_axes"), List.of("cropped")));
+      g.addNode(SmallGraphs.node("Cast", List.of("cropped"), List.of("winners"),
           Attributes.of("to", (long) TensorProto.DataType.INT64_VALUE)));
     }
-    g.addNode(node("ReduceMax", List.of("winners"), List.of("checksum"), Attributes.of("keepdims", 0L)));
-    g.addOutput(value("winners", TensorProto.DataType.INT64, batch, CHANNELS, WINDOWS, WINDOWS));
-    g.addOutput(value("checksum", TensorProto.DataType.INT64));
-    return ModelProto.newBuilder().setIrVersion(8).setGraph(g)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).build().toByteArray();
+    g.addNode(SmallGraphs.node("ReduceMax", List.of("winners"), List.of("checksum"), Attributes.of("keepdims", 0L)));
+    g.addOutput(SmallGraphs.value("winners", TensorProto.DataType.INT64, batch, CHANNELS, WINDOWS, WINDOWS));
+    g.addOutput(SmallGraphs.value("checksum", TensorProto.DataType.INT64));
+    return SmallGraphs.model(g);
   }
 
   /** A plain kh x kw pool whose windows start where the 3x3/2 pool's do, on the 56 x 56 grid. */
   private static String pool(GraphProto.Builder g, long kh, long kw) {
     String name = "pool_" + kh + "x" + kw;
-    g.addNode(node("MaxPool", List.of("x"), List.of(name), Attributes.of("kernel_shape", new long[] {kh, kw}),
+    g.addNode(SmallGraphs.node("MaxPool", List.of("x"), List.of(name),
+        Attributes.of("kernel_shape", new long[] {kh, kw}),
         Attributes.of("strides", new long[] {2, 2}), Attributes.of("pads", new long[] {0, 0, kh - 1, kw - 1})));
     return name;
   }
 
   /** [a < y] as 0 or 1. */
   private static String below(GraphProto.Builder g, String a, String y) {
-    g.addNode(node("Less", List.of(a, y), List.of(a + "_below")));
-    g.addNode(node("Cast", List.of(a + "_below"), List.of(a + "_below_f"),
+    g.addNode(SmallGraphs.node("Less", List.of(a, y), List.of(a + "_below")));
+    g.addNode(SmallGraphs.node("Cast", List.of(a + "_below"), List.of(a + "_below_f"),
         Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE)));
     return a + "_below_f";
   }
 
   private static String add(GraphProto.Builder g, String a, String b) {
     String out = "add_" + g.getNodeCount();
-    g.addNode(node("Add", List.of(a, b), List.of(out)));
+    g.addNode(SmallGraphs.node("Add", List.of(a, b), List.of(out)));
     return out;
   }
 
   private static String mul(GraphProto.Builder g, String a, String b) {
     String out = "mul_" + g.getNodeCount();
-    g.addNode(node("Mul", List.of(a, b), List.of(out)));
+    g.addNode(SmallGraphs.node("Mul", List.of(a, b), List.of(out)));
     return out;
-  }
-
-  private static NodeProto node(String op, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
-    return NodeProto.newBuilder().setOpType(op).setName(outputs.get(0)).addAllInput(inputs).addAllOutput(outputs)
-        .addAllAttribute(new ArrayList<>(List.of(attributes))).build();
-  }
-
-  private static ValueInfoProto value(String name, TensorProto.DataType type, long... shape) {
-    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : shape) {
-      s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-        TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s))).build();
   }
 }

@@ -2,21 +2,12 @@ package org.netvis.bench;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +36,7 @@ public final class ScatterAlone {
     try {
       for (boolean cold : new boolean[] {false, true}) {
         for (boolean inPlace : new boolean[] {true, false}) {
-          ProfileVjp.Profile p = profile(env, graph(inPlace, cold), inputs);
+          ProfileVjp.Profile p = SmallGraphs.profile(env, graph(inPlace, cold), inputs);
           System.out.printf("%-5s zeros %-28s scatter %6.2f ms, %5.2f ms of it outside parallel sections%n",
               cold ? "cold" : "warm", inPlace ? "from a Mul (in place)" : "from a graph input (copied)",
               p.byOp().get("ScatterElements"), p.singleByOp().getOrDefault("ScatterElements", 0.0));
@@ -53,25 +44,6 @@ public final class ScatterAlone {
       }
     } finally {
       inputs.values().forEach(OnnxTensor::close);
-    }
-  }
-
-  private static ProfileVjp.Profile profile(OrtEnvironment env, byte[] graph, Map<String, OnnxTensor> inputs)
-      throws Exception {
-    Path dir = Files.createTempDirectory("netvis-scatter");
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
-      so.enableProfiling(dir.resolve("session").toString());
-      try (OrtSession s = env.createSession(graph, so)) {
-        Map<String, OnnxTensor> feed = new HashMap<>();
-        s.getInputNames().forEach(name -> feed.put(name, inputs.get(name)));
-        for (int i = 0; i < ProfileVjp.WARMUP + ProfileVjp.RUNS; i++) {
-          try (OrtSession.Result r = s.run(feed)) {
-            r.size();
-          }
-        }
-        return ProfileVjp.parse(Path.of(s.endProfiling()));
-      }
     }
   }
 
@@ -103,14 +75,14 @@ public final class ScatterAlone {
   /** The scatter's graph; its output summed, so that it is an inner tensor as in a gradient graph. */
   private static byte[] graph(boolean inPlace, boolean cold) {
     GraphProto.Builder g = GraphProto.newBuilder().setName("scatter");
-    g.addInput(value("updates", TensorProto.DataType.FLOAT, ROWS, WINDOWS));
-    g.addInput(value("indices", TensorProto.DataType.INT64, ROWS, WINDOWS));
+    g.addInput(SmallGraphs.value("updates", TensorProto.DataType.FLOAT, ROWS, WINDOWS));
+    g.addInput(SmallGraphs.value("indices", TensorProto.DataType.INT64, ROWS, WINDOWS));
     g.addInitializer(TensorProtos.floats("ones_row", new long[] {1, PLANE}, ones(PLANE)));
     g.addInitializer(TensorProtos.floats("zero", new long[0], new float[] {0f}));
     String updates = "updates";
     if (cold) {
       // Read and write 256 MB first; the scatter waits for it through an added zero.
-      g.addInput(value("sweep", TensorProto.DataType.FLOAT, SWEEP));
+      g.addInput(SmallGraphs.value("sweep", TensorProto.DataType.FLOAT, SWEEP));
       g.addNode(node("Mul", List.of("sweep", "zero"), "swept"));
       g.addNode(node("ReduceMax", List.of("swept"), "swept_max", Attributes.of("keepdims", 0L)));
       g.addNode(node("Add", List.of("updates", "swept_max"), "updates_after_sweep"));
@@ -118,18 +90,17 @@ public final class ScatterAlone {
     }
     String zeros = "zeros";
     if (inPlace) {
-      g.addInput(value("zero_column", TensorProto.DataType.FLOAT, ROWS, 1));
+      g.addInput(SmallGraphs.value("zero_column", TensorProto.DataType.FLOAT, ROWS, 1));
       g.addNode(node("Mul", List.of("zero_column", "ones_row"), "zeros_made"));
       zeros = "zeros_made";
     } else {
-      g.addInput(value("zeros", TensorProto.DataType.FLOAT, ROWS, PLANE));
+      g.addInput(SmallGraphs.value("zeros", TensorProto.DataType.FLOAT, ROWS, PLANE));
     }
     g.addNode(node("ScatterElements", List.of(zeros, "indices", updates), "scattered", Attributes.of("axis", 1L),
         Attributes.of("reduction", "add")));
     g.addNode(node("ReduceSum", List.of("scattered"), "total", Attributes.of("keepdims", 0L)));
-    g.addOutput(value("total", TensorProto.DataType.FLOAT));
-    return ModelProto.newBuilder().setIrVersion(8).setGraph(g)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).build().toByteArray();
+    g.addOutput(SmallGraphs.value("total", TensorProto.DataType.FLOAT));
+    return SmallGraphs.model(g);
   }
 
   private static float[] ones(int n) {
@@ -139,16 +110,6 @@ public final class ScatterAlone {
   }
 
   private static NodeProto node(String op, List<String> inputs, String output, AttributeProto... attributes) {
-    return NodeProto.newBuilder().setOpType(op).setName(output).addAllInput(inputs).addOutput(output)
-        .addAllAttribute(new ArrayList<>(List.of(attributes))).build();
-  }
-
-  private static ValueInfoProto value(String name, TensorProto.DataType type, long... shape) {
-    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : shape) {
-      s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-        TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s))).build();
+    return SmallGraphs.node(op, inputs, List.of(output), attributes);
   }
 }
