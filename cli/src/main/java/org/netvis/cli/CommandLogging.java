@@ -61,6 +61,7 @@ public final class CommandLogging implements SLF4JServiceProvider {
     return mdc;
   }
 
+  /** The SLF4J API line, as Logback's own provider declares it (SLF4J warns on a mismatch). */
   @Override
   public String getRequestedApiVersion() {
     return "2.0.99";
