@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +27,18 @@ class CliTest {
   @TempDir Path dir;
 
   record Run(int status, String out, String err) {}
+
+  /** The java command line that runs {@code netvis args} in a JVM of its own, with this JVM's settings. */
+  static List<String> netvisProcess(String classPath, List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", classPath, "-Dnetvis.home=" + System.getProperty("netvis.home"),
+        "-Dnetvis.model.path=" + System.getProperty("netvis.model.path"),
+        "-Dnetvis.cache=" + System.getProperty("netvis.cache"), "org.netvis.cli.NetvisCommand"));
+    command.addAll(List.of(args));
+    return command;
+  }
 
   static Run run(String... args) {
     PrintStream oldOut = System.out;
@@ -96,8 +110,8 @@ class CliTest {
     Run r = run("vjp", "--model", SharedData.squeezenet().toString(), "--device", "cpu",
         "--input", ref.resolve("inputs.npy").toString(), "--cotangent", bad.toString(), "--output", dir.resolve("g.npy").toString());
     assertEquals(1, r.status());
-    java.util.List<String> errors = r.err().lines().filter(l -> l.startsWith("netvis: error:")).toList();
-    assertEquals(java.util.List.of("netvis: error: cotangent Tensor[3, 1000] does not fit logits of batch 8;"
+    List<String> errors = r.err().lines().filter(l -> l.startsWith("netvis: error:")).toList();
+    assertEquals(List.of("netvis: error: cotangent Tensor[3, 1000] does not fit logits of batch 8;"
         + " expected shape [8, classes]"), errors, r.err());
     assertTrue(!r.err().contains("\tat "), "no stack trace without -v: " + r.err());
     assertTrue(Files.notExists(dir.resolve("g.npy")));
@@ -176,7 +190,7 @@ class CliTest {
   @Test
   void checkModelFailsWithStatus3WhenTheToleranceCannotBeMet() throws Exception {
     TestGraph g = new TestGraph(17, 1, 2, 4, 4);
-    Path model = g.save(dir, "tiny", g.op("Sigmoid", java.util.List.of("x")));
+    Path model = g.save(dir, "tiny", g.op("Sigmoid", List.of("x")));
     Run r = run("check-model", model.toString(), "--device", "cpu", "--size", "4", "--tolerance", "0");
     assertEquals(3, r.status(), r.out() + r.err());
     assertTrue(r.out().contains("check-model: FAIL"), r.out());

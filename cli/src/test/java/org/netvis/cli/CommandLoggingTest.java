@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,8 @@ import org.netvis.engine.testing.SharedData;
 class CommandLoggingTest {
   @TempDir Path dir;
 
-  private record Process(int status, String out, String err) {}
+  /** A finished netvis process: its exit status and what it wrote. */
+  private record Finished(int status, String out, String err) {}
 
   /** The launcher's class path has no test classes; the tests' has the engine's logback-test.xml. */
   private static String classPath(boolean withTests) {
@@ -29,22 +29,17 @@ class CommandLoggingTest {
         .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
-  private Process netvis(boolean withTests, String... args) throws Exception {
+  private Finished netvis(boolean withTests, String... args) throws Exception {
     return netvis(withTests, List.of(), args);
   }
 
-  private Process netvis(boolean withTests, List<String> jvmOptions, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(jvmOptions);
-    command.addAll(List.of("-cp", classPath(withTests), "-Dnetvis.home=" + System.getProperty("netvis.home"),
-        "-Dnetvis.model.path=" + System.getProperty("netvis.model.path"), "-Dnetvis.cache=" + System.getProperty("netvis.cache"),
-        "org.netvis.cli.NetvisCommand"));
-    command.addAll(List.of(args));
+  private Finished netvis(boolean withTests, List<String> jvmOptions, String... args) throws Exception {
+    List<String> command = CliTest.netvisProcess(classPath(withTests), jvmOptions, args);
     Path out = dir.resolve("stdout.txt");
     Path err = dir.resolve("stderr.txt");
-    java.lang.Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "netvis finishes");
-    return new Process(p.exitValue(), Files.readString(out), Files.readString(err));
+    return new Finished(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
   private Path experiment() throws Exception {
@@ -57,7 +52,7 @@ class CommandLoggingTest {
   @Test
   void theTerminalGetsMessagesAtInfoAndTheRunLogGetsEverythingWithTimestamps() throws Exception {
     Path out = dir.resolve("run");
-    Process p = netvis(false, "run", experiment().toString(), "--out", out.toString());
+    Finished p = netvis(false, "run", experiment().toString(), "--out", out.toString());
     assertEquals(0, p.status(), p.err());
     List<String> lines = p.err().lines().toList();
     assertEquals("run logging -> " + out, lines.get(0), "a message alone, with no level or time: " + p.err());
@@ -74,7 +69,7 @@ class CommandLoggingTest {
 
   @Test
   void verboseShowsDebugOnTheTerminal() throws Exception {
-    Process p = netvis(false, "-v", "run", experiment().toString(), "--out", dir.resolve("verbose").toString());
+    Finished p = netvis(false, "-v", "run", experiment().toString(), "--out", dir.resolve("verbose").toString());
     assertEquals(0, p.status(), p.err());
     assertTrue(p.err().lines().anyMatch(l -> l.contains("companion gradient graph")), p.err());
     assertFalse(p.err().contains("SLF4J"), p.err());
@@ -83,14 +78,14 @@ class CommandLoggingTest {
   @Test
   void slf4jLoadsTheCommandsOwnProvider() throws Exception {
     // SLF4J names the provider it loads at its own INFO level.
-    Process p = netvis(false, List.of("-Dslf4j.internal.verbosity=INFO"), "models");
+    Finished p = netvis(false, List.of("-Dslf4j.internal.verbosity=INFO"), "models");
     assertEquals(0, p.status(), p.err());
     assertTrue(p.err().contains("Attempting to load provider \"org.netvis.cli.CommandLogging\""), p.err());
   }
 
   @Test
   void aLogbackTestXmlOnTheClassPathStillConfiguresTheLogging() throws Exception {
-    Process p = netvis(true, "run", experiment().toString(), "--out", dir.resolve("with-tests").toString());
+    Finished p = netvis(true, "run", experiment().toString(), "--out", dir.resolve("with-tests").toString());
     assertEquals(0, p.status(), p.err());
     // The engine's logback-test.xml: "%-5level %logger{0} - %msg%n" on stderr.
     assertTrue(p.err().lines().anyMatch(l -> l.equals("INFO  ExperimentRunner - step 0: saliency")), p.err());

@@ -244,10 +244,8 @@ class ReliabilityTest {
         + "    params: {targets: [187], num_iterations: 5000}\n");
     Path out = dir.resolve("long-run");
     Path partial = dir.resolve(".long-run.partial");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Dnetvis.home=" + System.getProperty("netvis.home"),
-        "-Dnetvis.model.path=" + System.getProperty("netvis.model.path"), "-Dnetvis.cache=" + System.getProperty("netvis.cache"),
-        "org.netvis.cli.NetvisCommand", "run", f.toString(), "--out", out.toString());
+    ProcessBuilder pb = new ProcessBuilder(CliTest.netvisProcess(System.getProperty("java.class.path"), List.of(),
+        "run", f.toString(), "--out", out.toString()));
     pb.redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
     Process p = pb.start();
     long deadline = System.currentTimeMillis() + 120_000;
