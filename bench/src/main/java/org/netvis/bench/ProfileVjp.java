@@ -41,7 +41,7 @@ public final class ProfileVjp {
 
   /** Kernel time of one profiled session, per run. */
   record Profile(Map<String, Double> byOp, Map<String, Double> byNode, Map<String, Double> singleByOp,
-      Map<String, Double> singleByNode, double total, double single) {}
+      Map<String, Double> singleByNode, double total, double single, double run) {}
 
   public static void main(String[] args) throws Exception {
     int batch = args.length > 0 ? Integer.parseInt(args[0]) : 1;
@@ -63,6 +63,9 @@ public final class ProfileVjp {
 
     System.out.printf("%s batch %d, %d runs: kernel time per run, forward %.2f ms, VJP %.2f ms (%.2fx)%n", id, batch,
         RUNS, fwd.total(), vjp.total(), vjp.total() / fwd.total());
+    System.out.printf("whole runs (ONNX Runtime's model_run events): forward %.2f ms, VJP %.2f ms (%.2fx); "
+        + "outside the kernels: forward %.2f ms, VJP %.2f ms%n", fwd.run(), vjp.run(), vjp.run() / fwd.run(),
+        fwd.run() - fwd.total(), vjp.run() - vjp.total());
     System.out.println("forward kernel time by op type (ms per run):");
     sortedDescending(fwd.byOp()).stream().limit(6).forEach(e -> System.out.printf("  %-22s %8.2f  %5.1f%%%n",
         e.getKey(), e.getValue(), 100 * e.getValue() / fwd.total()));
@@ -147,9 +150,11 @@ public final class ProfileVjp {
     JsonNode events = new ObjectMapper().readTree(file.toFile());
     // Runs are "model_run" events; count the nodes that start after the warm-up runs.
     List<Double> runStarts = new ArrayList<>();
+    List<double[]> runs = new ArrayList<>();
     for (JsonNode e : events) {
       if ("model_run".equals(e.path("name").asText())) {
         runStarts.add(e.path("ts").asDouble());
+        runs.add(new double[] {e.path("ts").asDouble(), e.path("dur").asDouble()});
       }
     }
     Collections.sort(runStarts);
@@ -157,6 +162,7 @@ public final class ProfileVjp {
       throw new IOException(file + ": " + runStarts.size() + " model_run events, expected " + (WARMUP + RUNS));
     }
     double counted = runStarts.get(WARMUP);
+    double run = runs.stream().filter(r -> r[0] >= counted).mapToDouble(r -> r[1]).sum() / 1000 / RUNS;
     for (JsonNode e : events) {
       if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
           && e.path("ts").asDouble() >= counted) {
@@ -178,6 +184,6 @@ public final class ProfileVjp {
         singleByNode.merge(node, serial, Double::sum);
       }
     }
-    return new Profile(byOp, byNode, singleByOp, singleByNode, total, single);
+    return new Profile(byOp, byNode, singleByOp, singleByNode, total, single, run);
   }
 }
