@@ -3,7 +3,8 @@
 # 1.29 Java, CPU provider), and what the device offers for CUDA. Run from the repository root there:
 #   bash .device/run.sh [seconds per measurement] [sections]
 # sections (default: all but ab and profiles): probe engine threads profile fixtures kernels gpu ab profiles
-#   profiles: ProfileVjp at batch 32 for every fixture (profile: SqueezeNet and ResNet-18 only).
+#   profiles: ProfileVjp at batch 32 for every fixture (profile: SqueezeNet and ResNet-18 only, and
+#             PoolWinners at batch 8 and 32).
 #   ab: EngineBench of the packed engine against the one in .device/variant/ (pack.sh --variant JAR),
 #       alternating, for SqueezeNet and ResNet-18; each keeps its own graph cache.
 S=${1:-2}
@@ -47,6 +48,9 @@ fi
 if on profile; then
   stamp "squeezenet profile 32"; "${J[@]}" -Dnodes=8 org.netvis.bench.ProfileVjp 32 squeezenet1_1
   stamp "resnet18 profile 32"; "${J[@]}" -Dnodes=8 org.netvis.bench.ProfileVjp 32 $R
+  # Max-pool winners from plain pools, slower on 2 cores only for memory bandwidth (bench/README.md,
+  # twenty-fifth session): whether more cores change that.
+  for b in 8 32; do stamp "pool winners $b"; "${J[@]}" org.netvis.bench.PoolWinners $b | head -2; done
 fi
 if on profiles; then
   for m in models/fixtures/*.onnx; do case $m in *resnet18*|*.vjp*) continue;; esac
