@@ -11,7 +11,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -148,20 +147,18 @@ public final class ProfileVjp {
     double total = 0;
     double single = 0;
     JsonNode events = new ObjectMapper().readTree(file.toFile());
-    // Runs are "model_run" events; count the nodes that start after the warm-up runs.
-    List<Double> runStarts = new ArrayList<>();
+    // Runs are "model_run" events (start, duration); count the nodes that start after the warm-up runs.
     List<double[]> runs = new ArrayList<>();
     for (JsonNode e : events) {
       if ("model_run".equals(e.path("name").asText())) {
-        runStarts.add(e.path("ts").asDouble());
         runs.add(new double[] {e.path("ts").asDouble(), e.path("dur").asDouble()});
       }
     }
-    Collections.sort(runStarts);
-    if (runStarts.size() != WARMUP + RUNS) {
-      throw new IOException(file + ": " + runStarts.size() + " model_run events, expected " + (WARMUP + RUNS));
+    runs.sort(java.util.Comparator.comparingDouble(r -> r[0]));
+    if (runs.size() != WARMUP + RUNS) {
+      throw new IOException(file + ": " + runs.size() + " model_run events, expected " + (WARMUP + RUNS));
     }
-    double counted = runStarts.get(WARMUP);
+    double counted = runs.get(WARMUP)[0];
     double run = runs.stream().filter(r -> r[0] >= counted).mapToDouble(r -> r[1]).sum() / 1000 / RUNS;
     for (JsonNode e : events) {
       if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time")
