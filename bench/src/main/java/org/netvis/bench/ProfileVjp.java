@@ -11,6 +11,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,7 +155,7 @@ public final class ProfileVjp {
         runs.add(new double[] {e.path("ts").asDouble(), e.path("dur").asDouble()});
       }
     }
-    runs.sort(java.util.Comparator.comparingDouble(r -> r[0]));
+    runs.sort(Comparator.comparingDouble(r -> r[0]));
     if (runs.size() != WARMUP + RUNS) {
       throw new IOException(file + ": " + runs.size() + " model_run events, expected " + (WARMUP + RUNS));
     }
