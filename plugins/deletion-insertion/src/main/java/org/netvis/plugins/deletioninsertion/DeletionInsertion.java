@@ -105,6 +105,9 @@ public final class DeletionInsertion {
     int points = steps + 1;
     float[] kernel = kernel(p.blurKernel(), p.blurSigma());
     List<Curves> out = new ArrayList<>();
+    // One array of perturbed images for every full batch (each slot is overwritten whole): a fresh
+    // one per forward pass kept the collector busy (as in occlusion).
+    float[] batch = new float[0];
     for (int i = 0; i < n; i++) {
       int target = (int) predicted[i];
       int[] order = ranking(maps[i]);
@@ -113,14 +116,17 @@ public final class DeletionInsertion {
       double[][] curves = new double[2][points];
       for (int kind = 0; kind < 2; kind++) {
         boolean deletion = kind == 0;
+        // Each step's image is the step before's with the next pixels changed.
+        float[] step = deletion ? original.clone() : blurred.clone();
+        int changed = 0;
         for (int start = 0; start < points; start += p.batchSize()) {
           int end = Math.min(points, start + p.batchSize());
-          float[] batch = new float[(end - start) * item];
+          if (batch.length != (end - start) * item) {
+            batch = new float[(end - start) * item];
+          }
           for (int s = start; s < end; s++) {
-            float[] step = deletion ? original.clone() : blurred.clone();
-            int changed = Math.min(hw, s * p.pixelsPerStep());
-            for (int r = 0; r < changed; r++) {
-              int px = order[r];
+            for (int next = Math.min(hw, s * p.pixelsPerStep()); changed < next; changed++) {
+              int px = order[changed];
               for (int ch = 0; ch < c; ch++) {
                 step[ch * hw + px] = deletion ? 0f : original[ch * hw + px];
               }

@@ -39,7 +39,8 @@ class DeletionInsertionTest {
         perImage[i] = java.util.Arrays.copyOfRange(maps, i * 224 * 224, (i + 1) * 224 * 224);
       }
       // 1792 pixels per step (28 steps) keeps the float64 reference quick; the default 224 differs only in count.
-      DeletionInsertionParameters p = new DeletionInsertionParameters(List.of(), Map.of(), 1792, 11, 5.0, 64);
+      // 8 images per forward pass: each curve's 29 points run in four batches, the last one short.
+      DeletionInsertionParameters p = new DeletionInsertionParameters(List.of(), Map.of(), 1792, 11, 5.0, 8);
       List<DeletionInsertion.Curves> curves = DeletionInsertion.curves(s.engine, x, perImage, p);
       double[] ref = expected.asDoubles();
       for (int i = 0; i < n; i++) {
