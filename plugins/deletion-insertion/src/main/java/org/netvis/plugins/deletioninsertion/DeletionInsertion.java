@@ -2,7 +2,6 @@ package org.netvis.plugins.deletioninsertion;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.netvis.engine.image.GaussianBlur;
 import org.netvis.engine.runtime.Engine;
@@ -22,14 +21,25 @@ public final class DeletionInsertion {
   /** Both curves of one image and their areas. */
   public record Curves(double[] deletion, double[] insertion, double deletionAuc, double insertionAuc) {}
 
-  /** Pixel indices by descending map value, ties in index order. */
+  /**
+   * Pixel indices by descending map value, ties in index order (NaN last, -0 after 0, as
+   * Double.compare orders the negated values). Sorted as primitive keys, the negated value's
+   * order-preserving bits above the index: boxed indices with a comparator took 35-100 ms per map.
+   */
   static int[] ranking(float[] map) {
-    Integer[] order = new Integer[map.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
+    long[] keys = new long[map.length];
+    for (int i = 0; i < map.length; i++) {
+      int bits = Float.floatToIntBits(-map[i]);
+      // Negative floats order backwards as integers: flip their magnitude bits.
+      bits ^= (bits >> 31) & 0x7fffffff;
+      keys[i] = ((long) bits << 32) | i;
     }
-    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -map[i]));
-    return Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+    Arrays.sort(keys);
+    int[] order = new int[map.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = (int) keys[i];
+    }
+    return order;
   }
 
   /** RISE's area: (sum - first/2 - last/2) / (n - 1). */
@@ -54,25 +64,27 @@ public final class DeletionInsertion {
   /** Each channel convolved with the kernel, zero padding k / 2 (RISE's conv2d). */
   static float[] blurred(float[] image, int c, int h, int w, float[] kernel, int k) {
     float[] out = new float[image.length];
+    // An output row's sums, the taps outermost over the columns they reach: each pixel still adds its
+    // taps in row-major order (the same floats), without a bounds test per tap (2-3x faster).
+    double[] sums = new double[w];
     int r = k / 2;
     for (int ch = 0; ch < c; ch++) {
       int base = ch * h * w;
       for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          double s = 0;
-          for (int dy = 0; dy < k; dy++) {
-            int yy = y + dy - r;
-            if (yy < 0 || yy >= h) {
-              continue;
-            }
-            for (int dx = 0; dx < k; dx++) {
-              int xx = x + dx - r;
-              if (xx >= 0 && xx < w) {
-                s += kernel[dy * k + dx] * image[base + yy * w + xx];
-              }
+        Arrays.fill(sums, 0);
+        for (int dy = Math.max(0, r - y); dy < Math.min(k, h + r - y); dy++) {
+          int row = base + (y + dy - r) * w;
+          for (int dx = 0; dx < k; dx++) {
+            float weight = kernel[dy * k + dx];
+            int shift = row + dx - r;
+            int to = Math.min(w, w + r - dx);
+            for (int x = Math.max(0, r - dx); x < to; x++) {
+              sums[x] += weight * image[shift + x];
             }
           }
-          out[base + y * w + x] = (float) s;
+        }
+        for (int x = 0; x < w; x++) {
+          out[base + y * w + x] = (float) sums[x];
         }
       }
     }

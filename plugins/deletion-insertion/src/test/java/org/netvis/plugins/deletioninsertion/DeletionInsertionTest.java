@@ -61,6 +61,55 @@ class DeletionInsertionTest {
   }
 
   @Test
+  void rankingAndBlurAreTheirDefinitions() {
+    java.util.Random r = new java.util.Random(3);
+    for (int trial = 0; trial < 10; trial++) {
+      int h = 5 + r.nextInt(40);
+      int w = 5 + r.nextInt(40);
+      int k = 1 + 2 * r.nextInt(6);
+      // Ties, both zeros and NaN: ranked as a stable sort of the indices by Double.compare of -value.
+      float[] map = new float[h * w];
+      for (int i = 0; i < map.length; i++) {
+        int kind = r.nextInt(6);
+        map[i] = kind == 0 ? 0f : kind == 1 ? -0f : kind == 2 ? Float.NaN : kind == 3 ? 1f : (float) r.nextGaussian();
+      }
+      Integer[] byValue = new Integer[map.length];
+      for (int i = 0; i < map.length; i++) {
+        byValue[i] = i;
+      }
+      java.util.Arrays.sort(byValue, java.util.Comparator.comparingDouble((Integer i) -> -map[i]));
+      assertArrayEquals(java.util.Arrays.stream(byValue).mapToInt(Integer::intValue).toArray(),
+          DeletionInsertion.ranking(map), "ranking, trial " + trial);
+      // Zero-padded convolution: each pixel's float products of the taps inside, summed in double in
+      // row-major tap order.
+      float[] image = new float[3 * h * w];
+      for (int i = 0; i < image.length; i++) {
+        image[i] = r.nextFloat() * 4 - 2;
+      }
+      float[] kernel = DeletionInsertion.kernel(k, 0.5 + 4 * r.nextDouble());
+      float[] expected = new float[image.length];
+      for (int ch = 0; ch < 3; ch++) {
+        for (int y = 0; y < h; y++) {
+          for (int x = 0; x < w; x++) {
+            double sum = 0;
+            for (int dy = 0; dy < k; dy++) {
+              for (int dx = 0; dx < k; dx++) {
+                int yy = y + dy - k / 2;
+                int xx = x + dx - k / 2;
+                if (yy >= 0 && yy < h && xx >= 0 && xx < w) {
+                  sum += kernel[dy * k + dx] * image[(ch * h + yy) * w + xx];
+                }
+              }
+            }
+            expected[(ch * h + y) * w + x] = (float) sum;
+          }
+        }
+      }
+      assertArrayEquals(expected, DeletionInsertion.blurred(image, 3, h, w, kernel, k), "blur, trial " + trial);
+    }
+  }
+
+  @Test
   void theBlurKernelIsScipysGaussianFilterOfAnImpulse() {
     float[] k = DeletionInsertion.kernel(11, 5.0);
     double sum = 0;
