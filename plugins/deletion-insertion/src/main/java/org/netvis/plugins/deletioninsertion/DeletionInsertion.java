@@ -6,6 +6,7 @@ import java.util.List;
 import org.netvis.engine.image.GaussianBlur;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.FloatOrder;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -21,25 +22,9 @@ public final class DeletionInsertion {
   /** Both curves of one image and their areas. */
   public record Curves(double[] deletion, double[] insertion, double deletionAuc, double insertionAuc) {}
 
-  /**
-   * Pixel indices by descending map value, ties in index order (NaN last, -0 after 0, as
-   * Double.compare orders the negated values). Sorted as primitive keys, the negated value's
-   * order-preserving bits above the index: boxed indices with a comparator took 35-100 ms per map.
-   */
+  /** Pixel indices by descending map value, ties in index order. */
   static int[] ranking(float[] map) {
-    long[] keys = new long[map.length];
-    for (int i = 0; i < map.length; i++) {
-      int bits = Float.floatToIntBits(-map[i]);
-      // Negative floats order backwards as integers: flip their magnitude bits.
-      bits ^= (bits >> 31) & 0x7fffffff;
-      keys[i] = ((long) bits << 32) | i;
-    }
-    Arrays.sort(keys);
-    int[] order = new int[map.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = (int) keys[i];
-    }
-    return order;
+    return FloatOrder.descending(map);
   }
 
   /** RISE's area: (sum - first/2 - last/2) / (n - 1). */

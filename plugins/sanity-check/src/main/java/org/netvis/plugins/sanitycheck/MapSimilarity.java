@@ -1,35 +1,25 @@
 package org.netvis.plugins.sanitycheck;
 
-import java.util.Arrays;
+import org.netvis.engine.tensor.FloatOrder;
 
 /** Spearman rank correlation and SSIM between two 2-D maps, as the sanity-check paper compares them. */
 final class MapSimilarity {
   private MapSimilarity() {}
 
-  /**
-   * Ranks from 1, ties (equal values) given their average rank. Sorted as primitive keys: a float's
-   * order-preserving bits above its index (boxed indices with a comparator were most of the step's own time).
-   */
+  /** Ranks from 1, ties (equal values) given their average rank. */
   static double[] ranks(float[] v) {
-    long[] keys = new long[v.length];
-    for (int i = 0; i < v.length; i++) {
-      int bits = Float.floatToIntBits(v[i]);
-      // Negative floats order backwards as integers: flip their magnitude bits.
-      bits ^= (bits >> 31) & 0x7fffffff;
-      keys[i] = ((long) bits << 32) | i;
-    }
-    Arrays.sort(keys);
+    int[] order = FloatOrder.ascending(v);
     double[] r = new double[v.length];
     int i = 0;
     while (i < v.length) {
-      float value = v[(int) keys[i]];
+      float value = v[order[i]];
       int j = i;
-      while (j + 1 < v.length && v[(int) keys[j + 1]] == value) {
+      while (j + 1 < v.length && v[order[j + 1]] == value) {
         j++;
       }
       double rank = (i + j) / 2.0 + 1;
       for (int k = i; k <= j; k++) {
-        r[(int) keys[k]] = rank;
+        r[order[k]] = rank;
       }
       i = j + 1;
     }
