@@ -120,17 +120,48 @@ public final class GradientGraphBuilder {
 
   // Kept because an engine derives several graphs of one model at one size (the default VJP, Grad-CAM's
   // and guided backprop's variants, an activation graph, the gradient path), and each preparation runs
-  // the whole forward pass twice to probe its shapes.
+  // the whole forward pass twice to probe its shapes. A model that differs from the last one only in
+  // weights that set no shape (the sanity check's copies with redrawn layers) takes the last probe.
   private PreparedFor last;
+  private int probes;
 
   private synchronized Prepared prepare(ModelGraph forward, long height, long width) {
     PreparedFor l = last;
     if (l != null && l.forward() == forward && l.height() == height && l.width() == width) {
       return l.prepared();
     }
-    Prepared prepared = prepareAnew(forward, height, width);
+    Prepared prepared = l != null && l.height() == height && l.width() == width ? withNewWeights(l, forward) : null;
+    if (prepared == null) {
+      prepared = prepareAnew(forward, height, width);
+    }
     last = new PreparedFor(forward, height, width, prepared);
     return prepared;
+  }
+
+  /** How many preparations probed their model's shapes (the others took the last probe). */
+  synchronized int probes() {
+    return probes;
+  }
+
+  /**
+   * {@code forward} prepared with {@code l}'s probe, where it is {@code l}'s model with other values
+   * in weights that set no shape ({@link NewWeights}); else null.
+   */
+  private static Prepared withNewWeights(PreparedFor l, ModelGraph forward) {
+    ModelGraph was = l.forward();
+    if (!was.inputName().equals(forward.inputName()) || !was.outputName().equals(forward.outputName())
+        || !java.util.Arrays.equals(was.inputShape(), forward.inputShape()) || was.fixedBatch() != forward.fixedBatch()) {
+      return null;
+    }
+    Prepared p = l.prepared();
+    ModelProto model = runnable(OpsetCanonicalizer.canonicalize(forward.proto()), forward, l.height(), l.width(),
+        p.fixedBatch());
+    String why = NewWeights.whyProbeAgain(p.model().getGraph(), model.getGraph(), p.dependence());
+    if (why != null) {
+      LOG.debug("probing the shapes of graph {} again: {}", forward.proto().getGraph().getName(), why);
+      return null;
+    }
+    return new Prepared(model, p.shapes(), p.fixedBatch(), p.dependence());
   }
 
   private Prepared prepareAnew(ModelGraph forward, long height, long width) {
@@ -139,19 +170,32 @@ public final class GradientGraphBuilder {
       throw new GraphBuildException("the model input '" + forward.inputName() + "' is fixed to "
           + declared[2] + "x" + declared[3] + "; cannot build a gradient graph for " + height + "x" + width);
     }
+    probes++;
     ModelProto model = OpsetCanonicalizer.canonicalize(forward.proto());
-    return makeBatchDynamic(model, forward, declared[1], height, width);
+    return makeBatchDynamic(model, forward, height, width);
   }
 
   /** The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode. */
   private record Prepared(ModelProto model, Map<String, ShapeProbe.Probed> shapes, boolean fixedBatch,
       InputDependence dependence) {}
 
-  private Prepared makeBatchDynamic(ModelProto model, ModelGraph forward, long channels, long height, long width) {
-    ModelProto dynamic = withInputShape(model, forward.inputName(), -1, channels, height, width);
-    if (forward.fixedBatch()) {
-      dynamic = releaseBatchInReshapes(dynamic, forward.inputShape()[0]);
+  /**
+   * The canonical model with its input at this size: a symbolic batch (and fixed-batch Reshapes
+   * released), or the model's own fixed batch.
+   */
+  private static ModelProto runnable(ModelProto canonical, ModelGraph forward, long height, long width,
+      boolean fixedBatch) {
+    long[] declared = forward.inputShape();
+    if (fixedBatch) {
+      return withInputShape(canonical, forward.inputName(), declared[0], declared[1], height, width);
     }
+    ModelProto dynamic = withInputShape(canonical, forward.inputName(), -1, declared[1], height, width);
+    return forward.fixedBatch() ? releaseBatchInReshapes(dynamic, declared[0]) : dynamic;
+  }
+
+  private Prepared makeBatchDynamic(ModelProto model, ModelGraph forward, long height, long width) {
+    long channels = forward.inputShape()[1];
+    ModelProto dynamic = runnable(model, forward, height, width, false);
     InputDependence dependence = InputDependence.of(dynamic.getGraph(), forward.inputName());
     Set<String> independent = dependence.independentOutputs(dynamic.getGraph());
     try {
@@ -173,7 +217,7 @@ public final class GradientGraphBuilder {
       LOG.debug("the fixed batch could not be released: {}", e.getMessage());
     }
     long batch = forward.inputShape()[0];
-    ModelProto fixed = withInputShape(model, forward.inputName(), batch, channels, height, width);
+    ModelProto fixed = runnable(model, forward, height, width, true);
     try {
       InputDependence fixedDependence = InputDependence.of(fixed.getGraph(), forward.inputName());
       Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.inputName(),

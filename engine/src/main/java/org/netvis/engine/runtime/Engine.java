@@ -40,14 +40,15 @@ public final class Engine implements AutoCloseable {
   private final long defaultHeight;
   private final long defaultWidth;
   private final long recomputedLrns;
-  private final GradientGraphBuilder builder = new GradientGraphBuilder();
+  private final GradientGraphBuilder builder;
   private final CompanionGraphs companions;
   private final Map<String, GradientSession> gradientSessions = new HashMap<>();
   private final OrtSessions sessions;
 
   private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options,
-      OrtSessions.Clock clock) throws OrtException {
+      OrtSessions.Clock clock, GradientGraphBuilder builder) throws OrtException {
     this.model = model;
+    this.builder = builder;
     this.graph = graph;
     this.options = options;
     this.companions = new CompanionGraphs(options.companionCache(), builder);
@@ -88,26 +89,29 @@ public final class Engine implements AutoCloseable {
 
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
   public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
-    return open(model, options, new OrtSessions.Clock());
+    return open(model, options, new OrtSessions.Clock(), new GradientGraphBuilder());
   }
 
   /**
    * Opens another model, a variant of this one (the sanity check's copies with redrawn layers), whose
    * time in ONNX Runtime counts in this engine's {@link #onnxRuntimeNanos} and {@link
-   * #sessionLoadNanos}: a step that runs a variant has that time in its record.
+   * #sessionLoadNanos}: a step that runs a variant has that time in its record. The two derive
+   * their gradient graphs with one builder, so a variant that differs only in weights takes the
+   * shapes the builder last probed instead of running its forward pass to probe them again.
    */
   public Engine openVariant(ResolvedModel variant, EngineOptions options) throws IOException {
-    return open(variant, options, sessions.clock());
+    return open(variant, options, sessions.clock(), builder);
   }
 
-  private static Engine open(ResolvedModel model, EngineOptions options, OrtSessions.Clock clock) throws IOException {
+  private static Engine open(ResolvedModel model, EngineOptions options, OrtSessions.Clock clock,
+      GradientGraphBuilder builder) throws IOException {
     byte[] bytes = Files.readAllBytes(model.path());
     ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
     try {
       // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
       // Softmax without it.
       boolean asWritten = graph.layout() == InputLayout.NCHW && graph.outputNote() == null;
-      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options, clock);
+      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options, clock, builder);
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }

@@ -190,6 +190,55 @@ class GradientGraphBuilderTest {
     }
   }
 
+  /**
+   * A model that differs from the builder's last one only in weights takes the last probe where no
+   * shape and no constant the probe kept depends on them, and is probed again where one does: every
+   * graph is byte for byte a fresh builder's, and the probes are counted.
+   */
+  @Test
+  void aModelWithOtherWeightsTakesTheLastProbeOnlyWhereItStillHolds() {
+    GradientGraphBuilder shared = new GradientGraphBuilder();
+    record Case(String what, ModelGraph forward, int probes) {}
+    List<Case> cases = List.of(
+        new Case("the first model", withWeights(1, 2, 6), 1),
+        new Case("the first Conv's weights redrawn (no shape or kept constant depends on them)", withWeights(3, 2, 6), 1),
+        new Case("the scaled weights redrawn (a constant the probe kept)", withWeights(3, 4, 6), 2),
+        new Case("the Reshape's target changed (a shape)", withWeights(3, 4, 3), 3),
+        new Case("the first Conv's weights redrawn again", withWeights(5, 4, 3), 3));
+    for (Case c : cases) {
+      byte[] reused = shared.build(c.forward(), 4, 4).proto().toByteArray();
+      byte[] fresh = new GradientGraphBuilder().build(c.forward(), 4, 4).proto().toByteArray();
+      assertArrayEquals(fresh, reused, c.what());
+      assertEquals(c.probes(), shared.probes(), c.what());
+    }
+  }
+
+  /**
+   * x -> Conv (weights from {@code convSeed}) -> Relu -> Conv (weights from {@code scaledSeed}, times 2
+   * in the graph) -> Reshape to [N, groups, -1] -> mean: the same nodes for every argument.
+   */
+  private static ModelGraph withWeights(long convSeed, long scaledSeed, long groups) {
+    TestGraph g = new TestGraph(17, 0, 2, 4, 4);
+    String conv = g.op("Conv", List.of("x", g.floats(gaussian(convSeed, 4 * 2 * 3 * 3), 4, 2, 3, 3)),
+        "pads", new long[] {1, 1, 1, 1});
+    String act = g.op("Relu", List.of(conv));
+    String scaled = g.op("Mul", List.of(g.floats(gaussian(scaledSeed, 6 * 4 * 3 * 3), 6, 4, 3, 3),
+        g.floats(new float[] {2f})));
+    String second = g.op("Conv", List.of(act, scaled), "pads", new long[] {1, 1, 1, 1});
+    String grouped = g.op("Reshape", List.of(second, g.ints(0, groups, -1)));
+    return ModelGraph.of(g.model(g.op("ReduceMean", List.of(grouped), "axes", new long[] {2}, "keepdims", 0L)),
+        "weights");
+  }
+
+  private static float[] gaussian(long seed, int n) {
+    java.util.Random random = new java.util.Random(seed);
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return v;
+  }
+
   @Test
   void internalSeedsAndOutputs() throws Exception {
     TestGraph g = new TestGraph(17, 3, 2, 4, 4);
