@@ -63,38 +63,44 @@ final class ModelRandomization {
 
   /** The model with the first {@code stages} layers of {@code layers} (logits first) redrawn. */
   static ModelProto randomized(ModelProto model, List<Layer> layers, int stages, long seed) {
-    Set<String> redraw = new LinkedHashSet<>();
-    Map<String, Integer> layerOf = new HashMap<>();
+    ModelProto out = model;
     for (int k = 0; k < stages; k++) {
-      for (String p : layers.get(k).parameters()) {
-        redraw.add(p);
-        layerOf.put(p, k);
-      }
+      out = withLayerRedrawn(out, layers, k, seed);
     }
+    return out;
+  }
+
+  /**
+   * {@code model} with layer {@code k} of {@code layers} redrawn: the next stage from the one before
+   * (whose layer k still has its trained values, so each tensor's spread is its own).
+   */
+  static ModelProto withLayerRedrawn(ModelProto model, List<Layer> layers, int k, long seed) {
+    List<String> parameters = layers.get(k).parameters();
     GraphProto.Builder g = model.getGraph().toBuilder();
     for (int i = 0; i < g.getInitializerCount(); i++) {
       TensorProto t = g.getInitializer(i);
-      if (redraw.contains(t.getName())) {
-        float[] v = TensorProtos.toFloats(t);
-        double mean = 0;
-        for (float f : v) {
-          mean += f;
-        }
-        mean /= v.length;
-        double var = 0;
-        for (float f : v) {
-          var += (f - mean) * (f - mean);
-        }
-        double std = Math.sqrt(var / v.length);
-        // A layer's draw depends only on the seed and its place from the logits: the same at every stage.
-        Random random = new Random(Seeds.forItem(seed, layerOf.get(t.getName()) * 16 + layers.get(layerOf.get(t.getName()))
-            .parameters().indexOf(t.getName())));
-        float[] out = new float[v.length];
-        for (int k = 0; k < out.length; k++) {
-          out[k] = (float) (random.nextGaussian() * std);
-        }
-        g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), out));
+      int index = parameters.indexOf(t.getName());
+      if (index < 0) {
+        continue;
       }
+      float[] v = TensorProtos.toFloats(t);
+      double mean = 0;
+      for (float f : v) {
+        mean += f;
+      }
+      mean /= v.length;
+      double var = 0;
+      for (float f : v) {
+        var += (f - mean) * (f - mean);
+      }
+      double std = Math.sqrt(var / v.length);
+      // A layer's draw depends only on the seed and its place from the logits: the same at every stage.
+      Random random = new Random(Seeds.forItem(seed, k * 16 + index));
+      float[] out = new float[v.length];
+      for (int j = 0; j < out.length; j++) {
+        out[j] = (float) (random.nextGaussian() * std);
+      }
+      g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), out));
     }
     return model.toBuilder().setGraph(g).build();
   }

@@ -56,6 +56,7 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
       maps.put(m, new ArrayList<>());
     }
     Path scratch = Files.createTempDirectory("netvis-sanity-");
+    ModelProto randomized = model;
     try {
       for (int stage = 0; stage <= stages; stage++) {
         ctx.checkCancelled();
@@ -63,7 +64,9 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
         Path file = null;
         if (stage > 0) {
           file = scratch.resolve("randomized-" + stage + ".onnx");
-          Files.write(file, ModelRandomization.randomized(model, layers, stage, ctx.seed()).toByteArray());
+          // Each stage redraws one more layer of the stage before's model.
+          randomized = ModelRandomization.withLayerRedrawn(randomized, layers, stage - 1, ctx.seed());
+          Files.write(file, randomized.toByteArray());
           ResolvedModel variant = new ResolvedModel(ModelDescriptor.forFile(file.getFileName().toString(),
               ctx.model().preprocessing()), file, Sha256.of(file), ctx.model().classNames());
           engine = ctx.engine().openVariant(variant,
