@@ -57,6 +57,7 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
     }
     Path scratch = Files.createTempDirectory("netvis-sanity-");
     ModelProto randomized = model;
+    StageComparisons comparisons = new StageComparisons(h, w);
     try {
       for (int stage = 0; stage <= stages; stage++) {
         ctx.checkCancelled();
@@ -83,6 +84,7 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
               perImage[i] = absChannelSum(t, i);
             }
             maps.get(m).add(perImage);
+            comparisons.add(m, perImage);
           }
         } finally {
           if (stage > 0) {
@@ -93,6 +95,9 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
         ctx.log().info("sanity check: stage {} of {} ({})", stage, stages,
             stage == 0 ? "original" : layers.get(stage - 1).node());
       }
+    } catch (Exception | Error e) {
+      comparisons.close();
+      throw e;
     } finally {
       try (var s = Files.walk(scratch)) {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -105,23 +110,18 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
     Map<String, Object> perMethod = new LinkedHashMap<>();
     int shown = Math.min(stages, 6);
     Figure figure = new Figure("Cascading randomization from the logits down: |attribution| of image 0, by stage");
+    Map<String, StageComparisons.ByStage> compared = new LinkedHashMap<>();
+    try (comparisons) {
+      for (String m : p.methods()) {
+        compared.put(m, comparisons.of(m));
+      }
+    }
     for (String m : p.methods()) {
       List<float[][]> byStage = maps.get(m);
-      double[] spearman = new double[stages + 1];
-      double[] ssim = new double[stages + 1];
-      int mapH = byStage.get(0)[0].length == h * w ? h : (int) Math.round(Math.sqrt(byStage.get(0)[0].length));
+      double[] spearman = compared.get(m).spearman();
+      double[] ssim = compared.get(m).ssim();
+      int mapH = StageComparisons.mapHeight(byStage.get(0)[0].length, h, w);
       int mapW = byStage.get(0)[0].length / mapH;
-      double[][] originalRanks = new double[n][];
-      for (int i = 0; i < n; i++) {
-        originalRanks[i] = MapSimilarity.ranks(byStage.get(0)[i]);
-      }
-      // Stages on every core (about 14 ms of ranks and SSIM per map); each adds its images in order.
-      java.util.stream.IntStream.rangeClosed(0, stages).parallel().forEach(s -> {
-        for (int i = 0; i < n; i++) {
-          spearman[s] += MapSimilarity.pearson(originalRanks[i], MapSimilarity.ranks(byStage.get(s)[i])) / n;
-          ssim[s] += MapSimilarity.ssim(byStage.get(0)[i], byStage.get(s)[i], mapH, mapW) / n;
-        }
-      });
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("spearman", spearman);
       r.put("ssim", ssim);
