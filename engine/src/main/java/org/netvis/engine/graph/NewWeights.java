@@ -71,7 +71,7 @@ final class NewWeights {
           || !a.getDimsList().equals(b.getDimsList())) {
         return "initializer '" + b.getName() + "' differs in name, type or shape";
       }
-      if (!a.equals(b)) {
+      if (!sameValues(a, b)) {
         changed.add(a.getName());
       }
     }
@@ -104,6 +104,15 @@ final class NewWeights {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether two initializers are equal: their raw bytes compared as buffers (a vectorized compare;
+   * the message's own equals compares byte by byte, 0.4 s for ResNet-18's 47 MB), then the rest.
+   */
+  private static boolean sameValues(TensorProto a, TensorProto b) {
+    return a.getRawData().asReadOnlyByteBuffer().equals(b.getRawData().asReadOnlyByteBuffer())
+        && a.toBuilder().clearRawData().build().equals(b.toBuilder().clearRawData().build());
   }
 
   private static boolean hasSubgraph(NodeProto n) {
