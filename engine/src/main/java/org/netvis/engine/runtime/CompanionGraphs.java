@@ -118,9 +118,12 @@ public final class CompanionGraphs {
     return name.append(".onnx").toString();
   }
 
-  /** Places checked for a companion file, in order. */
+  /** Places checked for a companion file, in order; none without a cache directory (graphs in memory only). */
   public List<Path> locations(Path model, String modelSha, String fileName) {
     List<Path> out = new ArrayList<>();
+    if (cacheDir == null) {
+      return out;
+    }
     Path dir = model.toAbsolutePath().getParent();
     out.add(dir.resolve(fileName));
     out.add(cacheDir.resolve(modelSha.substring(0, 16)).resolve(fileName));
@@ -168,7 +171,7 @@ public final class CompanionGraphs {
         LOG.debug("cannot write {}: {}", p, e.toString());
       }
     }
-    if (file == null) {
+    if (file == null && !places.isEmpty()) {
       LOG.warn("could not save the gradient graph in any of {}; it will be derived again next time", places);
     }
     // Read back like a saved graph, so that a derived graph, too, keeps only its structure parsed. A

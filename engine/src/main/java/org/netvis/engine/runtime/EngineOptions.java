@@ -4,7 +4,9 @@ package org.netvis.engine.runtime;
  * How the engine runs.
  *
  * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core)
- * @param companionCache where gradient graphs go when the model's own directory is read-only
+ * @param companionCache where gradient graphs go when the model's own directory is read-only; null:
+ *     gradient graphs are derived in memory, never read from or written to files ({@link
+ *     #withoutCompanionFiles})
  * @param spinning whether ONNX Runtime's idle intra-op threads spin between runs (its default) or
  *     sleep (netvis' default; {@code NETVIS_ORT_SPINNING=1} turns spinning on)
  * @param gradientBatch the most images per gradient-graph run: a larger batch runs in parts of this
@@ -80,6 +82,15 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
 
   public EngineOptions withCompanionCache(java.nio.file.Path dir) {
     return new EngineOptions(device, intraOpThreads, dir, spinning, gradientBatch, fixedBatchSessions);
+  }
+
+  /**
+   * Gradient graphs derived in memory, neither looked for nor saved beside the model or in a cache:
+   * for models that live for one step (the sanity check's copies with redrawn layers), whose graphs
+   * nobody reads again (writing the ResNet-18 fixture's took 0.25 s a stage).
+   */
+  public EngineOptions withoutCompanionFiles() {
+    return withCompanionCache(null);
   }
 
   public EngineOptions withGradientBatch(int images) {

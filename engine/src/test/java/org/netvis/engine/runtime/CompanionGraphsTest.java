@@ -53,6 +53,27 @@ class CompanionGraphsTest {
   }
 
   @Test
+  void withoutCompanionFilesAGraphIsDerivedInMemoryEveryTimeAndNoFileIsReadOrWritten() throws Exception {
+    Path model = tinyModel(dir, 1);
+    String sha = Sha256.of(model);
+    // A current companion beside the model: one that kept files would reuse it.
+    new CompanionGraphs(dir.resolve("cache")).obtain(model, sha, ModelGraph.read(model), VjpSpec.DEFAULT, 5, 5, true);
+    byte[] beside = Files.readAllBytes(dir.resolve("tiny.vjp.onnx"));
+    CompanionGraphs inMemory = new CompanionGraphs(EngineOptions.defaults().withoutCompanionFiles().companionCache());
+    CompanionGraphs.Companion c = inMemory.obtain(model, sha, ModelGraph.read(model), VjpSpec.DEFAULT, 7, 9, false);
+    assertTrue(c.rebuilt(), "derived, not read");
+    assertEquals(null, c.file());
+    assertEquals(Sha256.of(c.serialized()), c.sha256(), "the hash is the derived bytes'");
+    assertTrue(inMemory.obtain(model, sha, ModelGraph.read(model), VjpSpec.DEFAULT, 5, 5, true).rebuilt(),
+        "the saved companion beside the model is not read");
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of("tiny.onnx", "tiny.vjp.onnx"), files.map(f -> f.getFileName().toString()).sorted()
+          .toList(), "no file written");
+    }
+    assertTrue(java.util.Arrays.equals(beside, Files.readAllBytes(dir.resolve("tiny.vjp.onnx"))));
+  }
+
+  @Test
   void otherSizesAndSpecsGetTheirOwnFiles() throws Exception {
     Path model = tinyModel(dir, 1);
     CompanionGraphs companions = new CompanionGraphs(dir.resolve("cache"));

@@ -71,7 +71,7 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
           ResolvedModel variant = new ResolvedModel(ModelDescriptor.forFile(file.getFileName().toString(),
               ctx.model().preprocessing()), file, Sha256.of(file), ctx.model().classNames());
           engine = ctx.engine().openVariant(variant,
-              ctx.engine().options().withCompanionCache(scratch.resolve("graphs")));
+              ctx.engine().options().withoutCompanionFiles());
         }
         try {
           var attributionContext = new AttributionStep.StepAttributionContext(engine, ctx.model(), ctx.seed(),
