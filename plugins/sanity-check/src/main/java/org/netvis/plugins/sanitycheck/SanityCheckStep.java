@@ -57,8 +57,8 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
     }
     Path scratch = Files.createTempDirectory("netvis-sanity-");
     ModelProto randomized = model;
-    StageComparisons comparisons = new StageComparisons(h, w);
-    try {
+    Map<String, StageComparisons.ByStage> compared = new LinkedHashMap<>();
+    try (StageComparisons comparisons = new StageComparisons(h, w)) {
       for (int stage = 0; stage <= stages; stage++) {
         ctx.checkCancelled();
         Engine engine = ctx.engine();
@@ -67,9 +67,10 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
           file = scratch.resolve("randomized-" + stage + ".onnx");
           // Each stage redraws one more layer of the stage before's model.
           randomized = ModelRandomization.withLayerRedrawn(randomized, layers, stage - 1, ctx.seed());
-          Files.write(file, randomized.toByteArray());
+          byte[] bytes = randomized.toByteArray();
+          Files.write(file, bytes);
           ResolvedModel variant = new ResolvedModel(ModelDescriptor.forFile(file.getFileName().toString(),
-              ctx.model().preprocessing()), file, Sha256.of(file), ctx.model().classNames());
+              ctx.model().preprocessing()), file, Sha256.of(bytes), ctx.model().classNames());
           engine = ctx.engine().openVariant(variant,
               ctx.engine().options().withoutCompanionFiles());
         }
@@ -95,9 +96,9 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
         ctx.log().info("sanity check: stage {} of {} ({})", stage, stages,
             stage == 0 ? "original" : layers.get(stage - 1).node());
       }
-    } catch (Exception | Error e) {
-      comparisons.close();
-      throw e;
+      for (String m : p.methods()) {
+        compared.put(m, comparisons.of(m));
+      }
     } finally {
       try (var s = Files.walk(scratch)) {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -110,12 +111,6 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
     Map<String, Object> perMethod = new LinkedHashMap<>();
     int shown = Math.min(stages, 6);
     Figure figure = new Figure("Cascading randomization from the logits down: |attribution| of image 0, by stage");
-    Map<String, StageComparisons.ByStage> compared = new LinkedHashMap<>();
-    try (comparisons) {
-      for (String m : p.methods()) {
-        compared.put(m, comparisons.of(m));
-      }
-    }
     for (String m : p.methods()) {
       List<float[][]> byStage = maps.get(m);
       double[] spearman = compared.get(m).spearman();
