@@ -16,7 +16,9 @@ import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.LrnWindowSums;
 import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.model.Sha256;
 import org.netvis.engine.tensor.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,31 +91,39 @@ public final class Engine implements AutoCloseable {
 
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
   public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
-    return open(model, options, new OrtSessions.Clock(), new GradientGraphBuilder());
-  }
-
-  /**
-   * Opens another model, a variant of this one (the sanity check's copies with redrawn layers), whose
-   * time in ONNX Runtime counts in this engine's {@link #onnxRuntimeNanos} and {@link
-   * #sessionLoadNanos}: a step that runs a variant has that time in its record. The two derive
-   * their gradient graphs with one builder, so a variant that differs only in weights takes the
-   * shapes the builder last probed instead of running its forward pass to probe them again.
-   */
-  public Engine openVariant(ResolvedModel variant, EngineOptions options) throws IOException {
-    return open(variant, options, sessions.clock(), builder);
-  }
-
-  private static Engine open(ResolvedModel model, EngineOptions options, OrtSessions.Clock clock,
-      GradientGraphBuilder builder) throws IOException {
     byte[] bytes = Files.readAllBytes(model.path());
     ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
     try {
       // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
       // Softmax without it.
       boolean asWritten = graph.layout() == InputLayout.NCHW && graph.outputNote() == null;
-      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options, clock, builder);
+      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options,
+          new OrtSessions.Clock(), new GradientGraphBuilder());
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Opens a copy of this engine's model held in memory ({@link #graph()}'s proto with other weights:
+   * the sanity check's copies with redrawn layers), under this engine's options. Its time in ONNX
+   * Runtime counts in this engine's {@link #onnxRuntimeNanos} and {@link #sessionLoadNanos}, so a
+   * step that runs a variant has that time in its record. Nothing is read or written: its gradient
+   * graphs are derived in memory (no companion files, as for {@link EngineOptions#withoutCompanionFiles}),
+   * with this engine's builder, so a variant that differs only in weights takes the shapes the builder
+   * last probed instead of running its forward pass to probe them again. Its {@link #model()} is
+   * named {@code name} (its path names it, no file) and carries the sha256 of the variant's bytes.
+   */
+  public Engine openVariant(String name, ModelProto variant) {
+    byte[] bytes = variant.toByteArray();
+    ResolvedModel resolved = new ResolvedModel(ModelDescriptor.forFile(name, model.preprocessing()), Path.of(name),
+        Sha256.of(bytes), model.classNames());
+    // The proto is already channels-first with the scores as its output: this engine's graph's.
+    ModelGraph variantGraph = ModelGraph.of(variant, name, InputLayout.NCHW);
+    try {
+      return new Engine(resolved, variantGraph, bytes, options.withoutCompanionFiles(), sessions.clock(), builder);
+    } catch (OrtException e) {
+      throw new EngineException(name + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }
   }
 

@@ -1,8 +1,6 @@
 package org.netvis.plugins.sanitycheck;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,9 +9,6 @@ import org.netvis.engine.attribution.AttributionStep;
 import org.netvis.engine.image.ColorMap;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.input.InputBatch;
-import org.netvis.engine.model.ModelDescriptor;
-import org.netvis.engine.model.ResolvedModel;
-import org.netvis.engine.model.Sha256;
 import org.netvis.engine.runtime.Engine;
 import jakarta.inject.Inject;
 import org.netvis.engine.spi.Attribution;
@@ -55,24 +50,16 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
     for (String m : p.methods()) {
       maps.put(m, new ArrayList<>());
     }
-    Path scratch = Files.createTempDirectory("netvis-sanity-");
     ModelProto randomized = model;
     Map<String, StageComparisons.ByStage> compared = new LinkedHashMap<>();
     try (StageComparisons comparisons = new StageComparisons(h, w)) {
       for (int stage = 0; stage <= stages; stage++) {
         ctx.checkCancelled();
         Engine engine = ctx.engine();
-        Path file = null;
         if (stage > 0) {
-          file = scratch.resolve("randomized-" + stage + ".onnx");
           // Each stage redraws one more layer of the stage before's model.
           randomized = ModelRandomization.withLayerRedrawn(randomized, layers, stage - 1, ctx.seed());
-          byte[] bytes = randomized.toByteArray();
-          Files.write(file, bytes);
-          ResolvedModel variant = new ResolvedModel(ModelDescriptor.forFile(file.getFileName().toString(),
-              ctx.model().preprocessing()), file, Sha256.of(bytes), ctx.model().classNames());
-          engine = ctx.engine().openVariant(variant,
-              ctx.engine().options().withoutCompanionFiles());
+          engine = ctx.engine().openVariant(ctx.model().id() + "-randomized-" + stage + ".onnx", randomized);
         }
         try {
           var attributionContext = new AttributionStep.StepAttributionContext(engine, ctx.model(), ctx.seed(),
@@ -90,7 +77,6 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
         } finally {
           if (stage > 0) {
             engine.close();
-            Files.deleteIfExists(file);
           }
         }
         ctx.log().info("sanity check: stage {} of {} ({})", stage, stages,
@@ -98,10 +84,6 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
       }
       for (String m : p.methods()) {
         compared.put(m, comparisons.of(m));
-      }
-    } finally {
-      try (var s = Files.walk(scratch)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
     }
     List<String> stageNames = new ArrayList<>(List.of("original"));
