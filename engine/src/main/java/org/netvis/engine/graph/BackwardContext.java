@@ -25,6 +25,15 @@ public interface BackwardContext {
   /** The value of a constant tensor (initializer or Constant node output), or null when not constant. */
   TensorProto constant(String tensor);
 
+  /**
+   * {@code derive.apply(source)} for a constant derived from a weight tensor by a pure function
+   * ({@code kind} naming it and whatever else it depends on), which the builder may remember from an
+   * earlier build for an equal tensor instead of deriving it again.
+   */
+  default TensorProto derived(String kind, TensorProto source, java.util.function.UnaryOperator<TensorProto> derive) {
+    return derive.apply(source);
+  }
+
   /** The forward node that computes the tensor, or null for graph inputs and initializers. */
   NodeProto producer(String tensor);
 

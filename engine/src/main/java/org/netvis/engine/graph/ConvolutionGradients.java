@@ -117,13 +117,13 @@ final class ConvolutionGradients {
       padsFit &= flippedPads[i] >= 0 && flippedPads[i + spatial] >= 0;
     }
     if (g.unitStrides() && weights != null && padsFit) {
-      return e.op("Conv", List.of(dy, adjointWeights(e, weights, ws, group)),
+      return e.op("Conv", List.of(dy, adjointWeights(ctx, weights, ws, group)),
           Attributes.of("pads", flippedPads), Attributes.of("dilations", g.dilations()),
           Attributes.of("group", group), Attributes.of("kernel_shape", kernel));
     }
     String strided = null;
     if (weights != null && group > 1 && group == xs[1] && ws[1] == 1) {
-      strided = stridedDepthwise(e, dy, weights, ws, g, xs, ys, group);
+      strided = stridedDepthwise(ctx, dy, weights, ws, g, xs, ys, group);
     } else if (weights != null && group == 1) {
       strided = PatchAdjoint.adjoint(e, dy, weights, ws, g);
       if (strided == null) {
@@ -133,11 +133,12 @@ final class ConvolutionGradients {
     return strided != null ? strided : g.adjoint(e, dy, weightsName.get(), group);
   }
 
-  private static String adjointWeights(NodeEmitter e, TensorProto weights, long[] ws, long group) {
+  private static String adjointWeights(BackwardContext ctx, TensorProto weights, long[] ws, long group) {
     long[] fs = ws.clone();
     fs[0] = ws[1] * group;
     fs[1] = ws[0] / group;
-    return e.floats("conv_adjoint_weights", fs, flipTranspose(TensorProtos.toFloats(weights), ws, group));
+    return ctx.emit().constant("conv_adjoint_weights", ctx.derived("conv_adjoint_weights, group " + group, weights,
+        w -> TensorProtos.floats("", fs, flipTranspose(TensorProtos.toFloats(w), ws, group))));
   }
 
   /**
@@ -147,8 +148,9 @@ final class ConvolutionGradients {
    * grouped ConvTranspose group by group on one thread (13% of MobileNetV2's VJP at batch 8); these
    * three ops run on every thread.
    */
-  private static String stridedDepthwise(NodeEmitter e, String dy, TensorProto weights, long[] ws, WindowGeometry g,
-      long[] xs, long[] ys, long group) {
+  private static String stridedDepthwise(BackwardContext ctx, String dy, TensorProto weights, long[] ws,
+      WindowGeometry g, long[] xs, long[] ys, long group) {
+    NodeEmitter e = ctx.emit();
     int spatial = xs.length - 2;
     if (spatial != 2) {
       return null;
@@ -178,7 +180,7 @@ final class ConvolutionGradients {
         Attributes.of("mode", "nearest"), Attributes.of("coordinate_transformation_mode", "asymmetric"),
         Attributes.of("nearest_mode", "floor"));
     String zeros = e.op("Mul", List.of(upsampled, e.floats("spread_mask", new long[] {1, 1, spread[0], spread[1]}, mask)));
-    return e.op("Conv", List.of(zeros, adjointWeights(e, weights, ws, group)), Attributes.of("pads", pads),
+    return e.op("Conv", List.of(zeros, adjointWeights(ctx, weights, ws, group)), Attributes.of("pads", pads),
         Attributes.of("dilations", g.dilations()), Attributes.of("group", group),
         Attributes.of("kernel_shape", g.kernel()));
   }

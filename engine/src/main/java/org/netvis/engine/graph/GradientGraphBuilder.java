@@ -40,7 +40,9 @@ public final class GradientGraphBuilder {
   }
 
   public GradientGraph build(ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
-    return new Pass(prepare(forward, height, width), forward, spec, height, width, forwardSha256).run();
+    Prepared prepared = prepare(forward, height, width);
+    derived.startBuild();
+    return new Pass(prepared, forward, spec, height, width, forwardSha256, derived).run();
   }
 
   /**
@@ -124,6 +126,7 @@ public final class GradientGraphBuilder {
   // weights that set no shape (the sanity check's copies with redrawn layers) takes the last probe.
   private PreparedFor last;
   private int probes;
+  private final DerivedConstants derived = new DerivedConstants();
 
   private synchronized Prepared prepare(ModelGraph forward, long height, long width) {
     PreparedFor l = last;
@@ -141,6 +144,11 @@ public final class GradientGraphBuilder {
   /** How many preparations probed their model's shapes (the others took the last probe). */
   synchronized int probes() {
     return probes;
+  }
+
+  /** How many weight-derived constants the builds derived (the others were remembered). */
+  long derivedConstants() {
+    return derived.derivations();
   }
 
   /**
@@ -337,9 +345,12 @@ public final class GradientGraphBuilder {
     /** Tensors read outside the forward nodes: graph outputs, seeds, returned and differentiated ones. */
     private final Set<String> readOutside = new HashSet<>();
     private final NodeEmitter emitter;
+    private final DerivedConstants derived;
 
-    Pass(Prepared prepared, ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
+    Pass(Prepared prepared, ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256,
+        DerivedConstants derived) {
       this.prepared = prepared;
+      this.derived = derived;
       this.forward = forward;
       this.spec = spec;
       this.height = height;
@@ -605,6 +616,11 @@ public final class GradientGraphBuilder {
      * value at the fixed input size was seen by the probe (shape arithmetic, shared weights behind
      * Identity, masks).
      */
+    @Override
+    public TensorProto derived(String kind, TensorProto source, java.util.function.UnaryOperator<TensorProto> derive) {
+      return derived.of(kind, source, derive);
+    }
+
     @Override
     public TensorProto constant(String tensor) {
       TensorProto c = constants.get(tensor);

@@ -77,6 +77,13 @@ public final class NodeEmitter {
     return name;
   }
 
+  /** A constant with a fresh name and the given value (whose own name is ignored). */
+  public String constant(String hint, TensorProto value) {
+    String name = fresh(hint);
+    initializers.add(value.toBuilder().setName(name).build());
+    return name;
+  }
+
   public String scalar(float value) {
     return floats("const", new long[0], new float[] {value});
   }

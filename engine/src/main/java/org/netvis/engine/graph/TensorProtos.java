@@ -2,6 +2,7 @@ package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -16,7 +17,8 @@ public final class TensorProtos {
     for (long d : shape) {
       b.addDims(d);
     }
-    return b.setRawData(ByteString.copyFrom(buf.array())).build();
+    // The array is this method's own: wrapped, not copied again.
+    return b.setRawData(UnsafeByteOperations.unsafeWrap(buf.array())).build();
   }
 
   public static TensorProto longs(String name, long[] shape, long[] values) {

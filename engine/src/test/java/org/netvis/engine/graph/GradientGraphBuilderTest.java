@@ -196,20 +196,23 @@ class GradientGraphBuilderTest {
    * graph is byte for byte a fresh builder's, and the probes are counted.
    */
   @Test
-  void aModelWithOtherWeightsTakesTheLastProbeOnlyWhereItStillHolds() {
+  void aModelWithOtherWeightsTakesTheLastProbeAndDerivedWeightsOnlyWhereTheyStillHold() {
     GradientGraphBuilder shared = new GradientGraphBuilder();
-    record Case(String what, ModelGraph forward, int probes) {}
+    // derived: how many of the two Convs' adjoint weights the builds so far flipped (the others
+    // remembered from a build before, where the Conv's weights are the same).
+    record Case(String what, ModelGraph forward, int probes, int derived) {}
     List<Case> cases = List.of(
-        new Case("the first model", withWeights(1, 2, 6), 1),
-        new Case("the first Conv's weights redrawn (no shape or kept constant depends on them)", withWeights(3, 2, 6), 1),
-        new Case("the scaled weights redrawn (a constant the probe kept)", withWeights(3, 4, 6), 2),
-        new Case("the Reshape's target changed (a shape)", withWeights(3, 4, 3), 3),
-        new Case("the first Conv's weights redrawn again", withWeights(5, 4, 3), 3));
+        new Case("the first model", withWeights(1, 2, 6), 1, 2),
+        new Case("the first Conv's weights redrawn (no shape or kept constant depends on them)", withWeights(3, 2, 6), 1, 3),
+        new Case("the scaled weights redrawn (a constant the probe kept)", withWeights(3, 4, 6), 2, 4),
+        new Case("the Reshape's target changed (a shape)", withWeights(3, 4, 3), 3, 4),
+        new Case("the first Conv's weights redrawn again", withWeights(5, 4, 3), 3, 5));
     for (Case c : cases) {
       byte[] reused = shared.build(c.forward(), 4, 4).proto().toByteArray();
       byte[] fresh = new GradientGraphBuilder().build(c.forward(), 4, 4).proto().toByteArray();
       assertArrayEquals(fresh, reused, c.what());
       assertEquals(c.probes(), shared.probes(), c.what());
+      assertEquals(c.derived(), shared.derivedConstants(), c.what());
     }
   }
 

@@ -94,6 +94,11 @@ final class ModelRandomization {
         var += (f - mean) * (f - mean);
       }
       double std = Math.sqrt(var / v.length);
+      if (std == 0) {
+        // A tensor without spread (a zero bias) draws as itself, not as zeros of random sign: bytes that
+        // differ would make the variant's gradient builder probe its shapes again for nothing.
+        continue;
+      }
       // A layer's draw depends only on the seed and its place from the logits: the same at every stage.
       Random random = new Random(Seeds.forItem(seed, k * 16 + index));
       float[] out = new float[v.length];

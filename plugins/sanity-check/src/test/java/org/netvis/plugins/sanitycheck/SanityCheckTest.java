@@ -39,6 +39,27 @@ class SanityCheckTest {
   }
 
   @Test
+  void aTensorWithoutSpreadIsLeftAsItIsWhileTheRestOfItsLayerIsRedrawn() throws Exception {
+    ModelProto trained = ModelProto.parseFrom(Files.readAllBytes(SharedData.squeezenet()));
+    List<ModelRandomization.Layer> layers = ModelRandomization.layers(trained);
+    List<String> params = layers.get(0).parameters();
+    assertEquals(2, params.size(), "the classifier's Conv: weights and bias");
+    // The bias zeroed, as in a model whose folded batch norms were never trained.
+    var g = trained.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      TensorProto t = g.getInitializer(i);
+      if (t.getName().equals(params.get(1))) {
+        g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), new float[TensorProtos.toFloats(t).length]));
+      }
+    }
+    ModelProto model = trained.toBuilder().setGraph(g).build();
+    ModelProto redrawn = ModelRandomization.withLayerRedrawn(model, layers, 0, 7);
+    assertEquals(find(model, params.get(1)), find(redrawn, params.get(1)),
+        "zeros stay the same zeros (no -0.0 from a draw scaled by 0), byte for byte");
+    assertNotEquals(find(model, params.get(0)), find(redrawn, params.get(0)), "the weights are redrawn");
+  }
+
+  @Test
   void spearmanAndSsimAgainstValuesByHand() {
     float[] x = {1, 2, 3, 4};
     assertEquals(1.0, spearman(x, new float[] {10, 20, 30, 40}), 1e-12);
