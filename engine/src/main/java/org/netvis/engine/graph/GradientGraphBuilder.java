@@ -611,16 +611,17 @@ public final class GradientGraphBuilder {
       throw new GraphBuildException("no shape known for tensor '" + tensor + "'");
     }
 
-    /**
-     * Initializers and Constant outputs, and every tensor that does not depend on the image: its
-     * value at the fixed input size was seen by the probe (shape arithmetic, shared weights behind
-     * Identity, masks).
-     */
+    /** Remembered by the builder from one build to the next ({@link DerivedConstants}). */
     @Override
     public TensorProto derived(String kind, TensorProto source, java.util.function.UnaryOperator<TensorProto> derive) {
       return derived.of(kind, source, derive);
     }
 
+    /**
+     * Initializers and Constant outputs, and every tensor that does not depend on the image: its
+     * value at the fixed input size was seen by the probe (shape arithmetic, shared weights behind
+     * Identity, masks).
+     */
     @Override
     public TensorProto constant(String tensor) {
       TensorProto c = constants.get(tensor);

@@ -94,9 +94,9 @@ final class ModelRandomization {
         var += (f - mean) * (f - mean);
       }
       double std = Math.sqrt(var / v.length);
-      if (std == 0) {
-        // A tensor without spread (a zero bias) draws as itself, not as zeros of random sign: bytes that
-        // differ would make the variant's gradient builder probe its shapes again for nothing.
+      if (std == 0 && mean == 0) {
+        // All zeros (an untrained bias) draws as zeros: left as it is rather than made zeros of random
+        // sign, bytes that differ, which would make the copy's gradient builder probe its shapes again.
         continue;
       }
       // A layer's draw depends only on the seed and its place from the logits: the same at every stage.

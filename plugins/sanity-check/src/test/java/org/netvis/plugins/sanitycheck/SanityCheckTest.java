@@ -39,24 +39,36 @@ class SanityCheckTest {
   }
 
   @Test
-  void aTensorWithoutSpreadIsLeftAsItIsWhileTheRestOfItsLayerIsRedrawn() throws Exception {
+  void anAllZeroTensorIsLeftAsItIsAndAConstantOneDrawsAsZeros() throws Exception {
     ModelProto trained = ModelProto.parseFrom(Files.readAllBytes(SharedData.squeezenet()));
     List<ModelRandomization.Layer> layers = ModelRandomization.layers(trained);
     List<String> params = layers.get(0).parameters();
     assertEquals(2, params.size(), "the classifier's Conv: weights and bias");
     // The bias zeroed, as in a model whose folded batch norms were never trained.
-    var g = trained.getGraph().toBuilder();
-    for (int i = 0; i < g.getInitializerCount(); i++) {
-      TensorProto t = g.getInitializer(i);
-      if (t.getName().equals(params.get(1))) {
-        g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), new float[TensorProtos.toFloats(t).length]));
-      }
-    }
-    ModelProto model = trained.toBuilder().setGraph(g).build();
+    ModelProto model = withBias(trained, params.get(1), 0f);
     ModelProto redrawn = ModelRandomization.withLayerRedrawn(model, layers, 0, 7);
     assertEquals(find(model, params.get(1)), find(redrawn, params.get(1)),
         "zeros stay the same zeros (no -0.0 from a draw scaled by 0), byte for byte");
     assertNotEquals(find(model, params.get(0)), find(redrawn, params.get(0)), "the weights are redrawn");
+    // A bias of ones has no spread either, but a mean: N(0, 0) draws zeros.
+    float[] ones = TensorProtos.toFloats(find(ModelRandomization.withLayerRedrawn(withBias(trained, params.get(1), 1f),
+        layers, 0, 7), params.get(1)));
+    for (float f : ones) {
+      assertEquals(0f, f, 0f);
+    }
+  }
+
+  private static ModelProto withBias(ModelProto model, String bias, float value) {
+    var g = model.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      TensorProto t = g.getInitializer(i);
+      if (t.getName().equals(bias)) {
+        float[] v = new float[TensorProtos.toFloats(t).length];
+        java.util.Arrays.fill(v, value);
+        g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), v));
+      }
+    }
+    return model.toBuilder().setGraph(g).build();
   }
 
   @Test
