@@ -18,6 +18,7 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.SharedData;
+import org.netvis.engine.testing.TestGraph;
 
 /**
  * The gradient graph that forms the cross-entropy's cotangent itself gives what a forward pass, the
@@ -59,6 +60,36 @@ class CrossEntropyVjpTest {
       EngineException wrong = assertThrows(EngineException.class,
           () -> engine.crossEntropyVjp(images, Tensor.zeros(3, 10)));
       assertTrue(wrong.getMessage().contains("[3, " + classes + "]"), wrong.getMessage());
+    }
+  }
+
+  /**
+   * Cotangent entries under 2^-64 of the image's largest go into the gradient as zeros: here the
+   * logits are 2x, so each pixel's gradient is 2 (p_c - q_c) itself, and p_3 = e^-60 (normal, but
+   * under 2^-64 of the largest entry, -1) and p_4 (subnormal in float32) come out as zeros where a
+   * graph without the flush gives 2 p_c.
+   */
+  @Test
+  void cotangentEntriesUnder2ToTheMinus64OfTheLargestAreFlushed() throws Exception {
+    TestGraph g = new TestGraph(17, 0, 3, 1, 2);
+    Path model = g.save(dir, "doubled", g.op("Mul", List.of("x", g.floats(new float[] {2f}, 1))));
+    float[] logits = {0f, -10f, -30f, -60f, -95f, -20f};
+    Tensor images = new Tensor(new long[] {1, 3, 1, 2}, new float[] {0f, -5f, -15f, -30f, -47.5f, -10f});
+    Tensor target = ClassScores.oneHot(new long[] {5}, 6);
+    double sum = 0;
+    for (float l : logits) {
+      sum += Math.exp(l);
+    }
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      float[] gradient = engine.crossEntropyVjp(images, target).inputGradient().data();
+      for (int c = 0; c < 6; c++) {
+        double expected = 2 * (Math.exp(logits[c]) / sum - target.data()[c]);
+        if (c == 3 || c == 4) {
+          assertEquals(0f, gradient[c], "class " + c + ": 2 p = " + expected + " flushed");
+        } else {
+          assertEquals(expected, gradient[c], 1e-6 * Math.abs(expected), "class " + c);
+        }
+      }
     }
   }
 
