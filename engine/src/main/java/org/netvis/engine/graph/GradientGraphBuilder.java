@@ -510,9 +510,9 @@ public final class GradientGraphBuilder {
      * entries under 2^-64 of the image's largest set to zero. Once an attack has made the model sure
      * of a class, most classes' probabilities are that small; through the classifier's adjoint they
      * become subnormal floats, which x86 cores multiply in microcode: PGD's later steps took three
-     * times as long as its first on the Intel machine (bench/README.md, thirtieth session). What such
-     * an entry adds to an input gradient entry is under 1000 x 2^-64 of what the largest adds, far
-     * below float32's 2^-24, unless that gradient entry itself nearly cancels.
+     * times as long as its first on the Intel machine (bench/README.md, thirtieth session). What the
+     * dropped entries add to an input gradient entry is at most classes x 2^-64 of what the largest
+     * entry could add: below float32's 2^-24 unless that gradient entry itself nearly cancels.
      */
     private String crossEntropyCotangent(String logits, String target) {
       long[] shape = shape(logits);
