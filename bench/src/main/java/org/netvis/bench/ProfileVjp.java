@@ -105,6 +105,8 @@ public final class ProfileVjp {
       if (System.getProperty("disable") != null) {
         so.addConfigEntry("optimization.disable_specified_optimizers", System.getProperty("disable"));
       }
+      // As the engine runs its sessions (memory patterns on); -DmemoryPattern=false to compare.
+      so.setMemoryPatternOptimization(Boolean.parseBoolean(System.getProperty("memoryPattern", "true")));
       if (Integer.getInteger("threads", 0) > 0) {
         so.setIntraOpNumThreads(Integer.getInteger("threads"));
       }
