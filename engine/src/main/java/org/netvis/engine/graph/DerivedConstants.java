@@ -31,7 +31,8 @@ final class DerivedConstants {
 
   /**
    * {@code derive.apply(source)}, or what it gave for an equal source before; {@code kind} names the
-   * derivation and everything besides the source that it depends on. Unnamed: the caller names it.
+   * derivation and everything besides the source that it depends on. The value carries no name of its
+   * own: each graph that uses it names its copy ({@link NodeEmitter#constant}).
    */
   synchronized TensorProto of(String kind, TensorProto source, UnaryOperator<TensorProto> derive) {
     Key key = new Key(kind, source);
