@@ -64,9 +64,9 @@ final class Attacks {
       float[] g = steps.lossGradient(current, labels, targeted).data();
       float[] x0 = x.data();
       if (p.norm() == AttackParameters.Norm.LINF) {
-        // On this thread: one vectorized pass, bound by memory, is as fast here as on every core, and
-        // split over threads its first pass ran 70-100 ms in the JIT's profiled code, whose counters
-        // the threads share, instead of 20 ms (bench/README.md, thirty-first session).
+        // On this thread: one vectorized pass, bound by memory, as fast as on two cores, and no threads
+        // slowing each other in the JIT's profiled code while it compiles the loop (the first pass took
+        // up to 124 ms on two threads, 20 ms on one; bench/README.md, thirty-first session).
         for (int i = 0; i < n; i++) {
           if (!stopped[i]) {
             linfStep(adv, g, x0, i * item, (i + 1) * item, alpha, eps);
