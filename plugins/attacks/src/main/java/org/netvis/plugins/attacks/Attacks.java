@@ -31,26 +31,8 @@ final class Attacks {
     float[] adv = x.data().clone();
     if (p.randomStart()) {
       // Each image from its own generator, on its own thread.
-      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-        Random r = new Random(org.netvis.engine.run.Seeds.forItem(seed, itemIndex.applyAsInt(i)));
-        if (p.norm() == AttackParameters.Norm.LINF) {
-          for (int k = i * item; k < (i + 1) * item; k++) {
-            adv[k] = clamp01(adv[k] + (float) (r.nextDouble() * 2 - 1) * eps);
-          }
-        } else {
-          // torchattacks PGDL2: a Gaussian direction scaled to a uniform fraction of the ball's radius.
-          double[] d = new double[item];
-          double norm = 0;
-          for (int k = 0; k < item; k++) {
-            d[k] = r.nextGaussian();
-            norm += d[k] * d[k];
-          }
-          double radius = r.nextDouble() * eps / Math.sqrt(norm);
-          for (int k = 0; k < item; k++) {
-            adv[i * item + k] = clamp01(adv[i * item + k] + (float) (d[k] * radius));
-          }
-        }
-      });
+      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> randomStart(adv, i * item, item, p.norm(), eps,
+          new Random(org.netvis.engine.run.Seeds.forItem(seed, itemIndex.applyAsInt(i)))));
     }
     boolean[] stopped = new boolean[n];
     PixelSpaceModel.Steps steps = model.new Steps();
@@ -82,6 +64,29 @@ final class Attacks {
       }
     }
     return new Tensor(x.shape(), adv);
+  }
+
+  /**
+   * The random start of the image at [from, from + size): uniform in the L-inf ball, or as torchattacks'
+   * PGDL2 does, a Gaussian direction scaled to a uniform fraction of the L2 ball's radius; then [0, 1].
+   */
+  private static void randomStart(float[] adv, int from, int size, AttackParameters.Norm norm, float eps, Random r) {
+    if (norm == AttackParameters.Norm.LINF) {
+      for (int k = from; k < from + size; k++) {
+        adv[k] = clamp01(adv[k] + (float) (r.nextDouble() * 2 - 1) * eps);
+      }
+      return;
+    }
+    double[] d = new double[size];
+    double sumOfSquares = 0;
+    for (int k = 0; k < size; k++) {
+      d[k] = r.nextGaussian();
+      sumOfSquares += d[k] * d[k];
+    }
+    double radius = r.nextDouble() * eps / Math.sqrt(sumOfSquares);
+    for (int k = 0; k < size; k++) {
+      adv[from + k] = clamp01(adv[from + k] + (float) (d[k] * radius));
+    }
   }
 
   /** One L-inf step of the image at [from, to): x + alpha * sign(g), within eps of x0 and in [0, 1]. */
