@@ -31,9 +31,10 @@ final class Attacks {
     float[] adv = x.data().clone();
     if (p.randomStart()) {
       // Each image from its own generator, on its own thread.
-      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> randomStart(adv, i * item, item, p.norm(), eps,
+      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> randomStart(adv, i * item, (i + 1) * item, p.norm(), eps,
           new Random(org.netvis.engine.run.Seeds.forItem(seed, itemIndex.applyAsInt(i)))));
     }
+    float[] x0 = x.data();
     boolean[] stopped = new boolean[n];
     PixelSpaceModel.Steps steps = model.new Steps();
     for (int step = 0; step < p.steps(); step++) {
@@ -44,7 +45,6 @@ final class Attacks {
         }
       }
       float[] g = steps.lossGradient(current, labels, targeted).data();
-      float[] x0 = x.data();
       if (p.norm() == AttackParameters.Norm.LINF) {
         // On this thread: one vectorized pass, bound by memory, as fast as on two cores, and no threads
         // slowing each other in the JIT's profiled code while it compiles the loop (the first pass took
@@ -67,24 +67,24 @@ final class Attacks {
   }
 
   /**
-   * The random start of the image at [from, from + size): uniform in the L-inf ball, or as torchattacks'
+   * The random start of the image at [from, to): uniform in the L-inf ball, or as torchattacks'
    * PGDL2 does, a Gaussian direction scaled to a uniform fraction of the L2 ball's radius; then [0, 1].
    */
-  private static void randomStart(float[] adv, int from, int size, AttackParameters.Norm norm, float eps, Random r) {
+  private static void randomStart(float[] adv, int from, int to, AttackParameters.Norm norm, float eps, Random r) {
     if (norm == AttackParameters.Norm.LINF) {
-      for (int k = from; k < from + size; k++) {
+      for (int k = from; k < to; k++) {
         adv[k] = clamp01(adv[k] + (float) (r.nextDouble() * 2 - 1) * eps);
       }
       return;
     }
-    double[] d = new double[size];
+    double[] d = new double[to - from];
     double sumOfSquares = 0;
-    for (int k = 0; k < size; k++) {
+    for (int k = 0; k < d.length; k++) {
       d[k] = r.nextGaussian();
       sumOfSquares += d[k] * d[k];
     }
     double radius = r.nextDouble() * eps / Math.sqrt(sumOfSquares);
-    for (int k = 0; k < size; k++) {
+    for (int k = 0; k < d.length; k++) {
       adv[from + k] = clamp01(adv[from + k] + (float) (d[k] * radius));
     }
   }
