@@ -11,6 +11,7 @@ import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.run.SeededRandom;
 import org.netvis.engine.run.Seeds;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Progress;
@@ -131,7 +132,7 @@ final class Renderer {
     Optimizer[] optimizers = new Optimizer[batch];
     for (int b = 0; b < batch; b++) {
       param[b] = new ImageParameterization(s.basis(), s.decorrelate(), size, s.decayPower());
-      random[b] = new Random(Seeds.forItem(seed, firstItem + b));
+      random[b] = new SeededRandom(Seeds.forItem(seed, firstItem + b));
       params[b] = param[b].initial(random[b]);
       optimizers[b] = Optimizer.create(s.optimizer(), s.learningRate(), param[b].parameterCount());
     }
