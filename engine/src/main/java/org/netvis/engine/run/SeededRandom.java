@@ -6,9 +6,10 @@ import java.util.Random;
  * {@link Random}'s sequence, value for value, without its atomic seed and its lock: the algorithms
  * Random's documentation specifies (the 48-bit linear congruential generator, {@code nextDouble} from
  * two draws, the polar method for {@code nextGaussian}), so every method built on {@link #next} gives
- * what Random gives for the same seed. Random pays a compare-and-set per draw and a lock per Gaussian
- * (55 ns a Gaussian against 22 here, `RandomDraws` in bench/README.md's thirty-second session), which the noise tunnel's
- * millions of draws felt. For one thread at a time, as each image's generator is used.
+ * what Random gives for the same seed. Random pays a compare-and-set per draw and a lock per Gaussian,
+ * which the noise tunnel's millions of draws felt: 55 ns a Gaussian against 22 here (bench's
+ * {@code RandomDraws}; bench/README.md, thirty-second session). For one thread at a time, as each
+ * image's generator is used.
  */
 public final class SeededRandom extends Random {
   private static final long MULTIPLIER = 0x5DEECE66DL;
