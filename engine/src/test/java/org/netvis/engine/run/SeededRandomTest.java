@@ -6,7 +6,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SeededRandomTest {
-  private static final long[] SEEDS = {0, 1, -1, 42, Long.MIN_VALUE, Long.MAX_VALUE, Seeds.forItem(Seeds.forStep(0, 3), 7)};
+  private static final long[] SEEDS =
+      {0, 1, -1, 42, Long.MIN_VALUE, Long.MAX_VALUE, Seeds.forItem(Seeds.forStep(0, 3), 7)};
 
   @Test
   void drawsWhatJavaUtilRandomDrawsForTheSameSeed() {
@@ -22,7 +23,8 @@ class SeededRandomTest {
           case 4 -> assertEquals(expected.nextInt(17), actual.nextInt(17), at);
           case 5 -> assertEquals(expected.nextInt(64), actual.nextInt(64), at);
           case 6 -> assertEquals(expected.nextLong(), actual.nextLong(), at);
-          case 7 -> assertEquals(Float.floatToRawIntBits(expected.nextFloat()), Float.floatToRawIntBits(actual.nextFloat()), at);
+          case 7 -> assertEquals(Float.floatToRawIntBits(expected.nextFloat()),
+              Float.floatToRawIntBits(actual.nextFloat()), at);
           default -> assertEquals(expected.nextBoolean(), actual.nextBoolean(), at);
         }
       }
