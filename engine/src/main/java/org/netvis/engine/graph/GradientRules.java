@@ -12,6 +12,7 @@ public final class GradientRules {
   static {
     Map<String, NodeGradient> rules = new TreeMap<>();
     ElementwiseGradients.register(rules);
+    ActivationGradients.register(rules);
     ConvolutionGradients.register(rules);
     PoolingGradients.register(rules);
     LinearGradients.register(rules);

@@ -91,6 +91,35 @@ class OperatorGradientTest {
         of("HardSigmoid", 2, 4, 4, g -> g.op("HardSigmoid", List.of(g.op("Mul", List.of("x", g.floats(new float[] {3f})))),
             "alpha", 0.3f, "beta", 0.4f)),
         of("HardSwish", 2, 4, 4, g -> g.op("HardSwish", List.of(g.op("Mul", List.of("x", g.floats(new float[] {3f})))))),
+        of("Elu, Selu and Celu with alphas and gamma of their own", 2, 4, 4, g -> {
+          String scaled = g.op("Mul", List.of("x", g.floats(new float[] {2f})));
+          String elu = g.op("Elu", List.of(scaled), "alpha", 0.7f);
+          String selu = g.op("Selu", List.of(scaled), "alpha", 1.3f, "gamma", 0.9f);
+          return g.op("Add", List.of(g.op("Add", List.of(elu, selu)), g.op("Celu", List.of(scaled), "alpha", 1.7f)));
+        }),
+        of("Selu with ONNX's default constants", 2, 4, 4, g -> g.op("Selu", List.of(g.op("Mul", List.of("x",
+            g.floats(new float[] {2f})))))),
+        of("PRelu with a slope per channel, and with one slope", 3, 4, 4, g -> {
+          String scaled = g.op("Mul", List.of("x", g.floats(new float[] {2f})));
+          String perChannel = g.op("PRelu", List.of(scaled, g.floats(new float[] {0.25f, -0.5f, 1.5f}, 3, 1, 1)));
+          return g.op("Mul", List.of(perChannel, g.op("PRelu", List.of(scaled, g.floats(new float[] {0.1f})))));
+        }),
+        of("PRelu whose slope depends on the input", 2, 3, 3, g -> {
+          String slope = g.op("Sigmoid", List.of(g.op("GlobalAveragePool", List.of("x"))));
+          return g.op("PRelu", List.of(g.op("Mul", List.of("x", g.floats(new float[] {2f}))), slope));
+        }),
+        fine("ThresholdedRelu alpha 0.3", 2, 4, 4, g -> g.op("ThresholdedRelu", List.of(g.op("Mul", List.of("x",
+            g.floats(new float[] {2f})))), "alpha", 0.3f)),
+        of("Softplus and Softsign", 2, 4, 4, g -> {
+          String scaled = g.op("Mul", List.of("x", g.floats(new float[] {3f})));
+          return g.op("Mul", List.of(g.op("Softplus", List.of(scaled)), g.op("Softsign", List.of(scaled))));
+        }),
+        new Case("Mish (opset 18)", 18, 2, 4, 4, 1e-2, g -> g.op("Mish", List.of(g.op("Mul", List.of("x",
+            g.floats(new float[] {3f})))))),
+        new Case("Gelu, exact and tanh approximation (opset 20)", 20, 2, 4, 4, 1e-2, g -> {
+          String scaled = g.op("Mul", List.of("x", g.floats(new float[] {2f})));
+          return g.op("Mul", List.of(g.op("Gelu", List.of(scaled)), g.op("Gelu", List.of(scaled), "approximate", "tanh")));
+        }),
         of("Add, Sub, Mul, Div with broadcasting", 2, 4, 4, g -> {
           String pooled = g.op("GlobalAveragePool", List.of("x"));
           String gate = g.op("Sigmoid", List.of(pooled));
