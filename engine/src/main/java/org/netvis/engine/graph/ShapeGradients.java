@@ -269,7 +269,7 @@ final class ShapeGradients {
     }
     String x = node.getInput(0);
     int rank = ctx.shape(x).length;
-    long[] pads = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "pads"));
+    long[] pads = padsOfEveryAxis(node, rank, ctx);
     long[] starts = new long[rank];
     long[] ends = new long[rank];
     long[] regrow = new long[2 * rank];
@@ -287,6 +287,32 @@ final class ShapeGradients {
       g = e.op("Pad", List.of(g, e.longs("pads", regrow)));
     }
     ctx.accumulate(x, g);
+  }
+
+  /**
+   * A Pad's amounts for every axis, [begin..., end...]: as given, or from opset 18 on, for the axes
+   * its axes input names (negative ones from the end), zeros for the others.
+   */
+  private static long[] padsOfEveryAxis(NodeProto node, int rank, BackwardContext ctx) {
+    long[] pads = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "pads"));
+    String axesInput = BackwardContext.input(node, 3);
+    long[] axes = axesInput == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, axesInput, "axes"));
+    if (axes == null) {
+      if (pads.length != 2 * rank) {
+        throw ctx.fail(node, pads.length + " pads for a rank-" + rank + " input (expected " + 2 * rank + ")");
+      }
+      return pads;
+    }
+    if (pads.length != 2 * axes.length) {
+      throw ctx.fail(node, pads.length + " pads for " + axes.length + " axes (expected " + 2 * axes.length + ")");
+    }
+    long[] all = new long[2 * rank];
+    for (int j = 0; j < axes.length; j++) {
+      int axis = (int) (axes[j] < 0 ? axes[j] + rank : axes[j]);
+      all[axis] = pads[j];
+      all[axis + rank] = pads[j + axes.length];
+    }
+    return all;
   }
 
   /**

@@ -409,6 +409,16 @@ class OperatorGradientTest {
           String var = g.op("Identity", List.of(g.floats(new float[] {0.5f, 1.5f, 2f}, 3)));
           return g.op("BatchNormalization", List.of("x", scale, bias, mean, var));
         }),
+        new Case("opset 18: Split(num_outputs), ReduceMean and ReduceMax (axes inputs), Pad(axes), Resize", 18, 4, 4, 6,
+            1e-3, g -> {
+          List<String> halves = g.ops("Split", List.of("x"), 2, "axis", 1L, "num_outputs", 2L);
+          String mean = g.op("ReduceMean", List.of(halves.get(0), g.ints(2, 3)), "keepdims", 1L);
+          String max = g.op("ReduceMax", List.of(g.op("Mul", List.of(halves.get(1), halves.get(1))), g.ints(3)));
+          String padded = g.op("Pad", List.of(g.op("Mul", List.of(halves.get(0), max)), g.ints(1, 2), "", g.ints(3)));
+          String resized = g.op("Resize", List.of(padded, "", g.floats(new float[] {1f, 1f, 2f, 0.5f}, 4)), "mode",
+              "linear", "antialias", 0L);
+          return g.op("Concat", List.of(g.op("Flatten", List.of(resized)), g.op("Flatten", List.of(mean))), "axis", 1L);
+        }),
         new Case("opset 9: Dropout(ratio), Unsqueeze(axes), Softmax(axis), Pad(pads attr), Clip(attrs)", 9, 2, 4, 4, 1e-3, g -> {
           String d = g.op("Dropout", List.of("x"), "ratio", 0.5f);
           String p = g.op("Pad", List.of(d), "pads", new long[] {0, 0, 1, 0, 0, 0, 0, 1});
