@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A small random-weight CNN with the activations of netvis' ActivationGradients, exported by PyTorch,
-and its input gradients by PyTorch's autograd, for ActivationReferenceTest.
+"""A small random-weight CNN with the activations of netvis' ActivationGradients (and a PixelShuffle and
+a GroupNorm), exported by PyTorch, and its input gradients by PyTorch's autograd, for
+ActivationReferenceTest.
 
 Usage: activation_network.py DIR
 
@@ -25,6 +26,8 @@ class Network(nn.Module):
                                     nn.Conv2d(8, 8, 3, padding=1), nn.Conv2d(8, 8, 1)])
         self.activations = nn.ModuleList([nn.ELU(0.7), nn.PReLU(8), nn.SELU(), nn.CELU(1.3),
                                           nn.Sequential(nn.Softplus(), nn.Mish()), nn.Softsign()])
+        # PyTorch writes PixelShuffle as DepthToSpace in CRD order, GroupNorm through InstanceNormalization.
+        self.shuffle = nn.Sequential(nn.PixelShuffle(2), nn.Conv2d(2, 8, 3, stride=2, padding=1), nn.GroupNorm(4, 8))
         self.gelu = nn.GELU()
         self.gelu_tanh = nn.GELU(approximate="tanh")
         self.fc = nn.Linear(16, 10)
@@ -34,7 +37,7 @@ class Network(nn.Module):
     def forward(self, x):
         for conv, activation in zip(self.convs, self.activations):
             x = activation(conv(x))
-        pooled = x.mean(dim=(2, 3))
+        pooled = self.shuffle(x).mean(dim=(2, 3))
         return self.fc(torch.cat([self.gelu(pooled), self.gelu_tanh(pooled)], dim=1))
 
 

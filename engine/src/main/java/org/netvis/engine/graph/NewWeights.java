@@ -31,12 +31,12 @@ final class NewWeights {
   private static Map<String, Set<Integer>> shapeSettingInputs() {
     Map<String, Set<Integer>> m = new java.util.HashMap<>();
     for (String op : List.of("Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip",
-        "Concat", "Conv", "ConvTranspose", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
-        "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid",
+        "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
+        "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GroupNormalization", "GreaterOrEqual", "HardSigmoid",
         "HardSwish", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Less",
         "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Min", "Mish", "Mul", "Neg", "Not", "Or",
         "Pow", "PRelu", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
-        "Softsign", "Sqrt", "Sub", "Sum", "Tanh", "ThresholdedRelu", "Transpose", "Where")) {
+        "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tanh", "ThresholdedRelu", "Transpose", "Where")) {
       m.put(op, Set.of());
     }
     for (String op : List.of("Reshape", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile", "ReduceL2", "ReduceMax",

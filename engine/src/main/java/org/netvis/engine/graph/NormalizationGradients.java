@@ -6,13 +6,17 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.List;
 import java.util.Map;
 
-/** LayerNormalization, InstanceNormalization and LRN (local response normalization across channels). */
+/**
+ * LayerNormalization, InstanceNormalization, GroupNormalization and LRN (local response normalization
+ * across channels).
+ */
 final class NormalizationGradients {
   private NormalizationGradients() {}
 
   static void register(Map<String, NodeGradient> rules) {
     rules.put("LayerNormalization", NormalizationGradients::layerNorm);
     rules.put("InstanceNormalization", NormalizationGradients::instanceNorm);
+    rules.put("GroupNormalization", NormalizationGradients::groupNorm);
     rules.put("LRN", NormalizationGradients::lrn);
   }
 
@@ -72,6 +76,54 @@ final class NormalizationGradients {
     ctx.accumulate(x, n.backward(ctx, e.mul(dy.get(0), scale)));
   }
 
+  /**
+   * Per image and group of consecutive channels over the group's channels and the spatial axes: the
+   * input viewed as [N, groups, rest] normalized over its last axis. Scale and B hold one value per
+   * group (opset 18 to 20) or per channel (from opset 21); the gradient goes through each channel's.
+   */
+  private static void groupNorm(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    long[] xs = ctx.shape(x);
+    long groups = Attributes.getInt(node, "num_groups", 0);
+    if (ctx.isActive(node.getInput(1)) || ctx.isActive(node.getInput(2))) {
+      throw ctx.fail(node, "scale and bias depend on the input; expected parameters");
+    }
+    if (!ctx.isActive(x)) {
+      return;
+    }
+    long perGroup = 1;
+    for (int i = 1; i < xs.length; i++) {
+      if (xs[i] < 0) {
+        throw ctx.fail(node, "the channel and spatial sizes must be known, got " + java.util.Arrays.toString(xs));
+      }
+      perGroup *= xs[i];
+    }
+    long channels = xs[1];
+    if (groups <= 0 || channels % groups != 0) {
+      throw ctx.fail(node, "num_groups " + groups + " does not divide the " + channels + " channels");
+    }
+    perGroup /= groups;
+    float[] scale = TensorProtos.toFloats(ctx.requireConstant(node, node.getInput(1), "scale"));
+    if (scale.length != channels && scale.length != groups) {
+      throw ctx.fail(node, "scale has " + scale.length + " values; expected one per group (" + groups
+          + ") or per channel (" + channels + ")");
+    }
+    float[] perChannel = new float[(int) channels];
+    for (int c = 0; c < channels; c++) {
+      perChannel[c] = scale.length == channels ? scale[c] : scale[(int) (c / (channels / groups))];
+    }
+    NodeEmitter e = ctx.emit();
+    long[] channelShape = new long[xs.length];
+    java.util.Arrays.fill(channelShape, 1);
+    channelShape[1] = channels;
+    long[] grouped = {-1, groups, perGroup};
+    String g = e.mul(dy.get(0), e.floats("group_norm_scale", channelShape, perChannel));
+    Normalized n = normalizeOver(e, e.op("Reshape", List.of(x, e.longs("grouped", grouped))), new long[] {2}, perGroup,
+        Attributes.getFloat(node, "epsilon", 1e-5f));
+    String dx = n.backward(ctx, e.op("Reshape", List.of(g, e.longs("grouped", grouped))));
+    ctx.accumulate(x, e.reshapeLike(dx, x));
+  }
+
   /** xhat = (x - mean) * rstd over {@code axes}, with what the backward pass needs. */
   private record Normalized(String xhat, String rstd, long[] axes, long count) {
     /** dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g the gradient with respect to xhat. */
@@ -93,7 +145,11 @@ final class NormalizationGradients {
       }
       count *= xs[(int) a];
     }
-    NodeEmitter e = ctx.emit();
+    return normalizeOver(ctx.emit(), x, axes, count, eps);
+  }
+
+  /** {@link #normalize} where the caller knows how many values each mean covers. */
+  private static Normalized normalizeOver(NodeEmitter e, String x, long[] axes, long count, float eps) {
     String centred = e.op("Sub", List.of(x, mean(e, x, axes, count)));
     String variance = mean(e, e.mul(centred, centred), axes, count);
     String rstd = e.op("Reciprocal", List.of(e.op("Sqrt", List.of(e.op("Add", List.of(variance, e.scalar(eps)))))));

@@ -26,8 +26,35 @@ final class ShapeGradients {
     rules.put("Gather", ShapeGradients::gather);
     rules.put("Pad", ShapeGradients::pad);
     rules.put("Tile", ShapeGradients::tile);
+    rules.put("DepthToSpace", ShapeGradients::depthToSpace);
+    // SpaceToDepth is the inverse of DepthToSpace in DCR order: its adjoint is that DepthToSpace.
+    rules.put("SpaceToDepth", (node, dy, ctx) -> ctx.accumulate(node.getInput(0), ctx.emit().op("DepthToSpace",
+        List.of(dy.get(0)), Attributes.of("blocksize", Attributes.getInt(node, "blocksize", 0)),
+        Attributes.of("mode", "DCR"))));
     rules.put("Expand", (node, dy, ctx) ->
         ctx.accumulate(node.getInput(0), ctx.unbroadcast(dy.get(0), node.getOutput(0), node.getInput(0))));
+  }
+
+  /**
+   * DepthToSpace moves values only, so its adjoint moves them back: SpaceToDepth for the DCR order
+   * (its exact inverse); for CRD, the output gradient split into [N, C, H, b, W, b], transposed back
+   * to [N, C, b, b, H, W] and joined into channels.
+   */
+  private static void depthToSpace(NodeProto node, List<String> dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String x = node.getInput(0);
+    long b = Attributes.getInt(node, "blocksize", 0);
+    if (!Attributes.getString(node, "mode", "DCR").equals("CRD")) {
+      ctx.accumulate(x, e.op("SpaceToDepth", List.of(dy.get(0)), Attributes.of("blocksize", b)));
+      return;
+    }
+    long[] xs = ctx.shape(x);
+    if (xs.length != 4 || xs[1] < 0 || xs[2] < 0 || xs[3] < 0) {
+      throw ctx.fail(node, "expected a 4-D input with known channels and size, got " + Arrays.toString(xs));
+    }
+    String split = e.op("Reshape", List.of(dy.get(0), e.longs("shape", -1, xs[1] / (b * b), xs[2], b, xs[3], b)));
+    String back = e.op("Transpose", List.of(split), Attributes.of("perm", new long[] {0, 1, 3, 5, 2, 4}));
+    ctx.accumulate(x, e.op("Reshape", List.of(back, e.longs("shape", -1, xs[1], xs[2], xs[3]))));
   }
 
   private static void transpose(NodeProto node, List<String> dy, BackwardContext ctx) {

@@ -126,9 +126,10 @@ class ActivationReferenceTest {
   }
 
   /**
-   * A small CNN with these activations (and Mish and GELU as PyTorch 1.13 writes them, formulas of
-   * Softplus, Tanh and Erf), exported by PyTorch: netvis' input gradient as close to PyTorch's
-   * float64 autograd as PyTorch's float32 is, within a factor of two, on each of two images.
+   * A small CNN with these activations (Mish and GELU as PyTorch 1.13 writes them, formulas of
+   * Softplus, Tanh and Erf), a PixelShuffle (DepthToSpace in CRD order) and a GroupNorm, exported by
+   * PyTorch: netvis' input gradient as close to PyTorch's float64 autograd as PyTorch's float32 is,
+   * within a factor of two, on each of two images.
    */
   @org.junit.jupiter.api.Test
   void aNetworkExportedByPyTorch(@TempDir Path work) throws Exception {

@@ -313,6 +313,17 @@ class OperatorGradientTest {
           return g.op("Concat", List.of(g.op("Flatten", List.of(max)), g.op("Flatten", List.of(min)),
               g.op("Flatten", List.of(global))), "axis", 1L);
         }),
+        of("DepthToSpace in DCR and CRD order, SpaceToDepth (8 channels from a 1x1 Conv)", 2, 2, 3, g -> {
+          String wide = g.op("Conv", List.of("x", g.random(0.5, 8, 2, 1, 1)));
+          String dcr = g.op("DepthToSpace", List.of(wide), "blocksize", 2L);
+          String crd = g.op("DepthToSpace", List.of(g.op("Mul", List.of(wide, wide))), "blocksize", 2L, "mode", "CRD");
+          return g.op("SpaceToDepth", List.of(g.op("Mul", List.of(dcr, g.op("Sigmoid", List.of(crd))))), "blocksize", 2L);
+        }),
+        new Case("GroupNormalization, scale and bias per group (opset 18, 6 channels from a 1x1 Conv)", 18, 2, 3, 3, 1e-2,
+            g -> g.op("GroupNormalization", List.of(g.op("Conv", List.of("x", g.random(0.5, 6, 2, 1, 1))),
+                g.random(1, 3), g.random(0.5, 3)), "num_groups", 3L, "epsilon", 1e-4f)),
+        new Case("GroupNormalization, scale and bias per channel (opset 21)", 21, 4, 3, 3, 1e-2, g ->
+            g.op("GroupNormalization", List.of("x", g.random(1, 4), g.random(0.5, 4)), "num_groups", 2L)),
         of("InstanceNormalization", 3, 3, 4, g ->
             g.op("InstanceNormalization", List.of("x", g.random(1, 3), g.random(0.5, 3)), "epsilon", 1e-4f)),
         of("LRN size 5 over 7 channels (zoo AlexNet/GoogLeNet settings, larger alpha)", 2, 3, 3, g ->
