@@ -98,13 +98,17 @@ class ActivationReferenceTest {
       lines.append(c.id()).append(' ').append(c.function()).append(' ').append(c.params()).append('\n');
     }
     Files.writeString(dir.resolve("cases.txt"), lines);
-    Path script = Path.of(System.getProperty("netvis.repo.root", "..")).resolve(
-        "engine/src/test/python/activation_reference.py");
-    Process p = new ProcessBuilder(AttributionReference.python(), script.toString(), dir.toString())
+    runPython("activation_reference.py", dir);
+  }
+
+  /** Runs a script of engine/src/test/python on a directory with Debian's python3 (where .ci/run installs torch). */
+  private static void runPython(String script, Path directory) throws Exception {
+    Path file = Path.of(System.getProperty("netvis.repo.root", "..")).resolve("engine/src/test/python").resolve(script);
+    Process p = new ProcessBuilder(AttributionReference.python(), file.toString(), directory.toString())
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the PyTorch reference timed out");
-    assertEquals(0, p.exitValue(), "the PyTorch reference failed (python3-torch is needed; .ci/run installs it):\n" + out);
+    assertTrue(p.waitFor(10, TimeUnit.MINUTES), script + " timed out");
+    assertEquals(0, p.exitValue(), script + " failed (python3-torch and python3-onnx are needed):\n" + out);
   }
 
   /** Kinks, signed zeros, subnormals, values whose exp overflows, then random values in [-6, 6]. */
@@ -133,13 +137,7 @@ class ActivationReferenceTest {
    */
   @org.junit.jupiter.api.Test
   void aNetworkExportedByPyTorch(@TempDir Path work) throws Exception {
-    Path script = Path.of(System.getProperty("netvis.repo.root", "..")).resolve(
-        "engine/src/test/python/activation_network.py");
-    Process p = new ProcessBuilder(AttributionReference.python(), script.toString(), work.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the PyTorch export timed out");
-    assertEquals(0, p.exitValue(), "the PyTorch export failed (python3-torch and python3-onnx are needed):\n" + out);
+    runPython("activation_network.py", work);
     Tensor x = Npy.readTensor(work.resolve("x.npy"));
     float[] grad;
     try (Engine engine = GradientCheck.open(work.resolve("network.onnx"), work)) {
