@@ -65,19 +65,25 @@ final class ActivationGradients {
     ctx.accumulate(x, e.op("Where", List.of(above, positive, negative)));
   }
 
-  /** dy where x > 0, else dy * slope (the slope broadcasts to x); the slope's own gradient where it depends on the input. */
+  /**
+   * dy where x > 0, else dy * slope (the slope broadcasts to x), as dy * (m + slope * (1 - m)) with
+   * m the exact 0/1 mask of x > 0 ({@link ElementwiseGradients#strictSide}): the same floats as
+   * PyTorch's choice, from kernels that run on every thread (ONNX Runtime's Where runs on one, and
+   * face-recognition ResNets put a PRelu after every convolution). The slope's own gradient where it
+   * depends on the input.
+   */
   private static void prelu(NodeProto node, List<String> dy, BackwardContext ctx) {
     NodeEmitter e = ctx.emit();
     String x = node.getInput(0);
     String slope = node.getInput(1);
     String y = node.getOutput(0);
-    String above = e.op("Greater", List.of(x, e.scalar(0f)));
-    String zero = e.scalar(0f);
+    String above = ElementwiseGradients.strictSide(e, x, 0f, 1);
+    String below = e.op("Sub", List.of(e.scalar(1f), above));
     if (ctx.isActive(x)) {
-      ctx.accumulate(x, e.op("Where", List.of(above, dy.get(0), e.mul(dy.get(0), slope))));
+      ctx.accumulate(x, e.mul(dy.get(0), e.op("Add", List.of(above, e.mul(slope, below)))));
     }
     if (ctx.isActive(slope)) {
-      ctx.accumulate(slope, ctx.unbroadcast(e.op("Where", List.of(above, zero, e.mul(dy.get(0), x))), y, slope));
+      ctx.accumulate(slope, ctx.unbroadcast(e.mul(e.mul(dy.get(0), x), below), y, slope));
     }
   }
 
