@@ -71,6 +71,8 @@ FAMILIES = {
                                                       hidden_dim=64, mlp_dim=128)),
             224, "VisionTransformer patch 16, 2 layers, width 64"),
     "swin": (lambda: tvm.swin_t(weights=None), 224, "swin_t"),
+    "efficientnet_v2": (lambda: tvm.efficientnet_v2_s(weights=None), 224, "efficientnet_v2_s (fused MBConv)"),
+    "maxvit": (lambda: tvm.maxvit_t(weights=None), 224, "maxvit_t (MBConv, block and grid attention)"),
 }
 
 
