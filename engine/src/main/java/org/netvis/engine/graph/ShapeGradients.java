@@ -322,7 +322,7 @@ final class ShapeGradients {
    */
   private static long[] padsOfEveryAxis(NodeProto node, int rank, BackwardContext ctx) {
     long[] pads = TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(1), "pads"));
-    String axesInput = BackwardContext.input(node, 3);
+    String axesInput = input(node, 3);
     long[] axes = axesInput == null ? null : TensorProtos.toLongs(ctx.requireConstant(node, axesInput, "axes"));
     if (axes == null) {
       if (pads.length != 2 * rank) {
