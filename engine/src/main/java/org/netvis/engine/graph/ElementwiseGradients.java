@@ -27,6 +27,7 @@ final class ElementwiseGradients {
     rules.put("Mul", ElementwiseGradients::mul);
     rules.put("Div", ElementwiseGradients::div);
     rules.put("Sum", ElementwiseGradients::sum);
+    rules.put("Mean", ElementwiseGradients::mean);
     rules.put("Neg", (node, dy, ctx) -> ctx.accumulate(node.getInput(0), ctx.emit().op("Neg", List.of(dy.get(0)))));
     rules.put("Softmax", ElementwiseGradients::softmax);
     rules.put("LogSoftmax", ElementwiseGradients::logSoftmax);
@@ -336,6 +337,17 @@ final class ElementwiseGradients {
     for (String in : node.getInputList()) {
       if (ctx.isActive(in)) {
         ctx.accumulate(in, ctx.unbroadcast(dy.get(0), y, in));
+      }
+    }
+  }
+
+  /** The elementwise mean of its inputs: each input gets dy / n, summed over what it broadcast along. */
+  private static void mean(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String y = node.getOutput(0);
+    String share = ctx.emit().mul(dy.get(0), ctx.emit().scalar(1f / node.getInputCount()));
+    for (String in : node.getInputList()) {
+      if (ctx.isActive(in)) {
+        ctx.accumulate(in, ctx.unbroadcast(share, y, in));
       }
     }
   }

@@ -34,13 +34,13 @@ final class NewWeights {
         "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
         "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GroupNormalization", "GreaterOrEqual", "HardSigmoid",
         "HardSwish", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Less",
-        "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Min", "Mish", "Mul", "Neg", "Not", "Or",
+        "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or",
         "Pow", "PRelu", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
         "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tanh", "ThresholdedRelu", "Transpose", "Where")) {
       m.put(op, Set.of());
     }
-    for (String op : List.of("Reshape", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile", "ReduceL2", "ReduceMax",
-        "ReduceMean", "ReduceMin", "ReduceSum", "ReduceSumSquare")) {
+    for (String op : List.of("Reshape", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile", "ReduceL1", "ReduceL2",
+        "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "ReduceSumSquare")) {
       m.put(op, Set.of(1));
     }
     m.put("Pad", Set.of(1, 3));

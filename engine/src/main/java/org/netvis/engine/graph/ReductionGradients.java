@@ -7,7 +7,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.List;
 import java.util.Map;
 
-/** ReduceSum, ReduceMean, ReduceMax/Min, ReduceSumSquare, ReduceL2 and GlobalMaxPool. */
+/** ReduceSum, ReduceMean, ReduceMax/Min, ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSumExp and GlobalMaxPool. */
 final class ReductionGradients {
   private ReductionGradients() {}
 
@@ -35,6 +35,21 @@ final class ReductionGradients {
       String norm = r.keepDims(ctx, node.getOutput(0));
       String safe = e.op("Where", List.of(e.op("Equal", List.of(norm, e.scalar(0f))), e.scalar(1f), norm));
       ctx.accumulate(x, e.mul(r.keepDims(ctx, dy.get(0)), e.op("Div", List.of(x, safe))));
+    });
+    rules.put("ReduceL1", (node, dy, ctx) -> {
+      // d sum|x| / dx = sign(x), 0 at 0, as PyTorch's norm backward.
+      Reduction r = Reduction.of(node, ctx);
+      NodeEmitter e = ctx.emit();
+      String x = node.getInput(0);
+      ctx.accumulate(x, e.mul(r.keepDims(ctx, dy.get(0)), e.op("Sign", List.of(x))));
+    });
+    rules.put("ReduceLogSumExp", (node, dy, ctx) -> {
+      // PyTorch's logsumexp_backward: dy * exp(x - y).
+      Reduction r = Reduction.of(node, ctx);
+      NodeEmitter e = ctx.emit();
+      String x = node.getInput(0);
+      String weights = e.op("Exp", List.of(e.op("Sub", List.of(x, r.keepDims(ctx, node.getOutput(0))))));
+      ctx.accumulate(x, e.mul(r.keepDims(ctx, dy.get(0)), weights));
     });
     rules.put("ReduceMax", ReductionGradients::extremum);
     rules.put("ReduceMin", ReductionGradients::extremum);

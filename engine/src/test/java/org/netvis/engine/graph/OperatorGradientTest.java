@@ -306,6 +306,15 @@ class OperatorGradientTest {
           return g.op("Concat", List.of(g.op("Flatten", List.of(s)), g.op("Flatten", List.of(q)), g.op("Flatten", List.of(n))),
               "axis", 1L);
         }),
+        of("ReduceL1 (keepdims 0), ReduceLogSumExp, and Mean of three inputs with broadcasting", 2, 3, 4, g -> {
+          String l1 = g.op("ReduceL1", List.of(g.op("Add", List.of("x", g.floats(new float[] {0.3f})))), "axes",
+              new long[] {1, 3}, "keepdims", 0L);
+          String lse = g.op("ReduceLogSumExp", List.of(g.op("Mul", List.of("x", g.floats(new float[] {3f})))), "axes",
+              new long[] {2});
+          String mean = g.op("Mean", List.of("x", g.op("Mul", List.of("x", "x")), g.random(1, 4)));
+          return g.op("Concat", List.of(g.op("Flatten", List.of(l1)), g.op("Flatten", List.of(lse)),
+              g.op("Flatten", List.of(mean))), "axis", 1L);
+        }),
         fine("ReduceMax, ReduceMin and GlobalMaxPool", 2, 3, 4, g -> {
           String max = g.op("ReduceMax", List.of("x"), "axes", new long[] {1, 3}, "keepdims", 0L);
           String min = g.op("ReduceMin", List.of("x"), "axes", new long[] {2});
