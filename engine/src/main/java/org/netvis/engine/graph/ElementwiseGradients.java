@@ -22,7 +22,7 @@ final class ElementwiseGradients {
     rules.put("Sigmoid", ElementwiseGradients::sigmoid);
     rules.put("HardSigmoid", ElementwiseGradients::hardSigmoid);
     rules.put("HardSwish", ElementwiseGradients::hardSwish);
-    rules.put("Add", ElementwiseGradients::add);
+    rules.put("Add", ElementwiseGradients::sum);
     rules.put("Sub", ElementwiseGradients::sub);
     rules.put("Mul", ElementwiseGradients::mul);
     rules.put("Div", ElementwiseGradients::div);
@@ -323,31 +323,21 @@ final class ElementwiseGradients {
     ctx.accumulate(x, e.mul(dy.get(0), slope));
   }
 
-  private static void add(NodeProto node, List<String> dy, BackwardContext ctx) {
-    String y = node.getOutput(0);
-    for (int i = 0; i < 2; i++) {
-      if (ctx.isActive(node.getInput(i))) {
-        ctx.accumulate(node.getInput(i), ctx.unbroadcast(dy.get(0), y, node.getInput(i)));
-      }
-    }
-  }
-
+  /** Add and Sum: every input gets the output's gradient, summed over what it broadcast along. */
   private static void sum(NodeProto node, List<String> dy, BackwardContext ctx) {
-    String y = node.getOutput(0);
-    for (String in : node.getInputList()) {
-      if (ctx.isActive(in)) {
-        ctx.accumulate(in, ctx.unbroadcast(dy.get(0), y, in));
-      }
-    }
+    toEveryInput(node, dy.get(0), ctx);
   }
 
-  /** The elementwise mean of its inputs: each input gets dy / n, summed over what it broadcast along. */
+  /** The elementwise mean of its inputs: each input gets dy / n. */
   private static void mean(NodeProto node, List<String> dy, BackwardContext ctx) {
+    toEveryInput(node, ctx.emit().mul(dy.get(0), ctx.emit().scalar(1f / node.getInputCount())), ctx);
+  }
+
+  private static void toEveryInput(NodeProto node, String gradient, BackwardContext ctx) {
     String y = node.getOutput(0);
-    String share = ctx.emit().mul(dy.get(0), ctx.emit().scalar(1f / node.getInputCount()));
     for (String in : node.getInputList()) {
       if (ctx.isActive(in)) {
-        ctx.accumulate(in, ctx.unbroadcast(share, y, in));
+        ctx.accumulate(in, ctx.unbroadcast(gradient, y, in));
       }
     }
   }
