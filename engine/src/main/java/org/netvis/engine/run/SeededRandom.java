@@ -25,6 +25,11 @@ public final class SeededRandom extends Random {
     super(seed);
   }
 
+  /** The generator of item {@code index} within a step ({@link Seeds#forItem}): an image, a target class. */
+  public static SeededRandom forItem(long stepSeed, int index) {
+    return new SeededRandom(Seeds.forItem(stepSeed, index));
+  }
+
   @Override
   public void setSeed(long seed) {
     state = (seed ^ MULTIPLIER) & MASK;

@@ -2,7 +2,6 @@ package org.netvis.plugins.attacks;
 
 import java.util.Random;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 import org.netvis.engine.tensor.Tensor;
 
 /** FGSM and PGD with torchattacks 3.5's arithmetic, on [0, 1] pixels. */
@@ -34,7 +33,7 @@ final class Attacks {
     if (p.randomStart()) {
       // Each image from its own generator, on its own thread.
       java.util.stream.IntStream.range(0, n).parallel().forEach(i -> randomStart(adv, i * item, (i + 1) * item, p.norm(), eps,
-          new SeededRandom(Seeds.forItem(seed, itemIndex.applyAsInt(i)))));
+          SeededRandom.forItem(seed, itemIndex.applyAsInt(i))));
     }
     float[] x0 = x.data();
     boolean[] stopped = new boolean[n];

@@ -12,7 +12,6 @@ import org.netvis.engine.image.PngBatch;
 import org.netvis.engine.image.RgbImage;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.spi.Progress;
@@ -47,7 +46,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     float[][] images = new float[n][];
     // Each target's noise from its own generator, on its own thread.
     IntStream.range(0, n).parallel().forEach(t -> {
-      random[t] = new SeededRandom(Seeds.forItem(seed, t));
+      random[t] = SeededRandom.forItem(seed, t);
       images[t] = new float[item];
       for (int i = 0; i < item; i++) {
         images[t][i] = (float) random[t].nextGaussian();

@@ -12,7 +12,6 @@ import org.netvis.engine.image.Roll;
 import org.netvis.engine.input.InputBatch;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Progress;
 import org.netvis.engine.spi.StepContext;
@@ -62,7 +61,7 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     try (Progress progress = ctx.progress("deep dream", (long) n * p.octaves() * p.iterations())) {
       for (int i = 0; i < n; i++) {
         String stem = stem(inputs.names().get(i), i);
-        Random random = new SeededRandom(Seeds.forItem(ctx.seed(), ctx.itemIndex(i)));
+        Random random = SeededRandom.forItem(ctx.seed(), ctx.itemIndex(i));
         float[] base = planar(Pixels.deprocess(inputs.images(), i, pre));
         int[][] sizes = new int[p.octaves()][];
         for (int o = 0; o < p.octaves(); o++) {

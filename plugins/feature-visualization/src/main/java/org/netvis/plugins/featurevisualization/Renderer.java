@@ -12,7 +12,6 @@ import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Progress;
 import org.netvis.engine.tensor.Tensor;
@@ -21,7 +20,7 @@ import org.netvis.engine.tensor.Tensor;
  * Lucid's render loop with its four slots kept apart: an {@link Objective}, an
  * {@link ImageParameterization}, {@link Transforms} and an {@link Optimizer}. A batch of images is
  * optimized together (one gradient pass per step); image b draws its initial parameters and its
- * transforms from {@code Seeds.forItem(seed, b)}, so the batch it runs in does not change it.
+ * transforms from {@code SeededRandom.forItem(seed, b)}, so the batch it runs in does not change it.
  */
 final class Renderer {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Renderer.class);
@@ -132,7 +131,7 @@ final class Renderer {
     Optimizer[] optimizers = new Optimizer[batch];
     for (int b = 0; b < batch; b++) {
       param[b] = new ImageParameterization(s.basis(), s.decorrelate(), size, s.decayPower());
-      random[b] = new SeededRandom(Seeds.forItem(seed, firstItem + b));
+      random[b] = SeededRandom.forItem(seed, firstItem + b);
       params[b] = param[b].initial(random[b]);
       optimizers[b] = Optimizer.create(s.optimizer(), s.learningRate(), param[b].parameterCount());
     }

@@ -12,7 +12,6 @@ import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.image.GaussianBlur;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
@@ -206,7 +205,7 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
       case "uniform" -> {
         for (int i = 0; i < n; i++) {
           // Per image from the step's seed: the same image gets the same baseline in any batch.
-          Random random = new SeededRandom(Seeds.forItem(ctx.seed(), ctx.itemIndex(i)));
+          Random random = SeededRandom.forItem(ctx.seed(), ctx.itemIndex(i));
           for (int ch = 0; ch < c; ch++) {
             for (int k = 0; k < plane; k++) {
               out[(i * c + ch) * plane + k] = range[0][ch] + random.nextFloat() * (range[1][ch] - range[0][ch]);

@@ -4,7 +4,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.tensor.Tensor;
 
@@ -41,7 +40,7 @@ final class NoiseTunnel implements Attribution {
     Random[] noise = new Random[n];
     double[] stdev = new double[n];
     for (int i = 0; i < n; i++) {
-      noise[i] = new SeededRandom(Seeds.forItem(seed, itemIndex.applyAsInt(i)));
+      noise[i] = SeededRandom.forItem(seed, itemIndex.applyAsInt(i));
       stdev[i] = p.stdev() > 0 ? p.stdev() : p.noiseLevel() * range(inputs, i);
     }
     // Copies go through the base method perCall at a time, sample by sample across the images (copy q

@@ -13,7 +13,6 @@ import java.util.Random;
 import java.util.Set;
 import org.netvis.engine.graph.TensorProtos;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.run.Seeds;
 
 /**
  * Cascading randomization (Adebayo et al. 2018): the layers with learned parameters, from the logits
@@ -101,7 +100,7 @@ final class ModelRandomization {
         continue;
       }
       // A layer's draw depends only on the seed and its place from the logits: the same at every stage.
-      Random random = new SeededRandom(Seeds.forItem(seed, k * 16 + index));
+      Random random = SeededRandom.forItem(seed, k * 16 + index);
       float[] out = new float[v.length];
       for (int j = 0; j < out.length; j++) {
         out[j] = (float) (random.nextGaussian() * std);
