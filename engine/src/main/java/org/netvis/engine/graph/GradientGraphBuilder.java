@@ -259,7 +259,7 @@ public final class GradientGraphBuilder {
       }
       TensorProto value = a != null && a.value() != null && b.value() != null
           && a.value().equals(b.value()) ? b.value() : null;
-      out.put(e.getKey(), new ShapeProbe.Probed(s, b.isFloat(), value, batchAxes));
+      out.put(e.getKey(), new ShapeProbe.Probed(s, b.type(), value, batchAxes));
     }
     return out;
   }
@@ -427,6 +427,7 @@ public final class GradientGraphBuilder {
             || InputDependence.hasSubgraphs(n)) {
           throw new UnsupportedOperatorException(n, GradientRules.supportedOperators());
         }
+        refuseOtherFloatingPoint(n);
         rule.backward(n, grads, this);
       }
 
@@ -543,6 +544,24 @@ public final class GradientGraphBuilder {
         out.addAll(l);
       }
       return out;
+    }
+
+    /**
+     * A gradient cannot flow back into a double tensor (the rules emit float32), and stopping there
+     * would leave the input gradient silently short; so a node that brings an image-dependent double
+     * back to float32 on the gradient path is refused by name. Integer and boolean tensors (ArgMax,
+     * comparisons) carry no gradient, as in PyTorch.
+     */
+    private void refuseOtherFloatingPoint(NodeProto n) {
+      for (String in : InputDependence.reads(n)) {
+        ShapeProbe.Probed p = prepared.shapes().get(in);
+        if (p != null && p.isOtherFloatingPoint() && prepared.dependence().dependsOnInput(in)) {
+          throw new GraphBuildException(n.getOpType() + " node '" + n.getName() + "' reads '" + in + "', a "
+              + p.type().name().toLowerCase() + " tensor that depends on the image, on the gradient path; netvis"
+              + " differentiates float32 tensors (float16 and bfloat16 files are widened to float32, double ones"
+              + " are not): export the model in float32");
+        }
+      }
     }
 
     /**

@@ -17,10 +17,11 @@ import java.util.Set;
  * A forward classifier graph as netvis sees it: one 4-D float image input (N, C, H, W) and a
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
  * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
- * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name.
+ * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. A file stored in
+ * float16 or bfloat16 is widened to float32 ({@code precisionNote} says so; null when it was float32).
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout, String outputNote) {
+    long[] outputShape, InputLayout layout, String outputNote, String precisionNote) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
@@ -59,6 +60,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   }
 
   public static ModelGraph of(ModelProto proto, String source, InputLayout declared) {
+    Float32Widening.Widened widened = Float32Widening.widen(proto);
+    proto = widened.model();
     GraphProto graph = proto.getGraph();
     Set<String> initializers = new HashSet<>();
     graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
@@ -107,7 +110,13 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       throw new GraphBuildException(source + ": output '" + output.getName() + "' is " + describe(output)
           + "; expected float scores of shape (batch, classes)");
     }
-    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout, outputNote);
+    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout, outputNote,
+        widened.note());
+  }
+
+  /** True when {@code proto} is the file's model unchanged: channels-first, float32, ending in its scores. */
+  public boolean asWritten() {
+    return layout == InputLayout.NCHW && outputNote == null && precisionNote == null;
   }
 
   /** The Softmax node producing {@code output} when it normalizes over the classes of a 2-D tensor; else null. */

@@ -39,9 +39,19 @@ final class ShapeProbe {
    *     a multiple of it; null when no axis is
    * @param value the tensor's value where it was asked for and small enough; else null
    */
-  record Probed(long[] shape, boolean isFloat, TensorProto value, boolean[] batchAxes) {
-    Probed(long[] shape, boolean isFloat, TensorProto value) {
-      this(shape, isFloat, value, null);
+  record Probed(long[] shape, OnnxJavaType type, TensorProto value, boolean[] batchAxes) {
+    Probed(long[] shape, OnnxJavaType type, TensorProto value) {
+      this(shape, type, value, null);
+    }
+
+    /** A float32 tensor: the only kind gradients flow through. */
+    boolean isFloat() {
+      return type == OnnxJavaType.FLOAT;
+    }
+
+    /** A floating-point tensor of another width (double), which a gradient cannot enter. */
+    boolean isOtherFloatingPoint() {
+      return type == OnnxJavaType.DOUBLE || type == OnnxJavaType.FLOAT16 || type == OnnxJavaType.BFLOAT16;
     }
 
     boolean isBatchAxis(int axis) {
@@ -85,7 +95,7 @@ final class ShapeProbe {
               TensorInfo info = t.getInfo();
               TensorProto value = keepValues.contains(entry.getKey()) && info.getNumElements() <= MAX_KEPT_VALUES
                   ? valueOf(entry.getKey(), t) : null;
-              shapes.put(entry.getKey(), new Probed(info.getShape(), info.type == OnnxJavaType.FLOAT, value));
+              shapes.put(entry.getKey(), new Probed(info.getShape(), info.type, value));
             }
           }
         }

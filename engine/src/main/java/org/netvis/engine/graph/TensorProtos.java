@@ -39,7 +39,7 @@ public final class TensorProtos {
     return t.getDataLocation() == TensorProto.DataLocation.EXTERNAL;
   }
 
-  /** Values of a float, double or integer tensor as floats. */
+  /** Values of a float, double, float16, bfloat16 or integer tensor as floats (the 16-bit ones exactly). */
   public static float[] toFloats(TensorProto t) {
     requireInline(t);
     int n = count(t);
@@ -58,6 +58,14 @@ public final class TensorProtos {
       case TensorProto.DataType.DOUBLE_VALUE -> {
         for (int i = 0; i < n; i++) {
           out[i] = (float) (t.getRawData().isEmpty() ? t.getDoubleData(i) : raw.getDouble(i * 8));
+        }
+      }
+      case TensorProto.DataType.FLOAT16_VALUE, TensorProto.DataType.BFLOAT16_VALUE -> {
+        boolean half = t.getDataType() == TensorProto.DataType.FLOAT16_VALUE;
+        for (int i = 0; i < n; i++) {
+          // Stored as 16-bit words in raw_data, or one word per int32_data entry.
+          int bits = (t.getRawData().isEmpty() ? t.getInt32Data(i) : raw.getShort(i * 2)) & 0xffff;
+          out[i] = half ? halfToFloat(bits) : Float.intBitsToFloat(bits << 16);
         }
       }
       default -> {
@@ -98,6 +106,21 @@ public final class TensorProtos {
           + TensorProto.DataType.forNumber(t.getDataType()) + "; expected an integer or float tensor");
     }
     return out;
+  }
+
+  /** IEEE 754 binary16 to float32, exactly (Java 17 has no Float.float16ToFloat). */
+  static float halfToFloat(int bits) {
+    int exponent = (bits >>> 10) & 0x1f;
+    int mantissa = bits & 0x3ff;
+    float magnitude;
+    if (exponent == 0) {
+      magnitude = mantissa * 0x1p-24f;
+    } else if (exponent == 0x1f) {
+      magnitude = mantissa == 0 ? Float.POSITIVE_INFINITY : Float.NaN;
+    } else {
+      magnitude = Float.intBitsToFloat(((exponent + 112) << 23) | (mantissa << 13));
+    }
+    return (bits & 0x8000) != 0 ? -magnitude : magnitude;
   }
 
   private static int count(TensorProto t) {

@@ -256,6 +256,9 @@ public final class ExperimentRunner {
       if (engine.graph().outputNote() != null) {
         record.put("output", engine.graph().outputNote());
       }
+      if (engine.graph().precisionNote() != null) {
+        record.put("precision", engine.graph().precisionNote());
+      }
       return record;
     }
 

@@ -95,9 +95,8 @@ public final class Engine implements AutoCloseable {
     ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
     try {
       // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
-      // Softmax without it.
-      boolean asWritten = graph.layout() == InputLayout.NCHW && graph.outputNote() == null;
-      return new Engine(model, graph, asWritten ? bytes : graph.proto().toByteArray(), options,
+      // Softmax without it, a 16-bit one widened to float32.
+      return new Engine(model, graph, graph.asWritten() ? bytes : graph.proto().toByteArray(), options,
           new OrtSessions.Clock(), new GradientGraphBuilder());
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
