@@ -35,7 +35,7 @@ final class NewWeights {
         "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GroupNormalization", "GreaterOrEqual", "HardSigmoid",
         "HardSwish", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Less",
         "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or",
-        "Pow", "PRelu", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
+        "Pow", "PRelu", "RMSNormalization", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
         "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tanh", "ThresholdedRelu", "Transpose", "Where")) {
       m.put(op, Set.of());
     }

@@ -7,14 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * LayerNormalization, InstanceNormalization, GroupNormalization and LRN (local response normalization
- * across channels).
+ * LayerNormalization, RMSNormalization, InstanceNormalization, GroupNormalization and LRN (local
+ * response normalization across channels).
  */
 final class NormalizationGradients {
   private NormalizationGradients() {}
 
   static void register(Map<String, NodeGradient> rules) {
     rules.put("LayerNormalization", NormalizationGradients::layerNorm);
+    rules.put("RMSNormalization", NormalizationGradients::rmsNorm);
     rules.put("InstanceNormalization", NormalizationGradients::instanceNorm);
     rules.put("GroupNormalization", NormalizationGradients::groupNorm);
     rules.put("LRN", NormalizationGradients::lrn);
@@ -28,13 +29,7 @@ final class NormalizationGradients {
       }
     }
     String x = node.getInput(0);
-    int rank = ctx.shape(x).length;
-    long axis = Attributes.getInt(node, "axis", -1);
-    int first = (int) (axis < 0 ? axis + rank : axis);
-    long[] axes = new long[rank - first];
-    for (int i = first; i < rank; i++) {
-      axes[i - first] = i;
-    }
+    long[] axes = trailingAxes(node, ctx.shape(x).length);
     float eps = Attributes.getFloat(node, "epsilon", 1e-5f);
     NodeEmitter e = ctx.emit();
     Normalized n = normalize(node, ctx, x, axes, eps);
@@ -50,6 +45,49 @@ final class NormalizationGradients {
     if (bias != null && ctx.isActive(bias)) {
       ctx.accumulate(bias, ctx.unbroadcast(dy.get(0), y, bias));
     }
+  }
+
+  /**
+   * Y = X / sqrt(mean(X^2) + eps) * Scale over the axes from {@code axis} to the last (opset 23).
+   * With r = 1 / sqrt(mean(X^2) + eps), xhat = X r and g = dY Scale: dX = r (g - xhat mean(g xhat)),
+   * as LayerNormalization's without the centring.
+   */
+  private static void rmsNorm(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    String scale = node.getInput(1);
+    long[] axes = trailingAxes(node, ctx.shape(x).length);
+    long count = 1;
+    for (long a : axes) {
+      long size = ctx.shape(x)[(int) a];
+      if (size < 0) {
+        throw ctx.fail(node, "normalizing over the batch axis is not supported");
+      }
+      count *= size;
+    }
+    NodeEmitter e = ctx.emit();
+    String meanSquare = mean(e, e.mul(x, x), axes, count);
+    float eps = Attributes.getFloat(node, "epsilon", 1e-5f);
+    String r = e.op("Reciprocal", List.of(e.op("Sqrt", List.of(e.op("Add", List.of(meanSquare, e.scalar(eps)))))));
+    String xhat = e.mul(x, r);
+    if (ctx.isActive(x)) {
+      String g = e.mul(dy.get(0), scale);
+      String inner = e.op("Sub", List.of(g, e.mul(xhat, mean(e, e.mul(g, xhat), axes, count))));
+      ctx.accumulate(x, e.mul(r, inner));
+    }
+    if (ctx.isActive(scale)) {
+      ctx.accumulate(scale, ctx.unbroadcast(e.mul(dy.get(0), xhat), node.getOutput(0), scale));
+    }
+  }
+
+  /** The axes from the node's {@code axis} attribute (default -1) to the last. */
+  private static long[] trailingAxes(NodeProto node, int rank) {
+    long axis = Attributes.getInt(node, "axis", -1);
+    int first = (int) (axis < 0 ? axis + rank : axis);
+    long[] axes = new long[rank - first];
+    for (int i = first; i < rank; i++) {
+      axes[i - first] = i;
+    }
+    return axes;
   }
 
   /** Per image and channel over the spatial axes; Scale and B are per channel. */

@@ -333,6 +333,10 @@ class OperatorGradientTest {
                 g.random(1, 3), g.random(0.5, 3)), "num_groups", 3L, "epsilon", 1e-4f)),
         new Case("GroupNormalization, scale and bias per channel (opset 21)", 21, 4, 3, 3, 1e-2, g ->
             g.op("GroupNormalization", List.of("x", g.random(1, 4), g.random(0.5, 4)), "num_groups", 2L)),
+        new Case("RMSNormalization (opset 23) over the last axis", 23, 2, 3, 4, 1e-2, g ->
+            g.op("RMSNormalization", List.of("x", g.random(1, 4)), "epsilon", 1e-4f)),
+        new Case("RMSNormalization over channels and space (axis 1), scale per channel", 23, 3, 3, 4, 1e-2, g ->
+            g.op("RMSNormalization", List.of("x", g.random(1, 3, 1, 1)), "axis", 1L)),
         of("InstanceNormalization", 3, 3, 4, g ->
             g.op("InstanceNormalization", List.of("x", g.random(1, 3), g.random(0.5, 3)), "epsilon", 1e-4f)),
         of("LRN size 5 over 7 channels (zoo AlexNet/GoogLeNet settings, larger alpha)", 2, 3, 3, g ->
