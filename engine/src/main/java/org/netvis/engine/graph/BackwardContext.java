@@ -22,6 +22,9 @@ public interface BackwardContext {
   /** The tensor's shape at the graph's fixed spatial size; -1 marks batch-dependent dimensions. */
   long[] shape(String tensor);
 
+  /** True when the tensor holds booleans (an attention mask, a Where condition). */
+  boolean isBoolean(String tensor);
+
   /** The value of a constant tensor (initializer or Constant node output), or null when not constant. */
   TensorProto constant(String tensor);
 

@@ -658,6 +658,16 @@ public final class GradientGraphBuilder {
      * Identity, masks).
      */
     @Override
+    public boolean isBoolean(String tensor) {
+      TensorProto c = constants.get(tensor);
+      if (c != null) {
+        return c.getDataType() == TensorProto.DataType.BOOL_VALUE;
+      }
+      ShapeProbe.Probed p = prepared.shapes().get(tensor);
+      return p != null && p.type() == ai.onnxruntime.OnnxJavaType.BOOL;
+    }
+
+    @Override
     public TensorProto constant(String tensor) {
       TensorProto c = constants.get(tensor);
       if (c != null || prepared.dependence().dependsOnInput(tensor)) {

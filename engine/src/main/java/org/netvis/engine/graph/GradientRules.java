@@ -19,6 +19,7 @@ public final class GradientRules {
     ShapeGradients.register(rules);
     ReductionGradients.register(rules);
     NormalizationGradients.register(rules);
+    AttentionGradients.register(rules);
     ResizeGradients.register(rules);
     RULES = Collections.unmodifiableMap(rules);
   }

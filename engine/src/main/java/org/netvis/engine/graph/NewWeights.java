@@ -30,7 +30,7 @@ final class NewWeights {
 
   private static Map<String, Set<Integer>> shapeSettingInputs() {
     Map<String, Set<Integer>> m = new java.util.HashMap<>();
-    for (String op : List.of("Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip",
+    for (String op : List.of("Abs", "Add", "And", "Attention", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip",
         "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
         "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GroupNormalization", "GreaterOrEqual", "HardSigmoid",
         "HardSwish", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Less",

@@ -337,6 +337,24 @@ class OperatorGradientTest {
             g.op("RMSNormalization", List.of("x", g.random(1, 4)), "epsilon", 1e-4f)),
         new Case("RMSNormalization over channels and space (axis 1), scale per channel", 23, 3, 3, 4, 1e-2, g ->
             g.op("RMSNormalization", List.of("x", g.random(1, 3, 1, 1)), "axis", 1L)),
+        new Case("Attention (opset 23) 4-D, 2 heads, K and V projected, default scale", 23, 2, 3, 4, 1e-2, g ->
+            g.op("Attention", List.of("x", g.op("MatMul", List.of("x", g.random(0.7, 4, 4))),
+                g.op("MatMul", List.of("x", g.random(0.7, 4, 4)))))),
+        new Case("Attention 3-D, 4 query heads sharing 2 key/value heads, value size 3, float mask, softcap 1.5",
+            23, 1, 3, 8, 1e-2, g -> {
+              String x3 = g.op("Reshape", List.of("x", g.ints(0, 3, 8)));
+              String y = g.op("Attention", List.of(x3, g.op("MatMul", List.of(x3, g.random(0.7, 8, 4))),
+                  g.op("MatMul", List.of(x3, g.random(0.7, 8, 6))), g.random(1, 3, 3)),
+                  "q_num_heads", 4L, "kv_num_heads", 2L, "softcap", 1.5f);
+              return g.op("Unsqueeze", List.of(y, g.ints(1)));
+            }),
+        new Case("Attention causal over 3 of 4 keys, boolean mask, scale 0.4", 23, 2, 4, 3, 1e-2, g -> {
+          String kv = g.op("Slice", List.of("x", g.ints(1), g.ints(4), g.ints(2)));
+          String mask = g.bools(new boolean[] {true, false, true, true, true, false, true, true, true, true, false,
+              true}, 1, 1, 4, 3);
+          return g.op("Attention", List.of("x", kv, g.op("Mul", List.of(kv, kv)), mask), "is_causal", 1L,
+              "scale", 0.4f);
+        }),
         of("InstanceNormalization", 3, 3, 4, g ->
             g.op("InstanceNormalization", List.of("x", g.random(1, 3), g.random(0.5, 3)), "epsilon", 1e-4f)),
         of("LRN size 5 over 7 channels (zoo AlexNet/GoogLeNet settings, larger alpha)", 2, 3, 3, g ->

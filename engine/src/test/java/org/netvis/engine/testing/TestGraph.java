@@ -97,6 +97,20 @@ public final class TestGraph {
     return name;
   }
 
+  /** A boolean constant (a mask). */
+  public String bools(boolean[] values, long... shape) {
+    String name = "mask_" + counter++;
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.BOOL_VALUE);
+    for (long d : shape) {
+      t.addDims(d);
+    }
+    for (boolean v : values) {
+      t.addInt32Data(v ? 1 : 0);
+    }
+    graph.addInitializer(t);
+    return name;
+  }
+
   /** Gaussian weights scaled by {@code scale}. */
   public String random(double scale, long... shape) {
     int n = 1;
