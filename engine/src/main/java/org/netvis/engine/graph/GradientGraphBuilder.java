@@ -379,6 +379,9 @@ public final class GradientGraphBuilder {
       this.emitter = new NodeEmitter(names);
     }
 
+    /** The tensors the rule now running sent a gradient to. */
+    private final Set<String> received = new HashSet<>();
+
     GradientGraph run() {
       GraphProto graph = prepared.model().getGraph();
       String input = forward.inputName();
@@ -428,7 +431,9 @@ public final class GradientGraphBuilder {
           throw new UnsupportedOperatorException(n, GradientRules.supportedOperators());
         }
         refuseOtherFloatingPoint(n);
+        received.clear();
         rule.backward(n, grads, this);
+        requireEveryActiveInputReached(n);
       }
 
       List<ValueInfoProto> outputs = new ArrayList<>();
@@ -544,6 +549,37 @@ public final class GradientGraphBuilder {
         out.addAll(l);
       }
       return out;
+    }
+
+    /**
+     * A rule must send a gradient to every image-dependent float input of its node, or past it to
+     * an input of its producer (or further) where it is that tensor's only reader and skips it; an
+     * input left without one would make the input gradient silently short.
+     */
+    private void requireEveryActiveInputReached(NodeProto n) {
+      for (String in : n.getInputList()) {
+        if (in.isEmpty() || !active.contains(in) || received.contains(in)) {
+          continue;
+        }
+        if (!reachedPast(in, 4)) {
+          throw new IllegalStateException(n.getOpType() + " node '" + n.getName() + "': its gradient rule sent nothing"
+              + " to input '" + in + "', which depends on the image");
+        }
+      }
+    }
+
+    /** Whether a rule that skipped {@code tensor} (its only reader) sent its gradient further up, within {@code depth} nodes. */
+    private boolean reachedPast(String tensor, int depth) {
+      NodeProto producer = producers.get(tensor);
+      if (depth == 0 || producer == null || readers(tensor) != 1) {
+        return false;
+      }
+      for (String in : producer.getInputList()) {
+        if (received.contains(in) || (active.contains(in) && reachedPast(in, depth - 1))) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**
@@ -710,6 +746,7 @@ public final class GradientGraphBuilder {
         throw new IllegalStateException("gradient of '" + tensor + "' received after it was summed");
       }
       contributions.computeIfAbsent(tensor, k -> new ArrayList<>()).add(gradient);
+      received.add(tensor);
     }
 
     @Override
@@ -735,6 +772,7 @@ public final class GradientGraphBuilder {
       if (finished.containsKey(tensor)) {
         throw new IllegalStateException("gradient of '" + tensor + "' received after it was summed");
       }
+      received.add(tensor);
       return true;
     }
 
