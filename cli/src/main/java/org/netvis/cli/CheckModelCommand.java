@@ -67,11 +67,7 @@ final class CheckModelCommand implements Callable<Integer> {
     try (Engine engine = options.open(model)) {
       var companion = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
       System.out.printf("model      %s (sha256 %s)%n", engine.model().path(), engine.model().sha256());
-      for (String note : new String[] {engine.graph().outputNote(), engine.graph().precisionNote()}) {
-        if (note != null) {
-          System.out.printf("note       %s%n", note);
-        }
-      }
+      engine.graph().notes().values().forEach(note -> System.out.printf("note       %s%n", note));
       System.out.printf("forward    %s%n", engine.forwardPass());
       System.out.printf("gradient   %s (%s, sha256 %s)%n", companion.file() == null ? "(not saved)" : companion.file(),
           companion.rebuilt() ? "derived now" : "reused", companion.sha256());

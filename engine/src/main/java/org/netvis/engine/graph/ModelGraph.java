@@ -2,6 +2,7 @@ package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
@@ -9,19 +10,24 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * A forward classifier graph as netvis sees it: one 4-D float image input (N, C, H, W) and a
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
  * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
- * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. A file stored in
- * float16 or bfloat16 is widened to float32 ({@code precisionNote} says so; null when it was float32).
+ * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. {@code notes} says,
+ * under "input", "output" and "precision", what netvis read into or changed in the file to see it so:
+ * a channel count the file leaves symbolic, scores taken from before a final Softmax, a float16 or
+ * bfloat16 file widened to float32 (the run manifest's model record holds them under the same keys).
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout, String outputNote, String precisionNote) {
+    long[] outputShape, InputLayout layout, Map<String, String> notes) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
@@ -76,7 +82,9 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       throw new GraphBuildException(source + ": input '" + input.getName() + "' is "
           + describe(input) + "; expected a 4-D float image tensor (N, C, H, W) or channels-last (N, H, W, C)");
     }
-    InputLayout layout = declared != null ? declared : detectLayout(inShape, input.getName(), source);
+    Map<String, String> notes = new LinkedHashMap<>();
+    NodeProto firstConv = convReading(graph, input.getName());
+    InputLayout layout = declared != null ? declared : detectLayout(inShape, input.getName(), source, firstConv);
     if (layout == InputLayout.NHWC) {
       if (inShape[3] != 3 && inShape[3] != 1) {
         throw new GraphBuildException(source + ": channels-last input '" + input.getName() + "' has shape "
@@ -86,20 +94,26 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       proto = channelsFirst(proto, input.getName(), inShape);
       inShape = new long[] {inShape[0], inShape[3], inShape[1], inShape[2]};
     }
+    if (inShape[1] < 0 && layout == InputLayout.NCHW && firstConv != null) {
+      // Hugging Face's exports name every input axis (num_channels too); the Conv reading it says how many.
+      inShape[1] = convChannels(graph, firstConv);
+      notes.put("input", "the file leaves the channel count of input '" + input.getName() + "' symbolic; netvis"
+          + " takes " + inShape[1] + " from Conv node '" + firstConv.getName() + "', which reads it");
+    }
     if (inShape[1] < 0) {
-      throw new GraphBuildException(source + ": input '" + input.getName() + "' has no fixed channel count");
+      throw new GraphBuildException(source + ": input '" + input.getName() + "' has no fixed channel count, and no"
+          + " Conv with constant weights reads it to tell one");
     }
     if (graph.getOutputCount() < 1) {
       throw new GraphBuildException(source + ": the graph has no outputs");
     }
     ValueInfoProto output = graph.getOutput(0);
-    String outputNote = null;
-    ai.onnx.proto.OnnxMl.NodeProto softmax = finalSoftmax(graph, output.getName());
+    NodeProto softmax = finalSoftmax(graph, output.getName());
     if (softmax != null) {
       // Caffe-era zoo exports end in Softmax: netvis differentiates class scores, so it takes the
       // Softmax's input as the model's output.
-      outputNote = "the file's output '" + output.getName() + "' holds probabilities; netvis uses the scores '"
-          + softmax.getInput(0) + "' that enter its final Softmax node '" + softmax.getName() + "'";
+      notes.put("output", "the file's output '" + output.getName() + "' holds probabilities; netvis uses the scores '"
+          + softmax.getInput(0) + "' that enter its final Softmax node '" + softmax.getName() + "'");
       ValueInfoProto scores = output.toBuilder().setName(softmax.getInput(0)).build();
       proto = proto.toBuilder().setGraph(proto.getGraph().toBuilder().setOutput(0, scores)).build();
       output = scores;
@@ -110,18 +124,47 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       throw new GraphBuildException(source + ": output '" + output.getName() + "' is " + describe(output)
           + "; expected float scores of shape (batch, classes)");
     }
-    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout, outputNote,
-        widened.note());
+    if (widened.note() != null) {
+      notes.put("precision", widened.note());
+    }
+    return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout,
+        Collections.unmodifiableMap(notes));
+  }
+
+  /** The note under "input", "output" or "precision"; null when there is none. */
+  public String note(String key) {
+    return notes.get(key);
   }
 
   /** True when {@code proto} is the file's model unchanged: channels-first, float32, ending in its scores. */
   public boolean asWritten() {
-    return layout == InputLayout.NCHW && outputNote == null && precisionNote == null;
+    return layout == InputLayout.NCHW && note("output") == null && note("precision") == null;
+  }
+
+  /** The Conv that reads the input directly with constant weights, or null. */
+  private static NodeProto convReading(GraphProto graph, String input) {
+    for (NodeProto n : graph.getNodeList()) {
+      if (n.getOpType().equals("Conv") && n.getInputCount() > 1 && n.getInput(0).equals(input)
+          && convChannels(graph, n) > 0) {
+        return n;
+      }
+    }
+    return null;
+  }
+
+  /** The channels a Conv's constant weights [out, in / group, kh, kw] read; -1 when they are not an initializer. */
+  private static long convChannels(GraphProto graph, NodeProto conv) {
+    for (TensorProto t : graph.getInitializerList()) {
+      if (t.getName().equals(conv.getInput(1)) && t.getDimsCount() >= 3) {
+        return t.getDims(1) * Attributes.getInt(conv, "group", 1);
+      }
+    }
+    return -1;
   }
 
   /** The Softmax node producing {@code output} when it normalizes over the classes of a 2-D tensor; else null. */
-  private static ai.onnx.proto.OnnxMl.NodeProto finalSoftmax(GraphProto graph, String output) {
-    for (ai.onnx.proto.OnnxMl.NodeProto n : graph.getNodeList()) {
+  private static NodeProto finalSoftmax(GraphProto graph, String output) {
+    for (NodeProto n : graph.getNodeList()) {
       if (n.getOutputList().contains(output)) {
         boolean softmax = n.getOpType().equals("Softmax") && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
         long axis = Attributes.getInt(n, "axis", 1);
@@ -135,12 +178,16 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
    * NCHW when the second axis holds 1 to 4 channels; channels-last when the last one does (its
    * channel count is checked by the caller); anything else is refused with its shape.
    */
-  private static InputLayout detectLayout(long[] s, String name, String source) {
+  private static InputLayout detectLayout(long[] s, String name, String source, NodeProto firstConv) {
     if (s[1] > 0 && s[1] <= 4) {
       return InputLayout.NCHW;
     }
     if (s[3] > 0 && s[3] <= 4) {
       return InputLayout.NHWC;
+    }
+    if (s[1] < 0 && firstConv != null) {
+      // A Conv reads the input as it is: channels first.
+      return InputLayout.NCHW;
     }
     throw new GraphBuildException(source + ": input '" + name + "' has shape " + BackwardContext.describe(s)
         + ", which is neither NCHW (N, 3, H, W) nor channels-last (N, H, W, 3); set input.layout in the"
@@ -155,10 +202,10 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     String inner = input + "/netvis_nhwc";
     GraphProto graph = proto.getGraph();
     GraphProto.Builder g = graph.toBuilder().clearNode();
-    g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Transpose").setName("netvis/to_channels_last")
+    g.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("netvis/to_channels_last")
         .addInput(input).addOutput(inner).addAttribute(Attributes.of("perm", new long[] {0, 2, 3, 1})));
-    for (ai.onnx.proto.OnnxMl.NodeProto n : graph.getNodeList()) {
-      ai.onnx.proto.OnnxMl.NodeProto.Builder b = n.toBuilder();
+    for (NodeProto n : graph.getNodeList()) {
+      NodeProto.Builder b = n.toBuilder();
       for (int i = 0; i < b.getInputCount(); i++) {
         if (b.getInput(i).equals(input)) {
           b.setInput(i, inner);

@@ -253,12 +253,7 @@ public final class ExperimentRunner {
       record.put("path", model.path().toString());
       record.put("sha256", model.sha256());
       record.put("input_layout", engine.graph().layout().name());
-      if (engine.graph().outputNote() != null) {
-        record.put("output", engine.graph().outputNote());
-      }
-      if (engine.graph().precisionNote() != null) {
-        record.put("precision", engine.graph().precisionNote());
-      }
+      record.putAll(engine.graph().notes());
       return record;
     }
 

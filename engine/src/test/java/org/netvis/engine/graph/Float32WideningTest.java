@@ -157,7 +157,7 @@ class Float32WideningTest {
     ModelProto reference = float32Model();
     Path referenceFile = dir.resolve("float32.onnx");
     Files.write(referenceFile, reference.toByteArray());
-    assertNull(ModelGraph.of(reference, "float32.onnx").precisionNote());
+    assertNull(ModelGraph.of(reference, "float32.onnx").note("precision"));
     assertTrue(ModelGraph.of(reference, "float32.onnx").asWritten());
     Tensor x = image(11);
     Tensor cotangent = Tensor.zeros(2, 5);
@@ -176,10 +176,10 @@ class Float32WideningTest {
           String name = (type == HALF ? "float16" : "bfloat16") + (keepFloat32Io ? "_io32" : "");
           ModelProto file = sixteenBitModel(reference, type, keepFloat32Io);
           ModelGraph graph = ModelGraph.of(file, name);
-          assertTrue(graph.precisionNote().startsWith("the file computes in " + (type == HALF ? "float16" : "bfloat16")),
-              graph.precisionNote());
-          assertTrue(graph.precisionNote().contains("(4 weight and constant tensors and " + (keepFloat32Io ? 1 : 0)
-              + " Cast nodes widened)"), graph.precisionNote());
+          assertTrue(graph.note("precision").startsWith("the file computes in " + (type == HALF ? "float16" : "bfloat16")),
+              graph.note("precision"));
+          assertTrue(graph.note("precision").contains("(4 weight and constant tensors and " + (keepFloat32Io ? 1 : 0)
+              + " Cast nodes widened)"), graph.note("precision"));
           Path path = dir.resolve(name + ".onnx");
           Files.write(path, file.toByteArray());
           try (Engine engine = GradientCheck.open(path, dir)) {

@@ -36,6 +36,54 @@ class ModelGraphTest {
     assertArrayEquals(nhwc.shape(), InputLayout.NHWC.fromNchw(nchw).shape());
   }
 
+  /** The model with every input axis named, as Hugging Face's exports write pixel_values. */
+  private static ModelProto everyInputAxisSymbolic(ModelProto model) {
+    ModelProto.Builder b = model.toBuilder();
+    ai.onnx.proto.OnnxMl.TensorShapeProto.Builder shape = b.getGraphBuilder().getInputBuilder(0).getTypeBuilder()
+        .getTensorTypeBuilder().getShapeBuilder();
+    String[] names = {"batch_size", "num_channels", "height", "width"};
+    for (int i = 0; i < 4; i++) {
+      shape.setDim(i, ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(names[i]));
+    }
+    return b.build();
+  }
+
+  @Test
+  void aSymbolicChannelCountIsTakenFromTheConvThatReadsTheInput() throws Exception {
+    TestGraph g = new TestGraph(17, 5, 3, 6, 6);
+    String out = g.op("GlobalAveragePool", List.of(g.op("Relu", List.of(g.op("Conv", List.of("x",
+        g.random(0.5, 4, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1})))));
+    ModelProto fixed = g.model(out, 4);
+    ModelProto symbolic = everyInputAxisSymbolic(fixed);
+    ModelGraph graph = ModelGraph.of(symbolic, "hf.onnx");
+    assertEquals(InputLayout.NCHW, graph.layout());
+    assertArrayEquals(new long[] {-1, 3, -1, -1}, graph.inputShape());
+    assertEquals("the file leaves the channel count of input 'x' symbolic; netvis takes 3 from Conv node"
+        + " 'Conv_node_2', which reads it", graph.note("input"));
+    assertNull(ModelGraph.of(fixed, "fixed.onnx").note("input"));
+
+    Path fixedFile = dir.resolve("fixed.onnx");
+    Files.write(fixedFile, fixed.toByteArray());
+    Path symbolicFile = dir.resolve("hf.onnx");
+    Files.write(symbolicFile, symbolic.toByteArray());
+    Tensor x = Tensor.zeros(2, 3, 6, 6);
+    Tensor ct = Tensor.zeros(2, 4);
+    for (int i = 0; i < x.size(); i++) {
+      x.data()[i] = (float) Math.cos(i);
+    }
+    for (int i = 0; i < ct.size(); i++) {
+      ct.data()[i] = i - 3.5f;
+    }
+    try (Engine a = GradientCheck.open(fixedFile, dir); Engine b = GradientCheck.open(symbolicFile, dir)) {
+      assertArrayEquals(a.vjp(x, ct).inputGradient().data(), b.vjp(x, ct).inputGradient().data(), 1e-6f);
+    }
+
+    TestGraph noConv = new TestGraph(17, 5, 3, 6, 6);
+    GraphBuildException e = org.junit.jupiter.api.Assertions.assertThrows(GraphBuildException.class,
+        () -> ModelGraph.of(everyInputAxisSymbolic(noConv.model(noConv.op("Relu", List.of("x")))), "plain.onnx"));
+    assertTrue(e.getMessage().contains("input 'x' has shape [N, N, N, N], which is neither NCHW"), e.getMessage());
+  }
+
   /** Zoo exports that end in Softmax: netvis differentiates the scores that enter it. */
   @Test
   void aFinalSoftmaxIsSetAsideAndItsScoresBecomeTheOutput() throws Exception {
@@ -51,8 +99,8 @@ class ModelGraphTest {
     ModelProto withSoftmax = b.build();
     ModelGraph graph = ModelGraph.of(withSoftmax, "zoo.onnx");
     assertEquals("scores_flat", graph.outputName());
-    assertTrue(graph.outputNote().contains("holds probabilities"), graph.outputNote());
-    assertNull(ModelGraph.of(plainModel, "plain.onnx").outputNote());
+    assertTrue(graph.note("output").contains("holds probabilities"), graph.note("output"));
+    assertNull(ModelGraph.of(plainModel, "plain.onnx").note("output"));
 
     Path zoo = dir.resolve("zoo.onnx");
     Files.write(zoo, withSoftmax.toByteArray());
