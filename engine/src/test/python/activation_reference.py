@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
+from reference_cases import cases
 
 
 def function(name, params):
@@ -42,23 +43,10 @@ def function(name, params):
     raise SystemExit(f"unknown function {name}")
 
 
-def parse(value):
-    """A number as the float32 attribute the ONNX operator holds, else the text."""
-    try:
-        return float(np.float32(value))
-    except ValueError:
-        return value
-
-
 def main():
     out = sys.argv[1]
     torch.set_num_threads(1)
-    for line in open(os.path.join(out, "cases.txt")):
-        fields = line.split()
-        if not fields:
-            continue
-        case, name = fields[0], fields[1]
-        params = {k: parse(v) for k, v in (f.split("=", 1) for f in fields[2:])}
+    for case, name, params in cases(out):
         f = function(name, params)
         x = np.load(os.path.join(out, f"{case}_x.npy"))
         ct = np.load(os.path.join(out, f"{case}_ct.npy"))

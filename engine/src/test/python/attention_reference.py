@@ -26,6 +26,7 @@ import sys
 
 import numpy as np
 import torch
+from reference_cases import cases
 
 
 def attention(q, k, v, p, mask):
@@ -78,23 +79,10 @@ def model(kind, x, p, weights):
     return attention(q, source @ weights["wk"], source @ weights["wv"], p, weights.get("mask"))
 
 
-def parse(value):
-    """A number as the float32 attribute the ONNX operator holds, else the text."""
-    try:
-        return float(np.float32(value))
-    except ValueError:
-        return value
-
-
 def main():
     out = sys.argv[1]
     torch.set_num_threads(1)
-    for line in open(os.path.join(out, "cases.txt")):
-        fields = line.split()
-        if not fields:
-            continue
-        case, kind = fields[0], fields[1]
-        params = {k: parse(v) for k, v in (f.split("=", 1) for f in fields[2:])}
+    for case, kind, params in cases(out):
         x = np.load(os.path.join(out, f"{case}_x.npy"))
         ct = np.load(os.path.join(out, f"{case}_ct.npy"))
         arrays = {}

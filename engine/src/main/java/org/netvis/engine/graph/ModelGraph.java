@@ -110,10 +110,12 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     ValueInfoProto output = graph.getOutput(0);
     NodeProto softmax = finalSoftmax(graph, output.getName());
     if (softmax != null) {
-      // Caffe-era zoo exports end in Softmax: netvis differentiates class scores, so it takes the
-      // Softmax's input as the model's output.
-      notes.put("output", "the file's output '" + output.getName() + "' holds probabilities; netvis uses the scores '"
-          + softmax.getInput(0) + "' that enter its final Softmax node '" + softmax.getName() + "'");
+      // Caffe-era zoo exports and Keras models end in Softmax, models trained with NLLLoss in
+      // LogSoftmax: netvis differentiates class scores, so it takes their input as the model's output.
+      boolean log = softmax.getOpType().equals("LogSoftmax");
+      notes.put("output", "the file's output '" + output.getName() + "' holds " + (log ? "log-" : "") + "probabilities;"
+          + " netvis uses the scores '" + softmax.getInput(0) + "' that enter its final " + softmax.getOpType() + " node '"
+          + softmax.getName() + "'");
       ValueInfoProto scores = output.toBuilder().setName(softmax.getInput(0)).build();
       proto = proto.toBuilder().setGraph(proto.getGraph().toBuilder().setOutput(0, scores)).build();
       output = scores;
@@ -162,11 +164,12 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     return -1;
   }
 
-  /** The Softmax node producing {@code output} when it normalizes over the classes of a 2-D tensor; else null. */
+  /** The Softmax or LogSoftmax node producing {@code output} when it normalizes over the classes; else null. */
   private static NodeProto finalSoftmax(GraphProto graph, String output) {
     for (NodeProto n : graph.getNodeList()) {
       if (n.getOutputList().contains(output)) {
-        boolean softmax = n.getOpType().equals("Softmax") && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
+        boolean softmax = (n.getOpType().equals("Softmax") || n.getOpType().equals("LogSoftmax"))
+            && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
         long axis = Attributes.getInt(n, "axis", 1);
         return softmax && (axis == 1 || axis == -1) ? n : null;
       }

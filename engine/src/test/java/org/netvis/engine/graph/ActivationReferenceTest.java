@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
-import org.netvis.engine.testing.AttributionReference;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -101,14 +101,8 @@ class ActivationReferenceTest {
     runPython("activation_reference.py", dir);
   }
 
-  /** Runs a script of engine/src/test/python on a directory with Debian's python3 (where .ci/run installs torch). */
   private static void runPython(String script, Path directory) throws Exception {
-    Path file = Path.of(System.getProperty("netvis.repo.root", "..")).resolve("engine/src/test/python").resolve(script);
-    Process p = new ProcessBuilder(AttributionReference.python(), file.toString(), directory.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), script + " timed out");
-    assertEquals(0, p.exitValue(), script + " failed (python3-torch and python3-onnx are needed):\n" + out);
+    PythonReference.run(PythonReference.script("engine", script), 10, directory.toString());
   }
 
   /** Kinks, signed zeros, subnormals, values whose exp overflows, then random values in [-6, 6]. */

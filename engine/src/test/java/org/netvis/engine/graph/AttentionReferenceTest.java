@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
-import org.netvis.engine.testing.AttributionReference;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -139,12 +139,7 @@ class AttentionReferenceTest {
       lines.append(c.id()).append(' ').append(c.kind()).append(' ').append(c.params()).append('\n');
     }
     Files.writeString(dir.resolve("cases.txt"), lines);
-    Path script = Path.of(System.getProperty("netvis.repo.root", "..")).resolve("engine/src/test/python/attention_reference.py");
-    Process p = new ProcessBuilder(AttributionReference.python(), script.toString(), dir.toString())
-        .redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "attention_reference.py timed out");
-    assertEquals(0, p.exitValue(), "attention_reference.py failed (python3-torch is needed):\n" + output);
+    PythonReference.run(PythonReference.script("engine", "attention_reference.py"), 10, dir.toString());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -84,9 +84,10 @@ class ModelGraphTest {
     assertTrue(e.getMessage().contains("input 'x' has shape [N, N, N, N], which is neither NCHW"), e.getMessage());
   }
 
-  /** Zoo exports that end in Softmax: netvis differentiates the scores that enter it. */
-  @Test
-  void aFinalSoftmaxIsSetAsideAndItsScoresBecomeTheOutput() throws Exception {
+  /** Zoo exports that end in Softmax, models trained with NLLLoss in LogSoftmax: netvis differentiates the scores that enter it. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"Softmax", "LogSoftmax"})
+  void aFinalSoftmaxIsSetAsideAndItsScoresBecomeTheOutput(String op) throws Exception {
     TestGraph g = new TestGraph(17, 3, 3, 4, 4);
     String scores = g.op("Conv", List.of("x", g.random(0.5, 5, 3, 4, 4)));
     ModelProto plainModel = g.model(scores, 5);
@@ -94,15 +95,16 @@ class ModelGraphTest {
     ModelProto.Builder b = plainModel.toBuilder();
     int last = b.getGraph().getNodeCount() - 1;
     b.getGraphBuilder().setNode(last, b.getGraph().getNode(last).toBuilder().setOutput(0, "scores_flat"));
-    b.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("Softmax").setName("prob").addInput("scores_flat")
+    b.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType(op).setName("prob").addInput("scores_flat")
         .addOutput("logits").addAttribute(Attributes.of("axis", 1L)));
     ModelProto withSoftmax = b.build();
     ModelGraph graph = ModelGraph.of(withSoftmax, "zoo.onnx");
     assertEquals("scores_flat", graph.outputName());
-    assertTrue(graph.note("output").contains("holds probabilities"), graph.note("output"));
+    assertEquals("the file's output 'logits' holds " + (op.equals("LogSoftmax") ? "log-" : "") + "probabilities;"
+        + " netvis uses the scores 'scores_flat' that enter its final " + op + " node 'prob'", graph.note("output"));
     assertNull(ModelGraph.of(plainModel, "plain.onnx").note("output"));
 
-    Path zoo = dir.resolve("zoo.onnx");
+    Path zoo = dir.resolve("zoo_" + op + ".onnx");
     Files.write(zoo, withSoftmax.toByteArray());
     Path plain = dir.resolve("plain.onnx");
     Files.write(plain, plainModel.toByteArray());

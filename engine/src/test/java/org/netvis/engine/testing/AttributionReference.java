@@ -36,7 +36,7 @@ public final class AttributionReference {
   private AttributionReference() {}
 
   public static Path script() {
-    return Path.of(System.getProperty("netvis.repo.root", "..")).resolve("engine/src/test/python/attribution_reference.py");
+    return PythonReference.script("engine", "attribution_reference.py");
   }
 
   public static Tensor inputs() throws IOException {
@@ -47,26 +47,13 @@ public final class AttributionReference {
     return Npy.read(SharedData.reference().resolve("labels.npy")).asLongs();
   }
 
-  /** Debian's python3 (where apt installs torch), unless NETVIS_PYTHON names another. */
-  public static String python() {
-    String explicit = System.getenv("NETVIS_PYTHON");
-    if (explicit != null && !explicit.isBlank()) {
-      return explicit;
-    }
-    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-  }
-
   /** Runs the reference for {@code methods} into {@code dir}. */
   public static void compute(Path dir, String... methods) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(python(), script().toString(), SharedData.squeezenet().toString(),
+    List<String> args = new ArrayList<>(List.of(SharedData.squeezenet().toString(),
         SharedData.reference().resolve("inputs.npy").toString(), SharedData.reference().resolve("labels.npy").toString(),
         dir.toString()));
-    cmd.addAll(List.of(methods));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(20, TimeUnit.MINUTES), "reference timed out");
-    assertEquals(0, p.exitValue(), "the PyTorch reference failed (python3-torch, python3-torchvision and python3-onnx"
-        + " are needed; .ci/run installs them):\n" + out);
+    args.addAll(List.of(methods));
+    PythonReference.run(script(), 20, args.toArray(String[]::new));
   }
 
   public static NpyArray read(Path dir, String name) throws IOException {

@@ -17,6 +17,7 @@ import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.NpyArray;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.AttributionReference;
+import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.SharedData;
 
 /** FGSM and PGD against an independent float32 PyTorch implementation of torchattacks' formulas. */
@@ -30,13 +31,9 @@ class AttacksTest {
     pixels = Pixels.toUnitPixels(AttributionReference.inputs(), Preprocessing.IMAGENET);
     labels = AttributionReference.labels();
     Npy.write(dir.resolve("pixels.npy"), pixels);
-    Path script = Path.of(System.getProperty("netvis.repo.root", "../..")).resolve("plugins/attacks/src/test/python/attack_reference.py");
-    Process p = new ProcessBuilder(AttributionReference.python(), script.toString(), SharedData.squeezenet().toString(),
-        dir.resolve("pixels.npy").toString(), SharedData.reference().resolve("labels.npy").toString(), dir.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES));
-    assertEquals(0, p.exitValue(), out);
+    PythonReference.run(PythonReference.script("plugins/attacks", "attack_reference.py"), 10,
+        SharedData.squeezenet().toString(), dir.resolve("pixels.npy").toString(),
+        SharedData.reference().resolve("labels.npy").toString(), dir.toString());
   }
 
   @Test
