@@ -20,6 +20,7 @@ public final class GradientRules {
     ReductionGradients.register(rules);
     NormalizationGradients.register(rules);
     AttentionGradients.register(rules);
+    QuantizationGradients.register(rules);
     ResizeGradients.register(rules);
     RULES = Collections.unmodifiableMap(rules);
   }

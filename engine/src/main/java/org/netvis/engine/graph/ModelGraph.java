@@ -22,9 +22,10 @@ import java.util.Set;
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
  * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
  * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. {@code notes} says,
- * under "input", "output" and "precision", what netvis read into or changed in the file to see it so:
- * a channel count the file leaves symbolic, scores taken from before a final Softmax, a float16 or
- * bfloat16 file widened to float32 (the run manifest's model record holds them under the same keys).
+ * under "input", "output", "precision" and "quantization", what netvis read into or changed in the file
+ * to see it so: a channel count the file leaves symbolic, scores taken from before a final Softmax, a
+ * float16 or bfloat16 file widened to float32, quantizers whose gradient is straight-through (the run
+ * manifest's model record holds them under the same keys).
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
     long[] outputShape, InputLayout layout, Map<String, String> notes) {
@@ -129,11 +130,18 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     if (widened.note() != null) {
       notes.put("precision", widened.note());
     }
+    long quantizers = graph.getNodeList().stream()
+        .filter(n -> n.getOpType().equals("QuantizeLinear") && !initializers.contains(n.getInput(0))).count();
+    if (quantizers > 0) {
+      notes.put("quantization", "the file quantizes " + quantizers + " tensors computed from the image (QuantizeLinear);"
+          + " gradients pass each quantize-dequantize pair straight through where it did not clamp, as PyTorch's"
+          + " fake quantization does");
+    }
     return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout,
         Collections.unmodifiableMap(notes));
   }
 
-  /** The note under "input", "output" or "precision"; null when there is none. */
+  /** The note under "input", "output", "precision" or "quantization"; null when there is none. */
   public String note(String key) {
     return notes.get(key);
   }

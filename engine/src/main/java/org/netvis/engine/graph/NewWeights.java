@@ -31,11 +31,11 @@ final class NewWeights {
   private static Map<String, Set<Integer>> shapeSettingInputs() {
     Map<String, Set<Integer>> m = new java.util.HashMap<>();
     for (String op : List.of("Abs", "Add", "And", "Attention", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip",
-        "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
+        "Concat", "Conv", "ConvTranspose", "DepthToSpace", "DequantizeLinear", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
         "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GroupNormalization", "GreaterOrEqual", "HardSigmoid",
         "HardSwish", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Less",
         "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or",
-        "Pow", "PRelu", "RMSNormalization", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
+        "Pow", "PRelu", "QuantizeLinear", "RMSNormalization", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
         "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tanh", "ThresholdedRelu", "Transpose", "Where")) {
       m.put(op, Set.of());
     }

@@ -78,7 +78,7 @@ public final class TensorProtos {
     return out;
   }
 
-  /** Values of an integer tensor as longs. */
+  /** Values of an integer tensor (64, 32, 16 or 8 bits, signed or not) as longs. */
   public static long[] toLongs(TensorProto t) {
     requireInline(t);
     int n = count(t);
@@ -94,6 +94,18 @@ public final class TensorProtos {
       case TensorProto.DataType.INT32_VALUE -> {
         for (int i = 0; i < n; i++) {
           out[i] = hasRaw ? raw.getInt(i * 4) : t.getInt32Data(i);
+        }
+      }
+      case TensorProto.DataType.INT8_VALUE, TensorProto.DataType.UINT8_VALUE, TensorProto.DataType.INT16_VALUE,
+          TensorProto.DataType.UINT16_VALUE -> {
+        // raw_data holds 1 or 2 bytes an element; int32_data one element an entry.
+        boolean wide = t.getDataType() == TensorProto.DataType.INT16_VALUE
+            || t.getDataType() == TensorProto.DataType.UINT16_VALUE;
+        boolean signed = t.getDataType() == TensorProto.DataType.INT8_VALUE
+            || t.getDataType() == TensorProto.DataType.INT16_VALUE;
+        for (int i = 0; i < n; i++) {
+          long v = !hasRaw ? t.getInt32Data(i) : wide ? raw.getShort(i * 2) : raw.get(i);
+          out[i] = signed ? v : v & (wide ? 0xffff : 0xff);
         }
       }
       case TensorProto.DataType.FLOAT_VALUE, TensorProto.DataType.DOUBLE_VALUE -> {

@@ -97,6 +97,20 @@ public final class TestGraph {
     return name;
   }
 
+  /** An integer constant of {@code dataType} (int8, uint8, int16, uint16: a quantizer's zero point or weights). */
+  public String integers(int dataType, long[] values, long... shape) {
+    String name = "integers_" + counter++;
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(dataType);
+    for (long d : shape) {
+      t.addDims(d);
+    }
+    for (long v : values) {
+      t.addInt32Data((int) v);
+    }
+    graph.addInitializer(t);
+    return name;
+  }
+
   /** A boolean constant (a mask). */
   public String bools(boolean[] values, long... shape) {
     String name = "mask_" + counter++;

@@ -1,0 +1,102 @@
+package org.netvis.engine.graph;
+
+import static org.netvis.engine.graph.BackwardContext.input;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Quantize-dequantize pairs on the gradient path (ONNX Runtime's QDQ format, PyTorch's fake
+ * quantization exported): rounding has a zero derivative almost everywhere, so netvis passes the
+ * gradient straight through where the value was not clamped, as PyTorch's fake_quantize backward and
+ * quantization-aware training do: d DQ(Q(x)) / dx = 1 where qmin <= round(x / scale) + zero_point <= qmax,
+ * else 0.
+ */
+final class QuantizationGradients {
+  private QuantizationGradients() {}
+
+  static void register(Map<String, NodeGradient> rules) {
+    rules.put("DequantizeLinear", QuantizationGradients::dequantize);
+  }
+
+  /** The integer range of a quantized type. */
+  private record Range(long min, long max) {}
+
+  private static void dequantize(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String q = node.getInput(0);
+    NodeProto quantize = ctx.producer(q);
+    if (quantize == null || !quantize.getOpType().equals("QuantizeLinear")
+        || !(quantize.getDomain().isEmpty() || quantize.getDomain().equals("ai.onnx"))) {
+      throw ctx.fail(node, "it reads '" + q + "' from " + (quantize == null ? "no node"
+          : quantize.getOpType() + " node '" + quantize.getName() + "'") + "; netvis passes gradients through"
+          + " QuantizeLinear -> DequantizeLinear pairs (the QDQ format) only, not through integer operators");
+    }
+    String x = quantize.getInput(0);
+    for (NodeProto n : List.of(quantize, node)) {
+      if (Attributes.getInt(n, "block_size", 0) != 0) {
+        throw ctx.fail(n, "blocked quantization (block_size " + Attributes.getInt(n, "block_size", 0)
+            + ") is not supported; expected per-tensor or per-axis scales");
+      }
+    }
+    float[] scale = TensorProtos.toFloats(ctx.requireConstant(quantize, quantize.getInput(1), "y_scale"));
+    TensorProto zeroPoint = input(quantize, 2) == null ? null
+        : ctx.requireConstant(quantize, quantize.getInput(2), "y_zero_point");
+    long[] zero = zeroPoint == null ? new long[scale.length] : TensorProtos.toLongs(zeroPoint);
+    float[] dequantizeScale = TensorProtos.toFloats(ctx.requireConstant(node, node.getInput(1), "x_scale"));
+    long[] dequantizeZero = input(node, 2) == null ? new long[dequantizeScale.length]
+        : TensorProtos.toLongs(ctx.requireConstant(node, node.getInput(2), "x_zero_point"));
+    int rank = ctx.shape(x).length;
+    int axis = axis(quantize, rank);
+    if (!Arrays.equals(scale, dequantizeScale) || !Arrays.equals(zero, dequantizeZero)
+        || (scale.length > 1 && axis != axis(node, rank))) {
+      throw ctx.fail(node, "it dequantizes with another scale, zero point or axis than QuantizeLinear node '"
+          + quantize.getName() + "' quantized with; expected a pair that undoes its rounding only");
+    }
+    Range range = range(quantize, zeroPoint, ctx);
+    NodeEmitter e = ctx.emit();
+    String scales;
+    String zeros;
+    float[] zeroFloats = new float[zero.length];
+    for (int i = 0; i < zero.length; i++) {
+      zeroFloats[i] = zero[i];
+    }
+    if (scale.length == 1) {
+      scales = e.scalar(scale[0]);
+      zeros = e.scalar(zeroFloats[0]);
+    } else {
+      long[] shape = new long[rank];
+      Arrays.fill(shape, 1);
+      shape[axis] = scale.length;
+      scales = e.floats("quantize_scale", shape, scale);
+      zeros = e.floats("quantize_zero_point", shape, zeroFloats);
+    }
+    // The level before saturation, rounded half to even as QuantizeLinear rounds.
+    String level = e.op("Add", List.of(e.op("Round", List.of(e.op("Div", List.of(x, scales)))), zeros));
+    String inside = e.op("And", List.of(e.op("GreaterOrEqual", List.of(level, e.scalar(range.min()))),
+        e.op("LessOrEqual", List.of(level, e.scalar(range.max())))));
+    String mask = e.op("Cast", List.of(inside), Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE));
+    ctx.accumulate(x, e.mul(dy.get(0), mask));
+  }
+
+  private static int axis(NodeProto n, int rank) {
+    long axis = Attributes.getInt(n, "axis", 1);
+    return (int) (axis < 0 ? axis + rank : axis);
+  }
+
+  /** From the zero point's type, else opset 21's output_dtype, else uint8 (the operator's default). */
+  private static Range range(NodeProto quantize, TensorProto zeroPoint, BackwardContext ctx) {
+    int type = zeroPoint != null ? zeroPoint.getDataType()
+        : (int) Attributes.getInt(quantize, "output_dtype", TensorProto.DataType.UINT8_VALUE);
+    return switch (type) {
+      case TensorProto.DataType.UINT8_VALUE -> new Range(0, 255);
+      case TensorProto.DataType.INT8_VALUE -> new Range(-128, 127);
+      case TensorProto.DataType.UINT16_VALUE -> new Range(0, 65535);
+      case TensorProto.DataType.INT16_VALUE -> new Range(-32768, 32767);
+      default -> throw ctx.fail(quantize, "it quantizes to " + TensorProto.DataType.forNumber(type)
+          + "; netvis passes gradients through 8- and 16-bit integer quantization");
+    };
+  }
+}

@@ -1,0 +1,129 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.PythonReference;
+import org.netvis.engine.testing.TestGraph;
+
+/**
+ * A CNN in ONNX Runtime's QDQ format (per-channel uint8 input quantizer, uint8 quantizer after a
+ * ReLU, int8 weights dequantized per output channel) against PyTorch's own fake quantization
+ * ({@code engine/src/test/python/quantization_reference.py}): the straight-through gradient, zero where a
+ * quantizer clamped, as close to float64 autograd as PyTorch's float32 is, within a factor of two.
+ */
+class QuantizationReferenceTest {
+  private static final int UINT8 = TensorProto.DataType.UINT8_VALUE;
+  private static final int INT8 = TensorProto.DataType.INT8_VALUE;
+
+  @TempDir Path dir;
+
+  private static Tensor gaussian(Random random, double scale, long... shape) {
+    Tensor t = Tensor.zeros(shape);
+    for (int i = 0; i < t.size(); i++) {
+      t.data()[i] = (float) (random.nextGaussian() * scale);
+    }
+    return t;
+  }
+
+  @Test
+  void straightThroughGradientMatchesPyTorchFakeQuantization() throws Exception {
+    Random random = new Random(17);
+    TestGraph g = new TestGraph(17, 0, 3, 8, 8);
+    float[] inputScales = {0.03f, 0.04f, 0.05f};
+    long[] inputZeros = {128, 120, 136};
+    String s1 = g.floats(inputScales, 3);
+    String z1 = g.integers(UINT8, inputZeros, 3);
+    String d1 = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of("x", s1, z1), "axis", 1L), s1, z1),
+        "axis", 1L);
+    Tensor w1 = gaussian(random, 0.4, 6, 3, 3, 3);
+    String r = g.op("Relu", List.of(g.op("Conv", List.of(d1, g.floats(w1.data(), 6, 3, 3, 3)),
+        "pads", new long[] {1, 1, 1, 1})));
+    float reluScale = 0.01f;
+    String s2 = g.floats(new float[] {reluScale});
+    String z2 = g.integers(UINT8, new long[] {0});
+    String d2 = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(r, s2, z2)), s2, z2));
+    long[] w2q = new long[4 * 6 * 3 * 3];
+    float[] weightScales = {0.004f, 0.005f, 0.006f, 0.003f};
+    Tensor w2 = Tensor.zeros(4, 6, 3, 3);
+    for (int i = 0; i < w2q.length; i++) {
+      w2q[i] = random.nextInt(255) - 127;
+      w2.data()[i] = w2q[i] * weightScales[i / (6 * 3 * 3)];
+    }
+    String weights = g.op("DequantizeLinear", List.of(g.integers(INT8, w2q, 4, 6, 3, 3), g.floats(weightScales, 4),
+        g.integers(INT8, new long[4], 4)), "axis", 0L);
+    Path model = g.save(dir, "qdq", g.op("GlobalAveragePool", List.of(g.op("Conv", List.of(d2, weights)))));
+
+    Tensor x = gaussian(random, 2.5, 2, 3, 8, 8);
+    Tensor ct = gaussian(random, 1, 2, 4);
+    int clamped = 0;
+    for (int i = 0; i < x.size(); i++) {
+      int c = (i / 64) % 3;
+      long level = Math.round(x.data()[i] / inputScales[c]) + inputZeros[c];
+      clamped += level < 0 || level > 255 ? 1 : 0;
+    }
+    assertTrue(clamped > 10, "the input quantizer clamps some values: " + clamped);
+    float[] grad;
+    org.junit.jupiter.api.Assertions.assertEquals("the file quantizes 2 tensors computed from the image (QuantizeLinear);"
+        + " gradients pass each quantize-dequantize pair straight through where it did not clamp, as PyTorch's fake"
+        + " quantization does", ModelGraph.read(model).note("quantization"));
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      grad = engine.vjp(x, ct).inputGradient().data();
+    }
+    Npy.write(dir.resolve("x.npy"), x);
+    Npy.write(dir.resolve("ct.npy"), ct);
+    Npy.write(dir.resolve("w1.npy"), w1);
+    Npy.write(dir.resolve("w2.npy"), w2);
+    Npy.write(dir.resolve("q1_scale.npy"), new Tensor(new long[] {3}, inputScales));
+    Npy.write(dir.resolve("q1_zero.npy"), new Tensor(new long[] {3}, new float[] {128, 120, 136}));
+    Npy.write(dir.resolve("q2.npy"), new Tensor(new long[] {2}, new float[] {reluScale, 0}));
+    PythonReference.run(PythonReference.script("engine", "quantization_reference.py"), 10, dir.toString());
+
+    double[] torch64 = Npy.read(dir.resolve("grad_f64.npy")).asDoubles();
+    double[] torch32 = Npy.read(dir.resolve("grad_f32.npy")).asDoubles();
+    float[] theirs = new float[torch32.length];
+    int zeros = 0;
+    for (int i = 0; i < theirs.length; i++) {
+      theirs[i] = (float) torch32[i];
+      zeros += torch64[i] == 0 ? 1 : 0;
+    }
+    double[] ours = Compare.relativeL2PerItem(grad, torch64, 2);
+    double[] pytorch = Compare.relativeL2PerItem(theirs, torch64, 2);
+    for (int i = 0; i < 2; i++) {
+      System.out.printf("QDQ CNN image %d: relative L2 to float64 fake quantization: netvis %.2e, PyTorch float32 %.2e"
+          + " (%d of %d input gradients zero, %d inputs clamped)%n", i, ours[i], pytorch[i], zeros, torch64.length,
+          clamped);
+      assertTrue(ours[i] <= Math.max(2 * pytorch[i], 1e-6), "image " + i + ": netvis " + ours[i]
+          + ", PyTorch float32 " + pytorch[i]);
+    }
+  }
+
+  /** Integer operators (the QOperator format) have no gradient; the error names the DequantizeLinear and what it reads. */
+  @Test
+  void integerOperatorsOnTheGradientPathAreRefusedByName() throws Exception {
+    TestGraph g = new TestGraph(17, 0, 1, 4, 4);
+    String scale = g.floats(new float[] {0.05f});
+    String zero = g.integers(UINT8, new long[] {128});
+    String q = g.op("QuantizeLinear", List.of("x", scale, zero));
+    String conv = g.op("QLinearConv", List.of(q, scale, zero, g.integers(UINT8, new long[] {130, 120, 140, 128}, 1, 1, 2, 2),
+        scale, zero, scale, zero));
+    String out = g.op("DequantizeLinear", List.of(conv, scale, zero));
+    try (Engine engine = GradientCheck.open(g.save(dir, "qoperator", out), dir)) {
+      GraphBuildException e = org.junit.jupiter.api.Assertions.assertThrows(GraphBuildException.class,
+          () -> engine.vjp(Tensor.zeros(1, 1, 4, 4), Tensor.zeros(1, 9)));
+      assertTrue(e.getMessage().contains("DequantizeLinear node 'DequantizeLinear_node_6'")
+          && e.getMessage().contains("reads 'qlinearconv_4' from QLinearConv node 'QLinearConv_node_5'; netvis passes"
+          + " gradients through QuantizeLinear -> DequantizeLinear pairs (the QDQ format) only"), e.getMessage());
+    }
+  }
+}
