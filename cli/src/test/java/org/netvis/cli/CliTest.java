@@ -196,6 +196,22 @@ class CliTest {
     assertTrue(r.out().contains("check-model: FAIL"), r.out());
   }
 
+  /** A quantized model's finite differences see the staircase of its scores, so they do not decide. */
+  @Test
+  void checkModelDoesNotCountFiniteDifferencesOfAQuantizedModel() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 2, 4, 4);
+    String scale = g.floats(new float[] {0.1f});
+    String zero = g.integers(ai.onnx.proto.OnnxMl.TensorProto.DataType.UINT8_VALUE, new long[] {128});
+    String dq = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of("x", scale, zero)), scale, zero));
+    Path model = g.save(dir, "quantized", g.op("Sigmoid", List.of(dq)));
+    Run r = run("check-model", model.toString(), "--device", "cpu", "--size", "4");
+    assertEquals(3, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("note       the file quantizes 1 tensor computed from the image"), r.out());
+    assertTrue(r.out().contains("not counted: a quantized model's scores are piecewise constant and its gradient is"
+        + " straight-through; a reference decides"), r.out());
+    assertTrue(r.out().contains("check-model: INCONCLUSIVE"), r.out());
+  }
+
   @Test
   void modelsListsTheSqueezeNetDescriptorAndWhereItResolves() {
     Run r = run("models");

@@ -25,10 +25,11 @@ import java.util.Set;
  * under "input", "output", "precision" and "quantization", what netvis read into or changed in the file
  * to see it so: a channel count the file leaves symbolic, scores taken from before a final Softmax, a
  * float16 or bfloat16 file widened to float32, quantizers whose gradient is straight-through (the run
- * manifest's model record holds them under the same keys).
+ * manifest's model record holds them under the same keys). {@code asWritten}: {@code proto} is the
+ * file's model unchanged.
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout, Map<String, String> notes) {
+    long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
@@ -67,8 +68,10 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   }
 
   public static ModelGraph of(ModelProto proto, String source, InputLayout declared) {
+    ModelProto asWritten = proto;
     Float32Widening.Widened widened = Float32Widening.widen(proto);
-    proto = widened.model();
+    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(widened.model());
+    proto = scalars.model();
     GraphProto graph = proto.getGraph();
     Set<String> initializers = new HashSet<>();
     graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
@@ -133,22 +136,19 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     long quantizers = graph.getNodeList().stream()
         .filter(n -> n.getOpType().equals("QuantizeLinear") && !initializers.contains(n.getInput(0))).count();
     if (quantizers > 0) {
-      notes.put("quantization", "the file quantizes " + quantizers + " tensors computed from the image (QuantizeLinear);"
+      notes.put("quantization", "the file quantizes " + quantizers + (quantizers == 1 ? " tensor" : " tensors")
+          + " computed from the image (QuantizeLinear);"
           + " gradients pass each quantize-dequantize pair straight through where it did not clamp, as PyTorch's"
-          + " fake quantization does");
+          + " fake quantization does" + (scalars.inputs() == 0 ? "" : "; " + scalars.inputs() + " one-element scales"
+          + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }
     return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout,
-        Collections.unmodifiableMap(notes));
+        Collections.unmodifiableMap(notes), proto == asWritten);
   }
 
   /** The note under "input", "output", "precision" or "quantization"; null when there is none. */
   public String note(String key) {
     return notes.get(key);
-  }
-
-  /** True when {@code proto} is the file's model unchanged: channels-first, float32, ending in its scores. */
-  public boolean asWritten() {
-    return layout == InputLayout.NCHW && note("output") == null && note("precision") == null;
   }
 
   /** The Conv that reads the input directly with constant weights, or null. */

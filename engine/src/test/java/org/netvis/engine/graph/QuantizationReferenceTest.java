@@ -126,4 +126,42 @@ class QuantizationReferenceTest {
           + " gradients through QuantizeLinear -> DequantizeLinear pairs (the QDQ format) only"), e.getMessage());
     }
   }
+
+  /**
+   * A residual QDQ block with its per-tensor scales and zero points written as one-element 1-D tensors,
+   * as PyTorch's QAT export writes them (ONNX Runtime 1.29 fuses the Add's group into a QLinearAdd that
+   * then refuses them): it loads, and gives the logits and gradient of the same block written with scalars.
+   */
+  @Test
+  void oneElementScalesGiveWhatScalarScalesGive() throws Exception {
+    float[][] results = new float[2][];
+    for (int variant = 0; variant < 2; variant++) {
+      long[] shape = variant == 0 ? new long[] {1} : new long[0];
+      TestGraph g = new TestGraph(13, 4, 2, 5, 5);
+      String scale = g.floats(new float[] {0.05f}, shape);
+      String zero = g.integers(UINT8, new long[] {128}, shape);
+      String in = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of("x", scale, zero)), scale, zero));
+      String conv = g.op("Conv", List.of(in, g.random(0.4, 2, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+      String convQ = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(conv, scale, zero)), scale, zero));
+      String sum = g.op("Add", List.of(convQ, in));
+      String out = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(sum, scale, zero)), scale, zero));
+      Path model = g.save(dir, "residual" + variant, out);
+      ModelGraph graph = ModelGraph.read(model);
+      assertTrue(variant == 1 ? graph.asWritten() : graph.note("quantization").endsWith("; 12 one-element scales and"
+          + " zero points read as scalars, which ONNX Runtime's QDQ fusion needs"), graph.note("quantization"));
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        Tensor x = gaussian(new Random(3), 2, 2, 2, 5, 5);
+        Tensor ct = gaussian(new Random(4), 1, 2, 50);
+        var r = engine.vjp(x, ct);
+        results[variant] = concat(r.logits().data(), r.inputGradient().data());
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(results[1], results[0]);
+  }
+
+  private static float[] concat(float[] a, float[] b) {
+    float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
 }
