@@ -562,8 +562,9 @@ public final class GradientGraphBuilder {
           continue;
         }
         if (!reachedPast(in, 4)) {
-          throw new IllegalStateException(n.getOpType() + " node '" + n.getName() + "': its gradient rule sent nothing"
-              + " to input '" + in + "', which depends on the image");
+          throw new GraphBuildException(n.getOpType() + " node '" + n.getName() + "': netvis' gradient rule sent nothing"
+              + " to input '" + in + "', which depends on the image, so the input gradient would be short; this is"
+              + " a gap in netvis, please report it with the model");
         }
       }
     }
@@ -688,11 +689,6 @@ public final class GradientGraphBuilder {
       return derived.of(kind, source, derive);
     }
 
-    /**
-     * Initializers and Constant outputs, and every tensor that does not depend on the image: its
-     * value at the fixed input size was seen by the probe (shape arithmetic, shared weights behind
-     * Identity, masks).
-     */
     @Override
     public boolean isBoolean(String tensor) {
       TensorProto c = constants.get(tensor);
@@ -703,6 +699,11 @@ public final class GradientGraphBuilder {
       return p != null && p.type() == ai.onnxruntime.OnnxJavaType.BOOL;
     }
 
+    /**
+     * Initializers and Constant outputs, and every tensor that does not depend on the image: its
+     * value at the fixed input size was seen by the probe (shape arithmetic, shared weights behind
+     * Identity, masks).
+     */
     @Override
     public TensorProto constant(String tensor) {
       TensorProto c = constants.get(tensor);
