@@ -203,7 +203,8 @@ public final class ExperimentRunner {
       InputLoader.Pending pending = experiment.inputFiles().isEmpty() ? null
           : new InputLoader(model.preprocessing(), experiment.maxPixels()).loadInBackground(experiment.inputFiles());
       try (Engine engine = Engine.open(model, options)) {
-        manifest.put("runtime", runtimeRecord(engine, options));
+        Map<String, Object> runtime = runtimeRecord(engine, options);
+        manifest.put("runtime", runtime);
         manifest.put("model", modelRecord(model, engine));
         // Before the inputs are awaited: they are still being decoded on their own thread.
         manifest.put("gradient_graph",
@@ -227,9 +228,14 @@ public final class ExperimentRunner {
         writeManifest("running", null, null);
 
         StepChecks.check(experiment, plugins, engine, inputs.size());
-        for (int i = 0; i < experiment.steps().size(); i++) {
-          checkCancelled();
-          runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
+        try {
+          for (int i = 0; i < experiment.steps().size(); i++) {
+            checkCancelled();
+            runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
+          }
+        } finally {
+          // Once every graph the steps needed is open: which ran with basic optimizations only.
+          runtime.put("graph_optimizations", engine.graphOptimizations());
         }
       }
     }

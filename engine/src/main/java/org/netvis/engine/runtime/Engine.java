@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.LrnWindowSums;
@@ -87,6 +88,15 @@ public final class Engine implements AutoCloseable {
    */
   public String forwardPass() {
     return recomputedLrns == 0 ? "as written" : "LRN recomputed from its window sums (" + recomputedLrns + " nodes)";
+  }
+
+  /**
+   * "all", or which failure of ONNX Runtime's extended graph optimizations made some of this engine's
+   * graphs run with its basic ones (the run manifest's {@code runtime.graph_optimizations}).
+   */
+  public String graphOptimizations() {
+    Set<String> failures = sessions.optimizationFallbacks();
+    return failures.isEmpty() ? "all" : "basic where the extended ones failed: " + String.join("; ", failures);
   }
 
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */

@@ -29,6 +29,7 @@ final class OrtSessions {
   private final EngineOptions options;
   private final Clock clock;
   private final ThreadLocal<Map<String, FloatBuffer>> directBuffers = ThreadLocal.withInitial(HashMap::new);
+  private final Set<String> optimizationFallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * The time spent inside ONNX Runtime: its runs, and its loading of sessions. An engine opened as a
@@ -87,12 +88,43 @@ final class OrtSessions {
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       String provider = configureDevice(so);
       long t0 = System.nanoTime();
-      OrtSession session = env.createSession(bytes, so);
+      OrtSession session;
+      try {
+        session = env.createSession(bytes, so);
+      } catch (OrtException e) {
+        session = withBasicOptimizations(bytes, so, e);
+      }
       clock.loadNanos.add(System.nanoTime() - t0);
       return new Opened(session, provider);
     } finally {
       so.close();
     }
+  }
+
+  /**
+   * The session with ONNX Runtime's basic optimizations only, where its extended ones (fusions,
+   * layout changes) failed on a graph they should have left alone; {@code failure} is rethrown where
+   * the basic ones fail too, since the graph itself is then at fault.
+   */
+  private OrtSession withBasicOptimizations(byte[] bytes, OrtSession.SessionOptions so, OrtException failure)
+      throws OrtException {
+    so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
+    OrtSession session;
+    try {
+      session = env.createSession(bytes, so);
+    } catch (OrtException basicFailed) {
+      throw failure;
+    }
+    String why = failure.getMessage();
+    if (optimizationFallbacks.add(why)) {
+      LOG.warn("ONNX Runtime's graph optimizations failed on a graph ({}); it runs with basic optimizations only", why);
+    }
+    return session;
+  }
+
+  /** Why graphs of this engine run with basic optimizations only; empty when every graph took all of them. */
+  Set<String> optimizationFallbacks() {
+    return Set.copyOf(optimizationFallbacks);
   }
 
   private String configureDevice(OrtSession.SessionOptions so) {
