@@ -78,6 +78,13 @@ public interface BackwardContext {
   void accumulate(String tensor, String gradient);
 
   /**
+   * Says that the node's gradient with respect to {@code tensor} is zero (a step function: Floor,
+   * Round, Sign), as PyTorch's backward gives: nothing is added, and the builder knows the rule did
+   * not forget the input.
+   */
+  void zeroGradient(String tensor);
+
+  /**
    * Adds the gradient of one part of {@code tensor}, the {@code length} positions from {@code start}
    * along {@code axis} (zero elsewhere), such as a Slice's or a Gather's. Parts along one axis that do
    * not overlap (attention's q, k and v; a channel split) are joined with one Concat rather than each

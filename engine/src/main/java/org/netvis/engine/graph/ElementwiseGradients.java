@@ -56,6 +56,10 @@ final class ElementwiseGradients {
     rules.put("Max", ElementwiseGradients::extremum);
     rules.put("Min", ElementwiseGradients::extremum);
     rules.put("Where", ElementwiseGradients::where);
+    // Step functions: zero almost everywhere, as PyTorch's floor, ceil, round, sign backward (and Hardmax's one-hot).
+    for (String step : List.of("Floor", "Ceil", "Round", "Sign", "Hardmax")) {
+      rules.put(step, (node, dy, ctx) -> ctx.zeroGradient(node.getInput(0)));
+    }
     rules.put("LeakyRelu", (node, dy, ctx) -> {
       NodeEmitter e = ctx.emit();
       float alpha = Attributes.getFloat(node, "alpha", 0.01f);

@@ -751,6 +751,11 @@ public final class GradientGraphBuilder {
     }
 
     @Override
+    public void zeroGradient(String tensor) {
+      received.add(tensor);
+    }
+
+    @Override
     public void accumulatePart(String tensor, String gradient, int axis, long start, long length) {
       if (acceptsPart(tensor)) {
         parts.computeIfAbsent(tensor, k -> new GradientParts()).add(new GradientParts.Part(gradient, axis, start, length));

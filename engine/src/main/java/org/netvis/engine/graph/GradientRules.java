@@ -13,11 +13,13 @@ public final class GradientRules {
     Map<String, NodeGradient> rules = new TreeMap<>();
     ElementwiseGradients.register(rules);
     ActivationGradients.register(rules);
+    TrigonometricGradients.register(rules);
     ConvolutionGradients.register(rules);
     PoolingGradients.register(rules);
     LinearGradients.register(rules);
     ShapeGradients.register(rules);
     ReductionGradients.register(rules);
+    SelectionGradients.register(rules);
     NormalizationGradients.register(rules);
     AttentionGradients.register(rules);
     QuantizationGradients.register(rules);

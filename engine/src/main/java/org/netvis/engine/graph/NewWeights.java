@@ -30,13 +30,16 @@ final class NewWeights {
 
   private static Map<String, Set<Integer>> shapeSettingInputs() {
     Map<String, Set<Integer>> m = new java.util.HashMap<>();
-    for (String op : List.of("Abs", "Add", "And", "Attention", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip",
-        "Concat", "Conv", "ConvTranspose", "DepthToSpace", "DequantizeLinear", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Flatten", "Floor",
-        "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GroupNormalization", "GreaterOrEqual", "HardSigmoid",
-        "HardSwish", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Less",
-        "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or",
-        "Pow", "PRelu", "QuantizeLinear", "RMSNormalization", "Reciprocal", "Relu", "Selu", "Shape", "Sigmoid", "Sign", "Size", "Softmax", "Softplus",
-        "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tanh", "ThresholdedRelu", "Transpose", "Where")) {
+    for (String op : List.of("Abs", "Acos", "Acosh", "Add", "And", "Asin", "Asinh", "Atan", "Atanh", "Attention",
+        "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Conv", "ConvTranspose", "Cos",
+        "Cosh", "CumSum", "DepthToSpace", "DequantizeLinear", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf",
+        "Exp", "Flatten", "Floor", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater",
+        "GreaterOrEqual", "GroupNormalization", "Hardmax", "HardSigmoid", "HardSwish", "Identity",
+        "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LRN",
+        "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or", "Pow", "PRelu",
+        "QuantizeLinear", "Reciprocal", "Relu", "RMSNormalization", "Round", "Selu", "Shape", "Sigmoid", "Sign",
+        "Sin", "Sinh", "Size", "Softmax", "Softplus", "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tan", "Tanh",
+        "ThresholdedRelu", "Transpose", "Trilu", "Where")) {
       m.put(op, Set.of());
     }
     for (String op : List.of("Reshape", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile", "ReduceL1", "ReduceL2",
@@ -44,6 +47,9 @@ final class NewWeights {
       m.put(op, Set.of(1));
     }
     m.put("Pad", Set.of(1, 3));
+    m.put("GatherElements", Set.of(1));
+    m.put("GatherND", Set.of(1));
+    m.put("TopK", Set.of(1));
     m.put("Slice", Set.of(1, 2, 3, 4));
     m.put("Resize", Set.of(1, 2, 3));
     return Map.copyOf(m);

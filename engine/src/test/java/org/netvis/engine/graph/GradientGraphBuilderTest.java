@@ -274,14 +274,36 @@ class GradientGraphBuilderTest {
   @Test
   void unsupportedOperatorNamesTypeNodeAndSupportedList() throws Exception {
     TestGraph g = new TestGraph(17, 1, 2, 3, 3);
-    String out = g.op("Sin", List.of("x"));
-    try (Engine engine = GradientCheck.open(g.save(dir, "sin", out), dir)) {
+    String out = g.op("LpNormalization", List.of("x"));
+    try (Engine engine = GradientCheck.open(g.save(dir, "lp_normalization", out), dir)) {
       UnsupportedOperatorException e = assertThrows(UnsupportedOperatorException.class,
           () -> engine.vjp(Tensor.zeros(1, 2, 3, 3), Tensor.zeros(1, 18)));
       String msg = e.getMessage();
-      assertTrue(msg.contains("operator Sin (node 'Sin_node_1') has no gradient rule"), msg);
-      assertTrue(msg.contains("supported operators: Abs, Add, Attention, AveragePool, BatchNormalization"), msg);
+      assertTrue(msg.contains("operator LpNormalization (node 'LpNormalization_node_1') has no gradient rule"), msg);
+      assertTrue(msg.contains("supported operators: Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atanh, Attention, AveragePool, BatchNormalization"), msg);
       assertTrue(msg.contains("Conv") && msg.contains("MaxPool") && msg.contains("Softmax"), msg);
+    }
+  }
+
+  /** Floor, Ceil, Round, Sign and Hardmax are steps: zero gradient, as PyTorch's backward gives; 3x passes exactly. */
+  @Test
+  void stepFunctionsPassNoGradient() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 2, 3, 3);
+    String steps = g.op("Add", List.of(g.op("Add", List.of(g.op("Floor", List.of("x")), g.op("Ceil", List.of("x")))),
+        g.op("Add", List.of(g.op("Round", List.of("x")), g.op("Add", List.of(g.op("Sign", List.of("x")),
+            g.op("Hardmax", List.of("x"))))))));
+    String out = g.op("Add", List.of(g.op("Mul", List.of("x", g.floats(new float[] {3f}))), steps));
+    try (Engine engine = GradientCheck.open(g.save(dir, "steps", out), dir)) {
+      Tensor x = Tensor.zeros(1, 2, 3, 3);
+      Tensor ct = Tensor.zeros(1, 18);
+      for (int i = 0; i < 18; i++) {
+        x.data()[i] = (i - 9) * 0.37f;
+        ct.data()[i] = i + 1;
+      }
+      float[] grad = engine.vjp(x, ct).inputGradient().data();
+      for (int i = 0; i < 18; i++) {
+        assertEquals(3f * (i + 1), grad[i], "element " + i);
+      }
     }
   }
 

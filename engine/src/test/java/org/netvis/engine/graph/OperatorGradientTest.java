@@ -355,6 +355,39 @@ class OperatorGradientTest {
           return g.op("Attention", List.of("x", kv, g.op("Mul", List.of(kv, kv)), mask), "is_causal", 1L,
               "scale", 0.4f);
         }),
+        of("Sin + Cos + Tan(0.3 x)", 2, 3, 4, g -> g.op("Add", List.of(g.op("Add", List.of(g.op("Sin", List.of("x")),
+            g.op("Cos", List.of("x")))), g.op("Tan", List.of(g.op("Mul", List.of("x", g.floats(new float[] {0.3f})))))))),
+        of("Asin(t) Acos(t) + Atanh(t), t = 0.9 tanh(x)", 2, 3, 4, g -> {
+          String t = g.op("Mul", List.of(g.op("Tanh", List.of("x")), g.floats(new float[] {0.9f})));
+          return g.op("Add", List.of(g.op("Mul", List.of(g.op("Asin", List.of(t)), g.op("Acos", List.of(t)))),
+              g.op("Atanh", List.of(t))));
+        }),
+        of("Atan(x) + Sinh(x / 2) + Cosh(x / 2) Asinh(x) + Acosh(x^2 + 1.5)", 2, 3, 4, g -> {
+          String half = g.op("Mul", List.of("x", g.floats(new float[] {0.5f})));
+          String sum = g.op("Add", List.of(g.op("Atan", List.of("x")), g.op("Sinh", List.of(half))));
+          String product = g.op("Mul", List.of(g.op("Cosh", List.of(half)), g.op("Asinh", List.of("x"))));
+          String acosh = g.op("Acosh", List.of(g.op("Add", List.of(g.op("Mul", List.of("x", "x")),
+              g.floats(new float[] {1.5f})))));
+          return g.op("Add", List.of(g.op("Add", List.of(sum, product)), acosh));
+        }),
+        of("GatherElements along the width, an index picked twice", 2, 3, 4, g -> {
+          String batch = g.op("Slice", List.of(g.op("Shape", List.of("x")), g.ints(0), g.ints(1)));
+          String shape = g.op("Concat", List.of(batch, g.ints(2, 3, 3)), "axis", 0L);
+          String indices = g.op("Expand", List.of(g.intTensor(new long[] {3, 0, 3, 1, 2, 2, 0, 1, 3, 2, 2, 0, 1, 1, 3, 0,
+              3, 2}, 1, 2, 3, 3), shape));
+          return g.op("GatherElements", List.of("x", indices), "axis", 3L);
+        }),
+        of("GatherND of (channel, row) pairs, one pair twice, over x transposed to [C, H, W, N]", 2, 3, 4, g -> {
+          String t = g.op("Transpose", List.of("x"), "perm", new long[] {1, 2, 3, 0});
+          String picked = g.op("GatherND", List.of(t, g.intTensor(new long[] {0, 1, 1, 2, 0, 1, 1, 0}, 4, 2)));
+          return g.op("Transpose", List.of(picked), "perm", new long[] {2, 0, 1});
+        }),
+        of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
+        new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
+            g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
+        of("CumSum along the height, and exclusive reversed along the width", 2, 3, 4, g ->
+            g.op("Mul", List.of(g.op("CumSum", List.of("x", g.scalarInt(2))),
+                g.op("CumSum", List.of("x", g.scalarInt(-1)), "exclusive", 1L, "reverse", 1L)))),
         of("InstanceNormalization", 3, 3, 4, g ->
             g.op("InstanceNormalization", List.of("x", g.random(1, 3), g.random(0.5, 3)), "epsilon", 1e-4f)),
         of("LRN size 5 over 7 channels (zoo AlexNet/GoogLeNet settings, larger alpha)", 2, 3, 3, g ->

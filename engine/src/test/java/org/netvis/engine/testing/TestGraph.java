@@ -144,6 +144,13 @@ public final class TestGraph {
     return name;
   }
 
+  /** An int64 constant of any shape (gather indices). */
+  public String intTensor(long[] values, long... shape) {
+    String name = "indices_" + counter++;
+    graph.addInitializer(TensorProtos.longs(name, shape, values));
+    return name;
+  }
+
   /** A 0-D int64 constant (a scalar index, as Gather of the class token uses). */
   public String scalarInt(long value) {
     String name = "scalar_" + counter++;
