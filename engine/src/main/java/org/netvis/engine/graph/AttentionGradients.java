@@ -75,10 +75,7 @@ final class AttentionGradients {
     String bias = bias(node, ctx, mask, queryLength, keyLength);
     String p = e.op("Softmax", List.of(bias == null ? capped : e.op("Add", List.of(capped, bias))),
         Attributes.of("axis", -1L));
-    String dy4 = g.rank() == 3
-        ? e.op("Transpose", List.of(e.op("Reshape", List.of(dy.get(0), e.longs("heads", 0, 0, g.queryHeads(), -1)))),
-            Attributes.of("perm", HEADS_FIRST))
-        : dy.get(0);
+    String dy4 = byHeads(e, dy.get(0), g.rank(), g.queryHeads());
 
     if (ctx.isActive(v)) {
       String dv = e.op("MatMul", List.of(swap(e, p), dy4));
