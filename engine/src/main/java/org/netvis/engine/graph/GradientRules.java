@@ -24,6 +24,7 @@ public final class GradientRules {
     AttentionGradients.register(rules);
     QuantizationGradients.register(rules);
     ResizeGradients.register(rules);
+    GridSampleGradients.register(rules);
     RULES = Collections.unmodifiableMap(rules);
   }
 

@@ -34,7 +34,7 @@ final class NewWeights {
         "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Conv", "ConvTranspose", "Cos",
         "Cosh", "CumSum", "DepthToSpace", "DequantizeLinear", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf",
         "Exp", "Flatten", "Floor", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater",
-        "GreaterOrEqual", "GroupNormalization", "Hardmax", "HardSigmoid", "HardSwish", "Identity",
+        "GreaterOrEqual", "GridSample", "GroupNormalization", "Hardmax", "HardSigmoid", "HardSwish", "Identity",
         "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LRN",
         "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or", "Pow", "PRelu",
         "QuantizeLinear", "Reciprocal", "Relu", "RMSNormalization", "Round", "Selu", "Shape", "Sigmoid", "Sign",

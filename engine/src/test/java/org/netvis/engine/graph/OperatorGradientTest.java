@@ -388,6 +388,25 @@ class OperatorGradientTest {
         of("CumSum along the height, and exclusive reversed along the width", 2, 3, 4, g ->
             g.op("Mul", List.of(g.op("CumSum", List.of("x", g.scalarInt(2))),
                 g.op("CumSum", List.of("x", g.scalarInt(-1)), "exclusive", 1L, "reverse", 1L)))),
+        new Case("GridSample bilinear, zeros padding, grid from the image (opset 16)", 16, 2, 5, 6, 1e-3, g ->
+            g.op("GridSample", List.of("x", OperatorGradientTest.gridFrom(g)))),
+        new Case("GridSample bilinear, border padding, align_corners", 16, 2, 5, 6, 1e-3, g ->
+            g.op("GridSample", List.of("x", OperatorGradientTest.gridFrom(g)), "padding_mode", "border",
+                "align_corners", 1L)),
+        new Case("GridSample linear (opset 20), zeros, a fixed grid for every image", 20, 2, 5, 6, 1e-3, g -> {
+          String batch = g.op("Slice", List.of(g.op("Shape", List.of("x")), g.ints(0), g.ints(1)));
+          String grid = g.op("Expand", List.of(g.random(0.7, 1, 4, 3, 2),
+              g.op("Concat", List.of(batch, g.ints(4, 3, 2)), "axis", 0L)));
+          return g.op("GridSample", List.of("x", grid), "mode", "linear");
+        }),
+        // With a grid computed from the image, nearest sampling jumps where finite differences cross a
+        // pixel boundary; GridSampleReferenceTest checks that case against PyTorch.
+        new Case("GridSample nearest, a fixed grid", 16, 2, 5, 6, 1e-3, g -> {
+          String batch = g.op("Slice", List.of(g.op("Shape", List.of("x")), g.ints(0), g.ints(1)));
+          String grid = g.op("Expand", List.of(g.random(0.7, 1, 4, 3, 2),
+              g.op("Concat", List.of(batch, g.ints(4, 3, 2)), "axis", 0L)));
+          return g.op("GridSample", List.of("x", grid), "mode", "nearest");
+        }),
         of("InstanceNormalization", 3, 3, 4, g ->
             g.op("InstanceNormalization", List.of("x", g.random(1, 3), g.random(0.5, 3)), "epsilon", 1e-4f)),
         of("LRN size 5 over 7 channels (zoo AlexNet/GoogLeNet settings, larger alpha)", 2, 3, 3, g ->
@@ -516,6 +535,13 @@ class OperatorGradientTest {
     String scores = g.op("Softmax", List.of(g.op("MatMul", List.of(q, g.op("Transpose", List.of(k),
         "perm", new long[] {0, 1, 3, 2})))), "axis", -1L);
     return g.op("MatMul", List.of(scores, v));
+  }
+
+  /** A sampling grid [N, 5, 6, 2] computed from x [N, 2, 5, 6]: 1.2 tanh of a 1x1 convolution, so some samples fall outside. */
+  static String gridFrom(TestGraph g) {
+    String conv = g.op("Conv", List.of("x", g.random(0.8, 2, 2, 1, 1), g.random(0.3, 2)));
+    String grid = g.op("Transpose", List.of(conv), "perm", new long[] {0, 2, 3, 1});
+    return g.op("Mul", List.of(g.op("Tanh", List.of(grid)), g.floats(new float[] {1.2f})));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,0 +1,105 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.PythonReference;
+import org.netvis.engine.testing.TestGraph;
+
+/**
+ * GridSample in a small spatial transformer (the grid computed from the image, some samples outside
+ * it) against PyTorch's grid_sample autograd ({@code engine/src/test/python/grid_sample_reference.py}),
+ * through both the image and the grid: per image, as close to float64 as PyTorch's float32 is, within
+ * a factor of two. Nearest sampling is checked here, where finite differences would cross pixel
+ * boundaries.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GridSampleReferenceTest {
+  @TempDir static Path dir;
+
+  record Case(String id, String mode, String padding, long alignCorners) {
+    @Override
+    public String toString() {
+      return id + " (" + mode + ", " + padding + ", align_corners " + alignCorners + ")";
+    }
+  }
+
+  static List<Case> cases() {
+    return List.of(new Case("bilinear_zeros", "bilinear", "zeros", 0), new Case("bilinear_zeros_corners", "bilinear",
+        "zeros", 1), new Case("bilinear_border_corners", "bilinear", "border", 1), new Case("nearest_zeros", "nearest",
+        "zeros", 0), new Case("nearest_border", "nearest", "border", 0));
+  }
+
+  private final Map<String, float[]> netvis = new HashMap<>();
+
+  private static Tensor gaussian(Random random, double scale, long... shape) {
+    Tensor t = Tensor.zeros(shape);
+    for (int i = 0; i < t.size(); i++) {
+      t.data()[i] = (float) (random.nextGaussian() * scale);
+    }
+    return t;
+  }
+
+  @BeforeAll
+  void netvisAndPyTorch() throws Exception {
+    StringBuilder lines = new StringBuilder();
+    for (Case c : cases()) {
+      Random random = new Random(c.id().hashCode());
+      Tensor w = gaussian(random, 0.8, 2, 2, 1, 1);
+      Tensor b = gaussian(random, 0.3, 2);
+      TestGraph g = new TestGraph(16, 0, 2, 5, 6);
+      String conv = g.op("Conv", List.of("x", g.floats(w.data(), 2, 2, 1, 1), g.floats(b.data(), 2)));
+      String grid = g.op("Mul", List.of(g.op("Tanh", List.of(g.op("Transpose", List.of(conv), "perm",
+          new long[] {0, 2, 3, 1}))), g.floats(new float[] {1.2f})));
+      Path model = g.save(dir, c.id(), g.op("GridSample", List.of("x", grid), "mode", c.mode(), "padding_mode",
+          c.padding(), "align_corners", c.alignCorners()));
+      Tensor x = gaussian(random, 1, 2, 2, 5, 6);
+      Tensor ct = gaussian(random, 1, 2, 60);
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        netvis.put(c.id(), engine.vjp(x, ct).inputGradient().data());
+      }
+      Npy.write(dir.resolve(c.id() + "_x.npy"), x);
+      Npy.write(dir.resolve(c.id() + "_ct.npy"), ct);
+      Npy.write(dir.resolve(c.id() + "_w.npy"), w);
+      Npy.write(dir.resolve(c.id() + "_b.npy"), b);
+      lines.append(c.id()).append(" grid_sample mode=").append(c.mode()).append(" padding=").append(c.padding())
+          .append(" align_corners=").append(c.alignCorners()).append('\n');
+    }
+    Files.writeString(dir.resolve("cases.txt"), lines);
+    PythonReference.run(PythonReference.script("engine", "grid_sample_reference.py"), 10, dir.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void gradientIsAsCloseToFloat64AsPyTorchFloat32(Case c) throws Exception {
+    double[] torch64 = Npy.read(dir.resolve(c.id() + "_f64.npy")).asDoubles();
+    double[] torch32 = Npy.read(dir.resolve(c.id() + "_f32.npy")).asDoubles();
+    float[] theirs = new float[torch32.length];
+    for (int i = 0; i < theirs.length; i++) {
+      theirs[i] = (float) torch32[i];
+    }
+    double[] ours = Compare.relativeL2PerItem(netvis.get(c.id()), torch64, 2);
+    double[] pytorch = Compare.relativeL2PerItem(theirs, torch64, 2);
+    for (int i = 0; i < 2; i++) {
+      System.out.printf("GridSample %-55s image %d: relative L2 to float64 autograd: netvis %.2e, PyTorch float32 %.2e%n",
+          c, i, ours[i], pytorch[i]);
+      assertTrue(ours[i] <= Math.max(2 * pytorch[i], 1e-6), c + " image " + i + ": netvis " + ours[i]
+          + ", PyTorch float32 " + pytorch[i]);
+    }
+  }
+}
