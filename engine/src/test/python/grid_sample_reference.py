@@ -3,12 +3,14 @@
 
 Usage: grid_sample_reference.py DIR
 
-DIR/cases.txt holds one case a line: `ID grid_sample mode=M padding=P align_corners=0|1`; for each case
-DIR holds ID_x.npy (the input, float32 (N, 2, H, W)), ID_ct.npy (the cotangent of the flattened output),
-ID_w.npy and ID_b.npy (a 1x1 convolution's weights (2, 2, 1, 1) and bias (2,)). The model, as the test
-writes it in ONNX:
+DIR/cases.txt holds one case a line: `ID grid_sample mode=M padding=P align_corners=0|1 grid=conv|affine`;
+for each case DIR holds ID_x.npy (the input, float32 (N, 2, H, W)), ID_ct.npy (the cotangent of the
+flattened output), ID_w.npy and ID_b.npy (a 1x1 convolution's weights (2, 2, 1, 1) and bias (2,), or the
+matrix's (2, 6) and (6,)). The model, as the test writes it in ONNX:
 
-  grid = 1.2 * tanh(conv1x1(x).permute(0, 2, 3, 1));  y = grid_sample(x, grid, mode, padding, align_corners)
+  conv:   grid = 1.2 * tanh(conv1x1(x).permute(0, 2, 3, 1))
+  affine: grid = affine_grid((mean of x over space @ w + b).reshape(-1, 2, 3), x's size, align_corners)
+  y = grid_sample(x, grid, mode, padding, align_corners)
 
 This writes ID_f32.npy and ID_f64.npy: d/dx sum(ct * y) by PyTorch's autograd in float32 and float64,
 through both the image and the grid.
@@ -29,8 +31,12 @@ def main():
         load = lambda name: np.load(os.path.join(out, f"{case}_{name}.npy"))
         for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
             x = torch.tensor(load("x"), dtype=dtype, requires_grad=True)
-            conv = F.conv2d(x, torch.tensor(load("w"), dtype=dtype), torch.tensor(load("b"), dtype=dtype))
-            grid = 1.2 * torch.tanh(conv.permute(0, 2, 3, 1))
+            w, b = torch.tensor(load("w"), dtype=dtype), torch.tensor(load("b"), dtype=dtype)
+            if params["grid"] == "affine":
+                theta = (x.mean(dim=(2, 3)) @ w + b).reshape(-1, 2, 3)
+                grid = F.affine_grid(theta, list(x.shape), align_corners=bool(params["align_corners"]))
+            else:
+                grid = 1.2 * torch.tanh(F.conv2d(x, w, b).permute(0, 2, 3, 1))
             y = F.grid_sample(x, grid, mode=params["mode"], padding_mode=params["padding"],
                               align_corners=bool(params["align_corners"]))
             (grad,) = torch.autograd.grad(y.reshape(x.shape[0], -1), x, torch.tensor(load("ct"), dtype=dtype))

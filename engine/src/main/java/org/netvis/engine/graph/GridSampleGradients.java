@@ -20,6 +20,43 @@ final class GridSampleGradients {
 
   static void register(Map<String, NodeGradient> rules) {
     rules.put("GridSample", GridSampleGradients::gridSample);
+    rules.put("AffineGrid", GridSampleGradients::affineGrid);
+  }
+
+  /**
+   * AffineGrid (opset 20, 2-D): grid[n, h, w] = theta[n] [x_w, y_h, 1], with x_w and y_h the pixel
+   * centres' normalized coordinates (align_corners: -1 + 2 w / (W - 1), else (2 w + 1) / W - 1). Linear
+   * in theta: d theta[n] = dgrid[n]^T [x, y, 1] over all positions, one MatMul with those coordinates.
+   */
+  private static void affineGrid(NodeProto node, List<String> dy, BackwardContext ctx) {
+    long[] grid = ctx.shape(node.getOutput(0));
+    if (grid.length != 4 || grid[3] != 2) {
+      throw ctx.fail(node, "its grid has shape " + BackwardContext.describe(grid) + "; expected a 2-D grid (N, H, W, 2)");
+    }
+    int height = (int) grid[1];
+    int width = (int) grid[2];
+    boolean alignCorners = Attributes.getInt(node, "align_corners", 0) != 0;
+    float[] base = new float[height * width * 3];
+    for (int h = 0; h < height; h++) {
+      for (int w = 0; w < width; w++) {
+        int i = (h * width + w) * 3;
+        base[i] = normalized(w, width, alignCorners);
+        base[i + 1] = normalized(h, height, alignCorners);
+        base[i + 2] = 1f;
+      }
+    }
+    NodeEmitter e = ctx.emit();
+    String byPosition = e.op("Reshape", List.of(dy.get(0), e.longs("positions", 0, (long) height * width, 2)));
+    String transposed = e.op("Transpose", List.of(byPosition), Attributes.of("perm", new long[] {0, 2, 1}));
+    ctx.accumulate(node.getInput(0), e.op("MatMul", List.of(transposed,
+        e.floats("affine_grid_base", new long[] {(long) height * width, 3}, base))));
+  }
+
+  private static float normalized(int index, int size, boolean alignCorners) {
+    if (alignCorners) {
+      return size == 1 ? 0f : (float) (-1 + 2.0 * index / (size - 1));
+    }
+    return (float) ((2.0 * index + 1) / size - 1);
   }
 
   /** One sampled coordinate axis: pixel positions and weights, and d position / d grid value. */

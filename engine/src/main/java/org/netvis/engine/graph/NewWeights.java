@@ -48,6 +48,7 @@ final class NewWeights {
     }
     m.put("Pad", Set.of(1, 3));
     m.put("GatherElements", Set.of(1));
+    m.put("AffineGrid", Set.of(1));
     m.put("GatherND", Set.of(1));
     m.put("TopK", Set.of(1));
     m.put("Slice", Set.of(1, 2, 3, 4));

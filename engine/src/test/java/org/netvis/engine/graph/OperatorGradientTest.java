@@ -399,6 +399,11 @@ class OperatorGradientTest {
               g.op("Concat", List.of(batch, g.ints(4, 3, 2)), "axis", 0L)));
           return g.op("GridSample", List.of("x", grid), "mode", "linear");
         }),
+        new Case("AffineGrid align_corners, the grid itself as output", 20, 2, 5, 6, 1e-2, g -> {
+          String pooled = g.op("Flatten", List.of(g.op("GlobalAveragePool", List.of("x"))));
+          String theta = g.op("Reshape", List.of(g.op("Gemm", List.of(pooled, g.random(0.5, 2, 6))), g.ints(-1, 2, 3)));
+          return g.op("AffineGrid", List.of(theta, g.op("Shape", List.of("x"))), "align_corners", 1L);
+        }),
         // With a grid computed from the image, nearest sampling jumps where finite differences cross a
         // pixel boundary; GridSampleReferenceTest checks that case against PyTorch.
         new Case("GridSample nearest, a fixed grid", 16, 2, 5, 6, 1e-3, g -> {
