@@ -280,7 +280,8 @@ class GradientGraphBuilderTest {
           () -> engine.vjp(Tensor.zeros(1, 2, 3, 3), Tensor.zeros(1, 18)));
       String msg = e.getMessage();
       assertTrue(msg.contains("operator LpNormalization (node 'LpNormalization_node_1') has no gradient rule"), msg);
-      assertTrue(msg.contains("supported operators: Abs, Acos, Acosh, Add, Asin, Asinh, Atan, Atanh, Attention, AveragePool, BatchNormalization"), msg);
+      assertTrue(msg.contains("; supported operators: " + String.join(", ", GradientRules.supportedOperators())), msg);
+      assertTrue(msg.contains("supported operators: Abs, "), msg);
       assertTrue(msg.contains("Conv") && msg.contains("MaxPool") && msg.contains("Softmax"), msg);
     }
   }
