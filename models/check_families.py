@@ -91,6 +91,41 @@ class SpatialTransformer(torch.nn.Module):
         return self.classifier(torch.nn.functional.grid_sample(x, grid, align_corners=False))
 
 
+def half_rounded(model):
+    # The weights rounded to float16 and back: the float64 reference then has the float16 file's own
+    # weights, which netvis widens back to float32 exactly.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    return model
+
+
+def to_float16(path):
+    """Rewrites an exported file as float16 converters leave it: float16 weights, Constant values and
+    Cast targets, float32 input and output kept behind Casts."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    for i, t in enumerate(g.initializer):
+        if t.data_type == TensorProto.FLOAT:
+            g.initializer[i].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name))
+    for n in g.node:
+        for a in n.attribute:
+            if n.op_type == "Constant" and a.name == "value" and a.t.data_type == TensorProto.FLOAT:
+                a.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(a.t).astype(np.float16), a.t.name))
+            if n.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT:
+                a.i = TensorProto.FLOAT16
+    del g.value_info[:]
+    inp, out = g.input[0].name, g.output[0].name
+    for n in g.node:
+        n.input[:] = [inp + "_fp16" if x == inp else x for x in n.input]
+        n.output[:] = [out + "_fp16" if x == out else x for x in n.output]
+    g.node.insert(0, helper.make_node("Cast", [inp], [inp + "_fp16"], to=TensorProto.FLOAT16))
+    g.node.append(helper.make_node("Cast", [out + "_fp16"], [out], to=TensorProto.FLOAT))
+    onnx.save(m, path)
+
+
 def random_head(vit):
     # torchvision zero-initializes the ViT head, which would make every input gradient zero.
     torch.nn.init.normal_(vit.heads.head.weight, std=0.02)
@@ -122,7 +157,12 @@ FAMILIES = {
     "maxvit": (lambda: tvm.maxvit_t(weights=None), 224, "maxvit_t (MBConv, block and grid attention)"),
     "resnet_qat": (qat_resnet18, 224, "quantizable resnet18, QAT fake quantization (QDQ)"),
     "stn": (SpatialTransformer, 224, "spatial transformer (GridSample) + resnet18"),
+    "vit_fp16": (lambda: half_rounded(random_head(tvm.VisionTransformer(image_size=224, patch_size=16, num_layers=2,
+                                                                         num_heads=4, hidden_dim=64, mlp_dim=128))),
+                 224, "the vit family's model stored in float16"),
 }
+# Rewrites of the exported file before it is checked.
+AFTER_EXPORT = {"vit_fp16": to_float16}
 
 
 def export(name, model, size, out_dir):
@@ -176,6 +216,8 @@ def main():
         model = make().eval()
         start = time.time()
         path = export(family, model, size, out_dir)
+        if family in AFTER_EXPORT:
+            AFTER_EXPORT[family](path)
         float32_error = reference(model, size, os.path.join(out_dir, family + ".ref"), seed=100 + i)
         run = subprocess.run([os.environ.get("NETVIS", os.path.join(REPO, "netvis")), "check-model", path, "--device", "cpu",
                               "--size", str(size)], capture_output=True, text=True)
