@@ -9,8 +9,11 @@ import ai.onnx.proto.OnnxMl.SparseTensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * A model stored in float16 or bfloat16 (converted for deployment, often with float32 inputs and
@@ -36,18 +39,39 @@ final class Float32Widening {
 
   static Widened widen(ModelProto model) {
     Float32Widening w = new Float32Widening();
-    ModelProto.Builder m = model.toBuilder().setGraph(w.graph(model.getGraph()));
-    for (int i = 0; i < m.getFunctionsCount(); i++) {
-      FunctionProto.Builder f = m.getFunctions(i).toBuilder().clearNode();
-      model.getFunctions(i).getNodeList().forEach(n -> f.addNode(w.node(n)));
-      m.setFunctions(i, f);
-    }
+    GraphProto graph = w.graph(model.getGraph());
+    List<FunctionProto> functions = mapped(model.getFunctionsList(), f -> {
+      List<NodeProto> nodes = mapped(f.getNodeList(), w::node);
+      return nodes == null ? f : f.toBuilder().clearNode().addAllNode(nodes).build();
+    });
     if (w.widenedTypes.isEmpty()) {
       return new Widened(model, null);
+    }
+    ModelProto.Builder m = model.toBuilder().setGraph(graph);
+    if (functions != null) {
+      m.clearFunctions().addAllFunctions(functions);
     }
     String note = "the file computes in " + String.join(" and ", w.widenedTypes) + "; netvis runs it in float32 ("
         + w.tensors + " weight and constant tensors and " + w.casts + " Cast nodes widened)";
     return new Widened(m.build(), note);
+  }
+
+  /**
+   * {@code items} each through {@code widen}, or null when every one came back as it was: a float32
+   * model (nearly every model) is read without building a copy of it.
+   */
+  private static <T> List<T> mapped(List<T> items, UnaryOperator<T> widen) {
+    List<T> out = null;
+    for (int i = 0; i < items.size(); i++) {
+      T item = widen.apply(items.get(i));
+      if (item != items.get(i) && out == null) {
+        out = new ArrayList<>(items.subList(0, i));
+      }
+      if (out != null) {
+        out.add(item);
+      }
+    }
+    return out;
   }
 
   private static boolean isSixteenBit(int type) {
@@ -59,52 +83,73 @@ final class Float32Widening {
   }
 
   private GraphProto graph(GraphProto graph) {
-    GraphProto.Builder g = graph.toBuilder().clearNode();
-    graph.getNodeList().forEach(n -> g.addNode(node(n)));
-    for (int i = 0; i < g.getInitializerCount(); i++) {
-      g.setInitializer(i, tensor(g.getInitializer(i)));
+    List<NodeProto> nodes = mapped(graph.getNodeList(), this::node);
+    List<TensorProto> initializers = mapped(graph.getInitializerList(), this::tensor);
+    List<SparseTensorProto> sparse = mapped(graph.getSparseInitializerList(), s -> {
+      TensorProto values = tensor(s.getValues());
+      return values == s.getValues() ? s : s.toBuilder().setValues(values).build();
+    });
+    List<ValueInfoProto> inputs = mapped(graph.getInputList(), this::value);
+    List<ValueInfoProto> outputs = mapped(graph.getOutputList(), this::value);
+    List<ValueInfoProto> values = mapped(graph.getValueInfoList(), this::value);
+    if (nodes == null && initializers == null && sparse == null && inputs == null && outputs == null && values == null) {
+      return graph;
     }
-    for (int i = 0; i < g.getSparseInitializerCount(); i++) {
-      SparseTensorProto s = g.getSparseInitializer(i);
-      g.setSparseInitializer(i, s.toBuilder().setValues(tensor(s.getValues())));
+    GraphProto.Builder g = graph.toBuilder();
+    if (nodes != null) {
+      g.clearNode().addAllNode(nodes);
     }
-    for (int i = 0; i < g.getInputCount(); i++) {
-      g.setInput(i, value(g.getInput(i)));
+    if (initializers != null) {
+      g.clearInitializer().addAllInitializer(initializers);
     }
-    for (int i = 0; i < g.getOutputCount(); i++) {
-      g.setOutput(i, value(g.getOutput(i)));
+    if (sparse != null) {
+      g.clearSparseInitializer().addAllSparseInitializer(sparse);
     }
-    for (int i = 0; i < g.getValueInfoCount(); i++) {
-      g.setValueInfo(i, value(g.getValueInfo(i)));
+    if (inputs != null) {
+      g.clearInput().addAllInput(inputs);
+    }
+    if (outputs != null) {
+      g.clearOutput().addAllOutput(outputs);
+    }
+    if (values != null) {
+      g.clearValueInfo().addAllValueInfo(values);
     }
     return g.build();
   }
 
   private NodeProto node(NodeProto node) {
+    List<AttributeProto> attributes = mapped(node.getAttributeList(), a -> attribute(node, a));
+    return attributes == null ? node : node.toBuilder().clearAttribute().addAllAttribute(attributes).build();
+  }
+
+  private AttributeProto attribute(NodeProto node, AttributeProto a) {
     boolean standard = node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx");
-    NodeProto.Builder b = node.toBuilder();
-    for (int i = 0; i < b.getAttributeCount(); i++) {
-      AttributeProto a = b.getAttribute(i);
-      AttributeProto.Builder widened = a.toBuilder();
-      if (standard && TYPE_ATTRIBUTES.contains(a.getName()) && a.getType() == AttributeProto.AttributeType.INT
-          && isSixteenBit((int) a.getI())) {
-        widenedTypes.add(typeName((int) a.getI()));
-        widened.setI(FLOAT);
-        casts += node.getOpType().equals("Cast") ? 1 : 0;
-      }
-      if (a.hasT()) {
-        widened.setT(tensor(a.getT()));
-      }
-      for (int k = 0; k < a.getTensorsCount(); k++) {
-        widened.setTensors(k, tensor(a.getTensors(k)));
-      }
-      if (a.hasG()) {
-        widened.setG(graph(a.getG()));
-      }
-      for (int k = 0; k < a.getGraphsCount(); k++) {
-        widened.setGraphs(k, graph(a.getGraphs(k)));
-      }
-      b.setAttribute(i, widened);
+    boolean typeWidened = standard && TYPE_ATTRIBUTES.contains(a.getName())
+        && a.getType() == AttributeProto.AttributeType.INT && isSixteenBit((int) a.getI());
+    TensorProto t = a.hasT() ? tensor(a.getT()) : a.getT();
+    List<TensorProto> tensorList = mapped(a.getTensorsList(), this::tensor);
+    GraphProto g = a.hasG() ? graph(a.getG()) : a.getG();
+    List<GraphProto> graphList = mapped(a.getGraphsList(), this::graph);
+    if (!typeWidened && t == a.getT() && tensorList == null && g == a.getG() && graphList == null) {
+      return a;
+    }
+    AttributeProto.Builder b = a.toBuilder();
+    if (typeWidened) {
+      widenedTypes.add(typeName((int) a.getI()));
+      b.setI(FLOAT);
+      casts += node.getOpType().equals("Cast") ? 1 : 0;
+    }
+    if (a.hasT()) {
+      b.setT(t);
+    }
+    if (tensorList != null) {
+      b.clearTensors().addAllTensors(tensorList);
+    }
+    if (a.hasG()) {
+      b.setG(g);
+    }
+    if (graphList != null) {
+      b.clearGraphs().addAllGraphs(graphList);
     }
     return b.build();
   }
