@@ -56,14 +56,7 @@ final class NormalizationGradients {
     String x = node.getInput(0);
     String scale = node.getInput(1);
     long[] axes = trailingAxes(node, ctx.shape(x).length);
-    long count = 1;
-    for (long a : axes) {
-      long size = ctx.shape(x)[(int) a];
-      if (size < 0) {
-        throw ctx.fail(node, "normalizing over the batch axis is not supported");
-      }
-      count *= size;
-    }
+    long count = valuesPerMean(node, ctx, x, axes);
     NodeEmitter e = ctx.emit();
     String meanSquare = mean(e, e.mul(x, x), axes, count);
     float eps = Attributes.getFloat(node, "epsilon", 1e-5f);
@@ -175,6 +168,11 @@ final class NormalizationGradients {
   }
 
   private static Normalized normalize(NodeProto node, BackwardContext ctx, String x, long[] axes, float eps) {
+    return normalizeOver(ctx.emit(), x, axes, valuesPerMean(node, ctx, x, axes), eps);
+  }
+
+  /** How many values of x each mean over {@code axes} covers; the batch axis cannot be one of them. */
+  private static long valuesPerMean(NodeProto node, BackwardContext ctx, String x, long[] axes) {
     long[] xs = ctx.shape(x);
     long count = 1;
     for (long a : axes) {
@@ -183,7 +181,7 @@ final class NormalizationGradients {
       }
       count *= xs[(int) a];
     }
-    return normalizeOver(ctx.emit(), x, axes, count, eps);
+    return count;
   }
 
   /** {@link #normalize} where the caller knows how many values each mean covers. */
