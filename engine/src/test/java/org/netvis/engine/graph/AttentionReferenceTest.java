@@ -1,17 +1,12 @@
 package org.netvis.engine.graph;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -24,6 +19,7 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
+import org.netvis.engine.testing.RandomTensors;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -48,10 +44,7 @@ class AttentionReferenceTest {
     }
 
     String floats(String name, long... shape) {
-      Tensor t = Tensor.zeros(shape);
-      for (int i = 0; i < t.size(); i++) {
-        t.data()[i] = (float) (random.nextGaussian() * 0.6);
-      }
+      Tensor t = RandomTensors.gaussian(random, 0.6, shape);
       saved.put(name, t);
       return graph.floats(t.data(), shape);
     }
@@ -119,16 +112,10 @@ class AttentionReferenceTest {
       String out = c.body().apply(g, weights);
       Path model = g.save(dir, c.id(), out);
       Random random = new Random(c.id().hashCode() + 1);
-      Tensor x = Tensor.zeros(2, c.c(), c.h(), c.w());
-      for (int i = 0; i < x.size(); i++) {
-        x.data()[i] = (float) random.nextGaussian();
-      }
+      Tensor x = RandomTensors.gaussian(random, 1, 2, c.c(), c.h(), c.w());
       try (Engine engine = GradientCheck.open(model, dir)) {
         Tensor logits = engine.scores(x);
-        Tensor ct = Tensor.zeros(logits.shape());
-        for (int i = 0; i < ct.size(); i++) {
-          ct.data()[i] = (float) random.nextGaussian();
-        }
+        Tensor ct = RandomTensors.gaussian(random, 1, logits.shape());
         netvis.put(c.id(), engine.vjp(x, ct).inputGradient().data());
         Npy.write(dir.resolve(c.id() + "_ct.npy"), ct);
       }
@@ -145,20 +132,8 @@ class AttentionReferenceTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void gradientIsAsCloseToFloat64AsPyTorchFloat32(Case c) throws Exception {
-    float[] ours = netvis.get(c.id());
-    double[] torch64 = Npy.read(dir.resolve(c.id() + "_f64.npy")).asDoubles();
-    double[] torch32 = Npy.read(dir.resolve(c.id() + "_f32.npy")).asDoubles();
-    float[] theirs = new float[torch32.length];
-    for (int i = 0; i < theirs.length; i++) {
-      theirs[i] = (float) torch32[i];
-    }
-    double[] netvisError = Compare.relativeL2PerItem(ours, torch64, 2);
-    double[] pytorchError = Compare.relativeL2PerItem(theirs, torch64, 2);
-    for (int i = 0; i < 2; i++) {
-      System.out.printf("%-60s image %d: relative L2 to float64 autograd: netvis %.2e, PyTorch float32 %.2e%n", c, i,
-          netvisError[i], pytorchError[i]);
-      assertTrue(netvisError[i] <= Math.max(2 * pytorchError[i], 1e-6), c + " image " + i + ": netvis "
-          + netvisError[i] + ", PyTorch float32 " + pytorchError[i]);
-    }
+    Compare.assertAsCloseToFloat64AsPyTorch(c.toString(), netvis.get(c.id()),
+        Npy.read(dir.resolve(c.id() + "_f32.npy")).asDoubles(), Npy.read(dir.resolve(c.id() + "_f64.npy")).asDoubles(),
+        2, 1e-6);
   }
 }

@@ -32,6 +32,7 @@ import org.netvis.engine.runtime.OrtEnvironments;
 import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.RandomTensors;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -144,12 +145,7 @@ class Float32WideningTest {
   }
 
   private static Tensor image(long seed) {
-    Random r = new Random(seed);
-    Tensor x = Tensor.zeros(2, 3, 6, 6);
-    for (int i = 0; i < x.size(); i++) {
-      x.data()[i] = (float) r.nextGaussian();
-    }
-    return x;
+    return RandomTensors.gaussian(new Random(seed), 1, 2, 3, 6, 6);
   }
 
   @Test

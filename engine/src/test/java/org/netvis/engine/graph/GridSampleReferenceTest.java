@@ -1,6 +1,5 @@
 package org.netvis.engine.graph;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
+import org.netvis.engine.testing.RandomTensors;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -51,14 +51,6 @@ class GridSampleReferenceTest {
 
   private final Map<String, float[]> netvis = new HashMap<>();
 
-  private static Tensor gaussian(Random random, double scale, long... shape) {
-    Tensor t = Tensor.zeros(shape);
-    for (int i = 0; i < t.size(); i++) {
-      t.data()[i] = (float) (random.nextGaussian() * scale);
-    }
-    return t;
-  }
-
   @BeforeAll
   void netvisAndPyTorch() throws Exception {
     StringBuilder lines = new StringBuilder();
@@ -70,15 +62,15 @@ class GridSampleReferenceTest {
       String grid;
       if (c.affine()) {
         // theta = mean over space of x (N, 2) @ w (2, 6) + b, as a 2x3 matrix near the identity.
-        w = gaussian(random, 0.3, 2, 6);
+        w = RandomTensors.gaussian(random, 0.3, 2, 6);
         b = new Tensor(new long[] {6}, new float[] {0.9f, 0.1f, 0.05f, -0.1f, 0.8f, 0f});
         String pooled = g.op("Flatten", List.of(g.op("GlobalAveragePool", List.of("x"))));
         String theta = g.op("Reshape", List.of(g.op("Gemm", List.of(pooled, g.floats(w.data(), 2, 6),
             g.floats(b.data(), 6))), g.ints(-1, 2, 3)));
         grid = g.op("AffineGrid", List.of(theta, g.op("Shape", List.of("x"))), "align_corners", c.alignCorners());
       } else {
-        w = gaussian(random, 0.8, 2, 2, 1, 1);
-        b = gaussian(random, 0.3, 2);
+        w = RandomTensors.gaussian(random, 0.8, 2, 2, 1, 1);
+        b = RandomTensors.gaussian(random, 0.3, 2);
         String conv = g.op("Conv", List.of("x", g.floats(w.data(), 2, 2, 1, 1), g.floats(b.data(), 2)));
         grid = g.op("Mul", List.of(g.op("Tanh", List.of(g.op("Transpose", List.of(conv), "perm",
             new long[] {0, 2, 3, 1}))), g.floats(new float[] {1.2f})));
@@ -86,8 +78,8 @@ class GridSampleReferenceTest {
       String mode = c.affine() && c.mode().equals("bilinear") ? "linear" : c.mode();
       Path model = g.save(dir, c.id(), g.op("GridSample", List.of("x", grid), "mode", mode, "padding_mode",
           c.padding(), "align_corners", c.alignCorners()));
-      Tensor x = gaussian(random, 1, 2, 2, 5, 6);
-      Tensor ct = gaussian(random, 1, 2, 60);
+      Tensor x = RandomTensors.gaussian(random, 1, 2, 2, 5, 6);
+      Tensor ct = RandomTensors.gaussian(random, 1, 2, 60);
       try (Engine engine = GradientCheck.open(model, dir)) {
         netvis.put(c.id(), engine.vjp(x, ct).inputGradient().data());
       }
@@ -106,19 +98,8 @@ class GridSampleReferenceTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void gradientIsAsCloseToFloat64AsPyTorchFloat32(Case c) throws Exception {
-    double[] torch64 = Npy.read(dir.resolve(c.id() + "_f64.npy")).asDoubles();
-    double[] torch32 = Npy.read(dir.resolve(c.id() + "_f32.npy")).asDoubles();
-    float[] theirs = new float[torch32.length];
-    for (int i = 0; i < theirs.length; i++) {
-      theirs[i] = (float) torch32[i];
-    }
-    double[] ours = Compare.relativeL2PerItem(netvis.get(c.id()), torch64, 2);
-    double[] pytorch = Compare.relativeL2PerItem(theirs, torch64, 2);
-    for (int i = 0; i < 2; i++) {
-      System.out.printf("GridSample %-55s image %d: relative L2 to float64 autograd: netvis %.2e, PyTorch float32 %.2e%n",
-          c, i, ours[i], pytorch[i]);
-      assertTrue(ours[i] <= Math.max(2 * pytorch[i], 1e-6), c + " image " + i + ": netvis " + ours[i]
-          + ", PyTorch float32 " + pytorch[i]);
-    }
+    Compare.assertAsCloseToFloat64AsPyTorch("GridSample " + c, netvis.get(c.id()),
+        Npy.read(dir.resolve(c.id() + "_f32.npy")).asDoubles(), Npy.read(dir.resolve(c.id() + "_f64.npy")).asDoubles(),
+        2, 1e-6);
   }
 }

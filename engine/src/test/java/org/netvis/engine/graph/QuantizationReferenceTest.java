@@ -14,6 +14,7 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
+import org.netvis.engine.testing.RandomTensors;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -28,14 +29,6 @@ class QuantizationReferenceTest {
 
   @TempDir Path dir;
 
-  private static Tensor gaussian(Random random, double scale, long... shape) {
-    Tensor t = Tensor.zeros(shape);
-    for (int i = 0; i < t.size(); i++) {
-      t.data()[i] = (float) (random.nextGaussian() * scale);
-    }
-    return t;
-  }
-
   @Test
   void straightThroughGradientMatchesPyTorchFakeQuantization() throws Exception {
     Random random = new Random(17);
@@ -46,7 +39,7 @@ class QuantizationReferenceTest {
     String z1 = g.integers(UINT8, inputZeros, 3);
     String d1 = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of("x", s1, z1), "axis", 1L), s1, z1),
         "axis", 1L);
-    Tensor w1 = gaussian(random, 0.4, 6, 3, 3, 3);
+    Tensor w1 = RandomTensors.gaussian(random, 0.4, 6, 3, 3, 3);
     String r = g.op("Relu", List.of(g.op("Conv", List.of(d1, g.floats(w1.data(), 6, 3, 3, 3)),
         "pads", new long[] {1, 1, 1, 1})));
     float reluScale = 0.01f;
@@ -64,8 +57,8 @@ class QuantizationReferenceTest {
         g.integers(INT8, new long[4], 4)), "axis", 0L);
     Path model = g.save(dir, "qdq", g.op("GlobalAveragePool", List.of(g.op("Conv", List.of(d2, weights)))));
 
-    Tensor x = gaussian(random, 2.5, 2, 3, 8, 8);
-    Tensor ct = gaussian(random, 1, 2, 4);
+    Tensor x = RandomTensors.gaussian(random, 2.5, 2, 3, 8, 8);
+    Tensor ct = RandomTensors.gaussian(random, 1, 2, 4);
     int clamped = 0;
     for (int i = 0; i < x.size(); i++) {
       int c = (i / 64) % 3;
@@ -91,21 +84,9 @@ class QuantizationReferenceTest {
 
     double[] torch64 = Npy.read(dir.resolve("grad_f64.npy")).asDoubles();
     double[] torch32 = Npy.read(dir.resolve("grad_f32.npy")).asDoubles();
-    float[] theirs = new float[torch32.length];
-    int zeros = 0;
-    for (int i = 0; i < theirs.length; i++) {
-      theirs[i] = (float) torch32[i];
-      zeros += torch64[i] == 0 ? 1 : 0;
-    }
-    double[] ours = Compare.relativeL2PerItem(grad, torch64, 2);
-    double[] pytorch = Compare.relativeL2PerItem(theirs, torch64, 2);
-    for (int i = 0; i < 2; i++) {
-      System.out.printf("QDQ CNN image %d: relative L2 to float64 fake quantization: netvis %.2e, PyTorch float32 %.2e"
-          + " (%d of %d input gradients zero, %d inputs clamped)%n", i, ours[i], pytorch[i], zeros, torch64.length,
-          clamped);
-      assertTrue(ours[i] <= Math.max(2 * pytorch[i], 1e-6), "image " + i + ": netvis " + ours[i]
-          + ", PyTorch float32 " + pytorch[i]);
-    }
+    long zeros = java.util.Arrays.stream(torch64).filter(v -> v == 0).count();
+    Compare.assertAsCloseToFloat64AsPyTorch("QDQ CNN (" + zeros + " of " + torch64.length + " input gradients zero, "
+        + clamped + " inputs clamped)", grad, torch32, torch64, 2, 1e-6);
   }
 
   /** Integer operators (the QOperator format) have no gradient; the error names the DequantizeLinear and what it reads. */
@@ -150,8 +131,8 @@ class QuantizationReferenceTest {
       assertTrue(variant == 1 ? graph.asWritten() : graph.note("quantization").endsWith("; 12 one-element scales and"
           + " zero points read as scalars, which ONNX Runtime's QDQ fusion needs"), graph.note("quantization"));
       try (Engine engine = GradientCheck.open(model, dir)) {
-        Tensor x = gaussian(new Random(3), 2, 2, 2, 5, 5);
-        Tensor ct = gaussian(new Random(4), 1, 2, 50);
+        Tensor x = RandomTensors.gaussian(new Random(3), 2, 2, 2, 5, 5);
+        Tensor ct = RandomTensors.gaussian(new Random(4), 1, 2, 50);
         var r = engine.vjp(x, ct);
         results[variant] = concat(r.logits().data(), r.inputGradient().data());
       }

@@ -1,17 +1,13 @@
 package org.netvis.engine.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.netvis.engine.attribution.AttributionStep;
 import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.Preprocessing;

@@ -1,5 +1,7 @@
 package org.netvis.engine.testing;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.Arrays;
 
 /** Error measures used to compare netvis results with reference arrays. */
@@ -30,6 +32,27 @@ public final class Compare {
       out[i] = Math.sqrt(diff) / Math.max(Math.sqrt(ref), 1e-30);
     }
     return out;
+  }
+
+  /**
+   * The PyTorch references' measure: per item, netvis' relative L2 to float64 autograd must be at most
+   * twice PyTorch's own float32 error, or {@code floor} where both are tiny. Prints one line per item
+   * under {@code what}.
+   */
+  public static void assertAsCloseToFloat64AsPyTorch(String what, float[] netvis, double[] torch32, double[] torch64,
+      int items, double floor) {
+    float[] pytorch32 = new float[torch32.length];
+    for (int i = 0; i < pytorch32.length; i++) {
+      pytorch32[i] = (float) torch32[i];
+    }
+    double[] ours = relativeL2PerItem(netvis, torch64, items);
+    double[] theirs = relativeL2PerItem(pytorch32, torch64, items);
+    for (int i = 0; i < items; i++) {
+      System.out.printf("%s, item %d: relative L2 to float64 autograd: netvis %.2e, PyTorch float32 %.2e%n", what, i,
+          ours[i], theirs[i]);
+      assertTrue(ours[i] <= Math.max(2 * theirs[i], floor), what + ", item " + i + ": netvis " + ours[i]
+          + ", PyTorch float32 " + theirs[i]);
+    }
   }
 
   /** max |a - b| / max |b|. */
