@@ -67,6 +67,7 @@ final class CheckModelCommand implements Callable<Integer> {
     try (Engine engine = options.open(model)) {
       var companion = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
       System.out.printf("model      %s (sha256 %s)%n", engine.model().path(), engine.model().sha256());
+      engine.model().externalData().forEach((file, sha) -> System.out.printf("data       %s (sha256 %s)%n", file, sha));
       engine.graph().notes().values().forEach(note -> System.out.printf("note       %s%n", note));
       System.out.printf("forward    %s%n", engine.forwardPass());
       System.out.printf("gradient   %s (%s, sha256 %s)%n", companion.file() == null ? "(not saved)" : companion.file(),

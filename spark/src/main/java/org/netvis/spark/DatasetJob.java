@@ -95,11 +95,12 @@ public final class DatasetJob {
     }
     Files.createDirectories(out);
     List<ImageItem> items = options.table() == null ? items(e, folderLabels(options.folderLabels())) : null;
-    ResolvedModel model = models.resolve(e.model());
     // The gradient graph, derived once here; executors read it from the run directory.
     Path graphCache = out.resolve("_graph");
     CompanionGraphs.Companion graph;
-    try (Engine engine = Engine.open(model, EngineOptions.defaults().withCompanionCache(graphCache))) {
+    ResolvedModel model;
+    try (Engine engine = Engine.open(models.resolve(e.model()), EngineOptions.defaults().withCompanionCache(graphCache))) {
+      model = engine.model(); // with its external data files' digests, known once it is read
       // A bad layer name or method fails here, once, not in every partition (no step selects images).
       StepChecks.check(e, plugins, engine, Integer.MAX_VALUE);
       graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
@@ -298,7 +299,12 @@ public final class DatasetJob {
     m.put("driver_cores", Runtime.getRuntime().availableProcessors());
     m.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     m.put("spark", spark);
-    m.put("model", Map.of("id", model.id(), "path", model.path().toString(), "sha256", model.sha256()));
+    Map<String, Object> modelRecord = new LinkedHashMap<>(Map.of("id", model.id(), "path", model.path().toString(),
+        "sha256", model.sha256()));
+    if (!model.externalData().isEmpty()) {
+      modelRecord.put("external_data", model.externalData());
+    }
+    m.put("model", modelRecord);
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("path", graph.file() == null ? null : graph.file().toString());
     g.put("sha256", graph.sha256());

@@ -22,14 +22,15 @@ import java.util.Set;
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
  * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
  * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. {@code notes} says,
- * under "input", "output", "precision" and "quantization", what netvis read into or changed in the file
- * to see it so: a channel count the file leaves symbolic, scores taken from before a final Softmax, a
- * float16 or bfloat16 file widened to float32, quantizers whose gradient is straight-through (the run
- * manifest's model record holds them under the same keys). {@code asWritten}: {@code proto} is the
- * file's model unchanged.
+ * under "input", "output", "precision", "quantization" and "weights", what netvis read into or changed in
+ * the file to see it so: a channel count the file leaves symbolic, scores taken from before a final
+ * Softmax, a float16 or bfloat16 file widened to float32, quantizers whose gradient is straight-through,
+ * weights read from external data files (the run manifest's model record holds them under the same
+ * keys). {@code asWritten}: {@code proto} is the file's model unchanged, so the file's bytes load it.
+ * {@code externalData}: the files beside the model file whose values were read into {@code proto}.
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten) {
+    long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten, List<Path> externalData) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
@@ -43,14 +44,38 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     } catch (java.nio.file.NoSuchFileException e) {
       throw new java.nio.file.NoSuchFileException(file + ": no such model file");
     }
-    return parse(bytes, file.toString(), layout);
+    return parse(bytes, file, layout);
+  }
+
+  /**
+   * A model file's bytes, parsed; tensors whose values the file keeps in external data files are read
+   * from beside {@code file}, and the graph's {@link #externalData} names those files.
+   */
+  public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout) throws IOException {
+    String source = file.toString();
+    ModelProto proto = proto(bytes, source);
+    if (!ExternalData.uses(proto)) {
+      return of(proto, source, layout);
+    }
+    ExternalData.Read read = ExternalData.read(proto, file.toAbsolutePath().getParent(), source, bytes.length);
+    return of(read.model(), source, layout, read);
   }
 
   public static ModelGraph parse(byte[] bytes, String source) {
     return parse(bytes, source, null);
   }
 
+  /** Bytes of a model that keeps every tensor inside them (no file to find external data beside). */
   public static ModelGraph parse(byte[] bytes, String source, InputLayout layout) {
+    ModelProto proto = proto(bytes, source);
+    if (ExternalData.uses(proto)) {
+      throw new GraphBuildException(source + ": the model keeps tensors in external data files; netvis reads such a"
+          + " model from its .onnx file, with the data files beside it");
+    }
+    return of(proto, source, layout);
+  }
+
+  private static ModelProto proto(byte[] bytes, String source) {
     ModelProto proto;
     try {
       proto = ModelProto.parseFrom(bytes);
@@ -60,7 +85,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     if (!proto.hasGraph() || proto.getGraph().getNodeCount() == 0) {
       throw new GraphBuildException(source + ": not an ONNX model (no graph nodes found)");
     }
-    return of(proto, source, layout);
+    return proto;
   }
 
   public static ModelGraph of(ModelProto proto, String source) {
@@ -68,7 +93,12 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   }
 
   public static ModelGraph of(ModelProto proto, String source, InputLayout declared) {
-    ModelProto asWritten = proto;
+    return of(proto, source, declared, null);
+  }
+
+  /** @param external the external data read into {@code proto}, or null where the file held every tensor */
+  private static ModelGraph of(ModelProto proto, String source, InputLayout declared, ExternalData.Read external) {
+    ModelProto asWritten = external == null ? proto : null;
     Float32Widening.Widened widened = Float32Widening.widen(proto);
     QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(widened.model());
     proto = scalars.model();
@@ -133,6 +163,9 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     if (widened.note() != null) {
       notes.put("precision", widened.note());
     }
+    if (external != null) {
+      notes.put("weights", external.note());
+    }
     long quantizers = graph.getNodeList().stream()
         .filter(n -> n.getOpType().equals("QuantizeLinear") && !initializers.contains(n.getInput(0))).count();
     if (quantizers > 0) {
@@ -143,10 +176,10 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
           + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }
     return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout,
-        Collections.unmodifiableMap(notes), proto == asWritten);
+        Collections.unmodifiableMap(notes), proto == asWritten, external == null ? List.of() : external.files());
   }
 
-  /** The note under "input", "output", "precision" or "quantization"; null when there is none. */
+  /** The note under "input", "output", "precision", "quantization" or "weights"; null when there is none. */
   public String note(String key) {
     return notes.get(key);
   }

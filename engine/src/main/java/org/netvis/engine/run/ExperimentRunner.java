@@ -205,7 +205,7 @@ public final class ExperimentRunner {
       try (Engine engine = Engine.open(model, options)) {
         Map<String, Object> runtime = runtimeRecord(engine, options);
         manifest.put("runtime", runtime);
-        manifest.put("model", modelRecord(model, engine));
+        manifest.put("model", modelRecord(engine));
         // Before the inputs are awaited: they are still being decoded on their own thread.
         manifest.put("gradient_graph",
             graphRecord(engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth())));
@@ -253,11 +253,15 @@ public final class ExperimentRunner {
       return runtime;
     }
 
-    private static Map<String, Object> modelRecord(ResolvedModel model, Engine engine) {
+    private static Map<String, Object> modelRecord(Engine engine) {
+      ResolvedModel model = engine.model(); // with its external data files' digests, known once it is read
       Map<String, Object> record = new LinkedHashMap<>();
       record.put("id", model.id());
       record.put("path", model.path().toString());
       record.put("sha256", model.sha256());
+      if (!model.externalData().isEmpty()) {
+        record.put("external_data", model.externalData());
+      }
       record.put("input_layout", engine.graph().layout().name());
       record.putAll(engine.graph().notes());
       return record;

@@ -102,7 +102,10 @@ public final class Engine implements AutoCloseable {
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
   public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
     byte[] bytes = Files.readAllBytes(model.path());
-    ModelGraph graph = ModelGraph.parse(bytes, model.path().toString(), model.descriptor().inputLayout());
+    ModelGraph graph = ModelGraph.parse(bytes, model.path(), model.descriptor().inputLayout());
+    if (!graph.externalData().isEmpty()) {
+      model = model.withExternalData(externalDataDigests(model.path(), graph.externalData()));
+    }
     try {
       // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
       // Softmax without it, a 16-bit one widened to float32.
@@ -111,6 +114,16 @@ public final class Engine implements AutoCloseable {
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }
+  }
+
+  /** Each external data file's sha256 (remembered while the file is unchanged), by its path beside the model. */
+  private static Map<String, String> externalDataDigests(Path modelFile, List<Path> files) throws IOException {
+    Path dir = modelFile.toAbsolutePath().normalize().getParent();
+    Map<String, String> digests = new LinkedHashMap<>();
+    for (Path f : files) {
+      digests.put(dir.relativize(f).toString(), org.netvis.engine.model.FileDigests.standard().sha256(f));
+    }
+    return digests;
   }
 
   /**
@@ -474,7 +487,7 @@ public final class Engine implements AutoCloseable {
     if (gs == null) {
       try {
         boolean defaultSize = h == defaultHeight && w == defaultWidth;
-        CompanionGraphs.Companion c = companions.obtain(model.path(), model.sha256(), graph, spec, h, w, defaultSize);
+        CompanionGraphs.Companion c = companions.obtain(model.path(), model.weightsSha256(), graph, spec, h, w, defaultSize);
         gs = new GradientSession(c, sessions, fixedBatchSessions());
         gradientSessions.put(key, gs);
       } catch (IOException e) {

@@ -1,0 +1,256 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.model.Sha256;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.VjpResult;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.PythonReference;
+import org.netvis.engine.testing.RandomTensors;
+import org.netvis.engine.testing.SharedData;
+import org.netvis.engine.testing.TestGraph;
+
+/**
+ * Models that keep their tensors' values in external data files (the form PyTorch's exporter writes by
+ * default since 2.9) are read with those values: the expectation is the same model with every value
+ * inside the file, which ONNX's own writer (the onnx package) or this test moved out.
+ */
+class ExternalDataTest {
+  @TempDir Path dir;
+
+  @Test
+  void theOnnxWritersFormsGiveTheScoresAndGradientsOfTheModelWithItsValuesInside() throws Exception {
+    // ResNet-18 as PyTorch writes it (one data file; also in a subdirectory); the ViT with every tensor,
+    // its Constant nodes' too, in a file of its own.
+    for (Map.Entry<String, List<String>> fixture : Map.of("resnet18-random", List.of("one", "sub"),
+        "vit_tiny-random", List.of("split")).entrySet()) {
+      String name = fixture.getKey();
+      Path inline = SharedData.fixture(name);
+      Path out = dir.resolve(name);
+      PythonReference.run(PythonReference.script("engine", "external_data.py"), 5, inline.toString(), out.toString());
+      Map<String, List<Float>> expectedValues = values(ModelGraph.read(inline).proto());
+      Tensor x = RandomTensors.gaussian(new Random(5), 1, 1, 3, 224, 224);
+      try (Engine expected = GradientCheck.open(inline, dir.resolve("cache"))) {
+        Tensor ct = RandomTensors.gaussian(new Random(6), 1, 1, expected.classes());
+        VjpResult want = expected.vjp(x, ct);
+        for (String form : fixture.getValue()) {
+          Path file = out.resolve(form).resolve(name + ".onnx");
+          Set<Path> dataFiles = new TreeSet<>();
+          try (Stream<Path> files = Files.walk(file.getParent())) {
+            files.filter(f -> Files.isRegularFile(f) && !f.equals(file)).forEach(dataFiles::add);
+          }
+          assertTrue(Files.size(file) < 200_000, form + ": the writer left the weights in the model file");
+          ModelGraph graph = ModelGraph.read(file);
+          assertEquals(dataFiles, new TreeSet<>(graph.externalData()), form);
+          assertFalse(graph.asWritten(), form);
+          assertEquals(expectedValues, values(graph.proto()), form + ": values read differ from the file's own");
+          String note = graph.note("weights");
+          assertTrue(note.endsWith(form.equals("split") ? "from " + dataFiles.size() + " data files beside the model file"
+              : "from " + file.getParent().relativize(dataFiles.iterator().next()) + " beside the model file"), note);
+          try (Engine engine = GradientCheck.open(file, dir.resolve("cache"))) {
+            Map<String, String> digests = engine.model().externalData();
+            assertEquals(dataFiles.size(), digests.size(), form);
+            for (Path d : dataFiles) {
+              assertEquals(Sha256.of(d), digests.get(file.getParent().relativize(d).toString()), form + " " + d);
+            }
+            assertNotEquals(engine.model().sha256(), engine.model().weightsSha256(), form);
+            VjpResult got = engine.vjp(x, ct);
+            assertArrayEquals(want.logits().data(), got.logits().data(), form + ": scores");
+            assertArrayEquals(want.inputGradient().data(), got.inputGradient().data(), form + ": gradient");
+          }
+        }
+      }
+    }
+  }
+
+  /** Conv, Relu, a Constant node's scale, Conv, global pool: every tensor worth moving out. */
+  private static ModelProto smallModel(float sign) {
+    TestGraph g = new TestGraph(17, 11, 3, 8, 8);
+    String c1 = g.op("Conv", List.of("x", g.floats(RandomTensors.gaussian(new Random(1), 1, 4, 3, 3, 3).data(), 4, 3, 3, 3),
+        g.floats(scaled(RandomTensors.gaussian(new Random(2), 1, 4).data(), sign), 4)), "pads", new long[] {1, 1, 1, 1});
+    String r = g.op("Relu", List.of(c1));
+    String scale = g.op("Constant", List.of(), "value", TensorProtos.floats("scale", new long[] {1, 4, 1, 1},
+        scaled(RandomTensors.gaussian(new Random(3), 1, 4).data(), sign)));
+    String c2 = g.op("Conv", List.of(g.op("Mul", List.of(r, scale)),
+        g.floats(scaled(RandomTensors.gaussian(new Random(4), 1, 5, 4, 3, 3).data(), sign), 5, 4, 3, 3)));
+    return g.model(g.op("GlobalAveragePool", List.of(c2)), 5);
+  }
+
+  private static float[] scaled(float[] v, float by) {
+    for (int i = 0; i < v.length; i++) {
+      v[i] *= by;
+    }
+    return v;
+  }
+
+  /**
+   * The model with each initializer's and Constant value's bytes moved to {@code location} (beside the
+   * model file in {@code modelDir}) at offsets aligned to 64 bytes, as aligned writers place them; each
+   * tensor's external_data entries as {@code entries} rewrites them.
+   */
+  private static ModelProto externalize(ModelProto m, Path modelDir, String location,
+      UnaryOperator<List<StringStringEntryProto>> entries) throws Exception {
+    ByteArrayOutputStream data = new ByteArrayOutputStream();
+    UnaryOperator<TensorProto> out = t -> {
+      while (data.size() % 64 != 0) {
+        data.write(0);
+      }
+      long offset = data.size();
+      byte[] raw = t.getRawData().toByteArray();
+      data.write(raw, 0, raw.length);
+      List<StringStringEntryProto> e = List.of(entry("location", location), entry("offset", Long.toString(offset)),
+          entry("length", Integer.toString(raw.length)));
+      return t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+          .addAllExternalData(entries.apply(e)).build();
+    };
+    GraphProto.Builder g = m.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      g.setInitializer(i, out.apply(g.getInitializer(i)));
+    }
+    for (int i = 0; i < g.getNodeCount(); i++) {
+      NodeProto n = g.getNode(i);
+      for (int a = 0; a < n.getAttributeCount(); a++) {
+        AttributeProto attr = n.getAttribute(a);
+        if (attr.hasT()) {
+          g.setNode(i, n.toBuilder().setAttribute(a, attr.toBuilder().setT(out.apply(attr.getT()))));
+        }
+      }
+    }
+    Path target = modelDir.resolve(location).normalize();
+    Files.createDirectories(target.getParent());
+    Files.write(target, data.toByteArray());
+    return m.toBuilder().setGraph(g).build();
+  }
+
+  private static StringStringEntryProto entry(String key, String value) {
+    return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  private static Map<String, List<Float>> values(ModelProto m) {
+    Map<String, List<Float>> out = new HashMap<>();
+    new ModelRewrite() {
+      @Override
+      protected TensorProto tensor(TensorProto t) {
+        if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+          float[] v = TensorProtos.toFloats(t);
+          List<Float> list = new java.util.ArrayList<>();
+          for (float f : v) {
+            list.add(f);
+          }
+          out.put(t.getName(), list);
+        }
+        return t;
+      }
+    }.apply(m);
+    return out;
+  }
+
+  @Test
+  void aDataFileChangedBesideAnUnchangedModelFileIsAnotherModel() throws Exception {
+    Path model = dir.resolve("m").resolve("small.onnx");
+    Files.createDirectories(model.getParent());
+    Files.write(model, externalize(smallModel(1), model.getParent(), "small.onnx.data", e -> e).toByteArray());
+    byte[] modelBytes = Files.readAllBytes(model);
+    Tensor x = RandomTensors.gaussian(new Random(7), 1, 2, 3, 8, 8);
+    Tensor ct = RandomTensors.gaussian(new Random(8), 1, 2, 5);
+    Path cache = dir.resolve("cache");
+    try (Engine engine = GradientCheck.open(model, cache)) {
+      assertTrue(engine.gradientGraph(VjpSpec.DEFAULT, 8, 8).rebuilt());
+    }
+    try (Engine engine = GradientCheck.open(model, cache)) {
+      assertFalse(engine.gradientGraph(VjpSpec.DEFAULT, 8, 8).rebuilt(), "the same files: the saved graph is reused");
+    }
+    // Other weights in the data file (negated biases, scale and second kernel); the model file is the same.
+    Path other = dir.resolve("other").resolve("small.onnx");
+    Files.createDirectories(other.getParent());
+    Files.write(other, externalize(smallModel(-1), other.getParent(), "small.onnx.data", e -> e).toByteArray());
+    assertArrayEquals(modelBytes, Files.readAllBytes(other), "the test meant to change only the data file");
+    Files.copy(other.resolveSibling("small.onnx.data"), model.resolveSibling("small.onnx.data"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path inline = dir.resolve("inline.onnx");
+    Files.write(inline, smallModel(-1).toByteArray());
+    try (Engine expected = GradientCheck.open(inline, cache); Engine engine = GradientCheck.open(model, cache)) {
+      assertTrue(engine.gradientGraph(VjpSpec.DEFAULT, 8, 8).rebuilt(), "a graph derived from the old weights was reused");
+      VjpResult want = expected.vjp(x, ct);
+      VjpResult got = engine.vjp(x, ct);
+      assertArrayEquals(want.logits().data(), got.logits().data());
+      assertArrayEquals(want.inputGradient().data(), got.inputGradient().data());
+    }
+  }
+
+  private String refusal(UnaryOperator<List<StringStringEntryProto>> entries, String location) throws Exception {
+    Path model = dir.resolve("bad").resolve("small.onnx");
+    Files.createDirectories(model.getParent());
+    Files.write(model, externalize(smallModel(1), model.getParent(), location, entries).toByteArray());
+    return assertThrows(GraphBuildException.class, () -> ModelGraph.read(model)).getMessage();
+  }
+
+  private static UnaryOperator<List<StringStringEntryProto>> with(String key, String value) {
+    return e -> e.stream().map(x -> x.getKey().equals(key) ? entry(key, value) : x).toList();
+  }
+
+  @Test
+  void aDataFileThatCannotHoldTheValuesIsRefusedNamingTheTensorAndTheFile() throws Exception {
+    String missing = refusal(with("location", "gone.data"), "small.onnx.data");
+    assertTrue(missing.contains("small.onnx: tensor '") && missing.contains("'gone.data', which is not in"), missing);
+
+    String cut = refusal(with("offset", "100000"), "small.onnx.data");
+    assertTrue(cut.contains("takes bytes 100000 to") && cut.contains("of 'small.onnx.data', which holds"), cut);
+
+    String length = refusal(with("length", "12"), "small.onnx.data");
+    assertTrue(length.contains("gives length 12 bytes; its shape") && length.contains("of float takes"), length);
+
+    String offset = refusal(with("offset", "-8"), "small.onnx.data");
+    assertTrue(offset.contains("'offset' is '-8'; expected a byte count, 0 or more"), offset);
+
+    String outside = refusal(e -> e, "../outside.data");
+    assertTrue(outside.contains("'../outside.data' lies outside the model's directory"), outside);
+
+    String absolute = refusal(with("location", dir.resolve("bad").resolve("small.onnx.data").toString()),
+        "small.onnx.data");
+    assertTrue(absolute.contains("is an absolute path"), absolute);
+
+    // Values that do not fit one ONNX message are refused before anything is read.
+    TensorProto huge = TensorProto.newBuilder().setName("huge").setDataType(TensorProto.DataType.FLOAT_VALUE)
+        .addDims(600_000_000L).setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(entry("location", "huge.data")).build();
+    ModelProto m = smallModel(1);
+    ModelProto big = m.toBuilder().setGraph(m.getGraph().toBuilder().addInitializer(huge)).build();
+    String tooLarge = assertThrows(GraphBuildException.class,
+        () -> ModelGraph.parse(big.toByteArray(), dir.resolve("big.onnx"), null)).getMessage();
+    assertTrue(tooLarge.contains("tensor 'huge'") && tooLarge.contains("protobuf limits to 2 GB"), tooLarge);
+
+    // Bytes without a file to look beside are refused by name.
+    Path model = dir.resolve("bytes").resolve("small.onnx");
+    Files.createDirectories(model.getParent());
+    byte[] bytes = externalize(smallModel(1), model.getParent(), "small.onnx.data", e -> e).toByteArray();
+    String noFile = assertThrows(GraphBuildException.class, () -> ModelGraph.parse(bytes, "in memory")).getMessage();
+    assertTrue(noFile.contains("in memory: the model keeps tensors in external data files"), noFile);
+  }
+}
