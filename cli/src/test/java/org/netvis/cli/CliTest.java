@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.NpyArray;
 import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.ExternalDataFiles;
 import org.netvis.engine.testing.SharedData;
 import org.netvis.engine.testing.TestGraph;
 import org.netvis.engine.testing.ZooStyleExport;
@@ -184,6 +185,24 @@ class CliTest {
     Path zoo = ZooStyleExport.write(SharedData.squeezenet(), dir.resolve("squeezenet1.1-7-style.onnx"));
     Run r = run("check-model", zoo.toString(), "--device", "cpu");
     assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("check-model: PASS"), r.out());
+  }
+
+  /** The ResNet-18 fixture with its weights in a data file, checked against its float64 reference gradients. */
+  @Test
+  void checkModelReadsWeightsFromAnExternalDataFile() throws Exception {
+    Path model = dir.resolve("resnet18-random.onnx");
+    ai.onnx.proto.OnnxMl.ModelProto inside = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(
+        Files.readAllBytes(SharedData.fixture("resnet18-random")));
+    Files.write(model, ExternalDataFiles.externalize(inside, dir, "resnet18-random.onnx.data").toByteArray());
+    Run r = run("check-model", model.toString(), "--device", "cpu", "--reference",
+        SharedData.fixtureRef("resnet18-random").toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("data       resnet18-random.onnx.data (sha256 "
+        + org.netvis.engine.model.Sha256.of(dir.resolve("resnet18-random.onnx.data")) + ")"), r.out());
+    assertTrue(r.out().contains("read from resnet18-random.onnx.data beside the model file"), r.out());
+    assertTrue(r.out().contains("reference  " + SharedData.fixtureRef("resnet18-random") + ": per-image relative L2"),
+        r.out());
     assertTrue(r.out().contains("check-model: PASS"), r.out());
   }
 

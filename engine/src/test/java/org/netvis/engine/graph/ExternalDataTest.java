@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.netvis.engine.testing.ExternalDataFiles.entry;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -30,6 +27,7 @@ import org.netvis.engine.model.Sha256;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.ExternalDataFiles;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.RandomTensors;
@@ -109,49 +107,6 @@ class ExternalDataTest {
     return v;
   }
 
-  /**
-   * The model with each initializer's and Constant value's bytes moved to {@code location} (beside the
-   * model file in {@code modelDir}) at offsets aligned to 64 bytes, as aligned writers place them; each
-   * tensor's external_data entries as {@code entries} rewrites them.
-   */
-  private static ModelProto externalize(ModelProto m, Path modelDir, String location,
-      UnaryOperator<List<StringStringEntryProto>> entries) throws Exception {
-    ByteArrayOutputStream data = new ByteArrayOutputStream();
-    UnaryOperator<TensorProto> out = t -> {
-      while (data.size() % 64 != 0) {
-        data.write(0);
-      }
-      long offset = data.size();
-      byte[] raw = t.getRawData().toByteArray();
-      data.write(raw, 0, raw.length);
-      List<StringStringEntryProto> e = List.of(entry("location", location), entry("offset", Long.toString(offset)),
-          entry("length", Integer.toString(raw.length)));
-      return t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
-          .addAllExternalData(entries.apply(e)).build();
-    };
-    GraphProto.Builder g = m.getGraph().toBuilder();
-    for (int i = 0; i < g.getInitializerCount(); i++) {
-      g.setInitializer(i, out.apply(g.getInitializer(i)));
-    }
-    for (int i = 0; i < g.getNodeCount(); i++) {
-      NodeProto n = g.getNode(i);
-      for (int a = 0; a < n.getAttributeCount(); a++) {
-        AttributeProto attr = n.getAttribute(a);
-        if (attr.hasT()) {
-          g.setNode(i, n.toBuilder().setAttribute(a, attr.toBuilder().setT(out.apply(attr.getT()))));
-        }
-      }
-    }
-    Path target = modelDir.resolve(location).normalize();
-    Files.createDirectories(target.getParent());
-    Files.write(target, data.toByteArray());
-    return m.toBuilder().setGraph(g).build();
-  }
-
-  private static StringStringEntryProto entry(String key, String value) {
-    return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
-  }
-
   private static Map<String, List<Float>> values(ModelProto m) {
     Map<String, List<Float>> out = new HashMap<>();
     new ModelRewrite() {
@@ -175,7 +130,7 @@ class ExternalDataTest {
   void aDataFileChangedBesideAnUnchangedModelFileIsAnotherModel() throws Exception {
     Path model = dir.resolve("m").resolve("small.onnx");
     Files.createDirectories(model.getParent());
-    Files.write(model, externalize(smallModel(1), model.getParent(), "small.onnx.data", e -> e).toByteArray());
+    Files.write(model, ExternalDataFiles.externalize(smallModel(1), model.getParent(), "small.onnx.data").toByteArray());
     byte[] modelBytes = Files.readAllBytes(model);
     Tensor x = RandomTensors.gaussian(new Random(7), 1, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(new Random(8), 1, 2, 5);
@@ -189,7 +144,7 @@ class ExternalDataTest {
     // Other weights in the data file (negated biases, scale and second kernel); the model file is the same.
     Path other = dir.resolve("other").resolve("small.onnx");
     Files.createDirectories(other.getParent());
-    Files.write(other, externalize(smallModel(-1), other.getParent(), "small.onnx.data", e -> e).toByteArray());
+    Files.write(other, ExternalDataFiles.externalize(smallModel(-1), other.getParent(), "small.onnx.data").toByteArray());
     assertArrayEquals(modelBytes, Files.readAllBytes(other), "the test meant to change only the data file");
     Files.copy(other.resolveSibling("small.onnx.data"), model.resolveSibling("small.onnx.data"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -207,7 +162,7 @@ class ExternalDataTest {
   private String refusal(UnaryOperator<List<StringStringEntryProto>> entries, String location) throws Exception {
     Path model = dir.resolve("bad").resolve("small.onnx");
     Files.createDirectories(model.getParent());
-    Files.write(model, externalize(smallModel(1), model.getParent(), location, entries).toByteArray());
+    Files.write(model, ExternalDataFiles.externalize(smallModel(1), model.getParent(), location, entries).toByteArray());
     return assertThrows(GraphBuildException.class, () -> ModelGraph.read(model)).getMessage();
   }
 
@@ -249,7 +204,7 @@ class ExternalDataTest {
     // Bytes without a file to look beside are refused by name.
     Path model = dir.resolve("bytes").resolve("small.onnx");
     Files.createDirectories(model.getParent());
-    byte[] bytes = externalize(smallModel(1), model.getParent(), "small.onnx.data", e -> e).toByteArray();
+    byte[] bytes = ExternalDataFiles.externalize(smallModel(1), model.getParent(), "small.onnx.data").toByteArray();
     String noFile = assertThrows(GraphBuildException.class, () -> ModelGraph.parse(bytes, "in memory")).getMessage();
     assertTrue(noFile.contains("in memory: the model keeps tensors in external data files"), noFile);
   }

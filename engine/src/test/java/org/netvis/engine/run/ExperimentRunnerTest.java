@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,9 @@ import org.netvis.engine.experiment.Experiment;
 import org.netvis.engine.experiment.ExperimentLoader;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.model.Sha256;
 import org.netvis.engine.tensor.Npy;
+import org.netvis.engine.testing.ExternalDataFiles;
 import org.netvis.engine.testing.TinyExperiment;
 
 class ExperimentRunnerTest {
@@ -111,6 +114,30 @@ class ExperimentRunnerTest {
     JsonNode m = ExperimentRunner.JSON.readTree(out.resolve("manifest.json").toFile());
     assertEquals(0, m.get("inputs").size());
     assertEquals("NCHW", m.at("/model/input_layout").asText());
+  }
+
+  @Test
+  void aModelWithExternalDataRecordsEachDataFilesDigest() throws Exception {
+    RunOutcome inside = runner.run(twoSteps(), dir.resolve("runs/inside"));
+    assertEquals("succeeded", inside.status(), inside.reason());
+    ModelProto m = ModelProto.parseFrom(Files.readAllBytes(tiny.model));
+    Files.write(tiny.model, ExternalDataFiles.externalize(m, dir, "weights/tiny.data").toByteArray());
+    Path out = dir.resolve("runs/outside");
+    RunOutcome o = runner.run(twoSteps(), out);
+    assertEquals("succeeded", o.status(), o.reason());
+    JsonNode manifest = ExperimentRunner.JSON.readTree(out.resolve("manifest.json").toFile());
+    JsonNode record = manifest.get("model");
+    assertEquals(Sha256.of(tiny.model), record.get("sha256").asText());
+    assertEquals(Sha256.of(dir.resolve("weights/tiny.data")), record.at("/external_data/weights~1tiny.data").asText(),
+        record.toString());
+    assertTrue(record.get("weights").asText().endsWith("read from weights/tiny.data beside the model file"),
+        record.toString());
+    // The same values, so the same arrays as with every value inside the model file.
+    for (String step : List.of("0-test-noise", "1-test-noise")) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          Files.readAllBytes(dir.resolve("runs/inside").resolve(step).resolve("scores.npy")),
+          Files.readAllBytes(out.resolve(step).resolve("scores.npy")), step);
+    }
   }
 
   @Test
