@@ -22,12 +22,13 @@ import java.util.Set;
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
  * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
  * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. {@code notes} says,
- * under "input", "output", "precision", "quantization" and "weights", what netvis read into or changed in
- * the file to see it so: a channel count the file leaves symbolic, scores taken from before a final
- * Softmax, a float16 or bfloat16 file widened to float32, quantizers whose gradient is straight-through,
- * weights read from external data files (the run manifest's model record holds them under the same
- * keys). {@code asWritten}: {@code proto} is the file's model unchanged, so the file's bytes load it.
- * {@code externalData}: the files beside the model file whose values were read into {@code proto}.
+ * under "input", "output", "outputs", "precision", "quantization" and "weights", what netvis read into
+ * or changed in the file to see it so: a channel count the file leaves symbolic, scores taken from
+ * before a final Softmax, the one output of several that it explains, a float16 or bfloat16 file
+ * widened to float32, quantizers whose gradient is straight-through, weights read from external data
+ * files (the run manifest's model record holds them under the same keys). {@code asWritten}:
+ * {@code proto} is the file's model unchanged, so the file's bytes load it. {@code externalData}: the
+ * files beside the model file whose values were read into {@code proto}.
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
     long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten, List<Path> externalData) {
@@ -142,6 +143,12 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       throw new GraphBuildException(source + ": the graph has no outputs");
     }
     ValueInfoProto output = graph.getOutput(0);
+    if (graph.getOutputCount() > 1) {
+      // A model that also returns features or probabilities: which tensor is explained must be visible.
+      notes.put("outputs", "the file has " + graph.getOutputCount() + " outputs (" + String.join(", ",
+          graph.getOutputList().stream().map(v -> "'" + v.getName() + "' " + describe(v)).toList())
+          + "); netvis explains the first, '" + output.getName() + "'");
+    }
     NodeProto softmax = finalSoftmax(graph, output.getName());
     if (softmax != null) {
       // Caffe-era zoo exports and Keras models end in Softmax, models trained with NLLLoss in
@@ -179,7 +186,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
         Collections.unmodifiableMap(notes), proto == asWritten, external == null ? List.of() : external.files());
   }
 
-  /** The note under "input", "output", "precision", "quantization" or "weights"; null when there is none. */
+  /** The note under "input", "output", "outputs", "precision", "quantization" or "weights"; null when there is none. */
   public String note(String key) {
     return notes.get(key);
   }

@@ -116,4 +116,20 @@ class ModelGraphTest {
       assertArrayEquals(plainEngine.scores(x).data(), zooEngine.scores(x).data(), 1e-6f);
     }
   }
+
+  /** A model that also returns its features: the note names every output and the one explained. */
+  @Test
+  void aModelWithSeveralOutputsSaysWhichOneItExplains() {
+    TestGraph g = new TestGraph(17, 3, 3, 4, 4);
+    String features = g.op("GlobalAveragePool", List.of(g.op("Conv", List.of("x", g.random(0.5, 6, 3, 3, 3)))));
+    ModelProto single = g.model(g.op("Flatten", List.of(g.op("Conv", List.of(features, g.random(0.5, 5, 6, 1, 1))))), 5);
+    assertNull(ModelGraph.of(single, "single.onnx").note("outputs"));
+    ModelProto both = single.toBuilder().setGraph(single.getGraph().toBuilder()
+        .addOutput(TestGraph.value(features, -1, 6, 1, 1))).build();
+    ModelGraph graph = ModelGraph.of(both, "both.onnx");
+    String logits = single.getGraph().getOutput(0).getName();
+    assertEquals(logits, graph.outputName());
+    assertEquals("the file has 2 outputs ('" + logits + "' float [N, 5], '" + features + "' float [N, 6, 1, 1]);"
+        + " netvis explains the first, '" + logits + "'", graph.note("outputs"));
+  }
 }
