@@ -53,13 +53,18 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
    * from beside {@code file}, and the graph's {@link #externalData} names those files.
    */
   public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout) throws IOException {
+    return parse(bytes, file, layout, null);
+  }
+
+  /** @param output the graph output to explain, as a model's descriptor names it; null for the first */
+  public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout, String output) throws IOException {
     String source = file.toString();
     ModelProto proto = proto(bytes, source);
     if (!ExternalData.uses(proto)) {
-      return of(proto, source, layout);
+      return of(proto, source, layout, output, null);
     }
     ExternalData.Read read = ExternalData.read(proto, file.toAbsolutePath().getParent(), source, bytes.length);
-    return of(read.model(), source, layout, read);
+    return of(read.model(), source, layout, output, read);
   }
 
   public static ModelGraph parse(byte[] bytes, String source) {
@@ -94,12 +99,18 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   }
 
   public static ModelGraph of(ModelProto proto, String source, InputLayout declared) {
-    return of(proto, source, declared, null);
+    return of(proto, source, declared, null, null);
   }
 
-  /** @param external the external data read into {@code proto}, or null where the file held every tensor */
-  private static ModelGraph of(ModelProto proto, String source, InputLayout declared, ExternalData.Read external) {
+  /**
+   * @param declaredOutput the output to explain (moved first among the graph's outputs); null for the first
+   * @param external the external data read into {@code proto}, or null where the file held every tensor
+   */
+  private static ModelGraph of(ModelProto proto, String source, InputLayout declared, String declaredOutput,
+      ExternalData.Read external) {
     ModelProto asWritten = external == null ? proto : null;
+    List<ValueInfoProto> fileOutputs = proto.getGraph().getOutputList();
+    proto = outputFirst(proto, declaredOutput, source);
     Float32Widening.Widened widened = Float32Widening.widen(proto);
     QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(widened.model());
     proto = scalars.model();
@@ -146,8 +157,9 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     if (graph.getOutputCount() > 1) {
       // A model that also returns features or probabilities: which tensor is explained must be visible.
       notes.put("outputs", "the file has " + graph.getOutputCount() + " outputs (" + String.join(", ",
-          graph.getOutputList().stream().map(v -> "'" + v.getName() + "' " + describe(v)).toList())
-          + "); netvis explains the first, '" + output.getName() + "'");
+          fileOutputs.stream().map(v -> "'" + v.getName() + "' " + describe(v)).toList()) + "); netvis explains "
+          + (declaredOutput == null ? "the first, '" + output.getName() + "'" : "'" + output.getName()
+          + "', as the model's descriptor says"));
     }
     NodeProto softmax = finalSoftmax(graph, output.getName());
     if (softmax != null) {
@@ -189,6 +201,26 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   /** The note under "input", "output", "outputs", "precision", "quantization" or "weights"; null when there is none. */
   public String note(String key) {
     return notes.get(key);
+  }
+
+  /** The model with the output named {@code name} first among the graph's outputs; unchanged for null. */
+  private static ModelProto outputFirst(ModelProto proto, String name, String source) {
+    if (name == null) {
+      return proto;
+    }
+    List<ValueInfoProto> outputs = proto.getGraph().getOutputList();
+    for (int i = 0; i < outputs.size(); i++) {
+      if (outputs.get(i).getName().equals(name)) {
+        if (i == 0) {
+          return proto;
+        }
+        List<ValueInfoProto> reordered = new java.util.ArrayList<>(outputs);
+        reordered.add(0, reordered.remove(i));
+        return proto.toBuilder().setGraph(proto.getGraph().toBuilder().clearOutput().addAllOutput(reordered)).build();
+      }
+    }
+    throw new GraphBuildException(source + ": output '" + name + "', which the model's descriptor names, is not an"
+        + " output of the graph; its outputs are " + outputs.stream().map(ValueInfoProto::getName).toList());
   }
 
   /** The Conv that reads the input directly with constant weights, or null. */

@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * One model as described by a file in {@code models/}: which weights file to find, how to check it,
- * how images are prepared for it, and where a user obtains it.
+ * how images are prepared for it, and where a user obtains it. {@code output}: the graph output whose
+ * scores netvis explains, for a file with several outputs whose first is not the class scores (null:
+ * the first).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ModelDescriptor(
@@ -15,6 +17,7 @@ public record ModelDescriptor(
     String file,
     List<String> sha256,
     Input input,
+    String output,
     Preprocessing preprocessing,
     Classes classes,
     Obtain obtain) {
@@ -47,6 +50,6 @@ public record ModelDescriptor(
   public static ModelDescriptor forFile(String fileName, Preprocessing preprocessing) {
     String id = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - 5) : fileName;
     return new ModelDescriptor(id, "ONNX file " + fileName, fileName, List.of(),
-        new Input(null, null, preprocessing.crop()), preprocessing, null, null);
+        new Input(null, null, preprocessing.crop()), null, preprocessing, null, null);
   }
 }

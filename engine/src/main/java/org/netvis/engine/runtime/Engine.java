@@ -102,7 +102,8 @@ public final class Engine implements AutoCloseable {
   /** Opens the model; the gradient graph is derived lazily on the first {@link #vjp} call. */
   public static Engine open(ResolvedModel model, EngineOptions options) throws IOException {
     byte[] bytes = Files.readAllBytes(model.path());
-    ModelGraph graph = ModelGraph.parse(bytes, model.path(), model.descriptor().inputLayout());
+    ModelGraph graph = ModelGraph.parse(bytes, model.path(), model.descriptor().inputLayout(),
+        model.descriptor().output());
     if (!graph.externalData().isEmpty()) {
       model = model.withExternalData(externalDataDigests(model.path(), graph.externalData()));
     }

@@ -12,9 +12,14 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.model.ModelRegistry;
+import org.netvis.engine.runtime.Device;
 import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.RandomTensors;
 import org.netvis.engine.testing.TestGraph;
 
 /** How netvis reads a classifier file: input layout, and scores behind a final Softmax. */
@@ -131,5 +136,53 @@ class ModelGraphTest {
     assertEquals(logits, graph.outputName());
     assertEquals("the file has 2 outputs ('" + logits + "' float [N, 5], '" + features + "' float [N, 6, 1, 1]);"
         + " netvis explains the first, '" + logits + "'", graph.note("outputs"));
+  }
+
+  /**
+   * Two heads on one trunk, the second named by the model's descriptor: netvis explains that head, with
+   * the scores and input gradient of the same network built with that head alone.
+   */
+  @Test
+  void anOutputNamedByTheDescriptorIsTheOneExplained() throws Exception {
+    TestGraph g = new TestGraph(17, 5, 3, 6, 6);
+    String pooled = g.op("Flatten", List.of(g.op("GlobalAveragePool", List.of(g.op("Relu", List.of(
+        g.op("Conv", List.of("x", g.random(0.5, 8, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1})))))));
+    String headA = g.op("Gemm", List.of(pooled, g.random(0.5, 5, 8)), "transB", 1L);
+    String headB = g.op("Gemm", List.of(pooled, g.random(0.5, 7, 8)), "transB", 1L);
+    ModelProto headBAlone = g.model(headB, 7);
+    ModelProto both = headBAlone.toBuilder().setGraph(headBAlone.getGraph().toBuilder().clearOutput()
+        .addOutput(TestGraph.value(headA, -1, 5)).addOutput(TestGraph.value(headB, -1, 7))).build();
+    Path file = dir.resolve("two_heads.onnx");
+    Files.write(file, both.toByteArray());
+    Path alone = dir.resolve("head_b.onnx");
+    Files.write(alone, headBAlone.toByteArray());
+
+    ModelGraph first = ModelGraph.read(file);
+    assertEquals(headA, first.outputName());
+    ModelGraph named = ModelGraph.parse(Files.readAllBytes(file), file, null, headB);
+    assertEquals(headB, named.outputName());
+    assertEquals(7, named.classes());
+    assertEquals("the file has 2 outputs ('" + headA + "' float [N, 5], '" + headB + "' float [N, 7]); netvis explains '"
+        + headB + "', as the model's descriptor says", named.note("outputs"));
+    String unknown = org.junit.jupiter.api.Assertions.assertThrows(GraphBuildException.class,
+        () -> ModelGraph.parse(Files.readAllBytes(file), file, null, "probs")).getMessage();
+    assertEquals(file + ": output 'probs', which the model's descriptor names, is not an output of the graph; its"
+        + " outputs are [" + headA + ", " + headB + "]", unknown);
+
+    // Through a descriptor file, as a user declares it.
+    Files.writeString(dir.resolve("two_heads.yaml"), "id: two_heads\nfile: two_heads.onnx\noutput: " + headB + "\n"
+        + "preprocessing: {resize: 6, crop: 6, color: RGB, scale: 255.0, mean: [0, 0, 0], std: [1, 1, 1]}\n");
+    ModelRegistry registry = new ModelRegistry(List.of(dir), dir.resolve("cache"),
+        new org.netvis.engine.download.Downloader(false));
+    Tensor x = RandomTensors.gaussian(new java.util.Random(9), 1, 2, 3, 6, 6);
+    Tensor ct = RandomTensors.gaussian(new java.util.Random(10), 1, 2, 7);
+    try (Engine engine = Engine.open(registry.resolve("two_heads"), EngineOptions.defaults().withDevice(Device.CPU)
+        .withThreads(1).withCompanionCache(dir.resolve("graphs")));
+        Engine expected = GradientCheck.open(alone, dir.resolve("graphs"))) {
+      VjpResult want = expected.vjp(x, ct);
+      VjpResult got = engine.vjp(x, ct);
+      assertArrayEquals(want.logits().data(), got.logits().data());
+      assertArrayEquals(want.inputGradient().data(), got.inputGradient().data());
+    }
   }
 }
