@@ -95,7 +95,8 @@ public final class DatasetJob {
     }
     Files.createDirectories(out);
     List<ImageItem> items = options.table() == null ? items(e, folderLabels(options.folderLabels())) : null;
-    // The gradient graph, derived once here; executors read it from the run directory.
+    // The gradient graph, derived once here (into _graph/, or beside a model whose directory is
+    // writable) and shipped to the executors with the job.
     Path graphCache = out.resolve("_graph");
     CompanionGraphs.Companion graph;
     ResolvedModel model;
@@ -110,8 +111,10 @@ public final class DatasetJob {
     if (graph.file() == null) {
       throw new IllegalStateException("the gradient graph of " + model.path() + " was not saved to " + graphCache);
     }
+    // Executors place the shipped file where their engine's cache looks for it: the driver's own copy
+    // may sit beside the model instead (a writable model directory), not under _graph/.
     JobSpec spec = new JobSpec(e.file().toString(), overrides, out.toString(),
-        graphCache.relativize(graph.file()).toString(), e.model(), e.device(), steps, seeds, options.batchSize(),
+        CompanionGraphs.cacheEntry(model.weightsSha256(), graph.file().getFileName().toString()).toString(), e.model(), e.device(), steps, seeds, options.batchSize(),
         options.failOnBadInput() || e.failOnBadInput(), options.failOnce(), threadsPerTask(master));
     SparkSession spark = SparkSession.builder().master(master).appName("netvis " + e.name())
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate();

@@ -26,6 +26,7 @@ import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.run.ExperimentRunner;
 import org.netvis.engine.run.RunLog;
 import org.netvis.engine.runtime.EngineOptions;
+import org.netvis.engine.testing.ExternalDataFiles;
 import org.netvis.engine.testing.SharedData;
 
 /**
@@ -134,6 +135,36 @@ class DatasetJobTest {
     assertEquals("local[2,4]", manifest.at("/spark/master").asText());
     assertEquals(4, manifest.at("/spark/partitions").asInt());
     assertEquals(e.seed(), manifest.at("/seeds/experiment").asLong());
+  }
+
+  /**
+   * A model in a writable directory, its weights in an external data file: the driver writes the
+   * gradient graph beside the model, not under the run's _graph/, and executors still find the
+   * shipped copy (they looked for it at ../../ of their files before).
+   */
+  @Test
+  void aModelBesideItsOwnGradientGraphWithExternalWeightsRunsOnExecutors() throws Exception {
+    Path models = dir.resolve("own-model");
+    Files.createDirectories(models);
+    var proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(SharedData.squeezenet()));
+    Files.write(models.resolve("squeezenet.onnx"),
+        ExternalDataFiles.externalize(proto, models, "squeezenet.onnx.data").toByteArray());
+    Path own = dir.resolve("own.yaml");
+    Files.writeString(own, "name: own\nmodel: " + models.resolve("squeezenet.onnx") + "\nseed: 3\ninputs: ["
+        + SharedData.root().resolve("datasets/imagenet_val_25.npz") + "]\nsteps:\n  - technique: saliency\n");
+    DatasetJob.run(own, List.of(), dir.resolve("own-run"), options("local[2]", 2, -1));
+    assertTrue(Files.isRegularFile(models.resolve("squeezenet.vjp.onnx")), "the graph was meant to sit beside the model");
+    SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
+    try {
+      List<Row> rows = spark.read().parquet(dir.resolve("own-run/0-saliency/results.parquet").toString()).collectAsList();
+      assertEquals(25, rows.size());
+      assertTrue(rows.stream().allMatch(r -> r.getAs("error") == null), rows.toString());
+    } finally {
+      spark.stop();
+    }
+    var manifest = new ObjectMapper().readTree(dir.resolve("own-run/manifest.json").toFile());
+    assertEquals(org.netvis.engine.model.Sha256.of(models.resolve("squeezenet.onnx.data")),
+        manifest.at("/model/external_data/squeezenet.onnx.data").asText(), manifest.get("model").toString());
   }
 
   @Test

@@ -126,8 +126,13 @@ public final class CompanionGraphs {
     }
     Path dir = model.toAbsolutePath().getParent();
     out.add(dir.resolve(fileName));
-    out.add(cacheDir.resolve(modelSha.substring(0, 16)).resolve(fileName));
+    out.add(cacheDir.resolve(cacheEntry(modelSha, fileName)));
     return out;
+  }
+
+  /** Where in a cache directory a model's companion file of that name lives (relative to the cache). */
+  public static Path cacheEntry(String modelSha, String fileName) {
+    return Path.of(modelSha.substring(0, 16), fileName);
   }
 
   public Companion obtain(Path model, String modelSha, ModelGraph forward, VjpSpec spec, long h, long w,
