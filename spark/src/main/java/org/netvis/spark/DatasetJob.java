@@ -302,12 +302,7 @@ public final class DatasetJob {
     m.put("driver_cores", Runtime.getRuntime().availableProcessors());
     m.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     m.put("spark", spark);
-    Map<String, Object> modelRecord = new LinkedHashMap<>(Map.of("id", model.id(), "path", model.path().toString(),
-        "sha256", model.sha256()));
-    if (!model.externalData().isEmpty()) {
-      modelRecord.put("external_data", model.externalData());
-    }
-    m.put("model", modelRecord);
+    m.put("model", model.provenance());
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("path", graph.file() == null ? null : graph.file().toString());
     g.put("sha256", graph.sha256());

@@ -57,6 +57,9 @@ final class ExternalData extends ModelRewrite {
   }
 
   /**
+   * The model with its external tensors' values read in; the model itself, and no files, where every
+   * tensor holds its values.
+   *
    * @param structureBytes the model file's own size, counted against {@link #LIMIT} with what is read
    */
   static Read read(ModelProto model, Path directory, String source, long structureBytes) throws IOException {
@@ -73,7 +76,7 @@ final class ExternalData extends ModelRewrite {
     }
   }
 
-  /** Whether any tensor of the model keeps its values in another file. */
+  /** Whether any tensor of the model keeps its values in another file (bytes without a file must not). */
   static boolean uses(ModelProto model) {
     boolean[] found = {false};
     new ModelRewrite() {

@@ -59,12 +59,9 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   /** @param output the graph output to explain, as a model's descriptor names it; null for the first */
   public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout, String output) throws IOException {
     String source = file.toString();
-    ModelProto proto = proto(bytes, source);
-    if (!ExternalData.uses(proto)) {
-      return of(proto, source, layout, output, null);
-    }
-    ExternalData.Read read = ExternalData.read(proto, file.toAbsolutePath().getParent(), source, bytes.length);
-    return of(read.model(), source, layout, output, read);
+    ExternalData.Read read = ExternalData.read(proto(bytes, source), file.toAbsolutePath().getParent(), source,
+        bytes.length);
+    return of(read.model(), source, layout, output, read.files().isEmpty() ? null : read);
   }
 
   public static ModelGraph parse(byte[] bytes, String source) {

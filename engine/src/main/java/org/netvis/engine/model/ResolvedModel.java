@@ -41,6 +41,21 @@ public record ResolvedModel(ModelDescriptor descriptor, Path path, String sha256
     return Sha256.of(all.toString().getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * The model's part of a run record: id, path, sha256 and, where there are some, the external data
+   * files' digests (the run manifest and the Spark job's manifest start from it).
+   */
+  public Map<String, Object> provenance() {
+    Map<String, Object> record = new java.util.LinkedHashMap<>();
+    record.put("id", id());
+    record.put("path", path.toString());
+    record.put("sha256", sha256);
+    if (!externalData.isEmpty()) {
+      record.put("external_data", externalData);
+    }
+    return record;
+  }
+
   public String id() {
     return descriptor.id();
   }

@@ -254,14 +254,8 @@ public final class ExperimentRunner {
     }
 
     private static Map<String, Object> modelRecord(Engine engine) {
-      ResolvedModel model = engine.model(); // with its external data files' digests, known once it is read
-      Map<String, Object> record = new LinkedHashMap<>();
-      record.put("id", model.id());
-      record.put("path", model.path().toString());
-      record.put("sha256", model.sha256());
-      if (!model.externalData().isEmpty()) {
-        record.put("external_data", model.externalData());
-      }
+      // The engine's model: with its external data files' digests, known once it is read.
+      Map<String, Object> record = engine.model().provenance();
       record.put("input_layout", engine.graph().layout().name());
       record.putAll(engine.graph().notes());
       return record;
