@@ -109,7 +109,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     List<ValueInfoProto> fileOutputs = proto.getGraph().getOutputList();
     proto = outputFirst(proto, declaredOutput, source);
     Float32Widening.Widened widened = Float32Widening.widen(proto);
-    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(widened.model());
+    IntegerOperators.Expanded integers = IntegerOperators.expand(widened.model());
+    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(integers.model());
     proto = scalars.model();
     GraphProto graph = proto.getGraph();
     Set<String> initializers = new HashSet<>();
@@ -188,7 +189,11 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       notes.put("quantization", "the file quantizes " + quantizers + (quantizers == 1 ? " tensor" : " tensors")
           + " computed from the image (QuantizeLinear);"
           + " gradients pass each quantize-dequantize pair straight through where it did not clamp, as PyTorch's"
-          + " fake quantization does" + (scalars.inputs() == 0 ? "" : "; " + scalars.inputs() + " one-element scales"
+          + " fake quantization does" + (integers.operators().isEmpty() ? "" : "; the file's integer operators (the"
+          + " QOperator format: " + String.join(", ", integers.operators().entrySet().stream()
+          .map(c -> c.getValue() + " " + c.getKey()).toList()) + ") read as DequantizeLinear -> float operator ->"
+          + " QuantizeLinear, which ONNX Runtime fuses back into its integer kernels")
+          + (scalars.inputs() == 0 ? "" : "; " + scalars.inputs() + " one-element scales"
           + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }
     return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout,

@@ -32,7 +32,8 @@ final class QuantizationGradients {
         || !(quantize.getDomain().isEmpty() || quantize.getDomain().equals("ai.onnx"))) {
       throw ctx.fail(node, "it reads '" + q + "' from " + (quantize == null ? "no node"
           : quantize.getOpType() + " node '" + quantize.getName() + "'") + "; netvis passes gradients through"
-          + " QuantizeLinear -> DequantizeLinear pairs (the QDQ format) only, not through integer operators");
+          + " QuantizeLinear -> DequantizeLinear pairs (the QDQ format) and the integer operators it reads as such ("
+          + IntegerOperators.READ + "), not through " + (quantize == null ? "others" : quantize.getOpType()));
     }
     String x = quantize.getInput(0);
     for (NodeProto n : List.of(quantize, node)) {

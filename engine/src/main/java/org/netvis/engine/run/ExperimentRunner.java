@@ -249,6 +249,7 @@ public final class ExperimentRunner {
       runtime.put("intra_op_spinning", options.spinning());
       runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
       runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
+      runtime.put("integer_kernels", options.integerKernels());
       runtime.put("forward_pass", engine.forwardPass());
       return runtime;
     }

@@ -17,9 +17,14 @@ package org.netvis.engine.runtime;
  *     a gradient session loaded with the batch fixed at that size (see {@link GradientSession}; off by
  *     default, {@code NETVIS_FIXED_BATCH_SESSIONS=1} turns it on: faster runs, a session load for
  *     every new size)
+ * @param integerKernels whether ONNX Runtime fuses a quantized model's dequantize -> operator ->
+ *     quantize groups into its integer kernels: faster, but on x86 without VNNI its uint8 x int8
+ *     products saturate in 16 bits, so the scores leave the model's definition and the function the
+ *     gradient explains. Off by default (the definition, in float32, on every machine);
+ *     {@code NETVIS_ORT_INTEGER_KERNELS=1} turns it on
  */
 public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Path companionCache, boolean spinning,
-    int gradientBatch, boolean fixedBatchSessions) {
+    int gradientBatch, boolean fixedBatchSessions, boolean integerKernels) {
   public static final int AUTOMATIC_GRADIENT_BATCH = -1;
   /**
    * On the CPU the gradient graph is fastest per image at about this batch: larger batches no
@@ -41,7 +46,8 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
     return new EngineOptions(Device.AUTO, 0,
         org.netvis.engine.model.ModelRegistry.userCacheDir().resolve("graphs"), "1".equals(System.getenv("NETVIS_ORT_SPINNING")),
         gradientBatchFromEnvironment(System.getenv("NETVIS_GRADIENT_BATCH")),
-        switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", System.getenv("NETVIS_FIXED_BATCH_SESSIONS"), false));
+        switchFromEnvironment("NETVIS_FIXED_BATCH_SESSIONS", System.getenv("NETVIS_FIXED_BATCH_SESSIONS"), false),
+        switchFromEnvironment("NETVIS_ORT_INTEGER_KERNELS", System.getenv("NETVIS_ORT_INTEGER_KERNELS"), false));
   }
 
   static int gradientBatchFromEnvironment(String value) {
@@ -73,15 +79,15 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
   }
 
   public EngineOptions withDevice(Device d) {
-    return new EngineOptions(d, intraOpThreads, companionCache, spinning, gradientBatch, fixedBatchSessions);
+    return new EngineOptions(d, intraOpThreads, companionCache, spinning, gradientBatch, fixedBatchSessions, integerKernels);
   }
 
   public EngineOptions withThreads(int threads) {
-    return new EngineOptions(device, threads, companionCache, spinning, gradientBatch, fixedBatchSessions);
+    return new EngineOptions(device, threads, companionCache, spinning, gradientBatch, fixedBatchSessions, integerKernels);
   }
 
   public EngineOptions withCompanionCache(java.nio.file.Path dir) {
-    return new EngineOptions(device, intraOpThreads, dir, spinning, gradientBatch, fixedBatchSessions);
+    return new EngineOptions(device, intraOpThreads, dir, spinning, gradientBatch, fixedBatchSessions, integerKernels);
   }
 
   /**
@@ -94,10 +100,14 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
   }
 
   public EngineOptions withGradientBatch(int images) {
-    return new EngineOptions(device, intraOpThreads, companionCache, spinning, images, fixedBatchSessions);
+    return new EngineOptions(device, intraOpThreads, companionCache, spinning, images, fixedBatchSessions, integerKernels);
   }
 
   public EngineOptions withFixedBatchSessions(boolean on) {
-    return new EngineOptions(device, intraOpThreads, companionCache, spinning, gradientBatch, on);
+    return new EngineOptions(device, intraOpThreads, companionCache, spinning, gradientBatch, on, integerKernels);
+  }
+
+  public EngineOptions withIntegerKernels(boolean on) {
+    return new EngineOptions(device, intraOpThreads, companionCache, spinning, gradientBatch, fixedBatchSessions, on);
   }
 }

@@ -86,6 +86,10 @@ final class OrtSessions {
       // Idle intra-op workers spin by default, taking cores from the JVM work between runs (the
       // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (bench/README.md).
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
+      // Quantized models run as their definition (dequantize, float operator, quantize), the function
+      // the gradient graph differentiates, unless asked otherwise: ONNX Runtime's fused integer kernels
+      // differ from it on x86 without VNNI, where uint8 x int8 products saturate in 16 bits.
+      so.addConfigEntry("session.disable_quant_qdq", options.integerKernels() ? "0" : "1");
       String provider = configureDevice(so);
       long t0 = System.nanoTime();
       OrtSession session;

@@ -89,22 +89,25 @@ class QuantizationReferenceTest {
         + clamped + " inputs clamped)", grad, torch32, torch64, 2, 1e-6);
   }
 
-  /** Integer operators (the QOperator format) have no gradient; the error names the DequantizeLinear and what it reads. */
+  /** An integer operator netvis does not read as dequantize -> float -> quantize is refused, named with the DequantizeLinear that reads it. */
   @Test
   void integerOperatorsOnTheGradientPathAreRefusedByName() throws Exception {
     TestGraph g = new TestGraph(17, 0, 1, 4, 4);
     String scale = g.floats(new float[] {0.05f});
     String zero = g.integers(UINT8, new long[] {128});
     String q = g.op("QuantizeLinear", List.of("x", scale, zero));
-    String conv = g.op("QLinearConv", List.of(q, scale, zero, g.integers(UINT8, new long[] {130, 120, 140, 128}, 1, 1, 2, 2),
-        scale, zero, scale, zero));
-    String out = g.op("DequantizeLinear", List.of(conv, scale, zero));
+    String softmax = g.contribOp("QLinearSoftmax", List.of(q, scale, zero, g.floats(new float[] {1 / 256f}),
+        g.integers(UINT8, new long[] {0})), "axis", -1L, "opset", 13L);
+    String out = g.op("DequantizeLinear", List.of(softmax, g.floats(new float[] {1 / 256f}), g.integers(UINT8,
+        new long[] {0})));
     try (Engine engine = GradientCheck.open(g.save(dir, "qoperator", out), dir)) {
       GraphBuildException e = org.junit.jupiter.api.Assertions.assertThrows(GraphBuildException.class,
-          () -> engine.vjp(Tensor.zeros(1, 1, 4, 4), Tensor.zeros(1, 9)));
-      assertTrue(e.getMessage().contains("DequantizeLinear node 'DequantizeLinear_node_6'")
-          && e.getMessage().contains("reads 'qlinearconv_4' from QLinearConv node 'QLinearConv_node_5'; netvis passes"
-          + " gradients through QuantizeLinear -> DequantizeLinear pairs (the QDQ format) only"), e.getMessage());
+          () -> engine.vjp(Tensor.zeros(1, 1, 4, 4), Tensor.zeros(1, 16)));
+      assertTrue(e.getMessage().contains("DequantizeLinear node 'DequantizeLinear_node_9'")
+          && e.getMessage().contains("reads 'qlinearsoftmax_5' from QLinearSoftmax node 'QLinearSoftmax_node_6'; netvis"
+          + " passes gradients through QuantizeLinear -> DequantizeLinear pairs (the QDQ format) and the integer"
+          + " operators it reads as such (QLinearConv, QLinearMatMul, QGemm") && e.getMessage().endsWith(
+          "not through QLinearSoftmax"), e.getMessage());
     }
   }
 

@@ -22,8 +22,8 @@ import org.netvis.engine.testing.TestGraph;
  */
 class OptimizationFallbackTest {
   /**
-   * A residual block in the QDQ format with one-element 1-D scales: ONNX Runtime 1.29 fuses its Add
-   * into a QLinearAdd that refuses them (netvis' ModelGraph reads them as scalars; this graph is given
+   * A residual block in the QDQ format with one-element 1-D scales: ONNX Runtime 1.29, with its integer
+   * kernels on, fuses its Add into a QLinearAdd that refuses them (netvis' ModelGraph reads them as scalars; this graph is given
    * to ONNX Runtime as written).
    */
   private static byte[] qdqResidual() {
@@ -48,8 +48,8 @@ class OptimizationFallbackTest {
   @Test
   void aGraphTheExtendedOptimizationsBreakRunsWithTheBasicOnes() throws Exception {
     byte[] model = qdqResidual();
-    OrtSessions sessions = new OrtSessions(EngineOptions.defaults().withDevice(Device.CPU).withThreads(1),
-        new OrtSessions.Clock());
+    OrtSessions sessions = new OrtSessions(EngineOptions.defaults().withDevice(Device.CPU).withThreads(1)
+        .withIntegerKernels(true), new OrtSessions.Clock());
     float[] x = new float[50];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) Math.sin(i);

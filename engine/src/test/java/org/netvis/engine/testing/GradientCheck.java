@@ -21,10 +21,16 @@ public final class GradientCheck {
   private GradientCheck() {}
 
   public static Engine open(Path onnx, Path cache) throws Exception {
-    int size = 0;
+    return open(onnx, cache, o -> o);
+  }
+
+  /** The model on the CPU with one thread, and options changed by {@code adjust}. */
+  public static Engine open(Path onnx, Path cache, java.util.function.UnaryOperator<EngineOptions> adjust)
+      throws Exception {
     ResolvedModel m = new ResolvedModel(ModelDescriptor.forFile(onnx.getFileName().toString(),
         Preprocessing.IMAGENET), onnx, Sha256.of(onnx), List.of());
-    return Engine.open(m, EngineOptions.defaults().withDevice(Device.CPU).withThreads(1).withCompanionCache(cache));
+    return Engine.open(m, adjust.apply(EngineOptions.defaults().withDevice(Device.CPU).withThreads(1)
+        .withCompanionCache(cache)));
   }
 
   /** Relative L2 error between the VJP gradient and central differences, for a batch of 2. */

@@ -23,6 +23,7 @@ import org.netvis.engine.graph.TensorProtos;
  * "logits" that flattens whatever tensor is chosen as the result.
  */
 public final class TestGraph {
+  private static final String MICROSOFT = "com.microsoft";
   private final GraphProto.Builder graph = GraphProto.newBuilder().setName("test");
   private final int opset;
   private final Random random;
@@ -53,6 +54,14 @@ public final class TestGraph {
       n.addAttribute(attribute((String) attrs[i], attrs[i + 1]));
     }
     graph.addNode(n);
+    return out;
+  }
+
+  /** Adds a node of ONNX Runtime's com.microsoft domain (its contrib operators: QLinearAdd, QGemm, ...). */
+  public String contribOp(String type, List<String> inputs, Object... attrs) {
+    String out = op(type, inputs, attrs);
+    int last = graph.getNodeCount() - 1;
+    graph.setNode(last, graph.getNode(last).toBuilder().setDomain(MICROSOFT));
     return out;
   }
 
@@ -172,8 +181,12 @@ public final class TestGraph {
             TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
                 .addDim(classes > 0 ? TensorShapeProto.Dimension.newBuilder().setDimValue(classes)
                     : TensorShapeProto.Dimension.newBuilder().setDimParam("classes"))))));
-    return ModelProto.newBuilder().setIrVersion(opset >= 13 ? 8 : 5).setProducerName("netvis-test").setGraph(g)
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).build();
+    ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(opset >= 13 ? 8 : 5).setProducerName("netvis-test")
+        .setGraph(g).addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset));
+    if (g.getNodeList().stream().anyMatch(n -> n.getDomain().equals(MICROSOFT))) {
+      m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MICROSOFT).setVersion(1));
+    }
+    return m.build();
   }
 
   public Path save(Path dir, String name, String result) throws IOException {

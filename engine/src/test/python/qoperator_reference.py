@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""PyTorch's fake quantization through a CNN written in the QOperator format, for IntegerOperatorsTest.
+
+Usage: qoperator_reference.py DIR
+
+DIR holds x.npy (float32 (N, 3, H, W)), ct.npy (the cotangent of the scores), the float values of the
+integer weights and biases as the file defines them (w1, b1, w2, b2, wf, bf: (q - zero) * scale) and
+q.npy: the scale and zero point of every quantized activation, in this order:
+input, conv1, conv2, add, sigmoid, mul, concat, pool, scores. The network, as the test writes it:
+
+  x -> QuantizeLinear -> QLinearConv 3x3 pad 1 (w1, b1; output zero point 0: a fused ReLU)
+    -> MaxPool 2x2 on uint8 -> p
+  p -> QLinearConv 3x3 pad 1 (w2, b2) -> c2;  r = QLinearAdd(p, c2)
+  m = QLinearMul(r, QLinearSigmoid(r))  (SiLU);  QLinearConcat([r, m], channels)
+    -> QLinearGlobalAveragePool -> Flatten on uint8 -> QGemm (wf transposed, bf) -> DequantizeLinear
+
+Each integer operator is, by its definition, dequantize -> float operator -> quantize, so here every
+quantized tensor is a fake_quantize_per_tensor_affine over [0, 255] of the float operator's output;
+its backward passes the gradient where the value was not clamped. Writes grad_f32.npy and
+grad_f64.npy: d/dx sum(ct * scores) by autograd in float32 and float64, and scores_f64.npy.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def main():
+    d = sys.argv[1]
+    torch.set_num_threads(1)
+    load = lambda name: np.load(os.path.join(d, name))
+    q = load("q.npy").astype(np.float64).reshape(-1, 2)
+    names = ["input", "conv1", "conv2", "add", "sigmoid", "mul", "concat", "pool", "scores"]
+    params = {n: (float(np.float32(s)), int(z)) for n, (s, z) in zip(names, q)}
+
+    for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
+        t = lambda name: torch.tensor(load(name + ".npy"), dtype=dtype)
+        fq = lambda v, name: torch.fake_quantize_per_tensor_affine(v, params[name][0], params[name][1], 0, 255)
+        x = torch.tensor(load("x.npy"), dtype=dtype, requires_grad=True)
+        h = fq(x, "input")
+        h = fq(F.conv2d(h, t("w1"), t("b1"), padding=1), "conv1")
+        p = F.max_pool2d(h, 2)
+        c2 = fq(F.conv2d(p, t("w2"), t("b2"), padding=1), "conv2")
+        r = fq(p + c2, "add")
+        m = fq(r * fq(torch.sigmoid(r), "sigmoid"), "mul")
+        h = fq(torch.cat([r, m], dim=1), "concat")
+        h = fq(h.mean(dim=(2, 3)), "pool")
+        scores = fq(h @ t("wf").T + t("bf"), "scores")
+        (grad,) = torch.autograd.grad(scores, x, torch.tensor(load("ct.npy"), dtype=dtype))
+        np.save(os.path.join(d, f"grad_{suffix}.npy"), grad.detach().numpy())
+        if dtype == torch.float64:
+            np.save(os.path.join(d, "scores_f64.npy"), scores.detach().numpy())
+
+
+if __name__ == "__main__":
+    main()
