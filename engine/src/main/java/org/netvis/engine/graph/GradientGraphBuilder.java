@@ -365,6 +365,7 @@ public final class GradientGraphBuilder {
       graph.getInputList().forEach(v -> names.add(v.getName()));
       for (NodeProto n : graph.getNodeList()) {
         names.addAll(n.getOutputList());
+        names.add(n.getName()); // node names must stay unique too (ONNX Runtime refuses a graph otherwise)
         n.getOutputList().forEach(out -> producers.put(out, n));
         n.getInputList().forEach(in -> readingNodes.computeIfAbsent(in, k -> new ArrayList<>()).add(n));
         if (n.getOpType().equals("Constant")) {

@@ -191,8 +191,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
           + " gradients pass each quantize-dequantize pair straight through where it did not clamp, as PyTorch's"
           + " fake quantization does" + (integers.operators().isEmpty() ? "" : "; the file's integer operators (the"
           + " QOperator format: " + String.join(", ", integers.operators().entrySet().stream()
-          .map(c -> c.getValue() + " " + c.getKey()).toList()) + ") read as DequantizeLinear -> float operator ->"
-          + " QuantizeLinear, which ONNX Runtime fuses back into its integer kernels")
+          .map(c -> c.getValue() + " " + c.getKey()).toList()) + ") read as their definition, DequantizeLinear ->"
+          + " float operator -> QuantizeLinear")
           + (scalars.inputs() == 0 ? "" : "; " + scalars.inputs() + " one-element scales"
           + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }

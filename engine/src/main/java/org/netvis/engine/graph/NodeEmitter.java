@@ -23,10 +23,13 @@ public final class NodeEmitter {
     this.taken = new HashSet<>(namesInUse);
   }
 
-  /** An emitter for nodes to add to {@code graph}: its fresh names avoid every tensor the graph names. */
+  /** An emitter for nodes to add to {@code graph}: its fresh names avoid every tensor and node the graph names. */
   static NodeEmitter over(GraphProto graph) {
     Set<String> names = new HashSet<>();
-    graph.getNodeList().forEach(n -> names.addAll(n.getOutputList()));
+    graph.getNodeList().forEach(n -> {
+      names.addAll(n.getOutputList());
+      names.add(n.getName());
+    });
     graph.getInitializerList().forEach(t -> names.add(t.getName()));
     graph.getInputList().forEach(v -> names.add(v.getName()));
     return new NodeEmitter(names);

@@ -140,8 +140,7 @@ class IntegerOperatorsTest {
         + " quantize-dequantize pair straight through where it did not clamp, as PyTorch's fake quantization does;"
         + " the file's integer operators (the QOperator format: 1 Flatten (8-bit), 1 MaxPool (8-bit), 1 QGemm,"
         + " 1 QLinearAdd, 1 QLinearConcat, 2 QLinearConv, 1 QLinearGlobalAveragePool, 1 QLinearMul, 1 QLinearSigmoid)"
-        + " read as DequantizeLinear -> float operator -> QuantizeLinear, which ONNX Runtime fuses back into its"
-        + " integer kernels", ModelGraph.read(model).note("quantization"));
+        + " read as their definition, DequantizeLinear -> float operator -> QuantizeLinear", ModelGraph.read(model).note("quantization"));
 
     Tensor x = RandomTensors.gaussian(random, 1.2, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(random, 1, 2, 5);
