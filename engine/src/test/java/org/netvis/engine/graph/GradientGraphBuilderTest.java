@@ -39,6 +39,33 @@ class GradientGraphBuilderTest {
     }
   }
 
+  /**
+   * A forward graph whose nodes already carry the names the builder gives its own (a model netvis
+   * rewrote when reading it, or one derived from netvis' output) still gets a gradient graph with
+   * unique node names, which ONNX Runtime requires.
+   */
+  @Test
+  void nodeNamesTheForwardGraphAlreadyUsesAreNotGivenAgain() throws Exception {
+    TestGraph g = new TestGraph(17, 2, 2, 5, 5);
+    Path plain = g.save(dir, "plain", g.op("Relu", List.of(g.op("Conv", List.of("x", g.random(0.5, 3, 2, 3, 3))))));
+    List<String> taken = new GradientGraphBuilder().build(ModelGraph.read(plain), 5, 5).proto().getGraph()
+        .getNodeList().stream().map(ai.onnx.proto.OnnxMl.NodeProto::getName).filter(n -> n.startsWith("netvis/")).toList();
+    assertTrue(taken.size() > 3, taken.toString());
+    // The same network with a side chain of Identity nodes named as the builder named its own.
+    var model = g.model(g.op("Relu", List.of(g.op("Conv", List.of("x", g.random(0.5, 3, 2, 3, 3)))))).toBuilder();
+    var graph = model.getGraphBuilder();
+    String last = "x";
+    for (int i = 0; i < taken.size(); i++) {
+      graph.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName(taken.get(i))
+          .addInput(last).addOutput("side_" + i));
+      last = "side_" + i;
+    }
+    GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.of(model.build(), "side chain"), 5, 5);
+    List<String> names = vjp.proto().getGraph().getNodeList().stream()
+        .map(ai.onnx.proto.OnnxMl.NodeProto::getName).filter(n -> !n.isEmpty()).toList();
+    assertEquals(names.size(), new java.util.HashSet<>(names).size(), "repeated node names: " + names);
+  }
+
   @Test
   void attentionPartsAreGatheredFromThePermutesInputUnlessThePermutedTensorIsReadElsewhere() throws Exception {
     TestGraph g = new TestGraph(17, 3, 3, 4, 4);
