@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""PyTorch's fake quantization through a CNN written in the QOperator format, for IntegerOperatorsTest.
+"""PyTorch's fake quantization through networks written in the QOperator format, for IntegerOperatorsTest.
 
-Usage: qoperator_reference.py DIR
+Usage: qoperator_reference.py DIR [cnn|sequence]
 
 DIR holds x.npy (float32 (N, 3, H, W)), ct.npy (the cotangent of the scores), the float values of the
 integer weights and biases as the file defines them (w1, b1, w2, b2, wf, bf: (q - zero) * scale) and
-q.npy: the scale and zero point of every quantized activation, in this order:
+q.npy: the scale and zero point of every quantized activation, for "cnn" (the default) in this order:
 input, conv1, conv2, add, sigmoid, mul, concat, pool, scores. The network, as the test writes it:
 
   x -> QuantizeLinear -> QLinearConv 3x3 pad 1 (w1, b1; output zero point 0: a fused ReLU)
@@ -13,6 +13,14 @@ input, conv1, conv2, add, sigmoid, mul, concat, pool, scores. The network, as th
   p -> QLinearConv 3x3 pad 1 (w2, b2) -> c2;  r = QLinearAdd(p, c2)
   m = QLinearMul(r, QLinearSigmoid(r))  (SiLU);  QLinearConcat([r, m], channels)
     -> QLinearGlobalAveragePool -> Flatten on uint8 -> QGemm (wf transposed, bf) -> DequantizeLinear
+
+The "sequence" network (weights w.npy, where.npy the Where condition; quantizers input, pool, leaky,
+matmul, softmax, where, mean):
+
+  x -> QuantizeLinear -> QLinearAveragePool 2x2 -> QLinearLeakyRelu (alpha 0.1)
+    -> Transpose to channels-last and Reshape to (N, 16, 3) on uint8 -> QLinearMatMul (w)
+    -> QLinearSoftmax over the last axis -> QLinearWhere(where, softmax, matmul)
+    -> QLinearReduceMean over the 16 positions -> Slice of the first 5 on uint8 -> DequantizeLinear
 
 Each integer operator is, by its definition, dequantize -> float operator -> quantize, so here every
 quantized tensor is a fake_quantize_per_tensor_affine over [0, 255] of the float operator's output;
@@ -27,27 +35,48 @@ import torch
 import torch.nn.functional as F
 
 
+def cnn(x, t, fq):
+    h = fq(x, "input")
+    h = fq(F.conv2d(h, t("w1"), t("b1"), padding=1), "conv1")
+    p = F.max_pool2d(h, 2)
+    c2 = fq(F.conv2d(p, t("w2"), t("b2"), padding=1), "conv2")
+    r = fq(p + c2, "add")
+    m = fq(r * fq(torch.sigmoid(r), "sigmoid"), "mul")
+    h = fq(torch.cat([r, m], dim=1), "concat")
+    h = fq(h.mean(dim=(2, 3)), "pool")
+    return fq(h @ t("wf").T + t("bf"), "scores")
+
+
+def sequence(x, t, fq):
+    h = fq(x, "input")
+    h = fq(F.avg_pool2d(h, 2), "pool")
+    h = fq(F.leaky_relu(h, 0.1), "leaky")
+    h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1, h.shape[1])
+    mm = fq(h @ t("w"), "matmul")
+    sm = fq(torch.softmax(mm, dim=-1), "softmax")
+    h = fq(torch.where(t("where") != 0, sm, mm), "where")
+    return fq(h.mean(dim=1), "mean")[:, :5]
+
+
+NETWORKS = {
+    "cnn": (cnn, ["input", "conv1", "conv2", "add", "sigmoid", "mul", "concat", "pool", "scores"]),
+    "sequence": (sequence, ["input", "pool", "leaky", "matmul", "softmax", "where", "mean"]),
+}
+
+
 def main():
     d = sys.argv[1]
+    network, names = NETWORKS[sys.argv[2] if len(sys.argv) > 2 else "cnn"]
     torch.set_num_threads(1)
     load = lambda name: np.load(os.path.join(d, name))
     q = load("q.npy").astype(np.float64).reshape(-1, 2)
-    names = ["input", "conv1", "conv2", "add", "sigmoid", "mul", "concat", "pool", "scores"]
     params = {n: (float(np.float32(s)), int(z)) for n, (s, z) in zip(names, q)}
 
     for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
         t = lambda name: torch.tensor(load(name + ".npy"), dtype=dtype)
         fq = lambda v, name: torch.fake_quantize_per_tensor_affine(v, params[name][0], params[name][1], 0, 255)
         x = torch.tensor(load("x.npy"), dtype=dtype, requires_grad=True)
-        h = fq(x, "input")
-        h = fq(F.conv2d(h, t("w1"), t("b1"), padding=1), "conv1")
-        p = F.max_pool2d(h, 2)
-        c2 = fq(F.conv2d(p, t("w2"), t("b2"), padding=1), "conv2")
-        r = fq(p + c2, "add")
-        m = fq(r * fq(torch.sigmoid(r), "sigmoid"), "mul")
-        h = fq(torch.cat([r, m], dim=1), "concat")
-        h = fq(h.mean(dim=(2, 3)), "pool")
-        scores = fq(h @ t("wf").T + t("bf"), "scores")
+        scores = network(x, t, fq)
         (grad,) = torch.autograd.grad(scores, x, torch.tensor(load("ct.npy"), dtype=dtype))
         np.save(os.path.join(d, f"grad_{suffix}.npy"), grad.detach().numpy())
         if dtype == torch.float64:

@@ -42,12 +42,14 @@ final class IntegerOperators {
 
   private static final String MICROSOFT = "com.microsoft";
   private static final Set<String> CONTRIB = Set.of("QLinearConv", "QLinearAdd", "QLinearMul",
-      "QLinearGlobalAveragePool", "QLinearAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QGemm");
+      "QLinearGlobalAveragePool", "QLinearAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QGemm",
+      "QLinearSoftmax", "QLinearWhere", "QLinearReduceMean");
 
   /** The operators read, for error messages. */
   static final String READ = "QLinearConv, QLinearMatMul, QGemm, QLinearAdd, QLinearMul, QLinearConcat,"
-      + " QLinearGlobalAveragePool, QLinearAveragePool, QLinearSigmoid, QLinearLeakyRelu, and MaxPool, Reshape, Flatten,"
-      + " Transpose and other operators that move 8-bit values";
+      + " QLinearGlobalAveragePool, QLinearAveragePool, QLinearReduceMean, QLinearSigmoid, QLinearLeakyRelu,"
+      + " QLinearSoftmax, QLinearWhere, and MaxPool, Reshape, Flatten, Transpose and other operators that move 8-bit"
+      + " values";
 
   /** Operators that move 8-bit values without arithmetic, by the inputs that carry those values. */
   private static final Map<String, Set<Integer>> MOVERS = Map.ofEntries(
@@ -149,6 +151,20 @@ final class IntegerOperators {
           }
           floatOp(node, "Concat", in, attributes, new Quantization(node.getInput(0), node.getInput(1)), quantized);
         }
+        case "QLinearWhere" -> floatOp(node, "Where", List.of(node.getInput(0), dequantize(node, 1, 2, 3, 1),
+            dequantize(node, 4, 5, 6, 1)), attributes, new Quantization(node.getInput(7), node.getInput(8)), quantized);
+        case "QLinearReduceMean" -> {
+          String data = dequantize(node, 0, 1, 2, 1);
+          Quantization out = new Quantization(node.getInput(3), input(node, 4));
+          if (opset < 18) {
+            floatOp(node, "ReduceMean", List.of(data), attributes, out, quantized);
+          } else {
+            // From opset 18 ReduceMean takes its axes as an input.
+            floatOp(node, "ReduceMean", List.of(data, e.longs("axes", Attributes.getInts(node, "axes"))),
+                List.of(Attributes.of("keepdims", Attributes.getInt(node, "keepdims", 1))), out, quantized);
+          }
+        }
+        case "QLinearSoftmax" -> softmax(node, quantized);
         case "QGemm" -> {
           boolean transB = Attributes.getInt(node, "transB", 0) != 0;
           List<String> in = new ArrayList<>(List.of(dequantize(node, 0, 1, 2, 1),
@@ -168,6 +184,30 @@ final class IntegerOperators {
       }
     }
 
+    /**
+     * QLinearSoftmax with the semantics of the Softmax of its {@code opset} attribute: from 13 along
+     * one axis (default -1), before 13 over the input flattened at {@code axis} (default 1).
+     */
+    private void softmax(NodeProto node, Map<String, Quantization> quantized) {
+      long semantics = Attributes.getInt(node, "opset", opset);
+      boolean oneAxis = semantics >= 13;
+      long axis = Attributes.getInt(node, "axis", oneAxis ? -1 : 1);
+      String x = dequantize(node, 0, 1, 2, 1);
+      Quantization out = new Quantization(node.getInput(3), input(node, 4));
+      List<AttributeProto> axisAttribute = List.of(Attributes.of("axis", axis));
+      if (oneAxis == (opset >= 13)) {
+        floatOp(node, "Softmax", List.of(x), axisAttribute, out, quantized);
+      } else if (!oneAxis) {
+        // Softmax before opset 13 in a graph of 13 or later: over the input flattened at the axis.
+        String flat = e.op("Flatten", List.of(x), Attributes.of("axis", axis));
+        String soft = e.op("Softmax", List.of(flat), Attributes.of("axis", -1L));
+        floatOp(node, "Reshape", List.of(soft, e.shapeOf(x)), List.of(), out, quantized);
+      } else {
+        throw new GraphBuildException("QLinearSoftmax node '" + node.getName() + "' has Softmax " + semantics
+            + " semantics in a graph of opset " + opset + "; netvis reads it where the two agree, or from opset 13");
+      }
+    }
+
     /** An operator that moves 8-bit values, around its float self with the parameters its input carries. */
     private void moveQuantized(NodeProto node, Map<String, Quantization> quantized) {
       Quantization q = quantized.get(node.getInput(0));
@@ -184,7 +224,7 @@ final class IntegerOperators {
       }
       List<String> floats = new ArrayList<>();
       for (int i = 0; i < node.getOutputCount(); i++) {
-        boolean values = !(node.getOpType().equals("MaxPool") && i == 1); // MaxPool's Indices stay int64
+        boolean values = i == 0 || node.getOpType().equals("Split"); // MaxPool's Indices stay int64
         String out = node.getOutput(i);
         if (out.isEmpty() || !values) {
           b.addOutput(out);

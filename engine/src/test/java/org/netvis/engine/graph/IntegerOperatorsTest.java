@@ -2,11 +2,13 @@ package org.netvis.engine.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.OrtEnvironments;
@@ -144,7 +147,79 @@ class IntegerOperatorsTest {
 
     Tensor x = RandomTensors.gaussian(random, 1.2, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(random, 1, 2, 5);
-    float[] asWritten = runAsWritten(model, x);
+    assertAsPyTorchComputesIt("QOperator CNN, opset " + opset, "cnn", model, ACTIVATIONS, floats, x, ct, opset >= 13);
+  }
+
+  /** Scale and zero point of each quantized activation of the sequence network, in qoperator_reference.py's order. */
+  private static final float[][] SEQUENCE = {
+      {0.02f, 128}, {0.015f, 128}, {0.015f, 110}, {0.02f, 120}, {1 / 256f, 0}, {0.02f, 120}, {0.01f, 128}};
+
+  /**
+   * The other integer operators of ONNX Runtime's quantizer, and 8-bit Transpose, Reshape and Slice,
+   * in a network over a sequence of positions (as a vision transformer's head sees them).
+   */
+  @Test
+  void softmaxWhereReduceMeanAndMatMulPassTheGradientAsPyTorchFakeQuantizationDoes() throws Exception {
+    Random random = new Random(29);
+    TestGraph g = new TestGraph(18, 0, 3, 8, 8);
+    String[] s = new String[SEQUENCE.length];
+    String[] z = new String[SEQUENCE.length];
+    for (int i = 0; i < SEQUENCE.length; i++) {
+      s[i] = g.floats(new float[] {SEQUENCE[i][0]});
+      z[i] = g.integers(UINT8, new long[] {(long) SEQUENCE[i][1]});
+    }
+    Int8Weights w = Int8Weights.perChannel(random, 0.5, 6, 3); // per output column, stored transposed below
+    long[] columns = new long[18];
+    float[] values = new float[18];
+    for (int k = 0; k < 3; k++) {
+      for (int n = 0; n < 6; n++) {
+        columns[k * 6 + n] = w.levels()[n * 3 + k];
+        values[k * 6 + n] = w.values()[n * 3 + k];
+      }
+    }
+    boolean[] where = new boolean[16 * 6];
+    float[] whereFloats = new float[where.length];
+    for (int i = 0; i < where.length; i++) {
+      where[i] = random.nextBoolean();
+      whereFloats[i] = where[i] ? 1 : 0;
+    }
+    String xq = g.op("QuantizeLinear", List.of("x", s[0], z[0]));
+    String pool = g.contribOp("QLinearAveragePool", List.of(xq, s[0], z[0], s[1], z[1]), "kernel_shape",
+        new long[] {2, 2}, "strides", new long[] {2, 2});
+    String leaky = g.contribOp("QLinearLeakyRelu", List.of(pool, s[1], z[1], s[2], z[2]), "alpha", 0.1f);
+    String seq = g.op("Reshape", List.of(g.op("Transpose", List.of(leaky), "perm", new long[] {0, 2, 3, 1}),
+        g.ints(0, 16, 3)));
+    String mm = g.op("QLinearMatMul", List.of(seq, s[2], z[2], g.integers(INT8, columns, 3, 6), g.floats(w.scales(), 6),
+        g.integers(INT8, new long[6], 6), s[3], z[3]));
+    String soft = g.contribOp("QLinearSoftmax", List.of(mm, s[3], z[3], s[4], z[4]), "axis", -1L, "opset", 13L);
+    String chosen = g.contribOp("QLinearWhere", List.of(g.bools(where, 16, 6), soft, s[4], z[4], mm, s[3], z[3], s[5],
+        z[5]));
+    String mean = g.contribOp("QLinearReduceMean", List.of(chosen, s[5], z[5], s[6], z[6]), "axes", new long[] {1},
+        "keepdims", 0L);
+    String head = g.op("Slice", List.of(mean, g.ints(0), g.ints(5), g.ints(1)));
+    Path model = g.save(dir, "sequence", g.op("DequantizeLinear", List.of(head, s[6], z[6])));
+    assertTrue(ModelGraph.read(model).note("quantization").contains("(the QOperator format: 1 QLinearAveragePool,"
+        + " 1 QLinearLeakyRelu, 1 QLinearMatMul, 1 QLinearReduceMean, 1 QLinearSoftmax, 1 QLinearWhere, 1 Reshape"
+        + " (8-bit), 1 Slice (8-bit), 1 Transpose (8-bit))"), ModelGraph.read(model).note("quantization"));
+    Map<String, Tensor> floats = Map.of("w", new Tensor(new long[] {3, 6}, values),
+        "where", new Tensor(new long[] {16, 6}, whereFloats));
+    Tensor x = RandomTensors.gaussian(random, 1.2, 2, 3, 8, 8);
+    Tensor ct = RandomTensors.gaussian(random, 1, 2, 5);
+    // ONNX Runtime has no CPU kernel for QLinearReduceMean: it cannot run this file as written; netvis can.
+    OrtException refused = assertThrows(OrtException.class, () -> runAsWritten(model, x));
+    assertTrue(refused.getMessage().contains("QLinearReduceMean"), refused.getMessage());
+    assertAsPyTorchComputesIt("QOperator sequence network", "sequence", model, SEQUENCE, floats, x, ct, false);
+  }
+
+  /**
+   * netvis' scores and input gradient against {@code qoperator_reference.py}'s {@code network}: the
+   * scores within one level of the output quantizer of float64 fake quantization and equal to the
+   * gradient graph's logits, the gradient as close to float64 autograd as PyTorch's float32 is, within a
+   * factor of two. {@code asWritten}: with ONNX Runtime's integer kernels the scores also equal
+   * ONNX Runtime's run of the file as written (where the expansion fuses back).
+   */
+  private void assertAsPyTorchComputesIt(String what, String network, Path model, float[][] activations,
+      Map<String, Tensor> floats, Tensor x, Tensor ct, boolean asWritten) throws Exception {
     float[] scores;
     float[] grad;
     try (Engine engine = GradientCheck.open(model, dir)) {
@@ -153,43 +228,43 @@ class IntegerOperatorsTest {
       grad = vjp.inputGradient().data();
       assertArrayEquals(scores, vjp.logits().data(), "the scores are the function the gradient graph differentiates");
     }
-    if (opset >= 13) {
+    if (asWritten) {
+      float[] file = runAsWritten(model, x);
       try (Engine engine = GradientCheck.open(model, dir, o -> o.withIntegerKernels(true))) {
         // ONNX Runtime fuses the expansion back into the integer kernels it runs the file with.
-        assertArrayEquals(asWritten, engine.scores(x).data(), "integer kernels: the file as written");
+        assertArrayEquals(file, engine.scores(x).data(), "integer kernels: the file as written");
       }
+      int differ = 0;
+      for (int i = 0; i < scores.length; i++) {
+        differ += scores[i] == file[i] ? 0 : 1;
+      }
+      System.out.printf("%s: %d of %d scores differ from ONNX Runtime's integer kernels on this machine%n", what,
+          differ, scores.length);
     }
     Npy.write(dir.resolve("x.npy"), x);
     Npy.write(dir.resolve("ct.npy"), ct);
     for (var f : floats.entrySet()) {
       Npy.write(dir.resolve(f.getKey() + ".npy"), f.getValue());
     }
-    float[] q = new float[2 * ACTIVATIONS.length];
-    for (int i = 0; i < ACTIVATIONS.length; i++) {
-      q[2 * i] = ACTIVATIONS[i][0];
-      q[2 * i + 1] = ACTIVATIONS[i][1];
+    float[] q = new float[2 * activations.length];
+    for (int i = 0; i < activations.length; i++) {
+      q[2 * i] = activations[i][0];
+      q[2 * i + 1] = activations[i][1];
     }
     Npy.write(dir.resolve("q.npy"), new Tensor(new long[] {q.length}, q));
-    PythonReference.run(PythonReference.script("engine", "qoperator_reference.py"), 10, dir.toString());
+    PythonReference.run(PythonReference.script("engine", "qoperator_reference.py"), 10, dir.toString(), network);
 
-    // The forward pass is the definition: PyTorch's fake quantization to one level of the output quantizer.
-    float level = ACTIVATIONS[8][0];
-    int saturated = 0;
-    for (int i = 0; i < scores.length; i++) {
-      saturated += scores[i] == asWritten[i] ? 0 : 1;
-    }
-    System.out.printf("QOperator CNN, opset %d: %d of %d scores differ from ONNX Runtime's integer kernels on"
-        + " this machine%n", opset, saturated, scores.length);
+    float level = activations[activations.length - 1][0];
     double[] torchScores = Npy.read(dir.resolve("scores_f64.npy")).asDoubles();
     double[] torch64 = Npy.read(dir.resolve("grad_f64.npy")).asDoubles();
     double[] torch32 = Npy.read(dir.resolve("grad_f32.npy")).asDoubles();
     for (int i = 0; i < scores.length; i++) {
-      assertTrue(Math.abs(scores[i] - torchScores[i]) <= level * 1.001, "score " + i + ": netvis " + scores[i]
+      assertTrue(Math.abs(scores[i] - torchScores[i]) <= level * 1.001, what + ", score " + i + ": netvis " + scores[i]
           + ", PyTorch float64 fake quantization " + torchScores[i]);
     }
     long zeros = Arrays.stream(torch64).filter(v -> v == 0).count();
-    Compare.assertAsCloseToFloat64AsPyTorch("QOperator CNN, opset " + opset + " (" + zeros + " of " + torch64.length
-        + " input gradients zero)", grad, torch32, torch64, 2, 1e-6);
+    Compare.assertAsCloseToFloat64AsPyTorch(what + " (" + zeros + " of " + torch64.length + " input gradients zero)",
+        grad, torch32, torch64, 2, 1e-6);
   }
 
   private float[] runAsWritten(Path model, Tensor x) throws Exception {
