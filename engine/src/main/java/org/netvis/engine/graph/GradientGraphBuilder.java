@@ -432,6 +432,7 @@ public final class GradientGraphBuilder {
           throw new UnsupportedOperatorException(n, GradientRules.supportedOperators());
         }
         refuseOtherFloatingPoint(n);
+        refuseIntegerArithmetic(n);
         received.clear();
         rule.backward(n, grads, this);
         requireEveryActiveInputReached(n);
@@ -598,6 +599,27 @@ public final class GradientGraphBuilder {
               + p.type().name().toLowerCase() + " tensor that depends on the image, on the gradient path; netvis"
               + " differentiates float32 tensors (float16 and bfloat16 files are widened to float32, double ones"
               + " are not): export the model in float32");
+        }
+      }
+    }
+
+    /** Operators of integer arithmetic on quantized values, whose results a later Cast and Mul scale back. */
+    private static final Set<String> INTEGER_ARITHMETIC = Set.of("MatMulInteger", "ConvInteger", "MatMulInteger16",
+        "MulInteger", "ReduceSumInteger", "DynamicQuantizeLinear");
+
+    /**
+     * Dynamic quantization (ONNX Runtime's quantize_dynamic) computes in integers between a Cast and
+     * a rescaling Mul; its staircase has a zero derivative, so stopping at the Cast would answer with a
+     * gradient of zero. A node on the gradient path that reads such a result is refused by name.
+     */
+    private void refuseIntegerArithmetic(NodeProto n) {
+      for (String in : InputDependence.reads(n)) {
+        NodeProto producer = producers.get(in);
+        if (producer != null && INTEGER_ARITHMETIC.contains(producer.getOpType()) && prepared.dependence().dependsOnInput(in)) {
+          throw new GraphBuildException(n.getOpType() + " node '" + n.getName() + "' reads '" + in + "' from "
+              + producer.getOpType() + " node '" + producer.getName() + "', integer arithmetic on values quantized from"
+              + " the image (dynamic quantization), on the gradient path; netvis passes gradients through the QDQ and"
+              + " QOperator formats (static quantization) only");
         }
       }
     }

@@ -72,7 +72,7 @@ final class IntegerOperators {
     Map<String, Quantization> quantized = new HashMap<>();
     Map<String, Integer> counts = new TreeMap<>();
     List<NodeProto> nodes = new ArrayList<>();
-    Expansion x = new Expansion(e, constants, opset);
+    Expansion x = new Expansion(e, constants, opset, new HashMap<>());
     for (NodeProto node : graph.getNodeList()) {
       int before = e.nodes().size();
       String op = node.getOpType();
@@ -117,7 +117,8 @@ final class IntegerOperators {
   }
 
   /** Emits the expansion of one node. */
-  private record Expansion(NodeEmitter e, Map<String, TensorProto> constants, long opset) {
+  private record Expansion(NodeEmitter e, Map<String, TensorProto> constants, long opset,
+      Map<String, String> dequantized) {
 
     void expand(NodeProto node, Map<String, Quantization> quantized) {
       String op = node.getOpType();
@@ -129,7 +130,7 @@ final class IntegerOperators {
       }
       switch (op) {
         case "QLinearConv" -> {
-          List<String> in = new ArrayList<>(List.of(dequantize(node, 0, 1, 2, 0),
+          List<String> in = new ArrayList<>(List.of(dequantize(node, 0, 1, 2, 1),
               dequantize(node, 3, 4, 5, 0)));
           if (!input(node, 8).isEmpty()) {
             in.add(dequantizeBias(node, node.getInput(8), node.getInput(1), node.getInput(4), 0));
@@ -230,7 +231,7 @@ final class IntegerOperators {
           b.addOutput(out);
           floats.add(null);
         } else {
-          String f = e.fresh(out + "/float");
+          String f = e.named(out + "/unquantized");
           b.addOutput(f);
           floats.add(f);
         }
@@ -246,7 +247,7 @@ final class IntegerOperators {
     /** The float operator named {@code type} over {@code inputs}, quantized into the node's output (not where {@code out} is null). */
     private void floatOp(NodeProto node, String type, List<String> inputs, List<AttributeProto> attributes,
         Quantization out, Map<String, Quantization> quantized) {
-      String result = out == null ? node.getOutput(0) : e.fresh(node.getOutput(0) + "/float");
+      String result = out == null ? node.getOutput(0) : e.named(node.getOutput(0) + "/unquantized");
       e.add(NodeProto.newBuilder().setOpType(type).setName(node.getName().isEmpty() ? e.fresh("node_" + type)
           : node.getName()).addAllInput(inputs).addOutput(result).addAllAttribute(attributes).build());
       if (out != null) {
@@ -272,10 +273,19 @@ final class IntegerOperators {
       return dequantizeWith(node.getInput(value), new Quantization(node.getInput(scale), input(node, zero)), axis);
     }
 
+    /**
+     * {@code value} dequantized with {@code q}; once for each tensor and parameters, as
+     * "VALUE/dequantized" (the name under which a quantized layer's values can be visualized).
+     */
     private String dequantizeWith(String value, Quantization q, long axis) {
+      return dequantized.computeIfAbsent(String.join("\n", value, q.scale(), q.zero(), Long.toString(axis)),
+          k -> newDequantize(value, q, axis));
+    }
+
+    private String newDequantize(String value, Quantization q, long axis) {
       List<String> inputs = q.zero().isEmpty() ? List.of(value, q.scale()) : List.of(value, q.scale(), q.zero());
       if (opset >= 13) {
-        return e.op("DequantizeLinear", inputs, Attributes.of("axis", axis));
+        return e.opNamed("DequantizeLinear", inputs, value + "/dequantized", Attributes.of("axis", axis));
       }
       // Below opset 13 DequantizeLinear takes one scale: a constant's values are dequantized here instead.
       TensorProto scale = constants.get(q.scale());
@@ -283,7 +293,7 @@ final class IntegerOperators {
         return fold(value, TensorProtos.toFloats(scale), q.zero().isEmpty() ? null
             : TensorProtos.toLongs(require(q.zero(), value)), axis);
       }
-      return e.op("DequantizeLinear", inputs);
+      return e.opNamed("DequantizeLinear", inputs, value + "/dequantized");
     }
 
     /** An int32 bias quantized with scale {@code scaleA} times {@code scaleB} (or {@code scaleA} alone) and zero point 0. */

@@ -44,6 +44,26 @@ public final class NodeEmitter {
     return name;
   }
 
+  /**
+   * {@code name} itself where no tensor has it yet, else a fresh name from it: for tensors a user
+   * may name (a layer of a quantized model), which read better without netvis' prefix and counter.
+   */
+  public String named(String name) {
+    return taken.add(name) ? name : fresh(name);
+  }
+
+  /** Emits a node with one output named {@link #named} from {@code output}, and returns that name. */
+  public String opNamed(String opType, List<String> inputs, String output, AttributeProto... attributes) {
+    String out = named(output);
+    NodeProto.Builder b = NodeProto.newBuilder().setOpType(opType).setName(fresh("node_" + opType))
+        .addAllInput(inputs).addOutput(out);
+    for (AttributeProto a : attributes) {
+      b.addAttribute(a);
+    }
+    nodes.add(b.build());
+    return out;
+  }
+
   /** Emits a node with one output and returns that output's name. */
   public String op(String opType, List<String> inputs, AttributeProto... attributes) {
     return op(opType, inputs, 1, attributes).get(0);

@@ -139,6 +139,11 @@ class IntegerOperatorsTest {
     Random random = new Random(23);
     Map<String, Tensor> floats = new java.util.TreeMap<>();
     Path model = qoperatorNetwork(new TestGraph(opset, 0, 3, 8, 8), random, floats);
+    // The pooled uint8 tensor, read by QLinearConv and QLinearAdd, is dequantized once, under a name a user can give.
+    var dequantizers = ModelGraph.read(model).proto().getGraph().getNodeList().stream()
+        .filter(n -> n.getOpType().equals("DequantizeLinear") && n.getInput(0).startsWith("maxpool_")).toList();
+    assertEquals(1, dequantizers.size(), dequantizers.toString());
+    assertEquals(dequantizers.get(0).getInput(0) + "/dequantized", dequantizers.get(0).getOutput(0));
     assertEquals("the file quantizes 11 tensors computed from the image (QuantizeLinear); gradients pass each"
         + " quantize-dequantize pair straight through where it did not clamp, as PyTorch's fake quantization does;"
         + " the file's integer operators (the QOperator format: 1 Flatten (8-bit), 1 MaxPool (8-bit), 1 QGemm,"

@@ -81,7 +81,7 @@ final class Objective {
 
   /** The batch size the terms ask for: one more than the largest image index (at least 1). */
   int impliedBatch() {
-    return 1 + terms.stream().mapToInt(Term::image).max().orElse(0);
+    return Math.max(1, 1 + terms.stream().mapToInt(Term::image).max().orElse(0));
   }
 
   /** Tensors (layer names, or {@code logits} for class terms) the gradient is seeded at. */

@@ -45,6 +45,14 @@ class ObjectiveTest {
     return s;
   }
 
+  /** Terms for every image (no image index) render one image; an index asks for a batch up to it. */
+  @Test
+  void theBatchIsAtLeastOneImage() throws Exception {
+    assertEquals(1, parse("[{channel: {layer: conv, index: 2}}]").impliedBatch());
+    assertEquals(1, parse("[{class: 4}, {layer: conv}]").impliedBatch());
+    assertEquals(3, parse("[{class: 4}, {channel: {layer: conv, index: 2}, image: 2}]").impliedBatch());
+  }
+
   @Test
   void cotangentsAreTheGradientsOfTheValues() throws Exception {
     Objective o = parse("[{channel: {layer: conv, index: 2}, image: 1}, {neuron: {layer: conv, index: 1}, weight: 0.5},"
