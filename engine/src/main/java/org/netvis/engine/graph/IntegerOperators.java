@@ -51,7 +51,7 @@ final class IntegerOperators {
       + " QLinearSoftmax, QLinearWhere, and MaxPool, Reshape, Flatten, Transpose and other operators that move 8-bit"
       + " values";
 
-  /** Operators that move 8-bit values without arithmetic, by the inputs that carry those values. */
+  /** Operators that move 8-bit values without arithmetic, by the inputs that carry those values (Concat: all). */
   private static final Map<String, Set<Integer>> MOVERS = Map.ofEntries(
       Map.entry("MaxPool", Set.of(0)), Map.entry("GlobalMaxPool", Set.of(0)), Map.entry("Reshape", Set.of(0)),
       Map.entry("Flatten", Set.of(0)), Map.entry("Transpose", Set.of(0)), Map.entry("Squeeze", Set.of(0)),
@@ -108,8 +108,7 @@ final class IntegerOperators {
   }
 
   private static boolean movesQuantized(NodeProto n, Map<String, Quantization> quantized) {
-    Set<Integer> data = MOVERS.get(n.getOpType());
-    return data != null && n.getInputCount() > 0 && quantized.containsKey(n.getInput(0));
+    return MOVERS.containsKey(n.getOpType()) && n.getInputCount() > 0 && quantized.containsKey(n.getInput(0));
   }
 
   private static String input(NodeProto n, int i) {
