@@ -297,44 +297,35 @@ final class IntegerOperators {
 
     /** An int32 bias quantized with scale {@code scaleA} times {@code scaleB} (or {@code scaleA} alone) and zero point 0. */
     private String dequantizeBias(NodeProto node, String bias, String scaleA, String scaleB, long axis) {
-      if (opset < 13) {
-        TensorProto a = constants.get(scaleA);
-        TensorProto b = scaleB == null ? null : constants.get(scaleB);
-        if (a == null || (scaleB != null && b == null)) {
-          throw new GraphBuildException(node.getOpType() + " node '" + node.getName() + "' scales its bias with a"
-              + " scale computed in the graph; netvis needs constant scales below opset 13");
-        }
+      TensorProto a = constants.get(scaleA);
+      TensorProto b = scaleB == null ? null : constants.get(scaleB);
+      if (a != null && (scaleB == null || b != null)) {
+        // The product as a constant (as ONNX Runtime folds it), which the sanity check's redraw can read.
         float[] sa = TensorProtos.toFloats(a);
         float[] sb = b == null ? new float[] {1f} : TensorProtos.toFloats(b);
-        if (sa.length > 1 || sb.length > 1) {
-          float[] product = new float[Math.max(sa.length, sb.length)];
-          for (int i = 0; i < product.length; i++) {
-            product[i] = sa[sa.length == 1 ? 0 : i] * sb[sb.length == 1 ? 0 : i];
-          }
+        float[] product = new float[Math.max(sa.length, sb.length)];
+        for (int i = 0; i < product.length; i++) {
+          product[i] = sa[sa.length == 1 ? 0 : i] * sb[sb.length == 1 ? 0 : i];
+        }
+        if (product.length > 1 && opset < 13) {
           return fold(bias, product, null, axis);
         }
+        String scale = e.floats(bias + "/scale", product.length > 1 ? new long[] {product.length} : new long[0], product);
+        return opset >= 13 ? e.opNamed("DequantizeLinear", List.of(bias, scale), bias + "/dequantized",
+            Attributes.of("axis", axis)) : e.opNamed("DequantizeLinear", List.of(bias, scale), bias + "/dequantized");
+      }
+      if (opset < 13) {
+        throw new GraphBuildException(node.getOpType() + " node '" + node.getName() + "' scales its bias with a"
+            + " scale computed in the graph; netvis needs constant scales below opset 13");
       }
       String scale = scaleB == null ? scaleA : e.op("Mul", List.of(scaleA, scaleB));
-      return opset >= 13 ? e.op("DequantizeLinear", List.of(bias, scale), Attributes.of("axis", axis))
-          : e.op("DequantizeLinear", List.of(bias, scale));
+      return e.opNamed("DequantizeLinear", List.of(bias, scale), bias + "/dequantized", Attributes.of("axis", axis));
     }
 
     /** A constant integer tensor's float values, (q - zero) * scale per slice along {@code axis}, as DequantizeLinear computes them. */
     private String fold(String name, float[] scale, long[] zero, long axis) {
       TensorProto t = require(name, name);
-      long[] q = TensorProtos.toLongs(t);
-      long[] dims = TensorProtos.shape(t);
-      int a = (int) (axis < 0 ? axis + dims.length : axis);
-      long inner = 1;
-      for (int i = a + 1; i < dims.length; i++) {
-        inner *= dims[i];
-      }
-      float[] values = new float[q.length];
-      for (int i = 0; i < q.length; i++) {
-        int c = (int) ((i / inner) % dims[a]);
-        values[i] = (q[i] - (zero == null ? 0 : zero[zero.length == 1 ? 0 : c])) * scale[scale.length == 1 ? 0 : c];
-      }
-      return e.floats(name + "/dequantized", dims, values);
+      return e.floats(name + "/dequantized", TensorProtos.shape(t), TensorProtos.dequantized(t, scale, zero, axis));
     }
 
     private TensorProto require(String name, String reader) {

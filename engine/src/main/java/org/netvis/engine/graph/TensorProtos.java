@@ -31,6 +31,29 @@ public final class TensorProtos {
     return b.setRawData(ByteString.copyFrom(buf.array())).build();
   }
 
+  /**
+   * An integer tensor's values as DequantizeLinear computes them in float32: (q - zero) * scale, with
+   * a one-element scale and zero point for every value or one per slice along {@code axis}.
+   *
+   * @param zero null for a zero point of 0
+   */
+  public static float[] dequantized(TensorProto levels, float[] scale, long[] zero, long axis) {
+    long[] q = toLongs(levels);
+    long[] dims = shape(levels);
+    boolean perAxis = scale.length > 1 || (zero != null && zero.length > 1);
+    int a = perAxis ? (int) (axis < 0 ? axis + dims.length : axis) : 0;
+    long inner = 1;
+    for (int i = a + 1; perAxis && i < dims.length; i++) {
+      inner *= dims[i];
+    }
+    float[] values = new float[q.length];
+    for (int i = 0; i < q.length; i++) {
+      int c = perAxis ? (int) ((i / inner) % dims[a]) : 0;
+      values[i] = (q[i] - (zero == null ? 0 : zero[zero.length == 1 ? 0 : c])) * scale[scale.length == 1 ? 0 : c];
+    }
+    return values;
+  }
+
   public static long[] shape(TensorProto t) {
     return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
   }

@@ -18,7 +18,10 @@ import org.netvis.engine.run.SeededRandom;
  * Cascading randomization (Adebayo et al. 2018): the layers with learned parameters, from the logits
  * down in the file's topological order, and copies of the model whose last k layers have their
  * parameter tensors redrawn from a Gaussian with each tensor's own standard deviation (mean 0).
- * Normalization layers have their scale and shift redrawn, never their running statistics.
+ * Normalization layers have their scale and shift redrawn, never their running statistics. In a
+ * quantized model (QDQ or QOperator format) a layer's parameter is its weight as dequantized from its
+ * integer constant: the copy holds a float32 draw in its place, and quantizers' scales and zero
+ * points are never redrawn.
  */
 final class ModelRandomization {
   /** A layer: its node and the parameter tensors (initializer names) it owns. */
@@ -31,12 +34,23 @@ final class ModelRandomization {
 
   private ModelRandomization() {}
 
-  /** Layers with float initializer parameters, last first. */
+  /** Layers with float initializer parameters or dequantized integer constants, last first. */
   static List<Layer> layers(ModelProto model) {
     GraphProto g = model.getGraph();
     Map<String, TensorProto> init = new HashMap<>();
     g.getInitializerList().forEach(t -> init.put(t.getName(), t));
     Set<String> claimed = new LinkedHashSet<>();
+    Map<String, NodeProto> dequantizedConstants = new HashMap<>();
+    for (NodeProto n : g.getNodeList()) {
+      if (quantizer(n)) {
+        // A quantizer's scale and zero point are not learned parameters of a layer.
+        n.getInputList().stream().skip(1).forEach(claimed::add);
+        if (n.getOpType().equals("DequantizeLinear") && init.containsKey(n.getInput(0))
+            && n.getInputList().stream().skip(1).allMatch(in -> in.isEmpty() || init.containsKey(in))) {
+          dequantizedConstants.put(n.getOutput(0), n);
+        }
+      }
+    }
     List<Layer> layers = new ArrayList<>();
     for (NodeProto n : g.getNodeList()) {
       int[] inputs = PARAMETER_INPUTS.get(n.getOpType());
@@ -47,9 +61,12 @@ final class ModelRandomization {
       for (int i : inputs) {
         if (i < n.getInputCount()) {
           TensorProto t = init.get(n.getInput(i));
+          NodeProto dequantize = dequantizedConstants.get(n.getInput(i));
           // Weights, biases and scales; a scalar constant (a MatMul or Mul by 0.5) is not a learned layer.
           if (t != null && t.getDataType() == TensorProto.DataType.FLOAT_VALUE && count(t) > 1 && claimed.add(t.getName())) {
             params.add(t.getName());
+          } else if (dequantize != null && count(init.get(dequantize.getInput(0))) > 1 && claimed.add(n.getInput(i))) {
+            params.add(n.getInput(i));
           }
         }
       }
@@ -77,6 +94,7 @@ final class ModelRandomization {
   static ModelProto withLayerRedrawn(ModelProto model, List<Layer> layers, int k, long seed) {
     List<String> parameters = layers.get(k).parameters();
     GraphProto.Builder g = model.getGraph().toBuilder();
+    dequantizedInPlace(g, parameters);
     for (int i = 0; i < g.getInitializerCount(); i++) {
       TensorProto t = g.getInitializer(i);
       int index = parameters.indexOf(t.getName());
@@ -108,6 +126,33 @@ final class ModelRandomization {
       g.setInitializer(i, TensorProtos.floats(t.getName(), TensorProtos.shape(t), out));
     }
     return model.toBuilder().setGraph(g).build();
+  }
+
+  private static boolean quantizer(NodeProto n) {
+    return (n.getOpType().equals("QuantizeLinear") || n.getOpType().equals("DequantizeLinear"))
+        && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
+  }
+
+  /**
+   * Each of {@code parameters} that a DequantizeLinear computes from an integer constant replaced by
+   * an initializer of its float values (which the redraw then replaces), the DequantizeLinear removed.
+   */
+  private static void dequantizedInPlace(GraphProto.Builder g, List<String> parameters) {
+    Map<String, TensorProto> init = new HashMap<>();
+    g.getInitializerList().forEach(t -> init.put(t.getName(), t));
+    for (int i = g.getNodeCount() - 1; i >= 0; i--) {
+      NodeProto n = g.getNode(i);
+      if (!quantizer(n) || !n.getOpType().equals("DequantizeLinear") || !parameters.contains(n.getOutput(0))) {
+        continue;
+      }
+      TensorProto levels = init.get(n.getInput(0));
+      float[] scale = TensorProtos.toFloats(init.get(n.getInput(1)));
+      long[] zero = n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? TensorProtos.toLongs(init.get(n.getInput(2))) : null;
+      long axis = org.netvis.engine.graph.Attributes.getInt(n, "axis", 1);
+      g.removeNode(i);
+      g.addInitializer(TensorProtos.floats(n.getOutput(0), TensorProtos.shape(levels),
+          TensorProtos.dequantized(levels, scale, zero, axis)));
+    }
   }
 
   private static long count(TensorProto t) {

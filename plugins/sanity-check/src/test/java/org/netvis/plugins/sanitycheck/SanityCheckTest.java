@@ -10,9 +10,16 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Random;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.TensorProtos;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.SharedData;
+import org.netvis.engine.testing.TestGraph;
 
 /** Cascading randomization on SqueezeNet's layers, and the map comparisons against values by hand. */
 class SanityCheckTest {
@@ -55,6 +62,78 @@ class SanityCheckTest {
         layers, 0, 7), params.get(1)));
     for (float f : ones) {
       assertEquals(0f, f, 0f);
+    }
+  }
+
+  /**
+   * A model in the QOperator format, as netvis reads it: its layers are the convolutions and the
+   * classifier, whose parameters are their dequantized integer weights and biases; a redraw puts a
+   * float32 draw with the dequantized weights' spread in their place and leaves every quantizer's
+   * scale and zero point as they were; the copy runs.
+   */
+  @Test
+  void aQuantizedModelsLayersAreItsDequantizedWeightsNotItsQuantizersScales(@TempDir Path dir) throws Exception {
+    int uint8 = TensorProto.DataType.UINT8_VALUE;
+    int int8 = TensorProto.DataType.INT8_VALUE;
+    TestGraph g = new TestGraph(13, 3, 3, 6, 6);
+    String s = g.floats(new float[] {0.05f});
+    String z = g.integers(uint8, new long[] {128});
+    Random random = new Random(5);
+    float[] scales = new float[16];
+    for (int c = 0; c < 16; c++) {
+      scales[c] = 0.01f * (1 + c % 3);
+    }
+    long[] w1 = new long[16 * 3 * 3 * 3];
+    long[] w2 = new long[2 * 16];
+    for (int i = 0; i < w1.length; i++) {
+      w1[i] = random.nextInt(255) - 127;
+    }
+    for (int i = 0; i < w2.length; i++) {
+      w2[i] = random.nextInt(255) - 127;
+    }
+    String xq = g.op("QuantizeLinear", List.of("x", s, z));
+    String convWeights = g.integers(int8, w1, 16, 3, 3, 3);
+    long[] bias = new long[16];
+    for (int c = 0; c < 16; c++) {
+      bias[c] = 100 * (c - 8);
+    }
+    String convBias = g.integers(TensorProto.DataType.INT32_VALUE, bias, 16);
+    String conv = g.op("QLinearConv", List.of(xq, s, z, convWeights, g.floats(scales, 16),
+        g.integers(int8, new long[16], 16), s, z, convBias), "pads", new long[] {1, 1, 1, 1});
+    String pooled = g.contribOp("QLinearGlobalAveragePool", List.of(conv, s, z, s, z));
+    String fcWeights = g.integers(int8, w2, 2, 16);
+    String fc = g.contribOp("QGemm", List.of(g.op("Flatten", List.of(pooled)), s, z, fcWeights,
+        g.floats(new float[] {0.02f}), g.integers(int8, new long[] {0}), "", s, z), "transB", 1L);
+    Path file = g.save(dir, "qoperator", g.op("DequantizeLinear", List.of(fc, s, z)));
+    ModelProto model = ModelGraph.read(file).proto();
+    List<ModelRandomization.Layer> layers = ModelRandomization.layers(model);
+    assertEquals(List.of("Gemm", "Conv"), layers.stream().map(ModelRandomization.Layer::opType).toList());
+    assertEquals(List.of(fcWeights + "/dequantized", convWeights + "/dequantized", convBias + "/dequantized"),
+        layers.stream().flatMap(l -> l.parameters().stream()).toList(), "weights (and the conv's bias), no scale");
+
+    ModelProto redrawn = ModelRandomization.randomized(model, layers, 2, 7);
+    String weights = layers.get(1).parameters().get(0);
+    float[] drawn = TensorProtos.toFloats(find(redrawn, weights));
+    float[] trained = new float[w1.length];
+    for (int i = 0; i < w1.length; i++) {
+      trained[i] = w1[i] * scales[i / 27];
+    }
+    assertEquals(std(trained), std(drawn), 0.1 * std(trained), "drawn with the dequantized weights' spread");
+    assertTrue(redrawn.getGraph().getNodeList().stream().noneMatch(n -> n.getOutput(0).equals(weights)));
+    for (TensorProto t : model.getGraph().getInitializerList()) {
+      if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE && TensorProtos.shape(t).length <= 1) {
+        assertEquals(t, find(redrawn, t.getName()), "quantizer parameter " + t.getName() + " unchanged");
+      }
+    }
+    try (Engine engine = GradientCheck.open(file, dir);
+        Engine copy = engine.openVariant("redrawn", redrawn)) {
+      Tensor x = Tensor.zeros(1, 3, 6, 6);
+      for (int i = 0; i < x.size(); i++) {
+        x.data()[i] = (float) random.nextGaussian();
+      }
+      float[] a = engine.vjp(x, new Tensor(new long[] {1, 2}, new float[] {1, -1})).inputGradient().data();
+      float[] b = copy.vjp(x, new Tensor(new long[] {1, 2}, new float[] {1, -1})).inputGradient().data();
+      assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b));
     }
   }
 
