@@ -87,7 +87,16 @@ public final class Engine implements AutoCloseable {
    * from their window sums (the run manifest's {@code runtime.forward_pass}).
    */
   public String forwardPass() {
-    return recomputedLrns == 0 ? "as written" : "LRN recomputed from its window sums (" + recomputedLrns + " nodes)";
+    List<String> changes = new java.util.ArrayList<>();
+    if (recomputedLrns > 0) {
+      changes.add("LRN recomputed from its window sums (" + recomputedLrns + " nodes)");
+    }
+    if (graph.note("quantization") != null) {
+      changes.add(options.integerKernels() ? "quantized groups on ONNX Runtime's integer kernels"
+          + " (NETVIS_ORT_INTEGER_KERNELS=1)" : "quantized operators as their definition, dequantize -> float32"
+          + " operator -> quantize, not ONNX Runtime's integer kernels");
+    }
+    return changes.isEmpty() ? "as written" : String.join("; ", changes);
   }
 
   /**

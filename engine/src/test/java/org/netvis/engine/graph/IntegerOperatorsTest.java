@@ -232,12 +232,16 @@ class IntegerOperatorsTest {
       var vjp = engine.vjp(x, ct);
       grad = vjp.inputGradient().data();
       assertArrayEquals(scores, vjp.logits().data(), "the scores are the function the gradient graph differentiates");
+      assertEquals("quantized operators as their definition, dequantize -> float32 operator -> quantize, not ONNX"
+          + " Runtime's integer kernels", engine.forwardPass());
     }
     if (asWritten) {
       float[] file = runAsWritten(model, x);
       try (Engine engine = GradientCheck.open(model, dir, o -> o.withIntegerKernels(true))) {
         // ONNX Runtime fuses the expansion back into the integer kernels it runs the file with.
         assertArrayEquals(file, engine.scores(x).data(), "integer kernels: the file as written");
+        assertEquals("quantized groups on ONNX Runtime's integer kernels (NETVIS_ORT_INTEGER_KERNELS=1)",
+            engine.forwardPass());
       }
       int differ = 0;
       for (int i = 0; i < scores.length; i++) {
