@@ -608,9 +608,10 @@ public final class GradientGraphBuilder {
         "MulInteger", "ReduceSumInteger", "DynamicQuantizeLinear");
 
     /**
-     * Dynamic quantization (ONNX Runtime's quantize_dynamic) computes in integers between a Cast and
-     * a rescaling Mul; its staircase has a zero derivative, so stopping at the Cast would answer with a
-     * gradient of zero. A node on the gradient path that reads such a result is refused by name.
+     * Integer products of quantized values (MatMulInteger, ConvInteger: dynamic quantization netvis
+     * does not read as such) come back to float through a Cast; their staircase has a zero derivative,
+     * so stopping at the Cast would answer with a gradient of zero. A node on the gradient path that
+     * reads such a result is refused by name.
      */
     private void refuseIntegerArithmetic(NodeProto n) {
       for (String in : InputDependence.reads(n)) {
@@ -618,8 +619,8 @@ public final class GradientGraphBuilder {
         if (producer != null && INTEGER_ARITHMETIC.contains(producer.getOpType()) && prepared.dependence().dependsOnInput(in)) {
           throw new GraphBuildException(n.getOpType() + " node '" + n.getName() + "' reads '" + in + "' from "
               + producer.getOpType() + " node '" + producer.getName() + "', integer arithmetic on values quantized from"
-              + " the image (dynamic quantization), on the gradient path; netvis passes gradients through the QDQ and"
-              + " QOperator formats (static quantization) only");
+              + " the image, on the gradient path; netvis passes gradients through the QDQ and QOperator formats and"
+              + " through products of values that a DynamicQuantizeLinear quantizes (ONNX Runtime's quantize_dynamic)");
         }
       }
     }

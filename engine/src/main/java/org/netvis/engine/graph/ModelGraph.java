@@ -110,7 +110,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     proto = outputFirst(proto, declaredOutput, source);
     Float32Widening.Widened widened = Float32Widening.widen(proto);
     IntegerOperators.Expanded integers = IntegerOperators.expand(widened.model());
-    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(integers.model());
+    DynamicQuantization.Rewritten dynamic = DynamicQuantization.rewrite(integers.model());
+    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(dynamic.model());
     proto = scalars.model();
     GraphProto graph = proto.getGraph();
     Set<String> initializers = new HashSet<>();
@@ -193,6 +194,10 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
           + " QOperator format: " + String.join(", ", integers.operators().entrySet().stream()
           .map(c -> c.getValue() + " " + c.getKey()).toList()) + ") read as their definition, DequantizeLinear ->"
           + " float operator -> QuantizeLinear")
+          + (dynamic.quantizers() == 0 ? "" : "; dynamic quantization: " + dynamic.quantizers()
+          + " DynamicQuantizeLinear read per image (each image's scale and zero point from its own values, as"
+          + " ONNX Runtime computes them for a batch of one), " + dynamic.products() + " integer products"
+          + " (MatMulInteger, ConvInteger) computed in float32 from the dequantized values")
           + (scalars.inputs() == 0 ? "" : "; " + scalars.inputs() + " one-element scales"
           + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }

@@ -42,6 +42,10 @@ final class QuantizationGradients {
             + ") is not supported; expected per-tensor or per-axis scales");
       }
     }
+    if (ctx.constant(quantize.getInput(1)) == null) {
+      computedParameters(quantize, node, dy, ctx);
+      return;
+    }
     float[] scale = TensorProtos.toFloats(ctx.requireConstant(quantize, quantize.getInput(1), "y_scale"));
     TensorProto zeroPoint = input(quantize, 2) == null ? null
         : ctx.requireConstant(quantize, quantize.getInput(2), "y_zero_point");
@@ -82,6 +86,47 @@ final class QuantizationGradients {
     ctx.accumulate(x, e.mul(dy.get(0), mask));
   }
 
+  /**
+   * A pair whose scale and zero point are computed in the graph (dynamic quantization, each image's
+   * from its own values): the same straight-through mask, from those tensors at run time; both
+   * nodes must read the same ones. The gradient does not flow into the scale: rounding's
+   * straight-through estimate of d DQ(Q(x)) / dx is 1 whatever the scale.
+   */
+  private static void computedParameters(NodeProto quantize, NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = quantize.getInput(0);
+    int rank = ctx.shape(x).length;
+    int axis = axis(quantize, rank);
+    if (!quantize.getInput(1).equals(node.getInput(1)) || !String.valueOf(input(quantize, 2)).equals(
+        String.valueOf(input(node, 2))) || axis != axis(node, rank)) {
+      throw ctx.fail(node, "it dequantizes with other parameters than QuantizeLinear node '" + quantize.getName()
+          + "' quantized with, which are computed in the graph; expected the same scale and zero point tensors");
+    }
+    NodeProto zeroCast = input(quantize, 2) == null ? null : ctx.producer(quantize.getInput(2));
+    if (zeroCast == null || !zeroCast.getOpType().equals("Cast")) {
+      throw ctx.fail(quantize, "its zero point '" + input(quantize, 2) + "' is computed in the graph by no Cast;"
+          + " netvis reads a computed zero point's type from the Cast that makes it");
+    }
+    Range range = range(quantize, (int) Attributes.getInt(zeroCast, "to", 0), ctx);
+    NodeEmitter e = ctx.emit();
+    String scale = quantize.getInput(1);
+    String zero = e.op("Cast", List.of(quantize.getInput(2)), Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE));
+    if (ctx.shape(scale).length == 1 && rank > 1) {
+      // A scale per slice along the axis, shaped to broadcast over the others.
+      long[] shape = new long[rank];
+      Arrays.fill(shape, 1);
+      shape[axis] = -1;
+      String broadcast = e.longs("quantize_axis_shape", shape);
+      scale = e.op("Reshape", List.of(scale, broadcast));
+      zero = e.op("Reshape", List.of(zero, broadcast));
+    }
+    String level = e.op("Add", List.of(e.op("Round", List.of(e.op("Div", List.of(x, scale)))), zero));
+    String inside = e.op("And", List.of(e.op("GreaterOrEqual", List.of(level, e.scalar(range.min()))),
+        e.op("LessOrEqual", List.of(level, e.scalar(range.max())))));
+    String mask = e.op("Cast", List.of(inside), Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE));
+    ctx.accumulate(x, e.mul(dy.get(0), mask));
+    ctx.zeroGradient(node.getInput(1)); // held constant, as above
+  }
+
   private static int axis(NodeProto n, int rank) {
     long axis = Attributes.getInt(n, "axis", 1);
     return (int) (axis < 0 ? axis + rank : axis);
@@ -89,8 +134,11 @@ final class QuantizationGradients {
 
   /** From the zero point's type, else opset 21's output_dtype, else uint8 (the operator's default). */
   private static Range range(NodeProto quantize, TensorProto zeroPoint, BackwardContext ctx) {
-    int type = zeroPoint != null ? zeroPoint.getDataType()
-        : (int) Attributes.getInt(quantize, "output_dtype", TensorProto.DataType.UINT8_VALUE);
+    return range(quantize, zeroPoint != null ? zeroPoint.getDataType()
+        : (int) Attributes.getInt(quantize, "output_dtype", TensorProto.DataType.UINT8_VALUE), ctx);
+  }
+
+  private static Range range(NodeProto quantize, int type, BackwardContext ctx) {
     return switch (type) {
       case TensorProto.DataType.UINT8_VALUE -> new Range(0, 255);
       case TensorProto.DataType.INT8_VALUE -> new Range(-128, 127);
