@@ -63,7 +63,7 @@ final class DynamicQuantization {
       } else if (standard(n) && PRODUCTS.contains(n.getOpType()) && dequantized.containsKey(n.getInput(0))) {
         List<String> inputs = List.of(dequantized.get(n.getInput(0)), floatOperand(n, dequantized, constants, e));
         e.add(NodeProto.newBuilder().setOpType(n.getOpType().equals("MatMulInteger") ? "MatMul" : "Conv")
-            .setName(n.getName()).addAllInput(inputs).addOutput(n.getOutput(0)).addAllAttribute(n.getAttributeList())
+            .setName(n.getName().isEmpty() ? e.fresh("node_product") : n.getName()).addAllInput(inputs).addOutput(n.getOutput(0)).addAllAttribute(n.getAttributeList())
             .build());
         floatProducts.add(n.getOutput(0));
       } else {
@@ -122,8 +122,9 @@ final class DynamicQuantization {
     String zeroPoint = e.op("Cast", List.of(e.op("Clip", List.of(e.op("Round", List.of(e.op("Div",
         List.of(e.op("Neg", List.of(low)), scale)))), zero, e.scalar(255f)))),
         Attributes.of("to", (long) TensorProto.DataType.UINT8_VALUE));
-    e.add(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(n.getName() + "/per_image").addInput(x)
-        .addInput(scale).addInput(zeroPoint).addOutput(n.getOutput(0)).addAttribute(Attributes.of("axis", 0L)).build());
+    String name = (n.getName().isEmpty() ? n.getOutput(0) : n.getName()) + "/per_image";
+    e.add(NodeProto.newBuilder().setOpType("QuantizeLinear").setName(name).addInput(x).addInput(scale)
+        .addInput(zeroPoint).addOutput(n.getOutput(0)).addAttribute(Attributes.of("axis", 0L)).build());
     String values = e.opNamed("DequantizeLinear", List.of(n.getOutput(0), scale, zeroPoint),
         n.getOutput(0) + "/dequantized", Attributes.of("axis", 0L));
     e.add(constantNode(n.getOutput(1), TensorProtos.floats("value", new long[0], new float[] {1f}), e));
