@@ -102,6 +102,15 @@ class DynamicQuantizationTest {
       }
     }
 
+    // Exporters may leave nodes unnamed; the nodes netvis adds must still be named apart.
+    var unnamed = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(model)).toBuilder();
+    unnamed.getGraphBuilder().getNodeBuilderList().forEach(n -> n.setName(""));
+    Path unnamedFile = dir.resolve("unnamed.onnx");
+    Files.write(unnamedFile, unnamed.build().toByteArray());
+    try (Engine engine = GradientCheck.open(unnamedFile, dir)) {
+      assertArrayEquals(both.logits().data(), engine.scores(x).data(), 1e-6f);
+    }
+
     Npy.write(dir.resolve("x.npy"), x);
     Npy.write(dir.resolve("ct.npy"), ct);
     float[] wcFloat = new float[wc.length];
