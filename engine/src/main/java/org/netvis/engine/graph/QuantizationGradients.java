@@ -78,12 +78,18 @@ final class QuantizationGradients {
       scales = e.floats("quantize_scale", shape, scale);
       zeros = e.floats("quantize_zero_point", shape, zeroFloats);
     }
+    passUnclamped(x, scales, zeros, range, dy.get(0), ctx);
+  }
+
+  /** Sends {@code dy} to {@code x} where x's level (float scales and zero points, broadcast) was not clamped. */
+  private static void passUnclamped(String x, String scales, String zeros, Range range, String dy, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
     // The level before saturation, rounded half to even as QuantizeLinear rounds.
     String level = e.op("Add", List.of(e.op("Round", List.of(e.op("Div", List.of(x, scales)))), zeros));
     String inside = e.op("And", List.of(e.op("GreaterOrEqual", List.of(level, e.scalar(range.min()))),
         e.op("LessOrEqual", List.of(level, e.scalar(range.max())))));
     String mask = e.op("Cast", List.of(inside), Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE));
-    ctx.accumulate(x, e.mul(dy.get(0), mask));
+    ctx.accumulate(x, e.mul(dy, mask));
   }
 
   /**
@@ -119,11 +125,7 @@ final class QuantizationGradients {
       scale = e.op("Reshape", List.of(scale, broadcast));
       zero = e.op("Reshape", List.of(zero, broadcast));
     }
-    String level = e.op("Add", List.of(e.op("Round", List.of(e.op("Div", List.of(x, scale)))), zero));
-    String inside = e.op("And", List.of(e.op("GreaterOrEqual", List.of(level, e.scalar(range.min()))),
-        e.op("LessOrEqual", List.of(level, e.scalar(range.max())))));
-    String mask = e.op("Cast", List.of(inside), Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE));
-    ctx.accumulate(x, e.mul(dy.get(0), mask));
+    passUnclamped(x, scale, zero, range, dy.get(0), ctx);
     ctx.zeroGradient(node.getInput(1)); // held constant, as above
   }
 
