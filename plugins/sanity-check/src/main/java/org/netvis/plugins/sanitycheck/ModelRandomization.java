@@ -52,9 +52,17 @@ final class ModelRandomization {
       }
     }
     List<Layer> layers = new ArrayList<>();
+    Set<String> constantValues = new java.util.HashSet<>(init.keySet());
+    for (NodeProto n : g.getNodeList()) {
+      if (n.getOpType().equals("Constant")) {
+        constantValues.addAll(n.getOutputList());
+      }
+    }
     for (NodeProto n : g.getNodeList()) {
       int[] inputs = PARAMETER_INPUTS.get(n.getOpType());
-      if (inputs == null) {
+      // An Add or Mul of constants only (a product of quantization scales) computes a constant, not a layer.
+      if (inputs == null || ((n.getOpType().equals("Add") || n.getOpType().equals("Mul"))
+          && constantValues.containsAll(n.getInputList()))) {
         continue;
       }
       List<String> params = new ArrayList<>();

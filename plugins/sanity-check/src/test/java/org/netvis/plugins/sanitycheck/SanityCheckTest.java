@@ -137,6 +137,31 @@ class SanityCheckTest {
     }
   }
 
+  /**
+   * A dynamically quantized product (quantize_dynamic's DynamicQuantizeLinear, MatMulInteger, Cast,
+   * and a Mul by the activation's and the weights' per-column scales): the layer is the MatMul and its
+   * weights; the per-column scale, multiplied by a constant, is not a layer to redraw.
+   */
+  @Test
+  void aDynamicallyQuantizedProductsScalesAreNotALayer(@TempDir Path dir) throws Exception {
+    int int8 = TensorProto.DataType.INT8_VALUE;
+    TestGraph g = new TestGraph(17, 3, 1, 4, 4);
+    List<String> q = g.ops("DynamicQuantizeLinear", List.of(g.op("Flatten", List.of("x"))), 3);
+    long[] levels = new long[16 * 3];
+    for (int i = 0; i < levels.length; i++) {
+      levels[i] = (i * 37) % 127 - 63;
+    }
+    String weights = g.integers(int8, levels, 16, 3);
+    String product = g.op("MatMulInteger", List.of(q.get(0), weights, q.get(2)));
+    String scales = g.op("Mul", List.of(q.get(1), g.floats(new float[] {0.01f, 0.02f, 0.03f}, 3)));
+    Path file = g.save(dir, "dynamic", g.op("Mul", List.of(g.op("Cast", List.of(product), "to",
+        (long) TensorProto.DataType.FLOAT_VALUE), scales)));
+    List<ModelRandomization.Layer> layers = ModelRandomization.layers(ModelGraph.read(file).proto());
+    assertEquals(List.of("MatMul"), layers.stream().map(ModelRandomization.Layer::opType).toList());
+    assertEquals(1, layers.get(0).parameters().size());
+    assertTrue(layers.get(0).parameters().get(0).contains(weights + "/less_zero_point"), layers.toString());
+  }
+
   private static ModelProto withBias(ModelProto model, String bias, float value) {
     var g = model.getGraph().toBuilder();
     for (int i = 0; i < g.getInitializerCount(); i++) {
