@@ -18,12 +18,13 @@ point come from its own values (as for a batch of one) and are constants to auto
 quantization is PyTorch's fake_quantize_per_tensor_affine, whose backward passes the gradient where
 the value was not clamped. Writes grad_f32.npy, grad_f64.npy and scores_f64.npy.
 """
-import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from autograd_reference import save_gradients
 
 
 def dynamic(v):
@@ -39,19 +40,12 @@ def dynamic(v):
 
 
 def main():
-    d = sys.argv[1]
-    torch.set_num_threads(1)
-    load = lambda name: np.load(os.path.join(d, name))
-    for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
-        t = lambda name: torch.tensor(load(name + ".npy"), dtype=dtype)
-        x = torch.tensor(load("x.npy"), dtype=dtype, requires_grad=True)
+    def scores(x, t):
         h = F.relu(F.conv2d(dynamic(x), t("wc"), padding=1) + t("bc").reshape(1, -1, 1, 1))
         h = dynamic(h.reshape(h.shape[0], 16, 16)) @ t("w2") + t("b2")
-        scores = h.mean(dim=1)
-        (grad,) = torch.autograd.grad(scores, x, torch.tensor(load("ct.npy"), dtype=dtype))
-        np.save(os.path.join(d, f"grad_{suffix}.npy"), grad.detach().numpy())
-        if dtype == torch.float64:
-            np.save(os.path.join(d, "scores_f64.npy"), scores.detach().numpy())
+        return h.mean(dim=1)
+
+    save_gradients(sys.argv[1], scores)
 
 
 if __name__ == "__main__":

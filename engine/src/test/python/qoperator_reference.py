@@ -34,6 +34,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from autograd_reference import save_gradients
+
 
 def cnn(x, t, fq):
     h = fq(x, "input")
@@ -67,20 +69,10 @@ NETWORKS = {
 def main():
     d = sys.argv[1]
     network, names = NETWORKS[sys.argv[2] if len(sys.argv) > 2 else "cnn"]
-    torch.set_num_threads(1)
-    load = lambda name: np.load(os.path.join(d, name))
-    q = load("q.npy").astype(np.float64).reshape(-1, 2)
+    q = np.load(os.path.join(d, "q.npy")).astype(np.float64).reshape(-1, 2)
     params = {n: (float(np.float32(s)), int(z)) for n, (s, z) in zip(names, q)}
-
-    for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
-        t = lambda name: torch.tensor(load(name + ".npy"), dtype=dtype)
-        fq = lambda v, name: torch.fake_quantize_per_tensor_affine(v, params[name][0], params[name][1], 0, 255)
-        x = torch.tensor(load("x.npy"), dtype=dtype, requires_grad=True)
-        scores = network(x, t, fq)
-        (grad,) = torch.autograd.grad(scores, x, torch.tensor(load("ct.npy"), dtype=dtype))
-        np.save(os.path.join(d, f"grad_{suffix}.npy"), grad.detach().numpy())
-        if dtype == torch.float64:
-            np.save(os.path.join(d, "scores_f64.npy"), scores.detach().numpy())
+    fq = lambda v, name: torch.fake_quantize_per_tensor_affine(v, params[name][0], params[name][1], 0, 255)
+    save_gradients(d, lambda x, t: network(x, t, fq))
 
 
 if __name__ == "__main__":
