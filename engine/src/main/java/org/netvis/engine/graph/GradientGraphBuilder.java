@@ -426,8 +426,9 @@ public final class GradientGraphBuilder {
           continue;
         }
         NodeGradient rule = GradientRules.forOp(n.getOpType());
-        // Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even where the op name matches.
-        if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"))
+        // Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even where the op name matches,
+        // but for com.microsoft's DequantizeLinear, the ONNX operator's twin.
+        if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx") || Quantizers.isDequantize(n))
             || InputDependence.hasSubgraphs(n)) {
           throw new UnsupportedOperatorException(n, GradientRules.supportedOperators());
         }

@@ -76,7 +76,7 @@ final class IntegerOperators {
     for (NodeProto node : graph.getNodeList()) {
       int before = e.nodes().size();
       String op = node.getOpType();
-      if (op.equals("QuantizeLinear") && standard(node)) {
+      if (Quantizers.isQuantize(node)) {
         quantized.put(node.getOutput(0), new Quantization(node.getInput(1), input(node, 2),
             Attributes.getInt(node, "axis", 1)));
         nodes.add(node);

@@ -185,7 +185,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       notes.put("weights", external.note());
     }
     long quantizers = graph.getNodeList().stream()
-        .filter(n -> n.getOpType().equals("QuantizeLinear") && !initializers.contains(n.getInput(0))).count();
+        .filter(n -> Quantizers.isQuantize(n) && !initializers.contains(n.getInput(0))).count();
     if (quantizers > 0) {
       notes.put("quantization", "the file quantizes " + quantizers + (quantizers == 1 ? " tensor" : " tensors")
           + " computed from the image (QuantizeLinear);"

@@ -28,8 +28,7 @@ final class QuantizationGradients {
   private static void dequantize(NodeProto node, List<String> dy, BackwardContext ctx) {
     String q = node.getInput(0);
     NodeProto quantize = ctx.producer(q);
-    if (quantize == null || !quantize.getOpType().equals("QuantizeLinear")
-        || !(quantize.getDomain().isEmpty() || quantize.getDomain().equals("ai.onnx"))) {
+    if (quantize == null || !Quantizers.isQuantize(quantize)) {
       throw ctx.fail(node, "it reads '" + q + "' from " + (quantize == null ? "no node"
           : quantize.getOpType() + " node '" + quantize.getName() + "'") + "; netvis passes gradients through"
           + " QuantizeLinear -> DequantizeLinear pairs (the QDQ format) and the integer operators it reads as such ("

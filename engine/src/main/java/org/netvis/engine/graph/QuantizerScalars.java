@@ -46,9 +46,7 @@ final class QuantizerScalars {
     int rewired = 0;
     for (int i = 0; i < g.getNodeCount(); i++) {
       NodeProto n = g.getNode(i);
-      boolean quantizer = (n.getOpType().equals("QuantizeLinear") || n.getOpType().equals("DequantizeLinear"))
-          && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
-      if (!quantizer) {
+      if (!Quantizers.isQuantizer(n)) {
         continue;
       }
       NodeProto.Builder b = n.toBuilder();

@@ -143,6 +143,62 @@ class QuantizationReferenceTest {
     org.junit.jupiter.api.Assertions.assertArrayEquals(results[1], results[0]);
   }
 
+  /**
+   * ONNX Runtime's com.microsoft QuantizeLinear and DequantizeLinear (its quantizer writes them for
+   * 16-bit activations below opset 21): a linear network with 16-bit pairs whose levels never clamp has
+   * the float network's input gradient, and with 8-bit pairs the same logits and gradient as with the
+   * ONNX operators.
+   */
+  @Test
+  void onnxRuntimesOwnQuantizersReadAsTheOnnxOnes() throws Exception {
+    float[][] results = new float[3][];
+    String[] kinds = {"float", "contrib16", "contrib8"};
+    Tensor x = RandomTensors.gaussian(new Random(8), 1, 2, 2, 6, 6);
+    Tensor ct = RandomTensors.gaussian(new Random(9), 1, 2, 3);
+    for (int k = 0; k < kinds.length; k++) {
+      TestGraph g = new TestGraph(17, 6, 2, 6, 6);
+      boolean sixteen = kinds[k].equals("contrib16");
+      int type = sixteen ? TensorProto.DataType.UINT16_VALUE : UINT8;
+      String in = "x";
+      String[] scale = {g.floats(new float[] {sixteen ? 1e-4f : 0.05f}), g.floats(new float[] {sixteen ? 1e-3f : 0.1f})};
+      String[] zero = {g.integers(type, new long[] {sixteen ? 32768 : 128}), g.integers(type, new long[] {sixteen ? 32768 : 128})};
+      if (k > 0) {
+        in = g.contribOp("DequantizeLinear", List.of(g.contribOp("QuantizeLinear", List.of(in, scale[0], zero[0])),
+            scale[0], zero[0]));
+      }
+      String conv = g.op("Conv", List.of(in, g.random(0.4, 3, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+      if (k > 0) {
+        conv = g.contribOp("DequantizeLinear", List.of(g.contribOp("QuantizeLinear", List.of(conv, scale[1], zero[1])),
+            scale[1], zero[1]));
+      }
+      Path model = g.save(dir, kinds[k], g.op("GlobalAveragePool", List.of(conv)));
+      if (k > 0) {
+        assertTrue(ModelGraph.read(model).note("quantization").startsWith("the file quantizes 2 tensors"),
+            ModelGraph.read(model).note("quantization"));
+      }
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        var r = engine.vjp(x, ct);
+        results[k] = k == 2 ? concat(r.logits().data(), r.inputGradient().data()) : r.inputGradient().data();
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(results[0], results[1], 1e-6f,
+        "16-bit pairs that never clamp pass the float gradient");
+    // The 8-bit network again with the ONNX operators.
+    TestGraph g = new TestGraph(17, 6, 2, 6, 6);
+    String scale0 = g.floats(new float[] {0.05f});
+    String scale1 = g.floats(new float[] {0.1f});
+    String zero0 = g.integers(UINT8, new long[] {128});
+    String zero1 = g.integers(UINT8, new long[] {128});
+    String in = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of("x", scale0, zero0)), scale0, zero0));
+    String conv = g.op("Conv", List.of(in, g.random(0.4, 3, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    conv = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(conv, scale1, zero1)), scale1, zero1));
+    try (Engine engine = GradientCheck.open(g.save(dir, "onnx8", g.op("GlobalAveragePool", List.of(conv))), dir)) {
+      var r = engine.vjp(x, ct);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(concat(r.logits().data(), r.inputGradient().data()),
+          results[2], "com.microsoft's 8-bit pairs as the ONNX ones");
+    }
+  }
+
   private static float[] concat(float[] a, float[] b) {
     float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);

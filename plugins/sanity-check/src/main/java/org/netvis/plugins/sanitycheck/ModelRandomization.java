@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.netvis.engine.graph.Quantizers;
 import org.netvis.engine.graph.TensorProtos;
 import org.netvis.engine.run.SeededRandom;
 
@@ -42,10 +43,10 @@ final class ModelRandomization {
     Set<String> claimed = new LinkedHashSet<>();
     Map<String, NodeProto> dequantizedConstants = new HashMap<>();
     for (NodeProto n : g.getNodeList()) {
-      if (quantizer(n)) {
+      if (Quantizers.isQuantizer(n)) {
         // A quantizer's scale and zero point are not learned parameters of a layer.
         n.getInputList().stream().skip(1).forEach(claimed::add);
-        if (n.getOpType().equals("DequantizeLinear") && init.containsKey(n.getInput(0))
+        if (Quantizers.isDequantize(n) && init.containsKey(n.getInput(0))
             && n.getInputList().stream().skip(1).allMatch(in -> in.isEmpty() || init.containsKey(in))) {
           dequantizedConstants.put(n.getOutput(0), n);
         }
@@ -136,11 +137,6 @@ final class ModelRandomization {
     return model.toBuilder().setGraph(g).build();
   }
 
-  private static boolean quantizer(NodeProto n) {
-    return (n.getOpType().equals("QuantizeLinear") || n.getOpType().equals("DequantizeLinear"))
-        && (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx"));
-  }
-
   /**
    * Each of {@code parameters} that a DequantizeLinear computes from an integer constant replaced by
    * an initializer of its float values (which the redraw then replaces), the DequantizeLinear removed.
@@ -150,7 +146,7 @@ final class ModelRandomization {
     g.getInitializerList().forEach(t -> init.put(t.getName(), t));
     for (int i = g.getNodeCount() - 1; i >= 0; i--) {
       NodeProto n = g.getNode(i);
-      if (!quantizer(n) || !n.getOpType().equals("DequantizeLinear") || !parameters.contains(n.getOutput(0))) {
+      if (!Quantizers.isDequantize(n) || !parameters.contains(n.getOutput(0))) {
         continue;
       }
       TensorProto levels = init.get(n.getInput(0));
