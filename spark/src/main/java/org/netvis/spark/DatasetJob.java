@@ -100,8 +100,12 @@ public final class DatasetJob {
     Path graphCache = out.resolve("_graph");
     CompanionGraphs.Companion graph;
     ResolvedModel model;
+    Map<String, Object> modelRecord;
+    String forwardPass;
     try (Engine engine = Engine.open(models.resolve(e.model()), EngineOptions.defaults().withCompanionCache(graphCache))) {
       model = engine.model(); // with its external data files' digests, known once it is read
+      modelRecord = engine.modelRecord();
+      forwardPass = engine.forwardPass();
       // A bad layer name or method fails here, once, not in every partition (no step selects images).
       StepChecks.check(e, plugins, engine, Integer.MAX_VALUE);
       graph = engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth());
@@ -158,7 +162,7 @@ public final class DatasetJob {
     deleteTree(out.resolve("_attempts"));
     double seconds = (System.nanoTime() - t0) / 1e9;
     long errors = rows.stream().filter(r -> r.error() != null).map(ResultRow::index).distinct().count();
-    writeManifest(e, model, graph, out, imageCount, errors, seeds, sparkRecord, start, seconds);
+    writeManifest(e, modelRecord, forwardPass, graph, out, imageCount, errors, seeds, sparkRecord, start, seconds);
     JSON.writeValue(out.resolve("experiment.resolved.json").toFile(), e.toResolvedMap());
     DatasetReport.write(out, e, rows, steps, imageCount, seconds);
     LOG.info("{} images ({} unreadable) in {} s", imageCount, errors, String.format("%.1f", seconds));
@@ -288,9 +292,9 @@ public final class DatasetJob {
     return m.matches() ? Integer.parseInt(m.group(1)) * 2 : Runtime.getRuntime().availableProcessors() * 2;
   }
 
-  private static void writeManifest(Experiment e, ResolvedModel model, CompanionGraphs.Companion graph, Path out,
-      int images, long errors, List<Long> seeds, Map<String, Object> spark, Instant start, double seconds)
-      throws IOException {
+  private static void writeManifest(Experiment e, Map<String, Object> model, String forwardPass,
+      CompanionGraphs.Companion graph, Path out, int images, long errors, List<Long> seeds, Map<String, Object> spark,
+      Instant start, double seconds) throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("status", "succeeded");
     m.put("mode", "spark");
@@ -302,7 +306,8 @@ public final class DatasetJob {
     m.put("driver_cores", Runtime.getRuntime().availableProcessors());
     m.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     m.put("spark", spark);
-    m.put("model", model.provenance());
+    m.put("model", model);
+    m.put("runtime", Map.of("forward_pass", forwardPass));
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("path", graph.file() == null ? null : graph.file().toString());
     g.put("sha256", graph.sha256());

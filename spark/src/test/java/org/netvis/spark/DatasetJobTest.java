@@ -165,6 +165,11 @@ class DatasetJobTest {
     var manifest = new ObjectMapper().readTree(dir.resolve("own-run/manifest.json").toFile());
     assertEquals(org.netvis.engine.model.Sha256.of(models.resolve("squeezenet.onnx.data")),
         manifest.at("/model/external_data/squeezenet.onnx.data").asText(), manifest.get("model").toString());
+    // The model record the run manifest holds: its layout and what netvis read into the file.
+    assertEquals("NCHW", manifest.at("/model/input_layout").asText());
+    assertTrue(manifest.at("/model/weights").asText().contains("read from squeezenet.onnx.data beside the model file"),
+        manifest.get("model").toString());
+    assertEquals("as written", manifest.at("/runtime/forward_pass").asText());
   }
 
   @Test

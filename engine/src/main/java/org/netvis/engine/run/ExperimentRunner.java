@@ -205,7 +205,7 @@ public final class ExperimentRunner {
       try (Engine engine = Engine.open(model, options)) {
         Map<String, Object> runtime = runtimeRecord(engine, options);
         manifest.put("runtime", runtime);
-        manifest.put("model", modelRecord(engine));
+        manifest.put("model", engine.modelRecord());
         // Before the inputs are awaited: they are still being decoded on their own thread.
         manifest.put("gradient_graph",
             graphRecord(engine.gradientGraph(VjpSpec.DEFAULT, engine.inputHeight(), engine.inputWidth())));
@@ -252,14 +252,6 @@ public final class ExperimentRunner {
       runtime.put("integer_kernels", options.integerKernels());
       runtime.put("forward_pass", engine.forwardPass());
       return runtime;
-    }
-
-    private static Map<String, Object> modelRecord(Engine engine) {
-      // The engine's model: with its external data files' digests, known once it is read.
-      Map<String, Object> record = engine.model().provenance();
-      record.put("input_layout", engine.graph().layout().name());
-      record.putAll(engine.graph().notes());
-      return record;
     }
 
     private static Map<String, Object> graphRecord(CompanionGraphs.Companion graph) {
