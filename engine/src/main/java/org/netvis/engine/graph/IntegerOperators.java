@@ -69,25 +69,24 @@ final class IntegerOperators {
     Map<String, TensorProto> constants = new HashMap<>();
     graph.getInitializerList().forEach(t -> constants.put(t.getName(), t));
     NodeEmitter e = NodeEmitter.over(graph);
-    Map<String, Quantization> quantized = new HashMap<>();
     Map<String, Integer> counts = new TreeMap<>();
     List<NodeProto> nodes = new ArrayList<>();
-    Expansion x = new Expansion(e, constants, opset, new HashMap<>());
+    Expansion x = new Expansion(e, constants, opset, new HashMap<>(), new HashMap<>());
     for (NodeProto node : graph.getNodeList()) {
       int before = e.nodes().size();
       String op = node.getOpType();
       if (Quantizers.isQuantize(node)) {
-        quantized.put(node.getOutput(0), new Quantization(node.getInput(1), input(node, 2),
+        x.quantized().put(node.getOutput(0), new Quantization(node.getInput(1), input(node, 2),
             Attributes.getInt(node, "axis", 1)));
         nodes.add(node);
         continue;
       }
-      String kind = integerOperator(node) ? op : standard(node) && movesQuantized(node, quantized) ? op + " (8-bit)" : null;
+      String kind = integerOperator(node) ? op : standard(node) && movesQuantized(node, x.quantized()) ? op + " (8-bit)" : null;
       if (kind == null) {
         nodes.add(node);
         continue;
       }
-      x.expand(node, quantized);
+      x.expand(node);
       counts.merge(kind, 1, Integer::sum);
       nodes.addAll(e.nodes().subList(before, e.nodes().size()));
     }
@@ -115,11 +114,16 @@ final class IntegerOperators {
     return i < n.getInputCount() ? n.getInput(i) : "";
   }
 
-  /** Emits the expansion of one node. */
+  /**
+   * Emits the expansion of one node after another.
+   *
+   * @param dequantized each tensor's dequantized values, by tensor and parameters
+   * @param quantized each 8-bit tensor's quantization parameters, as the nodes before set them
+   */
   private record Expansion(NodeEmitter e, Map<String, TensorProto> constants, long opset,
-      Map<String, String> dequantized) {
+      Map<String, String> dequantized, Map<String, Quantization> quantized) {
 
-    void expand(NodeProto node, Map<String, Quantization> quantized) {
+    void expand(NodeProto node) {
       String op = node.getOpType();
       List<AttributeProto> attributes = node.getAttributeList().stream()
           .filter(a -> !a.getName().equals("channels_last")).toList();
@@ -134,37 +138,37 @@ final class IntegerOperators {
           if (!input(node, 8).isEmpty()) {
             in.add(dequantizeBias(node, node.getInput(8), node.getInput(1), node.getInput(4), 0));
           }
-          floatOp(node, "Conv", in, attributes, new Quantization(node.getInput(6), input(node, 7)), quantized);
+          floatOp(node, "Conv", in, attributes, new Quantization(node.getInput(6), input(node, 7)));
         }
         case "QLinearMatMul" -> floatOp(node, "MatMul", List.of(dequantize(node, 0, 1, 2, -2),
-            dequantize(node, 3, 4, 5, -1)), attributes, new Quantization(node.getInput(6), node.getInput(7)), quantized);
+            dequantize(node, 3, 4, 5, -1)), attributes, new Quantization(node.getInput(6), node.getInput(7)));
         case "QLinearAdd", "QLinearMul" -> floatOp(node, op.substring("QLinear".length()),
             List.of(dequantize(node, 0, 1, 2, 1), dequantize(node, 3, 4, 5, 1)), attributes,
-            new Quantization(node.getInput(6), input(node, 7)), quantized);
+            new Quantization(node.getInput(6), input(node, 7)));
         case "QLinearGlobalAveragePool", "QLinearAveragePool", "QLinearSigmoid", "QLinearLeakyRelu" ->
             floatOp(node, op.substring("QLinear".length()), List.of(dequantize(node, 0, 1, 2, 1)), attributes,
-                new Quantization(node.getInput(3), input(node, 4)), quantized);
+                new Quantization(node.getInput(3), input(node, 4)));
         case "QLinearConcat" -> {
           List<String> in = new ArrayList<>();
           for (int i = 2; i + 1 < node.getInputCount(); i += 3) {
             in.add(dequantize(node, i, i + 1, i + 2, 1));
           }
-          floatOp(node, "Concat", in, attributes, new Quantization(node.getInput(0), node.getInput(1)), quantized);
+          floatOp(node, "Concat", in, attributes, new Quantization(node.getInput(0), node.getInput(1)));
         }
         case "QLinearWhere" -> floatOp(node, "Where", List.of(node.getInput(0), dequantize(node, 1, 2, 3, 1),
-            dequantize(node, 4, 5, 6, 1)), attributes, new Quantization(node.getInput(7), node.getInput(8)), quantized);
+            dequantize(node, 4, 5, 6, 1)), attributes, new Quantization(node.getInput(7), node.getInput(8)));
         case "QLinearReduceMean" -> {
           String data = dequantize(node, 0, 1, 2, 1);
           Quantization out = new Quantization(node.getInput(3), input(node, 4));
           if (opset < 18) {
-            floatOp(node, "ReduceMean", List.of(data), attributes, out, quantized);
+            floatOp(node, "ReduceMean", List.of(data), attributes, out);
           } else {
             // From opset 18 ReduceMean takes its axes as an input.
             floatOp(node, "ReduceMean", List.of(data, e.longs("axes", Attributes.getInts(node, "axes"))),
-                List.of(Attributes.of("keepdims", Attributes.getInt(node, "keepdims", 1))), out, quantized);
+                List.of(Attributes.of("keepdims", Attributes.getInt(node, "keepdims", 1))), out);
           }
         }
-        case "QLinearSoftmax" -> softmax(node, quantized);
+        case "QLinearSoftmax" -> softmax(node);
         case "QGemm" -> {
           boolean transB = Attributes.getInt(node, "transB", 0) != 0;
           List<String> in = new ArrayList<>(List.of(dequantize(node, 0, 1, 2, 1),
@@ -178,9 +182,9 @@ final class IntegerOperators {
             in.add(dequantizeBias(node, node.getInput(6), node.getInput(1), node.getInput(4), 0));
           }
           String ys = input(node, 7);
-          floatOp(node, "Gemm", in, attributes, ys.isEmpty() ? null : new Quantization(ys, input(node, 8)), quantized);
+          floatOp(node, "Gemm", in, attributes, ys.isEmpty() ? null : new Quantization(ys, input(node, 8)));
         }
-        default -> moveQuantized(node, quantized);
+        default -> moveQuantized(node);
       }
     }
 
@@ -188,7 +192,7 @@ final class IntegerOperators {
      * QLinearSoftmax with the semantics of the Softmax of its {@code opset} attribute: from 13 along
      * one axis (default -1), before 13 over the input flattened at {@code axis} (default 1).
      */
-    private void softmax(NodeProto node, Map<String, Quantization> quantized) {
+    private void softmax(NodeProto node) {
       long semantics = Attributes.getInt(node, "opset", opset);
       boolean oneAxis = semantics >= 13;
       long axis = Attributes.getInt(node, "axis", oneAxis ? -1 : 1);
@@ -196,12 +200,12 @@ final class IntegerOperators {
       Quantization out = new Quantization(node.getInput(3), input(node, 4));
       List<AttributeProto> axisAttribute = List.of(Attributes.of("axis", axis));
       if (oneAxis == (opset >= 13)) {
-        floatOp(node, "Softmax", List.of(x), axisAttribute, out, quantized);
+        floatOp(node, "Softmax", List.of(x), axisAttribute, out);
       } else if (!oneAxis) {
         // Softmax before opset 13 in a graph of 13 or later: over the input flattened at the axis.
         String flat = e.op("Flatten", List.of(x), Attributes.of("axis", axis));
         String soft = e.op("Softmax", List.of(flat), Attributes.of("axis", -1L));
-        floatOp(node, "Reshape", List.of(soft, e.shapeOf(x)), List.of(), out, quantized);
+        floatOp(node, "Reshape", List.of(soft, e.shapeOf(x)), List.of(), out);
       } else {
         throw new GraphBuildException("QLinearSoftmax node '" + node.getName() + "' has Softmax " + semantics
             + " semantics in a graph of opset " + opset + "; netvis reads it where the two agree, or from opset 13");
@@ -209,7 +213,7 @@ final class IntegerOperators {
     }
 
     /** An operator that moves 8-bit values, around its float self with the parameters its input carries. */
-    private void moveQuantized(NodeProto node, Map<String, Quantization> quantized) {
+    private void moveQuantized(NodeProto node) {
       Quantization q = quantized.get(node.getInput(0));
       Set<Integer> data = MOVERS.get(node.getOpType());
       if (node.getOpType().equals("Pad") && opset < 11 && Attributes.getFloat(node, "value", 0f) != 0f) {
@@ -238,23 +242,23 @@ final class IntegerOperators {
       e.add(b.build());
       for (int i = 0; i < floats.size(); i++) {
         if (floats.get(i) != null) {
-          quantize(node, floats.get(i), node.getOutput(i), q, quantized);
+          quantize(node, floats.get(i), node.getOutput(i), q);
         }
       }
     }
 
     /** The float operator named {@code type} over {@code inputs}, quantized into the node's output (not where {@code out} is null). */
     private void floatOp(NodeProto node, String type, List<String> inputs, List<AttributeProto> attributes,
-        Quantization out, Map<String, Quantization> quantized) {
+        Quantization out) {
       String result = out == null ? node.getOutput(0) : e.named(node.getOutput(0) + "/unquantized");
       e.add(NodeProto.newBuilder().setOpType(type).setName(node.getName().isEmpty() ? e.fresh("node_" + type)
           : node.getName()).addAllInput(inputs).addOutput(result).addAllAttribute(attributes).build());
       if (out != null) {
-        quantize(node, result, node.getOutput(0), out, quantized);
+        quantize(node, result, node.getOutput(0), out);
       }
     }
 
-    private void quantize(NodeProto node, String value, String output, Quantization q, Map<String, Quantization> quantized) {
+    private void quantize(NodeProto node, String value, String output, Quantization q) {
       NodeProto.Builder b = NodeProto.newBuilder().setOpType("QuantizeLinear")
           .setName((node.getName().isEmpty() ? output : node.getName()) + "/quantize").addInput(value).addInput(q.scale());
       if (!q.zero().isEmpty()) {
