@@ -3,7 +3,6 @@ package org.netvis.engine.graph;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -20,6 +19,7 @@ import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.RandomTensors;
+import org.netvis.engine.testing.SavedWeights;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -32,38 +32,7 @@ import org.netvis.engine.testing.TestGraph;
 class AttentionReferenceTest {
   @TempDir static Path dir;
 
-  /** Weights made for one case, kept to be written beside it for the reference. */
-  static final class Weights {
-    final Map<String, Tensor> saved = new LinkedHashMap<>();
-    private final TestGraph graph;
-    private final Random random;
-
-    Weights(TestGraph graph, long seed) {
-      this.graph = graph;
-      this.random = new Random(seed);
-    }
-
-    String floats(String name, long... shape) {
-      Tensor t = RandomTensors.gaussian(random, 0.6, shape);
-      saved.put(name, t);
-      return graph.floats(t.data(), shape);
-    }
-
-    /** A boolean mask (saved as 0/1 floats) with its first key always kept, so no row is wholly masked. */
-    String mask(long... shape) {
-      Tensor t = Tensor.zeros(shape);
-      boolean[] values = new boolean[t.size()];
-      long keys = shape[shape.length - 1];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = i % keys == 0 || random.nextDouble() < 0.6;
-        t.data()[i] = values[i] ? 1 : 0;
-      }
-      saved.put("mask", t);
-      return graph.bools(values, shape);
-    }
-  }
-
-  record Case(String id, String kind, long c, long h, long w, String params, BiFunction<TestGraph, Weights, String> body) {
+  record Case(String id, String kind, long c, long h, long w, String params, BiFunction<TestGraph, SavedWeights, String> body) {
     @Override
     public String toString() {
       return id + " " + params;
@@ -108,7 +77,7 @@ class AttentionReferenceTest {
     StringBuilder lines = new StringBuilder();
     for (Case c : cases()) {
       TestGraph g = new TestGraph(23, 0, c.c(), c.h(), c.w());
-      Weights weights = new Weights(g, c.id().hashCode());
+      SavedWeights weights = new SavedWeights(g, c.id().hashCode());
       String out = c.body().apply(g, weights);
       Path model = g.save(dir, c.id(), out);
       Random random = new Random(c.id().hashCode() + 1);
@@ -120,9 +89,7 @@ class AttentionReferenceTest {
         Npy.write(dir.resolve(c.id() + "_ct.npy"), ct);
       }
       Npy.write(dir.resolve(c.id() + "_x.npy"), x);
-      for (Map.Entry<String, Tensor> w : weights.saved.entrySet()) {
-        Npy.write(dir.resolve(c.id() + "_" + w.getKey() + ".npy"), w.getValue());
-      }
+      weights.write(dir, c.id());
       lines.append(c.id()).append(' ').append(c.kind()).append(' ').append(c.params()).append('\n');
     }
     Files.writeString(dir.resolve("cases.txt"), lines);

@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,10 +15,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.runtime.Engine;
-import org.netvis.engine.runtime.OrtEnvironments;
 import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.AsWritten;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
@@ -95,7 +91,7 @@ class DynamicQuantizationTest {
         assertArrayEquals(alone.logits().data(), both.logits().slice(i, i + 1).data(), 1e-6f);
         assertArrayEquals(alone.inputGradient().data(), both.inputGradient().slice(i, i + 1).data(), 1e-6f);
         // ONNX Runtime's integer kernels on the file as written, for a batch of one.
-        float[] file = runAsWritten(model, x.slice(i, i + 1));
+        float[] file = AsWritten.scores(model, x.slice(i, i + 1));
         for (int k = 0; k < file.length; k++) {
           assertEquals(file[k], alone.logits().data()[k], 1e-5, "image " + i + ", score " + k);
         }
@@ -147,14 +143,5 @@ class DynamicQuantizationTest {
     GraphBuildException e = assertThrows(GraphBuildException.class, () -> ModelGraph.read(model));
     assertTrue(e.getMessage().startsWith("DynamicQuantizeLinear node 'DynamicQuantizeLinear_node_1' in a graph of"
         + " opset 12; netvis reads dynamic quantization from opset 13"), e.getMessage());
-  }
-
-  private float[] runAsWritten(Path model, Tensor x) throws Exception {
-    OrtEnvironment env = OrtEnvironments.get();
-    try (OrtSession session = env.createSession(Files.readAllBytes(model), new OrtSession.SessionOptions());
-        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.data()), x.shape());
-        OrtSession.Result out = session.run(Map.of("x", in))) {
-      return ((float[][]) out.get(0).getValue())[0];
-    }
   }
 }

@@ -6,11 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,9 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.runtime.Engine;
-import org.netvis.engine.runtime.OrtEnvironments;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.AsWritten;
 import org.netvis.engine.testing.Compare;
 import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.PythonReference;
@@ -211,7 +207,7 @@ class IntegerOperatorsTest {
     Tensor x = RandomTensors.gaussian(random, 1.2, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(random, 1, 2, 5);
     // ONNX Runtime has no CPU kernel for QLinearReduceMean: it cannot run this file as written; netvis can.
-    OrtException refused = assertThrows(OrtException.class, () -> runAsWritten(model, x));
+    OrtException refused = assertThrows(OrtException.class, () -> AsWritten.scores(model, x));
     assertTrue(refused.getMessage().contains("QLinearReduceMean"), refused.getMessage());
     assertAsPyTorchComputesIt("QOperator sequence network", "sequence", model, SEQUENCE, floats, x, ct, false);
   }
@@ -236,7 +232,7 @@ class IntegerOperatorsTest {
           + " Runtime's integer kernels", engine.forwardPass());
     }
     if (asWritten) {
-      float[] file = runAsWritten(model, x);
+      float[] file = AsWritten.scores(model, x);
       try (Engine engine = GradientCheck.open(model, dir, o -> o.withIntegerKernels(true))) {
         // ONNX Runtime fuses the expansion back into the integer kernels it runs the file with.
         assertArrayEquals(file, engine.scores(x).data(), "integer kernels: the file as written");
@@ -274,19 +270,5 @@ class IntegerOperatorsTest {
     long zeros = Arrays.stream(torch64).filter(v -> v == 0).count();
     Compare.assertAsCloseToFloat64AsPyTorch(what + " (" + zeros + " of " + torch64.length + " input gradients zero)",
         grad, torch32, torch64, 2, 1e-6);
-  }
-
-  private float[] runAsWritten(Path model, Tensor x) throws Exception {
-    OrtEnvironment env = OrtEnvironments.get();
-    try (OrtSession session = env.createSession(Files.readAllBytes(model), new OrtSession.SessionOptions());
-        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.data()), x.shape());
-        OrtSession.Result out = session.run(Map.of("x", in))) {
-      float[][] all = (float[][]) out.get(0).getValue();
-      float[] flat = new float[all.length * all[0].length];
-      for (int i = 0; i < all.length; i++) {
-        System.arraycopy(all[i], 0, flat, i * all[0].length, all[0].length);
-      }
-      return flat;
-    }
   }
 }
