@@ -22,7 +22,7 @@ import java.util.Set;
  * (batch, classes) float output. Dimensions that are symbolic in the file are reported as -1.
  * A channels-last file ({@code layout} NHWC) is seen through a Transpose placed in front of it, so
  * {@code proto} and {@code inputShape} are NCHW either way; the input keeps its name. {@code notes} says,
- * under "input", "output", "outputs", "precision", "quantization" and "weights", what netvis read into
+ * under "input", "output", "outputs", "precision", "fused", "quantization" and "weights", what netvis read into
  * or changed in the file to see it so: a channel count the file leaves symbolic, scores taken from
  * before a final Softmax, the one output of several that it explains, a float16 or bfloat16 file
  * widened to float32, quantizers whose gradient is straight-through, weights read from external data
@@ -109,7 +109,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     List<ValueInfoProto> fileOutputs = proto.getGraph().getOutputList();
     proto = outputFirst(proto, declaredOutput, source);
     Float32Widening.Widened widened = Float32Widening.widen(proto);
-    IntegerOperators.Expanded integers = IntegerOperators.expand(widened.model());
+    FusedOperators.Expanded fused = FusedOperators.expand(widened.model());
+    IntegerOperators.Expanded integers = IntegerOperators.expand(fused.model());
     DynamicQuantization.Rewritten dynamic = DynamicQuantization.rewrite(integers.model());
     QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(dynamic.model());
     proto = scalars.model();
@@ -181,6 +182,11 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     if (widened.note() != null) {
       notes.put("precision", widened.note());
     }
+    if (!fused.operators().isEmpty()) {
+      notes.put("fused", "ONNX Runtime's fused operators (" + String.join(", ", fused.operators().entrySet().stream()
+          .map(c -> c.getValue() + " com.microsoft." + c.getKey()).toList()) + ") read as their definitions in ONNX"
+          + " operators, which ONNX Runtime fuses again where it can");
+    }
     if (external != null) {
       notes.put("weights", external.note());
     }
@@ -205,7 +211,10 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
         Collections.unmodifiableMap(notes), proto == asWritten, external == null ? List.of() : external.files());
   }
 
-  /** The note under "input", "output", "outputs", "precision", "quantization" or "weights"; null when there is none. */
+  /**
+   * The note under "input", "output", "outputs", "precision", "fused", "quantization" or "weights"; null when there
+   * is none.
+   */
   public String note(String key) {
     return notes.get(key);
   }

@@ -20,7 +20,9 @@ public final class UnsupportedOperatorException extends GraphBuildException {
         ? "is control flow on the gradient path; netvis does not differentiate through subgraphs (If, Loop, Scan)"
         : "has no gradient rule in netvis";
     return "operator " + domain + node.getOpType() + " (node '" + node.getName() + "') " + what
-        + "; supported operators: " + String.join(", ", supported.stream().sorted().toList());
+        + "; supported operators: " + String.join(", ", supported.stream().sorted().toList())
+        + (domain.isEmpty() ? "" : "; of ONNX Runtime's com.microsoft operators, netvis reads " + FusedOperators.READ
+        + ", and the quantized " + IntegerOperators.READ);
   }
 
   public String opType() {

@@ -102,6 +102,9 @@ public final class Engine implements AutoCloseable {
     if (recomputedLrns > 0) {
       changes.add("LRN recomputed from its window sums (" + recomputedLrns + " nodes)");
     }
+    if (graph.note("fused") != null) {
+      changes.add("ONNX Runtime's fused com.microsoft operators as their definitions in ONNX operators");
+    }
     if (graph.note("quantization") != null) {
       changes.add(options.integerKernels() ? "quantized groups on ONNX Runtime's integer kernels"
           + " (NETVIS_ORT_INTEGER_KERNELS=1)" : "quantized operators as their definition, dequantize -> float32"

@@ -45,7 +45,7 @@ public final class TestGraph {
         TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s))).build();
   }
 
-  /** Adds a node; attrs alternate names and values (Long, Float, Double, String, long[]). */
+  /** Adds a node; attrs alternate names and values (Long, Float, Double, String, long[], float[], TensorProto). */
   public String op(String type, List<String> inputs, Object... attrs) {
     String out = type.toLowerCase() + "_" + counter++;
     NodeProto.Builder n = NodeProto.newBuilder().setOpType(type).setName(type + "_node_" + counter)
@@ -63,6 +63,19 @@ public final class TestGraph {
     int last = graph.getNodeCount() - 1;
     graph.setNode(last, graph.getNode(last).toBuilder().setDomain(MICROSOFT));
     return out;
+  }
+
+  /** Adds a com.microsoft node with several outputs. */
+  public List<String> contribOps(String type, List<String> inputs, int outputs, Object... attrs) {
+    List<String> outs = ops(type, inputs, outputs, attrs);
+    int last = graph.getNodeCount() - 1;
+    graph.setNode(last, graph.getNode(last).toBuilder().setDomain(MICROSOFT));
+    return outs;
+  }
+
+  /** Records a tensor's shape in the graph's value_info (-1: symbolic), as shape inference would. */
+  public void declare(String name, long... shape) {
+    graph.addValueInfo(value(name, shape));
   }
 
   /** Adds a node with several outputs. */
@@ -96,6 +109,12 @@ public final class TestGraph {
       return Attributes.of(name, a);
     } else if (v instanceof TensorProto t) {
       return Attributes.of(name, t);
+    } else if (v instanceof float[] a) {
+      AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOATS);
+      for (float f : a) {
+        b.addFloats(f);
+      }
+      return b.build();
     }
     throw new IllegalArgumentException("attribute " + name + ": unsupported value " + v);
   }
