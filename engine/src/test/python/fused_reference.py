@@ -11,7 +11,9 @@ and float64, f written here from the operators' definitions in ONNX Runtime's do
   Gelu: x / 2 * (1 + erf(x / sqrt 2)); BiasGelu(a, b) = Gelu(a + b); FastGelu(x, bias) the tanh form
   x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) of x + bias; QuickGelu x * sigmoid(alpha x).
   FusedConv: activation(conv(X, W, B) + Z); FusedGemm: activation(alpha A' B' + beta C); FusedMatMul:
-  alpha * A' @ B', ' transposing the last two axes where transA / transB say.
+  alpha * A' @ B', ' transposing the last two axes where transA / transB say, and with transBatchA /
+  transBatchB reading a rank-r tensor's axes as [1, ..., r-2, 0, r-1] (with transA: [1, ..., r-2, r-1, 0]),
+  as ONNX Runtime's shape inference for FusedMatMul (contrib_defs.cc) states.
   SkipLayerNormalization: s = input + skip + bias, layer norm of s over the last axis with gamma, beta
   and epsilon; its fourth output is s.
   Attention: Q, K, V = input @ weights + bias split by qkv_hidden_sizes (else thirds), num_heads heads,
@@ -86,7 +88,15 @@ def network(kind, x, w, p):
         g3 = torch.clamp(0.3 * (g2 @ w["w3"] + w["c3"]) + 0.4, 0, 1)
         m = g3.reshape(g3.shape[0], 4, 4)
         product = 0.5 * (m.transpose(-1, -2) @ w["m1"].T)
-        return product.reshape(product.shape[0], -1) + F.softplus(g2 @ w["w4"])
+        first = product.reshape(product.shape[0], -1) + F.softplus(g2 @ w["w4"])
+        t = m.transpose(0, 1).reshape(4, -1, 2, 2)  # (4, N, 2, 2)
+        batch_first = t.permute(1, 2, 0, 3)  # transBatchA: axes [1, 2, 0, 3]
+        u = t.permute(1, 2, 3, 0)  # transA and transBatchA: axes [1, 2, 3, 0]
+        rows = batch_first @ u
+        columns = u @ batch_first
+        batch_b = 0.5 * (u @ batch_first)  # transBatchB on the second operand
+        last = torch.relu(m).transpose(-1, -2) @ w["m5"]
+        return torch.cat([first] + [p_.reshape(p_.shape[0], -1) for p_ in (rows, columns, batch_b, last)], dim=1)
     if kind == "gelu":
         g = gelu(x)
         g = gelu(g + w["bias1"])

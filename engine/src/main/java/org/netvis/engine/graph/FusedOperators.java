@@ -204,16 +204,16 @@ final class FusedOperators {
       }
     }
 
-    /** FusedMatMul: alpha * op(A) @ op(B), op transposing the last two axes where transA or transB say. */
+    /**
+     * FusedMatMul: alpha * op(A) @ op(B). op reads a tensor's axes in another order, as ONNX Runtime's
+     * shape inference for the operator states it: transA swaps the last two axes; transBatchA makes
+     * the first axis the matrix rows, the axes between it and the last the batch ([1, ..., r-2, 0, r-1]),
+     * and with transA as well the rows and columns swap ([1, ..., r-2, r-1, 0]). A vector stays as it is.
+     * ONNX Runtime's kernel takes transBatchA and transBatchB only with two inputs of one rank, 3 or more.
+     */
     private void fusedMatMul(NodeProto n) {
-      for (String batch : List.of("transBatchA", "transBatchB")) {
-        if (Attributes.getInt(n, batch, 0) != 0) {
-          throw refused(n, "sets " + batch + " 1 (transposed batch axes); netvis reads FusedMatMul with transA and"
-              + " transB only");
-        }
-      }
-      String a = Attributes.getInt(n, "transA", 0) != 0 ? lastTwoSwapped(n, 0) : input(n, 0);
-      String b = Attributes.getInt(n, "transB", 0) != 0 ? lastTwoSwapped(n, 1) : input(n, 1);
+      String a = operand(n, 0, "transA", "transBatchA");
+      String b = operand(n, 1, "transB", "transBatchB");
       float alpha = Attributes.getFloat(n, "alpha", 1f);
       if (alpha == 1f) {
         into(n, 0, "MatMul", List.of(a, b));
@@ -222,20 +222,65 @@ final class FusedOperators {
       }
     }
 
-    private String lastTwoSwapped(NodeProto n, int i) {
+    private String operand(NodeProto n, int i, String transposed, String batchTransposed) {
+      boolean trans = Attributes.getInt(n, transposed, 0) != 0;
+      boolean batch = Attributes.getInt(n, batchTransposed, 0) != 0;
+      if (!trans && !batch) {
+        return input(n, i);
+      }
       Integer rank = ranks.get(input(n, i));
-      if (rank == null || rank < 2) {
-        throw refused(n, "transposes input '" + input(n, i) + "', whose rank " + (rank == null
-            ? "the file does not record (no value_info; onnx.shape_inference.infer_shapes adds it)" : "is " + rank)
-            + "; expected a known rank of 2 or more");
+      if (rank == null) {
+        return reorderedOfAnyRank(n, input(n, i), trans, batch);
+      }
+      if (rank < 2) {
+        return input(n, i);
       }
       long[] perm = new long[rank];
-      for (int d = 0; d < rank; d++) {
-        perm[d] = d;
+      int next = 0;
+      for (int d = batch ? 1 : 0; d < (batch ? rank - 1 : rank - 2); d++) {
+        perm[next++] = d;
       }
-      perm[rank - 2] = rank - 1;
-      perm[rank - 1] = rank - 2;
+      long rows = batch ? 0 : rank - 2;
+      long columns = rank - 1;
+      perm[next++] = trans ? columns : rows;
+      perm[next] = trans ? rows : columns;
       return e.op("Transpose", List.of(input(n, i)), Attributes.of("perm", perm));
+    }
+
+    /**
+     * {@link #operand}'s reordering where the file does not record the rank (ONNX Runtime's saved graphs
+     * carry no value_info): the axes the reordering keeps in place are folded into one, a 3-D Transpose
+     * moves the rest, and a Reshape to the reordered shape unfolds them.
+     */
+    private String reorderedOfAnyRank(NodeProto n, String x, boolean trans, boolean batch) {
+      if (opset < 10) {
+        throw refused(n, "reorders the axes of input '" + x + "', whose rank the file does not record, in a graph of"
+            + " opset " + opset + "; netvis reads that from opset 10 (onnx.shape_inference.infer_shapes records it)");
+      }
+      String shape = e.shapeOf(x);
+      if (batch) {
+        String first = shapeSlice(shape, 0, 1);
+        String middle = shapeSlice(shape, 1, -1);
+        String last = shapeSlice(shape, -1, Long.MAX_VALUE);
+        String folded = e.op("Reshape", List.of(x, concat(first, e.longs("shape", -1), last)));
+        String moved = e.op("Transpose", List.of(folded), Attributes.of("perm", trans ? new long[] {1, 2, 0}
+            : new long[] {1, 0, 2}));
+        return e.op("Reshape", List.of(moved, trans ? concat(middle, last, first) : concat(middle, first, last)));
+      }
+      String lead = shapeSlice(shape, 0, -2);
+      String rows = shapeSlice(shape, -2, -1);
+      String columns = shapeSlice(shape, -1, Long.MAX_VALUE);
+      String folded = e.op("Reshape", List.of(x, concat(e.longs("shape", -1), rows, columns)));
+      String moved = e.op("Transpose", List.of(folded), Attributes.of("perm", new long[] {0, 2, 1}));
+      return e.op("Reshape", List.of(moved, concat(lead, columns, rows)));
+    }
+
+    private String shapeSlice(String shape, long start, long end) {
+      return e.op("Slice", List.of(shape, e.longs("starts", start), e.longs("ends", end)));
+    }
+
+    private String concat(String... parts) {
+      return e.op("Concat", List.of(parts), Attributes.of("axis", 0L));
     }
 
     /**
