@@ -81,6 +81,28 @@ final class FusedOperators {
     return new Expanded(model.toBuilder().setGraph(g).build(), counts);
   }
 
+  /** The domain of ONNX Runtime's blocked-channel layout, which its optimization level "all" writes on x86 CPUs. */
+  private static final String NCHWC = "com.microsoft.nchwc";
+
+  /**
+   * Refuses a graph saved after ONNX Runtime's layout optimizations: its com.microsoft.nchwc nodes
+   * keep activations and weights in channel blocks of the size the saving CPU's vector unit takes (8 or
+   * 16), which the file does not record, so neither netvis nor ONNX Runtime on another CPU can read it
+   * reliably. The message says how to save a file netvis reads.
+   */
+  static void refuseHardwareLayouts(ModelProto model, String source) {
+    Map<String, Integer> blocked = new TreeMap<>();
+    model.getGraph().getNodeList().stream().filter(n -> n.getDomain().equals(NCHWC))
+        .forEach(n -> blocked.merge(n.getOpType(), 1, Integer::sum));
+    if (!blocked.isEmpty()) {
+      throw new GraphBuildException(source + ": saved after ONNX Runtime's layout optimizations (" + String.join(", ",
+          blocked.entrySet().stream().map(c -> c.getValue() + " " + NCHWC + "." + c.getKey()).toList()) + "), which"
+          + " keep weights in the channel blocks of the CPU that saved it, a layout the file does not record (ONNX"
+          + " Runtime warns such a file is only for that machine); use the original model, or save the optimized one"
+          + " at GraphOptimizationLevel ORT_ENABLE_EXTENDED, whose fused operators netvis reads");
+    }
+  }
+
   static boolean fused(NodeProto n) {
     return n.getDomain().equals(MICROSOFT) && OPERATORS.contains(n.getOpType());
   }

@@ -108,6 +108,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     ModelProto asWritten = external == null ? proto : null;
     List<ValueInfoProto> fileOutputs = proto.getGraph().getOutputList();
     proto = outputFirst(proto, declaredOutput, source);
+    FusedOperators.refuseHardwareLayouts(proto, source);
     Float32Widening.Widened widened = Float32Widening.widen(proto);
     FusedOperators.Expanded fused = FusedOperators.expand(widened.model());
     IntegerOperators.Expanded integers = IntegerOperators.expand(fused.model());
