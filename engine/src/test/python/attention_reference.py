@@ -21,12 +21,10 @@ The model around the operator is the test's: Q = x (3-D: x reshaped to (N, H, W)
 `kv_length` positions, when given.
 """
 import math
-import os
 import sys
 
-import numpy as np
 import torch
-from reference_cases import cases
+from reference_cases import save_gradients
 
 
 def attention(q, k, v, p, mask):
@@ -80,22 +78,7 @@ def model(kind, x, p, weights):
 
 
 def main():
-    out = sys.argv[1]
-    torch.set_num_threads(1)
-    for case, kind, params in cases(out):
-        x = np.load(os.path.join(out, f"{case}_x.npy"))
-        ct = np.load(os.path.join(out, f"{case}_ct.npy"))
-        arrays = {}
-        for name in ("wk", "wv", "mask", "scale"):
-            path = os.path.join(out, f"{case}_{name}.npy")
-            if os.path.exists(path):
-                arrays[name] = np.load(path)
-        for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
-            xt = torch.tensor(x, dtype=dtype, requires_grad=True)
-            weights = {name: torch.tensor(a, dtype=dtype) for name, a in arrays.items()}
-            y = model(kind, xt, params, weights).reshape(x.shape[0], -1)
-            (grad,) = torch.autograd.grad(y, xt, torch.tensor(ct, dtype=dtype))
-            np.save(os.path.join(out, f"{case}_{suffix}.npy"), grad.detach().numpy())
+    save_gradients(sys.argv[1], lambda kind, x, weights, p: model(kind, x, p, weights))
 
 
 if __name__ == "__main__":

@@ -22,13 +22,11 @@ and float64, f written here from the operators' definitions in ONNX Runtime's do
 The networks around them are the test's; each KIND below follows its Java case.
 """
 import math
-import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from reference_cases import cases
+from reference_cases import save_gradients
 
 
 def gelu(x):
@@ -118,24 +116,7 @@ def network(kind, x, w, p):
 
 
 def main():
-    out = sys.argv[1]
-    torch.set_num_threads(1)
-    for case, kind, params in cases(out):
-        x = np.load(os.path.join(out, f"{case}_x.npy"))
-        ct = np.load(os.path.join(out, f"{case}_ct.npy"))
-        arrays = {}
-        prefix = f"{case}_"
-        for name in os.listdir(out):
-            if name.startswith(prefix) and name.endswith(".npy"):
-                key = name[len(prefix):-4]
-                if key not in ("x", "ct", "f32", "f64"):
-                    arrays[key] = np.load(os.path.join(out, name))
-        for dtype, suffix in ((torch.float32, "f32"), (torch.float64, "f64")):
-            xt = torch.tensor(x, dtype=dtype, requires_grad=True)
-            weights = {name: torch.tensor(a, dtype=dtype) for name, a in arrays.items()}
-            y = network(kind, xt, weights, params).reshape(x.shape[0], -1)
-            (grad,) = torch.autograd.grad(y, xt, torch.tensor(ct, dtype=dtype))
-            np.save(os.path.join(out, f"{case}_{suffix}.npy"), grad.detach().numpy())
+    save_gradients(sys.argv[1], network)
 
 
 if __name__ == "__main__":
