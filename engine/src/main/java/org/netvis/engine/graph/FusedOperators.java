@@ -103,7 +103,7 @@ final class FusedOperators {
     }
   }
 
-  static boolean fused(NodeProto n) {
+  private static boolean fused(NodeProto n) {
     return n.getDomain().equals(MICROSOFT) && OPERATORS.contains(n.getOpType());
   }
 

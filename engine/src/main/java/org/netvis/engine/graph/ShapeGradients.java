@@ -3,6 +3,7 @@ package org.netvis.engine.graph;
 import static org.netvis.engine.graph.BackwardContext.input;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -236,6 +237,31 @@ final class ShapeGradients {
   }
 
   /** Gather with constant indices: scatter-add the gradient back to the gathered positions. */
+  /**
+   * Gather whose indices the graph computes (from the image: token pruning's TopK, an ArgMax-chosen
+   * token): the indices are a step function of the image, so only the data gets a gradient, scatter-added
+   * at the positions the forward pass gathered, read from the recomputed indices (ScatterElements counts
+   * negative ones from the end, as Gather does), as PyTorch's index_select backward does.
+   */
+  private static void gatherAtComputedIndices(NodeProto node, String dy, int axis, int rank, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String x = node.getInput(0);
+    String flat = e.op("Reshape", List.of(node.getInput(1), e.longs("flat", -1)));
+    String indices = e.op("Cast", List.of(flat), Attributes.of("to", (long) TensorProto.DataType.INT64_VALUE));
+    String shapeX = e.shapeOf(x);
+    String before = e.op("Slice", List.of(shapeX, e.longs("start", 0), e.longs("end", axis)));
+    String after = e.op("Slice", List.of(shapeX, e.longs("start", axis + 1), e.longs("end", Long.MAX_VALUE)));
+    String grads = e.op("Reshape", List.of(dy, e.op("Concat", List.of(before, e.longs("count", -1), after),
+        Attributes.of("axis", 0L))));
+    long[] indexShape = new long[rank];
+    Arrays.fill(indexShape, 1);
+    indexShape[axis] = -1;
+    String placed = e.op("Reshape", List.of(indices, e.longs("index_shape", indexShape)));
+    String expanded = e.op("Expand", List.of(placed, e.shapeOf(grads)));
+    ctx.accumulate(x, e.op("ScatterElements", List.of(e.zerosLike(x), expanded, grads),
+        Attributes.of("axis", (long) axis), Attributes.of("reduction", "add")));
+  }
+
   private static void gather(NodeProto node, List<String> dy, BackwardContext ctx) {
     String x = node.getInput(0);
     long[] xs = ctx.shape(x);
@@ -246,7 +272,11 @@ final class ShapeGradients {
     if (dim < 0) {
       throw ctx.fail(node, "gathering along the batch axis is not supported");
     }
-    ai.onnx.proto.OnnxMl.TensorProto indexProto = ctx.requireConstant(node, node.getInput(1), "indices");
+    TensorProto indexProto = ctx.constant(node.getInput(1));
+    if (indexProto == null) {
+      gatherAtComputedIndices(node, dy.get(0), axis, rank, ctx);
+      return;
+    }
     long[] indices = TensorProtos.toLongs(indexProto);
     long[] normalized = new long[indices.length];
     for (int i = 0; i < indices.length; i++) {

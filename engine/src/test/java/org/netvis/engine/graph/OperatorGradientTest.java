@@ -382,6 +382,16 @@ class OperatorGradientTest {
           String picked = g.op("GatherND", List.of(t, g.intTensor(new long[] {0, 1, 1, 2, 0, 1, 1, 0}, 4, 2)));
           return g.op("Transpose", List.of(picked), "perm", new long[] {2, 0, 1});
         }),
+        of("Gather at indices the image chooses (token pruning: TopK of the columns' sums, index_select), also negative",
+            2, 3, 5, g -> {
+          String sums = g.op("ReduceSum", List.of("x", g.ints(1, 2)), "keepdims", 0L);
+          String chosen = g.ops("TopK", List.of(sums, g.ints(2)), 2, "axis", -1L).get(1);
+          String first = g.op("Gather", List.of(chosen, g.scalarInt(0)), "axis", 0L);
+          String fromEnd = g.op("Sub", List.of(first, g.intTensor(new long[] {5}, 1)));
+          String kept = g.op("Gather", List.of("x", first), "axis", 3L);
+          String again = g.op("Gather", List.of("x", g.op("Concat", List.of(fromEnd, first), "axis", 0L)), "axis", 3L);
+          return g.op("Concat", List.of(kept, g.op("Mul", List.of(again, again))), "axis", 3L);
+        }),
         of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
         new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
             g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
