@@ -19,6 +19,7 @@ final class NormalizationGradients {
     rules.put("InstanceNormalization", NormalizationGradients::instanceNorm);
     rules.put("GroupNormalization", NormalizationGradients::groupNorm);
     rules.put("LRN", NormalizationGradients::lrn);
+    rules.put("LpNormalization", NormalizationGradients::lpNorm);
   }
 
   /** Y = (X - mean) / sqrt(var + eps) * Scale + B over the axes from {@code axis} to the last. */
@@ -70,6 +71,28 @@ final class NormalizationGradients {
     if (ctx.isActive(scale)) {
       ctx.accumulate(scale, ctx.unbroadcast(e.mul(dy.get(0), xhat), node.getOutput(0), scale));
     }
+  }
+
+  /**
+   * Y = X / ||X||_p along {@code axis} (p 1 or 2). With n the norm and s = dn/dX (Y for p = 2, sign(X)
+   * for p = 1): dX = (dY - s sum(dY Y)) / n, the sum along the axis.
+   */
+  private static void lpNorm(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    long p = Attributes.getInt(node, "p", 2);
+    if (p != 1 && p != 2) {
+      throw ctx.fail(node, "has p " + p + "; ONNX defines LpNormalization for p 1 and 2");
+    }
+    long axis = Attributes.getInt(node, "axis", -1);
+    NodeEmitter e = ctx.emit();
+    String axes = e.longs("axes", axis);
+    String y = node.getOutput(0);
+    String norm = p == 2 ? e.op("Sqrt", List.of(e.op("ReduceSum", List.of(e.mul(x, x), axes))))
+        : e.op("ReduceSum", List.of(e.op("Abs", List.of(x)), axes));
+    String slope = p == 2 ? y : e.op("Sign", List.of(x));
+    String projected = e.op("ReduceSum", List.of(e.mul(dy.get(0), y), axes));
+    String inner = e.op("Sub", List.of(dy.get(0), e.mul(slope, projected)));
+    ctx.accumulate(x, e.op("Div", List.of(inner, norm)));
   }
 
   /** The axes from the node's {@code axis} attribute (default -1) to the last. */

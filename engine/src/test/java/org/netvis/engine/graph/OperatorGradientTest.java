@@ -392,6 +392,9 @@ class OperatorGradientTest {
           String again = g.op("Gather", List.of("x", g.op("Concat", List.of(fromEnd, first), "axis", 0L)), "axis", 3L);
           return g.op("Concat", List.of(kept, g.op("Mul", List.of(again, again))), "axis", 3L);
         }),
+        of("LpNormalization: L2 over the channels, L1 along the width", 2, 3, 4, g ->
+            g.op("Add", List.of(g.op("LpNormalization", List.of("x"), "axis", 1L),
+                g.op("LpNormalization", List.of("x"), "p", 1L)))),
         of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
         new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
             g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
