@@ -26,10 +26,14 @@ import java.util.Set;
 final class DynamicQuantization {
   private DynamicQuantization() {}
 
-  /** The model read so, and how many DynamicQuantizeLinear and integer products were (0 and 0: the model as it was). */
+  /**
+   * The model read so, and how many DynamicQuantizeLinear and integer products (MatMulInteger, ConvInteger,
+   * QAttention) were (0 and 0: the model as it was).
+   */
   record Rewritten(ModelProto model, int quantizers, int products) {}
 
   private static final Set<String> PRODUCTS = Set.of("MatMulInteger", "ConvInteger");
+  private static final String MICROSOFT = "com.microsoft";
 
   static Rewritten rewrite(ModelProto model) {
     GraphProto graph = model.getGraph();
@@ -50,6 +54,7 @@ final class DynamicQuantization {
     Set<String> floatProducts = new HashSet<>();
     List<NodeProto> nodes = new ArrayList<>();
     int quantizers = 0;
+    int attentions = 0;
     for (NodeProto n : graph.getNodeList()) {
       int before = e.nodes().size();
       if (standard(n) && n.getOpType().equals("DynamicQuantizeLinear")) {
@@ -66,6 +71,9 @@ final class DynamicQuantization {
             .setName(n.getName().isEmpty() ? e.fresh("node_product") : n.getName()).addAllInput(inputs).addOutput(n.getOutput(0)).addAllAttribute(n.getAttributeList())
             .build());
         floatProducts.add(n.getOutput(0));
+      } else if (n.getDomain().equals(MICROSOFT) && n.getOpType().equals("QAttention")) {
+        e.add(floatAttention(n, dequantized, constants, e));
+        attentions++;
       } else {
         nodes.add(n);
         continue;
@@ -79,7 +87,7 @@ final class DynamicQuantization {
         g.removeValueInfo(i);
       }
     }
-    return new Rewritten(model.toBuilder().setGraph(g).build(), quantizers, floatProducts.size());
+    return new Rewritten(model.toBuilder().setGraph(g).build(), quantizers, floatProducts.size() + attentions);
   }
 
   private static boolean standard(NodeProto n) {
@@ -93,13 +101,14 @@ final class DynamicQuantization {
   private static void checkReaders(NodeProto n, Map<String, List<NodeProto>> readers) {
     for (int i = 0; i < 3; i++) {
       for (NodeProto r : readers.getOrDefault(n.getOutput(i), List.of())) {
-        boolean expected = i == 1 ? r.getOpType().equals("Mul") : PRODUCTS.contains(r.getOpType());
+        boolean attention = r.getDomain().equals(MICROSOFT) && r.getOpType().equals("QAttention");
+        boolean expected = attention || (i == 1 ? r.getOpType().equals("Mul") : PRODUCTS.contains(r.getOpType()));
         if (!expected) {
           throw new GraphBuildException("DynamicQuantizeLinear node '" + n.getName() + "': its "
               + List.of("integers", "scale", "zero point").get(i) + " '" + n.getOutput(i) + "' is read by "
               + r.getOpType() + " node '" + r.getName() + "'; netvis reads dynamic quantization as ONNX Runtime's"
               + " quantize_dynamic writes it (integers and zero point into MatMulInteger or ConvInteger, the scale"
-              + " into the Mul that rescales their product)");
+              + " into the Mul that rescales their product, or all three into QAttention)");
         }
       }
     }
@@ -143,6 +152,39 @@ final class DynamicQuantization {
     return opset >= 18
         ? e.op(op, List.of(flat, e.longs("axes", 1L)), Attributes.of("keepdims", 0L))
         : e.op(op, List.of(flat), Attributes.of("axes", new long[] {1}), Attributes.of("keepdims", 0L));
+  }
+
+  /**
+   * QAttention (quantize_dynamic's form of an optimized transformer's com.microsoft Attention) as that
+   * float Attention: its input the per-image dequantized values, its weights (weight - weight_zero_point)
+   * * weight_scale per tensor or per column, exactly; bias, mask_index, past and attributes as they are.
+   * {@link FusedOperators} then writes the Attention out.
+   */
+  private static NodeProto floatAttention(NodeProto n, Map<String, String> dequantized,
+      Map<String, TensorProto> constants, NodeEmitter e) {
+    String input = n.getInput(0);
+    if (!dequantized.containsKey(input)) {
+      throw new GraphBuildException("QAttention node '" + n.getName() + "' reads '" + input + "', which no"
+          + " DynamicQuantizeLinear quantizes; netvis reads QAttention as ONNX Runtime's quantize_dynamic writes it");
+    }
+    String weight = n.getInput(1);
+    TensorProto levels = constants.get(weight);
+    TensorProto scale = constants.get(n.getInput(4));
+    String zeroName = n.getInputCount() > 7 ? n.getInput(7) : "";
+    TensorProto zero = zeroName.isEmpty() ? null : constants.get(zeroName);
+    if (levels == null || scale == null || (!zeroName.isEmpty() && zero == null)) {
+      throw new GraphBuildException("QAttention node '" + n.getName() + "': its weight '" + weight + "', weight_scale"
+          + " and weight_zero_point must be constants; netvis reads QAttention as quantize_dynamic writes it");
+    }
+    String weights = e.floats(weight + "/dequantized", TensorProtos.shape(levels), TensorProtos.dequantized(levels,
+        TensorProtos.toFloats(scale), zero == null ? null : TensorProtos.toLongs(zero), 1));
+    List<String> inputs = new ArrayList<>(List.of(dequantized.get(input), weights, n.getInput(2),
+        n.getInputCount() > 5 ? n.getInput(5) : "", n.getInputCount() > 8 ? n.getInput(8) : ""));
+    while (inputs.get(inputs.size() - 1).isEmpty()) {
+      inputs.remove(inputs.size() - 1);
+    }
+    return NodeProto.newBuilder().setOpType("Attention").setDomain(MICROSOFT).setName(n.getName())
+        .addAllInput(inputs).addAllOutput(n.getOutputList()).addAllAttribute(n.getAttributeList()).build();
   }
 
   /**

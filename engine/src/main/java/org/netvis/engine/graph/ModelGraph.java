@@ -110,10 +110,11 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     proto = outputFirst(proto, declaredOutput, source);
     FusedOperators.refuseHardwareLayouts(proto, source);
     Float32Widening.Widened widened = Float32Widening.widen(proto);
-    FusedOperators.Expanded fused = FusedOperators.expand(widened.model());
-    IntegerOperators.Expanded integers = IntegerOperators.expand(fused.model());
+    IntegerOperators.Expanded integers = IntegerOperators.expand(widened.model());
     DynamicQuantization.Rewritten dynamic = DynamicQuantization.rewrite(integers.model());
-    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(dynamic.model());
+    // After DynamicQuantization, which reads a QAttention as a float com.microsoft Attention.
+    FusedOperators.Expanded fused = FusedOperators.expand(dynamic.model());
+    QuantizerScalars.Rewired scalars = QuantizerScalars.rewire(fused.model());
     proto = scalars.model();
     GraphProto graph = proto.getGraph();
     Set<String> initializers = new HashSet<>();
@@ -204,7 +205,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
           + (dynamic.quantizers() == 0 ? "" : "; dynamic quantization: " + dynamic.quantizers()
           + " DynamicQuantizeLinear read per image (each image's scale and zero point from its own values, as"
           + " ONNX Runtime computes them for a batch of one), " + dynamic.products() + " integer products"
-          + " (MatMulInteger, ConvInteger) computed in float32 from the dequantized values")
+          + " (MatMulInteger, ConvInteger; QAttention as the float Attention it quantizes) computed in float32 from"
+          + " the dequantized values")
           + (scalars.inputs() == 0 ? "" : "; " + scalars.inputs() + " one-element scales"
           + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }

@@ -76,8 +76,8 @@ class DynamicQuantizationTest {
     Path model = g.save(dir, "dynamic", g.op("ReduceMean", List.of(rows), "axes", new long[] {1}, "keepdims", 0L));
     assertTrue(ModelGraph.read(model).note("quantization").endsWith("dynamic quantization: 2 DynamicQuantizeLinear read"
         + " per image (each image's scale and zero point from its own values, as ONNX Runtime computes them for a"
-        + " batch of one), 2 integer products (MatMulInteger, ConvInteger) computed in float32 from the dequantized"
-        + " values"), ModelGraph.read(model).note("quantization"));
+        + " batch of one), 2 integer products (MatMulInteger, ConvInteger; QAttention as the float Attention it"
+        + " quantizes) computed in float32 from the dequantized values"), ModelGraph.read(model).note("quantization"));
 
     Tensor x = RandomTensors.gaussian(random, 1, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(random, 1, 2, 6);
@@ -131,6 +131,64 @@ class DynamicQuantizationTest {
     long zeros = Arrays.stream(torch64).filter(v -> v == 0).count();
     Compare.assertAsCloseToFloat64AsPyTorch("dynamically quantized network (" + zeros + " of " + torch64.length
         + " input gradients zero)", both.inputGradient().data(), torch32, torch64, 2, 1e-6);
+  }
+
+  /**
+   * QAttention, quantize_dynamic's form of an optimized transformer's com.microsoft Attention, is the
+   * float Attention of its dequantized input and weights: each image's scores as ONNX Runtime's QAttention
+   * kernel computes them for that image alone, and the gradient as PyTorch's fake quantization of the
+   * same attention (per-column weight scales and zero points).
+   */
+  @Test
+  void quantizedAttentionIsTheFloatAttentionItQuantizes() throws Exception {
+    Random random = new Random(37);
+    TestGraph g = new TestGraph(17, 0, 1, 6, 8);
+    long[] w = levels(random, 8 * 24);
+    float[] scales = new float[24];
+    long[] zeros = new long[24];
+    for (int c = 0; c < 24; c++) {
+      scales[c] = 0.006f + 0.004f * random.nextFloat();
+      zeros[c] = random.nextInt(5) - 2;
+    }
+    float[] bias = RandomTensors.gaussian(random, 0.1, 24).data();
+    List<String> q = g.ops("DynamicQuantizeLinear", List.of(g.op("Reshape", List.of("x", g.ints(0, 6, 8)))), 3);
+    String out = g.contribOp("QAttention", List.of(q.get(0), g.integers(INT8, w, 8, 24), g.floats(bias, 24), q.get(1),
+        g.floats(scales, 24), "", q.get(2), g.integers(INT8, zeros, 24)), "num_heads", 2L);
+    Path model = g.save(dir, "qattention", out);
+    ModelGraph graph = ModelGraph.read(model);
+    assertTrue(graph.note("quantization").contains("1 DynamicQuantizeLinear read per image")
+        && graph.note("quantization").contains("1 integer products"), graph.note("quantization"));
+    assertTrue(graph.note("fused").contains("1 com.microsoft.Attention"), graph.note("fused"));
+
+    Tensor x = RandomTensors.gaussian(random, 1, 2, 1, 6, 8);
+    Tensor ct = RandomTensors.gaussian(random, 1, 2, 48);
+    VjpResult both;
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      both = engine.vjp(x, ct);
+      for (int i = 0; i < 2; i++) {
+        float[] file = AsWritten.scores(model, x.slice(i, i + 1));
+        float[] alone = engine.scores(x.slice(i, i + 1)).data();
+        for (int k = 0; k < file.length; k++) {
+          assertEquals(file[k], alone[k], 1e-5, "image " + i + ", score " + k + " against ONNX Runtime's QAttention");
+        }
+      }
+    }
+    Npy.write(dir.resolve("x.npy"), x);
+    Npy.write(dir.resolve("ct.npy"), ct);
+    float[] weights = new float[w.length];
+    for (int i = 0; i < w.length; i++) {
+      weights[i] = (w[i] - zeros[i % 24]) * scales[i % 24];
+    }
+    Npy.write(dir.resolve("wqkv.npy"), new Tensor(new long[] {8, 24}, weights));
+    Npy.write(dir.resolve("bqkv.npy"), new Tensor(new long[] {24}, bias));
+    PythonReference.run(PythonReference.script("engine", "dynamic_quantization_reference.py"), 10, dir.toString(),
+        "attention");
+    double[] torchScores = Npy.read(dir.resolve("scores_f64.npy")).asDoubles();
+    for (int k = 0; k < torchScores.length; k++) {
+      assertEquals(torchScores[k], both.logits().data()[k], 1e-5, "score " + k + " against PyTorch float64");
+    }
+    Compare.assertAsCloseToFloat64AsPyTorch("QAttention", both.inputGradient().data(),
+        Npy.read(dir.resolve("grad_f32.npy")).asDoubles(), Npy.read(dir.resolve("grad_f64.npy")).asDoubles(), 2, 1e-6);
   }
 
   /** Below opset 13 QuantizeLinear has no axis to quantize each image with its own scale: refused by name. */
