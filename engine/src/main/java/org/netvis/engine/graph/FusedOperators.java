@@ -42,6 +42,14 @@ final class FusedOperators {
   private static final Set<String> OPERATORS = Set.of("Attention", "SkipLayerNormalization", "Gelu", "BiasGelu",
       "FastGelu", "QuickGelu", "FusedConv", "FusedGemm", "FusedMatMul", "TransposeMatMul");
 
+  /** The activations ONNX Runtime fuses into FusedConv and FusedGemm ("": none), with the parameters each takes. */
+  private static final Map<String, Set<String>> ACTIVATIONS = Map.ofEntries(Map.entry("", Set.of()),
+      Map.entry("Relu", Set.of()), Map.entry("Tanh", Set.of()), Map.entry("Sigmoid", Set.of()),
+      Map.entry("Softsign", Set.of()), Map.entry("Softplus", Set.of()), Map.entry("Silu", Set.of()),
+      Map.entry("LeakyRelu", Set.of("alpha")), Map.entry("Elu", Set.of("alpha")),
+      Map.entry("ThresholdedRelu", Set.of("alpha")), Map.entry("HardSigmoid", Set.of("alpha", "beta")),
+      Map.entry("Selu", Set.of("alpha", "gamma")), Map.entry("Clip", Set.of("min", "max")));
+
   /** sqrt(2 / pi) and 0.044715: the tanh approximation of GELU, as ONNX Runtime's FastGelu kernel takes them. */
   private static final float TANH_ALPHA = (float) Math.sqrt(2 / Math.PI);
   private static final float TANH_GAMMA = 0.044715f;
@@ -199,15 +207,9 @@ final class FusedOperators {
      * with its parameters (Silu, which ONNX has no operator for, as x * sigmoid(x)).
      */
     private void activate(NodeProto n, String value, String kind, Map<String, Float> params) {
-      Map<String, Set<String>> accepted = Map.ofEntries(Map.entry("", Set.of()), Map.entry("Relu", Set.of()),
-          Map.entry("Tanh", Set.of()), Map.entry("Sigmoid", Set.of()), Map.entry("Softsign", Set.of()),
-          Map.entry("Softplus", Set.of()), Map.entry("Silu", Set.of()), Map.entry("LeakyRelu", Set.of("alpha")),
-          Map.entry("Elu", Set.of("alpha")), Map.entry("ThresholdedRelu", Set.of("alpha")),
-          Map.entry("HardSigmoid", Set.of("alpha", "beta")), Map.entry("Selu", Set.of("alpha", "gamma")),
-          Map.entry("Clip", Set.of("min", "max")));
-      if (!accepted.containsKey(kind)) {
+      if (!ACTIVATIONS.containsKey(kind)) {
         throw refused(n, "activation '" + kind + "' is not one netvis reads; expected one of "
-            + accepted.keySet().stream().filter(k -> !k.isEmpty()).sorted().toList());
+            + ACTIVATIONS.keySet().stream().filter(k -> !k.isEmpty()).sorted().toList());
       }
       switch (kind) {
         case "" -> into(n, 0, "Identity", List.of(value));
@@ -221,7 +223,7 @@ final class FusedOperators {
           }
         }
         default -> into(n, 0, kind, List.of(value), params.entrySet().stream()
-            .filter(p -> accepted.get(kind).contains(p.getKey()))
+            .filter(p -> ACTIVATIONS.get(kind).contains(p.getKey()))
             .map(p -> Attributes.of(p.getKey(), p.getValue())).toArray(AttributeProto[]::new));
       }
     }
