@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Resize (nearest and linear). At a fixed input size a resize is a separable linear map: along each
+ * Resize (nearest, linear and cubic). At a fixed input size a resize is a separable linear map: along each
  * resized axis, output index o reads input indices with weights that depend only on o. The rule
  * builds that (out x in) matrix per axis at build time, with ONNX Runtime's coordinate formulas, and
  * the gradient multiplies by its transpose.
@@ -26,8 +26,8 @@ final class ResizeGradients {
     long[] ys = ctx.shape(node.getOutput(0));
     int rank = xs.length;
     String mode = Attributes.getString(node, "mode", "nearest");
-    if (!mode.equals("nearest") && !mode.equals("linear")) {
-      throw ctx.fail(node, "mode '" + mode + "' is not supported (expected nearest or linear)");
+    if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("cubic")) {
+      throw ctx.fail(node, "mode '" + mode + "' is not supported (expected nearest, linear or cubic)");
     }
     if (Attributes.getInt(node, "antialias", 0) != 0) {
       throw ctx.fail(node, "antialias=1 is not supported (expected 0)");
@@ -106,6 +106,8 @@ final class ResizeGradients {
       if (mode.equals("nearest")) {
         int i = nearest(node, ctx, nearestMode, source);
         m[o * in + Math.max(0, Math.min(in - 1, i))] += 1f;
+      } else if (mode.equals("cubic")) {
+        cubicRow(node, m, o * in, in, source);
       } else {
         float clamped = Math.max(0f, Math.min(source, in - 1));
         int lo = Math.min((int) clamped, in - 1);
@@ -120,6 +122,35 @@ final class ResizeGradients {
       }
     }
     return m;
+  }
+
+  /**
+   * One output's cubic weights (ONNX's Keys kernel with {@code cubic_coeff_a}, default -0.75 as in
+   * PyTorch's bicubic) on the four inputs around {@code source}: taps past an edge read the edge value,
+   * or with {@code exclude_outside} weigh 0 and the others are renormalized to sum to 1.
+   */
+  private static void cubicRow(NodeProto node, float[] m, int row, int in, float source) {
+    float a = Attributes.getFloat(node, "cubic_coeff_a", -0.75f);
+    boolean exclude = Attributes.getInt(node, "exclude_outside", 0) != 0;
+    int base = (int) Math.floor(source);
+    float t = source - base;
+    float[] w = {
+        ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a,
+        ((a + 2) * t - (a + 3)) * t * t + 1,
+        ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1,
+        ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a};
+    float sum = 0;
+    for (int k = 0; k < 4; k++) {
+      int i = base - 1 + k;
+      if (exclude && (i < 0 || i >= in)) {
+        w[k] = 0;
+      }
+      sum += w[k];
+    }
+    for (int k = 0; k < 4; k++) {
+      int i = Math.max(0, Math.min(in - 1, base - 1 + k));
+      m[row + i] += exclude ? w[k] / sum : w[k];
+    }
   }
 
   /** The ONNX coordinate_transformation_mode formulas, in float arithmetic as ONNX Runtime. */

@@ -439,6 +439,14 @@ class OperatorGradientTest {
         of("Resize linear pytorch_half_pixel downsample x0.5", 2, 5, 6, g ->
             g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 0.5f, 0.5f}, 4)), "mode", "linear",
                 "coordinate_transformation_mode", "pytorch_half_pixel")),
+        of("Resize cubic half_pixel x2 and x1.5 (F.interpolate bicubic: a = -0.75, edges clamped)", 2, 4, 5, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 2f, 1.5f}, 4)), "mode", "cubic")),
+        new Case("Resize cubic to sizes 3x7 (axes, opset 18), align_corners, a = -0.5, exclude_outside", 18, 2, 5, 4, 1e-2,
+            g -> g.op("Resize", List.of("x", "", "", g.ints(3, 7)), "mode", "cubic", "axes", new long[] {2, 3},
+                "coordinate_transformation_mode", "align_corners", "cubic_coeff_a", -0.5f, "exclude_outside", 1L)),
+        of("Resize cubic pytorch_half_pixel downsample x0.5", 2, 6, 6, g ->
+            g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 0.5f, 0.5f}, 4)), "mode", "cubic",
+                "coordinate_transformation_mode", "pytorch_half_pixel")),
         of("Resize nearest asymmetric floor x2 and x3", 2, 3, 3, g ->
             g.op("Resize", List.of("x", "", g.floats(new float[] {1f, 1f, 2f, 3f}, 4)), "mode", "nearest",
                 "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor")),
