@@ -157,7 +157,8 @@ final class DynamicQuantization {
   /**
    * QAttention (quantize_dynamic's form of an optimized transformer's com.microsoft Attention) as that
    * float Attention: its input the per-image dequantized values, its weights (weight - weight_zero_point)
-   * * weight_scale per tensor or per column, exactly; bias, mask_index, past and attributes as they are.
+   * * weight_scale per tensor or per column, exactly; bias and attributes as they are (a mask or past state
+   * is refused here, in the file's terms).
    * {@link FusedOperators} then writes the Attention out.
    */
   private static NodeProto floatAttention(NodeProto n, Map<String, String> dequantized,
@@ -166,6 +167,13 @@ final class DynamicQuantization {
     if (!dequantized.containsKey(input)) {
       throw new GraphBuildException("QAttention node '" + n.getName() + "' reads '" + input + "', which no"
           + " DynamicQuantizeLinear quantizes; netvis reads QAttention as ONNX Runtime's quantize_dynamic writes it");
+    }
+    for (int i : new int[] {5, 8}) {
+      if (i < n.getInputCount() && !n.getInput(i).isEmpty()) {
+        throw new GraphBuildException("QAttention node '" + n.getName() + "' has a " + (i == 5 ? "mask_index" : "past")
+            + " input ('" + n.getInput(i) + "'); netvis reads attention without masks or past state, as image encoders"
+            + " use it");
+      }
     }
     String weight = n.getInput(1);
     TensorProto levels = constants.get(weight);
@@ -178,13 +186,8 @@ final class DynamicQuantization {
     }
     String weights = e.floats(weight + "/dequantized", TensorProtos.shape(levels), TensorProtos.dequantized(levels,
         TensorProtos.toFloats(scale), zero == null ? null : TensorProtos.toLongs(zero), 1));
-    List<String> inputs = new ArrayList<>(List.of(dequantized.get(input), weights, n.getInput(2),
-        n.getInputCount() > 5 ? n.getInput(5) : "", n.getInputCount() > 8 ? n.getInput(8) : ""));
-    while (inputs.get(inputs.size() - 1).isEmpty()) {
-      inputs.remove(inputs.size() - 1);
-    }
     return NodeProto.newBuilder().setOpType("Attention").setDomain(MICROSOFT).setName(n.getName())
-        .addAllInput(inputs).addAllOutput(n.getOutputList()).addAllAttribute(n.getAttributeList()).build();
+        .addAllInput(List.of(dequantized.get(input), weights, n.getInput(2))).addAllOutput(n.getOutputList()).addAllAttribute(n.getAttributeList()).build();
   }
 
   /**

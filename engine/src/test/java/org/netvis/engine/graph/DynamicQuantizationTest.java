@@ -160,6 +160,16 @@ class DynamicQuantizationTest {
         && graph.note("quantization").contains("1 integer products"), graph.note("quantization"));
     assertTrue(graph.note("fused").contains("1 com.microsoft.Attention"), graph.note("fused"));
 
+    TestGraph masked = new TestGraph(17, 0, 1, 6, 8);
+    List<String> mq = masked.ops("DynamicQuantizeLinear", List.of(masked.op("Reshape", List.of("x", masked.ints(0, 6, 8)))), 3);
+    String maskedOut = masked.contribOp("QAttention", List.of(mq.get(0), masked.integers(INT8, w, 8, 24),
+        masked.floats(bias, 24), mq.get(1), masked.floats(scales, 24), masked.intTensor(new long[] {6}, 1), mq.get(2)),
+        "num_heads", 2L);
+    GraphBuildException refused = assertThrows(GraphBuildException.class,
+        () -> ModelGraph.of(masked.model(maskedOut), "masked.onnx"));
+    assertTrue(refused.getMessage().startsWith("QAttention node 'QAttention_node_") && refused.getMessage()
+        .contains("has a mask_index input"), refused.getMessage());
+
     Tensor x = RandomTensors.gaussian(random, 1, 2, 1, 6, 8);
     Tensor ct = RandomTensors.gaussian(random, 1, 2, 48);
     VjpResult both;
