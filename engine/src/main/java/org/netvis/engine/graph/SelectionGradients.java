@@ -2,6 +2,7 @@ package org.netvis.engine.graph;
 
 import static org.netvis.engine.graph.BackwardContext.input;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,9 @@ final class SelectionGradients {
     rules.put("TopK", (node, dy, ctx) -> scatterAdd(ctx, node.getInput(0), node.getOutput(1), dy.get(0),
         Attributes.getInt(node, "axis", -1)));
     rules.put("GatherND", SelectionGradients::gatherNd);
+    rules.put("ScatterND", (node, dy, ctx) -> scatter(node, dy.get(0), ctx, "ScatterND", "GatherND"));
+    rules.put("ScatterElements", (node, dy, ctx) -> scatter(node, dy.get(0), ctx, "ScatterElements",
+        "GatherElements"));
     rules.put("Trilu", (node, dy, ctx) -> {
       List<String> inputs = new ArrayList<>(List.of(dy.get(0)));
       if (input(node, 1) != null) {
@@ -43,6 +47,32 @@ final class SelectionGradients {
     NodeEmitter e = ctx.emit();
     ctx.accumulate(x, e.op("ScatterElements", List.of(e.zerosLike(x), indices, dy), Attributes.of("axis", axis),
         Attributes.of("reduction", "add")));
+  }
+
+  /**
+   * ScatterND and ScatterElements (in-place assignment, index_put_): y is the data with the updates
+   * written at the indices. The data's gradient is dy with those positions zeroed (with reduction add,
+   * dy itself); the updates' gradient is dy gathered at the indices, as PyTorch's index_put_ backward.
+   */
+  private static void scatter(NodeProto node, String dy, BackwardContext ctx, String scatter, String gather) {
+    String reduction = Attributes.getString(node, "reduction", "none");
+    if (!reduction.equals("none") && !reduction.equals("add")) {
+      throw ctx.fail(node, "reduction '" + reduction + "' is not supported (expected none or add)");
+    }
+    NodeEmitter e = ctx.emit();
+    String data = node.getInput(0);
+    String indices = node.getInput(1);
+    String updates = node.getInput(2);
+    AttributeProto[] axis = scatter.equals("ScatterElements")
+        ? new AttributeProto[] {Attributes.of("axis", Attributes.getInt(node, "axis", 0))}
+        : new AttributeProto[0];
+    if (ctx.isActive(data)) {
+      ctx.accumulate(data, reduction.equals("add") ? dy
+          : e.op(scatter, List.of(dy, indices, e.zerosLike(updates)), axis));
+    }
+    if (ctx.isActive(updates)) {
+      ctx.accumulate(updates, e.op(gather, List.of(dy, indices), axis));
+    }
   }
 
   private static void gatherNd(NodeProto node, List<String> dy, BackwardContext ctx) {

@@ -395,6 +395,30 @@ class OperatorGradientTest {
         of("LpNormalization: L2 over the channels, L1 along the width", 2, 3, 4, g ->
             g.op("Add", List.of(g.op("LpNormalization", List.of("x"), "axis", 1L),
                 g.op("LpNormalization", List.of("x"), "p", 1L)))),
+        of("ScatterND: rows 0 and 2 of the height overwritten by a function of rows 1 and 2 (x[:, :, [0, 2]] = ...)",
+            2, 3, 4, g -> {
+          String t = g.op("Transpose", List.of("x"), "perm", new long[] {2, 0, 1, 3});
+          String rows = g.op("Slice", List.of(t, g.ints(1), g.ints(3), g.ints(0)));
+          String written = g.op("ScatterND", List.of(t, g.intTensor(new long[] {0, 2}, 2, 1),
+              g.op("Mul", List.of(rows, g.op("Sigmoid", List.of(rows))))));
+          return g.op("Transpose", List.of(written), "perm", new long[] {1, 2, 0, 3});
+        }),
+        of("ScatterND with reduction add, one row twice (index_put_ with accumulate)", 2, 3, 4, g -> {
+          String t = g.op("Transpose", List.of("x"), "perm", new long[] {2, 0, 1, 3});
+          String rows = g.op("Slice", List.of(t, g.ints(0), g.ints(2), g.ints(0)));
+          String added = g.op("ScatterND", List.of(g.op("Tanh", List.of(t)), g.intTensor(new long[] {1, 1}, 2, 1),
+              g.op("Mul", List.of(rows, rows))), "reduction", "add");
+          return g.op("Transpose", List.of(added), "perm", new long[] {1, 2, 0, 3});
+        }),
+        of("ScatterElements along the width, updates from the image", 2, 3, 4, g -> {
+          String batch = g.op("Slice", List.of(g.op("Shape", List.of("x")), g.ints(0), g.ints(1)));
+          String shape = g.op("Concat", List.of(batch, g.ints(2, 3, 2)), "axis", 0L);
+          // Two distinct positions a row: with reduction none, ONNX leaves repeated ones undefined.
+          String indices = g.op("Expand", List.of(g.intTensor(new long[] {3, 0, 1, 2, 0, 3, 2, 1, 0, 1, 3, 2},
+              1, 2, 3, 2), shape));
+          String updates = g.op("Exp", List.of(g.op("Slice", List.of("x", g.ints(1), g.ints(3), g.ints(3)))));
+          return g.op("ScatterElements", List.of("x", indices, updates), "axis", 3L);
+        }),
         of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
         new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
             g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
