@@ -35,9 +35,11 @@ final class NewWeights {
         "Cosh", "CumSum", "DepthToSpace", "DequantizeLinear", "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf",
         "Exp", "Flatten", "Floor", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater",
         "GreaterOrEqual", "GridSample", "GroupNormalization", "Hardmax", "HardSigmoid", "HardSwish", "Identity",
-        "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LRN",
+        "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax",
+        "LpNormalization", "LRN",
         "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mul", "Neg", "Not", "Or", "Pow", "PRelu",
-        "QuantizeLinear", "Reciprocal", "Relu", "RMSNormalization", "Round", "Selu", "Shape", "Sigmoid", "Sign",
+        "QuantizeLinear", "Reciprocal", "Relu", "RMSNormalization", "Round", "ScatterElements", "ScatterND", "Selu",
+        "Shape", "Sigmoid", "Sign",
         "Sin", "Sinh", "Size", "Softmax", "Softplus", "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tan", "Tanh",
         "ThresholdedRelu", "Transpose", "Trilu", "Where")) {
       m.put(op, Set.of());
