@@ -18,14 +18,14 @@ final class LinearGradients {
   }
 
   /**
-   * Einsum with explicit letters (no ellipsis, no letter repeated within one operand): the gradient
-   * of an operand is the einsum of the output gradient with the other operands, onto the operand's
-   * letters; letters summed away within the operand alone come back by broadcasting.
+   * Einsum (no letter repeated within one operand): the gradient of an operand is the einsum of the
+   * output gradient with the other operands, onto the operand's letters; letters summed away within
+   * the operand alone come back by broadcasting. An ellipsis is first spelled out in letters.
    */
   private static void einsum(NodeProto node, List<String> dy, BackwardContext ctx) {
     String equation = Attributes.getString(node, "equation", "").replace(" ", "");
-    if (equation.contains(".")) {
-      throw ctx.fail(node, "equation '" + equation + "' uses an ellipsis; expected explicit letters");
+    if (equation.contains("...")) {
+      equation = withoutEllipsis(node, equation, ctx);
     }
     String[] sides = equation.split("->", -1);
     String[] operands = sides[0].split(",", -1);
@@ -72,6 +72,55 @@ final class LinearGradients {
       }
       ctx.accumulate(operand, grad);
     }
+  }
+
+  /**
+   * The equation with each "..." replaced by letters it does not use: the ellipsis axes align from the
+   * right across operands, as numpy broadcasts them, and lead an implicit output. Ellipsis axes of
+   * different sizes (1 broadcast against n) are refused: explicit letters do not broadcast.
+   */
+  private static String withoutEllipsis(NodeProto node, String equation, BackwardContext ctx) {
+    String[] sides = equation.split("->", -1);
+    String[] operands = sides[0].split(",", -1);
+    int[] lengths = new int[operands.length];
+    int longest = 0;
+    for (int k = 0; k < operands.length; k++) {
+      if (operands[k].contains("...")) {
+        lengths[k] = ctx.shape(node.getInput(k)).length - (operands[k].length() - 3);
+        longest = Math.max(longest, lengths[k]);
+      }
+    }
+    StringBuilder letters = new StringBuilder();
+    for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray()) {
+      if (letters.length() < longest && equation.indexOf(c) < 0) {
+        letters.append(c);
+      }
+    }
+    if (letters.length() < longest) {
+      throw ctx.fail(node, "equation '" + equation + "' leaves too few unused letters for its ellipsis");
+    }
+    String all = letters.toString();
+    long[] sizes = new long[longest];
+    java.util.Arrays.fill(sizes, Long.MIN_VALUE);
+    String[] spelled = new String[operands.length];
+    for (int k = 0; k < operands.length; k++) {
+      String mine = all.substring(longest - lengths[k]);
+      spelled[k] = operands[k].replace("...", mine);
+      int at = operands[k].indexOf("...");
+      long[] shape = ctx.shape(node.getInput(k));
+      for (int i = 0; at >= 0 && i < lengths[k]; i++) {
+        int slot = longest - lengths[k] + i;
+        long size = shape[at + i];
+        if (sizes[slot] != Long.MIN_VALUE && sizes[slot] != size) {
+          throw ctx.fail(node, "equation '" + equation + "' broadcasts ellipsis axes of sizes " + sizes[slot] + " and "
+              + size + "; expected equal sizes");
+        }
+        sizes[slot] = size;
+      }
+    }
+    String output = sides.length > 1 ? sides[1].replace("...", all)
+        : all + implicitOutput(sides[0].replace("...", "").split(",", -1));
+    return String.join(",", spelled) + "->" + output;
   }
 
   /** Implicit mode: the letters that appear exactly once, in alphabetical order. */

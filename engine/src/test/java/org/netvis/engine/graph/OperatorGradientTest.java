@@ -419,6 +419,10 @@ class OperatorGradientTest {
           String updates = g.op("Exp", List.of(g.op("Slice", List.of("x", g.ints(1), g.ints(3), g.ints(3)))));
           return g.op("ScatterElements", List.of("x", indices, updates), "axis", 3L);
         }),
+        of("Einsum '...ij,jk->...ik' (a weight applied along the last axis, any leading axes)", 2, 3, 4, g ->
+            g.op("Einsum", List.of("x", g.random(0.5, 4, 5)), "equation", "...ij,jk->...ik")),
+        of("Einsum implicit '...ij,...kj' of two image-dependent operands (ellipsis first, then i and k)", 2, 3, 4, g ->
+            g.op("Einsum", List.of("x", g.op("Tanh", List.of("x"))), "equation", "...ij,...kj")),
         of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
         new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
             g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
