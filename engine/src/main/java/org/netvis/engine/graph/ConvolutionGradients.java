@@ -1,5 +1,6 @@
 package org.netvis.engine.graph;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.Arrays;
@@ -13,6 +14,35 @@ final class ConvolutionGradients {
 
   static void register(Map<String, NodeGradient> rules) {
     rules.put("Conv", ConvolutionGradients::conv);
+    rules.put("ConvTranspose", ConvolutionGradients::convTranspose);
+  }
+
+  /**
+   * ConvTranspose writes x[c, i] W[c, o, k] to y[o, i s + k d - pad]; the Conv with the same weights,
+   * strides, pads, dilations and group reads exactly those positions, so it is the adjoint and dx is
+   * that Conv of dy (output_padding only adds positions the Conv never reads).
+   */
+  private static void convTranspose(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    String w = node.getInput(1);
+    if (ctx.isActive(w)) {
+      throw ctx.fail(node, "weights '" + w + "' depend on the input; only constant or input-independent weights are supported");
+    }
+    String autoPad = Attributes.getString(node, "auto_pad", "NOTSET");
+    if (!autoPad.equals("NOTSET") || Attributes.find(node, "output_shape").isPresent()) {
+      throw ctx.fail(node, "sets " + (autoPad.equals("NOTSET") ? "output_shape" : "auto_pad " + autoPad)
+          + ", from which ONNX derives its pads; expected explicit pads (as PyTorch exports)");
+    }
+    if (!ctx.isActive(x)) {
+      return;
+    }
+    List<AttributeProto> geometry = new java.util.ArrayList<>();
+    for (String a : List.of("strides", "pads", "dilations", "kernel_shape")) {
+      Attributes.find(node, a).ifPresent(geometry::add);
+    }
+    geometry.add(Attributes.of("group", Attributes.getInt(node, "group", 1)));
+    ctx.accumulate(x, ctx.emit().op("Conv", List.of(dy.get(0), w),
+        geometry.toArray(AttributeProto[]::new)));
   }
 
   private static void conv(NodeProto node, List<String> dy, BackwardContext ctx) {

@@ -423,6 +423,12 @@ class OperatorGradientTest {
             g.op("Einsum", List.of("x", g.random(0.5, 4, 5)), "equation", "...ij,jk->...ik")),
         of("Einsum implicit '...ij,...kj' of two image-dependent operands (ellipsis first, then i and k)", 2, 3, 4, g ->
             g.op("Einsum", List.of("x", g.op("Tanh", List.of("x"))), "equation", "...ij,...kj")),
+        of("ConvTranspose 3x3 stride 2, pads 1, output_padding 1 (learned x2 upsampling)", 2, 3, 4, g ->
+            g.op("ConvTranspose", List.of("x", g.random(0.4, 2, 3, 3, 3), g.random(0.1, 3)), "strides",
+                new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1}, "output_padding", new long[] {1, 1})),
+        of("ConvTranspose grouped (2), dilation 2, asymmetric pads", 4, 3, 3, g ->
+            g.op("ConvTranspose", List.of("x", g.random(0.4, 4, 3, 2, 2)), "group", 2L, "dilations",
+                new long[] {2, 2}, "pads", new long[] {0, 1, 1, 0})),
         of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
         new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
             g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
