@@ -4,9 +4,12 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -44,6 +47,10 @@ final class OpsetCanonicalizer {
     Set<String> used = new HashSet<>();
     graph.getNodeList().forEach(n -> used.addAll(n.getInputList()));
     graph.getOutputList().forEach(v -> used.add(v.getName()));
+    Map<String, TensorProto> constants = new HashMap<>();
+    graph.getInitializerList().forEach(t -> constants.put(t.getName(), t));
+    graph.getNodeList().stream().filter(n -> n.getOpType().equals("Constant"))
+        .forEach(n -> Attributes.find(n, "value").ifPresent(v -> constants.put(n.getOutput(0), v.getT())));
 
     List<NodeProto> nodes = new ArrayList<>();
     for (NodeProto node : graph.getNodeList()) {
@@ -51,7 +58,7 @@ final class OpsetCanonicalizer {
         nodes.add(node);
         continue;
       }
-      upgrade(node, opset, emitter, used, nodes);
+      upgrade(node, opset, emitter, used, constants, nodes);
     }
     GraphProto.Builder g = graph.toBuilder().clearNode().addAllNode(nodes).addAllInitializer(emitter.initializers());
     ModelProto.Builder m = model.toBuilder().setGraph(g);
@@ -66,7 +73,8 @@ final class OpsetCanonicalizer {
     return m.setIrVersion(Math.max(model.getIrVersion(), TARGET_IR_VERSION)).build();
   }
 
-  private static void upgrade(NodeProto node, long opset, NodeEmitter e, Set<String> used, List<NodeProto> out) {
+  private static void upgrade(NodeProto node, long opset, NodeEmitter e, Set<String> used,
+      Map<String, TensorProto> constants, List<NodeProto> out) {
     NodeProto n = Attributes.without(node, "consumed_inputs");
     switch (n.getOpType()) {
       case "Dropout" -> {
@@ -139,10 +147,43 @@ final class OpsetCanonicalizer {
           out.add(n);
         }
       }
+      case "Upsample" -> out.add(upsampleAsResize(n, opset, e, constants));
       default -> out.add(n);
     }
     out.addAll(e.nodes());
     e.nodes().clear();
+  }
+
+  /**
+   * Upsample (opsets 7 to 9) as the Resize ONNX Runtime runs it as: asymmetric coordinates, and for
+   * nearest its rounding down (scales are 1 or more). The scales are an attribute before opset 9 and a
+   * constant input from it.
+   */
+  private static NodeProto upsampleAsResize(NodeProto n, long opset, NodeEmitter e, Map<String, TensorProto> constants) {
+    float[] scales = Attributes.getFloats(n, "scales");
+    if (opset >= 9) {
+      TensorProto given = n.getInputCount() > 1 ? constants.get(n.getInput(1)) : null;
+      if (given == null) {
+        throw new GraphBuildException("Upsample node '" + n.getName() + "': its scales '"
+            + (n.getInputCount() > 1 ? n.getInput(1) : "") + "' are not a constant; expected constant scales");
+      }
+      scales = TensorProtos.toFloats(given);
+    }
+    if (scales == null) {
+      throw new GraphBuildException("Upsample node '" + n.getName() + "' has no scales");
+    }
+    for (float f : scales) {
+      if (f < 1) {
+        throw new GraphBuildException("Upsample node '" + n.getName() + "' has scale " + f + "; ONNX defines Upsample"
+            + " for scales of 1 or more");
+      }
+    }
+    String mode = Attributes.getString(n, "mode", "nearest");
+    String scaleInput = e.floats("upsample_scales", new long[] {scales.length}, scales);
+    return NodeProto.newBuilder().setOpType("Resize").setName(n.getName()).addInput(n.getInput(0)).addInput("")
+        .addInput(scaleInput).addOutput(n.getOutput(0)).addAttribute(Attributes.of("mode", mode))
+        .addAttribute(Attributes.of("coordinate_transformation_mode", "asymmetric"))
+        .addAttribute(Attributes.of("nearest_mode", "floor")).build();
   }
 
   private static String shapeNode(String tensor, NodeEmitter e, List<NodeProto> out) {

@@ -429,6 +429,12 @@ class OperatorGradientTest {
         of("ConvTranspose grouped (2), dilation 2, asymmetric pads", 4, 3, 3, g ->
             g.op("ConvTranspose", List.of("x", g.random(0.4, 4, 3, 2, 2)), "group", 2L, "dilations",
                 new long[] {2, 2}, "pads", new long[] {0, 1, 1, 0})),
+        new Case("Upsample nearest x2 and x3, scales attribute (opset 8)", 8, 2, 3, 3, 1e-2, g ->
+            g.op("Upsample", List.of("x"), "scales", new float[] {1f, 1f, 2f, 3f})),
+        new Case("Upsample linear x2 and x1.5, scales input (opset 9)", 9, 2, 3, 4, 1e-2, g ->
+            g.op("Upsample", List.of("x", g.floats(new float[] {1f, 1f, 2f, 1.5f}, 4)), "mode", "linear")),
+        new Case("Upsample nearest x1.5 and x2.5, scales input (opset 9)", 9, 2, 3, 4, 1e-2, g ->
+            g.op("Upsample", List.of("x", g.floats(new float[] {1f, 1f, 1.5f, 2.5f}, 4)))),
         of("TopK 2 along the width (values)", 2, 3, 4, g -> g.ops("TopK", List.of("x", g.ints(2)), 2, "axis", -1L).get(0)),
         new Case("Trilu lower with k = 1 (opset 14)", 14, 2, 3, 4, 1e-2, g ->
             g.op("Trilu", List.of("x", g.scalarInt(1)), "upper", 0L)),
