@@ -1,5 +1,9 @@
 package org.netvis.bench;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +17,10 @@ import org.netvis.engine.tensor.Tensor;
 
 /**
  * Forward and VJP time per image. Forward and VJP calls alternate within each round so that
- * machine noise hits both alike; the figures are medians over rounds.
+ * machine noise hits both alike; the figures are medians over rounds. {@code --as-written} also
+ * times ONNX Runtime running the model file as written (a plain session, its default optimizations),
+ * in the same rounds: what netvis' reading of the file (fused operators written out, quantized ones
+ * as their definition) costs the forward pass.
  */
 public final class EngineBench {
   public static void main(String[] args) throws Exception {
@@ -22,6 +29,7 @@ public final class EngineBench {
     String model = "squeezenet1_1";
     int[] batches = {1, 8};
     boolean json = false;
+    boolean asWritten = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
@@ -29,8 +37,9 @@ public final class EngineBench {
         case "--model" -> model = args[++i];
         case "--batches" -> batches = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--json" -> json = true;
+        case "--as-written" -> asWritten = true;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (expected --threads N, --seconds S, --model ID, --batches 1,8,32, --json)");
+            + " (expected --threads N, --seconds S, --model ID, --batches 1,8,32, --json, --as-written)");
       }
     }
     ResolvedModel resolved = ModelRegistry.fromEnvironment(false).resolve(model);
@@ -40,12 +49,18 @@ public final class EngineBench {
         System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(),
         threads == 0 ? "default" : Integer.toString(threads),
         org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
-    try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads))) {
+    OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
+    try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads));
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession file = asWritten ? fileSession(env, options, resolved, threads) : null) {
+      if (file != null && engine.graph().layout() != org.netvis.engine.graph.InputLayout.NCHW) {
+        throw new IllegalArgumentException("--as-written times NCHW models; " + resolved.id() + " is channels-last");
+      }
       // Larger VJP batches run in parts of this many images (NETVIS_GRADIENT_BATCH; 0 = whole batch).
       text.printf("gradient batch: %s, fixed-batch sessions: %s%n", engine.gradientBatch() == 0 ? "whole batch"
           : engine.gradientBatch(), engine.fixedBatchSessions());
-      text.printf("%-6s %14s %14s %14s %14s %10s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
-          "vjp/fwd");
+      text.printf("%-6s %14s %14s %14s %14s %10s%s%n", "batch", "forward ms", "fwd ms/img", "vjp ms", "vjp ms/img",
+          "vjp/fwd", file == null ? "" : String.format(" %14s %12s", "as written ms", "fwd/written"));
       for (int batch : batches) {
         Random random = new Random(batch);
         Tensor x = Tensor.zeros(batch, engine.channels(), engine.inputHeight(), engine.inputWidth());
@@ -62,6 +77,9 @@ public final class EngineBench {
         }
         List<Double> fwd = new ArrayList<>();
         List<Double> vjp = new ArrayList<>();
+        List<Double> written = new ArrayList<>();
+        OnnxTensor input = file == null ? null
+            : OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x.data()), x.shape());
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < end || fwd.size() < 5) {
           long t0 = System.nanoTime();
@@ -71,10 +89,18 @@ public final class EngineBench {
           long t2 = System.nanoTime();
           fwd.add((t1 - t0) / 1e6);
           vjp.add((t2 - t1) / 1e6);
+          if (file != null) {
+            file.run(java.util.Map.of(file.getInputNames().iterator().next(), input)).close();
+            written.add((System.nanoTime() - t2) / 1e6);
+          }
+        }
+        if (input != null) {
+          input.close();
         }
         double f = median(fwd);
         double v = median(vjp);
-        text.printf("%-6d %14.2f %14.2f %14.2f %14.2f %9.2fx%n", batch, f, f / batch, v, v / batch, v / f);
+        text.printf("%-6d %14.2f %14.2f %14.2f %14.2f %9.2fx%s%n", batch, f, f / batch, v, v / batch, v / f,
+            file == null ? "" : String.format(" %14.2f %11.2fx", median(written), f / median(written)));
         jsonOut.append(jsonOut.charAt(jsonOut.length() - 1) == '{' ? "" : ", ").append('"').append(batch)
             .append("\": {\"forward_ms\": ").append(f).append(", \"vjp_ms\": ").append(v).append('}');
       }
@@ -82,6 +108,15 @@ public final class EngineBench {
     if (json) {
       System.out.println(jsonOut.append("}}"));
     }
+  }
+
+  /** The model file as written, on the CPU with the engine's threads and ONNX Runtime's default optimizations. */
+  private static OrtSession fileSession(OrtEnvironment env, OrtSession.SessionOptions options, ResolvedModel model,
+      int threads) throws OrtException {
+    if (threads > 0) {
+      options.setIntraOpNumThreads(threads);
+    }
+    return env.createSession(model.path().toString(), options);
   }
 
   private static double median(List<Double> values) {
