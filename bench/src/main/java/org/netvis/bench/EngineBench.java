@@ -50,9 +50,10 @@ public final class EngineBench {
         threads == 0 ? "default" : Integer.toString(threads),
         org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
     OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
-    try (Engine engine = Engine.open(resolved, EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads));
+    EngineOptions engineOptions = EngineOptions.defaults().withDevice(Device.CPU).withThreads(threads);
+    try (Engine engine = Engine.open(resolved, engineOptions);
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession file = asWritten ? fileSession(env, options, resolved, threads) : null) {
+        OrtSession file = asWritten ? fileSession(env, options, resolved, engineOptions) : null) {
       if (file != null && engine.graph().layout() != org.netvis.engine.graph.InputLayout.NCHW) {
         throw new IllegalArgumentException("--as-written times NCHW models; " + resolved.id() + " is channels-last");
       }
@@ -110,12 +111,17 @@ public final class EngineBench {
     }
   }
 
-  /** The model file as written, on the CPU with the engine's threads and ONNX Runtime's default optimizations. */
+  /**
+   * The model file as written, on the CPU with ONNX Runtime's default optimizations and the engine's
+   * threading (threads, and spinning, which a spinning session would also take from the runs after it),
+   * so that only netvis' reading of the graph differs.
+   */
   private static OrtSession fileSession(OrtEnvironment env, OrtSession.SessionOptions options, ResolvedModel model,
-      int threads) throws OrtException {
-    if (threads > 0) {
-      options.setIntraOpNumThreads(threads);
+      EngineOptions engine) throws OrtException {
+    if (engine.intraOpThreads() > 0) {
+      options.setIntraOpNumThreads(engine.intraOpThreads());
     }
+    options.addConfigEntry("session.intra_op.allow_spinning", engine.spinning() ? "1" : "0");
     return env.createSession(model.path().toString(), options);
   }
 
