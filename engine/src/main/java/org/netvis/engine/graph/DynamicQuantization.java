@@ -158,8 +158,7 @@ final class DynamicQuantization {
    * QAttention (quantize_dynamic's form of an optimized transformer's com.microsoft Attention) as that
    * float Attention: its input the per-image dequantized values, its weights (weight - weight_zero_point)
    * * weight_scale per tensor or per column, exactly; bias and attributes as they are (a mask or past state
-   * is refused here, in the file's terms).
-   * {@link FusedOperators} then writes the Attention out.
+   * is refused here, in the file's terms). {@link FusedOperators} then writes the Attention out.
    */
   private static NodeProto floatAttention(NodeProto n, Map<String, String> dequantized,
       Map<String, TensorProto> constants, NodeEmitter e) {
@@ -187,7 +186,8 @@ final class DynamicQuantization {
     String weights = e.floats(weight + "/dequantized", TensorProtos.shape(levels), TensorProtos.dequantized(levels,
         TensorProtos.toFloats(scale), zero == null ? null : TensorProtos.toLongs(zero), 1));
     return NodeProto.newBuilder().setOpType("Attention").setDomain(MICROSOFT).setName(n.getName())
-        .addAllInput(List.of(dequantized.get(input), weights, n.getInput(2))).addAllOutput(n.getOutputList()).addAllAttribute(n.getAttributeList()).build();
+        .addAllInput(List.of(dequantized.get(input), weights, n.getInput(2))).addAllOutput(n.getOutputList())
+        .addAllAttribute(n.getAttributeList()).build();
   }
 
   /**

@@ -21,8 +21,8 @@ public final class UnsupportedOperatorException extends GraphBuildException {
         : "has no gradient rule in netvis";
     return "operator " + domain + node.getOpType() + " (node '" + node.getName() + "') " + what
         + "; supported operators: " + String.join(", ", supported.stream().sorted().toList())
-        + (domain.isEmpty() ? "" : "; of ONNX Runtime's com.microsoft operators, netvis reads " + FusedOperators.READ
-        + ", and the quantized " + IntegerOperators.READ);
+        + (!node.getDomain().equals("com.microsoft") ? "" : "; of ONNX Runtime's com.microsoft operators, netvis reads "
+        + FusedOperators.READ + ", QAttention after a DynamicQuantizeLinear, and the quantized " + IntegerOperators.READ);
   }
 
   public String opType() {
