@@ -1,5 +1,7 @@
 package org.netvis.engine.graph;
 
+import static org.netvis.engine.graph.BackwardContext.input;
+
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -126,11 +128,11 @@ final class FusedOperators {
 
     void expand(NodeProto n) {
       switch (n.getOpType()) {
-        case "Gelu" -> gelu(n, input(n, 0));
-        case "BiasGelu" -> gelu(n, e.op("Add", List.of(input(n, 0), input(n, 1))));
+        case "Gelu" -> gelu(n, n.getInput(0));
+        case "BiasGelu" -> gelu(n, e.op("Add", List.of(n.getInput(0), n.getInput(1))));
         case "FastGelu" -> fastGelu(n);
         case "QuickGelu" -> {
-          String x = input(n, 0);
+          String x = n.getInput(0);
           float alpha = Attributes.getFloat(n, "alpha", 1.702f);
           into(n, 0, "Mul", List.of(x, e.op("Sigmoid", List.of(e.mul(x, e.scalar(alpha))))));
         }
@@ -155,7 +157,7 @@ final class FusedOperators {
 
     /** FastGelu: the tanh approximation x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) of x + bias. */
     private void fastGelu(NodeProto n) {
-      String x = optional(n, 1).isEmpty() ? input(n, 0) : e.op("Add", List.of(input(n, 0), input(n, 1)));
+      String x = input(n, 1) == null ? n.getInput(0) : e.op("Add", List.of(n.getInput(0), n.getInput(1)));
       String cubic = e.op("Add", List.of(e.mul(e.mul(x, x), e.scalar(TANH_GAMMA * TANH_ALPHA)), e.scalar(TANH_ALPHA)));
       String tanh = e.op("Tanh", List.of(e.mul(x, cubic)));
       into(n, 0, "Mul", List.of(e.mul(x, e.scalar(0.5f)), e.op("Add", List.of(tanh, e.scalar(1f)))));
@@ -164,12 +166,12 @@ final class FusedOperators {
     /** FusedConv: activation(Conv(X, W, B) + Z), with the activation's parameters in activation_params. */
     private void fusedConv(NodeProto n) {
       NodeProto conv = Attributes.without(n, "activation", "activation_params");
-      List<String> inputs = new ArrayList<>(List.of(input(n, 0), input(n, 1)));
-      if (!optional(n, 2).isEmpty()) {
+      List<String> inputs = new ArrayList<>(List.of(n.getInput(0), n.getInput(1)));
+      if (input(n, 2) != null) {
         inputs.add(n.getInput(2));
       }
       String value = e.op("Conv", inputs, conv.getAttributeList().toArray(AttributeProto[]::new));
-      if (!optional(n, 3).isEmpty()) {
+      if (input(n, 3) != null) {
         value = e.op("Add", List.of(value, n.getInput(3)));
       }
       String kind = Attributes.getString(n, "activation", "");
@@ -250,14 +252,14 @@ final class FusedOperators {
       boolean trans = Attributes.getInt(n, transposed, 0) != 0;
       boolean batch = Attributes.getInt(n, batchTransposed, 0) != 0;
       if (!trans && !batch) {
-        return input(n, i);
+        return n.getInput(i);
       }
-      Integer rank = ranks.get(input(n, i));
+      Integer rank = ranks.get(n.getInput(i));
       if (rank == null) {
-        return reorderedOfAnyRank(n, input(n, i), trans, batch);
+        return reorderedOfAnyRank(n, n.getInput(i), trans, batch);
       }
       if (rank < 2) {
-        return input(n, i);
+        return n.getInput(i);
       }
       long[] perm = new long[rank];
       int next = 0;
@@ -268,7 +270,7 @@ final class FusedOperators {
       long columns = rank - 1;
       perm[next++] = trans ? columns : rows;
       perm[next] = trans ? rows : columns;
-      return e.op("Transpose", List.of(input(n, i)), Attributes.of("perm", perm));
+      return e.op("Transpose", List.of(n.getInput(i)), Attributes.of("perm", perm));
     }
 
     /**
@@ -314,16 +316,16 @@ final class FusedOperators {
      */
     private void skipLayerNormalization(NodeProto n) {
       refuseReadOutputs(n, Set.of(1, 2), "the mean and inverse standard deviation, which training saves");
-      String sum = e.op("Add", List.of(input(n, 0), input(n, 1)));
-      boolean bias = !optional(n, 4).isEmpty();
+      String sum = e.op("Add", List.of(n.getInput(0), n.getInput(1)));
+      boolean bias = input(n, 4) != null;
       boolean sumRead = !readOutput(n, 3).isEmpty();
       if (bias) {
         sum = sumRead ? into(n, 3, "Add", List.of(sum, n.getInput(4))) : e.op("Add", List.of(sum, n.getInput(4)));
       } else if (sumRead) {
         sum = into(n, 3, "Identity", List.of(sum));
       }
-      List<String> inputs = new ArrayList<>(List.of(sum, input(n, 2)));
-      if (!optional(n, 3).isEmpty()) {
+      List<String> inputs = new ArrayList<>(List.of(sum, n.getInput(2)));
+      if (input(n, 3) != null) {
         inputs.add(n.getInput(3));
       }
       into(n, 0, "LayerNormalization", inputs, Attributes.of("axis", -1L),
@@ -336,9 +338,9 @@ final class FusedOperators {
      * joined back: (batch, sequence, v_hidden_size).
      */
     private void attention(NodeProto n) {
-      for (Map.Entry<Integer, String> input : Map.of(3, "mask_index", 4, "past", 6, "past_sequence_length").entrySet()) {
-        if (!optional(n, input.getKey()).isEmpty()) {
-          throw refused(n, "has a " + input.getValue() + " input ('" + n.getInput(input.getKey()) + "'); netvis reads"
+      for (Map.Entry<Integer, String> slot : Map.of(3, "mask_index", 4, "past", 6, "past_sequence_length").entrySet()) {
+        if (input(n, slot.getKey()) != null) {
+          throw refused(n, "has a " + slot.getValue() + " input ('" + n.getInput(slot.getKey()) + "'); netvis reads"
               + " Attention without masks or past state, as image encoders use it");
         }
       }
@@ -352,9 +354,9 @@ final class FusedOperators {
       long heads = Attributes.getInt(n, "num_heads", 0);
       long[] sizes = Attributes.getInts(n, "qkv_hidden_sizes");
       if (sizes == null) {
-        TensorProto weights = constants.get(input(n, 1));
+        TensorProto weights = constants.get(n.getInput(1));
         if (weights == null || weights.getDimsCount() != 2 || weights.getDims(1) % 3 != 0) {
-          throw refused(n, "has no qkv_hidden_sizes, and its weights '" + input(n, 1) + "' are not a constant of"
+          throw refused(n, "has no qkv_hidden_sizes, and its weights '" + n.getInput(1) + "' are not a constant of"
               + " shape (input_hidden_size, 3 * hidden_size) to tell them");
         }
         long third = weights.getDims(1) / 3;
@@ -364,8 +366,8 @@ final class FusedOperators {
         throw refused(n, "has num_heads " + heads + " and hidden sizes " + java.util.Arrays.toString(sizes)
             + "; expected Q and K of one size, and Q, K and V sizes that num_heads divides");
       }
-      String projected = e.op("MatMul", List.of(input(n, 0), input(n, 1)));
-      if (!optional(n, 2).isEmpty()) {
+      String projected = e.op("MatMul", List.of(n.getInput(0), n.getInput(1)));
+      if (input(n, 2) != null) {
         projected = e.op("Add", List.of(projected, n.getInput(2)));
       }
       String q = slice(projected, 0, sizes[0]);
@@ -377,7 +379,7 @@ final class FusedOperators {
       String kh = heads(k, heads, headSize, new long[] {0, 2, 3, 1});
       String vh = heads(v, heads, sizes[2] / heads, new long[] {0, 2, 1, 3});
       String scores = e.mul(e.op("MatMul", List.of(qh, kh)), e.scalar(scale));
-      if (!optional(n, 5).isEmpty()) {
+      if (input(n, 5) != null) {
         scores = e.op("Add", List.of(scores, n.getInput(5)));
       }
       String weights = e.op("Softmax", List.of(scores), Attributes.of("axis", 3L));
@@ -420,14 +422,6 @@ final class FusedOperators {
       }
       e.add(b.build());
       return n.getOutput(i);
-    }
-
-    private static String input(NodeProto n, int i) {
-      return n.getInput(i);
-    }
-
-    private static String optional(NodeProto n, int i) {
-      return i < n.getInputCount() ? n.getInput(i) : "";
     }
 
     /** Output {@code i}'s name where the node has it and something reads it, else "". */
