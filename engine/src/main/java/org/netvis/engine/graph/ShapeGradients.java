@@ -245,18 +245,26 @@ final class ShapeGradients {
    */
   private static void gatherAtComputedIndices(NodeProto node, String dy, int axis, int rank, BackwardContext ctx) {
     NodeEmitter e = ctx.emit();
-    String x = node.getInput(0);
     String flat = e.op("Reshape", List.of(node.getInput(1), e.longs("flat", -1)));
     String indices = e.op("Cast", List.of(flat), Attributes.of("to", (long) TensorProto.DataType.INT64_VALUE));
-    String shapeX = e.shapeOf(x);
-    String before = e.op("Slice", List.of(shapeX, e.longs("start", 0), e.longs("end", axis)));
-    String after = e.op("Slice", List.of(shapeX, e.longs("start", axis + 1), e.longs("end", Long.MAX_VALUE)));
-    String grads = e.op("Reshape", List.of(dy, e.op("Concat", List.of(before, e.longs("count", -1), after),
-        Attributes.of("axis", 0L))));
     long[] indexShape = new long[rank];
     Arrays.fill(indexShape, 1);
     indexShape[axis] = -1;
-    String placed = e.op("Reshape", List.of(indices, e.longs("index_shape", indexShape)));
+    scatterAlong(node.getInput(0), dy, axis, -1, e.op("Reshape", List.of(indices, e.longs("index_shape", indexShape))),
+        ctx);
+  }
+
+  /**
+   * dx: {@code dy} with its gathered axis flattened to {@code count} positions (-1: as many as there are),
+   * scatter-added at {@code placed}, the indices shaped 1 on every axis but {@code axis}.
+   */
+  private static void scatterAlong(String x, String dy, int axis, long count, String placed, BackwardContext ctx) {
+    NodeEmitter e = ctx.emit();
+    String shapeX = e.shapeOf(x);
+    String before = e.op("Slice", List.of(shapeX, e.longs("start", 0), e.longs("end", axis)));
+    String after = e.op("Slice", List.of(shapeX, e.longs("start", axis + 1), e.longs("end", Long.MAX_VALUE)));
+    String flatShape = e.op("Concat", List.of(before, e.longs("count", count), after), Attributes.of("axis", 0L));
+    String grads = e.op("Reshape", List.of(dy, flatShape));
     String expanded = e.op("Expand", List.of(placed, e.shapeOf(grads)));
     ctx.accumulate(x, e.op("ScatterElements", List.of(e.zerosLike(x), expanded, grads),
         Attributes.of("axis", (long) axis), Attributes.of("reduction", "add")));
@@ -293,20 +301,12 @@ final class ShapeGradients {
       return;
     }
     // Bring the gradient to x's rank with the gathered positions flattened into one axis.
-    String shapeX = e.shapeOf(x);
-    String before = e.op("Slice", List.of(shapeX, e.longs("start", 0), e.longs("end", axis)));
-    String after = e.op("Slice", List.of(shapeX, e.longs("start", axis + 1), e.longs("end", Long.MAX_VALUE)));
-    String flatShape = e.op("Concat", List.of(before, e.longs("count", indices.length), after), Attributes.of("axis", 0L));
-    String grads = e.op("Reshape", List.of(dy.get(0), flatShape));
     long[] indexShape = new long[rank];
     Arrays.fill(indexShape, 1);
     indexShape[axis] = indices.length;
     String idx = e.fresh("gather_indices");
     e.initializers().add(TensorProtos.longs(idx, indexShape, normalized));
-    String expanded = e.op("Expand", List.of(idx, e.shapeOf(grads)));
-    String scattered = e.op("ScatterElements", List.of(e.zerosLike(x), expanded, grads),
-        Attributes.of("axis", (long) axis), Attributes.of("reduction", "add"));
-    ctx.accumulate(x, scattered);
+    scatterAlong(x, dy.get(0), axis, indices.length, idx, ctx);
   }
 
   private static boolean consecutive(long[] indices) {
