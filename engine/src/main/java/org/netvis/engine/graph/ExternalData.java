@@ -3,6 +3,7 @@ package org.netvis.engine.graph;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,55 +20,56 @@ import java.util.Map;
 /**
  * A model whose tensors keep their values in other files (ONNX's external data: PyTorch's exporter
  * writes every weight to {@code model.onnx.data} by default since 2.9, and any model over 2 GB must)
- * with those values read into the model, so that everything after reads one self-contained model.
- * Locations are resolved against the model's directory, as ONNX and ONNX Runtime resolve them;
- * one that is absolute or leaves that directory is refused, as they refuse it.
+ * with those values in the model, so that everything after reads one model. Larger tensors are mapped
+ * from their files, not copied onto the heap, and graphs derived from the model refer to them in their
+ * files again ({@link DataFiles#serialize}). Locations are resolved against the model's directory, as
+ * ONNX and ONNX Runtime resolve them; one that is absolute or leaves that directory is refused, as they
+ * refuse it.
  */
 final class ExternalData extends ModelRewrite {
   /**
-   * netvis hands ONNX Runtime a model as one serialized ONNX message, which protobuf limits to 2 GB;
-   * a few megabytes are left for the graph itself.
+   * Tensors from this size on are mapped; smaller ones (biases, norms' scales) are read: mapping each
+   * would cost a mapping per tensor, which the kernel limits, to save little.
    */
-  static final long LIMIT = Integer.MAX_VALUE - (8L << 20);
+  static final long MAPPED_FROM_BYTES = 64 << 10;
 
   private final Path directory;
   private final String source;
-  private final long structureBytes;
   private final Map<Path, FileChannel> channels = new LinkedHashMap<>();
+  private final Map<ByteString, List<StringStringEntryProto>> mapped = new IdentityHashMap<>();
   private int tensors;
   private long bytes;
 
-  private ExternalData(Path directory, String source, long structureBytes) {
+  private ExternalData(Path directory, String source) {
     this.directory = directory.toAbsolutePath().normalize();
     this.source = source;
-    this.structureBytes = structureBytes;
   }
 
-  /** The model with its external tensors read in, the files they came from (in {@code directory}), and how much was read. */
-  record Read(ModelProto model, Path directory, List<Path> files, int tensors, long bytes) {
+  /** The model with its external tensors' values in it, the data files, and how much they held. */
+  record Read(ModelProto model, DataFiles files, int tensors, long bytes) {
     /** A sentence for the run record; null where every tensor was stored in the model file. */
     String note() {
-      if (files.isEmpty()) {
+      if (files.files().isEmpty()) {
         return null;
       }
       // A writer that puts each tensor in a file of its own makes hundreds: they are counted, not named.
-      String where = files.size() > 3 ? files.size() + " data files"
-          : String.join(", ", files.stream().map(f -> directory.relativize(f).toString()).toList());
+      String where = files.files().size() > 3 ? files.files().size() + " data files"
+          : String.join(", ", files.files().stream().map(f -> files.directory().relativize(f).toString()).toList());
       return String.format("%d tensors (%.1f MB) read from %s beside the model file", tensors, bytes / 1e6, where);
     }
   }
 
   /**
-   * The model with its external tensors' values read in; the model itself, and no files, where every
+   * The model with its external tensors' values in it; the model itself, and no files, where every
    * tensor holds its values.
-   *
-   * @param structureBytes the model file's own size, counted against {@link #LIMIT} with what is read
    */
-  static Read read(ModelProto model, Path directory, String source, long structureBytes) throws IOException {
-    ExternalData reader = new ExternalData(directory, source, structureBytes);
+  static Read read(ModelProto model, Path directory, String source) throws IOException {
+    ExternalData reader = new ExternalData(directory, source);
     try {
       ModelProto inlined = reader.apply(model);
-      return new Read(inlined, reader.directory, List.copyOf(reader.channels.keySet()), reader.tensors, reader.bytes);
+      DataFiles files = reader.channels.isEmpty() ? DataFiles.none(source)
+          : new DataFiles(source, reader.directory, List.copyOf(reader.channels.keySet()), reader.mapped);
+      return new Read(inlined, files, reader.tensors, reader.bytes);
     } catch (UncheckedIOException e) {
       throw e.getCause();
     } finally {
@@ -110,9 +113,8 @@ final class ExternalData extends ModelRewrite {
       throw refused(t, "its external_data gives length " + length + " bytes; its shape " + describe(t) + " of "
           + typeName(t) + " takes " + expected);
     }
-    if (structureBytes + bytes + length > LIMIT) {
-      throw refused(t, "the model's tensors take more than 2 GB with it; netvis passes a model to ONNX Runtime as"
-          + " one ONNX message, which protobuf limits to 2 GB, so models this large are not supported");
+    if (length > Integer.MAX_VALUE) {
+      throw refused(t, "it takes " + length + " bytes; netvis holds a tensor of at most 2 GB");
     }
     try {
       FileChannel channel = channel(t, file, location);
@@ -121,17 +123,24 @@ final class ExternalData extends ModelRewrite {
         throw refused(t, "it takes bytes " + offset + " to " + (offset + length) + " of '" + location + "', which holds "
             + size + " bytes (a data file from another export, or cut short?)");
       }
-      ByteBuffer values = ByteBuffer.allocate(Math.toIntExact(length));
-      while (values.hasRemaining()) {
-        if (channel.read(values, offset + values.position()) < 0) {
-          throw refused(t, "'" + location + "' ended while reading it");
+      ByteString values;
+      if (length >= MAPPED_FROM_BYTES) {
+        // Read-only and never written: wrapping the mapping is safe, and it costs no heap.
+        values = UnsafeByteOperations.unsafeWrap(channel.map(FileChannel.MapMode.READ_ONLY, offset, length));
+        mapped.put(values, t.getExternalDataList());
+      } else {
+        ByteBuffer read = ByteBuffer.allocate((int) length);
+        while (read.hasRemaining()) {
+          if (channel.read(read, offset + read.position()) < 0) {
+            throw refused(t, "'" + location + "' ended while reading it");
+          }
         }
+        // The array is this tensor's alone: wrapping it saves copying it once more.
+        values = UnsafeByteOperations.unsafeWrap(read.array());
       }
       tensors++;
       bytes += length;
-      // The array is this tensor's alone: wrapping it saves copying every weight once more.
-      return t.toBuilder().clearExternalData().clearDataLocation()
-          .setRawData(UnsafeByteOperations.unsafeWrap(values.array())).build();
+      return t.toBuilder().clearExternalData().clearDataLocation().setRawData(values).build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -207,8 +207,8 @@ public final class GradientGraphBuilder {
     InputDependence dependence = InputDependence.of(dynamic.getGraph(), forward.inputName());
     Set<String> independent = dependence.independentOutputs(dynamic.getGraph());
     try {
-      Map<String, ShapeProbe.Probed> one = ShapeProbe.run(dynamic, forward.inputName(), new long[] {1, channels, height, width}, independent);
-      Map<String, ShapeProbe.Probed> two = ShapeProbe.run(dynamic, forward.inputName(), new long[] {2, channels, height, width}, independent);
+      Map<String, ShapeProbe.Probed> one = ShapeProbe.run(dynamic, forward.dataFiles(), forward.inputName(), new long[] {1, channels, height, width}, independent);
+      Map<String, ShapeProbe.Probed> two = ShapeProbe.run(dynamic, forward.dataFiles(), forward.inputName(), new long[] {2, channels, height, width}, independent);
       ShapeProbe.Probed out = two.get(forward.outputName());
       if (out != null && out.shape().length > 0 && out.shape()[0] == 2) {
         return new Prepared(dynamic, markBatchDims(one, two), false, dependence);
@@ -228,7 +228,7 @@ public final class GradientGraphBuilder {
     ModelProto fixed = runnable(model, forward, height, width, true);
     try {
       InputDependence fixedDependence = InputDependence.of(fixed.getGraph(), forward.inputName());
-      Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.inputName(),
+      Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.dataFiles(), forward.inputName(),
           new long[] {batch, channels, height, width}, fixedDependence.independentOutputs(fixed.getGraph()));
       LOG.info("the model fixes its batch to {}; images will run one batch of {} at a time", batch, batch);
       return new Prepared(fixed, shapes, true, fixedDependence);

@@ -27,11 +27,12 @@ import java.util.Set;
  * before a final Softmax, the one output of several that it explains, a float16 or bfloat16 file
  * widened to float32, quantizers whose gradient is straight-through, weights read from external data
  * files (the run manifest's model record holds them under the same keys). {@code asWritten}:
- * {@code proto} is the file's model unchanged, so the file's bytes load it. {@code externalData}: the
- * files beside the model file whose values were read into {@code proto}.
+ * {@code proto} is the file's model unchanged, so the file's bytes load it. {@code dataFiles}: the
+ * files beside the model file whose values {@code proto} holds, and how graphs derived from it are
+ * serialized ({@link #serialize}).
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten, List<Path> externalData) {
+    long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten, DataFiles dataFiles) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
@@ -59,9 +60,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   /** @param output the graph output to explain, as a model's descriptor names it; null for the first */
   public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout, String output) throws IOException {
     String source = file.toString();
-    ExternalData.Read read = ExternalData.read(proto(bytes, source), file.toAbsolutePath().getParent(), source,
-        bytes.length);
-    return of(read.model(), source, layout, output, read.files().isEmpty() ? null : read);
+    ExternalData.Read read = ExternalData.read(proto(bytes, source), file.toAbsolutePath().getParent(), source);
+    return of(read.model(), source, layout, output, read.files().files().isEmpty() ? null : read);
   }
 
   public static ModelGraph parse(byte[] bytes, String source) {
@@ -211,7 +211,30 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
           + " and zero points read as scalars, which ONNX Runtime's QDQ fusion needs"));
     }
     return new ModelGraph(proto, input.getName(), inShape, output.getName(), outShape, layout,
-        Collections.unmodifiableMap(notes), proto == asWritten, external == null ? List.of() : external.files());
+        Collections.unmodifiableMap(notes), proto == asWritten, external == null ? DataFiles.none(source) : external.files());
+  }
+
+  /** The files beside the model file whose values the model holds; empty where it holds them all. */
+  public List<Path> externalData() {
+    return dataFiles.files();
+  }
+
+  /**
+   * A graph derived from this model (or the model itself) as one ONNX message for ONNX Runtime, its
+   * weights referring to the model's data files where it has them ({@link DataFiles#serialize}).
+   */
+  public byte[] serialize(ModelProto derived) {
+    return dataFiles.serialize(derived);
+  }
+
+  /**
+   * This model with other values in some of its tensors (the sanity check's redrawn layers), seen as
+   * this one is: the tensors it shares with this model refer to the same data files.
+   */
+  public ModelGraph withProto(ModelProto variant, String source) {
+    ModelGraph seen = of(variant, source, InputLayout.NCHW);
+    return new ModelGraph(seen.proto, seen.inputName, seen.inputShape, seen.outputName, seen.outputShape, seen.layout,
+        seen.notes, seen.asWritten, dataFiles);
   }
 
   /**

@@ -61,8 +61,9 @@ final class ShapeProbe {
 
   private ShapeProbe() {}
 
-  static Map<String, Probed> run(ModelProto model, String inputName, long[] inputShape, Set<String> keepValues)
-      throws OrtException {
+  /** @param files where the model's tensors kept in data files are */
+  static Map<String, Probed> run(ModelProto model, DataFiles files, String inputName, long[] inputShape,
+      Set<String> keepValues) throws OrtException {
     GraphProto graph = model.getGraph();
     Set<String> outputs = new HashSet<>();
     graph.getOutputList().forEach(v -> outputs.add(v.getName()));
@@ -74,13 +75,14 @@ final class ShapeProbe {
         }
       }
     }
-    byte[] bytes = model.toBuilder().setGraph(g).build().toByteArray();
+    byte[] bytes = files.serialize(model.toBuilder().setGraph(g).build());
     OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     Map<String, Probed> shapes = new HashMap<>();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       // Keep every intermediate as written: optimizations would fuse away the names we ask for.
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
       options.setIntraOpNumThreads(1);
+      files.configure(options);
       try (OrtSession session = env.createSession(bytes, options)) {
         int n = (int) Tensor.numel(inputShape);
         float[] values = new float[n];

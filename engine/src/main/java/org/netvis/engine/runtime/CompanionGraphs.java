@@ -163,7 +163,7 @@ public final class CompanionGraphs {
       LOG.warn("companion gradient graph {} is stale ({}); rebuilding it", p, why);
     }
     long start = System.nanoTime();
-    byte[] built = builder.build(forward, spec, h, w, modelSha).proto().toByteArray();
+    byte[] built = forward.serialize(builder.build(forward, spec, h, w, modelSha).proto());
     LOG.info("derived the gradient graph of {} at {}x{} in {} ms", model.getFileName(), h, w,
         (System.nanoTime() - start) / 1_000_000);
     Path file = null;

@@ -59,10 +59,10 @@ public final class Engine implements AutoCloseable {
     long size = model.preprocessing().crop();
     this.defaultHeight = in[2] > 0 ? in[2] : size;
     this.defaultWidth = in[3] > 0 ? in[3] : size;
-    this.sessions = new OrtSessions(options, clock);
+    this.sessions = new OrtSessions(options, clock, graph.dataFiles());
     ModelProto runs = forwardModel(graph, defaultHeight, defaultWidth);
     this.recomputedLrns = LrnWindowSums.count(graph.proto()) - LrnWindowSums.count(runs);
-    OrtSessions.Opened opened = sessions.open(runs == graph.proto() ? modelBytes : runs.toByteArray());
+    OrtSessions.Opened opened = sessions.open(runs == graph.proto() ? modelBytes : graph.serialize(runs));
     this.forward = opened.session();
     this.provider = opened.provider();
   }
@@ -133,7 +133,7 @@ public final class Engine implements AutoCloseable {
     try {
       // A channels-last model runs with the Transpose netvis put in front of it, a model ending in
       // Softmax without it, a 16-bit one widened to float32.
-      return new Engine(model, graph, graph.asWritten() ? bytes : graph.proto().toByteArray(), options,
+      return new Engine(model, graph, graph.asWritten() ? bytes : graph.serialize(graph.proto()), options,
           new OrtSessions.Clock(), new GradientGraphBuilder());
     } catch (OrtException e) {
       throw new EngineException(model.path() + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
@@ -161,11 +161,11 @@ public final class Engine implements AutoCloseable {
    * named {@code name} (its path names it, no file) and carries the sha256 of the variant's bytes.
    */
   public Engine openVariant(String name, ModelProto variant) {
-    byte[] bytes = variant.toByteArray();
+    byte[] bytes = graph.serialize(variant);
     ResolvedModel resolved = new ResolvedModel(ModelDescriptor.forFile(name, model.preprocessing()), Path.of(name),
         Sha256.of(bytes), model.classNames());
     // The proto is already channels-first with the scores as its output: this engine's graph's.
-    ModelGraph variantGraph = ModelGraph.of(variant, name, InputLayout.NCHW);
+    ModelGraph variantGraph = graph.withProto(variant, name);
     try {
       return new Engine(resolved, variantGraph, bytes, options.withoutCompanionFiles(), sessions.clock(), builder);
     } catch (OrtException e) {
@@ -439,7 +439,7 @@ public final class Engine implements AutoCloseable {
     OrtSession session = activationSessions.get(key);
     if (session == null) {
       try {
-        session = sessions.open(builder.activationGraph(graph, tensors, h, w).toByteArray()).session();
+        session = sessions.open(graph.serialize(builder.activationGraph(graph, tensors, h, w))).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
             + e.getMessage(), e);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import org.netvis.engine.graph.DataFiles;
 import org.netvis.engine.tensor.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ final class OrtSessions {
   private final OrtEnvironment env = OrtEnvironments.get();
   private final EngineOptions options;
   private final Clock clock;
+  private final DataFiles dataFiles;
   private final ThreadLocal<Map<String, FloatBuffer>> directBuffers = ThreadLocal.withInitial(HashMap::new);
   private final Set<String> optimizationFallbacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -41,9 +43,11 @@ final class OrtSessions {
     private final LongAdder loadNanos = new LongAdder();
   }
 
-  OrtSessions(EngineOptions options, Clock clock) {
+  /** @param dataFiles where the graphs' tensors kept in data files are ({@link DataFiles#serialize}) */
+  OrtSessions(EngineOptions options, Clock clock, DataFiles dataFiles) {
     this.options = options;
     this.clock = clock;
+    this.dataFiles = dataFiles;
   }
 
   Clock clock() {
@@ -90,6 +94,7 @@ final class OrtSessions {
       // the gradient graph differentiates, unless asked otherwise: ONNX Runtime's fused integer kernels
       // differ from it on x86 without VNNI, where uint8 x int8 products saturate in 16 bits.
       so.addConfigEntry("session.disable_quant_qdq", options.integerKernels() ? "0" : "1");
+      dataFiles.configure(so);
       String provider = configureDevice(so);
       long t0 = System.nanoTime();
       OrtSession session;

@@ -81,6 +81,22 @@ class ExternalDataTest {
             VjpResult got = engine.vjp(x, ct);
             assertArrayEquals(want.logits().data(), got.logits().data(), form + ": scores");
             assertArrayEquals(want.inputGradient().data(), got.inputGradient().data(), form + ": gradient");
+            // The companion graph saved beside the model refers to the data files for the weights it
+            // shares with the model, as the model does, instead of copying them: ONNX Runtime loads it
+            // from its own path, and an engine opened again reuses it.
+            Path companion = engine.gradientGraph(VjpSpec.DEFAULT, 224, 224).file();
+            assertEquals(file.getParent(), companion.getParent(), form);
+            long mapped = graph.proto().getGraph().getInitializerList().stream()
+                .filter(t -> t.getRawData().size() >= ExternalData.MAPPED_FROM_BYTES).count();
+            long referring = ModelProto.parseFrom(Files.readAllBytes(companion)).getGraph().getInitializerList().stream()
+                .filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).count();
+            assertTrue(mapped > 10 && referring == mapped, form + ": " + referring + " of " + mapped);
+            org.netvis.engine.runtime.OrtEnvironments.get().createSession(companion.toString(),
+                new ai.onnxruntime.OrtSession.SessionOptions()).close();
+          }
+          try (Engine again = GradientCheck.open(file, dir.resolve("cache"))) {
+            assertFalse(again.gradientGraph(VjpSpec.DEFAULT, 224, 224).rebuilt(), form);
+            assertArrayEquals(want.inputGradient().data(), again.vjp(x, ct).inputGradient().data(), form);
           }
         }
       }
@@ -191,7 +207,7 @@ class ExternalDataTest {
         "small.onnx.data");
     assertTrue(absolute.contains("is an absolute path"), absolute);
 
-    // Values that do not fit one ONNX message are refused before anything is read.
+    // One tensor larger than a protobuf field can hold is refused before anything is read.
     TensorProto huge = TensorProto.newBuilder().setName("huge").setDataType(TensorProto.DataType.FLOAT_VALUE)
         .addDims(600_000_000L).setDataLocation(TensorProto.DataLocation.EXTERNAL)
         .addExternalData(entry("location", "huge.data")).build();
@@ -199,7 +215,8 @@ class ExternalDataTest {
     ModelProto big = m.toBuilder().setGraph(m.getGraph().toBuilder().addInitializer(huge)).build();
     String tooLarge = assertThrows(GraphBuildException.class,
         () -> ModelGraph.parse(big.toByteArray(), dir.resolve("big.onnx"), null)).getMessage();
-    assertTrue(tooLarge.contains("tensor 'huge'") && tooLarge.contains("protobuf limits to 2 GB"), tooLarge);
+    assertTrue(tooLarge.contains("big.onnx: tensor 'huge': it takes 2400000000 bytes; netvis holds a tensor of at"
+        + " most 2 GB"), tooLarge);
 
     // Bytes without a file to look beside are refused by name.
     Path model = dir.resolve("bytes").resolve("small.onnx");

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.netvis.engine.graph.DataFiles;
 import org.netvis.engine.testing.TestGraph;
 
 /**
@@ -49,7 +50,7 @@ class OptimizationFallbackTest {
   void aGraphTheExtendedOptimizationsBreakRunsWithTheBasicOnes() throws Exception {
     byte[] model = qdqResidual();
     OrtSessions sessions = new OrtSessions(EngineOptions.defaults().withDevice(Device.CPU).withThreads(1)
-        .withIntegerKernels(true), new OrtSessions.Clock());
+        .withIntegerKernels(true), new OrtSessions.Clock(), DataFiles.none("test"));
     float[] x = new float[50];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) Math.sin(i);
@@ -69,7 +70,7 @@ class OptimizationFallbackTest {
     assertTrue(why.iterator().next().contains("QLinearAdd"), why.toString());
 
     OrtSessions clean = new OrtSessions(EngineOptions.defaults().withDevice(Device.CPU).withThreads(1),
-        new OrtSessions.Clock());
+        new OrtSessions.Clock(), DataFiles.none("test"));
     TestGraph plain = new TestGraph(17, 4, 2, 5, 5);
     clean.open(plain.model(plain.op("Relu", List.of("x"))).toByteArray()).session().close();
     assertTrue(clean.optimizationFallbacks().isEmpty());
@@ -81,7 +82,7 @@ class OptimizationFallbackTest {
     // An operator ONNX does not define: refused at every level.
     byte[] broken = g.model(g.op("NoSuchOperator", List.of("x"))).toByteArray();
     OrtSessions sessions = new OrtSessions(EngineOptions.defaults().withDevice(Device.CPU).withThreads(1),
-        new OrtSessions.Clock());
+        new OrtSessions.Clock(), DataFiles.none("test"));
     OrtException e = assertThrows(OrtException.class, () -> sessions.open(broken));
     assertTrue(e.getMessage().contains("NoSuchOperator"), e.getMessage());
     assertTrue(sessions.optimizationFallbacks().isEmpty());
