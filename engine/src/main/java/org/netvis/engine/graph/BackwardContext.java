@@ -37,6 +37,15 @@ public interface BackwardContext {
     return derive.apply(source);
   }
 
+  /**
+   * Whether a constant's values are mapped from one of the model's data files ({@link DataFiles}): a
+   * constant derived from it is better derived by ONNX Runtime when it loads the graph, so that the
+   * graph, which refers to the data files for the weights themselves, holds no copy of them.
+   */
+  default boolean inDataFile(TensorProto constant) {
+    return false;
+  }
+
   /** The forward node that computes the tensor, or null for graph inputs and initializers. */
   NodeProto producer(String tensor);
 

@@ -147,15 +147,15 @@ final class ConvolutionGradients {
       padsFit &= flippedPads[i] >= 0 && flippedPads[i + spatial] >= 0;
     }
     if (g.unitStrides() && weights != null && padsFit) {
-      return e.op("Conv", List.of(dy, adjointWeights(ctx, weights, ws, group)),
+      return e.op("Conv", List.of(dy, adjointWeights(ctx, weightsName, weights, ws, group)),
           Attributes.of("pads", flippedPads), Attributes.of("dilations", g.dilations()),
           Attributes.of("group", group), Attributes.of("kernel_shape", kernel));
     }
     String strided = null;
     if (weights != null && group > 1 && group == xs[1] && ws[1] == 1) {
-      strided = stridedDepthwise(ctx, dy, weights, ws, g, xs, ys, group);
+      strided = stridedDepthwise(ctx, dy, weightsName, weights, ws, g, xs, ys, group);
     } else if (weights != null && group == 1) {
-      strided = PatchAdjoint.adjoint(e, dy, weights, ws, g);
+      strided = PatchAdjoint.adjoint(ctx, dy, weightsName, weights, ws, g);
       if (strided == null) {
         strided = StridedPhases.adjoint(e, dy, weights, ws, g);
       }
@@ -163,12 +163,47 @@ final class ConvolutionGradients {
     return strided != null ? strided : g.adjoint(e, dy, weightsName.get(), group);
   }
 
-  private static String adjointWeights(BackwardContext ctx, TensorProto weights, long[] ws, long group) {
+  /**
+   * The weights of the convolution that maps output gradients back to input gradients ({@link
+   * #flipTranspose}): a constant, or, for weights kept in the model's data files, nodes that ONNX
+   * Runtime folds into one when it loads the graph, so that the graph holds no copy of them (the
+   * gradient graph of a model over 2 GB must refer to its weights, not carry them).
+   */
+  private static String adjointWeights(BackwardContext ctx, Supplier<String> weightsName, TensorProto weights,
+      long[] ws, long group) {
     long[] fs = ws.clone();
     fs[0] = ws[1] * group;
     fs[1] = ws[0] / group;
-    return ctx.emit().constant("conv_adjoint_weights", ctx.derived("conv_adjoint_weights, group " + group, weights,
-        w -> TensorProtos.floats("", fs, flipTranspose(TensorProtos.toFloats(w), ws, group))));
+    if (!ctx.inDataFile(weights)) {
+      return ctx.emit().constant("conv_adjoint_weights", ctx.derived("conv_adjoint_weights, group " + group, weights,
+          w -> TensorProtos.floats("", fs, flipTranspose(TensorProtos.toFloats(w), ws, group))));
+    }
+    NodeEmitter e = ctx.emit();
+    int spatial = ws.length - 2;
+    // [g * m', c, k...] -> [g, m', c, k...] -> [g, c, m', k...] -> [g * c, m', k...], then each kernel reversed.
+    long[] grouped = new long[ws.length + 1];
+    grouped[0] = group;
+    grouped[1] = ws[0] / group;
+    System.arraycopy(ws, 1, grouped, 2, ws.length - 1);
+    long[] perm = new long[grouped.length];
+    for (int i = 0; i < perm.length; i++) {
+      perm[i] = i == 1 ? 2 : i == 2 ? 1 : i;
+    }
+    String swapped = e.op("Transpose", List.of(e.op("Reshape", List.of(weightsName.get(), e.longs("grouped_shape",
+        grouped)))), Attributes.of("perm", perm));
+    String adjoint = e.op("Reshape", List.of(swapped, e.longs("adjoint_shape", fs)));
+    long[] starts = new long[spatial];
+    long[] ends = new long[spatial];
+    long[] axes = new long[spatial];
+    long[] steps = new long[spatial];
+    for (int i = 0; i < spatial; i++) {
+      starts[i] = -1;
+      ends[i] = Long.MIN_VALUE;
+      axes[i] = i + 2;
+      steps[i] = -1;
+    }
+    return e.op("Slice", List.of(adjoint, e.longs("flip_starts", starts), e.longs("flip_ends", ends),
+        e.longs("flip_axes", axes), e.longs("flip_steps", steps)));
   }
 
   /**
@@ -178,8 +213,8 @@ final class ConvolutionGradients {
    * grouped ConvTranspose group by group on one thread (13% of MobileNetV2's VJP at batch 8); these
    * three ops run on every thread.
    */
-  private static String stridedDepthwise(BackwardContext ctx, String dy, TensorProto weights, long[] ws,
-      WindowGeometry g, long[] xs, long[] ys, long group) {
+  private static String stridedDepthwise(BackwardContext ctx, String dy, Supplier<String> weightsName,
+      TensorProto weights, long[] ws, WindowGeometry g, long[] xs, long[] ys, long group) {
     NodeEmitter e = ctx.emit();
     int spatial = xs.length - 2;
     if (spatial != 2) {
@@ -210,7 +245,7 @@ final class ConvolutionGradients {
         Attributes.of("mode", "nearest"), Attributes.of("coordinate_transformation_mode", "asymmetric"),
         Attributes.of("nearest_mode", "floor"));
     String zeros = e.op("Mul", List.of(upsampled, e.floats("spread_mask", new long[] {1, 1, spread[0], spread[1]}, mask)));
-    return e.op("Conv", List.of(zeros, adjointWeights(ctx, weights, ws, group)), Attributes.of("pads", pads),
+    return e.op("Conv", List.of(zeros, adjointWeights(ctx, weightsName, weights, ws, group)), Attributes.of("pads", pads),
         Attributes.of("dilations", g.dilations()), Attributes.of("group", group),
         Attributes.of("kernel_shape", g.kernel()));
   }

@@ -55,6 +55,11 @@ public final class DataFiles {
     return directory;
   }
 
+  /** Whether the tensor's values are a data file's mapped bytes, which {@link #serialize} refers to. */
+  public boolean holds(TensorProto t) {
+    return !t.getRawData().isEmpty() && locations.containsKey(t.getRawData());
+  }
+
   /** Tells a session where the data files are, for a graph from {@link #serialize} loaded from its bytes. */
   public void configure(OrtSession.SessionOptions options) throws OrtException {
     if (directory != null) {
@@ -72,7 +77,7 @@ public final class DataFiles {
     ModelProto referring = new ModelRewrite() {
       @Override
       protected TensorProto tensor(TensorProto t) {
-        List<StringStringEntryProto> where = t.getRawData().isEmpty() ? null : locations.get(t.getRawData());
+        List<StringStringEntryProto> where = holds(t) ? locations.get(t.getRawData()) : null;
         if (where != null) {
           return t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
               .addAllExternalData(where).build();

@@ -715,6 +715,11 @@ public final class GradientGraphBuilder {
     }
 
     @Override
+    public boolean inDataFile(TensorProto constant) {
+      return forward.dataFiles().holds(constant);
+    }
+
+    @Override
     public boolean isBoolean(String tensor) {
       TensorProto c = constants.get(tensor);
       if (c != null) {

@@ -2,6 +2,7 @@ package org.netvis.engine.graph;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The adjoint of a patch embedding: a Conv whose stride equals its kernel, without pads, so that
@@ -28,7 +29,8 @@ final class PatchAdjoint {
    * The input gradient of a group-1, 2-D, pad-free Conv with stride == kernel and constant weights
    * [D, C, K0, K1] whose input is exactly covered by its windows, or null where that is not so.
    */
-  static String adjoint(NodeEmitter e, String dy, TensorProto weights, long[] ws, WindowGeometry g) {
+  static String adjoint(BackwardContext ctx, String dy, Supplier<String> weightsName, TensorProto weights, long[] ws,
+      WindowGeometry g) {
     if (ws.length != 4 || ws[3] < MIN_KERNEL_WIDTH) {
       return null;
     }
@@ -38,6 +40,7 @@ final class PatchAdjoint {
         return null;
       }
     }
+    NodeEmitter e = ctx.emit();
     long embed = ws[0];
     long channels = ws[1];
     long k0 = ws[2];
@@ -58,8 +61,12 @@ final class PatchAdjoint {
     }
     String tokens = e.op("Transpose", List.of(e.op("Reshape", List.of(dy,
         e.longs("patch_gradient_shape", 0, embed, rows * cols)))), Attributes.of("perm", new long[] {0, 2, 1}));
-    String patches = e.op("MatMul", List.of(tokens, e.floats("patch_weights", new long[] {embed, channels * k0 * k1},
-        TensorProtos.toFloats(weights))));
+    long[] matrix = {embed, channels * k0 * k1};
+    // Weights kept in the model's data files are reshaped by ONNX Runtime as it loads the graph, which holds no copy.
+    String patchWeights = ctx.inDataFile(weights)
+        ? e.op("Reshape", List.of(weightsName.get(), e.longs("patch_weights_shape", matrix)))
+        : e.floats("patch_weights", matrix, TensorProtos.toFloats(weights));
+    String patches = e.op("MatMul", List.of(tokens, patchWeights));
     String kernelRows = e.op("Reshape", List.of(patches, e.longs("patch_rows_shape", 0, rows * cols * channels * k0, k1)));
     String placed = e.op("Gather", List.of(kernelRows, e.longs("patch_order", index)), Attributes.of("axis", 1L));
     return e.op("Reshape", List.of(placed, e.longs("patch_image_shape", 0, channels, height, cols * k1)));

@@ -91,6 +91,12 @@ class ExternalDataTest {
             long referring = ModelProto.parseFrom(Files.readAllBytes(companion)).getGraph().getInitializerList().stream()
                 .filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).count();
             assertTrue(mapped > 10 && referring == mapped, form + ": " + referring + " of " + mapped);
+            // Nor does it copy weights derived from them (the convolutions' adjoint weights).
+            long dataBytes = 0;
+            for (Path d : dataFiles) {
+              dataBytes += Files.size(d);
+            }
+            assertTrue(Files.size(companion) < dataBytes / 4, form + ": " + Files.size(companion) + " of " + dataBytes);
             org.netvis.engine.runtime.OrtEnvironments.get().createSession(companion.toString(),
                 new ai.onnxruntime.OrtSession.SessionOptions()).close();
           }
