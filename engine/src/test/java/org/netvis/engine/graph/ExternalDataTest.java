@@ -181,6 +181,59 @@ class ExternalDataTest {
     }
   }
 
+  @Test
+  void aVariantWithOtherWeightsInOneLayerKeepsReferringToTheDataFilesForTheRest() throws Exception {
+    // The sanity check's redrawn copies: the first Conv's weights (7 KB, read) drawn anew, the second's
+    // (74 KB, mapped) still the data file's, whose adjoint ONNX Runtime then derives as it loads the graph.
+    TestGraph g = new TestGraph(17, 11, 3, 8, 8);
+    String first = g.op("Conv", List.of("x", g.floats(RandomTensors.gaussian(new Random(1), 1, 64, 3, 3, 3).data(),
+        64, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    String second = g.op("Conv", List.of(g.op("Relu", List.of(first)), g.floats(
+        RandomTensors.gaussian(new Random(2), 0.1, 32, 64, 3, 3).data(), 32, 64, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    ModelProto inside = g.model(g.op("GlobalAveragePool", List.of(second)), 32);
+    Path model = dir.resolve("two").resolve("two.onnx");
+    Files.createDirectories(model.getParent());
+    Files.write(model, ExternalDataFiles.externalize(inside, model.getParent(), "two.onnx.data").toByteArray());
+    Path inline = dir.resolve("two-inline.onnx");
+    Files.write(inline, inside.toByteArray());
+    Tensor x = RandomTensors.gaussian(new Random(3), 1, 2, 3, 8, 8);
+    Tensor ct = RandomTensors.gaussian(new Random(4), 1, 2, 32);
+    try (Engine outside = GradientCheck.open(model, dir.resolve("cache")); Engine within = GradientCheck.open(inline,
+        dir.resolve("cache"))) {
+      assertEquals(1, outside.graph().proto().getGraph().getInitializerList().stream()
+          .filter(outside.graph().dataFiles()::holds).count(), "the second Conv's weights are mapped");
+      for (Engine engine : List.of(outside, within)) {
+        ModelProto redrawn = redrawn(engine.graph().proto(), RandomTensors.gaussian(new Random(5), 1, 64, 3, 3, 3));
+        try (Engine variant = engine.openVariant("variant.onnx", redrawn)) {
+          assertEquals(engine == outside ? 1 : 0, variant.graph().proto().getGraph().getInitializerList().stream()
+              .filter(variant.graph().dataFiles()::holds).count());
+          VjpResult got = variant.vjp(x, ct);
+          if (engine == outside) {
+            try (Engine variantWithin = within.openVariant("variant.onnx", redrawn(within.graph().proto(),
+                RandomTensors.gaussian(new Random(5), 1, 64, 3, 3, 3)))) {
+              VjpResult want = variantWithin.vjp(x, ct);
+              assertArrayEquals(want.logits().data(), got.logits().data());
+              assertArrayEquals(want.inputGradient().data(), got.inputGradient().data());
+              assertFalse(java.util.Arrays.equals(want.inputGradient().data(), within.vjp(x, ct).inputGradient().data()),
+                  "the redrawn weights changed the gradient");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The model with its first initializer of 64 x 3 x 3 x 3 floats replaced by {@code weights}. */
+  private static ModelProto redrawn(ModelProto m, Tensor weights) {
+    var g = m.getGraph().toBuilder();
+    for (int i = 0; i < g.getInitializerCount(); i++) {
+      if (g.getInitializer(i).getDimsList().equals(List.of(64L, 3L, 3L, 3L))) {
+        g.setInitializer(i, TensorProtos.floats(g.getInitializer(i).getName(), weights.shape(), weights.data()));
+      }
+    }
+    return m.toBuilder().setGraph(g).build();
+  }
+
   private String refusal(UnaryOperator<List<StringStringEntryProto>> entries, String location) throws Exception {
     Path model = dir.resolve("bad").resolve("small.onnx");
     Files.createDirectories(model.getParent());
