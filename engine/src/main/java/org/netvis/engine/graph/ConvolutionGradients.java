@@ -8,13 +8,98 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Conv: the input gradient is the adjoint convolution with the same weights. */
+/**
+ * Conv: the input gradient is the adjoint convolution with the same weights; ConvTranspose's is the
+ * Conv it is the adjoint of; Col2Im's (PyTorch's fold) is im2col, a Conv with one-hot kernels.
+ */
 final class ConvolutionGradients {
   private ConvolutionGradients() {}
 
   static void register(Map<String, NodeGradient> rules) {
     rules.put("Conv", ConvolutionGradients::conv);
     rules.put("ConvTranspose", ConvolutionGradients::convTranspose);
+    rules.put("Col2Im", ConvolutionGradients::col2Im);
+  }
+
+  /**
+   * Col2Im (opset 18; PyTorch exports {@code F.fold} as it: MobileViTv2's and VOLO's folding) adds
+   * input[c K + k, l] into y[c, l s - pad + k d] for each kernel offset k of K and block l. Its adjoint
+   * reads dy at those positions (zero in the padding): im2col, which is a Conv of dy with one one-hot
+   * kernel per offset and group C, with the same strides, pads and dilations; its output grid is the
+   * blocks' grid, so a Reshape gives [N, C K, L]. Each value is one product by 1 plus zeros: exact.
+   * Blocks that tile the image (stride equal to the block, no pads or dilation: MobileViTv2) need
+   * only a Reshape and a Transpose.
+   */
+  private static void col2Im(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    if (!ctx.isActive(x)) {
+      return;
+    }
+    TensorProto imageShape = ctx.constant(node.getInput(1));
+    TensorProto blockShape = ctx.constant(node.getInput(2));
+    if (imageShape == null || blockShape == null) {
+      throw ctx.fail(node, "image_shape '" + node.getInput(1) + "' or block_shape '" + node.getInput(2)
+          + "' is computed from the image; expected constants");
+    }
+    long[] image = TensorProtos.toLongs(imageShape);
+    long[] block = TensorProtos.toLongs(blockShape);
+    int spatial = block.length;
+    long[] strides = orOnes(Attributes.getInts(node, "strides"), spatial);
+    long[] dilations = orOnes(Attributes.getInts(node, "dilations"), spatial);
+    long[] pads = Attributes.getInts(node, "pads");
+    pads = pads == null ? new long[2 * spatial] : pads;
+    long taps = 1;
+    boolean tiles = true;
+    long[] blocks = new long[spatial];
+    for (int i = 0; i < spatial; i++) {
+      taps *= block[i];
+      blocks[i] = (image[i] + pads[i] + pads[i + spatial] - dilations[i] * (block[i] - 1) - 1) / strides[i] + 1;
+      tiles &= strides[i] == block[i] && dilations[i] == 1 && pads[i] == 0 && pads[i + spatial] == 0
+          && image[i] == blocks[i] * block[i];
+    }
+    long columnCount = 1;
+    for (long b : blocks) {
+      columnCount *= b;
+    }
+    long[] xs = ctx.shape(x);
+    if (xs.length != 3 || xs[1] <= 0 || xs[1] % taps != 0 || xs[2] != columnCount) {
+      throw ctx.fail(node, "input '" + x + "' has shape " + BackwardContext.describe(xs) + "; expected (N, C * "
+          + taps + ", " + columnCount + ") with a known channel count, for blocks " + Arrays.toString(block)
+          + " in an image of " + Arrays.toString(image));
+    }
+    long channels = xs[1] / taps;
+    NodeEmitter e = ctx.emit();
+    if (tiles && spatial == 2) {
+      // [N, C, nh * bh, nw * bw] -> [N, C, nh, bh, nw, bw] -> [N, C, bh, bw, nh, nw] -> [N, C * bh * bw, nh * nw]
+      String split = e.op("Reshape", List.of(dy.get(0), e.longs("fold_blocks_shape", 0, channels, blocks[0], block[0],
+          blocks[1], block[1])));
+      String offsetsFirst = e.op("Transpose", List.of(split), Attributes.of("perm", new long[] {0, 1, 3, 5, 2, 4}));
+      ctx.accumulate(x, e.op("Reshape", List.of(offsetsFirst, e.longs("fold_columns_shape", 0, xs[1], xs[2]))));
+      return;
+    }
+    long[] kernelShape = new long[spatial + 2];
+    kernelShape[0] = channels * taps;
+    kernelShape[1] = 1;
+    System.arraycopy(block, 0, kernelShape, 2, spatial);
+    float[] oneHot = new float[(int) (channels * taps * taps)];
+    for (long c = 0; c < channels; c++) {
+      for (long k = 0; k < taps; k++) {
+        oneHot[(int) ((c * taps + k) * taps + k)] = 1f;
+      }
+    }
+    String columns = e.op("Conv", List.of(dy.get(0), e.floats("im2col_kernels", kernelShape, oneHot)),
+        Attributes.of("group", channels), Attributes.of("strides", strides), Attributes.of("dilations", dilations),
+        Attributes.of("pads", pads), Attributes.of("kernel_shape", block));
+    ctx.accumulate(x, e.op("Reshape", List.of(columns, e.longs("im2col_shape", 0, xs[1], xs[2]))));
+  }
+
+  private static long[] orOnes(long[] values, int n) {
+    if (values != null) {
+      return values;
+    }
+    long[] ones = new long[n];
+    Arrays.fill(ones, 1);
+    return ones;
   }
 
   /**

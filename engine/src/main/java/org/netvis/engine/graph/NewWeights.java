@@ -55,6 +55,7 @@ final class NewWeights {
     m.put("TopK", Set.of(1));
     m.put("Slice", Set.of(1, 2, 3, 4));
     m.put("Resize", Set.of(1, 2, 3));
+    m.put("Col2Im", Set.of(1, 2));
     return Map.copyOf(m);
   }
 

@@ -429,6 +429,16 @@ class OperatorGradientTest {
         of("ConvTranspose grouped (2), dilation 2, asymmetric pads", 4, 3, 3, g ->
             g.op("ConvTranspose", List.of("x", g.random(0.4, 4, 3, 2, 2)), "group", 2L, "dilations",
                 new long[] {2, 2}, "pads", new long[] {0, 1, 1, 0})),
+        new Case("Col2Im 3x3 blocks, stride 2, pads 1: overlapping (VOLO's fold; im2col Conv path)", 18, 2, 9, 9, 1e-2,
+            g -> g.op("Col2Im", List.of(g.op("Reshape", List.of("x", g.ints(0, 18, 9))), g.ints(5, 5), g.ints(3, 3)),
+                "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1})),
+        new Case("Col2Im 2x3 blocks, dilations 2 and 1, strides 1 and 2, asymmetric pads, uncovered edge", 18, 1, 6, 6,
+            1e-2, g -> g.op("Col2Im", List.of(g.op("Reshape", List.of("x", g.ints(0, 6, 6))), g.ints(4, 5),
+                g.ints(2, 3)), "dilations", new long[] {2, 1}, "strides", new long[] {1, 2},
+                "pads", new long[] {0, 1, 1, 0})),
+        new Case("Col2Im 2x2 blocks tiling a 4x6 image (MobileViTv2's fold; Reshape path)", 18, 2, 6, 6, 1e-2, g ->
+            g.op("Col2Im", List.of(g.op("Reshape", List.of("x", g.ints(0, 12, 6))), g.ints(4, 6), g.ints(2, 2)),
+                "strides", new long[] {2, 2})),
         new Case("Upsample nearest x2 and x3, scales attribute (opset 8)", 8, 2, 3, 3, 1e-2, g ->
             g.op("Upsample", List.of("x"), "scales", new float[] {1f, 1f, 2f, 3f})),
         new Case("Upsample linear x2 and x1.5, scales input (opset 9)", 9, 2, 3, 4, 1e-2, g ->
