@@ -23,12 +23,13 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
   public static final String META_INPUT_SIZE = "netvis.input_size";
   public static final String META_FIXED_BATCH = "netvis.fixed_batch";
   public static final String META_SEEDS = "netvis.seeds";
+  public static final String META_IMAGE_ACTIVATION_BYTES = "netvis.image_activation_bytes";
 
   /** The symbolic batch dimension of every input and output of a graph with a dynamic batch. */
   public static final String BATCH_DIMENSION = "N";
 
   /** Bump whenever the builder's output changes, so companion files written before are rebuilt. */
-  public static final String BUILDER_VERSION = "35";
+  public static final String BUILDER_VERSION = "36";
 
   /**
    * True when the batch is dynamic and every graph input holds it on its first axis only, so that
@@ -48,6 +49,16 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
       }
     }
     return true;
+  }
+
+  /**
+   * The bytes of every float tensor the forward pass computes from one image, all at once, as the
+   * gradient graph keeps much of the forward pass for its way back: what a run costs in memory per
+   * image, roughly (ViT-H/14 at 224 x 224: NUMBER); -1 for a graph saved without it.
+   */
+  public long imageActivationBytes() {
+    String bytes = metadata(proto, META_IMAGE_ACTIVATION_BYTES);
+    return bytes == null ? -1 : Long.parseLong(bytes);
   }
 
   public static String metadata(ModelProto model, String key) {

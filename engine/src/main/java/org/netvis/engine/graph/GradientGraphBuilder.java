@@ -169,7 +169,7 @@ public final class GradientGraphBuilder {
       LOG.debug("probing the shapes of graph {} again: {}", forward.proto().getGraph().getName(), why);
       return null;
     }
-    return new Prepared(model, p.shapes(), p.fixedBatch(), p.dependence());
+    return new Prepared(model, p.shapes(), p.fixedBatch(), p.dependence(), p.imageActivationBytes());
   }
 
   private Prepared prepareAnew(ModelGraph forward, long height, long width) {
@@ -184,8 +184,27 @@ public final class GradientGraphBuilder {
   }
 
   /** The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode. */
+  /**
+   * @param imageActivationBytes the bytes of every float tensor the forward pass computes from one image
+   *     (see {@link GradientGraph#imageActivationBytes})
+   */
   private record Prepared(ModelProto model, Map<String, ShapeProbe.Probed> shapes, boolean fixedBatch,
-      InputDependence dependence) {}
+      InputDependence dependence, long imageActivationBytes) {}
+
+  /** The bytes of the float tensors in {@code probed} that depend on the image, per image of {@code batch}. */
+  private static long activationBytes(Map<String, ShapeProbe.Probed> probed, Set<String> independent, long batch) {
+    long bytes = 0;
+    for (Map.Entry<String, ShapeProbe.Probed> e : probed.entrySet()) {
+      if (e.getValue().isFloat() && !independent.contains(e.getKey())) {
+        long n = Float.BYTES;
+        for (long d : e.getValue().shape()) {
+          n *= Math.max(d, 0);
+        }
+        bytes += n;
+      }
+    }
+    return bytes / Math.max(batch, 1);
+  }
 
   /**
    * The canonical model with its input at this size: a symbolic batch (and fixed-batch Reshapes
@@ -211,7 +230,7 @@ public final class GradientGraphBuilder {
       Map<String, ShapeProbe.Probed> two = ShapeProbe.run(dynamic, forward.dataFiles(), forward.inputName(), new long[] {2, channels, height, width}, independent);
       ShapeProbe.Probed out = two.get(forward.outputName());
       if (out != null && out.shape().length > 0 && out.shape()[0] == 2) {
-        return new Prepared(dynamic, markBatchDims(one, two), false, dependence);
+        return new Prepared(dynamic, markBatchDims(one, two), false, dependence, activationBytes(one, independent, 1));
       }
       if (!forward.fixedBatch()) {
         throw new GraphBuildException("output '" + forward.outputName() + "' has shape "
@@ -228,10 +247,11 @@ public final class GradientGraphBuilder {
     ModelProto fixed = runnable(model, forward, height, width, true);
     try {
       InputDependence fixedDependence = InputDependence.of(fixed.getGraph(), forward.inputName());
+      Set<String> fixedIndependent = fixedDependence.independentOutputs(fixed.getGraph());
       Map<String, ShapeProbe.Probed> shapes = ShapeProbe.run(fixed, forward.dataFiles(), forward.inputName(),
-          new long[] {batch, channels, height, width}, fixedDependence.independentOutputs(fixed.getGraph()));
+          new long[] {batch, channels, height, width}, fixedIndependent);
       LOG.info("the model fixes its batch to {}; images will run one batch of {} at a time", batch, batch);
-      return new Prepared(fixed, shapes, true, fixedDependence);
+      return new Prepared(fixed, shapes, true, fixedDependence, activationBytes(shapes, fixedIndependent, batch));
     } catch (OrtException e) {
       throw new GraphBuildException("running the forward graph at " + height + "x" + width + " failed: " + e.getMessage(), e);
     }
@@ -485,6 +505,7 @@ public final class GradientGraphBuilder {
       addMeta(m, GradientGraph.META_INPUT_SIZE, height + "x" + width);
       addMeta(m, GradientGraph.META_FIXED_BATCH, Boolean.toString(prepared.fixedBatch()));
       addMeta(m, GradientGraph.META_SEEDS, String.join("\n", seeds));
+      addMeta(m, GradientGraph.META_IMAGE_ACTIVATION_BYTES, Long.toString(prepared.imageActivationBytes()));
       return new GradientGraph(m.build(), spec, input, height, width, seeds, prepared.fixedBatch());
     }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.netvis.engine.graph.GradientGraph;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.LrnWindowSums;
@@ -313,7 +314,7 @@ public final class Engine implements AutoCloseable {
     }
     try {
       int n = (int) batch.dim(0);
-      int part = gs.graph().fixedBatch() ? 1 : gradientBatch();
+      int part = gs.graph().fixedBatch() ? 1 : gradientBatch(gs.graph());
       // Seeds at internal tensors may fold the batch into another axis: such inputs run whole.
       boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
       Map<String, long[]> known = batchFirst ? knownShapes(gs, batch, inputs, spec) : Map.of();
@@ -328,12 +329,45 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  /** Images per gradient-graph run (see {@link EngineOptions#gradientBatch}); 0 = the whole batch. */
+  /**
+   * Images per gradient-graph run (see {@link EngineOptions#gradientBatch}); 0 = the whole batch.
+   * Automatic on the CPU: {@link EngineOptions#CPU_GRADIENT_BATCH}, or fewer where a gradient graph
+   * run so far has held that many images' forward tensors to be too large for the machine.
+   */
   public int gradientBatch() {
     if (options.gradientBatch() != EngineOptions.AUTOMATIC_GRADIENT_BATCH) {
       return options.gradientBatch();
     }
-    return provider.startsWith("CUDA") ? 0 : EngineOptions.CPU_GRADIENT_BATCH;
+    return provider.startsWith("CUDA") ? 0 : Math.min(EngineOptions.CPU_GRADIENT_BATCH, memoryBoundBatch);
+  }
+
+  /** The fewest images per run that the machine's memory allowed a gradient graph run so far. */
+  private volatile int memoryBoundBatch = Integer.MAX_VALUE;
+
+  /**
+   * {@link #gradientBatch()} for a run of {@code graph}: automatic on the CPU, no more images than keep
+   * {@link EngineOptions#MEMORY_SHARE} of the machine's memory in forward tensors
+   * ({@link GradientGraph#imageActivationBytes}), and at least one.
+   */
+  private int gradientBatch(GradientGraph graph) {
+    int batch = gradientBatch();
+    long perImage = graph.imageActivationBytes();
+    if (batch == 0 || perImage <= 0 || options.gradientBatch() != EngineOptions.AUTOMATIC_GRADIENT_BATCH) {
+      return batch;
+    }
+    long budget = (long) (MachineMemory.total() * EngineOptions.MEMORY_SHARE);
+    int fits = (int) Math.max(1, Math.min(batch, budget / perImage));
+    if (fits < batch) {
+      synchronized (this) {
+        if (fits < memoryBoundBatch) {
+          memoryBoundBatch = fits;
+          LOG.info("gradient runs of {} images at most: one image's forward tensors take {} MB, and a run may take"
+              + " {} MB ({} of this machine's memory; NETVIS_GRADIENT_BATCH sets the batch)", fits,
+              perImage >> 20, budget >> 20, EngineOptions.MEMORY_SHARE);
+        }
+      }
+    }
+    return fits;
   }
 
   /**

@@ -11,8 +11,9 @@ package org.netvis.engine.runtime;
  *     sleep (netvis' default; {@code NETVIS_ORT_SPINNING=1} turns spinning on)
  * @param gradientBatch the most images per gradient-graph run: a larger batch runs in parts of this
  *     size and its results are joined. {@link #AUTOMATIC_GRADIENT_BATCH} (the default) means
- *     {@link #CPU_GRADIENT_BATCH} on the CPU and the whole batch on a GPU; 0 always runs the whole
- *     batch ({@code NETVIS_GRADIENT_BATCH=N} sets it)
+ *     {@link #CPU_GRADIENT_BATCH} on the CPU, fewer where a run of that many would keep more than
+ *     {@link #MEMORY_SHARE} of the machine's memory in forward tensors (ViT-H/14), and the whole batch
+ *     on a GPU; 0 always runs the whole batch ({@code NETVIS_GRADIENT_BATCH=N} sets it)
  * @param fixedBatchSessions on the CPU, with gradient batches in parts, whether each batch size runs
  *     a gradient session loaded with the batch fixed at that size (see {@link GradientSession}; off by
  *     default, {@code NETVIS_FIXED_BATCH_SESSIONS=1} turns it on: faster runs, a session load for
@@ -32,6 +33,13 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
    * image at 8, 20.9 at 32).
    */
   public static final int CPU_GRADIENT_BATCH = 8;
+
+  /**
+   * The share of the machine's memory one automatic gradient batch may take in forward tensors, the
+   * rest left to the weights (ONNX Runtime holds them per session) and the JVM: at 8 images, ViT-H/14's
+   * gradient runs peaked at 23 GB on this project's 23 GB machine; in parts of 2, at 13 GB.
+   */
+  public static final double MEMORY_SHARE = 0.25;
 
   public EngineOptions {
     if (intraOpThreads < 0) {

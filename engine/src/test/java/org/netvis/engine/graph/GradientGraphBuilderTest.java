@@ -40,6 +40,32 @@ class GradientGraphBuilderTest {
   }
 
   /**
+   * A gradient graph records the bytes of the float tensors its forward pass computes from one image
+   * (the engine sizes its automatic gradient batches by them); the weights, the shape arithmetic and a
+   * tensor computed from the weights alone do not count, nor does the batch: a file that fixes its
+   * batch to 2 counts per image.
+   */
+  @Test
+  void theForwardTensorsOfOneImageAreCountedInBytes() throws Exception {
+    for (long batch : new long[] {-1, 2}) {
+      TestGraph g = new TestGraph(17, 2, 3, 6, 5);
+      String scale = g.op("Exp", List.of(g.random(0.1, 1, 4, 1, 1)));            // from the weights: not counted
+      String conv = g.op("Conv", List.of("x", g.random(0.5, 4, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+      String relu = g.op("Relu", List.of(g.op("Mul", List.of(conv, scale))));    // 2 x (4 x 6 x 5)
+      String pooled = g.op("GlobalAveragePool", List.of(relu));                  // 4, then logits 4
+      ai.onnx.proto.OnnxMl.ModelProto m = g.model(pooled, 4);
+      if (batch > 0) {
+        var input = m.getGraph().getInput(0).toBuilder();
+        input.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).clearDimParam().setDimValue(batch);
+        m = m.toBuilder().setGraph(m.getGraph().toBuilder().setInput(0, input)).build();
+      }
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.of(m, "counted"), 6, 5);
+      // conv, mul and relu (120 floats each), the pooled tensor (4) and the logits (4)
+      assertEquals((3 * 120 + 4 + 4) * Float.BYTES, vjp.imageActivationBytes(), "batch " + batch);
+    }
+  }
+
+  /**
    * A forward graph whose nodes already carry the names the builder gives its own (a model netvis
    * rewrote when reading it, or one derived from netvis' output) still gets a gradient graph with
    * unique node names, which ONNX Runtime requires.
