@@ -234,8 +234,10 @@ public final class ExperimentRunner {
             runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
           }
         } finally {
-          // Once every graph the steps needed is open: which ran with basic optimizations only.
+          // Once every graph the steps needed is open: which ran with basic optimizations only, and
+          // the gradient batch the machine's memory allowed them.
           runtime.put("graph_optimizations", engine.graphOptimizations());
+          runtime.put("gradient_batch", gradientBatch(engine));
         }
       }
     }
@@ -247,11 +249,15 @@ public final class ExperimentRunner {
       runtime.put("device", experiment.device());
       runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
       runtime.put("intra_op_spinning", options.spinning());
-      runtime.put("gradient_batch", engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch());
+      runtime.put("gradient_batch", gradientBatch(engine));
       runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
       runtime.put("integer_kernels", options.integerKernels());
       runtime.put("forward_pass", engine.forwardPass());
       return runtime;
+    }
+
+    private static Object gradientBatch(Engine engine) {
+      return engine.gradientBatch() == 0 ? "whole batch" : engine.gradientBatch();
     }
 
     private static Map<String, Object> graphRecord(CompanionGraphs.Companion graph) {
