@@ -44,8 +44,8 @@ final class ConvolutionGradients {
     long[] image = TensorProtos.toLongs(imageShape);
     long[] block = TensorProtos.toLongs(blockShape);
     int spatial = block.length;
-    long[] strides = orOnes(Attributes.getInts(node, "strides"), spatial);
-    long[] dilations = orOnes(Attributes.getInts(node, "dilations"), spatial);
+    long[] strides = WindowGeometry.orOnes(Attributes.getInts(node, "strides"), spatial);
+    long[] dilations = WindowGeometry.orOnes(Attributes.getInts(node, "dilations"), spatial);
     long[] pads = Attributes.getInts(node, "pads");
     pads = pads == null ? new long[2 * spatial] : pads;
     long taps = 1;
@@ -91,15 +91,6 @@ final class ConvolutionGradients {
         Attributes.of("group", channels), Attributes.of("strides", strides), Attributes.of("dilations", dilations),
         Attributes.of("pads", pads), Attributes.of("kernel_shape", block));
     ctx.accumulate(x, e.op("Reshape", List.of(columns, e.longs("im2col_shape", 0, xs[1], xs[2]))));
-  }
-
-  private static long[] orOnes(long[] values, int n) {
-    if (values != null) {
-      return values;
-    }
-    long[] ones = new long[n];
-    Arrays.fill(ones, 1);
-    return ones;
   }
 
   /**

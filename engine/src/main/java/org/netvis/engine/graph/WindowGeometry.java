@@ -41,7 +41,8 @@ record WindowGeometry(long[] kernel, long[] strides, long[] dilations, long[] pa
     return new WindowGeometry(kernel, strides, dilations, begin, end, inSize, outSize);
   }
 
-  private static long[] orOnes(long[] values, int n) {
+  /** The attribute's values, or n ones where it is absent (strides, dilations). */
+  static long[] orOnes(long[] values, int n) {
     if (values != null) {
       return values;
     }
