@@ -159,7 +159,8 @@ public final class Engine implements AutoCloseable {
    * graphs are derived in memory (no companion files, as for {@link EngineOptions#withoutCompanionFiles}),
    * with this engine's builder, so a variant that differs only in weights takes the shapes the builder
    * last probed instead of running its forward pass to probe them again. Its {@link #model()} is
-   * named {@code name} (its path names it, no file) and carries the sha256 of the variant's bytes.
+   * named {@code name} (its path names it, no file) and carries the sha256 of the variant's bytes (for
+   * a model with data files, of the bytes that refer to them for the weights it shares with this one).
    */
   public Engine openVariant(String name, ModelProto variant) {
     byte[] bytes = graph.serialize(variant);
@@ -331,8 +332,8 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Images per gradient-graph run (see {@link EngineOptions#gradientBatch}); 0 = the whole batch.
-   * Automatic on the CPU: {@link EngineOptions#CPU_GRADIENT_BATCH}, or fewer where a gradient graph
-   * run so far has held that many images' forward tensors to be too large for the machine.
+   * Automatic on the CPU: {@link EngineOptions#CPU_GRADIENT_BATCH}, or fewer once a gradient graph
+   * has run whose forward tensors for that many images would not fit the machine's memory.
    */
   public int gradientBatch() {
     if (options.gradientBatch() != EngineOptions.AUTOMATIC_GRADIENT_BATCH) {
