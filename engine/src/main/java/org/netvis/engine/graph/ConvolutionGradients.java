@@ -133,7 +133,9 @@ final class ConvolutionGradients {
     long[] ws = ctx.shape(w);
     long group = Attributes.getInt(node, "group", 1);
     TensorProto weights = ctx.constant(w);
-    NodeProto concat = group == 1 && weights != null ? soleChannelConcat(x, ctx) : null;
+    // Slices of weights kept in the model's data files would be copies the graph holds: those take
+    // the whole adjoint (its weights derived as ONNX Runtime loads the graph), and the Concat splits it.
+    NodeProto concat = group == 1 && weights != null && !ctx.inDataFile(weights) ? soleChannelConcat(x, ctx) : null;
     if (concat == null) {
       ctx.accumulate(x, inputGradient(node, x, () -> w, weights, ws, dy.get(0), ctx));
       return;

@@ -223,6 +223,41 @@ class ExternalDataTest {
     }
   }
 
+  /**
+   * A gradient graph of a model whose weights are in a data file holds no weights of its own: the
+   * convolutions' adjoint weights, also of one that reads a channel Concat (SqueezeNet's Fire modules,
+   * whose adjoint is otherwise split by slices of the weights), are derived by ONNX Runtime as it
+   * loads the graph; the gradient is the inline model's, bit for bit.
+   */
+  @Test
+  void aGradientGraphHoldsNoWeightsOfItsOwnWhereTheyAreInADataFile() throws Exception {
+    TestGraph g = new TestGraph(17, 11, 3, 8, 8);
+    String left = g.op("Relu", List.of(g.op("Conv", List.of("x", g.floats(
+        RandomTensors.gaussian(new Random(1), 0.5, 16, 3, 1, 1).data(), 16, 3, 1, 1)))));
+    String right = g.op("Relu", List.of(g.op("Conv", List.of("x", g.floats(
+        RandomTensors.gaussian(new Random(2), 0.5, 16, 3, 3, 3).data(), 16, 3, 3, 3)), "pads", new long[] {1, 1, 1, 1})));
+    String joined = g.op("Concat", List.of(left, right), "axis", 1L);
+    String conv = g.op("Conv", List.of(joined, g.floats(RandomTensors.gaussian(new Random(3), 0.1, 64, 32, 3, 3).data(),
+        64, 32, 3, 3)), "pads", new long[] {1, 1, 1, 1});
+    ModelProto inside = g.model(g.op("GlobalAveragePool", List.of(conv)), 64);
+    Path model = dir.resolve("fire").resolve("fire.onnx");
+    Files.createDirectories(model.getParent());
+    Files.write(model, ExternalDataFiles.externalize(inside, model.getParent(), "fire.onnx.data").toByteArray());
+    Path inline = dir.resolve("fire-inline.onnx");
+    Files.write(inline, inside.toByteArray());
+    Tensor x = RandomTensors.gaussian(new Random(4), 1, 2, 3, 8, 8);
+    Tensor ct = RandomTensors.gaussian(new Random(5), 1, 2, 64);
+    try (Engine outside = GradientCheck.open(model, dir.resolve("cache")); Engine within = GradientCheck.open(inline,
+        dir.resolve("cache"))) {
+      assertArrayEquals(within.vjp(x, ct).inputGradient().data(), outside.vjp(x, ct).inputGradient().data());
+      Path companion = outside.gradientGraph(VjpSpec.DEFAULT, 8, 8).file();
+      long largest = ModelProto.parseFrom(Files.readAllBytes(companion)).getGraph().getInitializerList().stream()
+          .filter(t -> t.getDataType() == TensorProto.DataType.FLOAT_VALUE)
+          .mapToLong(t -> t.getRawData().size() + 4L * t.getFloatDataCount()).max().orElse(0);
+      assertTrue(largest < 64 * 3 * 3 * 4, "a float tensor of " + largest + " bytes in " + companion);
+    }
+  }
+
   /** The model with its first initializer of 64 x 3 x 3 x 3 floats replaced by {@code weights}. */
   private static ModelProto redrawn(ModelProto m, Tensor weights) {
     var g = m.getGraph().toBuilder();
