@@ -226,8 +226,9 @@ class ExternalDataTest {
   /**
    * A gradient graph of a model whose weights are in a data file holds no weights of its own: the
    * convolutions' adjoint weights, also of one that reads a channel Concat (SqueezeNet's Fire modules,
-   * whose adjoint is otherwise split by slices of the weights), are derived by ONNX Runtime as it
-   * loads the graph; the gradient is the inline model's, bit for bit.
+   * whose adjoint is otherwise split by slices of the weights), of a grouped one and of a strided
+   * depthwise one, are derived by ONNX Runtime as it loads the graph; the gradient is the inline
+   * model's, bit for bit.
    */
   @Test
   void aGradientGraphHoldsNoWeightsOfItsOwnWhereTheyAreInADataFile() throws Exception {
@@ -239,16 +240,25 @@ class ExternalDataTest {
     String joined = g.op("Concat", List.of(left, right), "axis", 1L);
     String conv = g.op("Conv", List.of(joined, g.floats(RandomTensors.gaussian(new Random(3), 0.1, 64, 32, 3, 3).data(),
         64, 32, 3, 3)), "pads", new long[] {1, 1, 1, 1});
-    ModelProto inside = g.model(g.op("GlobalAveragePool", List.of(conv)), 64);
+    // Two groups, then a strided depthwise 13x13: adjoint weights regrouped from the data file's.
+    String grouped = g.op("Conv", List.of(g.op("Tanh", List.of(conv)), g.floats(
+        RandomTensors.gaussian(new Random(6), 0.05, 128, 32, 3, 3).data(), 128, 32, 3, 3)), "group", 2L,
+        "pads", new long[] {1, 1, 1, 1});
+    String depthwise = g.op("Conv", List.of(g.op("Tanh", List.of(grouped)), g.floats(
+        RandomTensors.gaussian(new Random(7), 0.05, 128, 1, 13, 13).data(), 128, 1, 13, 13)), "group", 128L,
+        "strides", new long[] {2, 2}, "pads", new long[] {6, 6, 6, 6});
+    ModelProto inside = g.model(g.op("GlobalAveragePool", List.of(depthwise)), 128);
     Path model = dir.resolve("fire").resolve("fire.onnx");
     Files.createDirectories(model.getParent());
     Files.write(model, ExternalDataFiles.externalize(inside, model.getParent(), "fire.onnx.data").toByteArray());
     Path inline = dir.resolve("fire-inline.onnx");
     Files.write(inline, inside.toByteArray());
     Tensor x = RandomTensors.gaussian(new Random(4), 1, 2, 3, 8, 8);
-    Tensor ct = RandomTensors.gaussian(new Random(5), 1, 2, 64);
+    Tensor ct = RandomTensors.gaussian(new Random(5), 1, 2, 128);
     try (Engine outside = GradientCheck.open(model, dir.resolve("cache")); Engine within = GradientCheck.open(inline,
         dir.resolve("cache"))) {
+      assertEquals(3, outside.graph().proto().getGraph().getInitializerList().stream()
+          .filter(outside.graph().dataFiles()::holds).count(), "three convolutions' weights are mapped");
       assertArrayEquals(within.vjp(x, ct).inputGradient().data(), outside.vjp(x, ct).inputGradient().data());
       Path companion = outside.gradientGraph(VjpSpec.DEFAULT, 8, 8).file();
       long largest = ModelProto.parseFrom(Files.readAllBytes(companion)).getGraph().getInitializerList().stream()
