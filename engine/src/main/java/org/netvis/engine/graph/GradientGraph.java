@@ -54,7 +54,8 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
   /**
    * The bytes of every float tensor the forward pass computes from one image, all at once, as the
    * gradient graph keeps much of the forward pass for its way back: what a run costs in memory per
-   * image, roughly (ViT-H/14 at 224 x 224: NUMBER); -1 for a graph saved without it.
+   * image, roughly (ViT-H/14 at 224 x 224: 2.55 GB, the ResNet-18 fixture 23 MB); -1 for a graph
+   * saved without it.
    */
   public long imageActivationBytes() {
     String bytes = metadata(proto, META_IMAGE_ACTIVATION_BYTES);
