@@ -191,22 +191,16 @@ class ExternalDataTest {
     String second = g.op("Conv", List.of(g.op("Relu", List.of(first)), g.floats(
         RandomTensors.gaussian(new Random(2), 0.1, 32, 64, 3, 3).data(), 32, 64, 3, 3)), "pads", new long[] {1, 1, 1, 1});
     ModelProto inside = g.model(g.op("GlobalAveragePool", List.of(second)), 32);
-    Path model = dir.resolve("two").resolve("two.onnx");
-    Files.createDirectories(model.getParent());
-    Files.write(model, ExternalDataFiles.externalize(inside, model.getParent(), "two.onnx.data").toByteArray());
-    Path inline = dir.resolve("two-inline.onnx");
-    Files.write(inline, inside.toByteArray());
+    Written files = writtenBothWays(inside, "two");
     Tensor x = RandomTensors.gaussian(new Random(3), 1, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(new Random(4), 1, 2, 32);
-    try (Engine outside = GradientCheck.open(model, dir.resolve("cache")); Engine within = GradientCheck.open(inline,
-        dir.resolve("cache"))) {
-      assertEquals(1, outside.graph().proto().getGraph().getInitializerList().stream()
-          .filter(outside.graph().dataFiles()::holds).count(), "the second Conv's weights are mapped");
+    try (Engine outside = GradientCheck.open(files.outside(), dir.resolve("cache"));
+        Engine within = GradientCheck.open(files.inside(), dir.resolve("cache"))) {
+      assertEquals(1, mapped(outside.graph()), "the second Conv's weights are mapped");
       for (Engine engine : List.of(outside, within)) {
         ModelProto redrawn = redrawn(engine.graph().proto(), RandomTensors.gaussian(new Random(5), 1, 64, 3, 3, 3));
         try (Engine variant = engine.openVariant("variant.onnx", redrawn)) {
-          assertEquals(engine == outside ? 1 : 0, variant.graph().proto().getGraph().getInitializerList().stream()
-              .filter(variant.graph().dataFiles()::holds).count());
+          assertEquals(engine == outside ? 1 : 0, mapped(variant.graph()));
           VjpResult got = variant.vjp(x, ct);
           if (engine == outside) {
             try (Engine variantWithin = within.openVariant("variant.onnx", redrawn(within.graph().proto(),
@@ -248,17 +242,12 @@ class ExternalDataTest {
         RandomTensors.gaussian(new Random(7), 0.05, 128, 1, 13, 13).data(), 128, 1, 13, 13)), "group", 128L,
         "strides", new long[] {2, 2}, "pads", new long[] {6, 6, 6, 6});
     ModelProto inside = g.model(g.op("GlobalAveragePool", List.of(depthwise)), 128);
-    Path model = dir.resolve("fire").resolve("fire.onnx");
-    Files.createDirectories(model.getParent());
-    Files.write(model, ExternalDataFiles.externalize(inside, model.getParent(), "fire.onnx.data").toByteArray());
-    Path inline = dir.resolve("fire-inline.onnx");
-    Files.write(inline, inside.toByteArray());
+    Written files = writtenBothWays(inside, "fire");
     Tensor x = RandomTensors.gaussian(new Random(4), 1, 2, 3, 8, 8);
     Tensor ct = RandomTensors.gaussian(new Random(5), 1, 2, 128);
-    try (Engine outside = GradientCheck.open(model, dir.resolve("cache")); Engine within = GradientCheck.open(inline,
-        dir.resolve("cache"))) {
-      assertEquals(3, outside.graph().proto().getGraph().getInitializerList().stream()
-          .filter(outside.graph().dataFiles()::holds).count(), "three convolutions' weights are mapped");
+    try (Engine outside = GradientCheck.open(files.outside(), dir.resolve("cache"));
+        Engine within = GradientCheck.open(files.inside(), dir.resolve("cache"))) {
+      assertEquals(3, mapped(outside.graph()), "three convolutions' weights are mapped");
       assertArrayEquals(within.vjp(x, ct).inputGradient().data(), outside.vjp(x, ct).inputGradient().data());
       Path companion = outside.gradientGraph(VjpSpec.DEFAULT, 8, 8).file();
       long largest = ModelProto.parseFrom(Files.readAllBytes(companion)).getGraph().getInitializerList().stream()
@@ -266,6 +255,23 @@ class ExternalDataTest {
           .mapToLong(t -> t.getRawData().size() + 4L * t.getFloatDataCount()).max().orElse(0);
       assertTrue(largest < 64 * 3 * 3 * 4, "a float tensor of " + largest + " bytes in " + companion);
     }
+  }
+
+  /** A model written with its values in a data file beside it, and with them inside. */
+  private record Written(Path outside, Path inside) {}
+
+  private Written writtenBothWays(ModelProto model, String name) throws java.io.IOException {
+    Path outside = dir.resolve(name).resolve(name + ".onnx");
+    Files.createDirectories(outside.getParent());
+    Files.write(outside, ExternalDataFiles.externalize(model, outside.getParent(), name + ".onnx.data").toByteArray());
+    Path inside = dir.resolve(name + "-inline.onnx");
+    Files.write(inside, model.toByteArray());
+    return new Written(outside, inside);
+  }
+
+  /** How many of the graph's initializers hold the bytes mapped from its data files. */
+  private static long mapped(ModelGraph graph) {
+    return graph.proto().getGraph().getInitializerList().stream().filter(graph.dataFiles()::holds).count();
   }
 
   /** The model with its first initializer of 64 x 3 x 3 x 3 floats replaced by {@code weights}. */
