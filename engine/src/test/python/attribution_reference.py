@@ -7,7 +7,7 @@ Usage: attribution_reference.py MODEL.onnx INPUTS.npy LABELS.npy OUT_DIR METHOD 
 The model is torchvision's squeezenet1_1 with the ONNX file's initializers as weights. For each
 METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
 same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
-layer's resolution, two seeds of SmoothGrad).
+layer's resolution, two seeds of SmoothGrad); GradientSHAP reads the draws netvis made from OUT_DIR.
 """
 import os
 import sys
@@ -170,6 +170,29 @@ def smoothgrad(model, x, labels, seed, samples=10, stdev=0.3):
     return acc
 
 
+def gradient_shap(model, x, labels, out_dir):
+    """GradientSHAP from its definition, on the draws netvis made (the test writes them): per image the
+    mean over draws of grad F(b + a (x' - b)) * (x' - b), and the mean per-draw convergence delta
+    sum(attribution) - (F(x') - F(b))."""
+    def load(name):
+        return torch.from_numpy(np.load(os.path.join(out_dir, f"gradient-shap_{name}.npy"))).to(x.dtype)
+
+    noisy, base, alphas = load("noisy"), load("base"), load("alphas")
+    n, s = alphas.shape
+    attributions = torch.zeros_like(x)
+    delta = torch.zeros(n, dtype=x.dtype)
+    for i in range(n):
+        difference = noisy[i] - base[i]
+        points = base[i] + alphas[i].view(-1, 1, 1, 1) * difference
+        g, _ = target_grad(model, points, labels[i].repeat(s))
+        per_draw = g * difference
+        attributions[i] = per_draw.mean(0)
+        with torch.no_grad():
+            gap = model(noisy[i])[:, labels[i]] - model(base[i])[:, labels[i]]
+        delta[i] = (per_draw.flatten(1).sum(1) - gap).mean()
+    return {"": attributions, "_delta": delta}
+
+
 def rise_kernel(klen=11, sigma=5.0):
     """scipy.ndimage.gaussian_filter of a centred impulse on a klen x klen grid (truncate 4, reflect),
     written out: the separable 1-D filter applied to the impulse along each axis."""
@@ -232,6 +255,8 @@ def main():
                 result = input_x_gradient(model, x, labels, None)
             elif method.startswith("integrated-gradients-"):
                 result = integrated_gradients(model, x, labels, method[len("integrated-gradients-"):])
+            elif method == "gradient-shap":
+                result = gradient_shap(model, x, labels, out_dir)
             elif method == "grad-cam":
                 result = grad_cam(model, x, labels)
             elif method == "guided-backprop":

@@ -141,6 +141,7 @@ class RunCommandTest {
         + "\ninputs: [" + org.netvis.engine.testing.SharedData.fixtureRef(fixture).resolve("input.npy") + "]\nsteps:\n"
         + "  - {technique: saliency}\n  - {technique: input-x-gradient}\n"
         + "  - {technique: integrated-gradients, params: {steps: 4}}\n"
+        + "  - {technique: gradient-shap, params: {n_samples: 2, stdevs: 0.1}}\n"
         + "  - {technique: noise-tunnel, params: {base: integrated-gradients, base_params: {steps: 2}, samples: 2}}\n"
         + "  - {technique: occlusion, params: {window: [3, 112, 112], strides: [3, 112, 112]}}\n"
         + "  - {technique: grad-cam, params: " + layer + "}\n  - {technique: grad-cam-plus-plus, params: " + layer + "}\n"
@@ -151,7 +152,7 @@ class RunCommandTest {
     Path out = dir.resolve(fixture);
     CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
     assertEquals(0, r.status(), r.out() + r.err());
-    String[] methods = {"input-x-gradient", "integrated-gradients", "noise-tunnel", "occlusion", "grad-cam",
+    String[] methods = {"input-x-gradient", "integrated-gradients", "gradient-shap", "noise-tunnel", "occlusion", "grad-cam",
         "grad-cam-plus-plus", "guided-backprop", "deconvnet", "guided-grad-cam"};
     for (int i = 0; i < methods.length; i++) {
       org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
@@ -163,9 +164,9 @@ class RunCommandTest {
       }
       assertTrue(Files.isRegularFile(out.resolve((i + 1) + "-" + methods[i] + "/figure.png")), methods[i]);
     }
-    JsonNode di = new ObjectMapper().readTree(out.resolve("10-deletion-insertion/results.json").toFile());
+    JsonNode di = new ObjectMapper().readTree(out.resolve("11-deletion-insertion/results.json").toFile());
     assertEquals(3, di.at("/methods/input-x-gradient/deletion_auc").size());
-    JsonNode sc = new ObjectMapper().readTree(out.resolve("11-sanity-check/results.json").toFile());
+    JsonNode sc = new ObjectMapper().readTree(out.resolve("12-sanity-check/results.json").toFile());
     assertEquals(1.0, sc.at("/methods/input-x-gradient/spearman/0").asDouble(), 1e-9, "stage 0 is the original");
   }
 
@@ -191,10 +192,12 @@ class RunCommandTest {
   void badAttributionParametersNameTheirKeys() {
     assertRunFailsNaming("bad-attr", "  - {technique: integrated-gradients, params: {method: simpson, steps: 0}}\n"
         + "  - {technique: occlusion, params: {window: [15, 15]}}\n"
-        + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n",
+        + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n"
+        + "  - {technique: gradient-shap, params: {n_samples: 0, stdevs: -1}}\n",
         "steps[0].params.method: 'simpson' is not one of [gausslegendre, riemann_left,",
         "steps[0].params.steps: 0 is out of range", "steps[1].params: window and strides need 3 values",
-        "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of");
+        "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of",
+        "steps[3].params.n_samples: 0 is out of range", "steps[3].params.stdevs: -1");
   }
 
   @Test
@@ -210,7 +213,8 @@ class RunCommandTest {
         + "  - {technique: sanity-check, params: {methods: [saliency, grad-cam], method_params: {grad-cam: {layr: x}}}}\n"
         + "  - {technique: occlusion, params: {window: [3, 300, 300]}}\n"
         + "  - {technique: saliency, images: [1]}\n"
-        + "  - {technique: integrated-gradients, params: {baseline: small.npy}}\n",
+        + "  - {technique: integrated-gradients, params: {baseline: small.npy}}\n"
+        + "  - {technique: gradient-shap, params: {baselines: [zeros, grey]}}\n",
         "steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
         "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
@@ -218,7 +222,8 @@ class RunCommandTest {
         "steps[6].params: method_params.grad-cam.layr: unknown parameter",
         "steps[7].params: window: [3, 300, 300] is larger than the input [3, 224, 224]",
         "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)",
-        "steps[9].params: baseline: " + dir.resolve("small.npy") + " has shape [3, 10, 10]; expected [3, 224, 224]");
+        "steps[9].params: baseline: " + dir.resolve("small.npy") + " has shape [3, 10, 10]; expected [3, 224, 224]",
+        "steps[10].params: baselines[1]: 'grey' is not zeros, black, blur, uniform or an .npy path");
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
   }
 

@@ -1,21 +1,16 @@
 package org.netvis.plugins.integratedgradients;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory;
+import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.TargetGradients;
-import org.netvis.engine.image.GaussianBlur;
-import org.netvis.engine.image.Pixels;
 import org.netvis.engine.run.SeededRandom;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
-import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -30,34 +25,13 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
 
   private final AttributionContext ctx;
   private final IntegratedGradientsProvider.Parameters p;
-  /** The baseline array of an .npy baseline, else null. */
-  private final Tensor given;
+  private final Baseline baseline;
 
   IntegratedGradients(AttributionContext ctx, IntegratedGradientsProvider.Parameters p) {
     this.ctx = ctx;
     this.p = p;
     // Checked when the method is created, so before any step of an experiment runs.
-    if (!List.of("zeros", "black", "blur", "uniform").contains(p.baseline()) && !p.baseline().endsWith(".npy")) {
-      throw new IllegalArgumentException("baseline: '" + p.baseline() + "' is not zeros, black, blur, uniform or an .npy path");
-    }
-    this.given = p.baseline().endsWith(".npy") ? readBaseline(ctx, p.baseline()) : null;
-  }
-
-  /** An .npy baseline, one image (C, H, W) or (1, C, H, W), or one per image (N, C, H, W), at the model's size. */
-  private static Tensor readBaseline(AttributionContext ctx, String file) {
-    Tensor t;
-    try {
-      t = Npy.readTensor(Path.of(file));
-    } catch (IOException e) {
-      throw new IllegalArgumentException("baseline: " + e.getMessage(), e);
-    }
-    long[] image = {ctx.engine().channels(), ctx.engine().inputHeight(), ctx.engine().inputWidth()};
-    long[] s = t.shape();
-    if ((s.length != 3 && s.length != 4) || !Arrays.equals(Arrays.copyOfRange(s, s.length - 3, s.length), image)) {
-      throw new IllegalArgumentException("baseline: " + file + " has shape " + Arrays.toString(s) + "; expected "
-          + Arrays.toString(image) + " or (N, " + image[0] + ", " + image[1] + ", " + image[2] + ")");
-    }
-    return t;
+    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
   }
 
   @Override
@@ -176,55 +150,25 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     return new double[][] {alphas, weights};
   }
 
-  /** The baseline of every image, (N, C, H, W) in the normalized space. */
+  /**
+   * The baseline of every image, (N, C, H, W) in the normalized space: an .npy file's one image for
+   * all, or its image i for image i where it holds one per image; uniform noise from each image's seed.
+   */
   Tensor baselines(Tensor inputs) {
     int n = (int) inputs.dim(0);
-    int c = (int) inputs.dim(1);
-    int h = (int) inputs.dim(2);
-    int w = (int) inputs.dim(3);
-    int plane = h * w;
+    int item = inputs.itemSize();
+    Tensor file = baseline.file();
+    boolean perImage = file != null && file.rank() == 4 && file.dim(0) == n && file.itemSize() == item;
+    if (file != null && !perImage && file.size() != item) {
+      long[] s = inputs.shape();
+      throw new IllegalArgumentException("baseline: " + p.baseline() + " has shape " + Arrays.toString(file.shape())
+          + "; expected (" + s[1] + ", " + s[2] + ", " + s[3] + ") or (" + n + ", " + s[1] + ", " + s[2] + ", " + s[3] + ")");
+    }
     float[] out = new float[inputs.size()];
-    String kind = p.baseline();
-    float[][] range = Pixels.validRange(ctx.model().preprocessing());
-    switch (kind) {
-      case "zeros" -> { }
-      case "black" -> {
-        for (int i = 0; i < n; i++) {
-          for (int ch = 0; ch < c; ch++) {
-            Arrays.fill(out, (i * c + ch) * plane, (i * c + ch + 1) * plane, range[0][ch]);
-          }
-        }
-      }
-      case "blur" -> {
-        int item = c * plane;
-        for (int i = 0; i < n; i++) {
-          float[] image = Arrays.copyOfRange(inputs.data(), i * item, (i + 1) * item);
-          System.arraycopy(GaussianBlur.blur(image, c, h, w, p.blurSigma()), 0, out, i * item, item);
-        }
-      }
-      case "uniform" -> {
-        for (int i = 0; i < n; i++) {
-          // Per image from the step's seed: the same image gets the same baseline in any batch.
-          Random random = SeededRandom.forItem(ctx.seed(), ctx.itemIndex(i));
-          for (int ch = 0; ch < c; ch++) {
-            for (int k = 0; k < plane; k++) {
-              out[(i * c + ch) * plane + k] = range[0][ch] + random.nextFloat() * (range[1][ch] - range[0][ch]);
-            }
-          }
-        }
-      }
-      default -> {
-        int item = c * plane;
-        boolean perImage = given.rank() == 4 && given.dim(0) == n && given.itemSize() == item;
-        boolean shared = given.size() == item && (given.rank() == 3 || (given.rank() == 4 && given.dim(0) == 1));
-        if (!perImage && !shared) {
-          throw new IllegalArgumentException("baseline: " + kind + " has shape " + Arrays.toString(given.shape())
-              + "; expected (" + c + ", " + h + ", " + w + ") or (" + n + ", " + c + ", " + h + ", " + w + ")");
-        }
-        for (int i = 0; i < n; i++) {
-          System.arraycopy(given.data(), perImage ? i * item : 0, out, i * item, item);
-        }
-      }
+    for (int i = 0; i < n; i++) {
+      // Per image from the step's seed: the same image gets the same baseline in any batch.
+      Random random = baseline.random() ? SeededRandom.forItem(ctx.seed(), ctx.itemIndex(i)) : null;
+      baseline.write(inputs, i, perImage ? i : 0, random, out, i * item);
     }
     return new Tensor(inputs.shape(), out);
   }

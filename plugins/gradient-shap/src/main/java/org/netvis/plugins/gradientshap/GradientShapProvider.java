@@ -1,0 +1,46 @@
+package org.netvis.plugins.gradientshap;
+
+import java.util.List;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.Param;
+
+/** Registers GradientSHAP. */
+public final class GradientShapProvider implements AttributionProvider {
+
+  /** Parameters of GradientSHAP, with Captum's names and defaults where Captum has them. */
+  public record Parameters(
+      @Param(description = "the baseline distribution, drawn from uniformly: zeros, black, blur and uniform count as one"
+          + " baseline each (uniform: fresh pixel noise at every draw), an .npy of shape (C, H, W) or (K, C, H, W) in"
+          + " the normalized space as its K images", defaultValue = "[uniform]") List<String> baselines,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "random (baseline, point) draws per image", defaultValue = "5", min = 1, max = 100000)
+      int nSamples,
+      @Param(description = "standard deviation of the Gaussian noise added to the input at each draw, in the"
+          + " normalized space (Captum's stdevs)", defaultValue = "0.0", min = 0, max = 1e6) double stdevs,
+      @Param(description = "draws per gradient call", defaultValue = "64", min = 1, max = 100000)
+      int internalBatchSize) {}
+
+  @Override
+  public String id() {
+    return "gradient-shap";
+  }
+
+  @Override
+  public String description() {
+    return "GradientSHAP (Lundberg and Lee 2017; Erion et al. 2021's expected gradients): the expectation of"
+        + " (input - baseline) times the gradient at a random point between them, over random baselines";
+  }
+
+  @Override
+  public Class<? extends Record> parameters() {
+    return Parameters.class;
+  }
+
+  @Override
+  public Attribution create(AttributionContext context, Record parameters) {
+    return new GradientShap(context, (Parameters) parameters);
+  }
+}
