@@ -7,7 +7,8 @@ Usage: attribution_reference.py MODEL.onnx INPUTS.npy LABELS.npy OUT_DIR METHOD 
 The model is torchvision's squeezenet1_1 with the ONNX file's initializers as weights. For each
 METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
 same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
-layer's resolution, two seeds of SmoothGrad); GradientSHAP reads the draws netvis made from OUT_DIR.
+layer's resolution, two seeds of SmoothGrad); GradientSHAP, infidelity and
+sensitivity-max read the draws netvis made (and infidelity its maps) from OUT_DIR.
 """
 import os
 import sys
@@ -193,6 +194,42 @@ def gradient_shap(model, x, labels, out_dir):
     return {"": attributions, "_delta": delta}
 
 
+def infidelity(model, x, labels, out_dir):
+    """Yeh et al.'s infidelity, as Captum computes it, on the perturbations netvis drew (the test writes
+    them and the maps): per image and map, the mean over perturbations I of (I . map - (F(x) - F(x - I)))^2,
+    and the same with the map scaled by the beta that minimizes it. Columns: the map and the one-channel
+    map, each plain then normalized."""
+    perturbations = torch.from_numpy(np.load(os.path.join(out_dir, "infidelity_perturbations.npy"))).to(x.dtype)
+    maps = [torch.from_numpy(np.load(os.path.join(out_dir, f"infidelity_{name}.npy"))).to(x.dtype)
+            for name in ("map", "map1")]
+    n, s = perturbations.shape[:2]
+    out = torch.zeros(n, 4, dtype=x.dtype)
+    with torch.no_grad():
+        for i in range(n):
+            at_input = model(x[i:i + 1])[0, labels[i]]
+            diffs = at_input - model(x[i:i + 1] - perturbations[i])[:, labels[i]]
+            for m, attribution in enumerate(maps):
+                dots = (perturbations[i] * attribution[i:i + 1]).flatten(1).sum(1)
+                out[i, 2 * m] = ((dots - diffs) ** 2).mean()
+                beta = (dots * diffs).sum() / (dots ** 2).sum()
+                out[i, 2 * m + 1] = ((beta * dots - diffs) ** 2).mean()
+    return {"": out}
+
+
+def sensitivity_max(model, x, labels, out_dir):
+    """Captum's sensitivity_max of saliency (|gradient|) on the perturbations netvis drew:
+    max over d of ||e(x + d) - e(x)||_F / ||e(x)||_F."""
+    perturbations = torch.from_numpy(np.load(os.path.join(out_dir, "sensitivity-max_perturbations.npy"))).to(x.dtype)
+    n, s = perturbations.shape[:2]
+    out = torch.zeros(n, dtype=x.dtype)
+    for i in range(n):
+        g, _ = target_grad(model, x[i:i + 1], labels[i:i + 1])
+        e = g.abs()
+        moved, _ = target_grad(model, x[i:i + 1] + perturbations[i], labels[i].repeat(s))
+        out[i] = ((moved.abs() - e).flatten(1).norm(dim=1) / e.norm()).max()
+    return {"": out}
+
+
 def rise_kernel(klen=11, sigma=5.0):
     """scipy.ndimage.gaussian_filter of a centred impulse on a klen x klen grid (truncate 4, reflect),
     written out: the separable 1-D filter applied to the impulse along each axis."""
@@ -257,6 +294,10 @@ def main():
                 result = integrated_gradients(model, x, labels, method[len("integrated-gradients-"):])
             elif method == "gradient-shap":
                 result = gradient_shap(model, x, labels, out_dir)
+            elif method == "infidelity":
+                result = infidelity(model, x, labels, out_dir)
+            elif method == "sensitivity-max":
+                result = sensitivity_max(model, x, labels, out_dir)
             elif method == "grad-cam":
                 result = grad_cam(model, x, labels)
             elif method == "guided-backprop":

@@ -148,7 +148,11 @@ class RunCommandTest {
         + "  - {technique: guided-backprop}\n  - {technique: deconvnet}\n"
         + "  - {technique: guided-grad-cam, params: " + layer + "}\n"
         + "  - {technique: deletion-insertion, params: {methods: [input-x-gradient, guided-backprop], pixels_per_step: 12544}}\n"
-        + "  - {technique: sanity-check, params: {methods: [input-x-gradient], max_stages: 2}}\n");
+        + "  - {technique: sanity-check, params: {methods: [input-x-gradient], max_stages: 2}}\n"
+        + "  - {technique: infidelity, params: {methods: [input-x-gradient, grad-cam], method_params: {grad-cam: "
+        + layer + "}, n_perturb_samples: 2}}\n"
+        + "  - {technique: sensitivity-max, params: {methods: [gradient-shap], method_params: {gradient-shap: {n_samples: 2}},"
+        + " n_perturb_samples: 2}}\n");
     Path out = dir.resolve(fixture);
     CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
     assertEquals(0, r.status(), r.out() + r.err());
@@ -168,6 +172,13 @@ class RunCommandTest {
     assertEquals(3, di.at("/methods/input-x-gradient/deletion_auc").size());
     JsonNode sc = new ObjectMapper().readTree(out.resolve("12-sanity-check/results.json").toFile());
     assertEquals(1.0, sc.at("/methods/input-x-gradient/spearman/0").asDouble(), 1e-9, "stage 0 is the original");
+    JsonNode inf = new ObjectMapper().readTree(out.resolve("13-infidelity/results.json").toFile());
+    for (String m : new String[] {"input-x-gradient", "grad-cam"}) {
+      assertEquals(3, inf.at("/methods/" + m + "/values").size(), m);
+      assertTrue(inf.at("/methods/" + m + "/mean").asDouble() >= 0, m);
+    }
+    JsonNode sens = new ObjectMapper().readTree(out.resolve("14-sensitivity-max/results.json").toFile());
+    assertTrue(sens.at("/images/0/sensitivity_max/gradient-shap").asDouble() > 0, sens.toString());
   }
 
   /** Runs the hay photo through {@code steps}; the run must fail, naming each of {@code expected}. */
@@ -193,11 +204,15 @@ class RunCommandTest {
     assertRunFailsNaming("bad-attr", "  - {technique: integrated-gradients, params: {method: simpson, steps: 0}}\n"
         + "  - {technique: occlusion, params: {window: [15, 15]}}\n"
         + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n"
-        + "  - {technique: gradient-shap, params: {n_samples: 0, stdevs: -1}}\n",
+        + "  - {technique: gradient-shap, params: {n_samples: 0, stdevs: -1}}\n"
+        + "  - {technique: infidelity, params: {noise_stdev: 0, n_perturb_samples: 0}}\n"
+        + "  - {technique: sensitivity-max, params: {perturb_radius: -1}}\n",
         "steps[0].params.method: 'simpson' is not one of [gausslegendre, riemann_left,",
         "steps[0].params.steps: 0 is out of range", "steps[1].params: window and strides need 3 values",
         "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of",
-        "steps[3].params.n_samples: 0 is out of range", "steps[3].params.stdevs: -1");
+        "steps[3].params.n_samples: 0 is out of range", "steps[3].params.stdevs: -1",
+        "steps[4].params.noise_stdev: 0", "steps[4].params.n_perturb_samples: 0 is out of range",
+        "steps[5].params.perturb_radius: -1");
   }
 
   @Test
@@ -214,7 +229,8 @@ class RunCommandTest {
         + "  - {technique: occlusion, params: {window: [3, 300, 300]}}\n"
         + "  - {technique: saliency, images: [1]}\n"
         + "  - {technique: integrated-gradients, params: {baseline: small.npy}}\n"
-        + "  - {technique: gradient-shap, params: {baselines: [zeros, grey]}}\n",
+        + "  - {technique: gradient-shap, params: {baselines: [zeros, grey]}}\n"
+        + "  - {technique: infidelity, params: {methods: [saliency, salency]}}\n",
         "steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
         "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
@@ -223,7 +239,8 @@ class RunCommandTest {
         "steps[7].params: window: [3, 300, 300] is larger than the input [3, 224, 224]",
         "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)",
         "steps[9].params: baseline: " + dir.resolve("small.npy") + " has shape [3, 10, 10]; expected [3, 224, 224]",
-        "steps[10].params: baselines[1]: 'grey' is not zeros, black, blur, uniform or an .npy path");
+        "steps[10].params: baselines[1]: 'grey' is not zeros, black, blur, uniform or an .npy path",
+        "steps[11].params: methods: unknown attribution method 'salency'");
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
   }
 
