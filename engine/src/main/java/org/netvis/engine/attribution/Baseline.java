@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 import org.netvis.engine.image.GaussianBlur;
 import org.netvis.engine.image.Pixels;
+import org.netvis.engine.run.SeededRandom;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
@@ -16,24 +17,21 @@ import org.netvis.engine.tensor.Tensor;
  * in the model's normalized space: {@code zeros} (Captum's default), {@code black} pixels, the image
  * blurred ({@code blur}), {@code uniform} pixel noise, or the images of an {@code .npy} file.
  *
+ * @param key the parameter's name, for errors
  * @param name what the parameter said
  * @param file the file's array, (C, H, W) or (K, C, H, W); null for the other kinds
  */
-public record Baseline(String name, Tensor file, double blurSigma, float[][] validRange) {
+public record Baseline(String key, String name, Tensor file, double blurSigma, float[][] validRange) {
 
   private static final List<String> KINDS = List.of("zeros", "black", "blur", "uniform");
 
-  /**
-   * The baseline a parameter names, its file read and checked against the model's input size.
-   *
-   * @param key the parameter's name, for errors
-   */
+  /** The baseline a parameter names, its file read and checked against the model's input size. */
   public static Baseline of(String key, String name, double blurSigma, AttributionContext ctx) {
     if (!KINDS.contains(name) && !name.endsWith(".npy")) {
       throw new IllegalArgumentException(key + ": '" + name + "' is not zeros, black, blur, uniform or an .npy path");
     }
     Tensor file = name.endsWith(".npy") ? read(key, name, ctx) : null;
-    return new Baseline(name, file, blurSigma, Pixels.validRange(ctx.model().preprocessing()));
+    return new Baseline(key, name, file, blurSigma, Pixels.validRange(ctx.model().preprocessing()));
   }
 
   private static Tensor read(String key, String file, AttributionContext ctx) {
@@ -95,5 +93,27 @@ public record Baseline(String name, Tensor file, double blurSigma, float[][] val
       }
       default -> System.arraycopy(file.data(), index * item, out, offset, item);
     }
+  }
+
+  /**
+   * The baseline of every image, (N, C, H, W) in the normalized space: a file's one image for all, or
+   * its image i for image i where it holds one per image; uniform noise from each image's own seed.
+   */
+  public Tensor ofImages(Tensor inputs, AttributionContext ctx) {
+    int n = (int) inputs.dim(0);
+    int item = inputs.itemSize();
+    boolean perImage = file != null && file.rank() == 4 && file.dim(0) == n && file.itemSize() == item;
+    if (file != null && !perImage && file.size() != item) {
+      long[] s = inputs.shape();
+      throw new IllegalArgumentException(key + ": " + name + " has shape " + Arrays.toString(file.shape())
+          + "; expected (" + s[1] + ", " + s[2] + ", " + s[3] + ") or (" + n + ", " + s[1] + ", " + s[2] + ", " + s[3] + ")");
+    }
+    float[] out = new float[inputs.size()];
+    for (int i = 0; i < n; i++) {
+      // Per image from the step's seed: the same image gets the same baseline in any batch.
+      Random random = random() ? SeededRandom.forItem(ctx.seed(), ctx.itemIndex(i)) : null;
+      write(inputs, i, perImage ? i : 0, random, out, i * item);
+    }
+    return new Tensor(inputs.shape(), out);
   }
 }

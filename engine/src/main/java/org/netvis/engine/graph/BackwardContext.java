@@ -11,9 +11,9 @@ public interface BackwardContext {
 
   NodeEmitter emit();
 
-  /** How Relu passes gradients back in this graph (the true gradient unless guided or deconvnet). */
-  default VjpSpec.ReluBackward reluBackward() {
-    return VjpSpec.ReluBackward.GRADIENT;
+  /** How the nonlinearities pass gradients back in this graph (the true gradient unless guided, deconvnet or DeepLIFT). */
+  default VjpSpec.Backward backward() {
+    return VjpSpec.Backward.GRADIENT;
   }
 
   /** True when the tensor depends on the model input and carries float values. */
@@ -21,6 +21,11 @@ public interface BackwardContext {
 
   /** The tensor's shape at the graph's fixed spatial size; -1 marks batch-dependent dimensions. */
   long[] shape(String tensor);
+
+  /** Whether the tensor's first axis is the batch itself, one row per image, and no other axis depends on it. */
+  default boolean batchRows(String tensor) {
+    return false;
+  }
 
   /** True when the tensor holds booleans (an attention mask, a Where condition). */
   boolean isBoolean(String tensor);

@@ -208,9 +208,9 @@ final class ElementwiseGradients {
   private static void relu(NodeProto node, List<String> dy, BackwardContext ctx) {
     NodeEmitter e = ctx.emit();
     String g = dy.get(0);
-    if (ctx.reluBackward() != VjpSpec.ReluBackward.GRADIENT) {
+    if (ctx.backward() != VjpSpec.Backward.GRADIENT) {
       g = e.op("Relu", List.of(g));
-      if (ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET) {
+      if (ctx.backward() == VjpSpec.Backward.DECONVNET) {
         ctx.accumulate(node.getInput(0), g);
         return;
       }

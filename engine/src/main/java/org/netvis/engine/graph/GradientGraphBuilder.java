@@ -445,7 +445,8 @@ public final class GradientGraphBuilder {
         if (!any) {
           continue;
         }
-        NodeGradient rule = GradientRules.forOp(n.getOpType());
+        NodeGradient rule = spec.backward() == VjpSpec.Backward.DEEPLIFT && DeepLiftGradients.forOp(n.getOpType()) != null
+            ? DeepLiftGradients.forOp(n.getOpType()) : GradientRules.forOp(n.getOpType());
         // Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even where the op name matches,
         // but for com.microsoft's DequantizeLinear, the ONNX operator's twin.
         if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx") || Quantizers.isDequantize(n))
@@ -673,8 +674,8 @@ public final class GradientGraphBuilder {
     }
 
     @Override
-    public VjpSpec.ReluBackward reluBackward() {
-      return spec.relu();
+    public VjpSpec.Backward backward() {
+      return spec.backward();
     }
 
     @Override
@@ -711,6 +712,16 @@ public final class GradientGraphBuilder {
       }
       return NodeProto.newBuilder().setOpType(op).setName(emitter.fresh("grad_output")).addAllInput(inputs)
           .addOutput(name).build();
+    }
+
+    @Override
+    public boolean batchRows(String tensor) {
+      if (tensor.equals(forward.inputName())) {
+        return !prepared.fixedBatch();
+      }
+      ShapeProbe.Probed p = prepared.shapes().get(tensor);
+      return p != null && p.shape().length > 0 && p.isBatchAxis(0)
+          && java.util.Arrays.stream(p.shape()).skip(1).allMatch(d -> d >= 0);
     }
 
     @Override

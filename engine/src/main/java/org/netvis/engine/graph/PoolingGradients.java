@@ -28,14 +28,36 @@ final class PoolingGradients {
   static final class MaxPoolGradient implements NodeGradient {
     @Override
     public void backward(NodeProto node, List<String> dy, BackwardContext ctx) {
+      Winners w = Winners.of(node, ctx);
+      NodeEmitter e = ctx.emit();
+      String windowGradients = dy.get(0);
+      List<String> relus = !ctx.backward().premasks() ? List.<String>of()
+          : ElementwiseGradients.soleReluSources(w.x(), ctx);
+      if (!relus.isEmpty()) {
+        // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
+        // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
+        // as on x after the scatter, and the Relus pass the gradient on unmasked.
+        windowGradients = e.mul(windowGradients, ElementwiseGradients.strictSide(e, w.values(), 0f, 1));
+        relus.forEach(ctx::premasked);
+      }
+      ctx.accumulate(w.x(), w.scatter(windowGradients, ctx));
+    }
+  }
+
+  /**
+   * A max pool's winners: the forward MaxPool again with its Indices output (ONNX Runtime's optimizer
+   * merges the two), its pooled values and each window's winner within its (image, channel) plane.
+   */
+  record Winners(String x, long[] xs, long plane, long windows, String values, String inPlane, String rows,
+      String rowsShape) {
+    static Winners of(NodeProto node, BackwardContext ctx) {
       if (Attributes.getInt(node, "storage_order", 0) != 0) {
         throw ctx.fail(node, "storage_order=1 is not supported (expected 0)");
       }
       String x = node.getInput(0);
       long[] xs = ctx.shape(x);
       long[] ys = ctx.shape(node.getOutput(0));
-      long channels = xs[1];
-      if (channels < 0) {
+      if (xs[1] < 0) {
         throw ctx.fail(node, "the channel dimension must be fixed");
       }
       long plane = 1;
@@ -49,26 +71,23 @@ final class PoolingGradients {
       List<String> pooled = List.of(e.fresh("maxpool_values"), e.fresh("maxpool_indices"));
       again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
       e.add(again.build());
-      String indices = pooled.get(1);
-      String windowGradients = dy.get(0);
-      List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of()
-          : ElementwiseGradients.soleReluSources(x, ctx);
-      if (!relus.isEmpty()) {
-        // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
-        // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
-        // as on x after the scatter, and the Relus pass the gradient on unmasked.
-        windowGradients = e.mul(windowGradients, ElementwiseGradients.strictSide(e, pooled.get(0), 0f, 1));
-        relus.forEach(ctx::premasked);
-      }
-
       // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
       String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
       String rowsShape = e.shapeOf(rows);
       String rowCount = e.op("Gather", List.of(rowsShape, e.longScalar("index", 0)));
       String planeSize = e.longScalar("plane", plane);
       String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));
-      String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(indices, e.longs("shape", -1, windows))),
+      String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(pooled.get(1), e.longs("shape", -1, windows))),
           e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
+      return new Winners(x, xs, plane, windows, pooled.get(0), inPlane, rows, rowsShape);
+    }
+
+    /**
+     * Each window's value of {@code windowGradients} added at its winner in a tensor of x's shape,
+     * overlapping windows that share a winner in window order, as PyTorch's max-pool backward adds them.
+     */
+    String scatter(String windowGradients, BackwardContext ctx) {
+      NodeEmitter e = ctx.emit();
       // Zeros to scatter into: a column of zeros broadcast along the rows (ConstantOfShape and Expand
       // fill on one thread: 9% of SqueezeNet's VJP at batch 32 on 16 cores).
       String zeroColumn = e.zerosOfShape(e.op("Div", List.of(rowsShape, e.longs("one_by_plane", 1, plane))));
@@ -79,12 +98,12 @@ final class PoolingGradients {
       // With the planes' row count named, ONNX Runtime scatters into the zeros in place instead of
       // first copying them, on one thread, into a buffer of their own (SqueezeNet's first pool at
       // batch 8: 9.7 -> 6.9 ms).
-      long[] planes = {xs[0] < 0 ? -channels : xs[0] * channels, plane};
+      long[] planes = {xs[0] < 0 ? -xs[1] : xs[0] * xs[1], plane};
       ctx.declareShape(zeros, planes);
       ctx.declareShape(scattered, planes);
       long[] back = xs.clone();
       back[0] = -1;
-      ctx.accumulate(x, e.op("Reshape", List.of(scattered, e.longs("shape", back))));
+      return e.op("Reshape", List.of(scattered, e.longs("shape", back)));
     }
   }
 

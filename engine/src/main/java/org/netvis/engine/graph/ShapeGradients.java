@@ -87,7 +87,7 @@ final class ShapeGradients {
     }
     NodeEmitter e = ctx.emit();
     String g = dy.get(0);
-    List<String> relus = ctx.reluBackward() == VjpSpec.ReluBackward.DECONVNET ? List.of()
+    List<String> relus = !ctx.backward().premasks() ? List.<String>of()
         : ElementwiseGradients.concatenatedReluSources(node, ctx);
     if (!relus.isEmpty() && relus.stream().noneMatch(ctx::isPremasked)) {
       // Every input is a Relu output read only here (SqueezeNet's Fire modules): their masks, taken

@@ -10,19 +10,32 @@ import java.util.List;
  * @param seeds tensors to take cotangents for; empty means the model's logits output
  * @param forwardOutputs internal tensors to return as they are (e.g. a layer's activations)
  * @param gradientsOf tensors whose gradient to return; empty means the model input
- * @param relu how gradients pass Relu nodes backwards
+ * @param backward how gradients pass the nonlinearities backwards
  * @param seedInput what the graph takes for each seed: its cotangent, or a target distribution
  */
 public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf,
-    ReluBackward relu, SeedInput seedInput) {
+    Backward backward, SeedInput seedInput) {
   public static final VjpSpec DEFAULT = new VjpSpec(List.of(), List.of(), List.of());
 
   /**
-   * How gradients pass Relu nodes backwards: the true gradient, or the modified rules of guided
-   * backpropagation (Springenberg et al. 2015: positive gradients where the input was positive)
-   * and the deconvnet (Zeiler and Fergus 2014: positive gradients), as Captum overrides nn.ReLU.
+   * How gradients pass the nonlinearities backwards: the true gradient; the modified Relu rules of
+   * guided backpropagation (Springenberg et al. 2015: positive gradients where the input was
+   * positive) and the deconvnet (Zeiler and Fergus 2014: positive gradients), as Captum overrides
+   * nn.ReLU; or DeepLIFT's rescale rule (Shrikumar et al. 2017) as Captum's DeepLift applies it, at
+   * Relu, Sigmoid, Tanh and MaxPool nodes, over a batch of (input, reference) pairs: rows 2i and 2i + 1
+   * (see {@link #pairedRows}).
    */
-  public enum ReluBackward { GRADIENT, GUIDED, DECONVNET }
+  public enum Backward {
+    GRADIENT, GUIDED, DECONVNET, DEEPLIFT;
+
+    /**
+     * Whether a max pool or a Concat that alone reads Relu outputs may apply their masks for them
+     * (a positive gradient and a mask commute; the deconvnet has no mask, DeepLIFT no plain one).
+     */
+    public boolean premasks() {
+      return this == GRADIENT || this == GUIDED;
+    }
+  }
 
   /**
    * What the graph takes for a seed. A cotangent, or, for logits ([N, classes]), a target
@@ -36,26 +49,34 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
     seeds = List.copyOf(seeds);
     forwardOutputs = List.copyOf(forwardOutputs);
     gradientsOf = List.copyOf(gradientsOf);
-    relu = relu == null ? ReluBackward.GRADIENT : relu;
+    backward = backward == null ? Backward.GRADIENT : backward;
     seedInput = seedInput == null ? SeedInput.COTANGENT : seedInput;
   }
 
   public VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf) {
-    this(seeds, forwardOutputs, gradientsOf, ReluBackward.GRADIENT, SeedInput.COTANGENT);
+    this(seeds, forwardOutputs, gradientsOf, Backward.GRADIENT, SeedInput.COTANGENT);
   }
 
-  /** The same spec with another Relu rule. */
-  public VjpSpec withRelu(ReluBackward rule) {
+  /** The same spec with other backward rules. */
+  public VjpSpec withBackward(Backward rule) {
     return new VjpSpec(seeds, forwardOutputs, gradientsOf, rule, seedInput);
+  }
+
+  /**
+   * Whether the graph reads its batch as (input, reference) pairs, rows 2i and 2i + 1, whose rows
+   * the rules combine: such a batch must run with its pairs together.
+   */
+  public boolean pairedRows() {
+    return backward == Backward.DEEPLIFT;
   }
 
   /** The same spec taking target distributions for its seeds (see {@link SeedInput}). */
   public VjpSpec withCrossEntropyTargets() {
-    return new VjpSpec(seeds, forwardOutputs, gradientsOf, relu, SeedInput.CROSS_ENTROPY_TARGET);
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, backward, SeedInput.CROSS_ENTROPY_TARGET);
   }
 
   public boolean isDefault() {
-    return seeds.isEmpty() && forwardOutputs.isEmpty() && gradientsOf.isEmpty() && relu == ReluBackward.GRADIENT
+    return seeds.isEmpty() && forwardOutputs.isEmpty() && gradientsOf.isEmpty() && backward == Backward.GRADIENT
         && seedInput == SeedInput.COTANGENT;
   }
 
@@ -82,7 +103,7 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
   /** A stable text form, recorded in the graph's metadata and hashed into companion file names. */
   public String key() {
     return "seeds=" + String.join(",", seeds) + ";forward=" + String.join(",", forwardOutputs)
-        + ";grad=" + String.join(",", gradientsOf) + (relu == ReluBackward.GRADIENT ? "" : ";relu=" + relu)
+        + ";grad=" + String.join(",", gradientsOf) + (backward == Backward.GRADIENT ? "" : ";relu=" + backward)
         + (seedInput == SeedInput.COTANGENT ? "" : ";seed_input=" + seedInput);
   }
 }

@@ -316,6 +316,13 @@ public final class Engine implements AutoCloseable {
     try {
       int n = (int) batch.dim(0);
       int part = gs.graph().fixedBatch() ? 1 : gradientBatch(gs.graph());
+      if (spec.pairedRows()) {
+        if (n % 2 != 0) {
+          throw new EngineException("a gradient graph over (input, reference) pairs takes an even batch, got " + n);
+        }
+        // Parts keep each pair together.
+        part = part == 0 ? 0 : Math.max(2, part - part % 2);
+      }
       // Seeds at internal tensors may fold the batch into another axis: such inputs run whole.
       boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
       Map<String, long[]> known = batchFirst ? knownShapes(gs, batch, inputs, spec) : Map.of();

@@ -229,7 +229,7 @@ class GradientGraphBuilderTest {
     String other = h.op("Conv", List.of("x", h.random(0.5, 4, 2, 3, 3)), "pads", new long[] {1, 1, 1, 1});
     ModelGraph second = ModelGraph.of(h.model(h.op("GlobalAveragePool", List.of(h.op("Relu", List.of(other))))),
         "second");
-    VjpSpec guided = VjpSpec.DEFAULT.withRelu(VjpSpec.ReluBackward.GUIDED);
+    VjpSpec guided = VjpSpec.DEFAULT.withBackward(VjpSpec.Backward.GUIDED);
     GradientGraphBuilder shared = new GradientGraphBuilder();
     record Build(ModelGraph forward, VjpSpec spec, long height, long width) {}
     List<Build> builds = List.of(new Build(first, VjpSpec.DEFAULT, 8, 8), new Build(first, guided, 8, 8),

@@ -53,7 +53,7 @@ class CudaKernelsTest {
       ModelGraph g = ModelGraph.parse(Files.readAllBytes(onnx), onnx.toString(), null);
       long h = g.inputShape()[2] > 0 ? g.inputShape()[2] : 224;
       long w = g.inputShape()[3] > 0 ? g.inputShape()[3] : 224;
-      for (VjpSpec spec : List.of(VjpSpec.DEFAULT, VjpSpec.DEFAULT.withRelu(VjpSpec.ReluBackward.GUIDED),
+      for (VjpSpec spec : List.of(VjpSpec.DEFAULT, VjpSpec.DEFAULT.withBackward(VjpSpec.Backward.GUIDED),
           VjpSpec.DEFAULT.withCrossEntropyTargets())) {
         ModelProto graph = new GradientGraphBuilder().build(g, spec, h, w, "").proto();
         List<CudaKernels.Fallback> f = CudaKernels.published().fallbacks(graph);

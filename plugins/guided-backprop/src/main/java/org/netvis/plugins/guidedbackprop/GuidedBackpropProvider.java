@@ -36,12 +36,12 @@ public final class GuidedBackpropProvider implements AttributionProvider {
 
   @Override
   public Attribution create(AttributionContext context, Record parameters) {
-    return modifiedGradient(context.engine(), VjpSpec.ReluBackward.GUIDED, ((Parameters) parameters).internalBatchSize());
+    return modifiedGradient(context.engine(), VjpSpec.Backward.GUIDED, ((Parameters) parameters).internalBatchSize());
   }
 
   /** The target score's input gradient through a gradient graph with the given Relu rule. */
-  static Attribution modifiedGradient(Engine engine, VjpSpec.ReluBackward rule, int batchSize) {
-    VjpSpec spec = VjpSpec.DEFAULT.withRelu(rule);
+  static Attribution modifiedGradient(Engine engine, VjpSpec.Backward rule, int batchSize) {
+    VjpSpec spec = VjpSpec.DEFAULT.withBackward(rule);
     return (inputs, targets) -> TargetGradients.of(engine, spec, inputs, targets, batchSize);
   }
 
@@ -64,7 +64,7 @@ public final class GuidedBackpropProvider implements AttributionProvider {
 
     @Override
     public Attribution create(AttributionContext context, Record parameters) {
-      return modifiedGradient(context.engine(), VjpSpec.ReluBackward.DECONVNET,
+      return modifiedGradient(context.engine(), VjpSpec.Backward.DECONVNET,
           ((Parameters) parameters).internalBatchSize());
     }
   }

@@ -1,13 +1,11 @@
 package org.netvis.plugins.integratedgradients;
 
 import java.util.Arrays;
-import java.util.Random;
 import java.util.stream.IntStream;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
 import org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory;
 import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.TargetGradients;
-import org.netvis.engine.run.SeededRandom;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
@@ -150,26 +148,8 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     return new double[][] {alphas, weights};
   }
 
-  /**
-   * The baseline of every image, (N, C, H, W) in the normalized space: an .npy file's one image for
-   * all, or its image i for image i where it holds one per image; uniform noise from each image's seed.
-   */
+  /** The baseline of every image (see {@link Baseline#ofImages}). */
   Tensor baselines(Tensor inputs) {
-    int n = (int) inputs.dim(0);
-    int item = inputs.itemSize();
-    Tensor file = baseline.file();
-    boolean perImage = file != null && file.rank() == 4 && file.dim(0) == n && file.itemSize() == item;
-    if (file != null && !perImage && file.size() != item) {
-      long[] s = inputs.shape();
-      throw new IllegalArgumentException("baseline: " + p.baseline() + " has shape " + Arrays.toString(file.shape())
-          + "; expected (" + s[1] + ", " + s[2] + ", " + s[3] + ") or (" + n + ", " + s[1] + ", " + s[2] + ", " + s[3] + ")");
-    }
-    float[] out = new float[inputs.size()];
-    for (int i = 0; i < n; i++) {
-      // Per image from the step's seed: the same image gets the same baseline in any batch.
-      Random random = baseline.random() ? SeededRandom.forItem(ctx.seed(), ctx.itemIndex(i)) : null;
-      baseline.write(inputs, i, perImage ? i : 0, random, out, i * item);
-    }
-    return new Tensor(inputs.shape(), out);
+    return baseline.ofImages(inputs, ctx);
   }
 }

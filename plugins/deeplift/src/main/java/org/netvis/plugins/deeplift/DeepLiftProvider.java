@@ -1,0 +1,43 @@
+package org.netvis.plugins.deeplift;
+
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.Param;
+
+/** Registers DeepLIFT. */
+public final class DeepLiftProvider implements AttributionProvider {
+
+  /** Parameters of DeepLIFT, with Captum's defaults. */
+  public record Parameters(
+      @Param(description = "the reference input: zeros (in the normalized space, Captum's default), black (pixels 0),"
+          + " blur (the image blurred with blur_sigma), uniform (uniform pixels from the step's seed, per image),"
+          + " or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space",
+          defaultValue = "zeros") String baseline,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "images per gradient call (each runs beside its reference)", defaultValue = "16", min = 1,
+          max = 100000) int internalBatchSize) {}
+
+  @Override
+  public String id() {
+    return "deeplift";
+  }
+
+  @Override
+  public String description() {
+    return "DeepLIFT (Shrikumar et al. 2017) with the rescale rule, as Captum's DeepLift: (input - baseline) times"
+        + " multipliers that replace each ReLU's, sigmoid's, tanh's and max pool's gradient by its output's"
+        + " difference over its input's; reports the convergence delta";
+  }
+
+  @Override
+  public Class<? extends Record> parameters() {
+    return Parameters.class;
+  }
+
+  @Override
+  public Attribution create(AttributionContext context, Record parameters) {
+    return new DeepLift(context, (Parameters) parameters);
+  }
+}
