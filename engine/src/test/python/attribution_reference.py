@@ -230,6 +230,96 @@ def sensitivity_max(model, x, labels, out_dir):
     return {"": out}
 
 
+EPS = 1e-10  # Captum's DeepLift eps
+
+
+class RescaleReLU(torch.autograd.Function):
+    """DeepLIFT's rescale rule on a doubled batch (inputs, then references): the gradient times
+    (y - y') / (x - x'), the same for both halves; the input half's gradient where |x - x'| < eps."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.relu(x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        xa, xb = x.chunk(2)
+        ya, yb = y.chunk(2)
+        d_in, d_out = xa - xb, ya - yb
+        ga = g.chunk(2)[0]
+        row = torch.where(d_in.abs() < EPS, ga * (xa > 0).to(g.dtype), ga * d_out / d_in)
+        return torch.cat([row, row])
+
+
+class RescaleMaxPool(torch.autograd.Function):
+    """Captum's DeepLift max-pool rule with the winners' shares added up (not max_unpool's overwrite):
+    with m = max(y, y'), g (m - y') at the input half's winners plus g (y - m) at the reference half's,
+    over x - x'; the input half's max-pool gradient where |x - x'| < eps."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, ceil_mode):
+        y, idx = F.max_pool2d(x, kernel, stride, ceil_mode=ceil_mode, return_indices=True)
+        ctx.save_for_backward(x, y, idx)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, idx = ctx.saved_tensors
+        rows, c, h, w = x.shape
+
+        def put(v):
+            out = torch.zeros(rows, c, h * w, dtype=v.dtype)
+            return out.scatter_add_(2, idx.flatten(2), v.flatten(2)).view(rows, c, h, w)
+
+        ya, yb = y.chunk(2)
+        top = torch.max(ya, yb)
+        ua, ub = put(g * torch.cat([top - yb, ya - top])).chunk(2)
+        xa, xb = x.chunk(2)
+        d_in = xa - xb
+        row = torch.where(d_in.abs() < EPS, put(g).chunk(2)[0], (ua + ub) / d_in)
+        return torch.cat([row, row]), None, None, None
+
+
+class Rescaled(torch.nn.Module):
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):
+        if isinstance(self.module, torch.nn.ReLU):
+            return RescaleReLU.apply(x)
+        m = self.module
+        return RescaleMaxPool.apply(x, m.kernel_size, m.stride, m.ceil_mode)
+
+
+def deeplift(model_path, dtype, x, labels):
+    """DeepLIFT (rescale) of each image against a zero baseline: (x - 0) times the input half's
+    gradient of both halves' target scores, with every ReLU and max pool module rescaled."""
+    model = load_model(model_path, dtype)
+
+    def swap(parent):
+        for name, child in parent.named_children():
+            if isinstance(child, (torch.nn.ReLU, torch.nn.MaxPool2d)):
+                setattr(parent, name, Rescaled(child))
+            else:
+                swap(child)
+
+    swap(model)
+    baseline = torch.zeros_like(x)
+    n = len(labels)
+    pair = torch.cat([x, baseline]).requires_grad_(True)
+    out = model(pair)
+    score = out[torch.arange(2 * n), torch.cat([labels, labels])].sum()
+    (g,) = torch.autograd.grad(score, pair)
+    attributions = (x - baseline) * g[:n]
+    with torch.no_grad():
+        delta = attributions.flatten(1).sum(1) - (out[torch.arange(n), labels] - out[n + torch.arange(n), labels])
+    return {"": attributions, "_delta": delta}
+
+
 def rise_kernel(klen=11, sigma=5.0):
     """scipy.ndimage.gaussian_filter of a centred impulse on a klen x klen grid (truncate 4, reflect),
     written out: the separable 1-D filter applied to the impulse along each axis."""
@@ -298,6 +388,8 @@ def main():
                 result = infidelity(model, x, labels, out_dir)
             elif method == "sensitivity-max":
                 result = sensitivity_max(model, x, labels, out_dir)
+            elif method == "deeplift":
+                result = deeplift(model_path, dtype, x, labels)
             elif method == "grad-cam":
                 result = grad_cam(model, x, labels)
             elif method == "guided-backprop":
