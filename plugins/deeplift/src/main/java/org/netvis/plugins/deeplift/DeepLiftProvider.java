@@ -1,5 +1,7 @@
 package org.netvis.plugins.deeplift;
 
+import java.util.List;
+import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
@@ -38,6 +40,9 @@ public final class DeepLiftProvider implements AttributionProvider {
 
   @Override
   public Attribution create(AttributionContext context, Record parameters) {
-    return new DeepLift(context, (Parameters) parameters);
+    Parameters p = (Parameters) parameters;
+    // Checked when the method is created, so before any step of an experiment runs.
+    Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
+    return new DeepLift(context.engine(), inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
   }
 }

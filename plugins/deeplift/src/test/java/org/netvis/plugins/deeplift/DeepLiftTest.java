@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.AttributionReference;
 
@@ -61,11 +63,68 @@ class DeepLiftTest {
   }
 
   @Test
+  void deepLiftShapIsTheMeanOverItsBaselinesAndAddsUp() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 4)) {
+      Tensor x = AttributionReference.inputs().slice(0, 3);
+      long[] labels = Arrays.copyOf(AttributionReference.labels(), 3);
+      int item = x.itemSize();
+      // A file of two images (a grey and a ramp), and each of them alone.
+      float[] two = new float[2 * item];
+      for (int k = 0; k < item; k++) {
+        two[k] = 0.3f;
+        two[item + k] = -1.5f + 3f * (k % 224) / 223f;
+      }
+      Path file = dir.resolve("two.npy");
+      Npy.write(file, new Tensor(new long[] {2, 3, 224, 224}, two));
+      List<String> singles = new java.util.ArrayList<>(List.of("zeros", "blur"));
+      for (int j = 0; j < 2; j++) {
+        Path one = dir.resolve("one_" + j + ".npy");
+        Npy.write(one, new Tensor(new long[] {3, 224, 224}, Arrays.copyOfRange(two, j * item, (j + 1) * item)));
+        singles.add(one.toString());
+      }
+      Attribution shap = s.context.attributions().create("deeplift-shap", Map.of("baselines",
+          List.of("zeros", "blur", file.toString()), "internal_batch_size", 5), s.context, "params");
+      Tensor a = shap.attribute(x, labels);
+      double[] mean = new double[a.size()];
+      for (String b : singles) {
+        Tensor one = s.context.attributions().create("deeplift", Map.of("baseline", b), s.context, "params")
+            .attribute(x, labels);
+        for (int k = 0; k < mean.length; k++) {
+          mean[k] += one.data()[k] / 4.0;
+        }
+      }
+      double max = Arrays.stream(mean).map(Math::abs).max().orElse(0);
+      assertTrue(max > 0);
+      for (int k = 0; k < mean.length; k++) {
+        assertEquals(mean[k], a.data()[k], 1e-6 * max, "value " + k);
+      }
+      double[] delta = ((ConvergenceDelta) shap).convergenceDelta(a, x, labels);
+      for (int i = 0; i < delta.length; i++) {
+        assertEquals(0, delta[i], 1e-4, "image " + i);
+      }
+      System.out.printf("deeplift-shap over 4 baselines: convergence delta %s%n", AttributionReference.format(delta));
+      // Uniform noise: the image's own draws, whatever else is in the batch.
+      Attribution uniform = s.context.attributions().create("deeplift-shap", Map.of("baselines",
+          List.of("uniform", "uniform")), s.context, "params");
+      Tensor both = uniform.attribute(x, labels);
+      Tensor first = uniform.attribute(x.slice(0, 1), Arrays.copyOf(labels, 1));
+      float top = 0;
+      for (float v : first.data()) {
+        top = Math.max(top, Math.abs(v));
+      }
+      assertArrayEquals(first.data(), Arrays.copyOf(both.data(), item), 1e-6f * top);
+    }
+  }
+
+  @Test
   void aBadBaselineIsNamed() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> s.context.attributions().create("deeplift", Map.of("baseline", "grey"), s.context, "params"));
       assertEquals("baseline: 'grey' is not zeros, black, blur, uniform or an .npy path", e.getMessage());
+      IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+          () -> s.context.attributions().create("deeplift-shap", Map.of("baselines", List.of()), s.context, "params"));
+      assertEquals("baselines: the list is empty; expected at least one baseline", empty.getMessage());
     }
   }
 }
