@@ -103,7 +103,7 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
   /** A stable text form, recorded in the graph's metadata and hashed into companion file names. */
   public String key() {
     return "seeds=" + String.join(",", seeds) + ";forward=" + String.join(",", forwardOutputs)
-        + ";grad=" + String.join(",", gradientsOf) + (backward == Backward.GRADIENT ? "" : ";relu=" + backward)
+        + ";grad=" + String.join(",", gradientsOf) + (backward == Backward.GRADIENT ? "" : ";backward=" + backward)
         + (seedInput == SeedInput.COTANGENT ? "" : ";seed_input=" + seedInput);
   }
 }

@@ -54,7 +54,7 @@ class CudaKernelsTest {
       long h = g.inputShape()[2] > 0 ? g.inputShape()[2] : 224;
       long w = g.inputShape()[3] > 0 ? g.inputShape()[3] : 224;
       for (VjpSpec spec : List.of(VjpSpec.DEFAULT, VjpSpec.DEFAULT.withBackward(VjpSpec.Backward.GUIDED),
-          VjpSpec.DEFAULT.withCrossEntropyTargets())) {
+          VjpSpec.DEFAULT.withBackward(VjpSpec.Backward.DEEPLIFT), VjpSpec.DEFAULT.withCrossEntropyTargets())) {
         ModelProto graph = new GradientGraphBuilder().build(g, spec, h, w, "").proto();
         List<CudaKernels.Fallback> f = CudaKernels.published().fallbacks(graph);
         System.out.printf("%-40s %-60s %5d nodes, %d without a CUDA kernel %s%n", onnx.getFileName(), spec.key(),
