@@ -21,6 +21,8 @@ steps:
   - {technique: input-x-gradient}
   - {technique: integrated-gradients}
   - {technique: gradient-shap, params: {n_samples: 50}}
+  - {technique: deeplift}
+  - {technique: deeplift-shap}
   - {technique: noise-tunnel}
   - {technique: occlusion}
   - {technique: grad-cam, params: {layer: $LAYER}}
@@ -36,6 +38,7 @@ out = pathlib.Path(sys.argv[1])
 print("| method | images/s | s for 8 images | notes |")
 print("|---|---:|---:|---|")
 notes = {"integrated-gradients": "50 Gauss-Legendre points", "gradient-shap": "50 draws, uniform baselines",
+         "deeplift": "zero baseline", "deeplift-shap": "4 baselines",
          "noise-tunnel": "50 samples of saliency",
          "occlusion": "window 3x15x15, stride 8: 784 forward passes per image"}
 for step in sorted(out.glob("[0-9]*-*"), key=lambda p: int(p.name.split("-")[0]))[1:]:
