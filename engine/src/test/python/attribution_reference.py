@@ -7,8 +7,9 @@ Usage: attribution_reference.py MODEL.onnx INPUTS.npy LABELS.npy OUT_DIR METHOD 
 The model is torchvision's squeezenet1_1 with the ONNX file's initializers as weights. For each
 METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
 same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
-layer's resolution, two seeds of SmoothGrad); GradientSHAP, infidelity and
-sensitivity-max read the draws netvis made (and infidelity its maps) from OUT_DIR.
+layer's resolution, two seeds of SmoothGrad); GradientSHAP, infidelity,
+sensitivity-max, Shapley value sampling and KernelSHAP read the draws netvis made (infidelity its maps, feature
+ablation its mask) from OUT_DIR.
 """
 import os
 import sys
@@ -320,6 +321,77 @@ def deeplift(model_path, dtype, x, labels):
     return {"": attributions, "_delta": delta}
 
 
+def feature_ablation(model, x, labels, out_dir):
+    """Captum's FeatureAblation from its definition, zero baseline: every value of a feature (the pixels
+    of one id of the mask the test writes, every channel) gets F(x) - F(x with the feature set to 0)."""
+    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    ids = torch.unique(mask)
+    out = torch.zeros_like(x)
+    with torch.no_grad():
+        for i in range(len(labels)):
+            copies = x[i:i + 1].repeat(len(ids), 1, 1, 1)
+            for f, feature in enumerate(ids):
+                copies[f][:, mask == feature] = 0
+            drop = model(x[i:i + 1])[0, labels[i]] - model(copies)[:, labels[i]]
+            for f, feature in enumerate(ids):
+                out[i][:, mask == feature] = drop[f]
+    return {"": out}
+
+
+def shapley_value_sampling(model, x, labels, out_dir):
+    """Shapley value sampling from its definition, zero baseline, on the feature orders netvis drew
+    (the test writes them, (N, samples, M), feature f being the f-th smallest id of the mask): for each
+    order, the features added to the baseline one at a time, each credited its change of F."""
+    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    orders = np.load(os.path.join(out_dir, "shapley-value-sampling_orders.npy"))
+    ids = torch.unique(mask)
+    n, samples, m = orders.shape
+    out = torch.zeros_like(x)
+    with torch.no_grad():
+        for i in range(n):
+            total = torch.zeros(m, dtype=x.dtype)
+            for s in range(samples):
+                states = [torch.zeros_like(x[i])]
+                for f in orders[i, s]:
+                    state = states[-1].clone()
+                    state[:, mask == ids[f]] = x[i][:, mask == ids[f]]
+                    states.append(state)
+                scores = model(torch.stack(states))[:, labels[i]]
+                for k, f in enumerate(orders[i, s]):
+                    total[f] += scores[k + 1] - scores[k]
+            for f in range(m):
+                out[i][:, mask == ids[f]] = total[f] / samples
+    return {"": out}
+
+
+def kernel_shap(model, x, labels, out_dir):
+    """KernelSHAP from its definition, zero baseline, on the coalitions netvis drew (the test writes them,
+    (n, samples, M) for the first n images): the scores of the coalitions' images regressed on [1, z] by
+    weighted least squares, weight 10^6 for the full and the empty coalition (the first two) and 1 else;
+    each feature gets its coefficient."""
+    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    coalitions = torch.from_numpy(np.load(os.path.join(out_dir, "kernel-shap_coalitions.npy"))).to(x.dtype)
+    ids = torch.unique(mask)
+    n, samples, m = coalitions.shape
+    out = torch.zeros_like(x[:n])
+    weights = torch.ones(samples, dtype=x.dtype)
+    weights[:2] = 1e6
+    with torch.no_grad():
+        for i in range(n):
+            images = torch.zeros((samples,) + x.shape[1:], dtype=x.dtype)
+            for k in range(samples):
+                for f in range(m):
+                    if coalitions[i, k, f] > 0:
+                        images[k][:, mask == ids[f]] = x[i][:, mask == ids[f]]
+            scores = model(images)[:, labels[i]]
+            design = torch.cat([torch.ones(samples, 1, dtype=x.dtype), coalitions[i]], dim=1)
+            root = weights.sqrt()[:, None]
+            solution = torch.linalg.lstsq((root * design).double(), (root[:, 0] * scores).double()[:, None]).solution
+            for f in range(m):
+                out[i][:, mask == ids[f]] = solution[1 + f, 0].to(x.dtype)
+    return {"": out}
+
+
 def rise_kernel(klen=11, sigma=5.0):
     """scipy.ndimage.gaussian_filter of a centred impulse on a klen x klen grid (truncate 4, reflect),
     written out: the separable 1-D filter applied to the impulse along each axis."""
@@ -390,6 +462,12 @@ def main():
                 result = sensitivity_max(model, x, labels, out_dir)
             elif method == "deeplift":
                 result = deeplift(model_path, dtype, x, labels)
+            elif method == "feature-ablation":
+                result = feature_ablation(model, x, labels, out_dir)
+            elif method == "shapley-value-sampling":
+                result = shapley_value_sampling(model, x, labels, out_dir)
+            elif method == "kernel-shap":
+                result = kernel_shap(model, x, labels, out_dir)
             elif method == "grad-cam":
                 result = grad_cam(model, x, labels)
             elif method == "guided-backprop":

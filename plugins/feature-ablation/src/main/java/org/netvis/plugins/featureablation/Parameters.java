@@ -1,0 +1,48 @@
+package org.netvis.plugins.featureablation;
+
+import org.netvis.engine.spi.Param;
+
+/** The parameters the perturbation methods share, as components of each method's record. */
+final class Parameters {
+  private Parameters() {}
+
+  static final String FEATURES = "the features: grid (square cells of grid_size pixels, every channel) or a path to an"
+      + " .npy of integer feature ids, (H, W) for every image or (N, H, W) one per image (superpixels)";
+  static final String BASELINE = "what an ablated feature takes: zeros (in the normalized space, Captum's default),"
+      + " black (pixels 0), blur (the image blurred with blur_sigma), uniform (pixel noise from the step's seed),"
+      + " or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space";
+
+  /** Feature ablation's parameters. */
+  public record Ablation(
+      @Param(description = FEATURES, defaultValue = "grid") String features,
+      @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = BASELINE, defaultValue = "zeros") String baseline,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "perturbed images per forward pass", defaultValue = "64", min = 1, max = 100000)
+      int perturbationsPerEval) {}
+
+  /** Shapley value sampling's parameters. */
+  public record Shapley(
+      @Param(description = FEATURES, defaultValue = "grid") String features,
+      @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = BASELINE, defaultValue = "zeros") String baseline,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "random feature orders per image (Captum's n_samples)", defaultValue = "25", min = 1,
+          max = 100000) int nSamples,
+      @Param(description = "perturbed images per forward pass", defaultValue = "64", min = 1, max = 100000)
+      int perturbationsPerEval) {}
+
+  /** KernelSHAP's parameters. */
+  public record KernelShap(
+      @Param(description = FEATURES, defaultValue = "grid") String features,
+      @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = BASELINE, defaultValue = "zeros") String baseline,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "coalitions per image (Captum's n_samples; the first two are all features and none)",
+          defaultValue = "25", min = 2, max = 1000000) int nSamples,
+      @Param(description = "perturbed images per forward pass", defaultValue = "64", min = 1, max = 100000)
+      int perturbationsPerEval) {}
+}
