@@ -49,14 +49,12 @@ final class FeatureAblation implements Attribution {
       return targets[i];
     }, p.perturbationsPerEval());
     float[] out = new float[n * item];
-    for (int job = 0; job < ablated.length; job++) {
-      int i = imageOf[job];
-      float value = (float) (original[i] - ablated[job]);
-      for (int c = 0; c < channels; c++) {
-        for (int pixel : features[i][job - firstJob[i]]) {
-          out[i * item + c * plane + pixel] = value;
-        }
+    for (int i = 0; i < n; i++) {
+      double[] drops = new double[features[i].length];
+      for (int f = 0; f < drops.length; f++) {
+        drops[f] = original[i] - ablated[firstJob[i] + f];
       }
+      FeatureMask.paint(features[i], drops, channels, plane, out, i * item);
     }
     return new Tensor(inputs.shape(), out);
   }

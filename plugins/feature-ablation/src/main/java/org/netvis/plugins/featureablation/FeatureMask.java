@@ -97,6 +97,18 @@ final class FeatureMask {
     return members[members.length == 1 ? 0 : image];
   }
 
+  /** Writes each feature's value into its pixels, every channel, of one image (CHW) of {@code out} at {@code offset}. */
+  static void paint(int[][] features, double[] values, int channels, int plane, float[] out, int offset) {
+    for (int f = 0; f < features.length; f++) {
+      float value = (float) values[f];
+      for (int c = 0; c < channels; c++) {
+        for (int pixel : features[f]) {
+          out[offset + c * plane + pixel] = value;
+        }
+      }
+    }
+  }
+
   /** Copies feature f's pixels, every channel, from {@code from} into {@code to} (both one image, CHW). */
   static void copy(int[] pixels, int channels, int plane, float[] from, int fromOffset, float[] to, int toOffset) {
     for (int c = 0; c < channels; c++) {

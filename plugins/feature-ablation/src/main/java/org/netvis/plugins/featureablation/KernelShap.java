@@ -95,14 +95,7 @@ final class KernelShap implements Attribution {
         }
         return targets[image];
       }, p.perturbationsPerEval());
-      double[] coefficients = fit(z, scores);
-      for (int f = 0; f < m; f++) {
-        for (int c = 0; c < channels; c++) {
-          for (int pixel : features[f]) {
-            out[i * item + c * plane + pixel] = (float) coefficients[f];
-          }
-        }
-      }
+      FeatureMask.paint(features, fit(z, scores), channels, plane, out, i * item);
     }
     return new Tensor(inputs.shape(), out);
   }

@@ -79,13 +79,9 @@ final class ShapleyValueSampling implements Attribution {
         }
       }
       for (int f = 0; f < m; f++) {
-        float value = (float) (total[f] / samples);
-        for (int c = 0; c < channels; c++) {
-          for (int pixel : features[f]) {
-            out[i * item + c * plane + pixel] = value;
-          }
-        }
+        total[f] /= samples;
       }
+      FeatureMask.paint(features, total, channels, plane, out, i * item);
     }
     return new Tensor(inputs.shape(), out);
   }
