@@ -28,6 +28,7 @@ steps:
   - {technique: feature-ablation}
   - {technique: shapley-value-sampling, params: {grid_size: 32}}
   - {technique: kernel-shap}
+  - {technique: lime}
   - {technique: grad-cam, params: {layer: $LAYER}}
   - {technique: grad-cam-plus-plus, params: {layer: $LAYER}}
   - {technique: guided-backprop}
@@ -46,7 +47,7 @@ notes = {"integrated-gradients": "50 Gauss-Legendre points", "gradient-shap": "5
          "occlusion": "window 3x15x15, stride 8: 784 forward passes per image",
          "feature-ablation": "196 cells of 16 px: 197 forward passes per image",
          "shapley-value-sampling": "49 cells of 32 px, 25 orders: 1250 forward passes per image",
-         "kernel-shap": "196 cells of 16 px, 25 coalitions"}
+         "kernel-shap": "196 cells of 16 px, 25 coalitions", "lime": "196 cells of 16 px, 25 coalitions"}
 for step in sorted(out.glob("[0-9]*-*"), key=lambda p: int(p.name.split("-")[0]))[1:]:
     r = json.loads((step / "results.json").read_text())
     if "images_per_second" in r:

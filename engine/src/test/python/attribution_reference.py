@@ -8,7 +8,7 @@ The model is torchvision's squeezenet1_1 with the ONNX file's initializers as we
 METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
 same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
 layer's resolution, two seeds of SmoothGrad); GradientSHAP, infidelity,
-sensitivity-max, Shapley value sampling and KernelSHAP read the draws netvis made (infidelity its maps, feature
+sensitivity-max, Shapley value sampling, KernelSHAP and LIME read the draws netvis made (infidelity its maps, feature
 ablation its mask) from OUT_DIR.
 """
 import os
@@ -392,6 +392,55 @@ def kernel_shap(model, x, labels, out_dir):
     return {"": out}
 
 
+def lasso(z, y, w, alpha, iterations=200000):
+    """argmin (1 / (2 sum w)) sum w_i (y_i - b - z_i . beta)^2 + alpha |beta|_1 (the intercept b free), by
+    accelerated proximal gradient (FISTA) on the weighted-centred problem, in float64."""
+    z, y, w = z.double(), y.double(), w.double()
+    w = w / w.sum()
+    zc = z - (w[:, None] * z).sum(0)
+    yc = y - (w * y).sum()
+    gram = zc.T @ (w[:, None] * zc)
+    step = 1 / torch.linalg.eigvalsh(gram).max()
+    beta = torch.zeros(z.shape[1], dtype=torch.float64)
+    momentum, t = beta.clone(), 1.0
+    for _ in range(iterations):
+        gradient = gram @ momentum - zc.T @ (w * yc)
+        candidate = momentum - step * gradient
+        following = torch.sign(candidate) * torch.clamp(candidate.abs() - step * alpha, min=0)
+        t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
+        momentum = following + (t - 1) / t_next * (following - beta)
+        if torch.max((following - beta).abs()) < 1e-14:
+            beta = following
+            break
+        beta, t = following, t_next
+    return beta
+
+
+def lime(model, x, labels, out_dir, alpha=0.01, kernel_width=1.0):
+    """LIME with Captum's defaults, zero baseline, on the coalitions netvis drew ((n, samples, M), the first
+    n images): each coalition's image weighted exp(-d^2 / (2 width^2)), d the cosine distance to the input,
+    and a Lasso of the scores on the coalitions; each feature gets its coefficient."""
+    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    coalitions = torch.from_numpy(np.load(os.path.join(out_dir, "lime_coalitions.npy"))).to(x.dtype)
+    ids = torch.unique(mask)
+    n, samples, m = coalitions.shape
+    out = torch.zeros_like(x[:n])
+    with torch.no_grad():
+        for i in range(n):
+            images = torch.zeros((samples,) + x.shape[1:], dtype=x.dtype)
+            for k in range(samples):
+                for f in range(m):
+                    if coalitions[i, k, f] > 0:
+                        images[k][:, mask == ids[f]] = x[i][:, mask == ids[f]]
+            scores = model(images)[:, labels[i]]
+            distance = 1 - F.cosine_similarity(x[i].flatten()[None], images.flatten(1), dim=1)
+            weights = torch.exp(-distance ** 2 / (2 * kernel_width ** 2))
+            beta = lasso(coalitions[i], scores, weights, alpha)
+            for f in range(m):
+                out[i][:, mask == ids[f]] = beta[f].to(x.dtype)
+    return {"": out}
+
+
 def rise_kernel(klen=11, sigma=5.0):
     """scipy.ndimage.gaussian_filter of a centred impulse on a klen x klen grid (truncate 4, reflect),
     written out: the separable 1-D filter applied to the impulse along each axis."""
@@ -468,6 +517,8 @@ def main():
                 result = shapley_value_sampling(model, x, labels, out_dir)
             elif method == "kernel-shap":
                 result = kernel_shap(model, x, labels, out_dir)
+            elif method == "lime":
+                result = lime(model, x, labels, out_dir)
             elif method == "grad-cam":
                 result = grad_cam(model, x, labels)
             elif method == "guided-backprop":

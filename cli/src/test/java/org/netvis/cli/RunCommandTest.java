@@ -148,6 +148,7 @@ class RunCommandTest {
         + "  - {technique: feature-ablation, params: {grid_size: 112}}\n"
         + "  - {technique: shapley-value-sampling, params: {grid_size: 112, n_samples: 2}}\n"
         + "  - {technique: kernel-shap, params: {grid_size: 112, n_samples: 6}}\n"
+        + "  - {technique: lime, params: {grid_size: 112, n_samples: 6}}\n"
         + "  - {technique: grad-cam, params: " + layer + "}\n  - {technique: grad-cam-plus-plus, params: " + layer + "}\n"
         + "  - {technique: guided-backprop}\n  - {technique: deconvnet}\n"
         + "  - {technique: guided-grad-cam, params: " + layer + "}\n"
@@ -161,8 +162,8 @@ class RunCommandTest {
     CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
     assertEquals(0, r.status(), r.out() + r.err());
     String[] methods = {"input-x-gradient", "integrated-gradients", "gradient-shap", "deeplift", "noise-tunnel",
-        "occlusion", "feature-ablation", "shapley-value-sampling", "kernel-shap", "grad-cam", "grad-cam-plus-plus",
-        "guided-backprop", "deconvnet", "guided-grad-cam"};
+        "occlusion", "feature-ablation", "shapley-value-sampling", "kernel-shap", "lime", "grad-cam",
+        "grad-cam-plus-plus", "guided-backprop", "deconvnet", "guided-grad-cam"};
     for (int i = 0; i < methods.length; i++) {
       org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
           out.resolve((i + 1) + "-" + methods[i] + "/attributions.npy"));
@@ -173,16 +174,16 @@ class RunCommandTest {
       }
       assertTrue(Files.isRegularFile(out.resolve((i + 1) + "-" + methods[i] + "/figure.png")), methods[i]);
     }
-    JsonNode di = new ObjectMapper().readTree(out.resolve("15-deletion-insertion/results.json").toFile());
+    JsonNode di = new ObjectMapper().readTree(out.resolve("16-deletion-insertion/results.json").toFile());
     assertEquals(3, di.at("/methods/input-x-gradient/deletion_auc").size());
-    JsonNode sc = new ObjectMapper().readTree(out.resolve("16-sanity-check/results.json").toFile());
+    JsonNode sc = new ObjectMapper().readTree(out.resolve("17-sanity-check/results.json").toFile());
     assertEquals(1.0, sc.at("/methods/input-x-gradient/spearman/0").asDouble(), 1e-9, "stage 0 is the original");
-    JsonNode inf = new ObjectMapper().readTree(out.resolve("17-infidelity/results.json").toFile());
+    JsonNode inf = new ObjectMapper().readTree(out.resolve("18-infidelity/results.json").toFile());
     for (String m : new String[] {"input-x-gradient", "grad-cam"}) {
       assertEquals(3, inf.at("/methods/" + m + "/values").size(), m);
       assertTrue(inf.at("/methods/" + m + "/mean").asDouble() >= 0, m);
     }
-    JsonNode sens = new ObjectMapper().readTree(out.resolve("18-sensitivity-max/results.json").toFile());
+    JsonNode sens = new ObjectMapper().readTree(out.resolve("19-sensitivity-max/results.json").toFile());
     assertTrue(sens.at("/images/0/sensitivity_max/gradient-shap").asDouble() > 0, sens.toString());
   }
 

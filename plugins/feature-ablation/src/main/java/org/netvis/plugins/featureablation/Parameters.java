@@ -45,4 +45,21 @@ final class Parameters {
           defaultValue = "25", min = 2, max = 1000000) int nSamples,
       @Param(description = "perturbed images per forward pass", defaultValue = "64", min = 1, max = 100000)
       int perturbationsPerEval) {}
+
+  /** LIME's parameters, with Captum's defaults. */
+  public record Lime(
+      @Param(description = FEATURES, defaultValue = "grid") String features,
+      @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = BASELINE, defaultValue = "zeros") String baseline,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "random coalitions per image, each feature kept with probability 1/2 (Captum's n_samples)",
+          defaultValue = "25", min = 1, max = 1000000) int nSamples,
+      @Param(description = "the Lasso's L1 weight (Captum's SkLearnLasso(alpha=0.01))", defaultValue = "0.01", min = 0,
+          max = 1e6) double alpha,
+      @Param(description = "width of the exponential kernel on the cosine distance between the input and a perturbed"
+          + " input (Captum's kernel_width)", defaultValue = "1.0", min = 0, exclusiveMin = true, max = 1e6)
+      double kernelWidth,
+      @Param(description = "perturbed images per forward pass", defaultValue = "64", min = 1, max = 100000)
+      int perturbationsPerEval) {}
 }

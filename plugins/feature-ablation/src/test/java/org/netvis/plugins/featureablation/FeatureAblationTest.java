@@ -140,6 +140,47 @@ class FeatureAblationTest {
   }
 
   @Test
+  void limeMatchesTheReferenceOnItsOwnCoalitions() throws Exception {
+    int images = 4;
+    int samples = 30;
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 9)) {
+      Tensor x = AttributionReference.inputs().slice(0, images);
+      long[] labels = java.util.Arrays.copyOf(AttributionReference.labels(), images);
+      Attribution method = s.context.attributions().create("lime", Map.of("grid_size", CELL, "n_samples", samples),
+          s.context, "params");
+      long[] coalitions = new long[images * samples * CELLS];
+      int kept = 0;
+      for (int i = 0; i < images; i++) {
+        boolean[][] z = ((Lime) method).coalitions(i, CELLS);
+        for (int k = 0; k < samples; k++) {
+          for (int f = 0; f < CELLS; f++) {
+            coalitions[(i * samples + k) * CELLS + f] = z[k][f] ? 1 : 0;
+            kept += z[k][f] ? 1 : 0;
+          }
+        }
+      }
+      // 1080 fair coin flips.
+      assertTrue(Math.abs(kept - 540) < 80, kept + " of 1080 features kept");
+      Npy.write(dir.resolve("lime_coalitions.npy"), NpyArray.ofLongs(new long[] {images, samples, CELLS}, coalitions));
+      AttributionReference.compute(dir, "lime");
+      AttributionReference.assertMatches("lime", method.attribute(x, labels), dir, "lime");
+    }
+  }
+
+  @Test
+  void theLassoIsItsDefinition() {
+    // Orthogonal columns of +-1 (after centring) and equal weights: the Lasso soft-thresholds least squares.
+    boolean[][] z = {{true, true}, {true, false}, {false, true}, {false, false}};
+    double[] y = {5, 3, 2, 0};
+    double[] w = {1, 1, 1, 1};
+    // y = 3 z0 + 2 z1 exactly; the centred columns have variance 1/4, so alpha 0.1 moves each by 0.1 / (1/4),
+    // and alpha 1 exceeds both covariances with y (3/4 and 1/2).
+    assertArrayEquals(new double[] {3, 2}, Lasso.fit(z, y, w, 0), 1e-12);
+    assertArrayEquals(new double[] {2.6, 1.6}, Lasso.fit(z, y, w, 0.1), 1e-12);
+    assertArrayEquals(new double[] {0, 0}, Lasso.fit(z, y, w, 1), 1e-12);
+  }
+
+  @Test
   void theRegressionIsScikitLearnsLinearRegression() {
     // y = 2 + 3 z0 - z1 exactly, with the end rows weighted: the coefficients come back.
     boolean[][] z = {{true, true}, {false, false}, {true, false}, {false, true}, {true, false}};
