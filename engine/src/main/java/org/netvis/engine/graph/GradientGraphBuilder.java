@@ -445,8 +445,7 @@ public final class GradientGraphBuilder {
         if (!any) {
           continue;
         }
-        NodeGradient rule = spec.backward() == VjpSpec.Backward.DEEPLIFT && DeepLiftGradients.forOp(n.getOpType()) != null
-            ? DeepLiftGradients.forOp(n.getOpType()) : GradientRules.forOp(n.getOpType());
+        NodeGradient rule = GradientRules.forOp(n.getOpType(), spec.backward());
         // Nodes of other domains (com.microsoft, ai.onnx.ml) have no rules even where the op name matches,
         // but for com.microsoft's DequantizeLinear, the ONNX operator's twin.
         if (rule == null || !(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx") || Quantizers.isDequantize(n))

@@ -35,6 +35,12 @@ public final class GradientRules {
     return RULES.get(opType);
   }
 
+  /** The rule for an operator type under the given backward rules (DeepLIFT replaces some), or null. */
+  static NodeGradient forOp(String opType, VjpSpec.Backward backward) {
+    NodeGradient replaced = backward == VjpSpec.Backward.DEEPLIFT ? DeepLiftGradients.forOp(opType) : null;
+    return replaced != null ? replaced : RULES.get(opType);
+  }
+
   /** Operator types with a gradient rule, sorted. */
   public static Set<String> supportedOperators() {
     return RULES.keySet();

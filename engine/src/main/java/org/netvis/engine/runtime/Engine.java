@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import org.netvis.engine.graph.GradientGraph;
 import org.netvis.engine.graph.GradientGraphBuilder;
-import org.netvis.engine.graph.InputLayout;
 import org.netvis.engine.graph.LrnWindowSums;
 import org.netvis.engine.graph.ModelGraph;
 import org.netvis.engine.graph.VjpSpec;

@@ -48,10 +48,8 @@ final class KernelShap implements Attribution {
       cumulative[k - 1] = sum;
     }
     int[] order = new int[features];
-    for (int s = 2; s < out.length; s++) {
-      if (features < 2) {
-        break;
-      }
+    // With one feature there are no other sizes: the rows after the first two stay empty.
+    for (int s = 2; s < out.length && features > 1; s++) {
       double u = random.nextDouble() * sum;
       int k = 1;
       while (k < features - 1 && cumulative[k - 1] <= u) {
