@@ -15,7 +15,7 @@ import java.util.List;
  *   <li>MaxPool (Captum's {@code maxpool}): with m = max(y, y'), the output gradient times m - y' put
  *       back at the input row's window winners and times y - m at the reference row's, over x - x'.
  * </ul>
- * Two departures from Captum 0.7, both where it loses the summation to F(x) - F(x'): the max pool adds
+ * Two departures from Captum, both where it loses the summation to F(x) - F(x'): the max pool adds
  * up what overlapping windows put back at a shared winner (Captum's max_unpool keeps one window's,
  * which drops most of a 3x3/2 pool's), and where the input did not change, both rows keep the input
  * row's gradient (Captum keeps each row's own, so the rows' gradients part, and a later max pool reads
