@@ -148,7 +148,7 @@ class RunCommandTest {
         + "  - {technique: feature-ablation, params: {grid_size: 112}}\n"
         + "  - {technique: shapley-value-sampling, params: {grid_size: 112, n_samples: 2}}\n"
         + "  - {technique: kernel-shap, params: {grid_size: 112, n_samples: 6}}\n"
-        + "  - {technique: lime, params: {grid_size: 112, n_samples: 6}}\n"
+        + "  - {technique: lime, params: {features: slic, segments: 12, n_samples: 6}}\n"
         + "  - {technique: grad-cam, params: " + layer + "}\n  - {technique: grad-cam-plus-plus, params: " + layer + "}\n"
         + "  - {technique: guided-backprop}\n  - {technique: deconvnet}\n"
         + "  - {technique: guided-grad-cam, params: " + layer + "}\n"

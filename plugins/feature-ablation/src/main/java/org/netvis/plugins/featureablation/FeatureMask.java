@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.TreeMap;
+import org.netvis.engine.image.Pixels;
+import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.NpyArray;
+import org.netvis.engine.tensor.Tensor;
 
 /**
  * Which pixels form each feature (Captum's feature_mask): a feature is a set of pixels with every
- * channel, ablated or added together. Square cells of a grid, or the integer ids of an .npy (one mask
- * for every image, (H, W), or one per image, (N, H, W): superpixels computed elsewhere); ids need not
- * be contiguous.
+ * channel, ablated or added together. Square cells of a grid, each image's SLIC superpixels, or the
+ * integer ids of an .npy (one mask for every image, (H, W), or one per image, (N, H, W): superpixels
+ * computed elsewhere); ids need not be contiguous.
  */
 final class FeatureMask {
   /** Per mask (one, or one per image), the pixel indices of each feature, in ascending id order. */
@@ -69,6 +72,19 @@ final class FeatureMask {
       }
       members[m] = group(ids, next);
     }
+    return new FeatureMask(members);
+  }
+
+  /** Each image's SLIC superpixels (its pixels back in [0, 1] RGB through the model's preprocessing). */
+  static FeatureMask slic(Tensor inputs, Preprocessing preprocessing, int segments, double compactness) {
+    int n = (int) inputs.dim(0);
+    int h = (int) inputs.dim(2);
+    int w = (int) inputs.dim(3);
+    int[][][] members = new int[n][][];
+    java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+      int[] ids = Slic.segments(Pixels.deprocess(inputs, i, preprocessing), h, w, segments, compactness);
+      members[i] = group(ids, java.util.Arrays.stream(ids).max().orElse(0) + 1);
+    });
     return new FeatureMask(members);
   }
 

@@ -27,13 +27,13 @@ final class KernelShap implements Attribution {
   private final AttributionContext ctx;
   private final Parameters.KernelShap p;
   private final Baseline baseline;
-  private final FeatureMask mask;
+  private final java.util.function.Function<Tensor, FeatureMask> masks;
 
   KernelShap(AttributionContext ctx, Parameters.KernelShap p) {
     this.ctx = ctx;
     this.p = p;
     this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.mask = Masks.of(p.features(), p.gridSize(), ctx);
+    this.masks = Masks.of(p.features(), p.gridSize(), p.segments(), p.compactness(), ctx);
   }
 
   /** Image i's coalitions, [n_samples][M] of 0 and 1, as {@link #attribute} draws them. */
@@ -73,6 +73,7 @@ final class KernelShap implements Attribution {
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
+    FeatureMask mask = masks.apply(inputs);
     int channels = (int) inputs.dim(1);
     int plane = (int) (inputs.dim(2) * inputs.dim(3));
     int item = inputs.itemSize();

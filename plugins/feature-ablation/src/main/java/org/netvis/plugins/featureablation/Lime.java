@@ -18,13 +18,13 @@ final class Lime implements Attribution {
   private final AttributionContext ctx;
   private final Parameters.Lime p;
   private final Baseline baseline;
-  private final FeatureMask mask;
+  private final java.util.function.Function<Tensor, FeatureMask> masks;
 
   Lime(AttributionContext ctx, Parameters.Lime p) {
     this.ctx = ctx;
     this.p = p;
     this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.mask = Masks.of(p.features(), p.gridSize(), ctx);
+    this.masks = Masks.of(p.features(), p.gridSize(), p.segments(), p.compactness(), ctx);
   }
 
   /** Image i's coalitions, [n_samples][M], as {@link #attribute} draws them. */
@@ -42,6 +42,7 @@ final class Lime implements Attribution {
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
+    FeatureMask mask = masks.apply(inputs);
     int channels = (int) inputs.dim(1);
     int plane = (int) (inputs.dim(2) * inputs.dim(3));
     int item = inputs.itemSize();

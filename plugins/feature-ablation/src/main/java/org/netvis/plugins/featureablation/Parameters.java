@@ -6,8 +6,11 @@ import org.netvis.engine.spi.Param;
 final class Parameters {
   private Parameters() {}
 
-  static final String FEATURES = "the features: grid (square cells of grid_size pixels, every channel) or a path to an"
-      + " .npy of integer feature ids, (H, W) for every image or (N, H, W) one per image (superpixels)";
+  static final String FEATURES = "the features, every channel of their pixels: grid (square cells of grid_size"
+      + " pixels), slic (each image's SLIC superpixels: about segments of them, with compactness), or a path to an"
+      + " .npy of integer feature ids, (H, W) for every image or (N, H, W) one per image";
+  static final String SEGMENTS = "about how many SLIC superpixels (scikit-image's n_segments)";
+  static final String COMPACTNESS = "SLIC's balance of colour and space (scikit-image's compactness)";
   static final String BASELINE = "what an ablated feature takes: zeros (in the normalized space, Captum's default),"
       + " black (pixels 0), blur (the image blurred with blur_sigma), uniform (pixel noise from the step's seed),"
       + " or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space";
@@ -16,6 +19,9 @@ final class Parameters {
   public record Ablation(
       @Param(description = FEATURES, defaultValue = "grid") String features,
       @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = SEGMENTS, defaultValue = "100", min = 1, max = 1000000) int segments,
+      @Param(description = COMPACTNESS, defaultValue = "10.0", min = 0, exclusiveMin = true, max = 1e6)
+      double compactness,
       @Param(description = BASELINE, defaultValue = "zeros") String baseline,
       @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
           exclusiveMin = true, max = 1000) double blurSigma,
@@ -26,6 +32,9 @@ final class Parameters {
   public record Shapley(
       @Param(description = FEATURES, defaultValue = "grid") String features,
       @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = SEGMENTS, defaultValue = "100", min = 1, max = 1000000) int segments,
+      @Param(description = COMPACTNESS, defaultValue = "10.0", min = 0, exclusiveMin = true, max = 1e6)
+      double compactness,
       @Param(description = BASELINE, defaultValue = "zeros") String baseline,
       @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
           exclusiveMin = true, max = 1000) double blurSigma,
@@ -38,6 +47,9 @@ final class Parameters {
   public record KernelShap(
       @Param(description = FEATURES, defaultValue = "grid") String features,
       @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = SEGMENTS, defaultValue = "100", min = 1, max = 1000000) int segments,
+      @Param(description = COMPACTNESS, defaultValue = "10.0", min = 0, exclusiveMin = true, max = 1e6)
+      double compactness,
       @Param(description = BASELINE, defaultValue = "zeros") String baseline,
       @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
           exclusiveMin = true, max = 1000) double blurSigma,
@@ -50,6 +62,9 @@ final class Parameters {
   public record Lime(
       @Param(description = FEATURES, defaultValue = "grid") String features,
       @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = SEGMENTS, defaultValue = "100", min = 1, max = 1000000) int segments,
+      @Param(description = COMPACTNESS, defaultValue = "10.0", min = 0, exclusiveMin = true, max = 1e6)
+      double compactness,
       @Param(description = BASELINE, defaultValue = "zeros") String baseline,
       @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
           exclusiveMin = true, max = 1000) double blurSigma,

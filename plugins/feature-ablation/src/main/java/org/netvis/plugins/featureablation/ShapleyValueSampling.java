@@ -18,13 +18,13 @@ final class ShapleyValueSampling implements Attribution {
   private final AttributionContext ctx;
   private final Parameters.Shapley p;
   private final Baseline baseline;
-  private final FeatureMask mask;
+  private final java.util.function.Function<Tensor, FeatureMask> masks;
 
   ShapleyValueSampling(AttributionContext ctx, Parameters.Shapley p) {
     this.ctx = ctx;
     this.p = p;
     this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.mask = Masks.of(p.features(), p.gridSize(), ctx);
+    this.masks = Masks.of(p.features(), p.gridSize(), p.segments(), p.compactness(), ctx);
   }
 
   /** Image i's feature orders, [n_samples][M], as {@link #attribute} draws them. */
@@ -48,6 +48,7 @@ final class ShapleyValueSampling implements Attribution {
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
+    FeatureMask mask = masks.apply(inputs);
     int channels = (int) inputs.dim(1);
     int plane = (int) (inputs.dim(2) * inputs.dim(3));
     int item = inputs.itemSize();

@@ -199,8 +199,8 @@ class FeatureAblationTest {
   void badMasksAreNamed() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       IllegalArgumentException kind = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
-          .create("feature-ablation", Map.of("features", "slic"), s.context, "params"));
-      assertEquals("features: 'slic' is not grid or an .npy path", kind.getMessage());
+          .create("feature-ablation", Map.of("features", "quickshift"), s.context, "params"));
+      assertEquals("features: 'quickshift' is not grid, slic or an .npy path", kind.getMessage());
       Path floats = dir.resolve("floats.npy");
       Npy.write(floats, Tensor.zeros(224, 224));
       IllegalArgumentException type = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
