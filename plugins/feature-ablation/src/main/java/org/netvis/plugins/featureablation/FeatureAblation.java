@@ -1,6 +1,5 @@
 package org.netvis.plugins.featureablation;
 
-import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -13,25 +12,24 @@ import org.netvis.engine.tensor.Tensor;
 final class FeatureAblation implements Attribution {
   private final AttributionContext ctx;
   private final Parameters.Ablation p;
-  private final Baseline baseline;
-  private final java.util.function.Function<Tensor, FeatureMask> masks;
+  private final Perturbing setup;
 
   FeatureAblation(AttributionContext ctx, Parameters.Ablation p) {
     this.ctx = ctx;
     this.p = p;
-    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.masks = Masks.of(p.features(), p.gridSize(), p.segments(), p.compactness(), ctx);
+    this.setup = Perturbing.of(ctx, p.features(), p.gridSize(), p.segments(), p.compactness(), p.baseline(),
+        p.blurSigma(), p.perturbationsPerEval());
   }
 
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
-    FeatureMask mask = masks.apply(inputs);
+    FeatureMask mask = setup.masks().apply(inputs);
     int channels = (int) inputs.dim(1);
     int plane = (int) (inputs.dim(2) * inputs.dim(3));
     int item = inputs.itemSize();
     float[] x = inputs.data();
-    float[] b = baseline.ofImages(inputs, ctx).data();
+    float[] b = setup.baseline().ofImages(inputs, ctx).data();
     double[] original = TargetGradients.scores(ctx.engine(), inputs, targets, Math.min(n, p.perturbationsPerEval()));
     int[][][] features = new int[n][][];
     int[] firstJob = new int[n + 1];

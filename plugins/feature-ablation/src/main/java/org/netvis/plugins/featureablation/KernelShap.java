@@ -5,11 +5,8 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.RealVector;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
-import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.run.SeededRandom;
-import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.tensor.Tensor;
 
 /**
  * KernelSHAP with Captum's semantics (Lundberg and Lee 2017; Captum's KernelShap, a Lime with the
@@ -20,25 +17,22 @@ import org.netvis.engine.tensor.Tensor;
  * LinearRegression fits it (weighted centering, then the least-squares solution of least norm), gives
  * each feature its coefficient. Each image draws from its own generator.
  */
-final class KernelShap implements Attribution {
+final class KernelShap extends Surrogate {
   /** Captum's stand-in for the infinite weight of the empty and the full coalition. */
   private static final double END_WEIGHT = 1_000_000.0;
 
-  private final AttributionContext ctx;
   private final Parameters.KernelShap p;
-  private final Baseline baseline;
-  private final java.util.function.Function<Tensor, FeatureMask> masks;
 
   KernelShap(AttributionContext ctx, Parameters.KernelShap p) {
-    this.ctx = ctx;
+    super(Perturbing.of(ctx, p.features(), p.gridSize(), p.segments(), p.compactness(), p.baseline(), p.blurSigma(),
+        p.perturbationsPerEval()));
     this.p = p;
-    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.masks = Masks.of(p.features(), p.gridSize(), p.segments(), p.compactness(), ctx);
   }
 
   /** Image i's coalitions, [n_samples][M] of 0 and 1, as {@link #attribute} draws them. */
+  @Override
   boolean[][] coalitions(int image, int features) {
-    Random random = SeededRandom.forItem(ctx.seed(), ctx.itemIndex(image));
+    Random random = SeededRandom.forItem(setup.ctx().seed(), setup.ctx().itemIndex(image));
     boolean[][] out = new boolean[p.nSamples()][features];
     java.util.Arrays.fill(out[0], true);
     double[] cumulative = new double[Math.max(0, features - 1)];
@@ -71,32 +65,8 @@ final class KernelShap implements Attribution {
   }
 
   @Override
-  public Tensor attribute(Tensor inputs, long[] targets) {
-    int n = (int) inputs.dim(0);
-    FeatureMask mask = masks.apply(inputs);
-    int channels = (int) inputs.dim(1);
-    int plane = (int) (inputs.dim(2) * inputs.dim(3));
-    int item = inputs.itemSize();
-    float[] x = inputs.data();
-    float[] b = baseline.ofImages(inputs, ctx).data();
-    float[] out = new float[n * item];
-    for (int i = 0; i < n; i++) {
-      int[][] features = mask.of(i, n);
-      int m = features.length;
-      boolean[][] z = coalitions(i, m);
-      int image = i;
-      double[] scores = PerturbedScores.of(ctx.engine(), inputs.shape(), z.length, (job, slot, offset) -> {
-        System.arraycopy(b, image * item, slot, offset, item);
-        for (int f = 0; f < m; f++) {
-          if (z[job][f]) {
-            FeatureMask.copy(features[f], channels, plane, x, image * item, slot, offset);
-          }
-        }
-        return targets[image];
-      }, p.perturbationsPerEval());
-      FeatureMask.paint(features, fit(z, scores), channels, plane, out, i * item);
-    }
-    return new Tensor(inputs.shape(), out);
+  double[] fit(boolean[][] z, double[] scores, double[] cosines) {
+    return fit(z, scores);
   }
 
   /**

@@ -1,7 +1,6 @@
 package org.netvis.plugins.featureablation;
 
 import java.util.Random;
-import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.run.SeededRandom;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -17,14 +16,13 @@ import org.netvis.engine.tensor.Tensor;
 final class ShapleyValueSampling implements Attribution {
   private final AttributionContext ctx;
   private final Parameters.Shapley p;
-  private final Baseline baseline;
-  private final java.util.function.Function<Tensor, FeatureMask> masks;
+  private final Perturbing setup;
 
   ShapleyValueSampling(AttributionContext ctx, Parameters.Shapley p) {
     this.ctx = ctx;
     this.p = p;
-    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.masks = Masks.of(p.features(), p.gridSize(), p.segments(), p.compactness(), ctx);
+    this.setup = Perturbing.of(ctx, p.features(), p.gridSize(), p.segments(), p.compactness(), p.baseline(),
+        p.blurSigma(), p.perturbationsPerEval());
   }
 
   /** Image i's feature orders, [n_samples][M], as {@link #attribute} draws them. */
@@ -48,13 +46,13 @@ final class ShapleyValueSampling implements Attribution {
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
-    FeatureMask mask = masks.apply(inputs);
+    FeatureMask mask = setup.masks().apply(inputs);
     int channels = (int) inputs.dim(1);
     int plane = (int) (inputs.dim(2) * inputs.dim(3));
     int item = inputs.itemSize();
     int samples = p.nSamples();
     float[] x = inputs.data();
-    float[] b = baseline.ofImages(inputs, ctx).data();
+    float[] b = setup.baseline().ofImages(inputs, ctx).data();
     float[] out = new float[n * item];
     for (int i = 0; i < n; i++) {
       int[][] features = mask.of(i, n);
