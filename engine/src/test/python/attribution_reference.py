@@ -321,30 +321,52 @@ def deeplift(model_path, dtype, x, labels):
     return {"": attributions, "_delta": delta}
 
 
+def feature_masks(out_dir):
+    """The boolean (H, W) mask of each feature of the mask file the test writes, in ascending id order
+    (netvis' feature f is the f-th smallest id)."""
+    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    return [mask == feature for feature in torch.unique(mask)]
+
+
+def paint(values, masks, like):
+    """An image shaped as like, holding values[f] in every channel of feature f's pixels."""
+    out = torch.zeros_like(like)
+    for value, where in zip(values, masks):
+        out[:, where] = value
+    return out
+
+
+def coalition_scores(model, image, label, masks, coalitions):
+    """The images with each coalition's features and zeros elsewhere, and their scores of class label."""
+    images = torch.zeros((len(coalitions),) + image.shape, dtype=image.dtype)
+    for k, z in enumerate(coalitions):
+        for on, where in zip(z, masks):
+            if on > 0:
+                images[k][:, where] = image[:, where]
+    return images, model(images)[:, label]
+
+
 def feature_ablation(model, x, labels, out_dir):
     """Captum's FeatureAblation from its definition, zero baseline: every value of a feature (the pixels
     of one id of the mask the test writes, every channel) gets F(x) - F(x with the feature set to 0)."""
-    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
-    ids = torch.unique(mask)
+    masks = feature_masks(out_dir)
     out = torch.zeros_like(x)
     with torch.no_grad():
         for i in range(len(labels)):
-            copies = x[i:i + 1].repeat(len(ids), 1, 1, 1)
-            for f, feature in enumerate(ids):
-                copies[f][:, mask == feature] = 0
+            copies = x[i:i + 1].repeat(len(masks), 1, 1, 1)
+            for f, where in enumerate(masks):
+                copies[f][:, where] = 0
             drop = model(x[i:i + 1])[0, labels[i]] - model(copies)[:, labels[i]]
-            for f, feature in enumerate(ids):
-                out[i][:, mask == feature] = drop[f]
+            out[i] = paint(drop, masks, x[i])
     return {"": out}
 
 
 def shapley_value_sampling(model, x, labels, out_dir):
     """Shapley value sampling from its definition, zero baseline, on the feature orders netvis drew
-    (the test writes them, (N, samples, M), feature f being the f-th smallest id of the mask): for each
-    order, the features added to the baseline one at a time, each credited its change of F."""
-    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    (the test writes them, (N, samples, M)): for each order, the features added to the baseline one at a
+    time, each credited its change of F."""
+    masks = feature_masks(out_dir)
     orders = np.load(os.path.join(out_dir, "shapley-value-sampling_orders.npy"))
-    ids = torch.unique(mask)
     n, samples, m = orders.shape
     out = torch.zeros_like(x)
     with torch.no_grad():
@@ -354,13 +376,12 @@ def shapley_value_sampling(model, x, labels, out_dir):
                 states = [torch.zeros_like(x[i])]
                 for f in orders[i, s]:
                     state = states[-1].clone()
-                    state[:, mask == ids[f]] = x[i][:, mask == ids[f]]
+                    state[:, masks[f]] = x[i][:, masks[f]]
                     states.append(state)
                 scores = model(torch.stack(states))[:, labels[i]]
                 for k, f in enumerate(orders[i, s]):
                     total[f] += scores[k + 1] - scores[k]
-            for f in range(m):
-                out[i][:, mask == ids[f]] = total[f] / samples
+            out[i] = paint(total / samples, masks, x[i])
     return {"": out}
 
 
@@ -369,26 +390,19 @@ def kernel_shap(model, x, labels, out_dir):
     (n, samples, M) for the first n images): the scores of the coalitions' images regressed on [1, z] by
     weighted least squares, weight 10^6 for the full and the empty coalition (the first two) and 1 else;
     each feature gets its coefficient."""
-    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    masks = feature_masks(out_dir)
     coalitions = torch.from_numpy(np.load(os.path.join(out_dir, "kernel-shap_coalitions.npy"))).to(x.dtype)
-    ids = torch.unique(mask)
     n, samples, m = coalitions.shape
     out = torch.zeros_like(x[:n])
     weights = torch.ones(samples, dtype=x.dtype)
     weights[:2] = 1e6
+    root = weights.sqrt()[:, None]
     with torch.no_grad():
         for i in range(n):
-            images = torch.zeros((samples,) + x.shape[1:], dtype=x.dtype)
-            for k in range(samples):
-                for f in range(m):
-                    if coalitions[i, k, f] > 0:
-                        images[k][:, mask == ids[f]] = x[i][:, mask == ids[f]]
-            scores = model(images)[:, labels[i]]
+            _, scores = coalition_scores(model, x[i], labels[i], masks, coalitions[i])
             design = torch.cat([torch.ones(samples, 1, dtype=x.dtype), coalitions[i]], dim=1)
-            root = weights.sqrt()[:, None]
             solution = torch.linalg.lstsq((root * design).double(), (root[:, 0] * scores).double()[:, None]).solution
-            for f in range(m):
-                out[i][:, mask == ids[f]] = solution[1 + f, 0].to(x.dtype)
+            out[i] = paint(solution[1:, 0].to(x.dtype), masks, x[i])
     return {"": out}
 
 
@@ -420,24 +434,16 @@ def lime(model, x, labels, out_dir, alpha=0.01, kernel_width=1.0):
     """LIME with Captum's defaults, zero baseline, on the coalitions netvis drew ((n, samples, M), the first
     n images): each coalition's image weighted exp(-d^2 / (2 width^2)), d the cosine distance to the input,
     and a Lasso of the scores on the coalitions; each feature gets its coefficient."""
-    mask = torch.from_numpy(np.load(os.path.join(out_dir, "feature-ablation_mask.npy")))
+    masks = feature_masks(out_dir)
     coalitions = torch.from_numpy(np.load(os.path.join(out_dir, "lime_coalitions.npy"))).to(x.dtype)
-    ids = torch.unique(mask)
-    n, samples, m = coalitions.shape
+    n = coalitions.shape[0]
     out = torch.zeros_like(x[:n])
     with torch.no_grad():
         for i in range(n):
-            images = torch.zeros((samples,) + x.shape[1:], dtype=x.dtype)
-            for k in range(samples):
-                for f in range(m):
-                    if coalitions[i, k, f] > 0:
-                        images[k][:, mask == ids[f]] = x[i][:, mask == ids[f]]
-            scores = model(images)[:, labels[i]]
+            images, scores = coalition_scores(model, x[i], labels[i], masks, coalitions[i])
             distance = 1 - F.cosine_similarity(x[i].flatten()[None], images.flatten(1), dim=1)
             weights = torch.exp(-distance ** 2 / (2 * kernel_width ** 2))
-            beta = lasso(coalitions[i], scores, weights, alpha)
-            for f in range(m):
-                out[i][:, mask == ids[f]] = beta[f].to(x.dtype)
+            out[i] = paint(lasso(coalitions[i], scores, weights, alpha).to(x.dtype), masks, x[i])
     return {"": out}
 
 

@@ -33,7 +33,6 @@ import org.netvis.engine.runtime.CompanionGraphs;
 import org.netvis.engine.runtime.Device;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.EngineOptions;
-import org.netvis.engine.spi.Progress;
 import org.netvis.engine.spi.StepContext;
 import org.netvis.engine.spi.StepResult;
 import org.netvis.engine.spi.Technique;
