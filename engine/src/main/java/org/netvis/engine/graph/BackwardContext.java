@@ -16,6 +16,11 @@ public interface BackwardContext {
     return VjpSpec.Backward.GRADIENT;
   }
 
+  /** Each layer's relevance rule where {@link #backward()} is {@link VjpSpec.Backward#LRP}, else null. */
+  default LrpRules lrpRules() {
+    return null;
+  }
+
   /** True when the tensor depends on the model input and carries float values. */
   boolean isActive(String tensor);
 

@@ -433,6 +433,9 @@ public final class GradientGraphBuilder {
       }
 
       List<NodeProto> forwardNodes = graph.getNodeList();
+      if (spec.lrp() != null) {
+        LrpGradients.requireEveryRuleUsed(spec.lrp(), forwardNodes, this::isActive);
+      }
       for (int i = forwardNodes.size() - 1; i >= 0; i--) {
         NodeProto n = forwardNodes.get(i);
         List<String> grads = new ArrayList<>();
@@ -675,6 +678,11 @@ public final class GradientGraphBuilder {
     @Override
     public VjpSpec.Backward backward() {
       return spec.backward();
+    }
+
+    @Override
+    public LrpRules lrpRules() {
+      return spec.lrp();
     }
 
     @Override

@@ -35,10 +35,16 @@ public final class GradientRules {
     return RULES.get(opType);
   }
 
-  /** The rule for an operator type under the given backward rules (DeepLIFT replaces some), or null. */
+  /** The rule for an operator type under the given backward rules (DeepLIFT replaces some, LRP all), or null. */
   static NodeGradient forOp(String opType, VjpSpec.Backward backward) {
-    NodeGradient replaced = backward == VjpSpec.Backward.DEEPLIFT ? DeepLiftGradients.forOp(opType) : null;
-    return replaced != null ? replaced : RULES.get(opType);
+    return switch (backward) {
+      case DEEPLIFT -> {
+        NodeGradient replaced = DeepLiftGradients.forOp(opType);
+        yield replaced != null ? replaced : RULES.get(opType);
+      }
+      case LRP -> LrpGradients.forOp(opType, RULES.get(opType));
+      default -> RULES.get(opType);
+    };
   }
 
   /** Operator types with a gradient rule, sorted. */

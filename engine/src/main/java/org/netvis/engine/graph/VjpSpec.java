@@ -12,9 +12,10 @@ import java.util.List;
  * @param gradientsOf tensors whose gradient to return; empty means the model input
  * @param backward how gradients pass the nonlinearities backwards
  * @param seedInput what the graph takes for each seed: its cotangent, or a target distribution
+ * @param lrp each layer's relevance rule where {@code backward} is {@link Backward#LRP}, else null
  */
 public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf,
-    Backward backward, SeedInput seedInput) {
+    Backward backward, SeedInput seedInput, LrpRules lrp) {
   public static final VjpSpec DEFAULT = new VjpSpec(List.of(), List.of(), List.of());
 
   /**
@@ -23,14 +24,17 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
    * positive) and the deconvnet (Zeiler and Fergus 2014: positive gradients), as Captum overrides
    * nn.ReLU; or DeepLIFT's rescale rule (Shrikumar et al. 2017) as Captum's DeepLift applies it, at
    * Relu, Sigmoid, Tanh and MaxPool nodes, over a batch of (input, reference) pairs: rows 2i and 2i + 1
-   * (see {@link #pairedRows}).
+   * (see {@link #pairedRows}); or layer-wise relevance propagation (Bach et al. 2015) with a rule
+   * per layer ({@link LrpRules}), as Captum's LRP propagates relevance: the graph then returns the
+   * relevance at the input for a relevance of 1 at the seeds.
    */
   public enum Backward {
-    GRADIENT, GUIDED, DECONVNET, DEEPLIFT;
+    GRADIENT, GUIDED, DECONVNET, DEEPLIFT, LRP;
 
     /**
      * Whether a max pool or a Concat that alone reads Relu outputs may apply their masks for them
-     * (a positive gradient and a mask commute; the deconvnet has no mask, DeepLIFT no plain one).
+     * (a positive gradient and a mask commute; the deconvnet has no mask, DeepLIFT no plain one, and
+     * LRP passes relevance through).
      */
     public boolean premasks() {
       return this == GRADIENT || this == GUIDED;
@@ -51,15 +55,24 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
     gradientsOf = List.copyOf(gradientsOf);
     backward = backward == null ? Backward.GRADIENT : backward;
     seedInput = seedInput == null ? SeedInput.COTANGENT : seedInput;
+    if ((backward == Backward.LRP) != (lrp != null)) {
+      throw new IllegalArgumentException("relevance rules go with backward LRP and only with it; got " + backward
+          + (lrp == null ? " without rules" : " with rules"));
+    }
   }
 
   public VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf) {
-    this(seeds, forwardOutputs, gradientsOf, Backward.GRADIENT, SeedInput.COTANGENT);
+    this(seeds, forwardOutputs, gradientsOf, Backward.GRADIENT, SeedInput.COTANGENT, null);
   }
 
-  /** The same spec with other backward rules. */
+  /** The same spec with other backward rules (for {@link Backward#LRP}, see {@link #withLrp}). */
   public VjpSpec withBackward(Backward rule) {
-    return new VjpSpec(seeds, forwardOutputs, gradientsOf, rule, seedInput);
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, rule, seedInput, null);
+  }
+
+  /** The same spec propagating relevance with these rules ({@link Backward#LRP}). */
+  public VjpSpec withLrp(LrpRules rules) {
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, Backward.LRP, seedInput, rules);
   }
 
   /**
@@ -72,7 +85,7 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
 
   /** The same spec taking target distributions for its seeds (see {@link SeedInput}). */
   public VjpSpec withCrossEntropyTargets() {
-    return new VjpSpec(seeds, forwardOutputs, gradientsOf, backward, SeedInput.CROSS_ENTROPY_TARGET);
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, backward, SeedInput.CROSS_ENTROPY_TARGET, lrp);
   }
 
   public boolean isDefault() {
@@ -104,6 +117,7 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
   public String key() {
     return "seeds=" + String.join(",", seeds) + ";forward=" + String.join(",", forwardOutputs)
         + ";grad=" + String.join(",", gradientsOf) + (backward == Backward.GRADIENT ? "" : ";backward=" + backward)
+        + (lrp == null ? "" : ";lrp=" + lrp.key())
         + (seedInput == SeedInput.COTANGENT ? "" : ";seed_input=" + seedInput);
   }
 }

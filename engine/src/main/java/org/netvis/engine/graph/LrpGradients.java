@@ -1,0 +1,300 @@
+package org.netvis.engine.graph;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Layer-wise relevance propagation (Bach et al. 2015; Montavon et al. 2019) as Captum's LRP computes
+ * it, by the gradient: a layer with input a and output z = f(a) passes relevance R back as
+ * <pre>  R_a = a * (J_f^T (R / (z + epsilon * sign(z)))),  sign(0) = 1,</pre>
+ * the epsilon rule, where J_f^T is the layer's gradient rule; gamma and alpha1_beta0 compute z and
+ * J_f with changed weights (Captum's GammaRule and Alpha1_Beta0_Rule), identity passes R unchanged.
+ * The graph seeds the target with 1; the caller scales by the target's score, as Captum does.
+ * <ul>
+ *   <li>Layers, each with its rule ({@link LrpRules}): Conv, ConvTranspose, Gemm and MatMul with constant
+ *       weights, BatchNormalization, the pools, ReduceSum and ReduceMean, Resize, and the linear element-wise
+ *       nodes: Add, Sub, Sum, Mean and Neg, Mul by and Div by a constant. A bias added by its own Add is a
+ *       layer of its own, which absorbs its share as the bias inside a Conv does; a residual Add shares R
+ *       between its inputs in proportion to their values. Captum, whose rules sit on modules, lets autograd
+ *       pass R to both summands whole (a functional add is no module).
+ *   <li>Element-wise activations pass R unchanged (Captum: ReLU and Tanh; here also the other
+ *       one-input activations such as Clip's ReLU6, Sigmoid and GELU).
+ *   <li>Nodes that only move, copy or join values (Reshape, Transpose, Concat, Slice, Pad, Gather, ...)
+ *       pass R by their gradient, as autograd does in Captum.
+ * </ul>
+ * Any other node on the relevance path (Softmax, LayerNormalization, a product of two image-dependent
+ * tensors, LRN) is refused by name: no LRP rule is defined for it here. For a network of Relus and
+ * these layers, epsilon near 0 gives the input times the gradient (Ancona et al. 2018), which the
+ * tests check; larger epsilon, gamma and alpha1_beta0 give LRP's own maps.
+ */
+final class LrpGradients {
+  private LrpGradients() {}
+
+  /** Layers with weights, which gamma and alpha1_beta0 change. */
+  private static final Set<String> WEIGHTED = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization");
+
+  private static final Set<String> LAYERS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
+      "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceSum", "ReduceMean", "Resize", "Add", "Sub",
+      "Sum", "Mean", "Neg", "Mul", "Div");
+
+  private static final Set<String> ACTIVATIONS = Set.of("Relu", "LeakyRelu", "PRelu", "Clip", "Tanh", "Sigmoid",
+      "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu", "Gelu", "Softplus", "Softsign", "Mish", "ThresholdedRelu");
+
+  private static final Set<String> ROUTES = Set.of("Identity", "Dropout", "Cast", "Reshape", "Flatten", "Squeeze",
+      "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Pad", "Gather", "Tile", "Expand", "DepthToSpace",
+      "SpaceToDepth");
+
+  /** The LRP rule of an operator whose gradient rule is {@code plain} (null where it has none). */
+  static NodeGradient forOp(String opType, NodeGradient plain) {
+    if (plain == null) {
+      return null;
+    }
+    if (LAYERS.contains(opType)) {
+      return (node, dy, ctx) -> layer(node, dy, ctx, plain);
+    }
+    if (ACTIVATIONS.contains(opType)) {
+      return LrpGradients::passThrough;
+    }
+    if (ROUTES.contains(opType)) {
+      return plain;
+    }
+    return (node, dy, ctx) -> {
+      throw ctx.fail(node, "LRP has no rule for " + opType + " on the relevance path (layers: "
+          + new TreeSet<>(LAYERS) + "; activations, which pass relevance unchanged: " + new TreeSet<>(ACTIVATIONS)
+          + "; nodes that move values: " + new TreeSet<>(ROUTES) + ")");
+    };
+  }
+
+  /**
+   * Refuses rules for layers that select no node, the typing errors of a pattern: each must occur in
+   * the name of a layer on the relevance path.
+   */
+  static void requireEveryRuleUsed(LrpRules rules, List<NodeProto> nodes, Predicate<String> active) {
+    List<String> layerNames = nodes.stream()
+        .filter(n -> LAYERS.contains(n.getOpType()) && n.getInputList().stream().anyMatch(active))
+        .map(NodeProto::getName).toList();
+    for (LrpRules.LayerRule l : rules.layers()) {
+      if (layerNames.stream().noneMatch(l::matches)) {
+        throw new GraphBuildException("LRP rule for layers '" + l.pattern() + "' matches no layer of the model; its"
+            + " layers on the relevance path are " + abbreviated(layerNames));
+      }
+    }
+  }
+
+  private static String abbreviated(List<String> names) {
+    return names.size() <= 12 ? names.toString()
+        : names.subList(0, 6) + " ... " + names.subList(names.size() - 6, names.size()) + " (" + names.size() + ")";
+  }
+
+  private static void passThrough(NodeProto node, List<String> dy, BackwardContext ctx) {
+    String x = node.getInput(0);
+    for (int i = 1; i < node.getInputCount(); i++) {
+      if (ctx.isActive(node.getInput(i))) {
+        throw ctx.fail(node, "input '" + node.getInput(i) + "' depends on the image; LRP passes relevance through an"
+            + " activation of one image-dependent input");
+      }
+    }
+    ctx.accumulate(x, dy.get(0));
+  }
+
+  private static void layer(NodeProto node, List<String> dy, BackwardContext ctx, NodeGradient plain) {
+    String op = node.getOpType();
+    List<String> active = node.getInputList().stream().filter(ctx::isActive).toList();
+    boolean product = op.equals("Mul") || op.equals("MatMul") || op.equals("Gemm") || WEIGHTED.contains(op);
+    if (product && active.size() > 1
+        || op.equals("Div") && ctx.isActive(node.getInput(1))) {
+      throw ctx.fail(node, "inputs " + active + " all depend on the image; LRP takes a " + op + " as a layer with"
+          + " constant weights (expected one image-dependent input" + (op.equals("Div") ? ", the numerator)" : ")"));
+    }
+    LrpRules.Rule rule = ctx.lrpRules().ruleFor(node.getName());
+    if (rule.kind() == LrpRules.Kind.IDENTITY) {
+      String x = active.get(0);
+      if (active.size() != 1 || !Arrays.equals(ctx.shape(x), ctx.shape(node.getOutput(0)))) {
+        throw ctx.fail(node, "the identity rule passes relevance to one input of the output's shape; the node reads "
+            + active + " and writes " + BackwardContext.describe(ctx.shape(node.getOutput(0))));
+      }
+      ctx.accumulate(x, dy.get(0));
+      return;
+    }
+    NodeEmitter e = ctx.emit();
+    Map<String, TensorProto> changed = new HashMap<>();
+    NodeProto computed = rule.changesWeights() && WEIGHTED.contains(op) ? withChangedWeights(node, rule, ctx, changed)
+        : node;
+    String z = node.getOutput(0);
+    if (computed != node) {
+      z = e.fresh(op + "_lrp_z");
+      e.add(computed.toBuilder().setName(e.fresh(node.getName() + "_lrp")).clearOutput().addOutput(z).build());
+    }
+    String negative = e.op("Less", List.of(z, e.scalar(0f)));
+    String stabilized = e.op("Where", List.of(negative, e.op("Sub", List.of(z, e.scalar((float) rule.epsilon()))),
+        e.op("Add", List.of(z, e.scalar((float) rule.epsilon())))));
+    List<String> grads = new ArrayList<>(dy);
+    grads.set(0, e.op("Div", List.of(dy.get(0), stabilized)));
+    plain.backward(computed, grads, new Relevance(ctx, changed));
+  }
+
+  /**
+   * The node reading weights (and bias) changed by the rule, each a new constant in {@code changed};
+   * Gemm's and MatMul's weights are their constant operand, BatchNormalization's its scale.
+   */
+  private static NodeProto withChangedWeights(NodeProto node, LrpRules.Rule rule, BackwardContext ctx,
+      Map<String, TensorProto> changed) {
+    String op = node.getOpType();
+    int weights = 1;
+    if (op.equals("Gemm") || op.equals("MatMul")) {
+      weights = ctx.isActive(node.getInput(0)) ? 1 : 0;
+    }
+    int bias = op.equals("MatMul") ? -1 : 2;
+    NodeProto.Builder b = node.toBuilder();
+    NodeEmitter e = ctx.emit();
+    TensorProto w = ctx.requireConstant(node, node.getInput(weights), "weights");
+    float[] values = TensorProtos.toFloats(w);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = rule.changed(values[i]);
+    }
+    TensorProto changedWeights = TensorProtos.floats("", TensorProtos.shape(w), values);
+    String name = e.constant("lrp_" + rule.kind().name().toLowerCase(java.util.Locale.ROOT) + "_weights", changedWeights);
+    changed.put(name, changedWeights);
+    b.setInput(weights, name);
+    String biasName = BackwardContext.input(node, bias);
+    if (rule.zeroBias() && biasName != null) {
+      long[] shape = ctx.shape(biasName);
+      int count = (int) Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+      TensorProto zeros = TensorProtos.floats("", shape, new float[count]);
+      String zeroName = e.constant("lrp_zero_bias", zeros);
+      changed.put(zeroName, zeros);
+      b.setInput(bias, zeroName);
+    }
+    return b.build();
+  }
+
+  /**
+   * The context a layer's gradient rule runs in: what it sends to an input, the gradient at that
+   * input, goes on as relevance, that gradient times the input's values. A rule may send it to a
+   * tensor holding the same values in another arrangement (a Concat's parts, a Transpose's input):
+   * the product is element-wise, so it holds there too. Changed weights read as constants.
+   */
+  private static final class Relevance implements BackwardContext {
+    private final BackwardContext inner;
+    private final Map<String, TensorProto> changed;
+
+    Relevance(BackwardContext inner, Map<String, TensorProto> changed) {
+      this.inner = inner;
+      this.changed = changed;
+    }
+
+    @Override
+    public void accumulate(String tensor, String gradient) {
+      if (inner.isActive(tensor)) {
+        inner.accumulate(tensor, inner.emit().mul(gradient, tensor));
+      }
+    }
+
+    @Override
+    public void accumulatePart(String tensor, String gradient, int axis, long start, long length) {
+      throw new IllegalStateException("an LRP layer's rule sent part of the gradient of '" + tensor + "'");
+    }
+
+    @Override
+    public void accumulateStrided(String tensor, String gradient, long[] starts, long[] steps, long[] counts,
+        Supplier<String> full) {
+      throw new IllegalStateException("an LRP layer's rule sent part of the gradient of '" + tensor + "'");
+    }
+
+    @Override
+    public TensorProto constant(String tensor) {
+      TensorProto c = changed.get(tensor);
+      return c != null ? c : inner.constant(tensor);
+    }
+
+    @Override
+    public long[] shape(String tensor) {
+      TensorProto c = changed.get(tensor);
+      return c != null ? TensorProtos.shape(c) : inner.shape(tensor);
+    }
+
+    @Override
+    public boolean isActive(String tensor) {
+      return !changed.containsKey(tensor) && inner.isActive(tensor);
+    }
+
+    @Override
+    public NodeEmitter emit() {
+      return inner.emit();
+    }
+
+    @Override
+    public VjpSpec.Backward backward() {
+      return inner.backward();
+    }
+
+    @Override
+    public LrpRules lrpRules() {
+      return inner.lrpRules();
+    }
+
+    @Override
+    public boolean batchRows(String tensor) {
+      return inner.batchRows(tensor);
+    }
+
+    @Override
+    public boolean isBoolean(String tensor) {
+      return !changed.containsKey(tensor) && inner.isBoolean(tensor);
+    }
+
+    @Override
+    public TensorProto derived(String kind, TensorProto source, java.util.function.UnaryOperator<TensorProto> derive) {
+      return inner.derived(kind, source, derive);
+    }
+
+    @Override
+    public boolean inDataFile(TensorProto constant) {
+      return !changed.containsValue(constant) && inner.inDataFile(constant);
+    }
+
+    @Override
+    public NodeProto producer(String tensor) {
+      return inner.producer(tensor);
+    }
+
+    @Override
+    public int readers(String tensor) {
+      return inner.readers(tensor);
+    }
+
+    @Override
+    public void premasked(String reluOutput) {
+      inner.premasked(reluOutput);
+    }
+
+    @Override
+    public boolean isPremasked(String reluOutput) {
+      return inner.isPremasked(reluOutput);
+    }
+
+    @Override
+    public void recomputed(NodeProto node) {
+      inner.recomputed(node);
+    }
+
+    @Override
+    public void declareShape(String tensor, long[] shape) {
+      inner.declareShape(tensor, shape);
+    }
+
+    @Override
+    public void zeroGradient(String tensor) {
+      inner.zeroGradient(tensor);
+    }
+  }
+}
