@@ -7,7 +7,7 @@ Usage: attribution_reference.py MODEL.onnx INPUTS.npy LABELS.npy OUT_DIR METHOD 
 The model is torchvision's squeezenet1_1 with the ONNX file's initializers as weights. For each
 METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
 same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
-layer's resolution, two seeds of SmoothGrad); GradientSHAP, infidelity,
+layer's resolution, two seeds of SmoothGrad, LRP's relevance sum minus the score); GradientSHAP, infidelity,
 sensitivity-max, Shapley value sampling, KernelSHAP and LIME read the draws netvis made (infidelity its maps, feature
 ablation its mask) from OUT_DIR.
 """
@@ -321,6 +321,73 @@ def deeplift(model_path, dtype, x, labels):
     return {"": attributions, "_delta": delta}
 
 
+# LRP's two settings in the tests, by module: (rule, epsilon, gamma, zero_bias) for features[i] or classifier.
+def lrp_rule_epsilon(block, index):
+    return ("epsilon", 0.25, 0.0, False)
+
+
+def lrp_rule_composite(block, index):
+    if block == "features" and index <= 4:
+        return ("gamma", 1e-9, 0.25, True)
+    if block == "features":
+        return ("alpha1_beta0", 1e-9, 0.0, True)
+    return ("epsilon", 0.1, 0.0, False)
+
+
+def lrp_layer(layer, a, relevance, rule):
+    """One layer's relevance rule (Bach et al. 2015; Montavon et al. 2019), by the gradient:
+    z = layer(a) with the rule's weights, s = R / (z + eps sign(z)) (sign(0) = 1), R_a = a * dz/da^T s."""
+    kind, eps, gamma, zero_bias = rule
+    a = a.detach().requires_grad_(True)
+    if isinstance(layer, torch.nn.Conv2d):
+        w, b = layer.weight, layer.bias
+        if kind == "gamma":
+            w = w + gamma * w.clamp(min=0)
+        elif kind == "alpha1_beta0":
+            w = w.clamp(min=0)
+        if zero_bias and kind in ("gamma", "alpha1_beta0"):
+            b = torch.zeros_like(b)
+        z = F.conv2d(a, w, b, layer.stride, layer.padding, layer.dilation, layer.groups)
+    else:  # the pools: no weights
+        z = layer(a)
+    sign = torch.where(z < 0, -torch.ones_like(z), torch.ones_like(z))
+    s = (relevance / (z + eps * sign)).detach()
+    (c,) = torch.autograd.grad((z * s).sum(), a)
+    return (a * c).detach()
+
+
+def lrp(model_path, dtype, x, labels, rule_for):
+    """LRP of SqueezeNet 1.1 from the target's score (Captum's LRP): relevance starts as the score at
+    the target logit, passes each ReLU and the dropout unchanged, and each convolution and pool by its
+    rule; a Fire module's concatenation splits it, its squeeze output sums what both expands send."""
+    model = load_model(model_path, dtype)
+    acts = []  # (block, index, module, input) in forward order
+    h = x
+    for block in ("features", "classifier"):
+        for index, module in enumerate(getattr(model, block)):
+            acts.append((block, index, module, h))
+            h = module(h)
+    logits = torch.flatten(h, 1)
+    n = len(labels)
+    relevance = torch.zeros_like(h)
+    relevance[torch.arange(n), labels] = logits[torch.arange(n), labels].reshape(n, 1, 1)
+    for block, index, module, a in reversed(acts):
+        rule = rule_for(block, index)
+        if isinstance(module, (torch.nn.ReLU, torch.nn.Dropout)):
+            continue
+        if isinstance(module, torchvision.models.squeezenet.Fire):
+            s = module.squeeze_activation(module.squeeze(a))
+            split = module.expand1x1.out_channels
+            from_1x1 = lrp_layer(module.expand1x1, s, relevance[:, :split], rule)
+            from_3x3 = lrp_layer(module.expand3x3, s, relevance[:, split:], rule)
+            relevance = lrp_layer(module.squeeze, a, from_1x1 + from_3x3, rule)
+        else:
+            relevance = lrp_layer(module, a, relevance, rule)
+    with torch.no_grad():
+        delta = relevance.flatten(1).sum(1) - logits[torch.arange(n), labels]
+    return {"": relevance, "_delta": delta}
+
+
 def feature_masks(out_dir):
     """The boolean (H, W) mask of each feature of the mask file the test writes, in ascending id order
     (netvis' feature f is the f-th smallest id)."""
@@ -517,6 +584,10 @@ def main():
                 result = sensitivity_max(model, x, labels, out_dir)
             elif method == "deeplift":
                 result = deeplift(model_path, dtype, x, labels)
+            elif method == "lrp-epsilon":
+                result = lrp(model_path, dtype, x, labels, lrp_rule_epsilon)
+            elif method == "lrp-composite":
+                result = lrp(model_path, dtype, x, labels, lrp_rule_composite)
             elif method == "feature-ablation":
                 result = feature_ablation(model, x, labels, out_dir)
             elif method == "shapley-value-sampling":

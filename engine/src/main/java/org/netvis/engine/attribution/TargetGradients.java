@@ -39,18 +39,37 @@ public final class TargetGradients {
   }
 
   private static Tensor of(Engine engine, VjpSpec spec, Tensor inputs, long[] targets, int batchSize, Tensor reuse) {
+    return scored(engine, spec, inputs, targets, batchSize, reuse).gradients();
+  }
+
+  /** Each image's gradient (through a spec seeded at the logits) and its target's score, from the same runs. */
+  public record Scored(Tensor gradients, double[] scores) {}
+
+  /** {@link #of(Engine, VjpSpec, Tensor, long[], int)} with the target scores the runs computed on the way. */
+  public static Scored scored(Engine engine, VjpSpec spec, Tensor inputs, long[] targets, int batchSize) {
+    return scored(engine, spec, inputs, targets, batchSize, null);
+  }
+
+  private static Scored scored(Engine engine, VjpSpec spec, Tensor inputs, long[] targets, int batchSize,
+      Tensor reuse) {
     String seed = engine.graph().outputName();
     String gradient = VjpSpec.gradientName(engine.graph().inputName());
     int n = (int) inputs.dim(0);
-    long classes = engine.classes();
+    int classes = (int) engine.classes();
     Map<String, Tensor> reused = reuse == null || batchSize < n ? Map.of() : Map.of(gradient, reuse);
     List<Tensor> parts = new ArrayList<>();
+    double[] scores = new double[n];
     for (int start = 0; start < n; start += batchSize) {
       int end = Math.min(n, start + batchSize);
       Tensor cotangent = ClassScores.oneHot(Arrays.copyOfRange(targets, start, end), classes);
-      parts.add(engine.vjp(chunk(inputs, start, end), spec, Map.of(seed, cotangent), reused).get(gradient));
+      Map<String, Tensor> out = engine.vjp(chunk(inputs, start, end), spec, Map.of(seed, cotangent), reused);
+      parts.add(out.get(gradient));
+      float[] logits = out.get(seed).data();
+      for (int i = start; i < end; i++) {
+        scores[i] = logits[(i - start) * classes + (int) targets[i]];
+      }
     }
-    return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
+    return new Scored(parts.size() == 1 ? parts.get(0) : Tensor.concat(parts), scores);
   }
 
   /** score[i, targets[i]] for every image. */

@@ -434,7 +434,13 @@ public final class GradientGraphBuilder {
 
       List<NodeProto> forwardNodes = graph.getNodeList();
       if (spec.lrp() != null) {
-        LrpGradients.requireEveryRuleUsed(spec.lrp(), forwardNodes, this::isActive);
+        try {
+          spec.lrp().requireEveryRuleUsed(forwardNodes.stream()
+              .filter(n -> LrpRules.LAYER_OPERATORS.contains(n.getOpType()) && n.getInputList().stream().anyMatch(this::isActive))
+              .map(NodeProto::getName).toList());
+        } catch (IllegalArgumentException e) {
+          throw new GraphBuildException(e.getMessage());
+        }
       }
       for (int i = forwardNodes.size() - 1; i >= 0; i--) {
         NodeProto n = forwardNodes.get(i);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -42,9 +41,7 @@ final class LrpGradients {
   /** Layers with weights, which gamma and alpha1_beta0 change. */
   private static final Set<String> WEIGHTED = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization");
 
-  private static final Set<String> LAYERS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
-      "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceSum", "ReduceMean", "Resize", "Add", "Sub",
-      "Sum", "Mean", "Neg", "Mul", "Div");
+  private static final Set<String> LAYERS = LrpRules.LAYER_OPERATORS;
 
   private static final Set<String> ACTIVATIONS = Set.of("Relu", "LeakyRelu", "PRelu", "Clip", "Tanh", "Sigmoid",
       "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu", "Gelu", "Softplus", "Softsign", "Mish", "ThresholdedRelu");
@@ -72,27 +69,6 @@ final class LrpGradients {
           + new TreeSet<>(LAYERS) + "; activations, which pass relevance unchanged: " + new TreeSet<>(ACTIVATIONS)
           + "; nodes that move values: " + new TreeSet<>(ROUTES) + ")");
     };
-  }
-
-  /**
-   * Refuses rules for layers that select no node, the typing errors of a pattern: each must occur in
-   * the name of a layer on the relevance path.
-   */
-  static void requireEveryRuleUsed(LrpRules rules, List<NodeProto> nodes, Predicate<String> active) {
-    List<String> layerNames = nodes.stream()
-        .filter(n -> LAYERS.contains(n.getOpType()) && n.getInputList().stream().anyMatch(active))
-        .map(NodeProto::getName).toList();
-    for (LrpRules.LayerRule l : rules.layers()) {
-      if (layerNames.stream().noneMatch(l::matches)) {
-        throw new GraphBuildException("LRP rule for layers '" + l.pattern() + "' matches no layer of the model; its"
-            + " layers on the relevance path are " + abbreviated(layerNames));
-      }
-    }
-  }
-
-  private static String abbreviated(List<String> names) {
-    return names.size() <= 12 ? names.toString()
-        : names.subList(0, 6) + " ... " + names.subList(names.size() - 6, names.size()) + " (" + names.size() + ")";
   }
 
   private static void passThrough(NodeProto node, List<String> dy, BackwardContext ctx) {

@@ -2,6 +2,7 @@ package org.netvis.engine.graph;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -14,6 +15,11 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
 
   /** Captum's EpsilonRule, GammaRule, Alpha1_Beta0_Rule and IdentityRule. */
   public enum Kind { EPSILON, GAMMA, ALPHA1_BETA0, IDENTITY }
+
+  /** The operators LRP takes as layers, each passing relevance by its rule (see {@link LrpGradients}). */
+  public static final Set<String> LAYER_OPERATORS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul",
+      "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceSum", "ReduceMean",
+      "Resize", "Add", "Sub", "Sum", "Mean", "Neg", "Mul", "Div");
 
   /** Captum's stabilizer of the rules other than epsilon (its PropagationRule.STABILITY_FACTOR). */
   public static final double STABILITY = 1e-9;
@@ -123,6 +129,22 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
       }
     }
     return fallback;
+  }
+
+  /**
+   * Refuses rules for layers whose pattern selects none of the named layers (the nodes of
+   * {@link #LAYER_OPERATORS} on the relevance path): a typing error in a pattern would otherwise
+   * leave those layers with the fallback rule unnoticed.
+   */
+  public void requireEveryRuleUsed(List<String> layerNames) {
+    for (LayerRule l : layers) {
+      if (layerNames.stream().noneMatch(l::matches)) {
+        throw new IllegalArgumentException("LRP rule for layers '" + l.pattern() + "' matches no layer of the model;"
+            + " its layers on the relevance path are " + (layerNames.size() <= 12 ? layerNames.toString()
+                : layerNames.subList(0, 6) + " ... " + layerNames.subList(layerNames.size() - 6, layerNames.size())
+                    + " (" + layerNames.size() + ")"));
+      }
+    }
   }
 
   /** A stable text form, part of the gradient graph's {@link VjpSpec#key}. */

@@ -63,6 +63,24 @@ public final class AttributionReference {
 
   /** The acceptance comparison; returns a line for the test log. */
   public static String assertMatches(String what, Tensor actual, Path dir, String method) throws IOException {
+    return assertMatches(what, actual, dir, method, 1e-3);
+  }
+
+  /**
+   * {@link #assertMatches} for a method whose float32 results are themselves far from float64 (LRP's
+   * gamma and alpha1_beta0 rules divide by layer outputs near zero): netvis' median error at most
+   * float32 PyTorch's, or 1e-3 where that is smaller.
+   */
+  public static String assertMatchesAsFloat32Does(String what, Tensor actual, Path dir, String method)
+      throws IOException {
+    NpyArray f32 = read(dir, method + "_f32");
+    double torchMedian = Compare.median(errors(f32.toTensor().data(), read(dir, method + "_f64").asDoubles(),
+        (int) actual.dim(0)));
+    return assertMatches(what, actual, dir, method, Math.max(1e-3, torchMedian));
+  }
+
+  private static String assertMatches(String what, Tensor actual, Path dir, String method, double medianLimit)
+      throws IOException {
     NpyArray f64 = read(dir, method + "_f64");
     NpyArray f32 = read(dir, method + "_f32");
     assertArrayEquals(f64.shape(), actual.shape(), what + " shape");
@@ -73,9 +91,10 @@ public final class AttributionReference {
     long above = Arrays.stream(ours).filter(e -> e > 2e-2).count();
     long torchAbove = Arrays.stream(torch32).filter(e -> e > 2e-2).count();
     String line = String.format("%s: per-image relative L2 vs float64 %s, median %.2e, above 2e-2: %d"
-        + " (float32 PyTorch: %s, above 2e-2: %d)", what, format(ours), median, above, format(torch32), torchAbove);
+        + " (float32 PyTorch: %s, median %.2e, above 2e-2: %d)", what, format(ours), median, above, format(torch32),
+        Compare.median(torch32), torchAbove);
     System.out.println(line);
-    assertTrue(median <= 1e-3, line);
+    assertTrue(median <= medianLimit, line);
     assertTrue(above <= torchAbove, line);
     return line;
   }

@@ -1,0 +1,82 @@
+package org.netvis.plugins.lrp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
+import org.netvis.engine.graph.LrpRules;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.Param;
+
+/** Registers layer-wise relevance propagation. */
+public final class LrpProvider implements AttributionProvider {
+
+  /** Parameters of LRP, with Captum's defaults. */
+  public record Parameters(
+      @Param(description = "the rule of every layer that `layers` does not name: epsilon [E] (E 1e-9 by default),"
+          + " gamma [G] (0.25), alpha1_beta0 or identity", defaultValue = "epsilon") String rule,
+      @Param(description = "rules for some layers: a mapping of Java regular expressions, each found in the names of"
+          + " the layers' ONNX nodes (`netvis layers` lists them), to rules; the first that matches a layer sets its"
+          + " rule, and each must match at least one layer", defaultValue = "{}") Map<String, Object> layers,
+      @Param(description = "gamma and alpha1_beta0 compute their layers' outputs without the bias (Captum's"
+          + " set_bias_to_zero)", defaultValue = "false") boolean zeroBias,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096)
+          int internalBatchSize) {}
+
+  @Override
+  public String id() {
+    return "lrp";
+  }
+
+  @Override
+  public String description() {
+    return "Layer-wise relevance propagation (Bach et al. 2015), as Captum's LRP: the target's score redistributed"
+        + " layer by layer to the input with the epsilon, gamma, alpha1_beta0 or identity rule per layer;"
+        + " reports the convergence delta";
+  }
+
+  @Override
+  public Class<? extends Record> parameters() {
+    return Parameters.class;
+  }
+
+  @Override
+  public Attribution create(AttributionContext context, Record parameters) {
+    Parameters p = (Parameters) parameters;
+    LrpRules rules = rules(p);
+    // Checked when the method is created, so before any step of an experiment runs.
+    List<String> layerNames = context.engine().layers().stream()
+        .filter(l -> LrpRules.LAYER_OPERATORS.contains(l.opType())).map(LayerTensor::nodeName).distinct().toList();
+    try {
+      rules.requireEveryRuleUsed(layerNames);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("layers: " + e.getMessage(), e);
+    }
+    return new Lrp(context.engine(), rules, p.internalBatchSize());
+  }
+
+  static LrpRules rules(Parameters p) {
+    LrpRules.Rule fallback;
+    try {
+      fallback = LrpRules.Rule.parse(p.rule(), p.zeroBias());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("rule: " + e.getMessage(), e);
+    }
+    List<LrpRules.LayerRule> layers = new ArrayList<>();
+    for (Map.Entry<String, Object> e : p.layers().entrySet()) {
+      String key = "layers." + e.getKey();
+      if (!(e.getValue() instanceof String text)) {
+        throw new IllegalArgumentException(key + ": expected a rule as text (epsilon [E], gamma [G], alpha1_beta0 or"
+            + " identity), got " + e.getValue());
+      }
+      try {
+        layers.add(new LrpRules.LayerRule(e.getKey(), LrpRules.Rule.parse(text, p.zeroBias())));
+      } catch (IllegalArgumentException bad) {
+        throw new IllegalArgumentException(key + ": " + bad.getMessage(), bad);
+      }
+    }
+    return new LrpRules(fallback, layers);
+  }
+}
