@@ -1,0 +1,96 @@
+package org.netvis.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.runtime.CudaKernels;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.SharedData;
+
+/**
+ * LRP on the shared fixture models: epsilon near 0 gives the input times the gradient (Ancona et al.
+ * 2018), residual Adds, concatenations, channel shuffles, batch norms and pads included; the
+ * operators LRP has no rule for are refused by node; every LRP graph has CUDA kernels for all its nodes.
+ */
+class LrpFixturesTest {
+  // Captum's 1e-9 is not near 0 for these random-weight networks, whose deep activations are small.
+  private static final VjpSpec LRP = VjpSpec.DEFAULT.withLrp(LrpRules.of(LrpRules.Rule.epsilon(1e-30)));
+
+  @TempDir Path dir;
+
+  /**
+   * Per fixture: "identity", or the operator its refusal names. ReLU6 passes relevance where its
+   * gradient is zero, above 6, which the MobileNets' activations do not reach on these inputs.
+   */
+  private static final Map<String, String> EXPECTED = Map.of(
+      "resnet18-random", "identity",
+      "densenet_mini-random", "identity",
+      "shufflenet_v2_x1_0-random", "identity",
+      "mobilenet_v2-random", "identity",
+      "nhwc_mobilenet_v2_w05-random", "identity",
+      "lrn_zoo_style-random", "LRN",
+      "convnext_tiny_mini-random", "LayerNormalization",
+      "vit_tiny-random", "LayerNormalization",
+      "swin_tiny_mini-random", "LayerNormalization");
+
+  @Test
+  void eachFixtureGivesTheInputTimesTheGradientRunsOrIsRefusedByNode() throws Exception {
+    for (Map.Entry<String, String> fixture : new java.util.TreeMap<>(EXPECTED).entrySet()) {
+      Path onnx = SharedData.fixture(fixture.getKey());
+      ModelGraph g = ModelGraph.parse(Files.readAllBytes(onnx), onnx.toString(), null);
+      long h = g.inputShape()[2] > 0 ? g.inputShape()[2] : 224;
+      long w = g.inputShape()[3] > 0 ? g.inputShape()[3] : 224;
+      String expected = fixture.getValue();
+      if (!expected.equals("identity")) {
+        GraphBuildException e = assertThrows(GraphBuildException.class,
+            () -> new GradientGraphBuilder().build(g, LRP, h, w, ""), fixture.getKey());
+        System.out.printf("%s: %s%n", fixture.getKey(), e.getMessage().substring(0, Math.min(160,
+            e.getMessage().length())));
+        assertTrue(e.getMessage().startsWith(expected + " node '"), fixture.getKey() + ": " + e.getMessage());
+        continue;
+      }
+      assertEquals(java.util.List.of(), CudaKernels.published().fallbacks(
+          new GradientGraphBuilder().build(g, LRP, h, w, "").proto()), fixture.getKey());
+      try (Engine engine = GradientCheck.open(onnx, dir)) {
+        Random random = new Random(6);
+        Tensor x = Tensor.zeros(2, g.inputShape()[1], h, w);
+        for (int k = 0; k < x.size(); k++) {
+          x.data()[k] = (float) random.nextGaussian();
+        }
+        int classes = (int) engine.classes();
+        Tensor cotangent = Tensor.zeros(2, classes);
+        int[] targets = {1, classes - 1};
+        cotangent.data()[targets[0]] = 1f;
+        cotangent.data()[classes + targets[1]] = 1f;
+        String seed = engine.graph().outputName();
+        String input = VjpSpec.gradientName(engine.graph().inputName());
+        Map<String, Tensor> lrp = engine.vjp(x, LRP, Map.of(seed, cotangent));
+        Tensor gradient = engine.vjp(x, VjpSpec.DEFAULT, Map.of(seed, cotangent)).get(input);
+        double diff = 0;
+        double norm = 0;
+        int item = x.itemSize();
+        for (int k = 0; k < x.size(); k++) {
+          float relevance = lrp.get(input).data()[k];
+          assertTrue(Float.isFinite(relevance), fixture.getKey() + ": value " + k + " is " + relevance);
+          double score = lrp.get(seed).data()[k / item * classes + targets[k / item]];
+          double product = (double) x.data()[k] * gradient.data()[k];
+          diff += Math.pow(score * relevance - product, 2);
+          norm += product * product;
+        }
+        double error = Math.sqrt(diff / norm);
+        System.out.printf("%s: LRP (epsilon 1e-30) against input x gradient, relative L2 %.2e%n", fixture.getKey(),
+            error);
+        assertTrue(norm > 0 && error < 1e-5, fixture.getKey() + ": relative L2 " + error);
+      }
+    }
+  }
+}
