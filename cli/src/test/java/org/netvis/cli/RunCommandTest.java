@@ -187,6 +187,39 @@ class RunCommandTest {
     assertTrue(sens.at("/images/0/sensitivity_max/gradient-shap").asDouble() > 0, sens.toString());
   }
 
+  /**
+   * LRP, with a rule per layer, on SqueezeNet: relevance maps and their deltas; on a vision
+   * transformer, whose LayerNormalization has no LRP rule, the run fails before any step runs.
+   */
+  @Test
+  void lrpRunsWithRulesPerLayerAndRefusesATransformerBeforeAnyStep() throws Exception {
+    Path f = dir.resolve("lrp.yaml");
+    Files.writeString(f, "name: lrp\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
+        .resolve("images/00_hay.png") + "]\nsteps:\n  - technique: lrp\n    params:\n      rule: epsilon 0.25\n"
+        + "      layers: {'features\\.[0-4]/': gamma, 'classifier': epsilon 1e-9}\n");
+    Path out = dir.resolve("lrp");
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    JsonNode results = new ObjectMapper().readTree(out.resolve("0-lrp/results.json").toFile());
+    double sum = results.at("/images/0/attribution_sum").asDouble();
+    double delta = results.at("/images/0/convergence_delta").asDouble();
+    assertTrue(Double.isFinite(sum) && sum != 0 && delta < 0, results.toString());
+    JsonNode resolved = new ObjectMapper().readTree(out.resolve("experiment.resolved.json").toFile());
+    assertEquals("gamma", resolved.at("/steps/0/params/layers/features\\.[0-4]~1").asText(), resolved.toString());
+
+    String vit = "vit_tiny-random";
+    Path bad = dir.resolve("lrp-vit.yaml");
+    Files.writeString(bad, "name: lrp-vit\nmodel: " + org.netvis.engine.testing.SharedData.fixture(vit) + "\ninputs: ["
+        + org.netvis.engine.testing.SharedData.fixtureRef(vit).resolve("input.npy") + "]\nsteps:\n"
+        + "  - {technique: saliency}\n  - {technique: lrp}\n");
+    Path badOut = dir.resolve("lrp-vit");
+    CliTest.Run refused = CliTest.run("run", bad.toString(), "--out", badOut.toString());
+    assertEquals(1, refused.status(), refused.out() + refused.err());
+    assertTrue(refused.err().contains("steps[1].params: LayerNormalization node '"), refused.err());
+    assertTrue(refused.err().contains("LRP has no rule for LayerNormalization"), refused.err());
+    assertTrue(Files.notExists(badOut.resolve("0-saliency")), "saliency did not run first");
+  }
+
   /** Runs the hay photo through {@code steps}; the run must fail, naming each of {@code expected}. */
   private Path assertRunFailsNaming(String name, String steps, String... expected) {
     Path f = dir.resolve(name + ".yaml");
@@ -236,7 +269,8 @@ class RunCommandTest {
         + "  - {technique: saliency, images: [1]}\n"
         + "  - {technique: integrated-gradients, params: {baseline: small.npy}}\n"
         + "  - {technique: gradient-shap, params: {baselines: [zeros, grey]}}\n"
-        + "  - {technique: infidelity, params: {methods: [saliency, salency]}}\n",
+        + "  - {technique: infidelity, params: {methods: [saliency, salency]}}\n"
+        + "  - {technique: lrp, params: {layers: {\"features\\\\.13/\": gamma}}}\n",
         "steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
         "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
@@ -246,7 +280,8 @@ class RunCommandTest {
         "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)",
         "steps[9].params: baseline: " + dir.resolve("small.npy") + " has shape [3, 10, 10]; expected [3, 224, 224]",
         "steps[10].params: baselines[1]: 'grey' is not zeros, black, blur, uniform or an .npy path",
-        "steps[11].params: methods: unknown attribution method 'salency'");
+        "steps[11].params: methods: unknown attribution method 'salency'",
+        "steps[12].params: layers: LRP rule for layers 'features\\.13/' matches no layer of the model");
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
   }
 

@@ -25,6 +25,11 @@ final class Lrp implements Attribution, ConvergenceDelta {
     this.internalBatchSize = internalBatchSize;
   }
 
+  /** Derives (or finds) the relevance graph at the model's input size. */
+  void prepare() {
+    engine.gradientGraph(spec, engine.inputHeight(), engine.inputWidth());
+  }
+
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     TargetGradients.Scored run = TargetGradients.scored(engine, spec, inputs, targets, internalBatchSize);

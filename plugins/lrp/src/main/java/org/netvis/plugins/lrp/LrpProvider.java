@@ -54,7 +54,11 @@ public final class LrpProvider implements AttributionProvider {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("layers: " + e.getMessage(), e);
     }
-    return new Lrp(context.engine(), rules, p.internalBatchSize());
+    Lrp method = new Lrp(context.engine(), rules, p.internalBatchSize());
+    // A model with a node LRP has no rule for (a transformer's LayerNormalization) fails here, naming
+    // the node; the graph derived for the check is the one the step runs.
+    method.prepare();
+    return method;
   }
 
   static LrpRules rules(Parameters p) {
