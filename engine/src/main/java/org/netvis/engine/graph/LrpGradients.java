@@ -138,7 +138,8 @@ final class LrpGradients {
       values[i] = rule.changed(values[i]);
     }
     TensorProto changedWeights = TensorProtos.floats("", TensorProtos.shape(w), values);
-    String name = e.constant("lrp_" + rule.kind().name().toLowerCase(java.util.Locale.ROOT) + "_weights", changedWeights);
+    String name = e.constant("lrp_" + rule.kind().name().toLowerCase(java.util.Locale.ROOT) + "_weights",
+        changedWeights);
     changed.put(name, changedWeights);
     b.setInput(weights, name);
     String biasName = BackwardContext.input(node, bias);

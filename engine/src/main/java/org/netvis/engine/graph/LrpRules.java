@@ -90,7 +90,8 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
     String key() {
       return switch (kind) {
         case EPSILON -> "epsilon " + epsilon;
-        case GAMMA -> "gamma " + gamma + (zeroBias ? " zero_bias" : "") + (epsilon == STABILITY ? "" : " eps " + epsilon);
+        case GAMMA -> "gamma " + gamma + (zeroBias ? " zero_bias" : "")
+            + (epsilon == STABILITY ? "" : " eps " + epsilon);
         case ALPHA1_BETA0 -> "alpha1_beta0" + (zeroBias ? " zero_bias" : "");
         case IDENTITY -> "identity";
       };
