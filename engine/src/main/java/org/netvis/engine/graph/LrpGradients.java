@@ -110,12 +110,24 @@ final class LrpGradients {
       z = e.fresh(op + "_lrp_z");
       e.add(computed.toBuilder().setName(e.fresh(node.getName() + "_lrp")).clearOutput().addOutput(z).build());
     }
-    String negative = e.op("Less", List.of(z, e.scalar(0f)));
-    String stabilized = e.op("Where", List.of(negative, e.op("Sub", List.of(z, e.scalar((float) rule.epsilon()))),
-        e.op("Add", List.of(z, e.scalar((float) rule.epsilon())))));
     List<String> grads = new ArrayList<>(dy);
-    grads.set(0, e.op("Div", List.of(dy.get(0), stabilized)));
+    grads.set(0, perOutput(e, dy.get(0), z, rule.epsilon()));
     plain.backward(computed, grads, new Relevance(ctx, changed));
+  }
+
+  /**
+   * R / (z + epsilon sign(z)), sign(0) = 1; for epsilon 0 (LRP-0) R / z, and 0 where z = 0: an output
+   * of 0 passes no relevance (a max pool's window of zeros after a Relu, where R is 0 too).
+   */
+  private static String perOutput(NodeEmitter e, String relevance, String z, double epsilon) {
+    if (epsilon == 0) {
+      return e.op("Where", List.of(e.op("Equal", List.of(z, e.scalar(0f))), e.scalar(0f),
+          e.op("Div", List.of(relevance, z))));
+    }
+    String negative = e.op("Less", List.of(z, e.scalar(0f)));
+    String stabilized = e.op("Where", List.of(negative, e.op("Sub", List.of(z, e.scalar((float) epsilon))),
+        e.op("Add", List.of(z, e.scalar((float) epsilon)))));
+    return e.op("Div", List.of(relevance, stabilized));
   }
 
   /**

@@ -17,13 +17,14 @@ import org.netvis.engine.testing.GradientCheck;
 import org.netvis.engine.testing.SharedData;
 
 /**
- * LRP on SqueezeNet 1.1 and the shared fixture models: epsilon near 0 gives the input times the gradient (Ancona et al.
- * 2018), residual Adds, concatenations, channel shuffles, batch norms and pads included; the
- * operators LRP has no rule for are refused by node; every LRP graph has CUDA kernels for all its nodes.
+ * LRP on SqueezeNet 1.1 and the shared fixture models: epsilon 0 (a zero output passing no relevance)
+ * gives the input times the gradient (Ancona et al. 2018), residual Adds, concatenations, channel
+ * shuffles, batch norms and pads included; the operators LRP has no rule for are refused by node;
+ * every LRP graph has CUDA kernels for all its nodes.
  */
 class LrpFixturesTest {
-  // Captum's 1e-9 is not near 0 for these random-weight networks, whose deep activations are small.
-  private static final VjpSpec LRP = VjpSpec.DEFAULT.withLrp(LrpRules.of(LrpRules.Rule.epsilon(1e-30)));
+  // LRP-0: Captum's 1e-9 is not near 0 for these random-weight networks, whose deep activations are small.
+  private static final VjpSpec LRP = VjpSpec.DEFAULT.withLrp(LrpRules.of(LrpRules.Rule.epsilon(0)));
 
   @TempDir Path dir;
 
@@ -89,7 +90,7 @@ class LrpFixturesTest {
           norm += product * product;
         }
         double error = Math.sqrt(diff / norm);
-        System.out.printf("%s: LRP (epsilon 1e-30) against input x gradient, relative L2 %.2e%n", fixture.getKey(),
+        System.out.printf("%s: LRP-0 against input x gradient, relative L2 %.2e%n", fixture.getKey(),
             error);
         assertTrue(norm > 0 && error < 1e-5, fixture.getKey() + ": relative L2 " + error);
       }
