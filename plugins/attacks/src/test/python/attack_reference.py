@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""An independent float32 PyTorch implementation of FGSM and PGD (L-inf and L2) with torchattacks 3.5's
-formulas, for netvis' attack tests (torchattacks itself cannot be installed on these machines).
+"""An independent float32 PyTorch implementation of FGSM, PGD (L-inf and L2), MI-FGSM and DeepFool with
+torchattacks 3.5's formulas, for netvis' attack tests (torchattacks itself cannot be installed on these
+machines).
 
 Usage: attack_reference.py MODEL.onnx PIXELS.npy LABELS.npy OUT_DIR
 PIXELS are [0, 1] images (N, 3, H, W); the model (torchvision squeezenet1_1 with the ONNX file's weights)
 normalizes inside with ImageNet's mean and std. Writes fgsm.npy, pgd_linf.npy, pgd_l2.npy, one PGD-L2
 step in float32 and in float64, and both PGDs from a start moved by 1e-6 (PyTorch's own float32
-sensitivity).
+sensitivity); mifgsm.npy and its run from the moved start; deepfool.npy and deepfool_steps.npy (10
+candidate classes, the paper's code's and Foolbox's choice; torchattacks takes every class).
 """
 import os
 import sys
@@ -74,6 +76,53 @@ def pgd_l2(model, images, labels, eps=1.0, alpha=0.2, steps=10):
     return adv
 
 
+def mifgsm(model, images, labels, eps=8 / 255, alpha=2 / 255, steps=10, decay=1.0):
+    momentum = torch.zeros_like(images)
+    adv = images.clone()
+    for _ in range(steps):
+        adv.requires_grad_(True)
+        cost = F.cross_entropy(model(adv), labels)  # torchattacks' mean; the normalization drops the scale
+        (g,) = torch.autograd.grad(cost, adv)
+        g = g / torch.mean(torch.abs(g), dim=(1, 2, 3), keepdim=True)
+        g = g + momentum * decay
+        momentum = g
+        adv = adv.detach() + alpha * g.sign()
+        delta = torch.clamp(adv - images, min=-eps, max=eps)
+        adv = torch.clamp(images + delta, min=0, max=1).detach()
+    return adv
+
+
+def deepfool(model, images, labels, steps=50, overshoot=0.02, candidates=10):
+    """torchattacks' DeepFool, image by image, over the label and its candidates: the candidates most
+    likely other classes at the start (torchattacks: every class)."""
+    with torch.no_grad():
+        start = model(images)
+    advs, taken = [], []
+    for i in range(len(images)):
+        label = int(labels[i])
+        order = [int(k) for k in torch.sort(-start[i], stable=True).indices if int(k) != label][:candidates]
+        classes = [label] + order
+        image = images[i:i + 1].clone()
+        n = 0
+        for _ in range(steps):
+            image.requires_grad_(True)
+            fs = model(image)[0]
+            if int(torch.argmax(fs)) != label:
+                break
+            ws = torch.stack([torch.autograd.grad(fs[k], image, retain_graph=True)[0][0] for k in classes])
+            image = image.detach()
+            f_prime = fs[classes[1:]].detach() - fs[label].detach()
+            w_prime = ws[1:] - ws[0]
+            value = torch.abs(f_prime) / torch.norm(w_prime.flatten(1), p=2, dim=1)
+            best = int(torch.argmin(value))
+            delta = torch.abs(f_prime[best]) * w_prime[best] / (torch.norm(w_prime[best], p=2) ** 2)
+            image = torch.clamp(image + (1 + overshoot) * delta, min=0, max=1).detach()
+            n += 1
+        advs.append(image.detach())
+        taken.append(n)
+    return torch.cat(advs), np.array(taken)
+
+
 def main():
     model_path, pixels_path, labels_path, out = sys.argv[1:5]
     os.makedirs(out, exist_ok=True)
@@ -93,6 +142,11 @@ def main():
     np.save(os.path.join(out, "pgd_linf_moved_start.npy"), pgd_linf(model, moved, y).numpy())
     np.save(os.path.join(out, "pgd_l2_moved_start.npy"), pgd_l2(model, moved, y).numpy())
     np.save(os.path.join(out, "moved_start.npy"), moved.numpy())
+    np.save(os.path.join(out, "mifgsm.npy"), mifgsm(model, x, y).numpy())
+    np.save(os.path.join(out, "mifgsm_moved_start.npy"), mifgsm(model, moved, y).numpy())
+    adv, taken = deepfool(model, x, y)
+    np.save(os.path.join(out, "deepfool.npy"), adv.numpy())
+    np.save(os.path.join(out, "deepfool_steps.npy"), taken)
     print("wrote", out)
 
 

@@ -291,11 +291,36 @@ class RunCommandTest {
         + "  - {technique: fgsm, params: {epsilon: 300/255}}\n"
         + "  - {technique: pgd, params: {epsilon: 4/255, step_size: 8/255}}\n"
         + "  - {technique: pgd, params: {target: 1000}}\n"
-        + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n",
+        + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n"
+        + "  - {technique: mifgsm, params: {epsilon: 2/255, step_size: 4/255}}\n"
+        + "  - {technique: deepfool, params: {overshoot: -0.1, steps: 0}}\n",
         "steps[0].params.epsilon: -0.1 is out of range (expected at least 0 and at most 1)",
         "steps[1].params.epsilon: 1.17", "steps[2].params: step_size: 0.0313", "is larger than epsilon 0.0156",
         "steps[3].params.target: 1000 is not a class of the model (expected 0 to 999)",
-        "steps[4].params.epsilons[1]: '1/0' divides by zero");
+        "steps[4].params.epsilons[1]: '1/0' divides by zero", "steps[5].params: step_size: 0.0156",
+        "steps[6].params.overshoot: -0.1 is out of range", "steps[6].params.steps: 0 is out of range");
+  }
+
+  /** MI-FGSM and DeepFool as steps: adversarial images of the hay photo, within MI-FGSM's budget. */
+  @Test
+  void miFgsmAndDeepFoolRunAsSteps() throws Exception {
+    Path f = dir.resolve("attacks.yaml");
+    Files.writeString(f, "name: attacks\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
+        .resolve("images/00_hay.png") + "]\nsteps:\n  - {technique: mifgsm, params: {epsilon: 4/255, step_size: 1/255,"
+        + " steps: 5}}\n  - {technique: deepfool, params: {candidates: 3}}\n");
+    Path out = dir.resolve("attacks");
+    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    JsonNode mifgsm = new ObjectMapper().readTree(out.resolve("0-mifgsm/results.json").toFile());
+    assertTrue(mifgsm.at("/images/0/success").asBoolean(), mifgsm.toString());
+    assertTrue(mifgsm.at("/images/0/perturbation_linf_255").asDouble() <= 4 + 1e-3, mifgsm.toString());
+    JsonNode deepfool = new ObjectMapper().readTree(out.resolve("1-deepfool/results.json").toFile());
+    assertTrue(deepfool.at("/images/0/success").asBoolean(), deepfool.toString());
+    assertTrue(deepfool.at("/steps_taken/0").asInt() >= 1, deepfool.toString());
+    // The smallest perturbation that flips the photo is far below an L-inf budget's L2 (4/255 over 150528 values).
+    assertTrue(deepfool.at("/images/0/perturbation_l2").asDouble() < mifgsm.at("/images/0/perturbation_l2").asDouble(),
+        deepfool.toString());
+    assertTrue(Files.isRegularFile(out.resolve("1-deepfool/adversarial.npy")));
   }
 
   @Test

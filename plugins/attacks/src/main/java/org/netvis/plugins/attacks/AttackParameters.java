@@ -46,6 +46,38 @@ public final class AttackParameters {
     }
   }
 
+  /** MI-FGSM (torchattacks' MIFGSM): PGD's L-inf steps on a momentum of normalized gradients. */
+  public record MiFgsm(
+      @Param(description = "the L-inf budget on [0, 1] pixels", defaultValue = "8/255", min = 0, max = 1) double epsilon,
+      @Param(description = "the L-inf step (alpha)", defaultValue = "2/255", min = 0, exclusiveMin = true, max = 1)
+      double stepSize,
+      @Param(description = "gradient steps", defaultValue = "10", min = 1, max = 100000) int steps,
+      @Param(description = "the momentum's decay factor (mu)", defaultValue = "1.0", min = 0, max = 1000) double decay,
+      @Param(description = "the class to push the images into (targeted); -1 = untargeted", defaultValue = "-1", min = -1,
+          classId = true) int target,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {
+
+    public MiFgsm {
+      if (stepSize > epsilon && steps > 1) {
+        throw new IllegalArgumentException("step_size: " + stepSize + " is larger than epsilon " + epsilon
+            + "; every step would be clipped back to the ball's surface (expected at most epsilon)");
+      }
+    }
+  }
+
+  /** DeepFool (torchattacks' DeepFool), untargeted, L2. */
+  public record DeepFool(
+      @Param(description = "the most linearization steps per image", defaultValue = "50", min = 1, max = 100000)
+      int steps,
+      @Param(description = "each step goes (1 + overshoot) times the way to the nearest linearized boundary",
+          defaultValue = "0.02", min = 0, max = 100) double overshoot,
+      @Param(description = "the classes whose boundaries each step considers: the image's label and the candidates"
+          + " most likely other classes at the start (the DeepFool paper's code and Foolbox take 10); 0 = every class,"
+          + " as torchattacks does (a gradient per class and step)", defaultValue = "10", min = 0, max = 1000000)
+      int candidates,
+      @Param(description = "images per gradient call (an image's classes count one each)", defaultValue = "32", min = 1,
+          max = 4096) int batchSize) {}
+
   /** Accuracy against a list of budgets. */
   public record Curve(
       @Param(description = "the attack: fgsm or pgd (L-inf, step_fraction * epsilon per step)", defaultValue = "fgsm")

@@ -3,7 +3,7 @@ package org.netvis.plugins.attacks;
 import org.netvis.engine.spi.Technique;
 import org.netvis.engine.spi.TechniqueProvider;
 
-/** Registers fgsm, pgd and robustness-curve. */
+/** Registers fgsm, pgd, mifgsm, deepfool and robustness-curve. */
 public final class AttackProviders {
   private AttackProviders() {}
 
@@ -42,6 +42,46 @@ public final class AttackProviders {
 
     public Class<? extends Technique<?>> technique() {
       return AttackSteps.Pgd.class;
+    }
+  }
+
+  /** MI-FGSM. */
+  public static final class MiFgsm implements TechniqueProvider {
+    public String id() {
+      return "mifgsm";
+    }
+
+    public String description() {
+      return "MI-FGSM (Dong et al. 2018): L-inf steps along the sign of a momentum of normalized gradients, on [0, 1]"
+          + " pixels, as torchattacks' MIFGSM";
+    }
+
+    public Class<? extends Record> parameters() {
+      return AttackParameters.MiFgsm.class;
+    }
+
+    public Class<? extends Technique<?>> technique() {
+      return AttackSteps.MiFgsm.class;
+    }
+  }
+
+  /** DeepFool. */
+  public static final class DeepFool implements TechniqueProvider {
+    public String id() {
+      return "deepfool";
+    }
+
+    public String description() {
+      return "DeepFool (Moosavi-Dezfooli et al. 2016): steps to the nearest boundary of the model linearized at the"
+          + " image until its prediction changes, on [0, 1] pixels, as torchattacks' DeepFool";
+    }
+
+    public Class<? extends Record> parameters() {
+      return AttackParameters.DeepFool.class;
+    }
+
+    public Class<? extends Technique<?>> technique() {
+      return AttackSteps.DeepFoolStep.class;
     }
   }
 

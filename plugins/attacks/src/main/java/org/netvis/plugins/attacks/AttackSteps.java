@@ -14,7 +14,7 @@ import org.netvis.engine.spi.Technique;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
-/** The fgsm, pgd and robustness-curve steps. */
+/** The fgsm, pgd, mifgsm, deepfool and robustness-curve steps. */
 public final class AttackSteps {
   private AttackSteps() {}
 
@@ -41,26 +41,39 @@ public final class AttackSteps {
     return parts.isEmpty() ? pixels : parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }
 
+  /**
+   * Runs an attack over the step's images in batches on [0, 1] pixels and writes its report; {@code
+   * values} holds the attack's settings, to which the time and the report's figures are added.
+   */
+  private static StepResult attack(StepContext ctx, int batchSize, int target, String title,
+      Map<String, Object> values, Batched attack) throws java.io.IOException {
+    InputBatch in = ctx.inputs();
+    PixelSpaceModel model = new PixelSpaceModel(ctx.engine(), ctx.model().preprocessing());
+    Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
+    long start = System.nanoTime();
+    Tensor adv = inBatches(model, x, labels(in, target), batchSize, attack);
+    values.put("target", target >= 0 ? ctx.model().className(target) : "untargeted");
+    values.put("seconds", (System.nanoTime() - start) / 1e9);
+    values.putAll(AttackReport.write(ctx.outputDir(), title, ctx.model(), model, x, adv, in.labels(), target,
+        in.names()));
+    return StepResult.of(values);
+  }
+
+  private static Map<String, Object> budget(double epsilon) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("epsilon", epsilon);
+    values.put("epsilon_255", epsilon * 255);
+    return values;
+  }
+
   /** FGSM. */
   public static final class Fgsm implements Technique<AttackParameters.Fgsm> {
     @Override
     public StepResult run(StepContext ctx, AttackParameters.Fgsm p) throws Exception {
-      InputBatch in = ctx.inputs();
-      PixelSpaceModel model = new PixelSpaceModel(ctx.engine(), ctx.model().preprocessing());
-      Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
       boolean targeted = p.target() >= 0;
-      long start = System.nanoTime();
-      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(),
-          (m, b, l, first) -> Attacks.fgsm(m, b, l, targeted, (float) p.epsilon()));
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Map<String, Object> values = new LinkedHashMap<>();
-      values.put("epsilon", p.epsilon());
-      values.put("epsilon_255", p.epsilon() * 255);
-      values.put("target", p.target() >= 0 ? ctx.model().className(p.target()) : "untargeted");
-      values.put("seconds", seconds);
-      values.putAll(AttackReport.write(ctx.outputDir(), String.format("FGSM, epsilon %.4g (%.3g/255)", p.epsilon(),
-          p.epsilon() * 255), ctx.model(), model, x, adv, in.labels(), p.target(), in.names()));
-      return StepResult.of(values);
+      return attack(ctx, p.batchSize(), p.target(), String.format("FGSM, epsilon %.4g (%.3g/255)", p.epsilon(),
+          p.epsilon() * 255), budget(p.epsilon()), (m, b, l, first) -> Attacks.fgsm(m, b, l, targeted,
+          (float) p.epsilon()));
     }
   }
 
@@ -68,29 +81,54 @@ public final class AttackSteps {
   public static final class Pgd implements Technique<AttackParameters.Pgd> {
     @Override
     public StepResult run(StepContext ctx, AttackParameters.Pgd p) throws Exception {
-      InputBatch in = ctx.inputs();
-      PixelSpaceModel model = new PixelSpaceModel(ctx.engine(), ctx.model().preprocessing());
-      Tensor x = Pixels.toUnitPixels(in.images(), ctx.model().preprocessing());
       boolean targeted = p.target() >= 0;
-      long start = System.nanoTime();
-      Tensor adv = inBatches(model, x, labels(in, p.target()), p.batchSize(), (m, b, l, first) ->
-          Attacks.pgd(m, b, l, targeted, p, ctx.seed(), i -> ctx.itemIndex(first + i), !p.earlyStop() ? null : (current, i) -> {
-            Tensor logits = m.logits(current.slice(i, i + 1));
-            return AttackReport.succeeded(ClassScores.argmax(logits, 0), l[i], p.target());
-          }));
-      double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Object> values = new LinkedHashMap<>();
       values.put("norm", p.norm().name().toLowerCase());
-      values.put("epsilon", p.epsilon());
-      values.put("epsilon_255", p.epsilon() * 255);
+      values.putAll(budget(p.epsilon()));
       values.put("step_size", p.stepSize());
       values.put("steps", p.steps());
-      values.put("target", p.target() >= 0 ? ctx.model().className(p.target()) : "untargeted");
-      values.put("seconds", seconds);
-      values.putAll(AttackReport.write(ctx.outputDir(), String.format("PGD %s, epsilon %.4g, %d steps of %.4g",
-          p.norm().name(), p.epsilon(), p.steps(), p.stepSize()), ctx.model(), model, x, adv, in.labels(), p.target(),
-          in.names()));
-      return StepResult.of(values);
+      return attack(ctx, p.batchSize(), p.target(), String.format("PGD %s, epsilon %.4g, %d steps of %.4g",
+          p.norm().name(), p.epsilon(), p.steps(), p.stepSize()), values, (m, b, l, first) ->
+          Attacks.pgd(m, b, l, targeted, p, ctx.seed(), i -> ctx.itemIndex(first + i), !p.earlyStop() ? null
+              : (current, i) -> {
+                Tensor logits = m.logits(current.slice(i, i + 1));
+                return AttackReport.succeeded(ClassScores.argmax(logits, 0), l[i], p.target());
+              }));
+    }
+  }
+
+  /** MI-FGSM. */
+  public static final class MiFgsm implements Technique<AttackParameters.MiFgsm> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.MiFgsm p) throws Exception {
+      boolean targeted = p.target() >= 0;
+      Map<String, Object> values = budget(p.epsilon());
+      values.put("step_size", p.stepSize());
+      values.put("steps", p.steps());
+      values.put("decay", p.decay());
+      return attack(ctx, p.batchSize(), p.target(), String.format("MI-FGSM, epsilon %.4g, %d steps of %.4g, decay %.3g",
+          p.epsilon(), p.steps(), p.stepSize(), p.decay()), values,
+          (m, b, l, first) -> Attacks.mifgsm(m, b, l, targeted, p));
+    }
+  }
+
+  /** DeepFool; each image's steps are reported beside the report's figures. */
+  public static final class DeepFoolStep implements Technique<AttackParameters.DeepFool> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.DeepFool p) throws Exception {
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("steps", p.steps());
+      values.put("overshoot", p.overshoot());
+      values.put("candidates", p.candidates() == 0 ? "all" : p.candidates());
+      List<Integer> taken = new ArrayList<>();
+      values.put("steps_taken", taken); // filled as the attack runs
+      // Each image runs on its own; the batch only groups the gradient runs.
+      return attack(ctx, Integer.MAX_VALUE, -1, String.format("DeepFool, overshoot %.3g, %s candidates",
+          p.overshoot(), p.candidates() == 0 ? "all" : Integer.toString(p.candidates())), values, (m, b, l, first) -> {
+            DeepFool.Result r = DeepFool.run(m, b, l, p);
+            Arrays.stream(r.steps()).forEach(taken::add);
+            return r.adversarial();
+          });
     }
   }
 

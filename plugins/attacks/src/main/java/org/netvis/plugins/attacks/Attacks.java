@@ -4,7 +4,7 @@ import java.util.Random;
 import org.netvis.engine.run.SeededRandom;
 import org.netvis.engine.tensor.Tensor;
 
-/** FGSM and PGD with torchattacks 3.5's arithmetic, on [0, 1] pixels. */
+/** FGSM, PGD and MI-FGSM with torchattacks 3.5's arithmetic, on [0, 1] pixels. */
 final class Attacks {
   private Attacks() {}
 
@@ -63,6 +63,41 @@ final class Attacks {
           }
         });
       }
+    }
+    return new Tensor(x.shape(), adv);
+  }
+
+  /**
+   * MI-FGSM (Dong et al. 2018, torchattacks' MIFGSM): each step's gradient over its image's mean
+   * absolute value, plus decay times the momentum before, is the new momentum, and the image takes an
+   * L-inf step along its sign, clamped to the eps ball and [0, 1]. The gradient's scale drops out, so
+   * the summed cross-entropy gives torchattacks' (mean) steps. An image whose gradient is all zero
+   * keeps its momentum (torchattacks would divide 0 by 0).
+   */
+  static Tensor mifgsm(PixelSpaceModel model, Tensor x, long[] labels, boolean targeted, AttackParameters.MiFgsm p) {
+    int n = (int) x.dim(0);
+    int item = x.itemSize();
+    float eps = (float) p.epsilon();
+    float alpha = (float) p.stepSize();
+    float decay = (float) p.decay();
+    float[] x0 = x.data();
+    float[] adv = x0.clone();
+    float[] momentum = new float[adv.length];
+    PixelSpaceModel.Steps steps = model.new Steps();
+    for (int step = 0; step < p.steps(); step++) {
+      float[] g = steps.lossGradient(new Tensor(x.shape(), adv), labels, targeted).data();
+      java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+        int from = i * item;
+        double sum = 0;
+        for (int k = from; k < from + item; k++) {
+          sum += Math.abs(g[k]);
+        }
+        float mean = (float) (sum / item);
+        for (int k = from; k < from + item; k++) {
+          momentum[k] = (mean == 0 ? 0f : g[k] / mean) + momentum[k] * decay;
+        }
+        linfStep(adv, momentum, x0, from, from + item, alpha, eps);
+      });
     }
     return new Tensor(x.shape(), adv);
   }

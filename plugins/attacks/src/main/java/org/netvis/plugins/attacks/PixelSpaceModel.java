@@ -56,13 +56,27 @@ final class PixelSpaceModel {
   private Tensor lossGradient(Tensor normalized, long[] labels, boolean targeted, Tensor reuse) {
     Tensor g = engine.crossEntropyVjp(normalized, ClassScores.oneHot(labels, engine.classes()),
         new VjpResult(null, reuse)).inputGradient();
+    // A targeted attack descends its loss.
+    return toPixels(g, targeted ? -1f : 1f);
+  }
+
+  /**
+   * The logits of each image and the gradient of each image's score of {@code classes[i]} with respect
+   * to its pixels, in one run.
+   */
+  VjpResult scoreGradients(Tensor pixels, long[] classes) {
+    VjpResult r = engine.vjp(Pixels.fromUnitPixels(pixels, preprocessing), ClassScores.oneHot(classes,
+        engine.classes()));
+    return new VjpResult(r.logits(), toPixels(r.inputGradient(), 1f));
+  }
+
+  /** A gradient with respect to the normalized input, in place, as one with respect to the pixels times {@code sign}. */
+  private Tensor toPixels(Tensor g, float sign) {
     int channels = (int) g.dim(1);
     int plane = (int) (g.dim(2) * g.dim(3));
     float[] out = g.data();
-    // Through the normalization to pixels; a targeted attack descends its loss.
-    float direction = targeted ? -1f : 1f;
     for (int from = 0; from < out.length; from += plane) {
-      float k = direction * slope[(from / plane) % channels];
+      float k = sign * slope[(from / plane) % channels];
       for (int i = from; i < from + plane; i++) {
         out[i] *= k;
       }

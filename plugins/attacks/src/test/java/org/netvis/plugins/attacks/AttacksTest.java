@@ -1,5 +1,6 @@
 package org.netvis.plugins.attacks;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import org.netvis.engine.testing.AttributionReference;
 import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.SharedData;
 
-/** FGSM and PGD against an independent float32 PyTorch implementation of torchattacks' formulas. */
+/** FGSM, PGD, MI-FGSM and DeepFool against an independent float32 PyTorch implementation of torchattacks' formulas. */
 class AttacksTest {
   @TempDir static Path dir;
   static Tensor pixels;
@@ -113,6 +114,117 @@ class AttacksTest {
         assertTrue(ours2 <= Math.max(1e-3, 2 * theirs2), c.getKey() + ": lower median " + ours2 + " vs PyTorch's own " + theirs2);
       }
     }
+  }
+
+  /**
+   * MI-FGSM is PGD's L-inf steps on a momentum: chaotic in float32 as PGD is, so held to PGD's bars:
+   * identical predictions on at least 7 of 8 images, the perturbation no farther from the reference's
+   * than twice PyTorch's own run from a start moved by 1e-6 (lower median).
+   */
+  @Test
+  void miFgsmAgreesWithTheReference() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
+      Tensor adv = Attacks.mifgsm(model, pixels, labels, false, new AttackParameters.MiFgsm(8.0 / 255, 2.0 / 255, 10, 1.0,
+          -1, 8));
+      Tensor ref = Npy.readTensor(dir.resolve("mifgsm.npy"));
+      int same = sameTopOne(model, adv, ref);
+      double[] errors = perturbationErrors(adv, Npy.read(dir.resolve("mifgsm.npy")).asDoubles(), pixels);
+      double[] chaos = perturbationErrors(Npy.readTensor(dir.resolve("mifgsm_moved_start.npy")),
+          Npy.readTensor(dir.resolve("moved_start.npy")), ref, pixels);
+      double linf = 0;
+      for (int k = 0; k < adv.size(); k++) {
+        linf = Math.max(linf, Math.abs(adv.data()[k] - pixels.data()[k]));
+      }
+      System.out.printf("mifgsm: predictions identical on %d of 8; perturbation relative L2 %s; PyTorch from a start"
+          + " moved by 1e-6: %s; largest change %.6f (8/255 = %.6f)%n", same, AttributionReference.format(errors),
+          AttributionReference.format(chaos), linf, 8.0 / 255);
+      assertTrue(same >= 7, "predictions identical on " + same);
+      assertTrue(linf <= 8.0 / 255 + 1e-6, "within the budget: " + linf);
+      double ours = java.util.Arrays.stream(errors).sorted().toArray()[3];
+      double theirs = java.util.Arrays.stream(chaos).sorted().toArray()[3];
+      assertTrue(ours <= Math.max(1e-3, 2 * theirs), "lower median " + ours + " vs PyTorch's own " + theirs);
+    }
+  }
+
+  /**
+   * DeepFool takes few steps, each a deterministic function of one gradient per class: identical
+   * predictions on at least 7 of 8 images, and the same number of steps and a perturbation within 1e-3
+   * relative L2 of the reference's on at least 6 (the two misclassified from the start not moved). A
+   * step can end on a boundary within float32 rounding, where which side it falls on is the
+   * convolutions' rounding (the Border terrier's fourth step here): the reference crosses, netvis stops
+   * where its next step would not change a pixel, or the other way round.
+   */
+  @Test
+  void deepFoolAgreesWithTheReference() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
+      DeepFool.Result r = DeepFool.run(model, pixels, labels, new AttackParameters.DeepFool(50, 0.02, 10, 16));
+      Tensor ref = Npy.readTensor(dir.resolve("deepfool.npy"));
+      long[] refSteps = Npy.read(dir.resolve("deepfool_steps.npy")).asLongs();
+      double[] errors = perturbationErrors(r.adversarial(), Npy.read(dir.resolve("deepfool.npy")).asDoubles(), pixels);
+      int same = sameTopOne(model, r.adversarial(), ref);
+      Tensor logits = model.logits(r.adversarial());
+      int fooled = 0;
+      for (int i = 0; i < labels.length; i++) {
+        fooled += ClassScores.argmax(logits, i) != labels[i] ? 1 : 0;
+      }
+      System.out.printf("deepfool: steps %s (reference %s); predictions identical on %d of 8, %d fooled; perturbation"
+          + " relative L2 %s%n", java.util.Arrays.toString(r.steps()), java.util.Arrays.toString(refSteps), same, fooled,
+          AttributionReference.format(errors));
+      assertTrue(fooled >= 7, "DeepFool moves the images over a boundary: " + fooled);
+      assertTrue(same >= 7, "predictions identical on " + same);
+      int close = 0;
+      for (int i = 0; i < labels.length; i++) {
+        close += r.steps()[i] == refSteps[i] && (errors[i] <= 1e-3 || refSteps[i] == 0) ? 1 : 0;
+      }
+      assertTrue(close >= 6, "same steps and within 1e-3 on " + close + " of 8");
+      // Batching the gradient runs differently changes nothing.
+      DeepFool.Result small = DeepFool.run(model, pixels, labels, new AttackParameters.DeepFool(50, 0.02, 10, 5));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(r.adversarial().data(), small.adversarial().data(), 1e-6f);
+    }
+  }
+
+  @Test
+  void deepFoolCandidatesAreTheMostLikelyOtherClassesOrAll() {
+    Tensor logits = new Tensor(new long[] {1, 5}, new float[] {0.5f, 3f, -1f, 3f, 2f});
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {3, 4}, DeepFool.candidates(logits, new long[] {1},
+        2)[0]);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {1, 3, 4}, DeepFool.candidates(logits,
+        new long[] {2}, 3)[0]);
+    // As many as there are other classes: all of them, in class order, as torchattacks takes them.
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {0, 1, 3, 4}, DeepFool.candidates(logits,
+        new long[] {2}, 4)[0]);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {0, 1, 3, 4}, DeepFool.candidates(logits,
+        new long[] {2}, 0)[0]);
+  }
+
+  private static int sameTopOne(PixelSpaceModel model, Tensor a, Tensor b) {
+    Tensor la = model.logits(a);
+    Tensor lb = model.logits(b);
+    int same = 0;
+    for (int i = 0; i < labels.length; i++) {
+      same += ClassScores.argmax(la, i) == ClassScores.argmax(lb, i) ? 1 : 0;
+    }
+    return same;
+  }
+
+  /** Per image, the relative L2 distance of (adv - start)'s perturbation from (ref - clean)'s. */
+  private static double[] perturbationErrors(Tensor adv, Tensor start, Tensor ref, Tensor clean) {
+    int item = clean.itemSize();
+    double[] out = new double[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      double diff = 0;
+      double norm = 0;
+      for (int k = i * item; k < (i + 1) * item; k++) {
+        double d1 = adv.data()[k] - start.data()[k];
+        double d2 = ref.data()[k] - clean.data()[k];
+        diff += (d1 - d2) * (d1 - d2);
+        norm += d2 * d2;
+      }
+      out[i] = Math.sqrt(diff / norm);
+    }
+    return out;
   }
 
   @Test
