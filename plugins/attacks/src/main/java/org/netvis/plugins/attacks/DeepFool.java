@@ -13,9 +13,11 @@ import org.netvis.engine.tensor.Tensor;
  * boundary of the model linearized at it, among the label's boundaries with the candidate classes: with
  * f'_k = f_k - f_label and w'_k = grad f_k - grad f_label, the class l of least |f'_k| / ||w'_k||, and
  * the step (1 + overshoot) |f'_l| w'_l / ||w'_l||^2, then [0, 1]. torchattacks takes every class as a
- * candidate; the paper's code and Foolbox the 10 most likely at the start, netvis' default. An image
- * whose step changes no pixel (a prediction on a boundary within float32 rounding, where f'_l is about
- * 0) stops there: torchattacks would repeat that step until its steps run out.
+ * candidate; the paper's code and Foolbox the 10 most likely at the start, netvis' default. Where a
+ * step changes no pixel (an image on a boundary within float32 rounding, f'_l about 0), torchattacks
+ * would repeat it until its steps run out, the image still on the boundary; netvis takes the whole
+ * perturbation (1 + overshoot) times instead, as the paper's code applies its overshoot, once, and
+ * stops the image if its next step changes nothing either.
  */
 final class DeepFool {
   private DeepFool() {}
@@ -31,6 +33,7 @@ final class DeepFool {
     boolean[] active = new boolean[n];
     Arrays.fill(active, true);
     int[] taken = new int[n];
+    boolean[] overshot = new boolean[n];
     for (int step = 0; step < p.steps(); step++) {
       int[] moving = java.util.stream.IntStream.range(0, n).filter(i -> active[i]).toArray();
       if (moving.length == 0) {
@@ -73,12 +76,25 @@ final class DeepFool {
         int i = moving[j];
         taken[i]++;
         if (!nearest[i].step(adv, i * item, (float) p.overshoot())) {
-          // On a boundary within rounding: the step is below every pixel's resolution, as all later ones would be.
-          active[i] = false;
+          // On a boundary within rounding: this step, and every later one, is below the pixels' resolution.
+          // The paper's overshoot of the whole perturbation takes the image across once; else it stops.
+          if (overshot[i]) {
+            active[i] = false;
+          } else {
+            overshoot(adv, x.data(), i * item, item, (float) p.overshoot());
+            overshot[i] = true;
+          }
         }
       }
     }
     return new Result(new Tensor(x.shape(), adv), taken);
+  }
+
+  /** x0 + (1 + overshoot) (adv - x0), clamped to [0, 1]: the overshoot of the DeepFool paper's code. */
+  private static void overshoot(float[] adv, float[] x0, int from, int count, float overshoot) {
+    for (int k = from; k < from + count; k++) {
+      adv[k] = Attacks.clamp01(x0[k] + (1 + overshoot) * (adv[k] - x0[k]));
+    }
   }
 
   /**

@@ -152,8 +152,8 @@ class AttacksTest {
    * predictions on at least 7 of 8 images, and the same number of steps and a perturbation within 1e-3
    * relative L2 of the reference's on at least 6 (the two misclassified from the start not moved). A
    * step can end on a boundary within float32 rounding, where which side it falls on is the
-   * convolutions' rounding (the Border terrier's fourth step here): the reference crosses, netvis stops
-   * where its next step would not change a pixel, or the other way round.
+   * convolutions' rounding (the quail's fourth step here): the reference crosses; netvis' next step
+   * changes no pixel, so it takes the whole perturbation 1.02 times (2% from the reference's).
    */
   @Test
   void deepFoolAgreesWithTheReference() throws Exception {
