@@ -8,7 +8,8 @@ PIXELS are [0, 1] images (N, 3, H, W); the model (torchvision squeezenet1_1 with
 normalizes inside with ImageNet's mean and std. Writes fgsm.npy, pgd_linf.npy, pgd_l2.npy, one PGD-L2
 step in float32 and in float64, and both PGDs from a start moved by 1e-6 (PyTorch's own float32
 sensitivity); mifgsm.npy and its run from the moved start; deepfool.npy and deepfool_steps.npy (10
-candidate classes, the paper's code's and Foolbox's choice; torchattacks takes every class).
+candidate classes, the paper's code's and Foolbox's choice; torchattacks takes every class); cw.npy and
+its run from the moved start.
 """
 import os
 import sys
@@ -123,6 +124,42 @@ def deepfool(model, images, labels, steps=50, overshoot=0.02, candidates=10):
     return torch.cat(advs), np.array(taken)
 
 
+def cw(model, images, labels, c=1.0, kappa=0.0, steps=50, lr=0.01):
+    """torchattacks' CW (untargeted), one image at a time: its early stop compares the batch's summed
+    cost, which for a batch of one is the image's own, as netvis checks each image."""
+    out = []
+    for i in range(len(images)):
+        x, y = images[i:i + 1], labels[i:i + 1]
+        w = (0.5 * torch.log((1 + torch.clamp(x * 2 - 1, -1, 1)) / (1 - torch.clamp(x * 2 - 1, -1, 1)))).detach()
+        w.requires_grad_(True)
+        best = x.clone()
+        best_l2 = 1e10 * torch.ones(1)
+        prev = 1e10
+        optimizer = torch.optim.Adam([w], lr=lr)
+        for step in range(steps):
+            adv = 0.5 * (torch.tanh(w) + 1)
+            current_l2 = ((adv - x) ** 2).flatten(1).sum(dim=1)
+            outputs = model(adv)
+            one_hot = torch.eye(outputs.shape[1])[y]
+            other = torch.max((1 - one_hot) * outputs, dim=1)[0]
+            real = torch.max(one_hot * outputs, dim=1)[0]
+            f = torch.clamp(real - other, min=-kappa)
+            cost = current_l2.sum() + c * f.sum()
+            optimizer.zero_grad()
+            cost.backward()
+            optimizer.step()
+            pre = torch.argmax(outputs.detach(), 1)
+            mask = (pre != y).float() * (best_l2 > current_l2.detach()).float()
+            best_l2 = mask * current_l2.detach() + (1 - mask) * best_l2
+            best = mask.view(-1, 1, 1, 1) * adv.detach() + (1 - mask.view(-1, 1, 1, 1)) * best
+            if step % max(steps // 10, 1) == 0:
+                if cost.item() > prev:
+                    break
+                prev = cost.item()
+        out.append(best.detach())
+    return torch.cat(out)
+
+
 def main():
     model_path, pixels_path, labels_path, out = sys.argv[1:5]
     os.makedirs(out, exist_ok=True)
@@ -147,6 +184,8 @@ def main():
     adv, taken = deepfool(model, x, y)
     np.save(os.path.join(out, "deepfool.npy"), adv.numpy())
     np.save(os.path.join(out, "deepfool_steps.npy"), taken)
+    np.save(os.path.join(out, "cw.npy"), cw(model, x, y).numpy())
+    np.save(os.path.join(out, "cw_moved_start.npy"), cw(model, moved, y).numpy())
     print("wrote", out)
 
 

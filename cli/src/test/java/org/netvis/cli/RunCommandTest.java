@@ -293,21 +293,23 @@ class RunCommandTest {
         + "  - {technique: pgd, params: {target: 1000}}\n"
         + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n"
         + "  - {technique: mifgsm, params: {epsilon: 2/255, step_size: 4/255}}\n"
-        + "  - {technique: deepfool, params: {overshoot: -0.1, steps: 0}}\n",
+        + "  - {technique: deepfool, params: {overshoot: -0.1, steps: 0}}\n"
+        + "  - {technique: cw, params: {c: 0, lr: 0}}\n",
         "steps[0].params.epsilon: -0.1 is out of range (expected at least 0 and at most 1)",
         "steps[1].params.epsilon: 1.17", "steps[2].params: step_size: 0.0313", "is larger than epsilon 0.0156",
         "steps[3].params.target: 1000 is not a class of the model (expected 0 to 999)",
         "steps[4].params.epsilons[1]: '1/0' divides by zero", "steps[5].params: step_size: 0.0156",
-        "steps[6].params.overshoot: -0.1 is out of range", "steps[6].params.steps: 0 is out of range");
+        "steps[6].params.overshoot: -0.1 is out of range", "steps[6].params.steps: 0 is out of range",
+        "steps[7].params.c: 0 is out of range", "steps[7].params.lr: 0 is out of range");
   }
 
-  /** MI-FGSM and DeepFool as steps: adversarial images of the hay photo, within MI-FGSM's budget. */
+  /** MI-FGSM, DeepFool and Carlini-Wagner as steps: adversarial images of the hay photo. */
   @Test
-  void miFgsmAndDeepFoolRunAsSteps() throws Exception {
+  void miFgsmDeepFoolAndCarliniWagnerRunAsSteps() throws Exception {
     Path f = dir.resolve("attacks.yaml");
     Files.writeString(f, "name: attacks\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
         .resolve("images/00_hay.png") + "]\nsteps:\n  - {technique: mifgsm, params: {epsilon: 4/255, step_size: 1/255,"
-        + " steps: 5}}\n  - {technique: deepfool, params: {candidates: 3}}\n");
+        + " steps: 5}}\n  - {technique: deepfool, params: {candidates: 3}}\n  - {technique: cw, params: {steps: 20}}\n");
     Path out = dir.resolve("attacks");
     CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
     assertEquals(0, r.status(), r.out() + r.err());
@@ -321,6 +323,10 @@ class RunCommandTest {
     assertTrue(deepfool.at("/images/0/perturbation_l2").asDouble() < mifgsm.at("/images/0/perturbation_l2").asDouble(),
         deepfool.toString());
     assertTrue(Files.isRegularFile(out.resolve("1-deepfool/adversarial.npy")));
+    JsonNode cw = new ObjectMapper().readTree(out.resolve("2-cw/results.json").toFile());
+    assertTrue(cw.at("/images/0/success").asBoolean(), cw.toString());
+    assertTrue(cw.at("/images/0/perturbation_l2").asDouble() < mifgsm.at("/images/0/perturbation_l2").asDouble(),
+        cw.toString());
   }
 
   @Test

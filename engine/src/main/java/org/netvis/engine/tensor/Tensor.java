@@ -71,6 +71,18 @@ public final class Tensor {
     return new Tensor(s, Arrays.copyOfRange(data, from * item, to * item));
   }
 
+  /** The items at these positions along the batch axis, in this order, copied (a position may repeat). */
+  public Tensor items(int... which) {
+    int item = itemSize();
+    float[] out = new float[which.length * item];
+    for (int r = 0; r < which.length; r++) {
+      System.arraycopy(data, which[r] * item, out, r * item, item);
+    }
+    long[] s = shape.clone();
+    s[0] = which.length;
+    return new Tensor(s, out);
+  }
+
   /** Concatenates tensors along the batch axis; all other dimensions must agree. */
   public static Tensor concat(java.util.List<Tensor> parts) {
     if (parts.isEmpty()) {

@@ -78,6 +78,19 @@ public final class AttackParameters {
       @Param(description = "images per gradient call (an image's classes count one each)", defaultValue = "32", min = 1,
           max = 4096) int batchSize) {}
 
+  /** The Carlini-Wagner L2 attack (torchattacks' CW). */
+  public record Cw(
+      @Param(description = "the weight of the margin term against the squared L2 distance", defaultValue = "1.0",
+          min = 0, exclusiveMin = true, max = 1e10) double c,
+      @Param(description = "the confidence: the margin counts until the target leads by kappa", defaultValue = "0",
+          min = 0, max = 1e6) double kappa,
+      @Param(description = "Adam steps", defaultValue = "50", min = 1, max = 100000) int steps,
+      @Param(description = "Adam's learning rate", defaultValue = "0.01", min = 0, exclusiveMin = true, max = 100)
+      double lr,
+      @Param(description = "the class to push the images into (targeted); -1 = untargeted", defaultValue = "-1", min = -1,
+          classId = true) int target,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {}
+
   /** Accuracy against a list of budgets. */
   public record Curve(
       @Param(description = "the attack: fgsm or pgd (L-inf, step_fraction * epsilon per step)", defaultValue = "fgsm")

@@ -3,7 +3,7 @@ package org.netvis.plugins.attacks;
 import org.netvis.engine.spi.Technique;
 import org.netvis.engine.spi.TechniqueProvider;
 
-/** Registers fgsm, pgd, mifgsm, deepfool and robustness-curve. */
+/** Registers fgsm, pgd, mifgsm, cw, deepfool and robustness-curve. */
 public final class AttackProviders {
   private AttackProviders() {}
 
@@ -62,6 +62,26 @@ public final class AttackProviders {
 
     public Class<? extends Technique<?>> technique() {
       return AttackSteps.MiFgsm.class;
+    }
+  }
+
+  /** Carlini-Wagner L2. */
+  public static final class Cw implements TechniqueProvider {
+    public String id() {
+      return "cw";
+    }
+
+    public String description() {
+      return "Carlini-Wagner L2 (Carlini and Wagner 2017): Adam on the tanh-space image minimizing the squared L2"
+          + " distance plus c times the logit margin, on [0, 1] pixels, as torchattacks' CW";
+    }
+
+    public Class<? extends Record> parameters() {
+      return AttackParameters.Cw.class;
+    }
+
+    public Class<? extends Technique<?>> technique() {
+      return AttackSteps.Cw.class;
     }
   }
 

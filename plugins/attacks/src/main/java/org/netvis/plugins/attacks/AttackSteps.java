@@ -14,7 +14,7 @@ import org.netvis.engine.spi.Technique;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
-/** The fgsm, pgd, mifgsm, deepfool and robustness-curve steps. */
+/** The fgsm, pgd, mifgsm, cw, deepfool and robustness-curve steps. */
 public final class AttackSteps {
   private AttackSteps() {}
 
@@ -109,6 +109,22 @@ public final class AttackSteps {
       return attack(ctx, p.batchSize(), p.target(), String.format("MI-FGSM, epsilon %.4g, %d steps of %.4g, decay %.3g",
           p.epsilon(), p.steps(), p.stepSize(), p.decay()), values,
           (m, b, l, first) -> Attacks.mifgsm(m, b, l, targeted, p));
+    }
+  }
+
+  /** Carlini-Wagner L2. */
+  public static final class Cw implements Technique<AttackParameters.Cw> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.Cw p) throws Exception {
+      boolean targeted = p.target() >= 0;
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("c", p.c());
+      values.put("kappa", p.kappa());
+      values.put("steps", p.steps());
+      values.put("lr", p.lr());
+      return attack(ctx, p.batchSize(), p.target(), String.format("Carlini-Wagner L2, c %.3g, kappa %.3g, %d steps of"
+          + " Adam at %.3g", p.c(), p.kappa(), p.steps(), p.lr()), values,
+          (m, b, l, first) -> CarliniWagner.run(m, b, l, targeted, p));
     }
   }
 

@@ -39,7 +39,7 @@ final class DeepFool {
       if (moving.length == 0) {
         break;
       }
-      Tensor logits = model.logits(rows(adv, x.shape(), moving));
+      Tensor logits = model.logits(new Tensor(x.shape(), adv).items(moving));
       int classes = (int) logits.dim(1);
       List<Integer> stepping = new ArrayList<>();
       for (int j = 0; j < moving.length; j++) {
@@ -67,7 +67,8 @@ final class DeepFool {
         List<int[]> chunk = rows.subList(start, Math.min(rows.size(), start + p.batchSize()));
         int[] images = chunk.stream().mapToInt(r -> r[0]).toArray();
         long[] chunkClasses = chunk.stream().mapToLong(r -> r[1]).toArray();
-        VjpResult g = model.scoreGradients(rows(adv, x.shape(), images), chunkClasses);
+        VjpResult g = model.vjp(new Tensor(x.shape(), adv).items(images), ClassScores.oneHot(chunkClasses,
+            logits.dim(1)));
         for (int r = 0; r < chunk.size(); r++) {
           nearest[images[r]].add((int) chunkClasses[r], g.inputGradient().data(), r * item);
         }
@@ -120,17 +121,7 @@ final class DeepFool {
     return out;
   }
 
-  /** The images {@code which} of {@code data} (shaped as {@code shape}) as a batch, in that order. */
-  private static Tensor rows(float[] data, long[] shape, int[] which) {
-    int item = (int) (data.length / shape[0]);
-    float[] out = new float[which.length * item];
-    for (int r = 0; r < which.length; r++) {
-      System.arraycopy(data, which[r] * item, out, r * item, item);
-    }
-    long[] s = shape.clone();
-    s[0] = which.length;
-    return new Tensor(s, out);
-  }
+
 
   /** One image's search for its nearest linearized boundary, fed its label's gradient first, then each candidate's. */
   private static final class Nearest {

@@ -61,12 +61,11 @@ final class PixelSpaceModel {
   }
 
   /**
-   * The logits of each image and the gradient of each image's score of {@code classes[i]} with respect
-   * to its pixels, in one run.
+   * The logits of each image and the gradient of sum(cotangent * logits) with respect to its pixels, in
+   * one run: with one-hot rows, each image's gradient of one class score.
    */
-  VjpResult scoreGradients(Tensor pixels, long[] classes) {
-    VjpResult r = engine.vjp(Pixels.fromUnitPixels(pixels, preprocessing), ClassScores.oneHot(classes,
-        engine.classes()));
+  VjpResult vjp(Tensor pixels, Tensor cotangent) {
+    VjpResult r = engine.vjp(Pixels.fromUnitPixels(pixels, preprocessing), cotangent);
     return new VjpResult(r.logits(), toPixels(r.inputGradient(), 1f));
   }
 

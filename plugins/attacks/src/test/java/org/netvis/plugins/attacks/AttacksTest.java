@@ -18,7 +18,7 @@ import org.netvis.engine.testing.AttributionReference;
 import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.SharedData;
 
-/** FGSM, PGD, MI-FGSM and DeepFool against an independent float32 PyTorch implementation of torchattacks' formulas. */
+/** FGSM, PGD, MI-FGSM, Carlini-Wagner and DeepFool against an independent float32 PyTorch implementation of torchattacks' formulas. */
 class AttacksTest {
   @TempDir static Path dir;
   static Tensor pixels;
@@ -145,6 +145,59 @@ class AttacksTest {
       double theirs = java.util.Arrays.stream(chaos).sorted().toArray()[3];
       assertTrue(ours <= Math.max(1e-3, 2 * theirs), "lower median " + ours + " vs PyTorch's own " + theirs);
     }
+  }
+
+  /**
+   * Carlini-Wagner's Adam steps start as signed steps (Adam's first step is lr times the gradient's
+   * sign), which can make them as chaotic as PGD's: identical predictions on at least 7 of 8 images, the
+   * same number of successes, the perturbation no farther from the reference's than twice PyTorch's own
+   * run from a start moved by 1e-6 (lower median), and at least 4 of 8 within 1e-3 of it.
+   */
+  @Test
+  void carliniWagnerAgreesWithTheReference() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
+      Tensor adv = CarliniWagner.run(model, pixels, labels, false, new AttackParameters.Cw(1.0, 0, 50, 0.01, -1, 8));
+      Tensor ref = Npy.readTensor(dir.resolve("cw.npy"));
+      int same = sameTopOne(model, adv, ref);
+      Tensor ours = model.logits(adv);
+      Tensor theirs = model.logits(ref);
+      int fooled = 0;
+      int refFooled = 0;
+      for (int i = 0; i < labels.length; i++) {
+        fooled += ClassScores.argmax(ours, i) != labels[i] ? 1 : 0;
+        refFooled += ClassScores.argmax(theirs, i) != labels[i] ? 1 : 0;
+      }
+      double[] errors = perturbationErrors(adv, Npy.read(dir.resolve("cw.npy")).asDoubles(), pixels);
+      double[] chaos = perturbationErrors(Npy.readTensor(dir.resolve("cw_moved_start.npy")),
+          Npy.readTensor(dir.resolve("moved_start.npy")), ref, pixels);
+      System.out.printf("cw: predictions identical on %d of 8, fooled %d (reference %d); perturbation relative L2 %s;"
+          + " PyTorch from a start moved by 1e-6: %s%n", same, fooled, refFooled, AttributionReference.format(errors),
+          AttributionReference.format(chaos));
+      assertTrue(same >= 7, "predictions identical on " + same);
+      assertEquals(refFooled, fooled, "successes");
+      // Smooth steps stay close more often than PGD's: most images end within 1e-3 of the reference.
+      assertTrue(java.util.Arrays.stream(errors).filter(e -> e <= 1e-3).count() >= 4, AttributionReference.format(errors));
+      double oursMedian = java.util.Arrays.stream(errors).sorted().toArray()[3];
+      double theirsMedian = java.util.Arrays.stream(chaos).sorted().toArray()[3];
+      assertTrue(oursMedian <= Math.max(1e-3, 2 * theirsMedian), "lower median " + oursMedian + " vs PyTorch's own "
+          + theirsMedian);
+    }
+  }
+
+  @Test
+  void carliniWagnersMarginIsTorchattacksF() {
+    float[] row = {-1f, 2f, 0.5f, -3f};
+    float[] cotangent = new float[4];
+    // Untargeted, label 1: real 2, other max(0, 0.5) = 0.5: f 1.5, gradient +1 at 1, -1 at 2.
+    assertEquals(1.5f, CarliniWagner.margin(row, 0, 4, 1, false, 0f, cotangent));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, -1, 0}, cotangent);
+    // Label 3, whose logit is negative: real is the mask's 0, other 2; clamped at -kappa, no gradient.
+    assertEquals(-0.5f, CarliniWagner.margin(row, 0, 4, 3, false, 0.5f, cotangent));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 0, 0, 0}, cotangent);
+    // Targeted at 2: other - real = 2 - 0.5, gradient +1 at 1 (other), -1 at 2 (the target).
+    assertEquals(1.5f, CarliniWagner.margin(row, 0, 4, 2, true, 0f, cotangent));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, -1, 0}, cotangent);
   }
 
   /**
