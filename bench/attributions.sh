@@ -24,7 +24,7 @@ steps:
   - {technique: deeplift}
   - {technique: deeplift-shap}
   - {technique: lrp}
-  - {technique: lrp, params: {rule: epsilon 0.25, layers: {'features\\.[1-4]/': gamma 0.25}, zero_bias: true}}
+  - {technique: lrp, params: {rule: epsilon 0.25, layers: {'features\\.0/': zb, 'features\\.[1-4]/': gamma 0.25}, zero_bias: true}}
   - {technique: noise-tunnel}
   - {technique: occlusion}
   - {technique: feature-ablation}
@@ -45,7 +45,7 @@ print("| method | images/s | s for 8 images | notes |")
 print("|---|---:|---:|---|")
 notes = {"integrated-gradients": "50 Gauss-Legendre points", "gradient-shap": "50 draws, uniform baselines",
          "deeplift": "zero baseline", "deeplift-shap": "4 baselines",
-         "lrp": ["epsilon 1e-9 (Captum's default)", "gamma 0.25 (no biases) for features.1-4, epsilon 0.25 elsewhere"],
+         "lrp": ["epsilon 1e-9 (Captum's default)", "z^B at features.0, gamma 0.25 (no biases) for features.1-4, epsilon 0.25 above"],
          "noise-tunnel": "50 samples of saliency",
          "occlusion": "window 3x15x15, stride 8: 784 forward passes per image",
          "feature-ablation": "196 cells of 16 px: 197 forward passes per image",

@@ -334,11 +334,40 @@ def lrp_rule_composite(block, index):
     return ("epsilon", 0.1, 0.0, False)
 
 
+def lrp_rule_zb(block, index):
+    """The composite netvis' attributions config runs: z^B at the first layer, gamma without biases for
+    features[1] to [4], epsilon 0.25 above, near 0 for the classifier."""
+    if block == "features" and index == 0:
+        return ("zb", 1e-9, 0.0, False)
+    if block == "features" and index <= 4:
+        return ("gamma", 1e-9, 0.25, True)
+    if block == "features":
+        return ("epsilon", 0.25, 0.0, False)
+    return ("epsilon", 1e-9, 0.0, False)
+
+
+# The model input's bounds for z^B: pixels 0 and 1 through ImageNet's normalization.
+PIXEL_LOW = ((0 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225])).view(1, 3, 1, 1)
+PIXEL_HIGH = ((1 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225])).view(1, 3, 1, 1)
+
+
 def lrp_layer(layer, a, relevance, rule):
     """One layer's relevance rule (Bach et al. 2015; Montavon et al. 2019), by the gradient:
     z = layer(a) with the rule's weights, s = R / (z + eps sign(z)) (sign(0) = 1), R_a = a * dz/da^T s."""
     kind, eps, gamma, zero_bias = rule
     a = a.detach().requires_grad_(True)
+    if kind == "zb":
+        # z^B (Montavon et al. 2017): z = (w a + b) - w+ l - w- h, R_a = a w^T s - l w+^T s - h w-^T s.
+        low = PIXEL_LOW.to(a.dtype).expand_as(a).clone().requires_grad_(True)
+        high = PIXEL_HIGH.to(a.dtype).expand_as(a).clone().requires_grad_(True)
+        w = layer.weight
+        conv = lambda t, weights, bias: F.conv2d(t, weights, bias, layer.stride, layer.padding, layer.dilation,
+                                                 layer.groups)
+        z = conv(a, w, layer.bias) - conv(low, w.clamp(min=0), None) - conv(high, w.clamp(max=0), None)
+        sign = torch.where(z < 0, -torch.ones_like(z), torch.ones_like(z))
+        s = (relevance / (z + eps * sign)).detach()
+        ca, cl, ch = torch.autograd.grad((z * s).sum(), (a, low, high))
+        return (a * ca + low * cl + high * ch).detach()
     if isinstance(layer, torch.nn.Conv2d):
         w, b = layer.weight, layer.bias
         if kind == "gamma":
@@ -588,6 +617,8 @@ def main():
                 result = lrp(model_path, dtype, x, labels, lrp_rule_epsilon)
             elif method == "lrp-composite":
                 result = lrp(model_path, dtype, x, labels, lrp_rule_composite)
+            elif method == "lrp-zb":
+                result = lrp(model_path, dtype, x, labels, lrp_rule_zb)
             elif method == "feature-ablation":
                 result = feature_ablation(model, x, labels, out_dir)
             elif method == "shapley-value-sampling":

@@ -193,12 +193,9 @@ class RunCommandTest {
    */
   @Test
   void lrpRunsWithRulesPerLayerAndRefusesATransformerBeforeAnyStep() throws Exception {
-    Path f = dir.resolve("lrp.yaml");
-    Files.writeString(f, "name: lrp\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
-        .resolve("images/00_hay.png") + "]\nsteps:\n  - technique: lrp\n    params:\n      rule: epsilon 0.25\n"
-        + "      layers: {'features\\.[0-4]/': gamma, 'classifier': epsilon 1e-9}\n");
     Path out = dir.resolve("lrp");
-    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    CliTest.Run r = runOnHay("lrp", "  - technique: lrp\n    params:\n      rule: epsilon 0.25\n"
+        + "      layers: {'features\\.[0-4]/': gamma, 'classifier': epsilon 1e-9}\n");
     assertEquals(0, r.status(), r.out() + r.err());
     JsonNode results = new ObjectMapper().readTree(out.resolve("0-lrp/results.json").toFile());
     double sum = results.at("/images/0/attribution_sum").asDouble();
@@ -220,17 +217,22 @@ class RunCommandTest {
     assertTrue(Files.notExists(badOut.resolve("0-saliency")), "saliency did not run first");
   }
 
-  /** Runs the hay photo through {@code steps}; the run must fail, naming each of {@code expected}. */
-  private Path assertRunFailsNaming(String name, String steps, String... expected) {
+  /** Runs the hay photo through {@code steps} with SqueezeNet 1.1, into {@code dir/name}. */
+  private CliTest.Run runOnHay(String name, String steps) {
     Path f = dir.resolve(name + ".yaml");
-    Path out = dir.resolve(name);
     try {
-      Files.writeString(f, "name: bad\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
-          .resolve("images/00_hay.png") + "]\nsteps:\n" + steps);
+      Files.writeString(f, "name: " + name + "\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData
+          .root().resolve("images/00_hay.png") + "]\nsteps:\n" + steps);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    return CliTest.run("run", f.toString(), "--out", dir.resolve(name).toString());
+  }
+
+  /** Runs the hay photo through {@code steps}; the run must fail, naming each of {@code expected}. */
+  private Path assertRunFailsNaming(String name, String steps, String... expected) {
+    Path out = dir.resolve(name);
+    CliTest.Run r = runOnHay(name, steps);
     assertEquals(1, r.status());
     for (String e : expected) {
       assertTrue(r.err().contains(e), e + " in " + r.err());
@@ -306,12 +308,9 @@ class RunCommandTest {
   /** MI-FGSM, DeepFool and Carlini-Wagner as steps: adversarial images of the hay photo. */
   @Test
   void miFgsmDeepFoolAndCarliniWagnerRunAsSteps() throws Exception {
-    Path f = dir.resolve("attacks.yaml");
-    Files.writeString(f, "name: attacks\nmodel: squeezenet1_1\ninputs: [" + org.netvis.engine.testing.SharedData.root()
-        .resolve("images/00_hay.png") + "]\nsteps:\n  - {technique: mifgsm, params: {epsilon: 4/255, step_size: 1/255,"
-        + " steps: 5}}\n  - {technique: deepfool, params: {candidates: 3}}\n  - {technique: cw, params: {steps: 20}}\n");
     Path out = dir.resolve("attacks");
-    CliTest.Run r = CliTest.run("run", f.toString(), "--out", out.toString());
+    CliTest.Run r = runOnHay("attacks", "  - {technique: mifgsm, params: {epsilon: 4/255, step_size: 1/255, steps: 5}}\n"
+        + "  - {technique: deepfool, params: {candidates: 3}}\n  - {technique: cw, params: {steps: 20}}\n");
     assertEquals(0, r.status(), r.out() + r.err());
     JsonNode mifgsm = new ObjectMapper().readTree(out.resolve("0-mifgsm/results.json").toFile());
     assertTrue(mifgsm.at("/images/0/success").asBoolean(), mifgsm.toString());

@@ -138,6 +138,7 @@ public final class AttributionStep implements Technique<Record> {
     List<RgbImage> overlays = new ArrayList<>();
     List<Map<String, Object>> images = new ArrayList<>();
     PngBatch files = new PngBatch();
+    double[] sums = attributions.itemSums();
     for (int i = 0; i < n; i++) {
       float[] sum = channelSum(attributions, i);
       RgbImage heat = provider.signed() ? map.applySymmetric(sum, w, h) : map.apply(sum, w, h);
@@ -154,7 +155,7 @@ public final class AttributionStep implements Technique<Record> {
       r.put("target", in.labels()[i]);
       r.put("class_name", className);
       r.put("map", file);
-      r.put("attribution_sum", total(attributions, i));
+      r.put("attribution_sum", sums[i]);
       r.put("attribution_abs_max", absMax(attributions, i));
       if (delta != null) {
         r.put("convergence_delta", delta[i]);
@@ -190,15 +191,6 @@ public final class AttributionStep implements Technique<Record> {
       }
     }
     return out;
-  }
-
-  private static double total(Tensor t, int i) {
-    double s = 0;
-    int item = t.itemSize();
-    for (int k = i * item; k < (i + 1) * item; k++) {
-      s += t.data()[k];
-    }
-    return s;
   }
 
   private static double absMax(Tensor t, int i) {

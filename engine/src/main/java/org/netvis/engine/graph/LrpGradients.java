@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * it, by the gradient: a layer with input a and output z = f(a) passes relevance R back as
  * <pre>  R_a = a * (J_f^T (R / (z + epsilon * sign(z)))),  sign(0) = 1,</pre>
  * the epsilon rule, where J_f^T is the layer's gradient rule; gamma and alpha1_beta0 compute z and
- * J_f with changed weights (Captum's GammaRule and Alpha1_Beta0_Rule), identity passes R unchanged.
+ * J_f with changed weights (Captum's GammaRule and Alpha1_Beta0_Rule), identity passes R unchanged,
+ * and z^B takes the input's bounds into z and R (see {@link LrpRules.Rule}).
  * The graph seeds the target with 1; the caller scales by the target's score, as Captum does.
  * <ul>
  *   <li>Layers, each with its rule ({@link LrpRules}): Conv, ConvTranspose, Gemm and MatMul with constant
@@ -101,6 +102,10 @@ final class LrpGradients {
       ctx.accumulate(x, dy.get(0));
       return;
     }
+    if (rule.kind() == LrpRules.Kind.ZB) {
+      bounded(node, dy, ctx, plain, rule);
+      return;
+    }
     NodeEmitter e = ctx.emit();
     Map<String, TensorProto> changed = new HashMap<>();
     NodeProto computed = rule.changesWeights() && WEIGHTED.contains(op) ? withChangedWeights(node, rule, ctx, changed)
@@ -112,7 +117,68 @@ final class LrpGradients {
     }
     List<String> grads = new ArrayList<>(dy);
     grads.set(0, perOutput(e, dy.get(0), z, rule.epsilon()));
-    plain.backward(computed, grads, new Relevance(ctx, changed));
+    plain.backward(computed, grads, new Relevance(ctx, changed, null));
+  }
+
+  /**
+   * The z^B rule: z = (w x + b) - w+ l - w- h, and the relevance x w^T s - l w+^T s - h w-^T s, each
+   * term the layer's gradient rule with its weights, times x, -l or -h. l and h are the input's bounds
+   * per channel, as constants of one image's shape; the Convs that read only them are constants that
+   * ONNX Runtime folds when it loads the graph.
+   */
+  private static void bounded(NodeProto node, List<String> dy, BackwardContext ctx, NodeGradient plain,
+      LrpRules.Rule rule) {
+    String op = node.getOpType();
+    String x = node.getInput(0);
+    long[] xs = ctx.shape(x);
+    LrpRules.InputBounds bounds = ctx.lrpRules().inputBounds();
+    if (!op.equals("Conv") || ctx.producer(x) != null || xs.length < 3 || xs[1] != bounds.low().size()) {
+      throw ctx.fail(node, "the zb rule takes a Conv reading the model input of " + bounds.low().size()
+          + " channels (a first layer); this node reads '" + x + "' of shape " + BackwardContext.describe(xs));
+    }
+    NodeEmitter e = ctx.emit();
+    TensorProto w = ctx.requireConstant(node, node.getInput(1), "weights");
+    float[] values = TensorProtos.toFloats(w);
+    float[] positive = new float[values.length];
+    float[] negative = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      positive[i] = Math.max(values[i], 0f);
+      negative[i] = Math.min(values[i], 0f);
+    }
+    long[] one = xs.clone();
+    one[0] = 1;
+    int perChannel = (int) (Arrays.stream(one).reduce(1, (a, b) -> a * b) / xs[1]);
+    List<String> terms = new ArrayList<>();
+    List<String> factors = new ArrayList<>();
+    List<NodeProto> layers = new ArrayList<>();
+    Map<String, TensorProto> changed = new HashMap<>();
+    layers.add(node);
+    factors.add(null);
+    for (int side = 0; side < 2; side++) {
+      List<Double> bound = side == 0 ? bounds.low() : bounds.high();
+      float[] filled = new float[perChannel * bound.size()];
+      float[] negated = new float[filled.length];
+      for (int k = 0; k < filled.length; k++) {
+        filled[k] = bound.get(k / perChannel).floatValue();
+        negated[k] = -filled[k];
+      }
+      TensorProto weights = TensorProtos.floats("", TensorProtos.shape(w), side == 0 ? positive : negative);
+      String weightsName = e.constant(side == 0 ? "lrp_zb_positive_weights" : "lrp_zb_negative_weights", weights);
+      changed.put(weightsName, weights);
+      // w+ l (w- h): the node with the bound for its input and the weights' part, without bias.
+      String out = e.fresh(op + "_lrp_zb");
+      e.add(node.toBuilder().clearInput().addInput(e.floats("lrp_zb_bound", one, filled)).addInput(weightsName)
+          .setName(e.fresh(node.getName() + "_lrp_zb")).clearOutput().addOutput(out).build());
+      terms.add(out);
+      layers.add(node.toBuilder().setInput(1, weightsName).build());
+      factors.add(e.floats("lrp_zb_negated_bound", one, negated));
+    }
+    String z = e.op("Sub", List.of(e.op("Sub", List.of(node.getOutput(0), terms.get(0))), terms.get(1)));
+    List<String> grads = new ArrayList<>(dy);
+    grads.set(0, perOutput(e, dy.get(0), z, rule.epsilon()));
+    for (int i = 0; i < layers.size(); i++) {
+      plain.backward(layers.get(i), grads, new Relevance(ctx, changed, factors.get(i)));
+    }
   }
 
   /**
@@ -175,16 +241,19 @@ final class LrpGradients {
   private static final class Relevance implements BackwardContext {
     private final BackwardContext inner;
     private final Map<String, TensorProto> changed;
+    private final String factor;
 
-    Relevance(BackwardContext inner, Map<String, TensorProto> changed) {
+    /** @param factor what the gradient is multiplied by instead of the input's values (z^B's bounds), or null */
+    Relevance(BackwardContext inner, Map<String, TensorProto> changed, String factor) {
       this.inner = inner;
       this.changed = changed;
+      this.factor = factor;
     }
 
     @Override
     public void accumulate(String tensor, String gradient) {
       if (inner.isActive(tensor)) {
-        inner.accumulate(tensor, inner.emit().mul(gradient, tensor));
+        inner.accumulate(tensor, inner.emit().mul(gradient, factor != null ? factor : tensor));
       }
     }
 

@@ -9,12 +9,27 @@ import java.util.regex.PatternSyntaxException;
 /**
  * Which layer-wise relevance propagation rule each layer of a gradient graph takes
  * ({@link VjpSpec.Backward#LRP}): the first of {@code layers} whose pattern occurs in the node's
- * name, else {@code fallback}.
+ * name, else {@code fallback}; {@code inputBounds}, the range of the model input's values per channel,
+ * for the z^B rule (null where no layer takes it).
  */
-public record LrpRules(Rule fallback, List<LayerRule> layers) {
+public record LrpRules(Rule fallback, List<LayerRule> layers, InputBounds inputBounds) {
 
-  /** Captum's EpsilonRule, GammaRule, Alpha1_Beta0_Rule and IdentityRule. */
-  public enum Kind { EPSILON, GAMMA, ALPHA1_BETA0, IDENTITY }
+  /**
+   * Captum's EpsilonRule, GammaRule, Alpha1_Beta0_Rule and IdentityRule, and the z^B rule (Montavon et
+   * al. 2017; zennit's ZBox) for a first layer whose input lies within known bounds.
+   */
+  public enum Kind { EPSILON, GAMMA, ALPHA1_BETA0, IDENTITY, ZB }
+
+  /** The smallest and largest value of each channel of the model input (pixels 0 and 1, normalized). */
+  public record InputBounds(List<Double> low, List<Double> high) {
+    public InputBounds {
+      low = List.copyOf(low);
+      high = List.copyOf(high);
+      if (low.size() != high.size()) {
+        throw new IllegalArgumentException("input bounds of " + low.size() + " and " + high.size() + " channels");
+      }
+    }
+  }
 
   /** The operators LRP takes as layers, each passing relevance by its rule (see {@link LrpGradients}). */
   public static final Set<String> LAYER_OPERATORS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul",
@@ -27,7 +42,9 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
   /**
    * One rule. Every rule divides the relevance at a layer's output z by z + epsilon * sign(z) (sign(0)
    * = 1); gamma and alpha1_beta0 compute that z with changed weights (w + gamma * max(w, 0), max(w, 0)),
-   * and with zero bias where {@code zeroBias}; identity passes the relevance through unchanged.
+   * and with zero bias where {@code zeroBias}; identity passes the relevance through unchanged; zb, for
+   * a Conv reading the model input, takes z = (w x + b) - w+ l - w- h over the input's bounds l
+   * and h, and passes x w^T s - l w+^T s - h w-^T s, s the relevance over z stabilized as above.
    */
   public record Rule(Kind kind, double epsilon, double gamma, boolean zeroBias) {
     public Rule {
@@ -49,15 +66,16 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
 
     /**
      * A rule as experiment files write it: {@code epsilon [E]}, {@code gamma [G]},
-     * {@code alpha1_beta0} or {@code identity}, with Captum's defaults (E 1e-9, G 0.25).
+     * {@code alpha1_beta0}, {@code identity} or {@code zb}, with Captum's defaults (E 1e-9, G 0.25).
      */
     public static Rule parse(String text, boolean zeroBias) {
       String[] words = text.strip().split("\\s+");
       String kind = words[0].toLowerCase(Locale.ROOT);
       int arguments = kind.equals("epsilon") || kind.equals("gamma") ? 1 : 0;
-      if (words.length > 1 + arguments || !List.of("epsilon", "gamma", "alpha1_beta0", "identity").contains(kind)) {
+      if (words.length > 1 + arguments
+          || !List.of("epsilon", "gamma", "alpha1_beta0", "identity", "zb").contains(kind)) {
         throw new IllegalArgumentException("'" + text + "' is not a rule (expected epsilon [E], gamma [G],"
-            + " alpha1_beta0 or identity)");
+            + " alpha1_beta0, identity or zb)");
       }
       double value;
       try {
@@ -69,6 +87,7 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
         case "epsilon" -> epsilon(value);
         case "gamma" -> gamma(value, zeroBias);
         case "alpha1_beta0" -> new Rule(Kind.ALPHA1_BETA0, STABILITY, 0, zeroBias);
+        case "zb" -> new Rule(Kind.ZB, STABILITY, 0, false);
         default -> new Rule(Kind.IDENTITY, STABILITY, 0, false);
       };
     }
@@ -94,6 +113,7 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
             + (epsilon == STABILITY ? "" : " eps " + epsilon);
         case ALPHA1_BETA0 -> "alpha1_beta0" + (zeroBias ? " zero_bias" : "");
         case IDENTITY -> "identity";
+        case ZB -> "zb";
       };
     }
   }
@@ -115,6 +135,14 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
 
   public LrpRules {
     layers = List.copyOf(layers);
+    boolean zb = fallback.kind() == Kind.ZB || layers.stream().anyMatch(l -> l.rule().kind() == Kind.ZB);
+    if (zb && inputBounds == null) {
+      throw new IllegalArgumentException("the zb rule needs the bounds of the model input's values");
+    }
+  }
+
+  public LrpRules(Rule fallback, List<LayerRule> layers) {
+    this(fallback, layers, null);
   }
 
   /** One rule for every layer. */
@@ -152,6 +180,9 @@ public record LrpRules(Rule fallback, List<LayerRule> layers) {
   String key() {
     StringBuilder b = new StringBuilder(fallback.key());
     layers.forEach(l -> b.append("|").append(l.pattern()).append("=").append(l.rule().key()));
+    if (inputBounds != null) {
+      b.append("|bounds=").append(inputBounds.low()).append(inputBounds.high());
+    }
     return b.toString();
   }
 }

@@ -71,6 +71,20 @@ public final class Tensor {
     return new Tensor(s, Arrays.copyOfRange(data, from * item, to * item));
   }
 
+  /** The sum of each item's values along the batch axis, in double precision. */
+  public double[] itemSums() {
+    int item = itemSize();
+    double[] out = new double[shape.length == 0 ? 0 : (int) shape[0]];
+    for (int i = 0; i < out.length; i++) {
+      double s = 0;
+      for (int k = i * item; k < (i + 1) * item; k++) {
+        s += data[k];
+      }
+      out[i] = s;
+    }
+    return out;
+  }
+
   /** The items at these positions along the batch axis, in this order, copied (a position may repeat). */
   public Tensor items(int... which) {
     int item = itemSize();

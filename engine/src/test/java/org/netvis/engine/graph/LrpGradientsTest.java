@@ -18,7 +18,7 @@ import org.netvis.engine.testing.TestGraph;
 /**
  * LRP's rules against their definitions: near epsilon 0 the relevance of a network of Relus and
  * linear layers is the input times the gradient (Ancona et al. 2018), and on a two-layer network the
- * epsilon, gamma and alpha1_beta0 rules give what their formulas give, computed here in doubles.
+ * epsilon, gamma, alpha1_beta0 and z^B rules give what their formulas give, computed here in doubles.
  */
 class LrpGradientsTest {
   private static final int CLASSES = 5;
@@ -123,6 +123,10 @@ class LrpGradientsTest {
     return z + (z < 0 ? -epsilon : epsilon);
   }
 
+  /** Bounds of the two input channels for the zb rule. */
+  private static final double[] LOW = {-1.0, -0.5};
+  private static final double[] HIGH = {1.0, 2.0};
+
   /** The relevance of x for target t with rule {@code first} on the Conv and {@code second} on the Gemm. */
   private static double[] expected(TwoLayers net, float[] x, int t, LrpRules.Rule first, LrpRules.Rule second) {
     double[] a1 = new double[4];
@@ -146,15 +150,19 @@ class LrpGradientsTest {
       relevance1[k] = a1[k] * w2[t * 4 + k] * s2; // passed unchanged through the Relu
     }
     double[] w1 = changed(net.w1(), first);
+    boolean zb = first.kind() == LrpRules.Kind.ZB;
     double[] out = new double[18];
     for (int k = 0; k < 4; k++) {
       double z = first.zeroBias() ? 0 : net.b1()[k];
       for (int i = 0; i < 18; i++) {
-        z += w1[k * 18 + i] * x[i];
+        double w = w1[k * 18 + i];
+        // z^B: minus w+ l and w- h, the channel's (of 9 values each) bounds.
+        z += w * x[i] - (zb ? Math.max(w, 0) * LOW[i / 9] + Math.min(w, 0) * HIGH[i / 9] : 0);
       }
       double s1 = relevance1[k] / stabilized(z, first.epsilon());
       for (int i = 0; i < 18; i++) {
-        out[i] += x[i] * w1[k * 18 + i] * s1;
+        double w = w1[k * 18 + i];
+        out[i] += (x[i] * w - (zb ? LOW[i / 9] * Math.max(w, 0) + HIGH[i / 9] * Math.min(w, 0) : 0)) * s1;
       }
     }
     return out;
@@ -173,7 +181,7 @@ class LrpGradientsTest {
   }
 
   @Test
-  void epsilonGammaAndAlphaBetaFollowTheirFormulas() throws Exception {
+  void epsilonGammaAlphaBetaAndZbFollowTheirFormulas() throws Exception {
     TwoLayers net = twoLayers();
     Random random = new Random(12);
     Tensor x = gaussian(random, 3, 2, 3, 3);
@@ -181,11 +189,13 @@ class LrpGradientsTest {
     List<List<LrpRules.Rule>> cases = List.of(
         List.of(LrpRules.Rule.epsilon(0.25), LrpRules.Rule.epsilon(0.5)),
         List.of(LrpRules.Rule.gamma(0.25, false), LrpRules.Rule.epsilon(1e-9)),
-        List.of(LrpRules.Rule.parse("alpha1_beta0", true), LrpRules.Rule.parse("gamma 1.5", false)));
+        List.of(LrpRules.Rule.parse("alpha1_beta0", true), LrpRules.Rule.parse("gamma 1.5", false)),
+        List.of(LrpRules.Rule.parse("zb", false), LrpRules.Rule.epsilon(0.1)));
     try (Engine engine = GradientCheck.open(net.model(), dir)) {
       for (List<LrpRules.Rule> rules : cases) {
         // The Gemm by its node's name, the Conv by the fallback.
-        LrpRules lrp = new LrpRules(rules.get(0), List.of(new LrpRules.LayerRule("^Gemm", rules.get(1))));
+        LrpRules lrp = new LrpRules(rules.get(0), List.of(new LrpRules.LayerRule("^Gemm", rules.get(1))),
+            new LrpRules.InputBounds(List.of(LOW[0], LOW[1]), List.of(HIGH[0], HIGH[1])));
         Tensor relevance = inputGradient(engine, x, VjpSpec.DEFAULT.withLrp(lrp), targets);
         for (int n = 0; n < 3; n++) {
           float[] image = java.util.Arrays.copyOfRange(x.data(), n * 18, (n + 1) * 18);
@@ -235,7 +245,16 @@ class LrpGradientsTest {
 
     IllegalArgumentException text = assertThrows(IllegalArgumentException.class,
         () -> LrpRules.Rule.parse("gama 0.25", false));
-    assertEquals("'gama 0.25' is not a rule (expected epsilon [E], gamma [G], alpha1_beta0 or identity)",
+    assertEquals("'gama 0.25' is not a rule (expected epsilon [E], gamma [G], alpha1_beta0, identity or zb)",
         text.getMessage());
+    // z^B reads the input's bounds, and only at a first layer.
+    assertThrows(IllegalArgumentException.class, () -> LrpRules.of(LrpRules.Rule.parse("zb", false)));
+    LrpRules zbEverywhere = new LrpRules(LrpRules.Rule.parse("zb", false), List.of(),
+        new LrpRules.InputBounds(List.of(0.0, 0.0), List.of(1.0, 1.0)));
+    GraphBuildException notFirst = assertThrows(GraphBuildException.class,
+        () -> new GradientGraphBuilder().build(ModelGraph.read(product), VjpSpec.DEFAULT.withLrp(zbEverywhere), 4, 4,
+            ""));
+    assertTrue(notFirst.getMessage().contains("the zb rule takes a Conv reading the model input of 2 channels"),
+        notFirst.getMessage());
   }
 }

@@ -101,14 +101,9 @@ final class DeepLift implements Attribution, ConvergenceDelta {
         start[i] += scores[i] / refs.size();
       }
     }
-    int item = attributions.itemSize();
-    double[] delta = new double[n];
+    double[] delta = attributions.itemSums();
     for (int i = 0; i < n; i++) {
-      double sum = 0;
-      for (int j = i * item; j < (i + 1) * item; j++) {
-        sum += attributions.data()[j];
-      }
-      delta[i] = sum - (end[i] - start[i]);
+      delta[i] -= end[i] - start[i];
     }
     return delta;
   }

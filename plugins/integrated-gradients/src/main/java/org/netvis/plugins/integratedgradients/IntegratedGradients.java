@@ -96,14 +96,9 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     int batch = Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0)));
     double[] end = TargetGradients.scores(ctx.engine(), inputs, targets, batch);
     double[] start = TargetGradients.scores(ctx.engine(), baselines(inputs), targets, batch);
-    int item = attributions.itemSize();
-    double[] delta = new double[end.length];
+    double[] delta = attributions.itemSums();
     for (int i = 0; i < delta.length; i++) {
-      double sum = 0;
-      for (int j = i * item; j < (i + 1) * item; j++) {
-        sum += attributions.data()[j];
-      }
-      delta[i] = sum - (end[i] - start[i]);
+      delta[i] -= end[i] - start[i];
     }
     return delta;
   }

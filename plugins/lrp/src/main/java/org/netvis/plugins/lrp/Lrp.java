@@ -50,14 +50,9 @@ final class Lrp implements Attribution, ConvergenceDelta {
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
     double[] scores = TargetGradients.scores(engine, inputs, targets, Math.max(1, Math.min(internalBatchSize, n)));
-    int item = attributions.itemSize();
-    double[] delta = new double[n];
+    double[] delta = attributions.itemSums();
     for (int i = 0; i < n; i++) {
-      double sum = 0;
-      for (int j = i * item; j < (i + 1) * item; j++) {
-        sum += attributions.data()[j];
-      }
-      delta[i] = sum - scores[i];
+      delta[i] -= scores[i];
     }
     return delta;
   }

@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
 import org.netvis.engine.graph.LrpRules;
+import org.netvis.engine.image.Pixels;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
 import org.netvis.engine.spi.Param;
+import org.netvis.engine.tensor.Tensor;
 
 /** Registers layer-wise relevance propagation. */
 public final class LrpProvider implements AttributionProvider {
@@ -16,7 +18,8 @@ public final class LrpProvider implements AttributionProvider {
   /** Parameters of LRP, with Captum's defaults. */
   public record Parameters(
       @Param(description = "the rule of every layer that `layers` does not name: epsilon [E] (E 1e-9 by default),"
-          + " gamma [G] (0.25), alpha1_beta0 or identity", defaultValue = "epsilon") String rule,
+          + " gamma [G] (0.25), alpha1_beta0, identity, or zb (z^B, for the first layer: the image's pixels bounded"
+          + " by 0 and 1)", defaultValue = "epsilon") String rule,
       @Param(description = "rules for some layers: a mapping of Java regular expressions, each found in the names of"
           + " the layers' ONNX nodes (`netvis layers` lists them), to rules; the first that matches a layer sets its"
           + " rule, and each must match at least one layer", defaultValue = "{}") Map<String, Object> layers,
@@ -45,7 +48,7 @@ public final class LrpProvider implements AttributionProvider {
   @Override
   public Attribution create(AttributionContext context, Record parameters) {
     Parameters p = (Parameters) parameters;
-    LrpRules rules = rules(p);
+    LrpRules rules = rules(p, pixelBounds(context));
     // Checked when the method is created, so before any step of an experiment runs.
     List<String> layerNames = context.engine().layers().stream()
         .filter(l -> LrpRules.LAYER_OPERATORS.contains(l.opType())).map(LayerTensor::nodeName).distinct().toList();
@@ -61,7 +64,24 @@ public final class LrpProvider implements AttributionProvider {
     return method;
   }
 
-  static LrpRules rules(Parameters p) {
+  /** Each input channel's values at pixels 0 and 1: the bounds the zb rule reads. */
+  private static LrpRules.InputBounds pixelBounds(AttributionContext context) {
+    int channels = (int) context.engine().channels();
+    List<Double> low = new ArrayList<>();
+    List<Double> high = new ArrayList<>();
+    for (float pixel : new float[] {0f, 1f}) {
+      float[] values = new float[channels];
+      java.util.Arrays.fill(values, pixel);
+      Tensor normalized = Pixels.fromUnitPixels(new Tensor(new long[] {1, channels, 1, 1}, values),
+          context.model().preprocessing());
+      for (float v : normalized.data()) {
+        (pixel == 0f ? low : high).add((double) v);
+      }
+    }
+    return new LrpRules.InputBounds(low, high);
+  }
+
+  static LrpRules rules(Parameters p, LrpRules.InputBounds bounds) {
     LrpRules.Rule fallback;
     try {
       fallback = LrpRules.Rule.parse(p.rule(), p.zeroBias());
@@ -81,6 +101,6 @@ public final class LrpProvider implements AttributionProvider {
         throw new IllegalArgumentException(key + ": " + bad.getMessage(), bad);
       }
     }
-    return new LrpRules(fallback, layers);
+    return new LrpRules(fallback, layers, bounds);
   }
 }
