@@ -86,8 +86,7 @@ final class LrpGradients {
   private static void layer(NodeProto node, List<String> dy, BackwardContext ctx, NodeGradient plain) {
     String op = node.getOpType();
     List<String> active = node.getInputList().stream().filter(ctx::isActive).toList();
-    boolean product = op.equals("Mul") || op.equals("MatMul") || op.equals("Gemm") || WEIGHTED.contains(op);
-    if (product && active.size() > 1
+    if ((op.equals("Mul") || WEIGHTED.contains(op)) && active.size() > 1
         || op.equals("Div") && ctx.isActive(node.getInput(1))) {
       throw ctx.fail(node, "inputs " + active + " all depend on the image; LRP takes a " + op + " as a layer with"
           + " constant weights (expected one image-dependent input" + (op.equals("Div") ? ", the numerator)" : ")"));
