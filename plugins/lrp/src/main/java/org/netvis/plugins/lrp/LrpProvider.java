@@ -101,6 +101,9 @@ public final class LrpProvider implements AttributionProvider {
         throw new IllegalArgumentException(key + ": " + bad.getMessage(), bad);
       }
     }
-    return new LrpRules(fallback, layers, bounds);
+    boolean zb = fallback.kind() == LrpRules.Kind.ZB
+        || layers.stream().anyMatch(l -> l.rule().kind() == LrpRules.Kind.ZB);
+    // The bounds only where a rule reads them: they are part of the relevance graph's key.
+    return new LrpRules(fallback, layers, zb ? bounds : null);
   }
 }
