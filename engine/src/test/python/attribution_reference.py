@@ -385,11 +385,10 @@ def lrp_layer(layer, a, relevance, rule):
     return (a * c).detach()
 
 
-def lrp(model_path, dtype, x, labels, rule_for):
+def lrp(model, x, labels, rule_for):
     """LRP of SqueezeNet 1.1 from the target's score (Captum's LRP): relevance starts as the score at
     the target logit, passes each ReLU and the dropout unchanged, and each convolution and pool by its
     rule; a Fire module's concatenation splits it, its squeeze output sums what both expands send."""
-    model = load_model(model_path, dtype)
     acts = []  # (block, index, module, input) in forward order
     h = x
     for block in ("features", "classifier"):
@@ -415,6 +414,9 @@ def lrp(model_path, dtype, x, labels, rule_for):
     with torch.no_grad():
         delta = relevance.flatten(1).sum(1) - logits[torch.arange(n), labels]
     return {"": relevance, "_delta": delta}
+
+
+LRP_SETTINGS = {"lrp-epsilon": lrp_rule_epsilon, "lrp-composite": lrp_rule_composite, "lrp-zb": lrp_rule_zb}
 
 
 def feature_masks(out_dir):
@@ -613,12 +615,8 @@ def main():
                 result = sensitivity_max(model, x, labels, out_dir)
             elif method == "deeplift":
                 result = deeplift(model_path, dtype, x, labels)
-            elif method == "lrp-epsilon":
-                result = lrp(model_path, dtype, x, labels, lrp_rule_epsilon)
-            elif method == "lrp-composite":
-                result = lrp(model_path, dtype, x, labels, lrp_rule_composite)
-            elif method == "lrp-zb":
-                result = lrp(model_path, dtype, x, labels, lrp_rule_zb)
+            elif method in LRP_SETTINGS:
+                result = lrp(model, x, labels, LRP_SETTINGS[method])
             elif method == "feature-ablation":
                 result = feature_ablation(model, x, labels, out_dir)
             elif method == "shapley-value-sampling":
