@@ -41,8 +41,58 @@ public final class GradientGraphBuilder {
 
   public GradientGraph build(ModelGraph forward, VjpSpec spec, long height, long width, String forwardSha256) {
     Prepared prepared = prepare(forward, height, width);
+    if (!spec.shifts().isEmpty()) {
+      prepared = shifted(prepared, forward, spec.shifts());
+    }
     derived.startBuild();
     return new Pass(prepared, forward, spec, height, width, forwardSha256, derived).run();
+  }
+
+  /**
+   * The prepared model with each tensor T of {@code tensors} read as T + D by every node that read T,
+   * D a new graph input of T's shape ({@link VjpSpec#shifts}). T itself stays, so that its gradient
+   * (the gradient at T + D) and its value can still be asked for.
+   */
+  private static Prepared shifted(Prepared prepared, ModelGraph forward, List<String> tensors) {
+    GraphProto graph = prepared.model().getGraph();
+    Map<String, ShapeProbe.Probed> shapes = new HashMap<>(prepared.shapes());
+    GraphProto.Builder g = graph.toBuilder().clearNode();
+    for (String t : tensors) {
+      ShapeProbe.Probed p = prepared.shapes().get(t);
+      if (p == null || !p.isFloat() || !prepared.dependence().dependsOnInput(t)) {
+        throw new GraphBuildException("tensor '" + t + "' cannot be shifted: it is not a float tensor that a node"
+            + " computes from the image; `netvis layers` lists those on the gradient path");
+      }
+      if (t.equals(forward.outputName())) {
+        throw new GraphBuildException("tensor '" + t + "' cannot be shifted: it is the model's output; shift a"
+            + " tensor the output is computed from");
+      }
+      shapes.put(VjpSpec.shiftName(t), p);
+      shapes.put(VjpSpec.shiftedName(t), p);
+      g.addInput(floatValue(VjpSpec.shiftName(t), p.shape()));
+    }
+    for (NodeProto n : graph.getNodeList()) {
+      if (InputDependence.hasSubgraphs(n) && InputDependence.reads(n).stream().anyMatch(tensors::contains)) {
+        throw new GraphBuildException("tensor read inside the subgraph of node '" + n.getName() + "' ("
+            + n.getOpType() + ") cannot be shifted");
+      }
+      NodeProto.Builder reader = n.toBuilder();
+      for (int i = 0; i < n.getInputCount(); i++) {
+        if (tensors.contains(n.getInput(i))) {
+          reader.setInput(i, VjpSpec.shiftedName(n.getInput(i)));
+        }
+      }
+      g.addNode(reader);
+      for (String out : n.getOutputList()) {
+        if (tensors.contains(out)) {
+          g.addNode(NodeProto.newBuilder().setOpType("Add").setName("netvis/shift_node/" + out)
+              .addInput(out).addInput(VjpSpec.shiftName(out)).addOutput(VjpSpec.shiftedName(out)));
+        }
+      }
+    }
+    ModelProto model = prepared.model().toBuilder().setGraph(g).build();
+    return new Prepared(model, shapes, prepared.fixedBatch(), InputDependence.of(model.getGraph(), forward.inputName()),
+        prepared.imageActivationBytes());
   }
 
   /**

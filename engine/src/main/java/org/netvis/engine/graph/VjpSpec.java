@@ -13,9 +13,13 @@ import java.util.List;
  * @param backward how gradients pass the nonlinearities backwards
  * @param seedInput what the graph takes for each seed: its cotangent, or a target distribution
  * @param lrp each layer's relevance rule where {@code backward} is {@link Backward#LRP}, else null
+ * @param shifts internal tensors T that the graph reads as T + D, with D a graph input per tensor
+ *     ({@link #shiftName}): the model evaluated with a hidden tensor moved while every other path still
+ *     reads the image (Captum's layer integrated gradients sets a layer's output this way); the
+ *     gradient of T is then the gradient at T + D
  */
 public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf,
-    Backward backward, SeedInput seedInput, LrpRules lrp) {
+    Backward backward, SeedInput seedInput, LrpRules lrp, List<String> shifts) {
   public static final VjpSpec DEFAULT = new VjpSpec(List.of(), List.of(), List.of());
 
   /**
@@ -53,6 +57,7 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
     seeds = List.copyOf(seeds);
     forwardOutputs = List.copyOf(forwardOutputs);
     gradientsOf = List.copyOf(gradientsOf);
+    shifts = List.copyOf(shifts);
     backward = backward == null ? Backward.GRADIENT : backward;
     seedInput = seedInput == null ? SeedInput.COTANGENT : seedInput;
     if ((backward == Backward.LRP) != (lrp != null)) {
@@ -62,17 +67,17 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
   }
 
   public VjpSpec(List<String> seeds, List<String> forwardOutputs, List<String> gradientsOf) {
-    this(seeds, forwardOutputs, gradientsOf, Backward.GRADIENT, SeedInput.COTANGENT, null);
+    this(seeds, forwardOutputs, gradientsOf, Backward.GRADIENT, SeedInput.COTANGENT, null, List.of());
   }
 
   /** The same spec with other backward rules (for {@link Backward#LRP}, see {@link #withLrp}). */
   public VjpSpec withBackward(Backward rule) {
-    return new VjpSpec(seeds, forwardOutputs, gradientsOf, rule, seedInput, null);
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, rule, seedInput, null, shifts);
   }
 
   /** The same spec propagating relevance with these rules ({@link Backward#LRP}). */
   public VjpSpec withLrp(LrpRules rules) {
-    return new VjpSpec(seeds, forwardOutputs, gradientsOf, Backward.LRP, seedInput, rules);
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, Backward.LRP, seedInput, rules, shifts);
   }
 
   /**
@@ -85,12 +90,27 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
 
   /** The same spec taking target distributions for its seeds (see {@link SeedInput}). */
   public VjpSpec withCrossEntropyTargets() {
-    return new VjpSpec(seeds, forwardOutputs, gradientsOf, backward, SeedInput.CROSS_ENTROPY_TARGET, lrp);
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, backward, SeedInput.CROSS_ENTROPY_TARGET, lrp, shifts);
+  }
+
+  /** The same spec reading each of {@code tensors} shifted by a graph input (see {@link #shifts}). */
+  public VjpSpec withShifts(List<String> tensors) {
+    return new VjpSpec(seeds, forwardOutputs, gradientsOf, backward, seedInput, lrp, tensors);
   }
 
   public boolean isDefault() {
     return seeds.isEmpty() && forwardOutputs.isEmpty() && gradientsOf.isEmpty() && backward == Backward.GRADIENT
-        && seedInput == SeedInput.COTANGENT;
+        && seedInput == SeedInput.COTANGENT && shifts.isEmpty();
+  }
+
+  /** Name of the graph input holding the shift D of {@code tensor} (see {@link #shifts}). */
+  public static String shiftName(String tensor) {
+    return "netvis/shift/" + tensor;
+  }
+
+  /** Name of the tensor T + D that the nodes reading a shifted {@code tensor} read instead. */
+  public static String shiftedName(String tensor) {
+    return "netvis/shifted/" + tensor;
   }
 
   /** Name of the graph input holding the cotangent of {@code seed}. */
@@ -118,6 +138,7 @@ public record VjpSpec(List<String> seeds, List<String> forwardOutputs, List<Stri
     return "seeds=" + String.join(",", seeds) + ";forward=" + String.join(",", forwardOutputs)
         + ";grad=" + String.join(",", gradientsOf) + (backward == Backward.GRADIENT ? "" : ";backward=" + backward)
         + (lrp == null ? "" : ";lrp=" + lrp.key())
+        + (shifts.isEmpty() ? "" : ";shift=" + String.join(",", shifts))
         + (seedInput == SeedInput.COTANGENT ? "" : ";seed_input=" + seedInput);
   }
 }

@@ -285,7 +285,8 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The general form: cotangents (or the spec's cross-entropy targets) for its seeds in, every
+   * The general form: cotangents (or the spec's cross-entropy targets) for its seeds in, by seed
+   * name, and each shifted tensor's shift under {@link VjpSpec#shiftName}; every
    * output of the gradient graph out (seed values, requested forward tensors, and
    * {@link VjpSpec#gradientName gradients}).
    */
@@ -311,6 +312,14 @@ public final class Engine implements AutoCloseable {
         throw new EngineException("no cotangent given for seed tensor '" + seed + "'");
       }
       inputs.put(spec.seedInputName(seed), ct);
+    }
+    for (String shifted : spec.shifts()) {
+      Tensor shift = cotangents.get(VjpSpec.shiftName(shifted));
+      if (shift == null) {
+        throw new EngineException("no shift given for tensor '" + shifted + "' (expected it under '"
+            + VjpSpec.shiftName(shifted) + "')");
+      }
+      inputs.put(VjpSpec.shiftName(shifted), shift);
     }
     try {
       int n = (int) batch.dim(0);

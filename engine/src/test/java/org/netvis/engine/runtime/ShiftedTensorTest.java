@@ -1,0 +1,142 @@
+package org.netvis.engine.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.graph.GraphBuildException;
+import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.SharedData;
+
+/**
+ * Gradient graphs that read a hidden tensor T as T + D ({@link VjpSpec#shifts}), on the ResNet-18
+ * fixture: no shift is the plain model; a block's output set to another image's makes the logits
+ * that image's (nothing after it reads the first image); inside a block, the skip path still reads
+ * the image; the gradient at the shifted point agrees with central differences of the shifted logits.
+ */
+class ShiftedTensorTest {
+  private static final String INSIDE = "/layer1/layer1.0/conv2/Conv_output_0";
+  private static final String LAST_BLOCK = "/layer4/layer4.1/relu_1/Relu_output_0";
+
+  @TempDir Path dir;
+
+  private static Tensor gaussian(long seed, long... shape) {
+    Random random = new Random(seed);
+    Tensor t = Tensor.zeros(shape);
+    for (int k = 0; k < t.size(); k++) {
+      t.data()[k] = (float) random.nextGaussian();
+    }
+    return t;
+  }
+
+  private static Tensor minus(Tensor a, Tensor b) {
+    float[] out = new float[a.size()];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = a.data()[k] - b.data()[k];
+    }
+    return new Tensor(a.shape(), out);
+  }
+
+  @Test
+  void theShiftedGraphEvaluatesTheModelWithTheTensorMoved() throws Exception {
+    try (Engine engine = GradientCheck.open(SharedData.fixture("resnet18-random"), dir)) {
+      String logits = engine.graph().outputName();
+      Tensor x = gaussian(1, 2, 3, 224, 224);
+      Tensor other = gaussian(2, 2, 3, 224, 224);
+      Tensor cotangent = gaussian(3, 2, engine.classes());
+
+      for (String t : List.of(INSIDE, LAST_BLOCK)) {
+        VjpSpec spec = new VjpSpec(List.of(), List.of(), List.of(t)).withShifts(List.of(t));
+        VjpSpec plain = new VjpSpec(List.of(), List.of(t), List.of(t));
+        Map<String, Tensor> unshifted = engine.vjp(x, plain, Map.of(logits, cotangent));
+        Tensor activation = unshifted.get(t);
+        Map<String, Tensor> none = engine.vjp(x, spec,
+            Map.of(logits, cotangent, VjpSpec.shiftName(t), Tensor.zeros(activation.shape())));
+        Compare.assertSameUpToRounding(unshifted.get(logits).data(), none.get(logits).data());
+        Compare.assertSameUpToRounding(unshifted.get(VjpSpec.gradientName(t)).data(),
+            none.get(VjpSpec.gradientName(t)).data());
+
+        // T set to the other images' T.
+        Tensor otherActivation = engine.activations(other, List.of(t)).get(t);
+        Tensor moved = engine.vjp(x, spec,
+            Map.of(logits, cotangent, VjpSpec.shiftName(t), minus(otherActivation, activation))).get(logits);
+        double fromOther = Compare.maxRelative(moved.data(), Compare.asDoubles(engine.scores(other)));
+        System.out.printf("%s set to another image's: logits %.2e from that image's (relative)%n", t, fromOther);
+        if (t.equals(LAST_BLOCK)) {
+          assertTrue(fromOther < 1e-5, t + ": " + fromOther);
+        } else {
+          assertTrue(fromOther > 1e-2, t + ": the skip path reads the image, yet the logits are the other's");
+        }
+      }
+    }
+  }
+
+  @Test
+  void theGradientAtTheShiftedPointMatchesCentralDifferences() throws Exception {
+    try (Engine engine = GradientCheck.open(SharedData.fixture("resnet18-random"), dir)) {
+      String logits = engine.graph().outputName();
+      Tensor x = gaussian(4, 1, 3, 224, 224);
+      Tensor cotangent = gaussian(5, 1, engine.classes());
+      VjpSpec spec = new VjpSpec(List.of(), List.of(), List.of(INSIDE)).withShifts(List.of(INSIDE));
+      long[] shape = engine.activations(x, List.of(INSIDE)).get(INSIDE).shape();
+      Tensor shift = gaussian(6, shape);
+      // 200 entries: a dense direction crosses thousands of ReLU kinks within any usable step.
+      Tensor direction = Tensor.zeros(shape);
+      Random pick = new Random(7);
+      for (int k = 0; k < 200; k++) {
+        direction.data()[pick.nextInt(direction.size())] = (float) pick.nextGaussian();
+      }
+      Tensor gradient = engine.vjp(x, spec, Map.of(logits, cotangent, VjpSpec.shiftName(INSIDE), shift))
+          .get(VjpSpec.gradientName(INSIDE));
+      double analytic = 0;
+      for (int k = 0; k < gradient.size(); k++) {
+        analytic += (double) gradient.data()[k] * direction.data()[k];
+      }
+      // A step small enough that few ReLUs downstream change sides, large enough for float32 logits.
+      double h = 1e-3;
+      double[] sides = new double[2];
+      for (int side = 0; side < 2; side++) {
+        float[] d = new float[shift.size()];
+        for (int k = 0; k < d.length; k++) {
+          d[k] = (float) (shift.data()[k] + (side == 0 ? h : -h) * direction.data()[k]);
+        }
+        Tensor out = engine.vjp(x, spec, Map.of(logits, cotangent, VjpSpec.shiftName(INSIDE), new Tensor(shape, d)))
+            .get(logits);
+        for (int k = 0; k < out.size(); k++) {
+          sides[side] += (double) out.data()[k] * cotangent.data()[k];
+        }
+      }
+      double numeric = (sides[0] - sides[1]) / (2 * h);
+      System.out.printf("shifted gradient . direction %.6f, central difference %.6f%n", analytic, numeric);
+      assertEquals(numeric, analytic, 2e-2 * Math.abs(numeric));
+    }
+  }
+
+  @Test
+  void tensorsThatCannotBeShiftedAreNamed() throws Exception {
+    try (Engine engine = GradientCheck.open(SharedData.fixture("resnet18-random"), dir)) {
+      String logits = engine.graph().outputName();
+      Tensor x = gaussian(8, 1, 3, 224, 224);
+      Tensor cotangent = gaussian(9, 1, engine.classes());
+      GraphBuildException output = assertThrows(GraphBuildException.class, () -> engine.vjp(x,
+          VjpSpec.DEFAULT.withShifts(List.of(logits)), Map.of(logits, cotangent)));
+      assertTrue(output.getMessage().contains("it is the model's output"), output.getMessage());
+      GraphBuildException missing = assertThrows(GraphBuildException.class, () -> engine.vjp(x,
+          VjpSpec.DEFAULT.withShifts(List.of("no_such_tensor")), Map.of(logits, cotangent)));
+      assertTrue(missing.getMessage().startsWith("tensor 'no_such_tensor' cannot be shifted"), missing.getMessage());
+      EngineException noShift = assertThrows(EngineException.class, () -> engine.vjp(x,
+          VjpSpec.DEFAULT.withShifts(List.of(INSIDE)), Map.of(logits, cotangent)));
+      assertEquals("no shift given for tensor '" + INSIDE + "' (expected it under 'netvis/shift/" + INSIDE + "')",
+          noShift.getMessage());
+    }
+  }
+}
