@@ -1,5 +1,6 @@
 package org.netvis.plugins.gradcam;
 
+import org.netvis.engine.attribution.Interpolation;
 import org.netvis.engine.spi.Param;
 
 /** Parameters of Grad-CAM and Grad-CAM++. */
@@ -12,8 +13,4 @@ public record GradCamParameters(
     @Param(description = "how the map at the layer's resolution is brought to the input size: bilinear (half-pixel"
         + " centres, F.interpolate align_corners=False), nearest, or none (keep the layer's resolution)",
         defaultValue = "bilinear") Interpolation interpolation,
-    @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int internalBatchSize) {
-
-  /** Upsampling of the layer-resolution map. */
-  public enum Interpolation { BILINEAR, NEAREST, NONE }
-}
+    @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int internalBatchSize) {}

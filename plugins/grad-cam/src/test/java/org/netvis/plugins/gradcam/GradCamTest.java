@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.attribution.AttributionLayer;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.AttributionReference;
@@ -41,22 +42,11 @@ class GradCamTest {
   @Test
   void theDefaultLayerAndBadLayersAreNamed() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
-      assertEquals("/classifier/classifier.2/Relu_output_0",
-          GradCam.resolveLayer(s.engine, new GradCamParameters("", 0, GradCamParameters.Interpolation.NONE, 8)));
+      assertEquals("/classifier/classifier.2/Relu_output_0", AttributionLayer.resolve(s.engine, "", 0).name());
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
           .create("grad-cam", Map.of("layer", "conv9"), s.context, "params"));
       assertTrue(e.getMessage().contains("layer: 'conv9' is not a tensor on the gradient path")
           && e.getMessage().contains("netvis layers"), e.getMessage());
     }
-  }
-
-  @Test
-  void upsamplingIsPyTorchs() {
-    // F.interpolate([[0, 1], [2, 3]], size=(4, 4), mode="bilinear", align_corners=False), row 0 and row 1.
-    Tensor t = new Tensor(new long[] {1, 1, 2, 2}, new float[] {0, 1, 2, 3});
-    Tensor b = Upsample.bilinear(t, 4, 4);
-    assertArrayEquals(new float[] {0, 0.25f, 0.75f, 1, 0.5f, 0.75f, 1.25f, 1.5f}, java.util.Arrays.copyOf(b.data(), 8), 1e-6f);
-    Tensor n = Upsample.nearest(t, 4, 4);
-    assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3}, n.data());
   }
 }

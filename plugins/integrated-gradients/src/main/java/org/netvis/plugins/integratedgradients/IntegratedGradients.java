@@ -1,10 +1,8 @@
 package org.netvis.plugins.integratedgradients;
 
-import java.util.Arrays;
 import java.util.stream.IntStream;
-import org.apache.commons.math3.analysis.integration.gauss.GaussIntegrator;
-import org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory;
 import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -13,7 +11,7 @@ import org.netvis.engine.tensor.Tensor;
 
 /**
  * Integrated gradients with Captum's semantics: attributions = (x - b) * sum_k w_k grad F(b + a_k (x - b)),
- * with the points a_k and weights w_k of the chosen rule on [0, 1]. The (image, point) pairs run
+ * with the points a_k and weights w_k of the chosen {@link PathRule} on [0, 1]. The (image, point) pairs run
  * through the gradient graph in batches of at most {@code internal_batch_size}, and no more than the
  * engine's gradient batch.
  */
@@ -35,9 +33,9 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     Tensor baselines = baselines(inputs);
-    double[][] rule = rule(p.method(), p.steps());
-    double[] alphas = rule[0];
-    double[] weights = rule[1];
+    PathRule.Points rule = p.method().points(p.steps());
+    double[] alphas = rule.alphas();
+    double[] weights = rule.weights();
     int n = (int) inputs.dim(0);
     int item = inputs.itemSize();
     int k = alphas.length;
@@ -101,46 +99,6 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
       delta[i] -= end[i] - start[i];
     }
     return delta;
-  }
-
-  /** Points on [0, 1] and their weights, as Captum's approximation_parameters. */
-  static double[][] rule(IntegratedGradientsProvider.Parameters.Method method, int n) {
-    double[] alphas = new double[n];
-    double[] weights = new double[n];
-    switch (method) {
-      case RIEMANN_LEFT, RIEMANN_RIGHT, RIEMANN_MIDDLE -> {
-        double offset = method == IntegratedGradientsProvider.Parameters.Method.RIEMANN_LEFT ? 0
-            : method == IntegratedGradientsProvider.Parameters.Method.RIEMANN_RIGHT ? 1 : 0.5;
-        for (int i = 0; i < n; i++) {
-          alphas[i] = (i + offset) / n;
-          weights[i] = 1.0 / n;
-        }
-      }
-      case RIEMANN_TRAPEZOID -> {
-        if (n < 2) {
-          throw new IllegalArgumentException("steps: the trapezoid rule needs at least 2 points, got " + n);
-        }
-        for (int i = 0; i < n; i++) {
-          alphas[i] = (double) i / (n - 1);
-          weights[i] = (i == 0 || i == n - 1 ? 0.5 : 1.0) / (n - 1);
-        }
-      }
-      case GAUSSLEGENDRE -> {
-        GaussIntegrator g = new GaussIntegratorFactory().legendre(n);
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-          order[i] = i;
-        }
-        // numpy.polynomial.legendre.leggauss lists the nodes in ascending order; so does Captum.
-        Arrays.sort(order, (a, c) -> Double.compare(g.getPoint(a), g.getPoint(c)));
-        for (int i = 0; i < n; i++) {
-          alphas[i] = 0.5 * (g.getPoint(order[i]) + 1);
-          weights[i] = 0.5 * g.getWeight(order[i]);
-        }
-      }
-      default -> throw new IllegalStateException(method.toString());
-    }
-    return new double[][] {alphas, weights};
   }
 
   /** The baseline of every image (see {@link Baseline#ofImages}). */

@@ -1,5 +1,6 @@
 package org.netvis.plugins.integratedgradients;
 
+import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
@@ -19,7 +20,7 @@ public final class IntegratedGradientsProvider implements AttributionProvider {
       @Param(description = "points on the path from the baseline to the input", defaultValue = "50", min = 1,
           max = 10000) int steps,
       @Param(description = "how the path integral is approximated", defaultValue = "gausslegendre")
-      Method method,
+      PathRule method,
       @Param(description = "path points per gradient call (images x steps are split into batches of this size)",
           defaultValue = "64", min = 1, max = 100000) int internalBatchSize) {
 

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.spi.Attribution;
@@ -76,22 +77,6 @@ class IntegratedGradientsTest {
   }
 
   @Test
-  void rulesAreCaptumsApproximationParameters() {
-    double[][] gl = IntegratedGradients.rule(IntegratedGradientsProvider.Parameters.Method.GAUSSLEGENDRE, 3);
-    double r = Math.sqrt(3.0 / 5.0);
-    assertArrayEquals(new double[] {0.5 * (1 - r), 0.5, 0.5 * (1 + r)}, gl[0], 1e-12);
-    assertArrayEquals(new double[] {5.0 / 18, 8.0 / 18, 5.0 / 18}, gl[1], 1e-12);
-    double[][] left = IntegratedGradients.rule(IntegratedGradientsProvider.Parameters.Method.RIEMANN_LEFT, 4);
-    assertArrayEquals(new double[] {0, 0.25, 0.5, 0.75}, left[0], 1e-12);
-    double[][] right = IntegratedGradients.rule(IntegratedGradientsProvider.Parameters.Method.RIEMANN_RIGHT, 4);
-    assertArrayEquals(new double[] {0.25, 0.5, 0.75, 1}, right[0], 1e-12);
-    double[][] mid = IntegratedGradients.rule(IntegratedGradientsProvider.Parameters.Method.RIEMANN_MIDDLE, 4);
-    assertArrayEquals(new double[] {0.125, 0.375, 0.625, 0.875}, mid[0], 1e-12);
-    double[][] trap = IntegratedGradients.rule(IntegratedGradientsProvider.Parameters.Method.RIEMANN_TRAPEZOID, 5);
-    assertArrayEquals(new double[] {0.125, 0.25, 0.25, 0.25, 0.125}, trap[1], 1e-12);
-  }
-
-  @Test
   void baselinesAndBadParameters() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 7)) {
       Tensor x = AttributionReference.inputs().slice(0, 2);
@@ -128,6 +113,6 @@ class IntegratedGradientsTest {
 
   private static IntegratedGradientsProvider.Parameters params(String baseline) {
     return new IntegratedGradientsProvider.Parameters(baseline, 5.0, 4,
-        IntegratedGradientsProvider.Parameters.Method.GAUSSLEGENDRE, 8);
+        PathRule.GAUSSLEGENDRE, 8);
   }
 }

@@ -1,21 +1,32 @@
-package org.netvis.plugins.gradcam;
+package org.netvis.engine.attribution;
 
 import org.netvis.engine.tensor.Tensor;
 
 /**
- * PyTorch's F.interpolate on (N, C, h, w) maps: bilinear with align_corners=False (half-pixel
- * centres, sources below 0 clamped to 0) and nearest (floor(dst * in / out)), in float arithmetic.
+ * How a map at a layer's resolution, (N, C, h, w), is brought to the input size: PyTorch's
+ * F.interpolate, bilinear with align_corners=False (half-pixel centres, sources below 0 clamped to
+ * 0) or nearest (floor(dst * in / out)), in float arithmetic; or kept as it is.
  */
-final class Upsample {
-  private Upsample() {}
+public enum Interpolation {
+  BILINEAR, NEAREST, NONE;
 
-  static Tensor bilinear(Tensor t, int outH, int outW) {
+  /** The maps at outH x outW ({@link #NONE}: unchanged). */
+  public Tensor apply(Tensor maps, int outH, int outW) {
+    return switch (this) {
+      case BILINEAR -> bilinear(maps, outH, outW);
+      case NEAREST -> nearest(maps, outH, outW);
+      case NONE -> maps;
+    };
+  }
+
+  private static Tensor bilinear(Tensor t, int outH, int outW) {
     int n = (int) t.dim(0);
     int c = (int) t.dim(1);
     int inH = (int) t.dim(2);
     int inW = (int) t.dim(3);
     float scaleH = (float) inH / outH;
     float scaleW = (float) inW / outW;
+    float[] d = t.data();
     float[] out = new float[n * c * outH * outW];
     for (int plane = 0; plane < n * c; plane++) {
       int src = plane * inH * inW;
@@ -32,7 +43,6 @@ final class Upsample {
           int x1 = x0 + (x0 < inW - 1 ? 1 : 0);
           float lx1 = sx - x0;
           float lx0 = 1f - lx1;
-          float[] d = t.data();
           out[dst + y * outW + x] = ly0 * (lx0 * d[src + y0 * inW + x0] + lx1 * d[src + y0 * inW + x1])
               + ly1 * (lx0 * d[src + y1 * inW + x0] + lx1 * d[src + y1 * inW + x1]);
         }
@@ -41,7 +51,7 @@ final class Upsample {
     return new Tensor(new long[] {n, c, outH, outW}, out);
   }
 
-  static Tensor nearest(Tensor t, int outH, int outW) {
+  private static Tensor nearest(Tensor t, int outH, int outW) {
     int n = (int) t.dim(0);
     int c = (int) t.dim(1);
     int inH = (int) t.dim(2);
