@@ -7,7 +7,8 @@ Usage: attribution_reference.py MODEL.onnx INPUTS.npy LABELS.npy OUT_DIR METHOD 
 The model is torchvision's squeezenet1_1 with the ONNX file's initializers as weights. For each
 METHOD it writes OUT_DIR/METHOD_f64.npy and OUT_DIR/METHOD_f32.npy (float64 and float32 runs of the
 same computation), plus extra arrays some methods have (the IG convergence delta, Grad-CAM at the
-layer's resolution, two seeds of SmoothGrad, LRP's relevance sum minus the score); GradientSHAP, infidelity,
+layer's resolution, two seeds of SmoothGrad, LRP's relevance sum minus the score, the layer methods'
+convergence deltas); GradientSHAP, infidelity,
 sensitivity-max, Shapley value sampling, KernelSHAP and LIME read the draws netvis made (infidelity its maps, feature
 ablation its mask) from OUT_DIR.
 """
@@ -419,6 +420,90 @@ def lrp(model, x, labels, rule_for):
 LRP_SETTINGS = {"lrp-epsilon": lrp_rule_epsilon, "lrp-composite": lrp_rule_composite, "lrp-zb": lrp_rule_zb}
 
 
+LAYER_INDEX = 7  # features[7], a Fire module's output: '/features/features.7/Concat_output_0', (N, 256, 27, 27)
+LAYER_STEPS = 16  # the layer methods' n_steps in the tests (Captum's default is 50)
+
+
+def layer_grad(model, x, labels, replace=None):
+    """The layer's output A and the gradient of each image's target score with respect to it; with
+    replace, the layer's output is replace while the rest of the model reads x (a forward hook that
+    returns a new output, as Captum's layer integrated gradients sets it)."""
+    store = {}
+
+    def hook(module, inputs, output):
+        a = (output if replace is None else replace).detach().requires_grad_(True)
+        store["a"] = a
+        return a
+
+    handle = model.features[LAYER_INDEX].register_forward_hook(hook)
+    try:
+        out = model(x)
+    finally:
+        handle.remove()
+    (g,) = torch.autograd.grad(out[torch.arange(len(labels)), labels].sum(), store["a"])
+    return store["a"].detach(), g
+
+
+def score_difference(model, x, labels):
+    """F(x) - F(0) for each image's target."""
+    with torch.no_grad():
+        idx = torch.arange(len(labels))
+        return model(x)[idx, labels] - model(torch.zeros_like(x))[idx, labels]
+
+
+def layer_gradient_x_activation(model, x, labels):
+    """Captum's LayerGradientXActivation: A * dF/dA."""
+    a, g = layer_grad(model, x, labels)
+    return {"": a * g}
+
+
+def internal_influence(model, x, labels):
+    """Leino et al.'s internal influence, zero baseline: sum_k w_k dF/dA(a_k x)."""
+    alphas, weights = ig_rule("gausslegendre", LAYER_STEPS)
+    a = torch.tensor(alphas, dtype=x.dtype).view(-1, 1, 1, 1)
+    w = torch.tensor(weights, dtype=x.dtype).view(-1, 1, 1, 1)
+    out = []
+    for i in range(len(labels)):
+        _, g = layer_grad(model, a * x[i:i + 1], labels[i].repeat(len(alphas)))
+        out.append((w * g).sum(0))
+    return {"": torch.stack(out)}
+
+
+def layer_conductance(model, x, labels):
+    """Dhamdhere et al.'s conductance, zero baseline, at the n_steps + 1 Gauss-Legendre points a_k:
+    sum_k dF/dA(x_k) (A(x_{k+1}) - A(x_k)), x_k = a_k x."""
+    alphas, _ = ig_rule("gausslegendre", LAYER_STEPS + 1)
+    a = torch.tensor(alphas, dtype=x.dtype).view(-1, 1, 1, 1)
+    out = []
+    for i in range(len(labels)):
+        act, g = layer_grad(model, a * x[i:i + 1], labels[i].repeat(len(alphas)))
+        out.append((g[:-1] * (act[1:] - act[:-1])).sum(0))
+    attributions = torch.stack(out)
+    return {"": attributions, "_delta": attributions.flatten(1).sum(1) - score_difference(model, x, labels)}
+
+
+def layer_integrated_gradients(model, x, labels):
+    """Integrated gradients in the layer's space, zero baseline: (A(x) - A(0)) sum_k w_k dF/dA at
+    A(0) + a_k (A(x) - A(0)), the rest of the model reading x."""
+    alphas, weights = ig_rule("gausslegendre", LAYER_STEPS)
+    a = torch.tensor(alphas, dtype=x.dtype).view(-1, 1, 1, 1)
+    w = torch.tensor(weights, dtype=x.dtype).view(-1, 1, 1, 1)
+    ax, _ = layer_grad(model, x, labels)
+    ab, _ = layer_grad(model, torch.zeros_like(x), labels)
+    out = []
+    for i in range(len(labels)):
+        k = len(alphas)
+        points = ab[i:i + 1] + a * (ax[i:i + 1] - ab[i:i + 1])
+        _, g = layer_grad(model, x[i:i + 1].repeat(k, 1, 1, 1), labels[i].repeat(k), replace=points)
+        out.append((ax[i] - ab[i]) * (w * g).sum(0))
+    attributions = torch.stack(out)
+    return {"": attributions, "_delta": attributions.flatten(1).sum(1) - score_difference(model, x, labels)}
+
+
+LAYER_METHODS = {"layer-gradient-x-activation": layer_gradient_x_activation, "internal-influence": internal_influence,
+                 "layer-conductance": layer_conductance, "layer-integrated-gradients": layer_integrated_gradients}
+
+
 def feature_masks(out_dir):
     """The boolean (H, W) mask of each feature of the mask file the test writes, in ascending id order
     (netvis' feature f is the f-th smallest id)."""
@@ -615,6 +700,8 @@ def main():
                 result = sensitivity_max(model, x, labels, out_dir)
             elif method == "deeplift":
                 result = deeplift(model_path, dtype, x, labels)
+            elif method in LAYER_METHODS:
+                result = LAYER_METHODS[method](model, x, labels)
             elif method in LRP_SETTINGS:
                 result = lrp(model, x, labels, LRP_SETTINGS[method])
             elif method == "feature-ablation":

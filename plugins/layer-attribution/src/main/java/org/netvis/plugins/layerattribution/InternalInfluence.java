@@ -1,0 +1,55 @@
+package org.netvis.plugins.layerattribution;
+
+import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.PathRule;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Captum's InternalInfluence (Leino et al. 2018): the target score's gradient at the layer,
+ * integrated along the straight path from the baseline to the input, sum_k w_k dF/dA(b + a_k (x - b)).
+ */
+final class InternalInfluence implements Attribution {
+  private final AttributionContext ctx;
+  private final LayerPass pass;
+  private final PathLayerParameters p;
+  private final Baseline baseline;
+
+  InternalInfluence(AttributionContext ctx, LayerPass pass, PathLayerParameters p) {
+    this.ctx = ctx;
+    this.pass = pass;
+    this.p = p;
+    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
+  }
+
+  @Override
+  public Tensor attribute(Tensor inputs, long[] targets) {
+    Tensor b = baseline.ofImages(inputs, ctx);
+    PathRule.Points rule = p.method().points(p.steps());
+    int n = (int) inputs.dim(0);
+    double[] total = null;
+    long[] shape = null;
+    for (PathChunk c : PathChunk.of(n, rule.count(), pass.callSize(p.internalBatchSize()))) {
+      Tensor g = pass.run(c.interpolate(inputs, b, rule.alphas()), c.targets(targets)).gradients();
+      int item = g.itemSize();
+      if (total == null) {
+        total = new double[n * item];
+        shape = g.shape().clone();
+        shape[0] = n;
+      }
+      for (int q = 0; q < c.count(); q++) {
+        double w = rule.weights()[c.point(q)];
+        int dst = c.image(q) * item;
+        for (int e = 0; e < item; e++) {
+          total[dst + e] += w * g.data()[q * item + e];
+        }
+      }
+    }
+    float[] out = new float[total.length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = (float) total[k];
+    }
+    return pass.output(new Tensor(shape, out), inputs);
+  }
+}

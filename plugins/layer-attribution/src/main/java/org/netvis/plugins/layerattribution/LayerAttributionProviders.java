@@ -1,0 +1,124 @@
+package org.netvis.plugins.layerattribution;
+
+import org.netvis.engine.attribution.AttributionLayer;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+
+/**
+ * Registers Captum's layer attribution methods: each attributes the target's score to the units of
+ * one hidden tensor ({@link AttributionLayer}) instead of to the input's pixels.
+ */
+public final class LayerAttributionProviders {
+  private LayerAttributionProviders() {}
+
+  private static LayerPass pass(AttributionContext ctx, String layer, int grid,
+      org.netvis.engine.attribution.Interpolation interpolation) {
+    return new LayerPass(ctx.engine(), AttributionLayer.resolve(ctx.engine(), layer, grid), interpolation);
+  }
+
+  private static LayerPass pass(AttributionContext ctx, PathLayerParameters p) {
+    return pass(ctx, p.layer(), p.grid(), p.interpolation());
+  }
+
+  /** Registers layer gradient x activation. */
+  public static final class GradientXActivationProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-gradient-x-activation";
+    }
+
+    @Override
+    public String description() {
+      return "Layer gradient x activation (Captum's LayerGradientXActivation): a hidden layer's activations times"
+          + " the target score's gradient with respect to them";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerParameters p = (LayerParameters) parameters;
+      return new LayerGradientXActivation(pass(context, p.layer(), p.grid(), p.interpolation()), p);
+    }
+  }
+
+  /** Registers layer conductance. */
+  public static final class ConductanceProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-conductance";
+    }
+
+    @Override
+    public String description() {
+      return "Layer conductance (Dhamdhere et al. 2018; Captum's LayerConductance): the share of the change in the"
+          + " target score from the baseline to the input that flows through each unit of a hidden layer";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return PathLayerParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      PathLayerParameters p = (PathLayerParameters) parameters;
+      return new LayerConductance(context, pass(context, p), p);
+    }
+  }
+
+  /** Registers internal influence. */
+  public static final class InternalInfluenceProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "internal-influence";
+    }
+
+    @Override
+    public String description() {
+      return "Internal influence (Leino et al. 2018; Captum's InternalInfluence): the target score's gradient at a"
+          + " hidden layer, integrated along the path from the baseline to the input";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return PathLayerParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      PathLayerParameters p = (PathLayerParameters) parameters;
+      return new InternalInfluence(context, pass(context, p), p);
+    }
+  }
+
+  /** Registers layer integrated gradients. */
+  public static final class IntegratedGradientsProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-integrated-gradients";
+    }
+
+    @Override
+    public String description() {
+      return "Layer integrated gradients (Captum's LayerIntegratedGradients): integrated gradients in a hidden"
+          + " layer's space, its output moved from the baseline's to the input's while the rest of the model reads"
+          + " the input";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return PathLayerParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      PathLayerParameters p = (PathLayerParameters) parameters;
+      return new LayerIntegratedGradients(context, pass(context, p), p);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package org.netvis.plugins.layerattribution;
+
+import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.PathRule;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Captum's LayerIntegratedGradients: integrated gradients in the layer's space,
+ * (A(x) - A(b)) * sum_k w_k dF/dA at A = A(b) + a_k (A(x) - A(b)), the layer's output set to each
+ * point while every other path of the model reads the image x (as Captum's forward hook replaces the
+ * layer's output and runs the model on the inputs); the convergence delta is sum - (F(x) - F(b)).
+ */
+final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
+  private final AttributionContext ctx;
+  private final LayerPass pass;
+  private final PathLayerParameters p;
+  private final Baseline baseline;
+  private final LayerDelta delta = new LayerDelta();
+
+  LayerIntegratedGradients(AttributionContext ctx, LayerPass pass, PathLayerParameters p) {
+    this.ctx = ctx;
+    this.pass = pass;
+    this.p = p;
+    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
+  }
+
+  @Override
+  public Tensor attribute(Tensor inputs, long[] targets) {
+    Tensor b = baseline.ofImages(inputs, ctx);
+    PathRule.Points rule = p.method().points(p.steps());
+    int n = (int) inputs.dim(0);
+    int chunk = pass.callSize(p.internalBatchSize());
+    Tensor ax = activations(inputs, chunk);
+    Tensor ab = activations(b, chunk);
+    int item = ax.itemSize();
+    double[] total = new double[n * item];
+    for (PathChunk c : PathChunk.of(n, rule.count(), chunk)) {
+      Tensor atX = c.repeat(ax);
+      float[] points = new float[atX.size()];
+      for (int q = 0; q < c.count(); q++) {
+        double a = rule.alphas()[c.point(q)];
+        int src = c.image(q) * item;
+        for (int e = 0; e < item; e++) {
+          double start = ab.data()[src + e];
+          points[q * item + e] = (float) (start + a * (ax.data()[src + e] - start));
+        }
+      }
+      Tensor g = pass.gradientAt(c.repeat(inputs), c.targets(targets), atX, new Tensor(atX.shape(), points));
+      for (int q = 0; q < c.count(); q++) {
+        double w = rule.weights()[c.point(q)];
+        int dst = c.image(q) * item;
+        for (int e = 0; e < item; e++) {
+          total[dst + e] += w * g.data()[q * item + e];
+        }
+      }
+    }
+    float[] out = new float[n * item];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = (float) ((ax.data()[k] - ab.data()[k]) * total[k]);
+    }
+    Tensor layer = new Tensor(ax.shape(), out);
+    return delta.remember(pass.output(layer, inputs), layer);
+  }
+
+  /** The layer's activations for every image, by forward passes of at most {@code chunk} images. */
+  private Tensor activations(Tensor images, int chunk) {
+    int n = (int) images.dim(0);
+    java.util.List<Tensor> parts = new java.util.ArrayList<>();
+    for (int start = 0; start < n; start += chunk) {
+      parts.add(pass.activations(images.slice(start, Math.min(n, start + chunk))));
+    }
+    return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
+  }
+
+  @Override
+  public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
+    return delta.delta(ctx.engine(), attributions, inputs, baseline.ofImages(inputs, ctx), targets,
+        Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0))));
+  }
+}

@@ -1,0 +1,95 @@
+package org.netvis.plugins.layerattribution;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.netvis.engine.attribution.AttributionLayer;
+import org.netvis.engine.attribution.Interpolation;
+import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.ClassScores;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * Runs of the model at one layer ({@link AttributionLayer}): its activations A and the gradient G
+ * of each image's target score with respect to them, from one gradient graph; G with the layer's
+ * output set to given values while every other path reads the image (a shifted graph, {@link
+ * VjpSpec#shifts}); and the layer's attributions in the form the step returns.
+ */
+final class LayerPass {
+  private final Engine engine;
+  private final AttributionLayer layer;
+  private final Interpolation interpolation;
+  private final VjpSpec read;
+  private final VjpSpec set;
+
+  LayerPass(Engine engine, AttributionLayer layer, Interpolation interpolation) {
+    this.engine = engine;
+    this.layer = layer;
+    this.interpolation = interpolation;
+    this.read = new VjpSpec(List.of(), List.of(layer.name()), List.of(layer.name()));
+    this.set = new VjpSpec(List.of(), List.of(), List.of(layer.name())).withShifts(List.of(layer.name()));
+  }
+
+  /** A and G. */
+  record Result(Tensor activations, Tensor gradients) {}
+
+  /** A and G for these images and targets (the engine splits a long batch into its own parts). */
+  Result run(Tensor images, long[] targets) {
+    Map<String, Tensor> out = engine.vjp(images, read, Map.of(seed(), oneHot(targets)));
+    return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
+  }
+
+  /** G where the layer's output is {@code values} instead of A(images) (all of the layer's shape). */
+  Tensor gradientAt(Tensor images, long[] targets, Tensor activations, Tensor values) {
+    float[] shift = new float[values.size()];
+    for (int k = 0; k < shift.length; k++) {
+      shift[k] = values.data()[k] - activations.data()[k];
+    }
+    return engine.vjp(images, set, Map.of(seed(), oneHot(targets),
+        VjpSpec.shiftName(layer.name()), new Tensor(values.shape(), shift))).get(VjpSpec.gradientName(layer.name()));
+  }
+
+  /** A alone, by a forward pass. */
+  Tensor activations(Tensor images) {
+    return engine.activations(images, List.of(layer.name())).get(layer.name());
+  }
+
+  /** Images per gradient call for a method asking for at most {@code limit}. */
+  int callSize(int limit) {
+    return engine.gradientCallSize(limit);
+  }
+
+  /**
+   * Attributions of the layer's shape as the step returns them: channels first (a token tensor as
+   * (N, D, grid, grid)), and where an interpolation is chosen, summed over channels and brought to
+   * the input's size.
+   */
+  Tensor output(Tensor attributions, Tensor inputs) {
+    Tensor maps = layer.channelsFirst(attributions);
+    if (interpolation == Interpolation.NONE) {
+      return maps;
+    }
+    int n = (int) maps.dim(0);
+    int c = (int) maps.dim(1);
+    int hw = (int) (maps.dim(2) * maps.dim(3));
+    float[] sums = new float[n * hw];
+    for (int i = 0; i < n; i++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int k = 0; k < hw; k++) {
+          sums[i * hw + k] += maps.data()[(i * c + ch) * hw + k];
+        }
+      }
+    }
+    return interpolation.apply(new Tensor(new long[] {n, 1, maps.dim(2), maps.dim(3)}, sums),
+        (int) inputs.dim(2), (int) inputs.dim(3));
+  }
+
+  private String seed() {
+    return engine.graph().outputName();
+  }
+
+  private Tensor oneHot(long[] targets) {
+    return ClassScores.oneHot(Arrays.copyOf(targets, targets.length), engine.classes());
+  }
+}

@@ -1,0 +1,179 @@
+package org.netvis.plugins.layerattribution;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.attribution.AttributionStep;
+import org.netvis.engine.attribution.Interpolation;
+import org.netvis.engine.model.ModelDescriptor;
+import org.netvis.engine.model.Preprocessing;
+import org.netvis.engine.model.ResolvedModel;
+import org.netvis.engine.model.Sha256;
+import org.netvis.engine.plugin.PluginRegistry;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.AttributionReference;
+import org.netvis.engine.testing.Compare;
+import org.netvis.engine.testing.GradientCheck;
+import org.netvis.engine.testing.SharedData;
+
+/**
+ * The layer methods on SqueezeNet 1.1 against the PyTorch reference (each written from its
+ * definition, layer integrated gradients with a forward hook that replaces the layer's output), at a
+ * Fire module's output; their convergence deltas; the upsampled form; batching; a ViT's token layer;
+ * errors.
+ */
+class LayerAttributionTest {
+  static final String LAYER = "/features/features.7/Concat_output_0";
+  static final List<String> METHODS = List.of("layer-gradient-x-activation", "internal-influence", "layer-conductance",
+      "layer-integrated-gradients");
+  @TempDir static Path dir;
+
+  private static Map<String, Object> params(String method, Object... more) {
+    java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
+    p.put("layer", LAYER);
+    if (!method.equals("layer-gradient-x-activation")) {
+      p.put("steps", 16);
+    }
+    for (int k = 0; k < more.length; k += 2) {
+      p.put((String) more[k], more[k + 1]);
+    }
+    return p;
+  }
+
+  @Test
+  void matchesTheReferenceAndItsDeltas() throws Exception {
+    AttributionReference.compute(dir, METHODS.toArray(String[]::new));
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      for (String method : METHODS) {
+        Attribution m = s.context.attributions().create(method, params(method), s.context, "params");
+        long start = System.nanoTime();
+        Tensor a = m.attribute(x, labels);
+        System.out.printf("%s: %.1f s for 8 images%n", method, (System.nanoTime() - start) / 1e9);
+        AttributionReference.assertMatches(method, a, dir, method);
+        if (m instanceof ConvergenceDelta c) {
+          double[] delta = c.convergenceDelta(a, x, labels);
+          double[] reference = AttributionReference.read(dir, method + "_delta_f64").asDoubles();
+          for (int i = 0; i < delta.length; i++) {
+            assertEquals(reference[i], delta[i], 1e-3 * Math.max(1, Math.abs(reference[i])), method + ", image " + i);
+          }
+          System.out.printf("%s convergence delta %s (float64 reference %s)%n", method,
+              AttributionReference.format(delta), AttributionReference.format(reference));
+        }
+      }
+      assertEquals(List.of("layer-gradient-x-activation", "internal-influence"), METHODS.stream()
+          .filter(id -> !(s.context.attributions().create(id, params(id), s.context, "p") instanceof ConvergenceDelta))
+          .toList(), "the methods without a completeness property report no delta");
+    }
+  }
+
+  @Test
+  void theUpsampledFormIsTheChannelSumInterpolatedAndKeepsTheLayersDelta() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs().slice(0, 2);
+      long[] labels = Arrays.copyOf(AttributionReference.labels(), 2);
+      Attribution raw = s.context.attributions().create("layer-integrated-gradients",
+          params("layer-integrated-gradients", "steps", 4), s.context, "p");
+      Attribution up = s.context.attributions().create("layer-integrated-gradients",
+          params("layer-integrated-gradients", "steps", 4, "interpolation", "bilinear"), s.context, "p");
+      Tensor layer = raw.attribute(x, labels);
+      Tensor map = up.attribute(x, labels);
+      assertArrayEquals(new long[] {2, 256, 27, 27}, layer.shape());
+      assertArrayEquals(new long[] {2, 1, 224, 224}, map.shape());
+      float[] sums = new float[2 * 27 * 27];
+      for (int i = 0; i < 2; i++) {
+        for (int c = 0; c < 256; c++) {
+          for (int k = 0; k < 27 * 27; k++) {
+            sums[i * 729 + k] += layer.data()[(i * 256 + c) * 729 + k];
+          }
+        }
+      }
+      Tensor expected = Interpolation.BILINEAR.apply(new Tensor(new long[] {2, 1, 27, 27}, sums), 224, 224);
+      Compare.assertSameUpToRounding(expected.data(), map.data());
+      double[] rawDelta = ((ConvergenceDelta) raw).convergenceDelta(layer, x, labels);
+      double[] upDelta = ((ConvergenceDelta) up).convergenceDelta(map, x, labels);
+      assertArrayEquals(rawDelta, upDelta, 1e-4, "the delta of the layer's own sums, not the upsampled map's");
+    }
+  }
+
+  @Test
+  void chunksOfPathPointsDoNotChangeTheAttributions() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs().slice(0, 3);
+      long[] labels = Arrays.copyOf(AttributionReference.labels(), 3);
+      for (String method : List.of("layer-conductance", "layer-integrated-gradients")) {
+        // 3 images x 5 points in calls of 15 and of 4: chunks that end inside an image's path.
+        Tensor whole = s.context.attributions().create(method, params(method, "steps", 4, "internal_batch_size", 15),
+            s.context, "p").attribute(x, labels);
+        Tensor chunked = s.context.attributions().create(method, params(method, "steps", 4, "internal_batch_size", 4),
+            s.context, "p").attribute(x, labels);
+        Compare.assertSameUpToRounding(whole.data(), chunked.data());
+      }
+    }
+  }
+
+  /** A transformer's residual stream: every later block reads only this tensor, so completeness holds. */
+  @Test
+  void aVitBlocksTokensAreAttributedAsAPatchGrid() throws Exception {
+    Path onnx = SharedData.fixture("vit_tiny-random");
+    try (Engine engine = GradientCheck.open(onnx, dir.resolve("vit"))) {
+      ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("vit_tiny-random.onnx", Preprocessing.IMAGENET),
+          onnx, Sha256.of(onnx), List.of());
+      AttributionContext ctx = new AttributionStep.StepAttributionContext(engine, model, 0,
+          PluginRegistry.discover(List.of()).attributions());
+      Random random = new Random(3);
+      Tensor x = Tensor.zeros(2, 3, 224, 224);
+      for (int k = 0; k < x.size(); k++) {
+        x.data()[k] = (float) random.nextGaussian();
+      }
+      long[] targets = {3, 998};
+      String block = "/encoder/layers/encoder_layer_1/Add_1_output_0";
+      Attribution lig = ctx.attributions().create("layer-integrated-gradients",
+          Map.of("layer", block, "grid", 7, "steps", 32), ctx, "p");
+      Tensor a = lig.attribute(x, targets);
+      assertArrayEquals(new long[] {2, 96, 7, 7}, a.shape());
+      double[] delta = ((ConvergenceDelta) lig).convergenceDelta(a, x, targets);
+      double[] end = org.netvis.engine.attribution.TargetGradients.scores(engine, x, targets, 2);
+      double[] start = org.netvis.engine.attribution.TargetGradients.scores(engine, Tensor.zeros(x.shape()), targets, 2);
+      for (int i = 0; i < 2; i++) {
+        System.out.printf("ViT block 1, image %d: F(x) - F(0) = %.4f, delta %.2e%n", i, end[i] - start[i], delta[i]);
+        assertTrue(Math.abs(delta[i]) < 1e-2 * Math.abs(end[i] - start[i]) + 1e-4, "image " + i + ": " + delta[i]);
+      }
+      IllegalArgumentException noGrid = assertThrows(IllegalArgumentException.class,
+          () -> ctx.attributions().create("layer-conductance", Map.of("layer", block), ctx, "p"));
+      assertEquals("layer: '" + block + "' is a token tensor [-1, 50, 96]; give grid, the side of its square patch grid",
+          noGrid.getMessage());
+    }
+  }
+
+  @Test
+  void badLayersAndBaselinesAreNamed() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
+          () -> s.context.attributions().create("layer-conductance", Map.of("layer", "fire7"), s.context, "params"));
+      assertTrue(layer.getMessage().startsWith("layer: 'fire7' is not a tensor on the gradient path of squeezenet1_1"),
+          layer.getMessage());
+      IllegalArgumentException baseline = assertThrows(IllegalArgumentException.class,
+          () -> s.context.attributions().create("internal-influence", Map.of("baseline", "grey"), s.context, "params"));
+      assertEquals("baseline: 'grey' is not zeros, black, blur, uniform or an .npy path", baseline.getMessage());
+      IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+          () -> s.context.attributions().create("layer-integrated-gradients", Map.of("method", "simpson"), s.context,
+              "params"));
+      assertTrue(method.getMessage().contains("simpson"), method.getMessage());
+    }
+  }
+}
