@@ -1,5 +1,6 @@
 package org.netvis.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -215,6 +216,37 @@ class RunCommandTest {
     assertTrue(refused.err().contains("steps[1].params: LayerNormalization node '"), refused.err());
     assertTrue(refused.err().contains("LRP has no rule for LayerNormalization"), refused.err());
     assertTrue(Files.notExists(badOut.resolve("0-saliency")), "saliency did not run first");
+  }
+
+  /**
+   * A layer method through the CLI: the layer's attributions saved whole, the figures in cells over the
+   * photo, the delta recorded; the upsampled form evaluated by deletion/insertion; a bad layer named
+   * before any step runs.
+   */
+  @Test
+  void layerMethodsRunAsStepsAndTheirMapsAreEvaluated() throws Exception {
+    Path out = dir.resolve("layers");
+    String fire = "/features/features.12/Concat_output_0";
+    CliTest.Run r = runOnHay("layers", "  - {technique: layer-integrated-gradients, params: {layer: '" + fire
+        + "', steps: 8}}\n  - technique: deletion-insertion\n    params:\n      methods: [layer-conductance]\n"
+        + "      method_params: {layer-conductance: {layer: '" + fire + "', steps: 8, interpolation: nearest}}\n");
+    assertEquals(0, r.status(), r.out() + r.err());
+    org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
+        out.resolve("0-layer-integrated-gradients/attributions.npy"));
+    assertArrayEquals(new long[] {1, 512, 13, 13}, a.shape());
+    JsonNode results = new ObjectMapper().readTree(out.resolve("0-layer-integrated-gradients/results.json").toFile());
+    assertEquals(a.itemSums()[0], results.at("/images/0/attribution_sum").asDouble(), 1e-3, results.toString());
+    assertTrue(results.at("/images/0/convergence_delta").isNumber(), results.toString());
+    assertEquals(224, javax.imageio.ImageIO.read(out.resolve("0-layer-integrated-gradients/overlay_00.png").toFile())
+        .getWidth());
+    JsonNode di = new ObjectMapper().readTree(out.resolve("1-deletion-insertion/results.json").toFile());
+    double insertion = di.at("/methods/layer-conductance/insertion_auc_mean").asDouble();
+    assertTrue(insertion > 0 && insertion < 1, di.toString());
+
+    assertRunFailsNaming("bad-layer", "  - {technique: saliency}\n"
+        + "  - {technique: internal-influence, params: {layer: fire9}}\n",
+        "steps[1].params: layer: 'fire9' is not a tensor on the gradient path of squeezenet1_1");
+    assertTrue(Files.notExists(dir.resolve("bad-layer/0-saliency")), "saliency did not run first");
   }
 
   /** Runs the hay photo through {@code steps} with SqueezeNet 1.1, into {@code dir/name}. */

@@ -141,12 +141,14 @@ public final class AttributionStep implements Technique<Record> {
     double[] sums = attributions.itemSums();
     for (int i = 0; i < n; i++) {
       float[] sum = channelSum(attributions, i);
-      RgbImage heat = provider.signed() ? map.applySymmetric(sum, w, h) : map.apply(sum, w, h);
       RgbImage photo = Pixels.toRgb8(in.images(), i, ctx.model().preprocessing());
+      // A map at a layer's resolution is shown in cells over the photo (the .npy keeps its own size).
+      RgbImage heat = (provider.signed() ? map.applySymmetric(sum, w, h) : map.apply(sum, w, h))
+          .scaledNearest(photo.width(), photo.height());
       String className = ctx.model().className((int) in.labels()[i]);
       figure.panel(photo, className);
       maps.add(heat);
-      RgbImage overlay = photo.width() == heat.width() && photo.height() == heat.height() ? blend(photo, heat) : heat;
+      RgbImage overlay = blend(photo, heat);
       overlays.add(overlay);
       String file = String.format("attribution_%02d.png", i);
       files.add(dir.resolve(file), heat).add(dir.resolve(String.format("overlay_%02d.png", i)), overlay);

@@ -16,4 +16,23 @@ public record RgbImage(int width, int height, int[] rgb, String note) {
   public int get(int x, int y, int channel) {
     return rgb[(y * width + x) * 3 + channel];
   }
+
+  /**
+   * The image at {@code w} x {@code h}, each pixel repeated (nearest neighbour, floor(dst * in / out)):
+   * how a map at a layer's resolution is shown over a photo, its cells kept visible as cells.
+   */
+  public RgbImage scaledNearest(int w, int h) {
+    if (w == width && h == height) {
+      return this;
+    }
+    int[] out = new int[w * h * 3];
+    for (int y = 0; y < h; y++) {
+      int sy = (int) ((long) y * height / h);
+      for (int x = 0; x < w; x++) {
+        int sx = (int) ((long) x * width / w);
+        System.arraycopy(rgb, (sy * width + sx) * 3, out, (y * w + x) * 3, 3);
+      }
+    }
+    return new RgbImage(w, h, out, note);
+  }
 }
