@@ -11,6 +11,7 @@ export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$SHARED/models}"
 OUT="${1:-$(mktemp -d)/attribution-speed}"
 EXPERIMENT="$(mktemp --suffix=.yaml)"
 LAYER="/features/features.12/Concat_output_0"
+FIRE7="/features/features.7/Concat_output_0"
 cat > "$EXPERIMENT" <<YAML
 name: attribution-speed
 model: squeezenet1_1
@@ -36,6 +37,10 @@ steps:
   - {technique: guided-backprop}
   - {technique: deconvnet}
   - {technique: guided-grad-cam, params: {layer: $LAYER}}
+  - {technique: layer-gradient-x-activation, params: {layer: $FIRE7}}
+  - {technique: layer-conductance, params: {layer: $FIRE7}}
+  - {technique: internal-influence, params: {layer: $FIRE7}}
+  - {technique: layer-integrated-gradients, params: {layer: $FIRE7}}
 YAML
 ./netvis run "$EXPERIMENT" --out "$OUT" >&2
 /usr/bin/python3 - "$OUT" <<'PY'
@@ -50,7 +55,10 @@ notes = {"integrated-gradients": "50 Gauss-Legendre points", "gradient-shap": "5
          "occlusion": "window 3x15x15, stride 8: 784 forward passes per image",
          "feature-ablation": "196 cells of 16 px: 197 forward passes per image",
          "shapley-value-sampling": "49 cells of 32 px, 25 orders: 1250 forward passes per image",
-         "kernel-shap": "196 cells of 16 px, 25 coalitions", "lime": "196 cells of 16 px, 25 coalitions"}
+         "kernel-shap": "196 cells of 16 px, 25 coalitions", "lime": "196 cells of 16 px, 25 coalitions",
+         "layer-gradient-x-activation": "at features.7", "layer-conductance": "features.7, 51 Gauss-Legendre points",
+         "internal-influence": "features.7, 50 points",
+         "layer-integrated-gradients": "features.7, 50 points, the layer's output set by a shifted graph"}
 for step in sorted(out.glob("[0-9]*-*"), key=lambda p: int(p.name.split("-")[0]))[1:]:
     r = json.loads((step / "results.json").read_text())
     if "images_per_second" in r:

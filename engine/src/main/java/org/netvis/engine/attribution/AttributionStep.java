@@ -30,7 +30,8 @@ import org.netvis.engine.tensor.Tensor;
 /**
  * The step every attribution method runs as: attributions of the step's images toward their labels
  * (the given class, else the model's top-1), saved as {@code attributions.npy} (N, C, H, W), with a
- * figure of images, maps (channel sums; blue-white-red where signs matter, else "hot") and overlays,
+ * figure of images, maps (channel sums; blue-white-red where signs matter, else "hot"; a map smaller
+ * than the photo, a layer's, in cells over it) and overlays,
  * and per-image figures in results.json (Captum's convergence delta where the method has one).
  */
 public final class AttributionStep implements Technique<Record> {

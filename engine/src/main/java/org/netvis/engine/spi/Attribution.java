@@ -12,7 +12,8 @@ public interface Attribution {
 
   /**
    * The attribution of every input element toward each image's target class: (N, C, H, W) in the
-   * model's normalized input space, as the inputs (Grad-CAM: (N, 1, H, W), one map per image).
+   * model's normalized input space, as the inputs (Grad-CAM: (N, 1, H, W), one map per image; a layer
+   * method: each unit of its layer, (N, C', h, w), or their channel sum upsampled to (N, 1, H, W)).
    */
   Tensor attribute(Tensor inputs, long[] targets);
 }
