@@ -1,6 +1,7 @@
 package org.netvis.plugins.layerattribution;
 
 import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.PathChunk;
 import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -32,19 +33,12 @@ final class InternalInfluence implements Attribution {
     long[] shape = null;
     for (PathChunk c : PathChunk.of(n, rule.count(), pass.callSize(p.internalBatchSize()))) {
       Tensor g = pass.run(c.interpolate(inputs, b, rule.alphas()), c.targets(targets)).gradients();
-      int item = g.itemSize();
       if (total == null) {
-        total = new double[n * item];
+        total = new double[n * g.itemSize()];
         shape = g.shape().clone();
         shape[0] = n;
       }
-      for (int q = 0; q < c.count(); q++) {
-        double w = rule.weights()[c.point(q)];
-        int dst = c.image(q) * item;
-        for (int e = 0; e < item; e++) {
-          total[dst + e] += w * g.data()[q * item + e];
-        }
-      }
+      c.accumulate(total, g, rule.weights());
     }
     float[] out = new float[total.length];
     for (int k = 0; k < out.length; k++) {

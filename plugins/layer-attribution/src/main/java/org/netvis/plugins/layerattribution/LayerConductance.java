@@ -1,6 +1,7 @@
 package org.netvis.plugins.layerattribution;
 
 import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.PathChunk;
 import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;

@@ -1,6 +1,7 @@
 package org.netvis.plugins.layerattribution;
 
 import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.PathChunk;
 import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -49,13 +50,7 @@ final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
         }
       }
       Tensor g = pass.gradientAt(c.repeat(inputs), c.targets(targets), atX, new Tensor(atX.shape(), points));
-      for (int q = 0; q < c.count(); q++) {
-        double w = rule.weights()[c.point(q)];
-        int dst = c.image(q) * item;
-        for (int e = 0; e < item; e++) {
-          total[dst + e] += w * g.data()[q * item + e];
-        }
-      }
+      c.accumulate(total, g, rule.weights());
     }
     float[] out = new float[n * item];
     for (int k = 0; k < out.length; k++) {
