@@ -504,6 +504,52 @@ LAYER_METHODS = {"layer-gradient-x-activation": layer_gradient_x_activation, "in
                  "layer-conductance": layer_conductance, "layer-integrated-gradients": layer_integrated_gradients}
 
 
+NEURON = (51, 13, 13)  # a unit of features[7]'s output, (channel, row, column), positive on all eight photos
+
+
+def neuron_grad(model, x):
+    """The unit's value in each image and its gradient with respect to x."""
+    store = {}
+
+    def hook(module, inputs, output):
+        store["a"] = output
+
+    x = x.clone().requires_grad_(True)
+    handle = model.features[LAYER_INDEX].register_forward_hook(hook)
+    try:
+        model(x)
+    finally:
+        handle.remove()
+    unit = store["a"][(slice(None),) + NEURON]
+    (g,) = torch.autograd.grad(unit.sum(), x)
+    return unit.detach(), g
+
+
+def neuron_gradient(model, x, labels):
+    """Captum's NeuronGradient: d unit / dx."""
+    return {"": neuron_grad(model, x)[1]}
+
+
+def neuron_guided_backprop(model_path, dtype, x, labels):
+    """Captum's NeuronGuidedBackprop: the unit's gradient through guided ReLUs."""
+    return {"": neuron_grad(guided(load_model(model_path, dtype)), x)[1]}
+
+
+def neuron_integrated_gradients(model, x, labels):
+    """Integrated gradients of the unit's value, zero baseline, 16 Gauss-Legendre points."""
+    alphas, weights = ig_rule("gausslegendre", LAYER_STEPS)
+    a = torch.tensor(alphas, dtype=x.dtype).view(-1, 1, 1, 1)
+    w = torch.tensor(weights, dtype=x.dtype).view(-1, 1, 1, 1)
+    out = []
+    for i in range(len(labels)):
+        _, g = neuron_grad(model, a * x[i:i + 1])
+        out.append(x[i] * (w * g).sum(0))
+    attributions = torch.stack(out)
+    end, _ = neuron_grad(model, x)
+    start, _ = neuron_grad(model, torch.zeros_like(x))
+    return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (end - start)}
+
+
 def feature_masks(out_dir):
     """The boolean (H, W) mask of each feature of the mask file the test writes, in ascending id order
     (netvis' feature f is the f-th smallest id)."""
@@ -700,6 +746,12 @@ def main():
                 result = sensitivity_max(model, x, labels, out_dir)
             elif method == "deeplift":
                 result = deeplift(model_path, dtype, x, labels)
+            elif method == "neuron-gradient":
+                result = neuron_gradient(model, x, labels)
+            elif method == "neuron-guided-backprop":
+                result = neuron_guided_backprop(model_path, dtype, x, labels)
+            elif method == "neuron-integrated-gradients":
+                result = neuron_integrated_gradients(model, x, labels)
             elif method in LAYER_METHODS:
                 result = LAYER_METHODS[method](model, x, labels)
             elif method in LRP_SETTINGS:

@@ -155,7 +155,8 @@ public final class AttributionStep implements Technique<Record> {
       files.add(dir.resolve(file), heat).add(dir.resolve(String.format("overlay_%02d.png", i)), overlay);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("image", in.names().get(i));
-      r.put("target", in.labels()[i]);
+      // A method that explains what its parameters name (a unit) has no target; the label says what the image is.
+      r.put(provider.explainsTargets() ? "target" : "label", in.labels()[i]);
       r.put("class_name", className);
       r.put("map", file);
       r.put("attribution_sum", sums[i]);

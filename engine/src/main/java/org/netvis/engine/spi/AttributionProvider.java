@@ -25,4 +25,12 @@ public interface AttributionProvider {
   default boolean signed() {
     return true;
   }
+
+  /**
+   * Whether the method explains each image's target class; false where its parameters name what it
+   * explains instead (a hidden unit), so that the step does not report the label as its target.
+   */
+  default boolean explainsTargets() {
+    return true;
+  }
 }

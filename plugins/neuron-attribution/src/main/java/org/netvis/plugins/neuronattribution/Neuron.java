@@ -1,0 +1,69 @@
+package org.netvis.plugins.neuronattribution;
+
+import java.util.Arrays;
+import java.util.List;
+import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
+import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.tensor.Tensor;
+
+/**
+ * One unit of a hidden tensor, as Captum's neuron_selector names it: the tensor (a name from
+ * {@code netvis layers}) and the unit's index within one image's part of it, e.g. [channel, row,
+ * column] of a (N, C, H, W) tensor.
+ *
+ * @param shape one image's part of the tensor (its shape without the batch axis)
+ * @param offset the unit's position in one image's values, row-major
+ */
+record Neuron(String layer, long[] shape, int offset) {
+
+  static Neuron resolve(Engine engine, String layer, List<Integer> index) {
+    if (layer.isEmpty()) {
+      throw new IllegalArgumentException("layer: name the tensor that holds the unit, from `netvis layers "
+          + engine.model().id() + "`");
+    }
+    LayerTensor t = engine.layerLookup().find("layer", layer);
+    long[] shape = Arrays.copyOfRange(t.shape(), 1, t.shape().length);
+    if (Arrays.stream(shape).anyMatch(d -> d <= 0)) {
+      throw new IllegalArgumentException("layer: '" + layer + "' has shape " + Arrays.toString(t.shape())
+          + "; its batch is folded into another axis, so a unit of one image cannot be named");
+    }
+    if (index.size() != shape.length) {
+      throw new IllegalArgumentException("neuron: " + index + " does not index one image's part of '" + layer
+          + "', of shape " + Arrays.toString(shape) + "; expected " + shape.length + " indices");
+    }
+    int offset = 0;
+    for (int axis = 0; axis < shape.length; axis++) {
+      int i = index.get(axis);
+      if (i < 0 || i >= shape[axis]) {
+        throw new IllegalArgumentException("neuron: index " + i + " on axis " + axis + " is outside [0, "
+            + shape[axis] + ") of '" + layer + "', of shape " + Arrays.toString(shape));
+      }
+      offset = (int) (offset * shape[axis] + i);
+    }
+    return new Neuron(t.name(), shape, offset);
+  }
+
+  /** The cotangent that picks the unit of each of n images: 1 there, 0 elsewhere. */
+  Tensor cotangent(int n) {
+    long[] full = new long[shape.length + 1];
+    full[0] = n;
+    System.arraycopy(shape, 0, full, 1, shape.length);
+    Tensor t = Tensor.zeros(full);
+    int item = t.itemSize();
+    for (int i = 0; i < n; i++) {
+      t.data()[i * item + offset] = 1f;
+    }
+    return t;
+  }
+
+  /** The unit's value in each image, from the tensor's values. */
+  double[] values(Tensor layerValues) {
+    int n = (int) layerValues.dim(0);
+    int item = layerValues.itemSize();
+    double[] out = new double[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = layerValues.data()[i * item + offset];
+    }
+    return out;
+  }
+}

@@ -1,0 +1,124 @@
+package org.netvis.plugins.neuronattribution;
+
+import org.netvis.engine.graph.VjpSpec;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.AttributionProvider;
+
+/**
+ * Registers Captum's neuron attribution methods: each attributes one hidden unit's value, not a class
+ * score, to the input's pixels ({@link Neuron}); the images' labels play no part.
+ */
+public final class NeuronAttributionProviders {
+  private NeuronAttributionProviders() {}
+
+  /** A neuron gradient method with one backward rule. */
+  private abstract static class GradientMethod implements AttributionProvider {
+    private final VjpSpec.Backward backward;
+
+    GradientMethod(VjpSpec.Backward backward) {
+      this.backward = backward;
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NeuronParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      NeuronParameters p = (NeuronParameters) parameters;
+      return new NeuronGradient(context.engine(), Neuron.resolve(context.engine(), p.layer(), p.neuron()), backward,
+          context.engine().gradientCallSize(p.internalBatchSize()));
+    }
+
+    @Override
+    public boolean explainsTargets() {
+      return false;
+    }
+  }
+
+  /** Registers neuron gradient. */
+  public static final class GradientProvider extends GradientMethod {
+    public GradientProvider() {
+      super(VjpSpec.Backward.GRADIENT);
+    }
+
+    @Override
+    public String id() {
+      return "neuron-gradient";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron gradient (Captum's NeuronGradient): the gradient of one hidden unit's value with respect to the"
+          + " input";
+    }
+  }
+
+  /** Registers neuron guided backpropagation. */
+  public static final class GuidedBackpropProvider extends GradientMethod {
+    public GuidedBackpropProvider() {
+      super(VjpSpec.Backward.GUIDED);
+    }
+
+    @Override
+    public String id() {
+      return "neuron-guided-backprop";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron guided backpropagation (Captum's NeuronGuidedBackprop): a hidden unit's gradient with positive"
+          + " gradients passed only where the ReLU's input was positive";
+    }
+  }
+
+  /** Registers the neuron deconvnet. */
+  public static final class DeconvnetProvider extends GradientMethod {
+    public DeconvnetProvider() {
+      super(VjpSpec.Backward.DECONVNET);
+    }
+
+    @Override
+    public String id() {
+      return "neuron-deconvnet";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron deconvnet (Captum's NeuronDeconvolution): a hidden unit's gradient with only positive gradients"
+          + " passed back through each ReLU";
+    }
+  }
+
+  /** Registers neuron integrated gradients. */
+  public static final class IntegratedGradientsProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "neuron-integrated-gradients";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron integrated gradients (Captum's NeuronIntegratedGradients): integrated gradients of one hidden"
+          + " unit's value; reports the convergence delta";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NeuronPathParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      NeuronPathParameters p = (NeuronPathParameters) parameters;
+      return new NeuronIntegratedGradients(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+    }
+
+    @Override
+    public boolean explainsTargets() {
+      return false;
+    }
+  }
+}

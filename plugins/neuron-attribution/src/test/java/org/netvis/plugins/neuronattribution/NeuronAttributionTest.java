@@ -1,0 +1,96 @@
+package org.netvis.plugins.neuronattribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.tensor.Tensor;
+import org.netvis.engine.testing.AttributionReference;
+import org.netvis.engine.testing.Compare;
+
+/**
+ * The neuron methods on SqueezeNet 1.1 against the PyTorch reference (the unit read with a forward
+ * hook), at unit (51, 13, 13) of a Fire module's output; the delta, the labels' part, batching and
+ * errors.
+ */
+class NeuronAttributionTest {
+  static final String LAYER = "/features/features.7/Concat_output_0";
+  static final List<Integer> UNIT = List.of(51, 13, 13);
+  @TempDir static Path dir;
+
+  @Test
+  void matchesTheReferenceAndItsDeltas() throws Exception {
+    AttributionReference.compute(dir, "neuron-gradient", "neuron-guided-backprop", "neuron-integrated-gradients");
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      for (String method : List.of("neuron-gradient", "neuron-guided-backprop", "neuron-integrated-gradients")) {
+        Map<String, Object> params = method.equals("neuron-integrated-gradients")
+            ? Map.of("layer", LAYER, "neuron", UNIT, "steps", 16) : Map.of("layer", LAYER, "neuron", UNIT);
+        Attribution m = s.context.attributions().create(method, params, s.context, "params");
+        Tensor a = m.attribute(x, labels);
+        AttributionReference.assertMatches(method, a, dir, method);
+        // The unit is the target: other labels change nothing.
+        long[] others = new long[labels.length];
+        Arrays.fill(others, 999);
+        Compare.assertSameUpToRounding(a.data(), m.attribute(x, others).data());
+        if (m instanceof ConvergenceDelta c) {
+          double[] delta = c.convergenceDelta(a, x, labels);
+          double[] reference = AttributionReference.read(dir, method + "_delta_f64").asDoubles();
+          for (int i = 0; i < delta.length; i++) {
+            assertEquals(reference[i], delta[i], 1e-3 * Math.max(1, Math.abs(reference[i])), method + ", image " + i);
+          }
+          System.out.printf("%s convergence delta %s (float64 reference %s)%n", method,
+              AttributionReference.format(delta), AttributionReference.format(reference));
+        }
+      }
+      assertFalse(s.context.attributions().find("neuron-gradient").orElseThrow().explainsTargets());
+    }
+  }
+
+  @Test
+  void chunksDoNotChangeTheAttributions() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs().slice(0, 3);
+      long[] labels = Arrays.copyOf(AttributionReference.labels(), 3);
+      Tensor whole = s.context.attributions().create("neuron-integrated-gradients",
+          Map.of("layer", LAYER, "neuron", UNIT, "steps", 4, "internal_batch_size", 12), s.context, "p")
+          .attribute(x, labels);
+      Tensor chunked = s.context.attributions().create("neuron-integrated-gradients",
+          Map.of("layer", LAYER, "neuron", UNIT, "steps", 4, "internal_batch_size", 5), s.context, "p")
+          .attribute(x, labels);
+      Compare.assertSameUpToRounding(whole.data(), chunked.data());
+    }
+  }
+
+  @Test
+  void badUnitsAreNamed() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+          () -> s.context.attributions().create("neuron-gradient", Map.of("neuron", UNIT), s.context, "params"));
+      assertEquals("layer: name the tensor that holds the unit, from `netvis layers squeezenet1_1`", none.getMessage());
+      IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
+          .create("neuron-gradient", Map.of("layer", LAYER, "neuron", List.of(51)), s.context, "params"));
+      assertEquals("neuron: [51] does not index one image's part of '" + LAYER + "', of shape [256, 27, 27];"
+          + " expected 3 indices", rank.getMessage());
+      IllegalArgumentException range = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
+          .create("neuron-integrated-gradients", Map.of("layer", LAYER, "neuron", List.of(51, 27, 0)), s.context,
+              "params"));
+      assertEquals("neuron: index 27 on axis 1 is outside [0, 27) of '" + LAYER + "', of shape [256, 27, 27]",
+          range.getMessage());
+      IllegalArgumentException layer = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
+          .create("neuron-gradient", Map.of("layer", "fire7", "neuron", UNIT), s.context, "params"));
+      assertTrue(layer.getMessage().startsWith("layer: 'fire7' is not a tensor of squeezenet1_1; nearest names:"),
+          layer.getMessage());
+    }
+  }
+}
