@@ -220,17 +220,22 @@ class RunCommandTest {
 
   /**
    * A layer method through the CLI: the layer's attributions saved whole, the figures in cells over the
-   * photo, the delta recorded; the upsampled form evaluated by deletion/insertion; a bad layer named
-   * before any step runs.
+   * photo, the delta recorded; the upsampled form evaluated by deletion/insertion; a neuron method,
+   * which has no target class; a bad layer and a bad unit named before any step runs.
    */
   @Test
-  void layerMethodsRunAsStepsAndTheirMapsAreEvaluated() throws Exception {
+  void layerAndNeuronMethodsRunAsStepsAndTheirMapsAreEvaluated() throws Exception {
     Path out = dir.resolve("layers");
     String fire = "/features/features.12/Concat_output_0";
     CliTest.Run r = runOnHay("layers", "  - {technique: layer-integrated-gradients, params: {layer: '" + fire
         + "', steps: 8}}\n  - technique: deletion-insertion\n    params:\n      methods: [layer-conductance]\n"
-        + "      method_params: {layer-conductance: {layer: '" + fire + "', steps: 8, interpolation: nearest}}\n");
+        + "      method_params: {layer-conductance: {layer: '" + fire + "', steps: 8, interpolation: nearest}}\n"
+        + "  - {technique: neuron-integrated-gradients, params: {layer: '" + fire + "', neuron: [7, 6, 6], steps: 8}}\n");
     assertEquals(0, r.status(), r.out() + r.err());
+    JsonNode neuron = new ObjectMapper().readTree(out.resolve("2-neuron-integrated-gradients/results.json").toFile());
+    assertTrue(neuron.at("/images/0/target").isMissingNode() && neuron.at("/images/0/label").asInt() == 958,
+        "a unit's attribution has no target class: " + neuron);
+    assertTrue(neuron.at("/images/0/convergence_delta").isNumber(), neuron.toString());
     org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
         out.resolve("0-layer-integrated-gradients/attributions.npy"));
     assertArrayEquals(new long[] {1, 512, 13, 13}, a.shape());
@@ -244,8 +249,10 @@ class RunCommandTest {
     assertTrue(insertion > 0 && insertion < 1, di.toString());
 
     assertRunFailsNaming("bad-layer", "  - {technique: saliency}\n"
-        + "  - {technique: internal-influence, params: {layer: fire9}}\n",
-        "steps[1].params: layer: 'fire9' is not a tensor on the gradient path of squeezenet1_1");
+        + "  - {technique: internal-influence, params: {layer: fire9}}\n"
+        + "  - {technique: neuron-gradient, params: {layer: '" + fire + "', neuron: [512, 0, 0]}}\n",
+        "steps[1].params: layer: 'fire9' is not a tensor on the gradient path of squeezenet1_1",
+        "steps[2].params: neuron: index 512 on axis 0 is outside [0, 512)");
     assertTrue(Files.notExists(dir.resolve("bad-layer/0-saliency")), "saliency did not run first");
   }
 
