@@ -1,6 +1,5 @@
 package org.netvis.plugins.layerattribution;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.netvis.engine.attribution.AttributionLayer;
@@ -90,6 +89,6 @@ final class LayerPass {
   }
 
   private Tensor oneHot(long[] targets) {
-    return ClassScores.oneHot(Arrays.copyOf(targets, targets.length), engine.classes());
+    return ClassScores.oneHot(targets, engine.classes());
   }
 }
