@@ -8,4 +8,13 @@ import org.netvis.engine.tensor.Tensor;
  */
 public interface ConvergenceDelta {
   double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets);
+
+  /** Per image, {@code sums[i] - (atInputs[i] - atBaselines[i])}: the delta from the scores at both ends. */
+  static double[] of(double[] sums, double[] atInputs, double[] atBaselines) {
+    double[] delta = new double[sums.length];
+    for (int i = 0; i < delta.length; i++) {
+      delta[i] = sums[i] - (atInputs[i] - atBaselines[i]);
+    }
+    return delta;
+  }
 }

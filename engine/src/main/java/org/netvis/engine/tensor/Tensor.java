@@ -23,6 +23,15 @@ public final class Tensor {
     this.data = data;
   }
 
+  /** A tensor of {@code values} rounded to float32: what a method that sums in double precision returns. */
+  public static Tensor rounded(long[] shape, double[] values) {
+    float[] data = new float[values.length];
+    for (int k = 0; k < data.length; k++) {
+      data[k] = (float) values[k];
+    }
+    return new Tensor(shape, data);
+  }
+
   public static Tensor zeros(long... shape) {
     return new Tensor(shape, new float[Math.toIntExact(numel(shape))]);
   }

@@ -101,10 +101,6 @@ final class DeepLift implements Attribution, ConvergenceDelta {
         start[i] += scores[i] / refs.size();
       }
     }
-    double[] delta = attributions.itemSums();
-    for (int i = 0; i < n; i++) {
-      delta[i] -= end[i] - start[i];
-    }
-    return delta;
+    return ConvergenceDelta.of(attributions.itemSums(), end, start);
   }
 }

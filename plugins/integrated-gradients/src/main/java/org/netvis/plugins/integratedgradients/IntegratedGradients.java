@@ -56,11 +56,7 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
     int batch = Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0)));
     double[] end = TargetGradients.scores(ctx.engine(), inputs, targets, batch);
     double[] start = TargetGradients.scores(ctx.engine(), baselines(inputs), targets, batch);
-    double[] delta = attributions.itemSums();
-    for (int i = 0; i < delta.length; i++) {
-      delta[i] -= end[i] - start[i];
-    }
-    return delta;
+    return ConvergenceDelta.of(attributions.itemSums(), end, start);
   }
 
   /** The baseline of every image (see {@link Baseline#ofImages}). */

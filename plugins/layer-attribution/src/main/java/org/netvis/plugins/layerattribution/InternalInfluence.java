@@ -40,10 +40,6 @@ final class InternalInfluence implements Attribution {
       }
       c.accumulate(total, g, rule.weights());
     }
-    float[] out = new float[total.length];
-    for (int k = 0; k < out.length; k++) {
-      out[k] = (float) total[k];
-    }
-    return pass.output(new Tensor(shape, out), inputs);
+    return pass.output(Tensor.rounded(shape, total), inputs);
   }
 }

@@ -2,7 +2,6 @@ package org.netvis.plugins.layerattribution;
 
 import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.PathChunk;
-import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
@@ -19,13 +18,14 @@ final class LayerConductance implements Attribution, ConvergenceDelta {
   private final LayerPass pass;
   private final PathLayerParameters p;
   private final Baseline baseline;
-  private final LayerDelta delta = new LayerDelta();
+  private final LayerDelta delta;
 
   LayerConductance(AttributionContext ctx, LayerPass pass, PathLayerParameters p) {
     this.ctx = ctx;
     this.pass = pass;
     this.p = p;
     this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
+    this.delta = new LayerDelta(ctx, baseline, p.internalBatchSize());
   }
 
   @Override
@@ -62,17 +62,12 @@ final class LayerConductance implements Attribution, ConvergenceDelta {
         System.arraycopy(g, q * item, previousG, 0, item);
       }
     }
-    float[] out = new float[total.length];
-    for (int k = 0; k < out.length; k++) {
-      out[k] = (float) total[k];
-    }
-    Tensor layer = new Tensor(shape, out);
+    Tensor layer = Tensor.rounded(shape, total);
     return delta.remember(pass.output(layer, inputs), layer);
   }
 
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    return delta.delta(ctx.engine(), attributions, inputs, baseline.ofImages(inputs, ctx), targets,
-        Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0))));
+    return delta.delta(attributions, inputs, targets);
   }
 }

@@ -1,7 +1,9 @@
 package org.netvis.plugins.layerattribution;
 
+import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.TargetGradients;
-import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.spi.AttributionContext;
+import org.netvis.engine.spi.ConvergenceDelta;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -11,8 +13,17 @@ import org.netvis.engine.tensor.Tensor;
  * are kept for the tensor last returned.
  */
 final class LayerDelta {
+  private final AttributionContext ctx;
+  private final Baseline baseline;
+  private final int internalBatchSize;
   private Tensor returned;
   private double[] layerSums;
+
+  LayerDelta(AttributionContext ctx, Baseline baseline, int internalBatchSize) {
+    this.ctx = ctx;
+    this.baseline = baseline;
+    this.internalBatchSize = internalBatchSize;
+  }
 
   /** Records that {@code output} was returned for layer attributions {@code layer}; returns output. */
   synchronized Tensor remember(Tensor output, Tensor layer) {
@@ -21,14 +32,10 @@ final class LayerDelta {
     return output;
   }
 
-  synchronized double[] delta(Engine engine, Tensor attributions, Tensor inputs, Tensor baselines, long[] targets,
-      int batch) {
-    double[] delta = attributions == returned ? layerSums.clone() : attributions.itemSums();
-    double[] end = TargetGradients.scores(engine, inputs, targets, batch);
-    double[] start = TargetGradients.scores(engine, baselines, targets, batch);
-    for (int i = 0; i < delta.length; i++) {
-      delta[i] -= end[i] - start[i];
-    }
-    return delta;
+  synchronized double[] delta(Tensor attributions, Tensor inputs, long[] targets) {
+    double[] sums = attributions == returned ? layerSums : attributions.itemSums();
+    int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
+    return ConvergenceDelta.of(sums, TargetGradients.scores(ctx.engine(), inputs, targets, batch),
+        TargetGradients.scores(ctx.engine(), baseline.ofImages(inputs, ctx), targets, batch));
   }
 }

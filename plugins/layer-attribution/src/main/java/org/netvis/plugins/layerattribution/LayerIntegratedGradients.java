@@ -19,13 +19,14 @@ final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
   private final LayerPass pass;
   private final PathLayerParameters p;
   private final Baseline baseline;
-  private final LayerDelta delta = new LayerDelta();
+  private final LayerDelta delta;
 
   LayerIntegratedGradients(AttributionContext ctx, LayerPass pass, PathLayerParameters p) {
     this.ctx = ctx;
     this.pass = pass;
     this.p = p;
     this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
+    this.delta = new LayerDelta(ctx, baseline, p.internalBatchSize());
   }
 
   @Override
@@ -72,7 +73,6 @@ final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
 
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    return delta.delta(ctx.engine(), attributions, inputs, baseline.ofImages(inputs, ctx), targets,
-        Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0))));
+    return delta.delta(attributions, inputs, targets);
   }
 }

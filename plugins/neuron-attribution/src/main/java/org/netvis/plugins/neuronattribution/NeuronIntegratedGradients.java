@@ -49,13 +49,7 @@ final class NeuronIntegratedGradients implements Attribution, ConvergenceDelta {
 
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    double[] end = unit(inputs);
-    double[] start = unit(baseline.ofImages(inputs, ctx));
-    double[] delta = attributions.itemSums();
-    for (int i = 0; i < delta.length; i++) {
-      delta[i] -= end[i] - start[i];
-    }
-    return delta;
+    return ConvergenceDelta.of(attributions.itemSums(), unit(inputs), unit(baseline.ofImages(inputs, ctx)));
   }
 
   private double[] unit(Tensor images) {
