@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent float32 PyTorch implementation of FGSM, PGD (L-inf and L2), MI-FGSM and DeepFool with
+"""An independent float32 PyTorch implementation of FGSM, PGD (L-inf and L2), MI-FGSM, APGD, DeepFool and CW with
 torchattacks 3.5's formulas, for netvis' attack tests (torchattacks itself cannot be installed on these
 machines).
 
@@ -9,7 +9,9 @@ normalizes inside with ImageNet's mean and std. Writes fgsm.npy, pgd_linf.npy, p
 step in float32 and in float64, and both PGDs from a start moved by 1e-6 (PyTorch's own float32
 sensitivity); mifgsm.npy and its run from the moved start; deepfool.npy and deepfool_steps.npy (10
 candidate classes, the paper's code's and Foolbox's choice; torchattacks takes every class); cw.npy and
-its run from the moved start.
+its run from the moved start; and, where the test wrote netvis' random starts (NAME_delta.npy), APGD in
+three settings (L-inf with cross-entropy and with DLR, L2 with cross-entropy) from them, and from the moved
+start.
 """
 import os
 import sys
@@ -160,6 +162,108 @@ def cw(model, images, labels, c=1.0, kappa=0.0, steps=50, lr=0.01):
     return torch.cat(out)
 
 
+def dlr_loss(z, y):
+    """Croce and Hein's difference of logits ratio, per image."""
+    z_sorted, ind_sorted = z.sort(dim=1)
+    ind = (ind_sorted[:, -1] == y).to(z.dtype)
+    z_y = z[torch.arange(z.shape[0]), y]
+    return -(z_y - z_sorted[:, -2] * ind - z_sorted[:, -1] * (1.0 - ind)) / (z_sorted[:, -1] - z_sorted[:, -3] + 1e-12)
+
+
+def apgd_project_l2(x, v, eps, slack):
+    d = v - x
+    norm = (d ** 2).sum(dim=(1, 2, 3), keepdim=True).sqrt()
+    return torch.clamp(x + d / (norm + 1e-12) * torch.clamp(norm + slack, max=eps), 0.0, 1.0)
+
+
+def apgd_single(model, x, y, start, norm, eps, steps, loss, rho):
+    """One APGD run (Croce and Hein 2020, Algorithm 1, with AutoAttack's checkpoints and projections)."""
+    n_iter_2, n_iter_min, size_decr = max(int(0.22 * steps), 1), max(int(0.06 * steps), 1), max(int(0.03 * steps), 1)
+    criterion = (lambda z, t: F.cross_entropy(z, t, reduction="none")) if loss == "ce" else dlr_loss
+    x_adv = start.clone()
+    x_best = x_adv.clone()
+    x_best_adv = x_adv.clone()
+    loss_steps = torch.zeros([steps, x.shape[0]])
+
+    def evaluate(point):
+        point = point.clone().requires_grad_(True)
+        logits = model(point)
+        loss_indiv = criterion(logits, y)
+        (g,) = torch.autograd.grad(loss_indiv.sum(), point)
+        return logits.detach(), loss_indiv.detach(), g.detach()
+
+    logits, loss_indiv, grad = evaluate(x_adv)
+    grad_best = grad.clone()
+    acc = logits.max(1)[1] == y
+    loss_best = loss_indiv.clone()
+    step_size = torch.full([x.shape[0], 1, 1, 1], 2.0 * eps)
+    x_adv_old = x_adv.clone()
+    counter3 = 0
+    k = n_iter_2
+    loss_best_last_check = loss_best.clone()
+    reduced_last_check = np.ones(x.shape[0], dtype=bool)
+    for i in range(steps):
+        grad2 = x_adv - x_adv_old
+        x_adv_old = x_adv.clone()
+        a = 0.75 if i > 0 else 1.0
+        if norm == "linf":
+            z = torch.clamp(torch.min(torch.max(x_adv + step_size * torch.sign(grad), x - eps), x + eps), 0.0, 1.0)
+            x_adv = torch.clamp(torch.min(torch.max(x_adv + (z - x_adv) * a + grad2 * (1 - a), x - eps), x + eps),
+                                0.0, 1.0)
+        else:
+            z = x_adv + step_size * grad / ((grad ** 2).sum(dim=(1, 2, 3), keepdim=True).sqrt() + 1e-12)
+            z = apgd_project_l2(x, z, eps, 0.0)
+            x_adv = apgd_project_l2(x, x_adv + (z - x_adv) * a + grad2 * (1 - a), eps, 1e-12)
+        logits, loss_indiv, grad = evaluate(x_adv)
+        pred = logits.max(1)[1] == y
+        acc = torch.min(acc, pred)
+        x_best_adv[~pred] = x_adv[~pred]
+        loss_steps[i] = loss_indiv
+        better = loss_indiv > loss_best
+        x_best[better] = x_adv[better]
+        grad_best[better] = grad[better]
+        loss_best[better] = loss_indiv[better]
+        counter3 += 1
+        if counter3 == k:
+            ls = loss_steps.numpy()
+            t = np.zeros(x.shape[0])
+            for c in range(k):
+                t += ls[i - c] > ls[i - c - 1]  # at the first checkpoint, index -1 is the table's last (zero) row
+            oscillation = t <= k * rho
+            no_improvement = (~reduced_last_check) * (loss_best_last_check.numpy() >= loss_best.numpy())
+            reduce = oscillation | no_improvement
+            reduced_last_check = reduce.copy()
+            loss_best_last_check = loss_best.clone()
+            if reduce.any():
+                r = torch.from_numpy(reduce)
+                step_size[r] /= 2.0
+                x_adv[r] = x_best[r]
+                grad[r] = grad_best[r]
+            counter3 = 0
+            k = max(k - size_decr, n_iter_min)
+    return x_best_adv, acc
+
+
+def apgd(model, x, y, delta, norm="linf", eps=8 / 255, steps=10, loss="ce", rho=0.75):
+    """Untargeted APGD with one start, x + delta clamped (delta drawn by netvis, as torch.rand would be):
+    the images the model gets wrong at the start are left as they are, the others get their last fooling
+    point, or stay."""
+    with torch.no_grad():
+        acc = model(x).max(1)[1] == y
+    adv = x.clone()
+    idx = acc.nonzero().squeeze(1)
+    if idx.numel() > 0:
+        start = torch.clamp(x[idx] + delta[idx], 0.0, 1.0)
+        best_adv, acc_curr = apgd_single(model, x[idx], y[idx], start, norm, eps, steps, loss, rho)
+        fooled = ~acc_curr
+        adv[idx[fooled]] = best_adv[fooled]
+    return adv
+
+
+APGD_SETTINGS = {"apgd_linf_ce": ("linf", 8 / 255, "ce"), "apgd_linf_dlr": ("linf", 8 / 255, "dlr"),
+                 "apgd_l2_ce": ("l2", 1.0, "ce")}
+
+
 def main():
     model_path, pixels_path, labels_path, out = sys.argv[1:5]
     os.makedirs(out, exist_ok=True)
@@ -186,6 +290,12 @@ def main():
     np.save(os.path.join(out, "deepfool_steps.npy"), taken)
     np.save(os.path.join(out, "cw.npy"), cw(model, x, y).numpy())
     np.save(os.path.join(out, "cw_moved_start.npy"), cw(model, moved, y).numpy())
+    for name, (norm, eps, loss) in APGD_SETTINGS.items():
+        delta_path = os.path.join(out, name + "_delta.npy")
+        if os.path.exists(delta_path):
+            delta = torch.from_numpy(np.load(delta_path))
+            np.save(os.path.join(out, name + ".npy"), apgd(model, x, y, delta, norm, eps, loss=loss).numpy())
+            np.save(os.path.join(out, name + "_moved_start.npy"), apgd(model, moved, y, delta, norm, eps, loss=loss).numpy())
     print("wrote", out)
 
 

@@ -335,21 +335,25 @@ class RunCommandTest {
         + "  - {technique: robustness-curve, params: {epsilons: [0, 1/0]}}\n"
         + "  - {technique: mifgsm, params: {epsilon: 2/255, step_size: 4/255}}\n"
         + "  - {technique: deepfool, params: {overshoot: -0.1, steps: 0}}\n"
-        + "  - {technique: cw, params: {c: 0, lr: 0}}\n",
+        + "  - {technique: cw, params: {c: 0, lr: 0}}\n"
+        + "  - {technique: apgd, params: {rho: 2, loss: margin}}\n",
         "steps[0].params.epsilon: -0.1 is out of range (expected at least 0 and at most 1)",
         "steps[1].params.epsilon: 1.17", "steps[2].params: step_size: 0.0313", "is larger than epsilon 0.0156",
         "steps[3].params.target: 1000 is not a class of the model (expected 0 to 999)",
         "steps[4].params.epsilons[1]: '1/0' divides by zero", "steps[5].params: step_size: 0.0156",
         "steps[6].params.overshoot: -0.1 is out of range", "steps[6].params.steps: 0 is out of range",
-        "steps[7].params.c: 0 is out of range", "steps[7].params.lr: 0 is out of range");
+        "steps[7].params.c: 0 is out of range", "steps[7].params.lr: 0 is out of range",
+        "steps[8].params.rho: 2 is out of range", "steps[8].params.loss: 'margin'");
   }
 
-  /** MI-FGSM, DeepFool and Carlini-Wagner as steps: adversarial images of the hay photo. */
+  /** MI-FGSM, DeepFool, Carlini-Wagner and APGD as steps: adversarial images of the hay photo. */
   @Test
-  void miFgsmDeepFoolAndCarliniWagnerRunAsSteps() throws Exception {
+  void miFgsmDeepFoolCarliniWagnerAndApgdRunAsSteps() throws Exception {
     Path out = dir.resolve("attacks");
     CliTest.Run r = runOnHay("attacks", "  - {technique: mifgsm, params: {epsilon: 4/255, step_size: 1/255, steps: 5}}\n"
-        + "  - {technique: deepfool, params: {candidates: 3}}\n  - {technique: cw, params: {steps: 20}}\n");
+        + "  - {technique: deepfool, params: {candidates: 3}}\n  - {technique: cw, params: {steps: 20}}\n"
+        + "  - {technique: apgd, params: {epsilon: 2/255, steps: 5, loss: dlr}}\n"
+        + "  - {technique: robustness-curve, params: {attack: apgd, epsilons: [0, 2/255], steps: 5}}\n");
     assertEquals(0, r.status(), r.out() + r.err());
     JsonNode mifgsm = new ObjectMapper().readTree(out.resolve("0-mifgsm/results.json").toFile());
     assertTrue(mifgsm.at("/images/0/success").asBoolean(), mifgsm.toString());
@@ -365,6 +369,14 @@ class RunCommandTest {
     assertTrue(cw.at("/images/0/success").asBoolean(), cw.toString());
     assertTrue(cw.at("/images/0/perturbation_l2").asDouble() < mifgsm.at("/images/0/perturbation_l2").asDouble(),
         cw.toString());
+    JsonNode apgd = new ObjectMapper().readTree(out.resolve("3-apgd/results.json").toFile());
+    assertTrue(apgd.at("/images/0/success").asBoolean(), apgd.toString());
+    assertTrue(apgd.at("/images/0/perturbation_linf_255").asDouble() <= 2 + 1e-3, apgd.toString());
+    assertEquals("dlr", apgd.at("/loss").asText(), apgd.toString());
+    JsonNode curve = new ObjectMapper().readTree(out.resolve("4-robustness-curve/results.json").toFile());
+    assertEquals(1.0, curve.at("/curve/0/accuracy").asDouble(), curve.toString());
+    assertEquals(0.0, curve.at("/curve/1/accuracy").asDouble(), curve.toString());
+    assertEquals(2.0, curve.at("/images/0/smallest_flipping_epsilon_255").asDouble(), 1e-9, curve.toString());
   }
 
   @Test

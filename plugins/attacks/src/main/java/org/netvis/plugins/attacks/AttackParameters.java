@@ -65,6 +65,32 @@ public final class AttackParameters {
     }
   }
 
+  /** APGD (Croce and Hein 2020; torchattacks' APGD, AutoAttack's first attack), untargeted. */
+  public record Apgd(
+      @Param(description = "linf or l2", defaultValue = "linf") Norm norm,
+      @Param(description = "the budget on [0, 1] pixels: L-inf radius, or L2 radius", defaultValue = "8/255", min = 0,
+          exclusiveMin = true, max = 1000) double epsilon,
+      @Param(description = "iterations per restart (torchattacks' default; AutoAttack runs 100)", defaultValue = "10",
+          min = 1, max = 100000) int steps,
+      @Param(description = "random starts; each after the first attacks only the images not yet fooled",
+          defaultValue = "1", min = 1, max = 1000) int restarts,
+      @Param(description = "the loss ascended: ce (cross-entropy) or dlr (Croce and Hein's difference of logits ratio,"
+          + " unchanged by the logits' scale)", defaultValue = "ce") Loss loss,
+      @Param(description = "at each checkpoint an image's step size halves where fewer than this fraction of the"
+          + " steps since the last one raised its loss", defaultValue = "0.75", min = 0, max = 1) double rho,
+      @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {
+
+    /** The loss APGD ascends. */
+    public enum Loss { CE, DLR }
+
+    public Apgd {
+      if (norm == Norm.LINF && epsilon > 1) {
+        throw new IllegalArgumentException("epsilon: " + epsilon + " is more than the whole [0, 1] pixel range"
+            + " (expected at most 1 for linf)");
+      }
+    }
+  }
+
   /** DeepFool (torchattacks' DeepFool), untargeted, L2. */
   public record DeepFool(
       @Param(description = "the most linearization steps per image", defaultValue = "50", min = 1, max = 100000)
@@ -93,16 +119,16 @@ public final class AttackParameters {
 
   /** Accuracy against a list of budgets. */
   public record Curve(
-      @Param(description = "the attack: fgsm or pgd (L-inf, step_fraction * epsilon per step)", defaultValue = "fgsm")
-      Kind attack,
+      @Param(description = "the attack: fgsm, pgd (L-inf, step_fraction * epsilon per step) or apgd (L-inf,"
+          + " cross-entropy, one start)", defaultValue = "fgsm") Kind attack,
       @Param(description = "L-inf budgets on [0, 1] pixels", defaultValue = "[0, 0.25/255, 0.5/255, 1/255, 2/255]",
           min = 0, max = 1) List<Double> epsilons,
-      @Param(description = "PGD steps", defaultValue = "10", min = 1, max = 100000) int steps,
+      @Param(description = "PGD's or APGD's steps", defaultValue = "10", min = 1, max = 100000) int steps,
       @Param(description = "PGD step as a fraction of epsilon", defaultValue = "0.25", min = 0, exclusiveMin = true,
           max = 1) double stepFraction,
       @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {
 
     /** The attack a curve runs. */
-    public enum Kind { FGSM, PGD }
+    public enum Kind { FGSM, PGD, APGD }
   }
 }

@@ -65,6 +65,26 @@ public final class AttackProviders {
     }
   }
 
+  /** APGD. */
+  public static final class ApgdProvider implements TechniqueProvider {
+    public String id() {
+      return "apgd";
+    }
+
+    public String description() {
+      return "APGD (Croce and Hein 2020): AutoAttack's step-size-free PGD with momentum and checkpoints that halve the"
+          + " step, on the cross-entropy or DLR loss, on [0, 1] pixels, as torchattacks' APGD";
+    }
+
+    public Class<? extends Record> parameters() {
+      return AttackParameters.Apgd.class;
+    }
+
+    public Class<? extends Technique<?>> technique() {
+      return AttackSteps.ApgdStep.class;
+    }
+  }
+
   /** Carlini-Wagner L2. */
   public static final class Cw implements TechniqueProvider {
     public String id() {

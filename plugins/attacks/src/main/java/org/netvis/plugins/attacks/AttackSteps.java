@@ -14,7 +14,7 @@ import org.netvis.engine.spi.Technique;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
-/** The fgsm, pgd, mifgsm, cw, deepfool and robustness-curve steps. */
+/** The fgsm, pgd, mifgsm, apgd, cw, deepfool and robustness-curve steps. */
 public final class AttackSteps {
   private AttackSteps() {}
 
@@ -112,6 +112,23 @@ public final class AttackSteps {
     }
   }
 
+  /** APGD. */
+  public static final class ApgdStep implements Technique<AttackParameters.Apgd> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.Apgd p) throws Exception {
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("norm", p.norm().name().toLowerCase());
+      values.putAll(budget(p.epsilon()));
+      values.put("steps", p.steps());
+      values.put("restarts", p.restarts());
+      values.put("loss", p.loss().name().toLowerCase());
+      values.put("rho", p.rho());
+      return attack(ctx, p.batchSize(), -1, String.format("APGD-%s %s, epsilon %.4g, %d steps, %d restart%s",
+          p.loss().name(), p.norm().name(), p.epsilon(), p.steps(), p.restarts(), p.restarts() == 1 ? "" : "s"), values,
+          (m, b, l, first) -> Apgd.run(m, b, l, p, ctx.seed(), i -> ctx.itemIndex(first + i)));
+    }
+  }
+
   /** Carlini-Wagner L2. */
   public static final class Cw implements Technique<AttackParameters.Cw> {
     @Override
@@ -164,10 +181,14 @@ public final class AttackSteps {
       for (int e = 0; e < eps.size(); e++) {
         double epsilon = eps.get(e);
         Tensor adv = epsilon == 0 ? x : inBatches(model, x, in.labels(), p.batchSize(), (m, b, l, first) ->
-            p.attack() == AttackParameters.Curve.Kind.FGSM ? Attacks.fgsm(m, b, l, false, (float) epsilon)
-                : Attacks.pgd(m, b, l, false, new AttackParameters.Pgd(AttackParameters.Norm.LINF, epsilon,
-                    Math.max(epsilon * p.stepFraction(), 1e-12), p.steps(), false, -1, false, p.batchSize()),
-                    ctx.seed(), i -> ctx.itemIndex(first + i), null));
+            switch (p.attack()) {
+              case FGSM -> Attacks.fgsm(m, b, l, false, (float) epsilon);
+              case PGD -> Attacks.pgd(m, b, l, false, new AttackParameters.Pgd(AttackParameters.Norm.LINF, epsilon,
+                  Math.max(epsilon * p.stepFraction(), 1e-12), p.steps(), false, -1, false, p.batchSize()),
+                  ctx.seed(), i -> ctx.itemIndex(first + i), null);
+              case APGD -> Apgd.run(m, b, l, new AttackParameters.Apgd(AttackParameters.Norm.LINF, epsilon, p.steps(), 1,
+                  AttackParameters.Apgd.Loss.CE, 0.75, p.batchSize()), ctx.seed(), i -> ctx.itemIndex(first + i));
+            });
         Tensor logits = model.logits(adv);
         accuracy[e] = AttackReport.accuracy(logits, in.labels());
         for (int i = 0; i < n; i++) {

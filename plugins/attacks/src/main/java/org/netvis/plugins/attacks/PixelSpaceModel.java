@@ -60,6 +60,13 @@ final class PixelSpaceModel {
     return toPixels(g, targeted ? -1f : 1f);
   }
 
+  /** The logits of each image and the gradient of sum_i CE(logits_i, labels_i) with respect to the pixels, in one run. */
+  VjpResult crossEntropy(Tensor pixels, long[] labels) {
+    VjpResult r = engine.crossEntropyVjp(Pixels.fromUnitPixels(pixels, preprocessing),
+        ClassScores.oneHot(labels, engine.classes()));
+    return new VjpResult(r.logits(), toPixels(r.inputGradient(), 1f));
+  }
+
   /**
    * The logits of each image and the gradient of sum(cotangent * logits) with respect to its pixels, in
    * one run: with one-hot rows, each image's gradient of one class score.
