@@ -424,7 +424,7 @@ LAYER_INDEX = 7  # features[7], a Fire module's output: '/features/features.7/Co
 LAYER_STEPS = 16  # the layer methods' n_steps in the tests (Captum's default is 50)
 
 
-def layer_grad(model, x, labels, replace=None):
+def layer_grad(model, x, labels, replace=None, layer_index=LAYER_INDEX):
     """The layer's output A and the gradient of each image's target score with respect to it; with
     replace, the layer's output is replace while the rest of the model reads x (a forward hook that
     returns a new output, as Captum's layer integrated gradients sets it)."""
@@ -435,7 +435,7 @@ def layer_grad(model, x, labels, replace=None):
         store["a"] = a
         return a
 
-    handle = model.features[LAYER_INDEX].register_forward_hook(hook)
+    handle = model.features[layer_index].register_forward_hook(hook)
     try:
         out = model(x)
     finally:
@@ -507,7 +507,7 @@ LAYER_METHODS = {"layer-gradient-x-activation": layer_gradient_x_activation, "in
 NEURON = (51, 13, 13)  # a unit of features[7]'s output, (channel, row, column), positive on all eight photos
 
 
-def neuron_grad(model, x):
+def neuron_grad(model, x, layer_index=LAYER_INDEX, neuron=NEURON):
     """The unit's value in each image and its gradient with respect to x."""
     store = {}
 
@@ -515,12 +515,12 @@ def neuron_grad(model, x):
         store["a"] = output
 
     x = x.clone().requires_grad_(True)
-    handle = model.features[LAYER_INDEX].register_forward_hook(hook)
+    handle = model.features[layer_index].register_forward_hook(hook)
     try:
         model(x)
     finally:
         handle.remove()
-    unit = store["a"][(slice(None),) + NEURON]
+    unit = store["a"][(slice(None),) + neuron]
     (g,) = torch.autograd.grad(unit.sum(), x)
     return unit.detach(), g
 
@@ -548,6 +548,29 @@ def neuron_integrated_gradients(model, x, labels):
     end, _ = neuron_grad(model, x)
     start, _ = neuron_grad(model, torch.zeros_like(x))
     return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (end - start)}
+
+
+# Conductance needs a unit the score reads: unit (51, 13, 13) of features[7] is never the largest of its
+# max-pool window, so the score's gradient there is 0; features[6] feeds features[7]'s convolutions.
+CONDUCTANCE_LAYER_INDEX = 6
+CONDUCTANCE_NEURON = (51, 13, 13)
+
+
+def neuron_conductance(model, x, labels):
+    """Captum's NeuronConductance, zero baseline, 16 points of its default rule, the trapezoid:
+    x * sum_k w_k dF/d unit (a_k x) * d unit / dx (a_k x), F the label's score, at unit (51, 13, 13)
+    of features[6]."""
+    alphas, weights = ig_rule("riemann_trapezoid", LAYER_STEPS)
+    a = torch.tensor(alphas, dtype=x.dtype).view(-1, 1, 1, 1)
+    w = torch.tensor(weights, dtype=x.dtype).view(-1, 1, 1, 1)
+    out = []
+    for i in range(len(labels)):
+        points = a * x[i:i + 1]
+        _, layer_g = layer_grad(model, points, labels[i].repeat(len(alphas)), layer_index=CONDUCTANCE_LAYER_INDEX)
+        through_unit = layer_g[(slice(None),) + CONDUCTANCE_NEURON].view(-1, 1, 1, 1)
+        _, g = neuron_grad(model, points, CONDUCTANCE_LAYER_INDEX, CONDUCTANCE_NEURON)
+        out.append(x[i] * (w * through_unit * g).sum(0))
+    return {"": torch.stack(out)}
 
 
 def feature_masks(out_dir):
@@ -752,6 +775,8 @@ def main():
                 result = neuron_guided_backprop(model_path, dtype, x, labels)
             elif method == "neuron-integrated-gradients":
                 result = neuron_integrated_gradients(model, x, labels)
+            elif method == "neuron-conductance":
+                result = neuron_conductance(model, x, labels)
             elif method in LAYER_METHODS:
                 result = LAYER_METHODS[method](model, x, labels)
             elif method in LRP_SETTINGS:

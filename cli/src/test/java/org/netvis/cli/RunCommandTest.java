@@ -230,12 +230,15 @@ class RunCommandTest {
     CliTest.Run r = runOnHay("layers", "  - {technique: layer-integrated-gradients, params: {layer: '" + fire
         + "', steps: 8}}\n  - technique: deletion-insertion\n    params:\n      methods: [layer-conductance]\n"
         + "      method_params: {layer-conductance: {layer: '" + fire + "', steps: 8, interpolation: nearest}}\n"
-        + "  - {technique: neuron-integrated-gradients, params: {layer: '" + fire + "', neuron: [7, 6, 6], steps: 8}}\n");
+        + "  - {technique: neuron-integrated-gradients, params: {layer: '" + fire + "', neuron: [7, 6, 6], steps: 8}}\n"
+        + "  - {technique: neuron-conductance, params: {layer: '" + fire + "', neuron: [7, 6, 6], steps: 8}}\n");
     assertEquals(0, r.status(), r.out() + r.err());
     JsonNode neuron = new ObjectMapper().readTree(out.resolve("2-neuron-integrated-gradients/results.json").toFile());
     assertTrue(neuron.at("/images/0/target").isMissingNode() && neuron.at("/images/0/label").asInt() == 958,
         "a unit's attribution has no target class: " + neuron);
     assertTrue(neuron.at("/images/0/convergence_delta").isNumber(), neuron.toString());
+    JsonNode conductance = new ObjectMapper().readTree(out.resolve("3-neuron-conductance/results.json").toFile());
+    assertEquals(958, conductance.at("/images/0/target").asInt(), "conductance explains the target: " + conductance);
     org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
         out.resolve("0-layer-integrated-gradients/attributions.npy"));
     assertArrayEquals(new long[] {1, 512, 13, 13}, a.shape());

@@ -7,7 +7,8 @@ import org.netvis.engine.spi.AttributionProvider;
 
 /**
  * Registers Captum's neuron attribution methods: each attributes one hidden unit's value, not a class
- * score, to the input's pixels ({@link Neuron}); the images' labels play no part.
+ * score, to the input's pixels ({@link Neuron}), and the images' labels play no part; except neuron
+ * conductance, which attributes the share of the target's score that flows through the unit.
  */
 public final class NeuronAttributionProviders {
   private NeuronAttributionProviders() {}
@@ -119,6 +120,31 @@ public final class NeuronAttributionProviders {
     @Override
     public boolean explainsTargets() {
       return false;
+    }
+  }
+
+  /** Registers neuron conductance. */
+  public static final class ConductanceProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "neuron-conductance";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron conductance (Captum's NeuronConductance): the part of the target score's change along the path"
+          + " from the baseline that flows through one hidden unit, per input feature";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NeuronConductanceParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      NeuronConductanceParameters p = (NeuronConductanceParameters) parameters;
+      return new NeuronConductance(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
     }
   }
 }

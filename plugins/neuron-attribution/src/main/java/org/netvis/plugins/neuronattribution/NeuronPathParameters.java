@@ -8,14 +8,16 @@ import org.netvis.engine.spi.Param;
 public record NeuronPathParameters(
     @Param(description = NeuronParameters.LAYER, defaultValue = "''") String layer,
     @Param(description = NeuronParameters.NEURON, defaultValue = "[]", min = 0) List<Integer> neuron,
-    @Param(description = "the reference input: zeros (in the normalized space, Captum's default), black (pixels 0),"
-        + " blur (the image blurred with blur_sigma), uniform (uniform pixels from the step's seed, per image),"
-        + " or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space",
-        defaultValue = "zeros") String baseline,
+    @Param(description = NeuronPathParameters.BASELINE, defaultValue = "zeros") String baseline,
     @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
         exclusiveMin = true, max = 1000) double blurSigma,
     @Param(description = "points on the path from the baseline to the input", defaultValue = "50", min = 1,
         max = 10000) int steps,
     @Param(description = "how the path integral is approximated", defaultValue = "gausslegendre") PathRule method,
     @Param(description = "path points per gradient call (images x steps are split into batches of this size)",
-        defaultValue = "64", min = 1, max = 100000) int internalBatchSize) {}
+        defaultValue = "64", min = 1, max = 100000) int internalBatchSize) {
+
+  static final String BASELINE = "the reference input: zeros (in the normalized space, Captum's default), black"
+      + " (pixels 0), blur (the image blurred with blur_sigma), uniform (uniform pixels from the step's seed, per"
+      + " image), or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space";
+}

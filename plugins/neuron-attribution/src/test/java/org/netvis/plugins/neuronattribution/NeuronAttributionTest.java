@@ -25,11 +25,17 @@ import org.netvis.engine.testing.Compare;
 class NeuronAttributionTest {
   static final String LAYER = "/features/features.7/Concat_output_0";
   static final List<Integer> UNIT = List.of(51, 13, 13);
+  /**
+   * Conductance's unit: the score reads (51, 13, 13) of features.7 through a max pool whose window it
+   * never wins, so its conductance is 0; features.6 feeds features.7's convolutions.
+   */
+  static final String CONDUCTANCE_LAYER = "/features/features.6/Concat_output_0";
   @TempDir static Path dir;
 
   @Test
   void matchesTheReferenceAndItsDeltas() throws Exception {
-    AttributionReference.compute(dir, "neuron-gradient", "neuron-guided-backprop", "neuron-integrated-gradients");
+    AttributionReference.compute(dir, "neuron-gradient", "neuron-guided-backprop", "neuron-integrated-gradients",
+        "neuron-conductance");
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       Tensor x = AttributionReference.inputs();
       long[] labels = AttributionReference.labels();
@@ -39,6 +45,7 @@ class NeuronAttributionTest {
         Attribution m = s.context.attributions().create(method, params, s.context, "params");
         Tensor a = m.attribute(x, labels);
         AttributionReference.assertMatches(method, a, dir, method);
+        assertFalse(s.context.attributions().find(method).orElseThrow().explainsTargets(), method);
         // The unit is the target: other labels change nothing.
         long[] others = new long[labels.length];
         Arrays.fill(others, 999);
@@ -53,7 +60,18 @@ class NeuronAttributionTest {
               AttributionReference.format(delta), AttributionReference.format(reference));
         }
       }
-      assertFalse(s.context.attributions().find("neuron-gradient").orElseThrow().explainsTargets());
+      // Conductance attributes the target's score through the unit: the labels matter.
+      Attribution conductance = s.context.attributions().create("neuron-conductance",
+          Map.of("layer", CONDUCTANCE_LAYER, "neuron", UNIT, "steps", 16), s.context, "params");
+      Tensor a = conductance.attribute(x, labels);
+      AttributionReference.assertMatches("neuron-conductance", a, dir, "neuron-conductance");
+      assertTrue(s.context.attributions().find("neuron-conductance").orElseThrow().explainsTargets());
+      long[] others = new long[labels.length];
+      Arrays.fill(others, 999);
+      double moved = Compare.median(Compare.relativeL2PerItem(conductance.attribute(x, others).data(),
+          Compare.asDoubles(a), labels.length));
+      System.out.printf("neuron-conductance: median relative L2 change with every target set to 999: %.3f%n", moved);
+      assertTrue(moved > 0.1, "the target matters: " + moved);
     }
   }
 
