@@ -12,6 +12,7 @@ OUT="${1:-$(mktemp -d)/attribution-speed}"
 EXPERIMENT="$(mktemp --suffix=.yaml)"
 LAYER="/features/features.12/Concat_output_0"
 FIRE7="/features/features.7/Concat_output_0"
+FIRE6="/features/features.6/Concat_output_0"
 cat > "$EXPERIMENT" <<YAML
 name: attribution-speed
 model: squeezenet1_1
@@ -41,6 +42,8 @@ steps:
   - {technique: layer-conductance, params: {layer: $FIRE7}}
   - {technique: internal-influence, params: {layer: $FIRE7}}
   - {technique: layer-integrated-gradients, params: {layer: $FIRE7}}
+  - {technique: layer-deeplift, params: {layer: $FIRE7}}
+  - {technique: neuron-conductance, params: {layer: $FIRE6, neuron: [51, 13, 13]}}
 YAML
 ./netvis run "$EXPERIMENT" --out "$OUT" >&2
 /usr/bin/python3 - "$OUT" <<'PY'
@@ -58,7 +61,8 @@ notes = {"integrated-gradients": "50 Gauss-Legendre points", "gradient-shap": "5
          "kernel-shap": "196 cells of 16 px, 25 coalitions", "lime": "196 cells of 16 px, 25 coalitions",
          "layer-gradient-x-activation": "at features.7", "layer-conductance": "features.7, 51 Gauss-Legendre points",
          "internal-influence": "features.7, 50 points",
-         "layer-integrated-gradients": "features.7, 50 points, the layer's output set by a shifted graph"}
+         "layer-integrated-gradients": "features.7, 50 points, the layer's output set by a shifted graph",
+         "layer-deeplift": "features.7, zero baseline", "neuron-conductance": "unit (51, 13, 13) of features.6, 50 points"}
 for step in sorted(out.glob("[0-9]*-*"), key=lambda p: int(p.name.split("-")[0]))[1:]:
     r = json.loads((step / "results.json").read_text())
     if "images_per_second" in r:

@@ -297,11 +297,8 @@ class Rescaled(torch.nn.Module):
         return RescaleMaxPool.apply(x, m.kernel_size, m.stride, m.ceil_mode)
 
 
-def deeplift(model_path, dtype, x, labels):
-    """DeepLIFT (rescale) of each image against a zero baseline: (x - 0) times the input half's
-    gradient of both halves' target scores, with every ReLU and max pool module rescaled."""
-    model = load_model(model_path, dtype)
-
+def rescaled(model):
+    """The model with every ReLU and max pool module taking DeepLIFT's rescale rule backwards."""
     def swap(parent):
         for name, child in parent.named_children():
             if isinstance(child, (torch.nn.ReLU, torch.nn.MaxPool2d)):
@@ -310,6 +307,13 @@ def deeplift(model_path, dtype, x, labels):
                 swap(child)
 
     swap(model)
+    return model
+
+
+def deeplift(model_path, dtype, x, labels):
+    """DeepLIFT (rescale) of each image against a zero baseline: (x - 0) times the input half's
+    gradient of both halves' target scores, with every ReLU and max pool module rescaled."""
+    model = rescaled(load_model(model_path, dtype))
     baseline = torch.zeros_like(x)
     n = len(labels)
     pair = torch.cat([x, baseline]).requires_grad_(True)
@@ -498,6 +502,17 @@ def layer_integrated_gradients(model, x, labels):
         out.append((ax[i] - ab[i]) * (w * g).sum(0))
     attributions = torch.stack(out)
     return {"": attributions, "_delta": attributions.flatten(1).sum(1) - score_difference(model, x, labels)}
+
+
+def layer_deeplift(model_path, dtype, x, labels):
+    """Captum's LayerDeepLift at the layer, zero baseline: (A(x) - A(0)) times the input half's gradient
+    at the layer of both halves' target scores, every ReLU and max pool module rescaled."""
+    model = rescaled(load_model(model_path, dtype))
+    n = len(labels)
+    a, g = layer_grad(model, torch.cat([x, torch.zeros_like(x)]), torch.cat([labels, labels]))
+    attributions = (a[:n] - a[n:]) * g[:n]
+    delta = attributions.flatten(1).sum(1) - score_difference(load_model(model_path, dtype), x, labels)
+    return {"": attributions, "_delta": delta}
 
 
 LAYER_METHODS = {"layer-gradient-x-activation": layer_gradient_x_activation, "internal-influence": internal_influence,
@@ -777,6 +792,8 @@ def main():
                 result = neuron_integrated_gradients(model, x, labels)
             elif method == "neuron-conductance":
                 result = neuron_conductance(model, x, labels)
+            elif method == "layer-deeplift":
+                result = layer_deeplift(model_path, dtype, x, labels)
             elif method in LAYER_METHODS:
                 result = LAYER_METHODS[method](model, x, labels)
             elif method in LRP_SETTINGS:

@@ -121,4 +121,29 @@ public final class LayerAttributionProviders {
       return new LayerIntegratedGradients(context, pass(context, p), p);
     }
   }
+
+  /** Registers layer DeepLIFT. */
+  public static final class DeepLiftProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-deeplift";
+    }
+
+    @Override
+    public String description() {
+      return "Layer DeepLIFT (Captum's LayerDeepLift, rescale rule): a hidden layer's change from the baseline's"
+          + " activations times its DeepLIFT multipliers; reports the convergence delta";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerDeepLiftParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerDeepLiftParameters p = (LayerDeepLiftParameters) parameters;
+      return new LayerDeepLift(context, pass(context, p.layer(), p.grid(), p.interpolation()), p);
+    }
+  }
 }

@@ -14,6 +14,9 @@ public record LayerParameters(
       + " with a spatial size above 1 on the path to the logits)";
   static final String GRID = "for a token tensor (N, T, D) such as a ViT block's output: the side of the square patch"
       + " grid; its last grid x grid tokens are returned as (N, D, grid, grid)";
+  static final String BASELINE = "the reference input: zeros (in the normalized space, Captum's default), black"
+      + " (pixels 0), blur (the image blurred with blur_sigma), uniform (uniform pixels from the step's seed, per"
+      + " image), or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space";
   static final String INTERPOLATION = "none: the layer's attributions as they are, (N, C, h, w), Captum's output;"
       + " bilinear or nearest: their sum over channels brought to the input size, (N, 1, H, W), as Captum's"
       + " LayerAttribution.interpolate, for figures over the photo and for the methods that evaluate maps";

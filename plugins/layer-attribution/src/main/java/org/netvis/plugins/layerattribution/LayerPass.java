@@ -11,9 +11,10 @@ import org.netvis.engine.tensor.Tensor;
 
 /**
  * Runs of the model at one layer ({@link AttributionLayer}): its activations A and the gradient G
- * of each image's target score with respect to them, from one gradient graph; G with the layer's
- * output set to given values while every other path reads the image (a shifted graph, {@link
- * VjpSpec#shifts}); and the layer's attributions in the form the step returns.
+ * of each image's target score with respect to them, from one gradient graph; the same with DeepLIFT's
+ * rescale rule over (image, baseline) pairs; G with the layer's output set to given values while every
+ * other path reads the image (a shifted graph, {@link VjpSpec#shifts}); and the layer's attributions in
+ * the form the step returns.
  */
 final class LayerPass {
   private final Engine engine;
@@ -21,6 +22,7 @@ final class LayerPass {
   private final Interpolation interpolation;
   private final VjpSpec read;
   private final VjpSpec set;
+  private final VjpSpec rescaled;
 
   LayerPass(Engine engine, AttributionLayer layer, Interpolation interpolation) {
     this.engine = engine;
@@ -28,6 +30,7 @@ final class LayerPass {
     this.interpolation = interpolation;
     this.read = new VjpSpec(List.of(), List.of(layer.name()), List.of(layer.name()));
     this.set = new VjpSpec(List.of(), List.of(), List.of(layer.name())).withShifts(List.of(layer.name()));
+    this.rescaled = read.withBackward(VjpSpec.Backward.DEEPLIFT);
   }
 
   /** A and G. */
@@ -37,6 +40,21 @@ final class LayerPass {
   Result run(Tensor images, long[] targets) {
     Map<String, Tensor> out = engine.vjp(images, read, Map.of(seed(), oneHot(targets)));
     return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
+  }
+
+  /**
+   * A and the DeepLIFT multipliers at the layer for a batch of pairs, rows 2i and 2i + 1 an image and
+   * its baseline, each row seeded at its target ({@link VjpSpec.Backward#DEEPLIFT}); the batch runs
+   * whole, so it holds at most {@link #pairsPerCall} pairs.
+   */
+  Result runPaired(Tensor pairs, long[] targets) {
+    Map<String, Tensor> out = engine.vjp(pairs, rescaled, Map.of(seed(), oneHot(targets)));
+    return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
+  }
+
+  /** Pairs per call for a method asking for at most {@code limit} images (pairs never split). */
+  int pairsPerCall(int limit) {
+    return Math.max(1, engine.gradientCallSize(2 * limit) / 2);
   }
 
   /** G where the layer's output is {@code values} instead of A(images) (all of the layer's shape). */

@@ -8,10 +8,7 @@ import org.netvis.engine.spi.Param;
 public record PathLayerParameters(
     @Param(description = LayerParameters.LAYER, defaultValue = "''") String layer,
     @Param(description = LayerParameters.GRID, defaultValue = "0", min = 0, max = 4096) int grid,
-    @Param(description = "the reference input: zeros (in the normalized space, Captum's default), black (pixels 0),"
-        + " blur (the image blurred with blur_sigma), uniform (uniform pixels from the step's seed, per image),"
-        + " or a path to an .npy of shape (C, H, W) or (N, C, H, W) in the normalized space",
-        defaultValue = "zeros") String baseline,
+    @Param(description = LayerParameters.BASELINE, defaultValue = "zeros") String baseline,
     @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
         exclusiveMin = true, max = 1000) double blurSigma,
     @Param(description = "points on the path (Captum's n_steps; conductance takes steps + 1 points)",

@@ -38,13 +38,13 @@ import org.netvis.engine.testing.SharedData;
 class LayerAttributionTest {
   static final String LAYER = "/features/features.7/Concat_output_0";
   static final List<String> METHODS = List.of("layer-gradient-x-activation", "internal-influence", "layer-conductance",
-      "layer-integrated-gradients");
+      "layer-integrated-gradients", "layer-deeplift");
   @TempDir static Path dir;
 
   private static Map<String, Object> params(String method, Object... more) {
     java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("layer", LAYER);
-    if (!method.equals("layer-gradient-x-activation")) {
+    if (!method.equals("layer-gradient-x-activation") && !method.equals("layer-deeplift")) {
       p.put("steps", 16);
     }
     for (int k = 0; k < more.length; k += 2) {
@@ -78,6 +78,14 @@ class LayerAttributionTest {
       assertEquals(List.of("layer-gradient-x-activation", "internal-influence"), METHODS.stream()
           .filter(id -> !(s.context.attributions().create(id, params(id), s.context, "p") instanceof ConvergenceDelta))
           .toList(), "the methods without a completeness property report no delta");
+      // Layer DeepLIFT runs each image beside its baseline: pairs in calls of one or of three change nothing.
+      Tensor three = x.slice(0, 3);
+      long[] first = Arrays.copyOf(labels, 3);
+      Compare.assertSameUpToRounding(
+          s.context.attributions().create("layer-deeplift", params("layer-deeplift", "internal_batch_size", 3),
+              s.context, "p").attribute(three, first).data(),
+          s.context.attributions().create("layer-deeplift", params("layer-deeplift", "internal_batch_size", 1),
+              s.context, "p").attribute(three, first).data());
     }
   }
 
