@@ -515,7 +515,13 @@ def layer_deeplift(model_path, dtype, x, labels):
     return {"": attributions, "_delta": delta}
 
 
-LAYER_METHODS = {"layer-gradient-x-activation": layer_gradient_x_activation, "internal-influence": internal_influence,
+def layer_activation(model, x, labels):
+    """Captum's LayerActivation: A."""
+    return {"": layer_grad(model, x, labels)[0]}
+
+
+LAYER_METHODS = {"layer-activation": layer_activation,
+                 "layer-gradient-x-activation": layer_gradient_x_activation, "internal-influence": internal_influence,
                  "layer-conductance": layer_conductance, "layer-integrated-gradients": layer_integrated_gradients}
 
 
@@ -563,6 +569,16 @@ def neuron_integrated_gradients(model, x, labels):
     end, _ = neuron_grad(model, x)
     start, _ = neuron_grad(model, torch.zeros_like(x))
     return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (end - start)}
+
+
+def neuron_deeplift(model_path, dtype, x, labels):
+    """Captum's NeuronDeepLift, zero baseline: x times the input half's gradient of the unit in both
+    halves, every ReLU and max pool module rescaled; the delta sum - (unit(x) - unit(0))."""
+    model = rescaled(load_model(model_path, dtype))
+    n = len(labels)
+    unit, g = neuron_grad(model, torch.cat([x, torch.zeros_like(x)]))
+    attributions = x * g[:n]
+    return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (unit[:n] - unit[n:])}
 
 
 # Conductance needs a unit the score reads: unit (51, 13, 13) of features[7] is never the largest of its
@@ -790,6 +806,8 @@ def main():
                 result = neuron_guided_backprop(model_path, dtype, x, labels)
             elif method == "neuron-integrated-gradients":
                 result = neuron_integrated_gradients(model, x, labels)
+            elif method == "neuron-deeplift":
+                result = neuron_deeplift(model_path, dtype, x, labels)
             elif method == "neuron-conductance":
                 result = neuron_conductance(model, x, labels)
             elif method == "layer-deeplift":

@@ -3,11 +3,13 @@ package org.netvis.plugins.deeplift;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.netvis.engine.attribution.ReferencePairs;
 import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.ConvergenceDelta;
+import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -42,37 +44,21 @@ final class DeepLift implements Attribution, ConvergenceDelta {
     int n = (int) inputs.dim(0);
     int k = refs.size();
     int item = inputs.itemSize();
-    int classes = (int) engine.classes();
-    int perCall = Math.max(1, engine.gradientCallSize(2 * internalBatchSize) / 2);
     float[] x = inputs.data();
     double[] total = new double[n * item];
     String seed = engine.graph().outputName();
     String gradient = VjpSpec.gradientName(engine.graph().inputName());
-    // Pair q is image q / k against its reference q % k: an image's pairs are consecutive.
-    for (int start = 0; start < n * k; start += perCall) {
-      int count = Math.min(n * k, start + perCall) - start;
-      int first = start;
-      // Rows 2p and 2p + 1: the image and its reference, both seeded at the target, as Captum's
-      // DeepLift selects the target from both halves of its doubled batch.
-      float[] pairs = new float[2 * count * item];
-      float[] cotangent = new float[2 * count * classes];
-      for (int p = 0; p < count; p++) {
-        int image = (first + p) / k;
-        float[] b = refs.get((first + p) % k).data();
-        System.arraycopy(x, image * item, pairs, 2 * p * item, item);
-        System.arraycopy(b, image * item, pairs, (2 * p + 1) * item, item);
-        cotangent[2 * p * classes + (int) targets[image]] = 1f;
-        cotangent[(2 * p + 1) * classes + (int) targets[image]] = 1f;
-      }
-      long[] shape = inputs.shape().clone();
-      shape[0] = 2L * count;
-      Tensor g = engine.vjp(new Tensor(shape, pairs), SPEC,
-          Map.of(seed, new Tensor(new long[] {2L * count, classes}, cotangent))).get(gradient);
+    for (ReferencePairs pairs : ReferencePairs.of(engine, n, k, internalBatchSize)) {
+      Tensor g = engine.vjp(pairs.rows(inputs, refs), SPEC,
+          Map.of(seed, ClassScores.oneHot(pairs.targets(targets), engine.classes()))).get(gradient);
       // Each image's pairs add on the image's own thread, in reference order.
-      IntStream.range(first / k, (first + count - 1) / k + 1).parallel().forEach(image -> {
-        for (int q = Math.max(first, image * k); q < Math.min(first + count, (image + 1) * k); q++) {
-          float[] b = refs.get(q % k).data();
-          int row = 2 * (q - first) * item;
+      IntStream.range(pairs.image(0), pairs.image(pairs.count() - 1) + 1).parallel().forEach(image -> {
+        for (int p = 0; p < pairs.count(); p++) {
+          if (pairs.image(p) != image) {
+            continue;
+          }
+          float[] b = refs.get(pairs.reference(p)).data();
+          int row = 2 * p * item;
           for (int j = 0; j < item; j++) {
             int at = image * item + j;
             total[at] += (double) (x[at] - b[at]) * g.data()[row + j];

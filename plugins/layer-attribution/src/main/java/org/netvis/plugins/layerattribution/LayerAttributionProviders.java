@@ -146,4 +146,33 @@ public final class LayerAttributionProviders {
       return new LayerDeepLift(context, pass(context, p.layer(), p.grid(), p.interpolation()), p);
     }
   }
+
+  /** Registers layer activation. */
+  public static final class ActivationProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-activation";
+    }
+
+    @Override
+    public String description() {
+      return "Layer activation (Captum's LayerActivation): a hidden layer's activations, whatever the target";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerParameters p = (LayerParameters) parameters;
+      return new LayerActivation(pass(context, p.layer(), p.grid(), p.interpolation()), p.internalBatchSize());
+    }
+
+    @Override
+    public boolean explainsTargets() {
+      return false;
+    }
+  }
 }

@@ -1,6 +1,8 @@
 package org.netvis.plugins.layerattribution;
 
+import java.util.List;
 import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.ReferencePairs;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
@@ -31,36 +33,23 @@ final class LayerDeepLift implements Attribution, ConvergenceDelta {
   public Tensor attribute(Tensor inputs, long[] targets) {
     Tensor b = baseline.ofImages(inputs, ctx);
     int n = (int) inputs.dim(0);
-    int item = inputs.itemSize();
-    int perCall = pass.pairsPerCall(p.internalBatchSize());
     float[] out = null;
     long[] shape = null;
-    for (int start = 0; start < n; start += perCall) {
-      int count = Math.min(n, start + perCall) - start;
-      float[] pairs = new float[2 * count * item];
-      long[] pairTargets = new long[2 * count];
-      for (int q = 0; q < count; q++) {
-        System.arraycopy(inputs.data(), (start + q) * item, pairs, 2 * q * item, item);
-        System.arraycopy(b.data(), (start + q) * item, pairs, (2 * q + 1) * item, item);
-        pairTargets[2 * q] = targets[start + q];
-        pairTargets[2 * q + 1] = targets[start + q];
-      }
-      long[] pairShape = inputs.shape().clone();
-      pairShape[0] = 2L * count;
-      LayerPass.Result r = pass.runPaired(new Tensor(pairShape, pairs), pairTargets);
-      int layerItem = r.activations().itemSize();
+    for (ReferencePairs pairs : ReferencePairs.of(ctx.engine(), n, 1, p.internalBatchSize())) {
+      LayerPass.Result r = pass.runPaired(pairs.rows(inputs, List.of(b)), pairs.targets(targets));
+      int item = r.activations().itemSize();
       if (out == null) {
-        out = new float[n * layerItem];
+        out = new float[n * item];
         shape = r.activations().shape().clone();
         shape[0] = n;
       }
       float[] a = r.activations().data();
       float[] g = r.gradients().data();
-      for (int q = 0; q < count; q++) {
-        int image = 2 * q * layerItem;
-        int base = (2 * q + 1) * layerItem;
-        int dst = (start + q) * layerItem;
-        for (int e = 0; e < layerItem; e++) {
+      for (int q = 0; q < pairs.count(); q++) {
+        int image = 2 * q * item;
+        int base = (2 * q + 1) * item;
+        int dst = pairs.image(q) * item;
+        for (int e = 0; e < item; e++) {
           out[dst + e] = (a[image + e] - a[base + e]) * g[image + e];
         }
       }

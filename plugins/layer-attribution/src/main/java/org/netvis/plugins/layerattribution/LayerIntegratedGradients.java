@@ -35,8 +35,8 @@ final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
     PathRule.Points rule = p.method().points(p.steps());
     int n = (int) inputs.dim(0);
     int chunk = pass.callSize(p.internalBatchSize());
-    Tensor ax = activations(inputs, chunk);
-    Tensor ab = activations(b, chunk);
+    Tensor ax = pass.activations(inputs, chunk);
+    Tensor ab = pass.activations(b, chunk);
     int item = ax.itemSize();
     double[] total = new double[n * item];
     for (PathChunk c : PathChunk.of(n, rule.count(), chunk)) {
@@ -59,16 +59,6 @@ final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
     }
     Tensor layer = new Tensor(ax.shape(), out);
     return delta.remember(pass.output(layer, inputs), layer);
-  }
-
-  /** The layer's activations for every image, by forward passes of at most {@code chunk} images. */
-  private Tensor activations(Tensor images, int chunk) {
-    int n = (int) images.dim(0);
-    java.util.List<Tensor> parts = new java.util.ArrayList<>();
-    for (int start = 0; start < n; start += chunk) {
-      parts.add(pass.activations(images.slice(start, Math.min(n, start + chunk))));
-    }
-    return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }
 
   @Override

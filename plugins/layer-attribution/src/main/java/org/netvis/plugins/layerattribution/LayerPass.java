@@ -45,16 +45,11 @@ final class LayerPass {
   /**
    * A and the DeepLIFT multipliers at the layer for a batch of pairs, rows 2i and 2i + 1 an image and
    * its baseline, each row seeded at its target ({@link VjpSpec.Backward#DEEPLIFT}); the batch runs
-   * whole, so it holds at most {@link #pairsPerCall} pairs.
+   * whole, so it holds at most the pairs of one call ({@code ReferencePairs.of}).
    */
   Result runPaired(Tensor pairs, long[] targets) {
     Map<String, Tensor> out = engine.vjp(pairs, rescaled, Map.of(seed(), oneHot(targets)));
     return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
-  }
-
-  /** Pairs per call for a method asking for at most {@code limit} images (pairs never split). */
-  int pairsPerCall(int limit) {
-    return Math.max(1, engine.gradientCallSize(2 * limit) / 2);
   }
 
   /** G where the layer's output is {@code values} instead of A(images) (all of the layer's shape). */
@@ -67,9 +62,15 @@ final class LayerPass {
         VjpSpec.shiftName(layer.name()), new Tensor(values.shape(), shift))).get(VjpSpec.gradientName(layer.name()));
   }
 
-  /** A alone, by a forward pass. */
-  Tensor activations(Tensor images) {
-    return engine.activations(images, List.of(layer.name())).get(layer.name());
+  /** A alone, by forward passes of at most {@code chunk} images. */
+  Tensor activations(Tensor images, int chunk) {
+    int n = (int) images.dim(0);
+    List<Tensor> parts = new java.util.ArrayList<>();
+    for (int start = 0; start < n; start += chunk) {
+      parts.add(engine.activations(images.slice(start, Math.min(n, start + chunk)), List.of(layer.name()))
+          .get(layer.name()));
+    }
+    return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }
 
   /** Images per gradient call for a method asking for at most {@code limit}. */

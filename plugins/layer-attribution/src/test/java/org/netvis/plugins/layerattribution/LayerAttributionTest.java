@@ -37,14 +37,14 @@ import org.netvis.engine.testing.SharedData;
  */
 class LayerAttributionTest {
   static final String LAYER = "/features/features.7/Concat_output_0";
-  static final List<String> METHODS = List.of("layer-gradient-x-activation", "internal-influence", "layer-conductance",
-      "layer-integrated-gradients", "layer-deeplift");
+  static final List<String> METHODS = List.of("layer-activation", "layer-gradient-x-activation", "internal-influence",
+      "layer-conductance", "layer-integrated-gradients", "layer-deeplift");
   @TempDir static Path dir;
 
   private static Map<String, Object> params(String method, Object... more) {
     java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("layer", LAYER);
-    if (!method.equals("layer-gradient-x-activation") && !method.equals("layer-deeplift")) {
+    if (!List.of("layer-activation", "layer-gradient-x-activation", "layer-deeplift").contains(method)) {
       p.put("steps", 16);
     }
     for (int k = 0; k < more.length; k += 2) {
@@ -75,9 +75,11 @@ class LayerAttributionTest {
               AttributionReference.format(delta), AttributionReference.format(reference));
         }
       }
-      assertEquals(List.of("layer-gradient-x-activation", "internal-influence"), METHODS.stream()
+      assertEquals(List.of("layer-activation", "layer-gradient-x-activation", "internal-influence"), METHODS.stream()
           .filter(id -> !(s.context.attributions().create(id, params(id), s.context, "p") instanceof ConvergenceDelta))
           .toList(), "the methods without a completeness property report no delta");
+      assertEquals(List.of("layer-activation"), METHODS.stream()
+          .filter(id -> !s.context.attributions().find(id).orElseThrow().explainsTargets()).toList());
       // Layer DeepLIFT runs each image beside its baseline: pairs in calls of one or of three change nothing.
       Tensor three = x.slice(0, 3);
       long[] first = Arrays.copyOf(labels, 3);

@@ -56,6 +56,11 @@ record Neuron(String layer, long[] shape, int offset) {
     return t;
   }
 
+  /** The unit's value in each image, by a forward pass. */
+  double[] valuesAt(Engine engine, Tensor images) {
+    return values(engine.activations(images, List.of(layer)).get(layer));
+  }
+
   /** The unit's value in each image, from the tensor's values. */
   double[] values(Tensor layerValues) {
     int n = (int) layerValues.dim(0);

@@ -147,4 +147,34 @@ public final class NeuronAttributionProviders {
       return new NeuronConductance(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
     }
   }
+
+  /** Registers neuron DeepLIFT. */
+  public static final class DeepLiftProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "neuron-deeplift";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron DeepLIFT (Captum's NeuronDeepLift, rescale rule): one hidden unit's change from the baseline"
+          + " attributed to the input; reports the convergence delta";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NeuronDeepLiftParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      NeuronDeepLiftParameters p = (NeuronDeepLiftParameters) parameters;
+      return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+    }
+
+    @Override
+    public boolean explainsTargets() {
+      return false;
+    }
+  }
 }

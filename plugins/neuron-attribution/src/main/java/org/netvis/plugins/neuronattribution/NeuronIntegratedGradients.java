@@ -49,10 +49,7 @@ final class NeuronIntegratedGradients implements Attribution, ConvergenceDelta {
 
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    return ConvergenceDelta.of(attributions.itemSums(), unit(inputs), unit(baseline.ofImages(inputs, ctx)));
-  }
-
-  private double[] unit(Tensor images) {
-    return neuron.values(ctx.engine().activations(images, List.of(neuron.layer())).get(neuron.layer()));
+    return ConvergenceDelta.of(attributions.itemSums(), neuron.valuesAt(ctx.engine(), inputs),
+        neuron.valuesAt(ctx.engine(), baseline.ofImages(inputs, ctx)));
   }
 }
