@@ -17,4 +17,12 @@ public interface ConvergenceDelta {
     }
     return delta;
   }
+
+  /** Each image's value at its input's end and at its baseline's (means over draws where there are several). */
+  record Ends(double[] atInputs, double[] atBaselines) {}
+
+  /** Per image, {@code sums[i] - (ends.atInputs[i] - ends.atBaselines[i])}. */
+  static double[] of(double[] sums, Ends ends) {
+    return of(sums, ends.atInputs(), ends.atBaselines());
+  }
 }

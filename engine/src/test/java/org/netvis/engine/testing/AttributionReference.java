@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.netvis.engine.attribution.AttributionStep;
+import org.netvis.engine.attribution.GradientShapDraws;
 import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.model.ResolvedModel;
@@ -50,6 +51,36 @@ public final class AttributionReference {
         dir.toString()));
     args.addAll(List.of(methods));
     PythonReference.run(script(), 20, args.toArray(String[]::new));
+  }
+
+  /**
+   * Writes a GradientSHAP method's draws for the reference to read: {@code METHOD_noisy.npy} and
+   * {@code METHOD_base.npy}, (n, samples, C, H, W), and {@code METHOD_alphas.npy}, (n, samples).
+   */
+  public static void writeDraws(Path dir, String method, List<List<GradientShapDraws.Draw>> draws, long[] imageShape)
+      throws IOException {
+    int n = draws.size();
+    int samples = draws.get(0).size();
+    int item = draws.get(0).get(0).noisy().length;
+    float[] noisy = new float[n * samples * item];
+    float[] base = new float[noisy.length];
+    float[] alphas = new float[n * samples];
+    for (int i = 0; i < n; i++) {
+      for (int d = 0; d < samples; d++) {
+        GradientShapDraws.Draw draw = draws.get(i).get(d);
+        int q = i * samples + d;
+        System.arraycopy(draw.noisy(), 0, noisy, q * item, item);
+        System.arraycopy(draw.base(), 0, base, q * item, item);
+        alphas[q] = draw.alpha();
+      }
+    }
+    long[] shape = new long[imageShape.length + 1];
+    shape[0] = n;
+    shape[1] = samples;
+    System.arraycopy(imageShape, 1, shape, 2, imageShape.length - 1);
+    Npy.write(dir.resolve(method + "_noisy.npy"), new Tensor(shape, noisy));
+    Npy.write(dir.resolve(method + "_base.npy"), new Tensor(shape, base));
+    Npy.write(dir.resolve(method + "_alphas.npy"), new Tensor(new long[] {n, samples}, alphas));
   }
 
   public static NpyArray read(Path dir, String name) throws IOException {

@@ -1,6 +1,7 @@
 package org.netvis.plugins.gradientshap;
 
 import java.util.List;
+import org.netvis.engine.attribution.GradientShapDraws;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
@@ -11,15 +12,11 @@ public final class GradientShapProvider implements AttributionProvider {
 
   /** Parameters of GradientSHAP, with Captum's names and defaults where Captum has them. */
   public record Parameters(
-      @Param(description = "the baseline distribution, drawn from uniformly: zeros, black, blur and uniform count as one"
-          + " baseline each (uniform: fresh pixel noise at every draw), an .npy of shape (C, H, W) or (K, C, H, W) in"
-          + " the normalized space as its K images", defaultValue = "[uniform]") List<String> baselines,
-      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
-          exclusiveMin = true, max = 1000) double blurSigma,
-      @Param(description = "random (baseline, point) draws per image", defaultValue = "5", min = 1, max = 100000)
-      int nSamples,
-      @Param(description = "standard deviation of the Gaussian noise added to the input at each draw, in the"
-          + " normalized space (Captum's stdevs)", defaultValue = "0.0", min = 0, max = 1e6) double stdevs,
+      @Param(description = GradientShapDraws.BASELINES, defaultValue = "[uniform]") List<String> baselines,
+      @Param(description = GradientShapDraws.BLUR_SIGMA, defaultValue = "5.0", min = 0, exclusiveMin = true, max = 1000)
+      double blurSigma,
+      @Param(description = GradientShapDraws.N_SAMPLES, defaultValue = "5", min = 1, max = 100000) int nSamples,
+      @Param(description = GradientShapDraws.STDEVS, defaultValue = "0.0", min = 0, max = 1e6) double stdevs,
       @Param(description = "draws per gradient call", defaultValue = "64", min = 1, max = 100000)
       int internalBatchSize) {}
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.netvis.engine.attribution.GradientShapDraws;
 import org.netvis.engine.image.Pixels;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.spi.Attribution;
@@ -49,13 +50,10 @@ class GradientShapTest {
           List.of("zeros", "uniform", file.toString()), "n_samples", SAMPLES, "stdevs", STDEVS,
           "internal_batch_size", 6), s.context, "params");
       GradientShap shap = (GradientShap) method;
-      assertEquals(4, shap.distributionSize());
-      List<List<GradientShap.Draw>> draws = shap.draws(x);
+      assertEquals(4, shap.draws().distributionSize());
+      List<List<GradientShapDraws.Draw>> draws = shap.draws().of(x);
       int n = (int) x.dim(0);
       int item = x.itemSize();
-      float[] noisy = new float[n * SAMPLES * item];
-      float[] base = new float[noisy.length];
-      float[] alphas = new float[n * SAMPLES];
       int[] picked = new int[4];
       double noiseSum = 0;
       double noiseSquares = 0;
@@ -63,11 +61,7 @@ class GradientShapTest {
       Tensor grid = Npy.readTensor(file);
       for (int i = 0; i < n; i++) {
         for (int d = 0; d < SAMPLES; d++) {
-          GradientShap.Draw draw = draws.get(i).get(d);
-          int q = i * SAMPLES + d;
-          System.arraycopy(draw.noisy(), 0, noisy, q * item, item);
-          System.arraycopy(draw.base(), 0, base, q * item, item);
-          alphas[q] = draw.alpha();
+          GradientShapDraws.Draw draw = draws.get(i).get(d);
           assertTrue(draw.alpha() >= 0 && draw.alpha() < 1, "alpha " + draw.alpha());
           picked[draw.baseline()]++;
           for (int k = 0; k < item; k++) {
@@ -95,10 +89,7 @@ class GradientShapTest {
       assertEquals(STDEVS, std, 1e-3);
       assertTrue(Arrays.stream(picked).filter(c -> c > 0).count() >= 3, "32 draws over 4 baselines: " + Arrays.toString(picked));
 
-      long[] drawShape = {n, SAMPLES, 3, 224, 224};
-      Npy.write(dir.resolve("gradient-shap_noisy.npy"), new Tensor(drawShape, noisy));
-      Npy.write(dir.resolve("gradient-shap_base.npy"), new Tensor(drawShape, base));
-      Npy.write(dir.resolve("gradient-shap_alphas.npy"), new Tensor(new long[] {n, SAMPLES}, alphas));
+      AttributionReference.writeDraws(dir, "gradient-shap", draws, x.shape());
       AttributionReference.compute(dir, "gradient-shap");
 
       Tensor a = method.attribute(x, labels);
