@@ -173,14 +173,20 @@ def smoothgrad(model, x, labels, seed, samples=10, stdev=0.3):
     return acc
 
 
-def gradient_shap(model, x, labels, out_dir):
-    """GradientSHAP from its definition, on the draws netvis made (the test writes them): per image the
-    mean over draws of grad F(b + a (x' - b)) * (x' - b), and the mean per-draw convergence delta
-    sum(attribution) - (F(x') - F(b))."""
+def shap_draws(out_dir, method, dtype):
+    """The draws netvis made for a GradientSHAP method (the test writes them): x' and b, (n, s, C, H, W),
+    and the points a, (n, s)."""
     def load(name):
-        return torch.from_numpy(np.load(os.path.join(out_dir, f"gradient-shap_{name}.npy"))).to(x.dtype)
+        return torch.from_numpy(np.load(os.path.join(out_dir, f"{method}_{name}.npy"))).to(dtype)
 
-    noisy, base, alphas = load("noisy"), load("base"), load("alphas")
+    return load("noisy"), load("base"), load("alphas")
+
+
+def gradient_shap(model, x, labels, out_dir):
+    """GradientSHAP from its definition, on the draws netvis made: per image the mean over draws of
+    grad F(b + a (x' - b)) * (x' - b), and the mean per-draw convergence delta
+    sum(attribution) - (F(x') - F(b))."""
+    noisy, base, alphas = shap_draws(out_dir, "gradient-shap", x.dtype)
     n, s = alphas.shape
     attributions = torch.zeros_like(x)
     delta = torch.zeros(n, dtype=x.dtype)
@@ -520,6 +526,27 @@ def layer_activation(model, x, labels):
     return {"": layer_grad(model, x, labels)[0]}
 
 
+def layer_gradient_shap(model, x, labels, out_dir):
+    """Captum's LayerGradientShap from its definition, on the draws netvis made: per image the mean over
+    draws of dF/dA(b + a (x' - b)) * (A(x') - A(b)), and the mean per-draw delta
+    sum(attribution) - (F(x') - F(b))."""
+    noisy, base, alphas = shap_draws(out_dir, "layer-gradient-shap", x.dtype)
+    n, s = alphas.shape
+    attributions, deltas = [], []
+    for i in range(n):
+        points = base[i] + alphas[i].view(-1, 1, 1, 1) * (noisy[i] - base[i])
+        target = labels[i].repeat(s)
+        _, g = layer_grad(model, points, target)
+        at_noisy, _ = layer_grad(model, noisy[i], target)
+        at_base, _ = layer_grad(model, base[i], target)
+        per_draw = g * (at_noisy - at_base)
+        attributions.append(per_draw.mean(0))
+        with torch.no_grad():
+            gap = model(noisy[i])[:, labels[i]] - model(base[i])[:, labels[i]]
+        deltas.append((per_draw.flatten(1).sum(1) - gap).mean())
+    return {"": torch.stack(attributions), "_delta": torch.stack(deltas)}
+
+
 LAYER_METHODS = {"layer-activation": layer_activation,
                  "layer-gradient-x-activation": layer_gradient_x_activation, "internal-influence": internal_influence,
                  "layer-conductance": layer_conductance, "layer-integrated-gradients": layer_integrated_gradients}
@@ -579,6 +606,23 @@ def neuron_deeplift(model_path, dtype, x, labels):
     unit, g = neuron_grad(model, torch.cat([x, torch.zeros_like(x)]))
     attributions = x * g[:n]
     return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (unit[:n] - unit[n:])}
+
+
+def neuron_gradient_shap(model, x, labels, out_dir):
+    """Captum's NeuronGradientShap from its definition, on the draws netvis made: per image the mean over
+    draws of d unit / dx (b + a (x' - b)) * (x' - b), and the mean per-draw delta
+    sum(attribution) - (unit(x') - unit(b))."""
+    noisy, base, alphas = shap_draws(out_dir, "neuron-gradient-shap", x.dtype)
+    n, s = alphas.shape
+    attributions, deltas = [], []
+    for i in range(n):
+        difference = noisy[i] - base[i]
+        _, g = neuron_grad(model, base[i] + alphas[i].view(-1, 1, 1, 1) * difference)
+        per_draw = g * difference
+        attributions.append(per_draw.mean(0))
+        gap = neuron_grad(model, noisy[i])[0] - neuron_grad(model, base[i])[0]
+        deltas.append((per_draw.flatten(1).sum(1) - gap).mean())
+    return {"": torch.stack(attributions), "_delta": torch.stack(deltas)}
 
 
 # Conductance needs a unit the score reads: unit (51, 13, 13) of features[7] is never the largest of its
@@ -806,6 +850,10 @@ def main():
                 result = neuron_guided_backprop(model_path, dtype, x, labels)
             elif method == "neuron-integrated-gradients":
                 result = neuron_integrated_gradients(model, x, labels)
+            elif method == "neuron-gradient-shap":
+                result = neuron_gradient_shap(model, x, labels, out_dir)
+            elif method == "layer-gradient-shap":
+                result = layer_gradient_shap(model, x, labels, out_dir)
             elif method == "neuron-deeplift":
                 result = neuron_deeplift(model_path, dtype, x, labels)
             elif method == "neuron-conductance":

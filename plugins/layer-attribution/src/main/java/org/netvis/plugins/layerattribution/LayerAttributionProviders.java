@@ -175,4 +175,30 @@ public final class LayerAttributionProviders {
       return false;
     }
   }
+
+  /** Registers layer GradientSHAP. */
+  public static final class GradientShapProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-gradient-shap";
+    }
+
+    @Override
+    public String description() {
+      return "Layer GradientSHAP (Captum's LayerGradientShap): the expectation, over random baselines and points"
+          + " between them and the input, of the target score's gradient at a hidden layer times the layer's change"
+          + " from the baseline; reports the convergence delta";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerGradientShapParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerGradientShapParameters p = (LayerGradientShapParameters) parameters;
+      return new LayerGradientShap(context, pass(context, p.layer(), p.grid(), p.interpolation()), p);
+    }
+  }
 }

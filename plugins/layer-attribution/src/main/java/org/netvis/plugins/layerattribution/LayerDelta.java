@@ -13,16 +13,26 @@ import org.netvis.engine.tensor.Tensor;
  * are kept for the tensor last returned.
  */
 final class LayerDelta {
-  private final AttributionContext ctx;
-  private final Baseline baseline;
-  private final int internalBatchSize;
+  /** Each image's target score at the input's and at the baseline's end of its path. */
+  interface Ends {
+    ConvergenceDelta.Ends of(Tensor inputs, long[] targets);
+  }
+
+  private final Ends ends;
   private Tensor returned;
   private double[] layerSums;
 
+  LayerDelta(Ends ends) {
+    this.ends = ends;
+  }
+
+  /** The delta against one baseline per image, F computed in calls of at most {@code internalBatchSize}. */
   LayerDelta(AttributionContext ctx, Baseline baseline, int internalBatchSize) {
-    this.ctx = ctx;
-    this.baseline = baseline;
-    this.internalBatchSize = internalBatchSize;
+    this((inputs, targets) -> {
+      int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
+      return new ConvergenceDelta.Ends(TargetGradients.scores(ctx.engine(), inputs, targets, batch),
+          TargetGradients.scores(ctx.engine(), baseline.ofImages(inputs, ctx), targets, batch));
+    });
   }
 
   /** Records that {@code output} was returned for layer attributions {@code layer}; returns output. */
@@ -34,8 +44,6 @@ final class LayerDelta {
 
   synchronized double[] delta(Tensor attributions, Tensor inputs, long[] targets) {
     double[] sums = attributions == returned ? layerSums : attributions.itemSums();
-    int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
-    return ConvergenceDelta.of(sums, TargetGradients.scores(ctx.engine(), inputs, targets, batch),
-        TargetGradients.scores(ctx.engine(), baseline.ofImages(inputs, ctx), targets, batch));
+    return ConvergenceDelta.of(sums, ends.of(inputs, targets));
   }
 }

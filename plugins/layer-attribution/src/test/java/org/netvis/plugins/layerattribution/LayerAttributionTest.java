@@ -91,6 +91,45 @@ class LayerAttributionTest {
     }
   }
 
+  /** Layer GradientSHAP on netvis' own draws, which the reference reads, and its delta. */
+  @Test
+  void gradientShapMatchesTheReferenceOnItsOwnDraws() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 5)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      Attribution m = s.context.attributions().create("layer-gradient-shap", Map.of("layer", LAYER,
+          "baselines", List.of("zeros", "uniform"), "n_samples", 4, "stdevs", 0.1, "internal_batch_size", 6),
+          s.context, "params");
+      AttributionReference.writeDraws(dir, "layer-gradient-shap", ((LayerGradientShap) m).draws().of(x), x.shape());
+      AttributionReference.compute(dir, "layer-gradient-shap");
+      long start = System.nanoTime();
+      Tensor a = m.attribute(x, labels);
+      System.out.printf("layer-gradient-shap: %.1f s for 8 images x 4 draws%n", (System.nanoTime() - start) / 1e9);
+      assertArrayEquals(new long[] {8, 256, 27, 27}, a.shape());
+      AttributionReference.assertMatches("layer-gradient-shap", a, dir, "layer-gradient-shap");
+      double[] delta = ((ConvergenceDelta) m).convergenceDelta(a, x, labels);
+      double[] reference = AttributionReference.read(dir, "layer-gradient-shap_delta_f64").asDoubles();
+      // The delta is a difference of sums near the score's size: its rounding scales with the score, as
+      // GradientSHAP's test has it.
+      Tensor logits = s.engine.scores(x);
+      for (int i = 0; i < delta.length; i++) {
+        double scale = Math.max(1, Math.abs(logits.data()[i * 1000 + (int) labels[i]]));
+        assertEquals(reference[i], delta[i], 1e-3 * scale, "image " + i);
+      }
+      System.out.printf("layer-gradient-shap convergence delta %s (float64 reference %s)%n",
+          AttributionReference.format(delta), AttributionReference.format(reference));
+      // 3 images x 5 draws in calls of 15 and of 4: chunks that end inside an image's draws.
+      Map<String, Object> shap = new java.util.HashMap<>(Map.of("layer", LAYER, "baselines", List.of("black", "uniform"),
+          "n_samples", 5, "stdevs", 0.2, "internal_batch_size", 15));
+      Tensor three = x.slice(0, 3);
+      long[] first = Arrays.copyOf(labels, 3);
+      Tensor whole = s.context.attributions().create("layer-gradient-shap", shap, s.context, "p").attribute(three, first);
+      shap.put("internal_batch_size", 4);
+      Compare.assertSameUpToRounding(whole.data(),
+          s.context.attributions().create("layer-gradient-shap", shap, s.context, "p").attribute(three, first).data());
+    }
+  }
+
   @Test
   void theUpsampledFormIsTheChannelSumInterpolatedAndKeepsTheLayersDelta() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {

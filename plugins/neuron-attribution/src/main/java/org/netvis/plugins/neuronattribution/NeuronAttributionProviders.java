@@ -177,4 +177,34 @@ public final class NeuronAttributionProviders {
       return false;
     }
   }
+
+  /** Registers neuron GradientSHAP. */
+  public static final class GradientShapProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "neuron-gradient-shap";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron GradientSHAP (Captum's NeuronGradientShap): GradientSHAP of one hidden unit's value, over random"
+          + " baselines and points between them and the input; reports the convergence delta";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NeuronGradientShapParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      NeuronGradientShapParameters p = (NeuronGradientShapParameters) parameters;
+      return new NeuronGradientShap(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+    }
+
+    @Override
+    public boolean explainsTargets() {
+      return false;
+    }
+  }
 }

@@ -76,6 +76,33 @@ class NeuronAttributionTest {
     }
   }
 
+  /** GradientSHAP of the unit on netvis' own draws, which the reference reads; its delta; the labels' part. */
+  @Test
+  void gradientShapMatchesTheReferenceOnItsOwnDraws() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 5)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      Attribution m = s.context.attributions().create("neuron-gradient-shap", Map.of("layer", LAYER, "neuron", UNIT,
+          "baselines", List.of("zeros", "uniform"), "n_samples", 4, "stdevs", 0.1, "internal_batch_size", 6),
+          s.context, "params");
+      AttributionReference.writeDraws(dir, "neuron-gradient-shap", ((NeuronGradientShap) m).draws().of(x), x.shape());
+      AttributionReference.compute(dir, "neuron-gradient-shap");
+      Tensor a = m.attribute(x, labels);
+      AttributionReference.assertMatches("neuron-gradient-shap", a, dir, "neuron-gradient-shap");
+      double[] delta = ((ConvergenceDelta) m).convergenceDelta(a, x, labels);
+      double[] reference = AttributionReference.read(dir, "neuron-gradient-shap_delta_f64").asDoubles();
+      for (int i = 0; i < delta.length; i++) {
+        assertEquals(reference[i], delta[i], 1e-3 * Math.max(1, Math.abs(reference[i])), "image " + i);
+      }
+      System.out.printf("neuron-gradient-shap convergence delta %s (float64 reference %s)%n",
+          AttributionReference.format(delta), AttributionReference.format(reference));
+      assertFalse(s.context.attributions().find("neuron-gradient-shap").orElseThrow().explainsTargets());
+      long[] others = new long[labels.length];
+      Arrays.fill(others, 999);
+      Compare.assertSameUpToRounding(a.data(), m.attribute(x, others).data());
+    }
+  }
+
   @Test
   void chunksDoNotChangeTheAttributions() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
@@ -88,7 +115,18 @@ class NeuronAttributionTest {
           Map.of("layer", LAYER, "neuron", UNIT, "steps", 4, "internal_batch_size", 5), s.context, "p")
           .attribute(x, labels);
       Compare.assertSameUpToRounding(whole.data(), chunked.data());
+      // 3 images x 5 draws in calls of 15 and of 4: chunks that end inside an image's draws.
+      Map<String, Object> shap = Map.of("layer", LAYER, "neuron", UNIT, "baselines", List.of("black", "uniform"),
+          "n_samples", 5, "stdevs", 0.2);
+      Compare.assertSameUpToRounding(gradientShap(s, shap, 15).attribute(x, labels).data(),
+          gradientShap(s, shap, 4).attribute(x, labels).data());
     }
+  }
+
+  private static Attribution gradientShap(AttributionReference.Setup s, Map<String, Object> params, int perCall) {
+    Map<String, Object> all = new java.util.HashMap<>(params);
+    all.put("internal_batch_size", perCall);
+    return s.context.attributions().create("neuron-gradient-shap", all, s.context, "p");
   }
 
   @Test
