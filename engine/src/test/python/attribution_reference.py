@@ -521,6 +521,30 @@ def layer_deeplift(model_path, dtype, x, labels):
     return {"": attributions, "_delta": delta}
 
 
+def zeros_and_black(x):
+    """The two baselines the DeepLIFT SHAP tests take: zeros in the normalized space, and black pixels."""
+    return [torch.zeros_like(x), PIXEL_LOW.to(x.dtype).expand_as(x).clone()]
+
+
+def layer_deeplift_shap(model_path, dtype, x, labels):
+    """Captum's LayerDeepLiftShap over zeros and black: layer DeepLIFT against each, averaged; the delta
+    sum - (F(x) - mean F(b))."""
+    model = rescaled(load_model(model_path, dtype))
+    plain = load_model(model_path, dtype)
+    n = len(labels)
+    references = zeros_and_black(x)
+    attributions = 0
+    start = 0
+    for b in references:
+        a, g = layer_grad(model, torch.cat([x, b]), torch.cat([labels, labels]))
+        attributions = attributions + (a[:n] - a[n:]) * g[:n] / len(references)
+        with torch.no_grad():
+            start = start + plain(b)[torch.arange(n), labels] / len(references)
+    with torch.no_grad():
+        end = plain(x)[torch.arange(n), labels]
+    return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (end - start)}
+
+
 def layer_activation(model, x, labels):
     """Captum's LayerActivation: A."""
     return {"": layer_grad(model, x, labels)[0]}
@@ -606,6 +630,22 @@ def neuron_deeplift(model_path, dtype, x, labels):
     unit, g = neuron_grad(model, torch.cat([x, torch.zeros_like(x)]))
     attributions = x * g[:n]
     return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (unit[:n] - unit[n:])}
+
+
+def neuron_deeplift_shap(model_path, dtype, x, labels):
+    """Captum's NeuronDeepLiftShap over zeros and black: neuron DeepLIFT against each, averaged; the delta
+    sum - (unit(x) - mean unit(b))."""
+    model = rescaled(load_model(model_path, dtype))
+    n = len(labels)
+    references = zeros_and_black(x)
+    attributions = 0
+    start = 0
+    for b in references:
+        unit, g = neuron_grad(model, torch.cat([x, b]))
+        attributions = attributions + (x - b) * g[:n] / len(references)
+        start = start + unit[n:] / len(references)
+    end = unit[:n]
+    return {"": attributions, "_delta": attributions.flatten(1).sum(1) - (end - start)}
 
 
 def neuron_gradient_shap(model, x, labels, out_dir):
@@ -854,6 +894,10 @@ def main():
                 result = neuron_gradient_shap(model, x, labels, out_dir)
             elif method == "layer-gradient-shap":
                 result = layer_gradient_shap(model, x, labels, out_dir)
+            elif method == "neuron-deeplift-shap":
+                result = neuron_deeplift_shap(model_path, dtype, x, labels)
+            elif method == "layer-deeplift-shap":
+                result = layer_deeplift_shap(model_path, dtype, x, labels)
             elif method == "neuron-deeplift":
                 result = neuron_deeplift(model_path, dtype, x, labels)
             elif method == "neuron-conductance":

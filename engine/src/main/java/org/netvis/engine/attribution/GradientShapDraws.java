@@ -32,10 +32,7 @@ public final class GradientShapDraws {
   private final AttributionContext ctx;
   private final int samples;
   private final double stdevs;
-  /** The distribution's entries, and the index of each one's first image in it. */
-  private final List<Baseline> entries = new ArrayList<>();
-  private final int[] firsts;
-  private final int count;
+  private final BaselineDistribution distribution;
 
   /** The draws a step's parameters describe; the baselines' key is {@code baselines}. */
   public GradientShapDraws(AttributionContext ctx, List<String> baselines, double blurSigma, int samples,
@@ -43,23 +40,12 @@ public final class GradientShapDraws {
     this.ctx = ctx;
     this.samples = samples;
     this.stdevs = stdevs;
-    if (baselines.isEmpty()) {
-      throw new IllegalArgumentException("baselines: the list is empty; expected at least one baseline");
-    }
-    firsts = new int[baselines.size()];
-    int k = 0;
-    for (int i = 0; i < baselines.size(); i++) {
-      Baseline b = Baseline.of("baselines[" + i + "]", baselines.get(i), blurSigma, ctx);
-      entries.add(b);
-      firsts[i] = k;
-      k += b.count();
-    }
-    count = k;
+    this.distribution = BaselineDistribution.of(baselines, blurSigma, ctx);
   }
 
   /** The images of the distribution: zeros, black, blur and uniform one each, a file its own. */
   public int distributionSize() {
-    return count;
+    return distribution.size();
   }
 
   /** Draws per image. */
@@ -187,9 +173,30 @@ public final class GradientShapDraws {
     }
   }
 
-  /** A value per image of a batch and its targets: the target's score, a unit's value. */
-  public interface Values {
-    double[] at(Tensor images, long[] targets);
+  /** Gradients with respect to the input at a chunk's points, (count, C, H, W) as one array the caller may keep. */
+  public interface PointGradients {
+    float[] at(Chunk chunk);
+  }
+
+  /**
+   * GradientSHAP in the input's space: each image's mean over its draws of the gradient at the point
+   * times x' - b, the draws in calls of at most {@code size}.
+   */
+  public Tensor inputAttributions(Tensor inputs, int size, PointGradients gradients) {
+    int item = inputs.itemSize();
+    double[] total = new double[inputs.size()];
+    inChunks(inputs, size, c -> {
+      float[] g = gradients.at(c);
+      for (int k = 0; k < c.count() * item; k++) {
+        g[k] *= c.noisy()[k] - c.base()[k];
+      }
+      c.addToImages(g, total);
+    });
+    float[] out = new float[total.length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = (float) (total[k] / samples);
+    }
+    return new Tensor(inputs.shape(), out);
   }
 
   /**
@@ -197,7 +204,7 @@ public final class GradientShapDraws {
    * sum(attribution) - (F(x') - F(b)) averaged: completeness holds in expectation only, so the delta
    * shrinks with more draws.
    */
-  public ConvergenceDelta.Ends means(Tensor inputs, long[] targets, int size, Values values) {
+  public ConvergenceDelta.Ends means(Tensor inputs, long[] targets, int size, ImageValues values) {
     int n = (int) inputs.dim(0);
     double[] atInputs = new double[n];
     double[] atBaselines = new double[n];
@@ -215,13 +222,9 @@ public final class GradientShapDraws {
 
   /** The next draw of image {@code image}, written into {@code noisy} and {@code base} at {@code offset}. */
   private Draw draw(Tensor inputs, int image, Random random, float[] noisy, float[] base, int offset) {
-    int j = random.nextInt(count);
+    int j = random.nextInt(distribution.size());
     float alpha = random.nextFloat();
-    int entry = entries.size() - 1;
-    while (firsts[entry] > j) {
-      entry--;
-    }
-    entries.get(entry).write(inputs, image, j - firsts[entry], random, base, offset);
+    distribution.write(inputs, image, j, random, base, offset);
     int item = inputs.itemSize();
     float[] x = inputs.data();
     for (int k = 0; k < item; k++) {

@@ -17,6 +17,11 @@ import org.netvis.engine.tensor.Tensor;
  */
 public record ReferencePairs(int first, int count, int references) {
 
+  /** Each image's references: K tensors shaped as the inputs, reference k of image i in row i of the k-th. */
+  public interface References {
+    List<Tensor> of(Tensor inputs);
+  }
+
   /** Every pair of n images with k references each, in chunks of at most the pairs one call takes. */
   public static List<ReferencePairs> of(Engine engine, int n, int k, int imagesPerCall) {
     return of(n, k, Math.max(1, engine.gradientCallSize(2 * imagesPerCall) / 2));

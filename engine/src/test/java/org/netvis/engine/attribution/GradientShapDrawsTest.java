@@ -115,7 +115,7 @@ class GradientShapDrawsTest {
     Tensor x = images(2);
     GradientShapDraws draws = draws(context(7, 0));
     // A value of a batch: each image's sum of values plus its target.
-    GradientShapDraws.Values sums = (images, targets) -> {
+    ImageValues sums = (images, targets) -> {
       double[] out = images.itemSums();
       for (int i = 0; i < out.length; i++) {
         out[i] += targets[i];

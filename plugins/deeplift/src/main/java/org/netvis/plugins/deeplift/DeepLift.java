@@ -3,6 +3,7 @@ package org.netvis.plugins.deeplift;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.netvis.engine.attribution.BaselineDistribution;
 import org.netvis.engine.attribution.ReferencePairs;
 import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.graph.VjpSpec;
@@ -23,16 +24,11 @@ import org.netvis.engine.tensor.Tensor;
 final class DeepLift implements Attribution, ConvergenceDelta {
   private static final VjpSpec SPEC = VjpSpec.DEFAULT.withBackward(VjpSpec.Backward.DEEPLIFT);
 
-  /** Each image's references: a list of K tensors shaped as the inputs, reference k of image i in row i of the k-th. */
-  interface References {
-    List<Tensor> of(Tensor inputs);
-  }
-
   private final Engine engine;
-  private final References references;
+  private final ReferencePairs.References references;
   private final int internalBatchSize;
 
-  DeepLift(Engine engine, References references, int internalBatchSize) {
+  DeepLift(Engine engine, ReferencePairs.References references, int internalBatchSize) {
     this.engine = engine;
     this.references = references;
     this.internalBatchSize = internalBatchSize;
@@ -76,17 +72,8 @@ final class DeepLift implements Attribution, ConvergenceDelta {
   /** Captum's delta, averaged over each image's references: sum(attributions) - (F(x) - mean F(b)). */
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    int n = (int) inputs.dim(0);
-    int batch = Math.max(1, Math.min(internalBatchSize, n));
-    double[] end = TargetGradients.scores(engine, inputs, targets, batch);
-    List<Tensor> refs = references.of(inputs);
-    double[] start = new double[n];
-    for (Tensor ref : refs) {
-      double[] scores = TargetGradients.scores(engine, ref, targets, batch);
-      for (int i = 0; i < n; i++) {
-        start[i] += scores[i] / refs.size();
-      }
-    }
-    return ConvergenceDelta.of(attributions.itemSums(), end, start);
+    int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
+    return ConvergenceDelta.of(attributions.itemSums(), BaselineDistribution.ends(inputs, references.of(inputs), targets,
+        (images, imageTargets) -> TargetGradients.scores(engine, images, imageTargets, batch)));
   }
 }

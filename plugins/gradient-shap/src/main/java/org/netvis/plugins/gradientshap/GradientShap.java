@@ -30,23 +30,11 @@ final class GradientShap implements Attribution, ConvergenceDelta {
 
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
-    int item = inputs.itemSize();
-    double[] total = new double[inputs.size()];
     Tensor[] gradients = {null}; // the last chunk's, written over by the next one of its size
-    int size = ctx.engine().gradientCallSize(p.internalBatchSize());
-    draws.inChunks(inputs, size, c -> {
+    return draws.inputAttributions(inputs, ctx.engine().gradientCallSize(p.internalBatchSize()), c -> {
       gradients[0] = TargetGradients.of(ctx.engine(), c.pointTensor(), c.targets(targets), c.count(), gradients[0]);
-      float[] g = gradients[0].data();
-      for (int k = 0; k < c.count() * item; k++) {
-        g[k] *= c.noisy()[k] - c.base()[k];
-      }
-      c.addToImages(g, total);
+      return gradients[0].data();
     });
-    float[] out = new float[total.length];
-    for (int k = 0; k < out.length; k++) {
-      out[k] = (float) (total[k] / p.nSamples());
-    }
-    return new Tensor(inputs.shape(), out);
   }
 
   /** Captum's per-draw deltas sum(attribution of the draw) - (F(x') - F(b)), averaged over each image's draws. */

@@ -1,6 +1,9 @@
 package org.netvis.plugins.layerattribution;
 
+import java.util.List;
 import org.netvis.engine.attribution.AttributionLayer;
+import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.BaselineDistribution;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
@@ -143,7 +146,36 @@ public final class LayerAttributionProviders {
     @Override
     public Attribution create(AttributionContext context, Record parameters) {
       LayerDeepLiftParameters p = (LayerDeepLiftParameters) parameters;
-      return new LayerDeepLift(context, pass(context, p.layer(), p.grid(), p.interpolation()), p);
+      Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
+      return new LayerDeepLift(context, pass(context, p.layer(), p.grid(), p.interpolation()),
+          inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
+    }
+  }
+
+  /** Registers layer DeepLIFT SHAP. */
+  public static final class DeepLiftShapProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-deeplift-shap";
+    }
+
+    @Override
+    public String description() {
+      return "Layer DeepLIFT SHAP (Captum's LayerDeepLiftShap): layer DeepLIFT averaged over a distribution of"
+          + " baselines; reports the convergence delta against their mean score";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerDeepLiftShapParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerDeepLiftShapParameters p = (LayerDeepLiftShapParameters) parameters;
+      BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
+      return new LayerDeepLift(context, pass(context, p.layer(), p.grid(), p.interpolation()),
+          inputs -> distribution.forEachImage(inputs, context), p.internalBatchSize());
     }
   }
 

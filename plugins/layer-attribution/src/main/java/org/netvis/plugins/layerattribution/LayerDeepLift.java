@@ -1,8 +1,9 @@
 package org.netvis.plugins.layerattribution;
 
 import java.util.List;
-import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.BaselineDistribution;
 import org.netvis.engine.attribution.ReferencePairs;
+import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
@@ -10,49 +11,60 @@ import org.netvis.engine.tensor.Tensor;
 
 /**
  * Captum's LayerDeepLift (Shrikumar et al. 2017, rescale rule): (A(x) - A(b)) times the image row's
- * DeepLIFT multipliers at the layer, each image run beside its baseline with both rows seeded at the
- * target as in Captum's doubled batch. The rule makes the attributions add up to F(x) - F(b) where every
- * nonlinearity after the layer is a ReLU or a max pool; the convergence delta measures it.
+ * DeepLIFT multipliers at the layer, each image run beside its reference with both rows seeded at the
+ * target as in Captum's doubled batch; averaged over the image's references (one for layer DeepLIFT,
+ * the distribution for LayerDeepLiftShap). The rule makes each reference's attributions add up to
+ * F(x) - F(b) where every nonlinearity after the layer is a ReLU or a max pool; the convergence delta,
+ * against the references' mean score, measures it.
  */
 final class LayerDeepLift implements Attribution, ConvergenceDelta {
   private final AttributionContext ctx;
   private final LayerPass pass;
-  private final LayerDeepLiftParameters p;
-  private final Baseline baseline;
+  private final ReferencePairs.References references;
+  private final int internalBatchSize;
   private final LayerDelta delta;
 
-  LayerDeepLift(AttributionContext ctx, LayerPass pass, LayerDeepLiftParameters p) {
+  LayerDeepLift(AttributionContext ctx, LayerPass pass, ReferencePairs.References references, int internalBatchSize) {
     this.ctx = ctx;
     this.pass = pass;
-    this.p = p;
-    this.baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), ctx);
-    this.delta = new LayerDelta(ctx, baseline, p.internalBatchSize());
+    this.references = references;
+    this.internalBatchSize = internalBatchSize;
+    this.delta = new LayerDelta((inputs, targets) -> {
+      int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
+      return BaselineDistribution.ends(inputs, references.of(inputs), targets,
+          (images, imageTargets) -> TargetGradients.scores(ctx.engine(), images, imageTargets, batch));
+    });
   }
 
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
-    Tensor b = baseline.ofImages(inputs, ctx);
+    List<Tensor> refs = references.of(inputs);
     int n = (int) inputs.dim(0);
-    float[] out = null;
+    double[] total = null;
     long[] shape = null;
-    for (ReferencePairs pairs : ReferencePairs.of(ctx.engine(), n, 1, p.internalBatchSize())) {
-      LayerPass.Result r = pass.runPaired(pairs.rows(inputs, List.of(b)), pairs.targets(targets));
+    for (ReferencePairs pairs : ReferencePairs.of(ctx.engine(), n, refs.size(), internalBatchSize)) {
+      LayerPass.Result r = pass.runPaired(pairs.rows(inputs, refs), pairs.targets(targets));
       int item = r.activations().itemSize();
-      if (out == null) {
-        out = new float[n * item];
+      if (total == null) {
+        total = new double[n * item];
         shape = r.activations().shape().clone();
         shape[0] = n;
       }
       float[] a = r.activations().data();
       float[] g = r.gradients().data();
+      // An image's pairs add in reference order.
       for (int q = 0; q < pairs.count(); q++) {
         int image = 2 * q * item;
-        int base = (2 * q + 1) * item;
+        int reference = (2 * q + 1) * item;
         int dst = pairs.image(q) * item;
         for (int e = 0; e < item; e++) {
-          out[dst + e] = (a[image + e] - a[base + e]) * g[image + e];
+          total[dst + e] += (a[image + e] - a[reference + e]) * g[image + e];
         }
       }
+    }
+    float[] out = new float[total.length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = (float) (total[k] / refs.size());
     }
     Tensor layer = new Tensor(shape, out);
     return delta.remember(pass.output(layer, inputs), layer);

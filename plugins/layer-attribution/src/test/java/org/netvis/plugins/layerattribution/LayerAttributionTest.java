@@ -38,14 +38,18 @@ import org.netvis.engine.testing.SharedData;
 class LayerAttributionTest {
   static final String LAYER = "/features/features.7/Concat_output_0";
   static final List<String> METHODS = List.of("layer-activation", "layer-gradient-x-activation", "internal-influence",
-      "layer-conductance", "layer-integrated-gradients", "layer-deeplift");
+      "layer-conductance", "layer-integrated-gradients", "layer-deeplift", "layer-deeplift-shap");
   @TempDir static Path dir;
 
   private static Map<String, Object> params(String method, Object... more) {
     java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("layer", LAYER);
-    if (!List.of("layer-activation", "layer-gradient-x-activation", "layer-deeplift").contains(method)) {
+    if (!List.of("layer-activation", "layer-gradient-x-activation", "layer-deeplift", "layer-deeplift-shap")
+        .contains(method)) {
       p.put("steps", 16);
+    }
+    if (method.equals("layer-deeplift-shap")) {
+      p.put("baselines", List.of("zeros", "black"));
     }
     for (int k = 0; k < more.length; k += 2) {
       p.put((String) more[k], more[k + 1]);
@@ -66,13 +70,7 @@ class LayerAttributionTest {
         System.out.printf("%s: %.1f s for 8 images%n", method, (System.nanoTime() - start) / 1e9);
         AttributionReference.assertMatches(method, a, dir, method);
         if (m instanceof ConvergenceDelta c) {
-          double[] delta = c.convergenceDelta(a, x, labels);
-          double[] reference = AttributionReference.read(dir, method + "_delta_f64").asDoubles();
-          for (int i = 0; i < delta.length; i++) {
-            assertEquals(reference[i], delta[i], 1e-3 * Math.max(1, Math.abs(reference[i])), method + ", image " + i);
-          }
-          System.out.printf("%s convergence delta %s (float64 reference %s)%n", method,
-              AttributionReference.format(delta), AttributionReference.format(reference));
+          assertDeltasMatch(method, c.convergenceDelta(a, x, labels), s, x, labels);
         }
       }
       assertEquals(List.of("layer-activation", "layer-gradient-x-activation", "internal-influence"), METHODS.stream()
@@ -91,6 +89,25 @@ class LayerAttributionTest {
     }
   }
 
+  /**
+   * Deltas equal to the float64 reference's to 1e-3 of the image's score: a delta is the difference of
+   * a sum over the layer and a score change, both near the score's size, so its rounding scales with
+   * the score, not with the delta (a conductance delta of -1.85 on a score of 30 moved 3e-3 between
+   * CPUs).
+   */
+  private static void assertDeltasMatch(String method, double[] delta, AttributionReference.Setup s, Tensor x,
+      long[] labels) throws Exception {
+    double[] reference = AttributionReference.read(dir, method + "_delta_f64").asDoubles();
+    Tensor logits = s.engine.scores(x);
+    int classes = (int) logits.dim(1);
+    for (int i = 0; i < delta.length; i++) {
+      double scale = Math.max(1, Math.max(Math.abs(reference[i]), Math.abs(logits.data()[i * classes + (int) labels[i]])));
+      assertEquals(reference[i], delta[i], 1e-3 * scale, method + ", image " + i);
+    }
+    System.out.printf("%s convergence delta %s (float64 reference %s)%n", method, AttributionReference.format(delta),
+        AttributionReference.format(reference));
+  }
+
   /** Layer GradientSHAP on netvis' own draws, which the reference reads, and its delta. */
   @Test
   void gradientShapMatchesTheReferenceOnItsOwnDraws() throws Exception {
@@ -107,17 +124,7 @@ class LayerAttributionTest {
       System.out.printf("layer-gradient-shap: %.1f s for 8 images x 4 draws%n", (System.nanoTime() - start) / 1e9);
       assertArrayEquals(new long[] {8, 256, 27, 27}, a.shape());
       AttributionReference.assertMatches("layer-gradient-shap", a, dir, "layer-gradient-shap");
-      double[] delta = ((ConvergenceDelta) m).convergenceDelta(a, x, labels);
-      double[] reference = AttributionReference.read(dir, "layer-gradient-shap_delta_f64").asDoubles();
-      // The delta is a difference of sums near the score's size: its rounding scales with the score, as
-      // GradientSHAP's test has it.
-      Tensor logits = s.engine.scores(x);
-      for (int i = 0; i < delta.length; i++) {
-        double scale = Math.max(1, Math.abs(logits.data()[i * 1000 + (int) labels[i]]));
-        assertEquals(reference[i], delta[i], 1e-3 * scale, "image " + i);
-      }
-      System.out.printf("layer-gradient-shap convergence delta %s (float64 reference %s)%n",
-          AttributionReference.format(delta), AttributionReference.format(reference));
+      assertDeltasMatch("layer-gradient-shap", ((ConvergenceDelta) m).convergenceDelta(a, x, labels), s, x, labels);
       // 3 images x 5 draws in calls of 15 and of 4: chunks that end inside an image's draws.
       Map<String, Object> shap = new java.util.HashMap<>(Map.of("layer", LAYER, "baselines", List.of("black", "uniform"),
           "n_samples", 5, "stdevs", 0.2, "internal_batch_size", 15));

@@ -1,5 +1,8 @@
 package org.netvis.plugins.neuronattribution;
 
+import java.util.List;
+import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.BaselineDistribution;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -169,7 +172,41 @@ public final class NeuronAttributionProviders {
     @Override
     public Attribution create(AttributionContext context, Record parameters) {
       NeuronDeepLiftParameters p = (NeuronDeepLiftParameters) parameters;
-      return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+      Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
+      return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
+          inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
+    }
+
+    @Override
+    public boolean explainsTargets() {
+      return false;
+    }
+  }
+
+  /** Registers neuron DeepLIFT SHAP. */
+  public static final class DeepLiftShapProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "neuron-deeplift-shap";
+    }
+
+    @Override
+    public String description() {
+      return "Neuron DeepLIFT SHAP (Captum's NeuronDeepLiftShap): neuron DeepLIFT averaged over a distribution of"
+          + " baselines; reports the convergence delta against the unit's mean value there";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return NeuronDeepLiftShapParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      NeuronDeepLiftShapParameters p = (NeuronDeepLiftShapParameters) parameters;
+      BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
+      return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
+          inputs -> distribution.forEachImage(inputs, context), p.internalBatchSize());
     }
 
     @Override

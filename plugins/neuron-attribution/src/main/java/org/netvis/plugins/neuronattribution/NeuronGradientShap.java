@@ -36,20 +36,8 @@ final class NeuronGradientShap implements Attribution, ConvergenceDelta {
 
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
-    int item = inputs.itemSize();
-    double[] total = new double[inputs.size()];
-    draws.inChunks(inputs, ctx.engine().gradientCallSize(p.internalBatchSize()), c -> {
-      float[] g = NeuronGradient.gradients(ctx.engine(), spec, neuron, c.pointTensor()).data();
-      for (int k = 0; k < c.count() * item; k++) {
-        g[k] *= c.noisy()[k] - c.base()[k];
-      }
-      c.addToImages(g, total);
-    });
-    float[] out = new float[total.length];
-    for (int k = 0; k < out.length; k++) {
-      out[k] = (float) (total[k] / p.nSamples());
-    }
-    return new Tensor(inputs.shape(), out);
+    return draws.inputAttributions(inputs, ctx.engine().gradientCallSize(p.internalBatchSize()),
+        c -> NeuronGradient.gradients(ctx.engine(), spec, neuron, c.pointTensor()).data());
   }
 
   @Override

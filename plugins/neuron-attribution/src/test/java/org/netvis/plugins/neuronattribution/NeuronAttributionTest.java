@@ -35,14 +35,17 @@ class NeuronAttributionTest {
   @Test
   void matchesTheReferenceAndItsDeltas() throws Exception {
     AttributionReference.compute(dir, "neuron-gradient", "neuron-guided-backprop", "neuron-integrated-gradients",
-        "neuron-deeplift", "neuron-conductance");
+        "neuron-deeplift", "neuron-deeplift-shap", "neuron-conductance");
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       Tensor x = AttributionReference.inputs();
       long[] labels = AttributionReference.labels();
       for (String method : List.of("neuron-gradient", "neuron-guided-backprop", "neuron-integrated-gradients",
-          "neuron-deeplift")) {
-        Map<String, Object> params = method.equals("neuron-integrated-gradients")
-            ? Map.of("layer", LAYER, "neuron", UNIT, "steps", 16) : Map.of("layer", LAYER, "neuron", UNIT);
+          "neuron-deeplift", "neuron-deeplift-shap")) {
+        Map<String, Object> params = switch (method) {
+          case "neuron-integrated-gradients" -> Map.of("layer", LAYER, "neuron", UNIT, "steps", 16);
+          case "neuron-deeplift-shap" -> Map.of("layer", LAYER, "neuron", UNIT, "baselines", List.of("zeros", "black"));
+          default -> Map.of("layer", LAYER, "neuron", UNIT);
+        };
         Attribution m = s.context.attributions().create(method, params, s.context, "params");
         Tensor a = m.attribute(x, labels);
         AttributionReference.assertMatches(method, a, dir, method);
