@@ -115,6 +115,8 @@ final class Apgd {
     float[] stepSize = new float[m];
     Arrays.fill(stepSize, eps * 2f);
     float[] old = adv.clone();
+    // Three buffers take turns as the point, the one before it and the next: no allocation per step.
+    float[] spare = new float[adv.length];
     int counter = 0;
     int period = firstCheck;
     boolean[] reducedLastCheck = new boolean[m];
@@ -125,7 +127,7 @@ final class Apgd {
       float[] current = adv;
       float[] previous = old;
       float[] g = grad;
-      float[] next = new float[current.length];
+      float[] next = spare;
       IntStream.range(0, m).parallel().forEach(j -> {
         int from = j * item;
         if (p.norm() == AttackParameters.Norm.LINF) {
@@ -134,6 +136,7 @@ final class Apgd {
           l2Step(current, previous, g, x0, next, from, from + item, stepSize[j], a, eps);
         }
       });
+      spare = previous;
       old = current;
       adv = next;
       e = evaluate(model, x.shape(), adv, y, p.loss());
