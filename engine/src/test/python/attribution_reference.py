@@ -396,10 +396,11 @@ def lrp_layer(layer, a, relevance, rule):
     return (a * c).detach()
 
 
-def lrp(model, x, labels, rule_for):
+def lrp(model, x, labels, rule_for, stop_at=None):
     """LRP of SqueezeNet 1.1 from the target's score (Captum's LRP): relevance starts as the score at
     the target logit, passes each ReLU and the dropout unchanged, and each convolution and pool by its
-    rule; a Fire module's concatenation splits it, its squeeze output sums what both expands send."""
+    rule; a Fire module's concatenation splits it, its squeeze output sums what both expands send. With
+    stop_at, the relevance at the output of features[stop_at] (Captum's LayerLRP)."""
     acts = []  # (block, index, module, input) in forward order
     h = x
     for block in ("features", "classifier"):
@@ -411,6 +412,8 @@ def lrp(model, x, labels, rule_for):
     relevance = torch.zeros_like(h)
     relevance[torch.arange(n), labels] = logits[torch.arange(n), labels].reshape(n, 1, 1)
     for block, index, module, a in reversed(acts):
+        if block == "features" and index == stop_at:
+            break
         rule = rule_for(block, index)
         if isinstance(module, (torch.nn.ReLU, torch.nn.Dropout)):
             continue
@@ -908,6 +911,8 @@ def main():
                 result = LAYER_METHODS[method](model, x, labels)
             elif method in LRP_SETTINGS:
                 result = lrp(model, x, labels, LRP_SETTINGS[method])
+            elif method == "layer-lrp":
+                result = lrp(model, x, labels, lrp_rule_epsilon, stop_at=LAYER_INDEX)
             elif method == "feature-ablation":
                 result = feature_ablation(model, x, labels, out_dir)
             elif method == "shapley-value-sampling":

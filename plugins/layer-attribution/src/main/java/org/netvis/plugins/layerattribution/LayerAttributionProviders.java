@@ -4,6 +4,7 @@ import java.util.List;
 import org.netvis.engine.attribution.AttributionLayer;
 import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.BaselineDistribution;
+import org.netvis.engine.attribution.RelevanceRules;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
@@ -231,6 +232,32 @@ public final class LayerAttributionProviders {
     public Attribution create(AttributionContext context, Record parameters) {
       LayerGradientShapParameters p = (LayerGradientShapParameters) parameters;
       return new LayerGradientShap(context, pass(context, p.layer(), p.grid(), p.interpolation()), p);
+    }
+  }
+
+  /** Registers layer LRP. */
+  public static final class LrpProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-lrp";
+    }
+
+    @Override
+    public String description() {
+      return "Layer LRP (Captum's LayerLRP): the relevance LRP's rules pass from the target's score back to a hidden"
+          + " layer; reports the convergence delta, the relevance lost on the way";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerLrpParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerLrpParameters p = (LayerLrpParameters) parameters;
+      return new LayerLrp(context, pass(context, p.layer(), p.grid(), p.interpolation()),
+          RelevanceRules.of(context, p.rule(), p.layers(), p.zeroBias()), p.internalBatchSize());
     }
   }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.netvis.engine.attribution.AttributionLayer;
 import org.netvis.engine.attribution.Interpolation;
+import org.netvis.engine.graph.LrpRules;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.tensor.ClassScores;
@@ -14,7 +15,7 @@ import org.netvis.engine.tensor.Tensor;
  * of each image's target score with respect to them, from one gradient graph; the same with DeepLIFT's
  * rescale rule over (image, baseline) pairs; G with the layer's output set to given values while every
  * other path reads the image (a shifted graph, {@link VjpSpec#shifts}); and the layer's attributions in
- * the form the step returns.
+ * the form the step returns; and LRP's relevance at the layer.
  */
 final class LayerPass {
   private final Engine engine;
@@ -50,6 +51,25 @@ final class LayerPass {
   Result runPaired(Tensor pairs, long[] targets) {
     Map<String, Tensor> out = engine.vjp(pairs, rescaled, Map.of(seed(), oneHot(targets)));
     return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
+  }
+
+  /** LRP's relevance at the layer and each image's target score. */
+  record Relevance(Tensor relevance, double[] scores) {}
+
+  /**
+   * The relevance LRP's rules carry back to the layer from a relevance of 1 at each image's target
+   * ({@link VjpSpec.Backward#LRP} stopped at the layer), and the target scores from the same run.
+   */
+  Relevance relevance(Tensor images, long[] targets, LrpRules rules) {
+    VjpSpec spec = new VjpSpec(List.of(), List.of(), List.of(layer.name())).withLrp(rules);
+    Map<String, Tensor> out = engine.vjp(images, spec, Map.of(seed(), oneHot(targets)));
+    float[] logits = out.get(seed()).data();
+    int classes = (int) engine.classes();
+    double[] scores = new double[targets.length];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = logits[i * classes + (int) targets[i]];
+    }
+    return new Relevance(out.get(VjpSpec.gradientName(layer.name())), scores);
   }
 
   /** G where the layer's output is {@code values} instead of A(images) (all of the layer's shape). */

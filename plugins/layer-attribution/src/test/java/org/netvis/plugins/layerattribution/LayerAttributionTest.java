@@ -38,18 +38,21 @@ import org.netvis.engine.testing.SharedData;
 class LayerAttributionTest {
   static final String LAYER = "/features/features.7/Concat_output_0";
   static final List<String> METHODS = List.of("layer-activation", "layer-gradient-x-activation", "internal-influence",
-      "layer-conductance", "layer-integrated-gradients", "layer-deeplift", "layer-deeplift-shap");
+      "layer-conductance", "layer-integrated-gradients", "layer-deeplift", "layer-deeplift-shap", "layer-lrp");
   @TempDir static Path dir;
 
   private static Map<String, Object> params(String method, Object... more) {
     java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
     p.put("layer", LAYER);
-    if (!List.of("layer-activation", "layer-gradient-x-activation", "layer-deeplift", "layer-deeplift-shap")
-        .contains(method)) {
+    if (!List.of("layer-activation", "layer-gradient-x-activation", "layer-deeplift", "layer-deeplift-shap",
+        "layer-lrp").contains(method)) {
       p.put("steps", 16);
     }
     if (method.equals("layer-deeplift-shap")) {
       p.put("baselines", List.of("zeros", "black"));
+    }
+    if (method.equals("layer-lrp")) {
+      p.put("rule", "epsilon 0.25");
     }
     for (int k = 0; k < more.length; k += 2) {
       p.put((String) more[k], more[k + 1]);
