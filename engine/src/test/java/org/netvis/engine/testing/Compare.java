@@ -67,10 +67,6 @@ public final class Compare {
   }
 
   /**
-   * The lower median: the middle value, or the lower of the two middle values. With two images (the
-   * fixtures), one float32 tie at a ReLU6 or max-pool boundary must not stand for the typical error.
-   */
-  /**
    * Asserts {@code other} equals {@code reference}, which is not all zero, to 1e-6 of its largest
    * magnitude: what batching a computation differently may change (ONNX Runtime rounds a batch of 4
    * and one of 8 differently in the last bits), nothing more.
@@ -84,6 +80,10 @@ public final class Compare {
     org.junit.jupiter.api.Assertions.assertArrayEquals(reference, other, 1e-6f * max);
   }
 
+  /**
+   * The lower median: the middle value, or the lower of the two middle values. With two images (the
+   * fixtures), one float32 tie at a ReLU6 or max-pool boundary must not stand for the typical error.
+   */
   public static double median(double[] values) {
     double[] s = values.clone();
     Arrays.sort(s);
