@@ -10,7 +10,7 @@ same computation), plus extra arrays some methods have (the IG convergence delta
 layer's resolution, two seeds of SmoothGrad, LRP's relevance sum minus the score, the layer methods'
 convergence deltas); GradientSHAP, infidelity,
 sensitivity-max, Shapley value sampling, KernelSHAP and LIME read the draws netvis made (infidelity its maps, feature
-ablation its mask) from OUT_DIR.
+ablation and neuron feature ablation its mask) from OUT_DIR.
 """
 import os
 import sys
@@ -731,6 +731,36 @@ def feature_ablation(model, x, labels, out_dir):
     return {"": out}
 
 
+def unit_values(model, x, layer_index=LAYER_INDEX, neuron=NEURON):
+    """The unit's value in each image, by a forward pass with a hook on the layer."""
+    store = {}
+
+    def hook(module, inputs, output):
+        store["a"] = output
+
+    handle = model.features[layer_index].register_forward_hook(hook)
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        handle.remove()
+    return store["a"][(slice(None),) + neuron]
+
+
+def neuron_feature_ablation(model, x, labels, out_dir):
+    """Captum's NeuronFeatureAblation from its definition, zero baseline: every value of a feature gets
+    the unit's value at x less its value with the feature set to 0."""
+    masks = feature_masks(out_dir)
+    out = torch.zeros_like(x)
+    for i in range(len(labels)):
+        copies = x[i:i + 1].repeat(len(masks), 1, 1, 1)
+        for f, where in enumerate(masks):
+            copies[f][:, where] = 0
+        drop = unit_values(model, x[i:i + 1])[0] - unit_values(model, copies)
+        out[i] = paint(drop, masks, x[i])
+    return {"": out}
+
+
 def shapley_value_sampling(model, x, labels, out_dir):
     """Shapley value sampling from its definition, zero baseline, on the feature orders netvis drew
     (the test writes them, (N, samples, M)): for each order, the features added to the baseline one at a
@@ -915,6 +945,8 @@ def main():
                 result = lrp(model, x, labels, lrp_rule_epsilon, stop_at=LAYER_INDEX)
             elif method == "feature-ablation":
                 result = feature_ablation(model, x, labels, out_dir)
+            elif method == "neuron-feature-ablation":
+                result = neuron_feature_ablation(model, x, labels, out_dir)
             elif method == "shapley-value-sampling":
                 result = shapley_value_sampling(model, x, labels, out_dir)
             elif method == "kernel-shap":

@@ -1,24 +1,18 @@
 package org.netvis.plugins.featureablation;
 
-import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.tensor.Tensor;
 
 /**
  * Feature ablation with Captum's semantics: each feature's pixels (every channel) set to the baseline's,
- * one feature at a time; every value of a feature is attributed F(x) - F(x with the feature ablated).
+ * one feature at a time; every value of a feature is attributed F(x) - F(x with the feature ablated),
+ * F the target's score (FeatureAblation) or a hidden unit's value (NeuronFeatureAblation).
  */
 final class FeatureAblation implements Attribution {
-  private final AttributionContext ctx;
-  private final Parameters.Ablation p;
   private final Perturbing setup;
 
-  FeatureAblation(AttributionContext ctx, Parameters.Ablation p) {
-    this.ctx = ctx;
-    this.p = p;
-    this.setup = Perturbing.of(ctx, p.features(), p.gridSize(), p.segments(), p.compactness(), p.baseline(),
-        p.blurSigma(), p.perturbationsPerEval());
+  FeatureAblation(Perturbing setup) {
+    this.setup = setup;
   }
 
   @Override
@@ -29,8 +23,11 @@ final class FeatureAblation implements Attribution {
     int plane = (int) (inputs.dim(2) * inputs.dim(3));
     int item = inputs.itemSize();
     float[] x = inputs.data();
-    float[] b = setup.baseline().ofImages(inputs, ctx).data();
-    double[] original = TargetGradients.scores(ctx.engine(), inputs, targets, Math.min(n, p.perturbationsPerEval()));
+    float[] b = setup.baseline().ofImages(inputs, setup.ctx()).data();
+    double[] original = setup.scores(inputs.shape(), n, (i, slot, offset) -> {
+      System.arraycopy(x, i * item, slot, offset, item);
+      return targets[i];
+    });
     int[][][] features = new int[n][][];
     int[] firstJob = new int[n + 1];
     for (int i = 0; i < n; i++) {
@@ -41,12 +38,12 @@ final class FeatureAblation implements Attribution {
     for (int i = 0; i < n; i++) {
       java.util.Arrays.fill(imageOf, firstJob[i], firstJob[i + 1], i);
     }
-    double[] ablated = PerturbedScores.of(ctx.engine(), inputs.shape(), firstJob[n], (job, slot, offset) -> {
+    double[] ablated = setup.scores(inputs.shape(), firstJob[n], (job, slot, offset) -> {
       int i = imageOf[job];
       System.arraycopy(x, i * item, slot, offset, item);
       FeatureMask.copy(features[i][job - firstJob[i]], channels, plane, b, i * item, slot, offset);
       return targets[i];
-    }, p.perturbationsPerEval());
+    });
     float[] out = new float[n * item];
     for (int i = 0; i < n; i++) {
       double[] drops = new double[features[i].length];

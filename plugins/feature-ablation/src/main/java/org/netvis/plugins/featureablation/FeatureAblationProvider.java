@@ -24,6 +24,8 @@ public final class FeatureAblationProvider implements AttributionProvider {
 
   @Override
   public Attribution create(AttributionContext context, Record parameters) {
-    return new FeatureAblation(context, (Parameters.Ablation) parameters);
+    Parameters.Ablation p = (Parameters.Ablation) parameters;
+    return new FeatureAblation(Perturbing.of(context, p.features(), p.gridSize(), p.segments(), p.compactness(),
+        p.baseline(), p.blurSigma(), p.perturbationsPerEval()));
   }
 }

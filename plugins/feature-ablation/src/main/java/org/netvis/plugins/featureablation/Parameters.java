@@ -1,5 +1,7 @@
 package org.netvis.plugins.featureablation;
 
+import java.util.List;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.spi.Param;
 
 /** The parameters the perturbation methods share, as components of each method's record. */
@@ -17,6 +19,21 @@ final class Parameters {
 
   /** Feature ablation's parameters. */
   public record Ablation(
+      @Param(description = FEATURES, defaultValue = "grid") String features,
+      @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
+      @Param(description = SEGMENTS, defaultValue = "100", min = 1, max = 1000000) int segments,
+      @Param(description = COMPACTNESS, defaultValue = "10.0", min = 0, exclusiveMin = true, max = 1e6)
+      double compactness,
+      @Param(description = BASELINE, defaultValue = "zeros") String baseline,
+      @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
+          exclusiveMin = true, max = 1000) double blurSigma,
+      @Param(description = "perturbed images per forward pass", defaultValue = "64", min = 1, max = 100000)
+      int perturbationsPerEval) {}
+
+  /** Neuron feature ablation's parameters: feature ablation's, and the unit. */
+  public record NeuronAblation(
+      @Param(description = Neuron.LAYER, defaultValue = "''") String layer,
+      @Param(description = Neuron.NEURON, defaultValue = "[]", min = 0) List<Integer> neuron,
       @Param(description = FEATURES, defaultValue = "grid") String features,
       @Param(description = "side of a grid cell in pixels", defaultValue = "16", min = 1, max = 100000) int gridSize,
       @Param(description = SEGMENTS, defaultValue = "100", min = 1, max = 1000000) int segments,

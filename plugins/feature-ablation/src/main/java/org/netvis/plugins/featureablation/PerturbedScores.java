@@ -1,10 +1,8 @@
 package org.netvis.plugins.featureablation;
 
-import org.netvis.engine.attribution.TargetGradients;
-import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.tensor.Tensor;
 
-/** The target scores of a sequence of perturbed images, made one after the other and scored in batches. */
+/** The objective of a sequence of perturbed images, made one after the other and scored in batches. */
 final class PerturbedScores {
   private PerturbedScores() {}
 
@@ -13,8 +11,8 @@ final class PerturbedScores {
     long write(int job, float[] slot, int offset);
   }
 
-  /** F(perturbed image j)[target j] for j in [0, jobs), {@code perBatch} images per forward pass. */
-  static double[] of(Engine engine, long[] imageShape, int jobs, Perturbation perturbation, int perBatch) {
+  /** The objective of perturbed image j (for its target) for j in [0, jobs), {@code perBatch} images per pass. */
+  static double[] of(Objective objective, long[] imageShape, int jobs, Perturbation perturbation, int perBatch) {
     int item = (int) (imageShape[1] * imageShape[2] * imageShape[3]);
     double[] out = new double[jobs];
     float[] buffer = new float[Math.min(perBatch, jobs) * item];
@@ -27,7 +25,7 @@ final class PerturbedScores {
       }
       long[] shape = imageShape.clone();
       shape[0] = count;
-      double[] scores = TargetGradients.scores(engine, new Tensor(shape, slots), targets, count);
+      double[] scores = objective.of(new Tensor(shape, slots), targets);
       System.arraycopy(scores, 0, out, start, count);
     }
     return out;

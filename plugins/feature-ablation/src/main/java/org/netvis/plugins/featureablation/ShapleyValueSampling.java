@@ -61,7 +61,7 @@ final class ShapleyValueSampling implements Attribution {
       int image = i;
       // Job s * (m + 1) + k: order s with its first k features added to the baseline.
       float[] current = new float[item];
-      double[] scores = PerturbedScores.of(ctx.engine(), inputs.shape(), samples * (m + 1), (job, slot, offset) -> {
+      double[] scores = setup.scores(inputs.shape(), samples * (m + 1), (job, slot, offset) -> {
         int k = job % (m + 1);
         if (k == 0) {
           System.arraycopy(b, image * item, current, 0, item);
@@ -70,7 +70,7 @@ final class ShapleyValueSampling implements Attribution {
         }
         System.arraycopy(current, 0, slot, offset, item);
         return targets[image];
-      }, p.perturbationsPerEval());
+      });
       double[] total = new double[m];
       for (int s = 0; s < samples; s++) {
         for (int k = 1; k <= m; k++) {

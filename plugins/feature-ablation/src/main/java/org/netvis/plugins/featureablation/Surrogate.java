@@ -44,7 +44,7 @@ abstract class Surrogate implements Attribution {
       boolean[][] z = coalitions(i, m);
       double[] cosines = usesCosines() ? new double[z.length] : null;
       int image = i;
-      double[] scores = PerturbedScores.of(setup.ctx().engine(), inputs.shape(), z.length, (job, slot, offset) -> {
+      double[] scores = setup.scores(inputs.shape(), z.length, (job, slot, offset) -> {
         System.arraycopy(b, image * item, slot, offset, item);
         for (int f = 0; f < m; f++) {
           if (z[job][f]) {
@@ -55,7 +55,7 @@ abstract class Surrogate implements Attribution {
           cosines[job] = cosine(x, image * item, slot, offset, item);
         }
         return targets[image];
-      }, setup.perBatch());
+      });
       FeatureMask.paint(features, fit(z, scores, cosines), channels, plane, out, i * item);
     }
     return new Tensor(inputs.shape(), out);

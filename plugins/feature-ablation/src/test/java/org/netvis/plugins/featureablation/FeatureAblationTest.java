@@ -2,10 +2,12 @@ package org.netvis.plugins.featureablation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,13 +20,17 @@ import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.AttributionReference;
 
 /**
- * Feature ablation and Shapley value sampling against the PyTorch reference, on a 3 x 3 grid of 75-pixel
- * cells (the last row and column 74): few features keep the float64 reference quick.
+ * Feature ablation, neuron feature ablation, Shapley value sampling, KernelSHAP and LIME against the
+ * PyTorch reference, on a 3 x 3 grid of 75-pixel cells (the last row and column 74): few features keep
+ * the float64 reference quick.
  */
 class FeatureAblationTest {
   private static final int CELL = 75;
   private static final int CELLS = 9;
   private static final int SAMPLES = 2;
+  /** The unit the reference's neuron methods read: channel 51 at (13, 13) of features[7]'s output. */
+  private static final String LAYER = "/features/features.7/Concat_output_0";
+  private static final List<Integer> UNIT = List.of(51, 13, 13);
 
   @TempDir static Path dir;
 
@@ -66,6 +72,31 @@ class FeatureAblationTest {
       Tensor fromFile = s.context.attributions().create("feature-ablation", Map.of("features", file.toString()),
           s.context, "params").attribute(x, labels);
       assertArrayEquals(a.data(), fromFile.data(), 1e-5f);
+    }
+  }
+
+  @Test
+  void neuronFeatureAblationMatchesTheReferenceWhateverTheTargets() throws Exception {
+    AttributionReference.compute(dir, "neuron-feature-ablation");
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      Attribution method = s.context.attributions().create("neuron-feature-ablation", Map.of("layer", LAYER,
+          "neuron", UNIT, "grid_size", CELL, "perturbations_per_eval", 5), s.context, "params");
+      Tensor a = method.attribute(x, labels);
+      AttributionReference.assertMatches("neuron-feature-ablation", a, dir, "neuron-feature-ablation");
+      long[] others = new long[labels.length];
+      java.util.Arrays.fill(others, 7);
+      assertArrayEquals(a.data(), method.attribute(x, others).data(), 0f, "the unit's value does not read targets");
+      assertFalse(s.context.attributions().find("neuron-feature-ablation").orElseThrow().explainsTargets());
+      IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
+          .create("neuron-feature-ablation", Map.of("neuron", UNIT), s.context, "params"));
+      assertTrue(unnamed.getMessage().startsWith("layer: name the tensor that holds the unit"), unnamed.getMessage());
+      IllegalArgumentException outside = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
+          .create("neuron-feature-ablation", Map.of("layer", LAYER, "neuron", List.of(51, 27, 0)), s.context,
+              "params"));
+      assertTrue(outside.getMessage().startsWith("neuron: index 27 on axis 1 is outside [0, 27)"),
+          outside.getMessage());
     }
   }
 

@@ -3,6 +3,7 @@ package org.netvis.plugins.neuronattribution;
 import java.util.List;
 import org.netvis.engine.attribution.Baseline;
 import org.netvis.engine.attribution.BaselineDistribution;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;

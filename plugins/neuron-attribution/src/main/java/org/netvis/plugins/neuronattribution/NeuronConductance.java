@@ -3,6 +3,7 @@ package org.netvis.plugins.neuronattribution;
 import java.util.List;
 import java.util.Map;
 import org.netvis.engine.attribution.Baseline;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.attribution.PathChunk;
 import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.graph.VjpSpec;

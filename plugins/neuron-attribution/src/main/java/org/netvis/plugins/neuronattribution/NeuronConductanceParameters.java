@@ -1,6 +1,7 @@
 package org.netvis.plugins.neuronattribution;
 
 import java.util.List;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.attribution.PathRule;
 import org.netvis.engine.spi.Param;
 
@@ -9,8 +10,8 @@ import org.netvis.engine.spi.Param;
  * this method, the trapezoid (NeuronConductance.attribute's signature; its docstring says Gauss-Legendre).
  */
 public record NeuronConductanceParameters(
-    @Param(description = NeuronParameters.LAYER, defaultValue = "''") String layer,
-    @Param(description = NeuronParameters.NEURON, defaultValue = "[]", min = 0) List<Integer> neuron,
+    @Param(description = Neuron.LAYER, defaultValue = "''") String layer,
+    @Param(description = Neuron.NEURON, defaultValue = "[]", min = 0) List<Integer> neuron,
     @Param(description = NeuronPathParameters.BASELINE, defaultValue = "zeros") String baseline,
     @Param(description = "Gaussian sigma in pixels for the blur baseline", defaultValue = "5.0", min = 0,
         exclusiveMin = true, max = 1000) double blurSigma,

@@ -3,6 +3,7 @@ package org.netvis.plugins.neuronattribution;
 import java.util.List;
 import java.util.Map;
 import org.netvis.engine.attribution.BaselineDistribution;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.attribution.ReferencePairs;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.spi.Attribution;

@@ -2,6 +2,7 @@ package org.netvis.plugins.neuronattribution;
 
 import java.util.List;
 import org.netvis.engine.attribution.GradientShapDraws;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;

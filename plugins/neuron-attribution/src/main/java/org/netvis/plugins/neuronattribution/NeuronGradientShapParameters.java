@@ -2,12 +2,13 @@ package org.netvis.plugins.neuronattribution;
 
 import java.util.List;
 import org.netvis.engine.attribution.GradientShapDraws;
+import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.spi.Param;
 
 /** Parameters of neuron GradientSHAP, with Captum's names and defaults where Captum has them. */
 public record NeuronGradientShapParameters(
-    @Param(description = NeuronParameters.LAYER, defaultValue = "''") String layer,
-    @Param(description = NeuronParameters.NEURON, defaultValue = "[]", min = 0) List<Integer> neuron,
+    @Param(description = Neuron.LAYER, defaultValue = "''") String layer,
+    @Param(description = Neuron.NEURON, defaultValue = "[]", min = 0) List<Integer> neuron,
     @Param(description = GradientShapDraws.BASELINES, defaultValue = "[uniform]") List<String> baselines,
     @Param(description = GradientShapDraws.BLUR_SIGMA, defaultValue = "5.0", min = 0, exclusiveMin = true, max = 1000)
     double blurSigma,

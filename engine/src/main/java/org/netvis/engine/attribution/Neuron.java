@@ -1,4 +1,4 @@
-package org.netvis.plugins.neuronattribution;
+package org.netvis.engine.attribution;
 
 import java.util.Arrays;
 import java.util.List;
@@ -9,14 +9,19 @@ import org.netvis.engine.tensor.Tensor;
 /**
  * One unit of a hidden tensor, as Captum's neuron_selector names it: the tensor (a name from
  * {@code netvis layers}) and the unit's index within one image's part of it, e.g. [channel, row,
- * column] of a (N, C, H, W) tensor.
+ * column] of a (N, C, H, W) tensor. The neuron methods attribute its value; neuron feature ablation
+ * ablates input features against it.
  *
  * @param shape one image's part of the tensor (its shape without the batch axis)
  * @param offset the unit's position in one image's values, row-major
  */
-record Neuron(String layer, long[] shape, int offset) {
+public record Neuron(String layer, long[] shape, int offset) {
+  /** The parameter descriptions of a method that names a unit. */
+  public static final String LAYER = "the tensor holding the unit, a name from `netvis layers`";
+  public static final String NEURON = "the unit's index within one image's part of the tensor, e.g. [channel, row,"
+      + " column] of a (N, C, H, W) tensor (Captum's neuron_selector)";
 
-  static Neuron resolve(Engine engine, String layer, List<Integer> index) {
+  public static Neuron resolve(Engine engine, String layer, List<Integer> index) {
     if (layer.isEmpty()) {
       throw new IllegalArgumentException("layer: name the tensor that holds the unit, from `netvis layers "
           + engine.model().id() + "`");
@@ -44,7 +49,7 @@ record Neuron(String layer, long[] shape, int offset) {
   }
 
   /** The cotangent that picks the unit of each of n images: 1 there, 0 elsewhere. */
-  Tensor cotangent(int n) {
+  public Tensor cotangent(int n) {
     long[] full = new long[shape.length + 1];
     full[0] = n;
     System.arraycopy(shape, 0, full, 1, shape.length);
@@ -57,12 +62,12 @@ record Neuron(String layer, long[] shape, int offset) {
   }
 
   /** The unit's value in each image, by a forward pass. */
-  double[] valuesAt(Engine engine, Tensor images) {
+  public double[] valuesAt(Engine engine, Tensor images) {
     return values(engine.activations(images, List.of(layer)).get(layer));
   }
 
   /** The unit's value in each image, from the tensor's values. */
-  double[] values(Tensor layerValues) {
+  public double[] values(Tensor layerValues) {
     int n = (int) layerValues.dim(0);
     int item = layerValues.itemSize();
     double[] out = new double[n];
