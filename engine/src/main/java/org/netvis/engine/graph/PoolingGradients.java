@@ -21,9 +21,10 @@ final class PoolingGradients {
    * and a ScatterElements adds up the gradients of overlapping windows (3x3 stride 2) that picked the
    * same input, in window order as PyTorch does. The scatter runs per (image, channel) plane, [N*C,
    * H*W] along axis 1, which ONNX Runtime handles far faster than one flat axis over the whole batch
-   * and (since 1.28) partly on all its threads. The winners' indices come from the forward
-   * MaxPool again with its Indices output (two 1-D pools were faster with ONNX Runtime 1.23 and are
-   * slower with 1.29: bench/README.md, eleventh session).
+   * and (since 1.28) partly on all its threads. The winners' indices come from plain pools where
+   * {@link MaxPoolWinners} applies, and otherwise from the forward MaxPool again with its Indices
+   * output (two 1-D pools were faster with ONNX Runtime 1.23 and are slower with 1.29:
+   * bench/README.md, eleventh session).
    */
   static final class MaxPoolGradient implements NodeGradient {
     @Override
@@ -45,8 +46,9 @@ final class PoolingGradients {
   }
 
   /**
-   * A max pool's winners: the forward MaxPool again with its Indices output (ONNX Runtime's optimizer
-   * merges the two), its pooled values and each window's winner within its (image, channel) plane.
+   * A max pool's winners: from plain pools ({@link MaxPoolWinners}) where the pool has no leading pads,
+   * else from the forward MaxPool again with its Indices output (ONNX Runtime's optimizer merges the
+   * two); its pooled values and each window's winner within its (image, channel) plane.
    */
   record Winners(String x, long[] xs, long plane, long windows, String values, String inPlane, String rows,
       String rowsShape) {
@@ -67,13 +69,20 @@ final class PoolingGradients {
         windows *= ys[d];
       }
       NodeEmitter e = ctx.emit();
+      String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
+      String rowsShape = e.shapeOf(rows);
+      long[] kernel = Attributes.getInts(node, "kernel_shape");
+      String fromPlainPools = kernel == null ? null : MaxPoolWinners.indices(e, x, xs, WindowGeometry.of(node, kernel,
+          Arrays.copyOfRange(xs, 2, xs.length), Arrays.copyOfRange(ys, 2, ys.length)));
+      if (fromPlainPools != null) {
+        return new Winners(x, xs, plane, windows, node.getOutput(0),
+            e.op("Reshape", List.of(fromPlainPools, e.longs("shape", -1, windows))), rows, rowsShape);
+      }
       NodeProto.Builder again = node.toBuilder().clearOutput().clearName();
       List<String> pooled = List.of(e.fresh("maxpool_values"), e.fresh("maxpool_indices"));
       again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
       e.add(again.build());
       // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
-      String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
-      String rowsShape = e.shapeOf(rows);
       String rowCount = e.op("Gather", List.of(rowsShape, e.longScalar("index", 0)));
       String planeSize = e.longScalar("plane", plane);
       String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.NodeProto;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -192,6 +193,23 @@ class GradientGraphBuilderTest {
     List<String> ops = vjp.proto().getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
     assertTrue(ops.contains("ScatterElements"), ops.toString());
     assertTrue(!ops.contains("Expand"), ops.toString());
+  }
+
+  @Test
+  void maxPoolWinnersComeFromPlainPoolsUnlessThePoolHasLeadingPads() throws Exception {
+    // ONNX Runtime's MaxPool with an Indices output is 15-35x its plain one (MaxPoolWinners); the
+    // winners' correctness, both ways, is MaxPoolGradientTest's.
+    for (long pad : new long[] {0, 1}) {
+      TestGraph g = new TestGraph(17, 2, 3, 11, 11);
+      String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2},
+          "pads", new long[] {pad, pad, pad, pad}, "ceil_mode", 1L);
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(g.save(dir, "winners" + pad, pooled)), 11, 11);
+      List<NodeProto> pools = vjp.proto().getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("MaxPool"))
+          .toList();
+      long withIndices = pools.stream().filter(n -> n.getOutputCount() == 2).count();
+      assertEquals(pad == 0 ? 0 : 1, withIndices, pools.toString());
+      assertEquals(pad == 0 ? 1 + 9 : 1 + 1, pools.size(), "the forward pool, then y and 8 partial pools or the pool again");
+    }
   }
 
   @Test

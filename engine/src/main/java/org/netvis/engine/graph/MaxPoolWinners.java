@@ -1,0 +1,104 @@
+package org.netvis.engine.graph;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where each window of a 2-D max pool has its first maximum in row-major order (PyTorch's pick on
+ * ties), found with plain MaxPools, comparisons and sums: with y a window's maximum, A_r the maximum
+ * of its rows 0..r and D_rc that of its rows 0..r and columns 0..c, the winner lies
+ * R = sum over r < kh-1 of [A_r < y] rows and S - (kw-1) R columns into the window, where
+ * S = sum over r < kh, c < kw-1 of [A_(r-1) < y] [D_rc < y] (A_(-1) < y taken as true): the rows
+ * before the winner's count kw-1 each, the winner's row counts its column, the rows after count
+ * nothing.
+ *
+ * <p>Why: ONNX Runtime's MaxPool with an Indices output runs a scalar loop 15-35x slower than its
+ * plain MaxPool, which works in the blocked layout on every core. Where memory is fast enough for
+ * the nine pools' reads (an AMD Zen 5 with AVX-512: SqueezeNet's VJP 12-37% faster per image at batch
+ * 1, 8 and 32) it pays; on a Zen 3 it lost at batch 8 and 32 (bench/README.md, twenty-fifth and
+ * forty-fourth sessions, `PoolWinners`).
+ *
+ * <p>Every pool here starts its windows where the original does, so only pools without leading pads
+ * qualify (ONNX Runtime wants pads smaller than the kernel, and a one-row pool takes none). Each pool
+ * pads its end by its kernel less one, which puts all of them on one grid, at least the original's
+ * windows in each direction; the indices are cropped to those.
+ */
+final class MaxPoolWinners {
+  /** The most taps a window may have; each costs a plain pool and a comparison. */
+  static final int MAX_TAPS = 9;
+
+  private MaxPoolWinners() {}
+
+  /**
+   * The in-plane flat index (h * W + w) of each window's winner, int64 [N, C, Ho, Wo], or null where
+   * this construction does not apply: not 2-D, leading pads, dilation, more than {@link #MAX_TAPS}
+   * or a single tap, unknown spatial sizes, a window that starts past the input, or planes too large
+   * for float32 to count exactly.
+   */
+  static String indices(NodeEmitter e, String x, long[] xs, WindowGeometry g) {
+    if (xs.length != 4 || g.kernel().length != 2) {
+      return null;
+    }
+    long kh = g.kernel()[0];
+    long kw = g.kernel()[1];
+    long h = xs[2];
+    long w = xs[3];
+    long[] out = g.outSize();
+    if (kh * kw < 2 || kh * kw > MAX_TAPS || h <= 0 || w <= 0 || h * w >= 1L << 24 || out[0] <= 0 || out[1] <= 0) {
+      return null;
+    }
+    for (int i = 0; i < 2; i++) {
+      if (g.padsBegin()[i] != 0 || g.dilations()[i] != 1 || (out[i] - 1) * g.strides()[i] > g.inSize()[i] - 1) {
+        return null;
+      }
+    }
+    String y = pool(e, x, g, kh, kw);
+    List<String> rowsBefore = new ArrayList<>(); // [A_r < y] for r < kh - 1
+    for (long r = 0; r + 1 < kh; r++) {
+      rowsBefore.add(below(e, pool(e, x, g, r + 1, kw), y));
+    }
+    String s = null;
+    for (long r = 0; r < kh; r++) {
+      String columns = null;
+      for (long c = 0; c + 1 < kw; c++) {
+        columns = sum(e, columns, below(e, pool(e, x, g, r + 1, c + 1), y));
+      }
+      if (columns != null) {
+        s = sum(e, s, r == 0 ? columns : e.mul(rowsBefore.get((int) r - 1), columns));
+      }
+    }
+    String rows = null;
+    for (String before : rowsBefore) {
+      rows = sum(e, rows, before);
+    }
+    // Offset into the window: rows * W + columns = rows * (W - (kw - 1)) + S.
+    String offset = rows == null ? s : s == null ? e.mul(rows, e.scalar(w))
+        : e.op("Add", List.of(e.mul(rows, e.scalar(w - (kw - 1))), s));
+    String cropped = e.op("Slice", List.of(offset, e.longs("starts", 0, 0), e.longs("ends", out[0], out[1]),
+        e.longs("axes", 2, 3)));
+    float[] origins = new float[(int) (out[0] * out[1])];
+    for (int i = 0; i < out[0]; i++) {
+      for (int j = 0; j < out[1]; j++) {
+        origins[(int) (i * out[1] + j)] = i * g.strides()[0] * w + j * g.strides()[1];
+      }
+    }
+    String flat = e.op("Add", List.of(cropped, e.floats("window_origins", new long[] {1, 1, out[0], out[1]}, origins)));
+    return e.op("Cast", List.of(flat), Attributes.of("to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE));
+  }
+
+  /** A plain kh x kw max pool with the original's strides and window starts, on the common grid. */
+  private static String pool(NodeEmitter e, String x, WindowGeometry g, long kh, long kw) {
+    return e.op("MaxPool", List.of(x), Attributes.of("kernel_shape", new long[] {kh, kw}),
+        Attributes.of("strides", g.strides()), Attributes.of("pads", new long[] {0, 0, kh - 1, kw - 1}));
+  }
+
+  /** [partial < y] as 0 or 1. */
+  private static String below(NodeEmitter e, String partial, String y) {
+    return e.op("Cast", List.of(e.op("Less", List.of(partial, y))),
+        Attributes.of("to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE));
+  }
+
+  private static String sum(NodeEmitter e, String total, String term) {
+    return total == null ? term : e.op("Add", List.of(total, term));
+  }
+}
