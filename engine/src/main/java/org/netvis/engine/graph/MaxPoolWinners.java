@@ -14,9 +14,9 @@ import java.util.List;
  *
  * <p>Why: ONNX Runtime's MaxPool with an Indices output runs a scalar loop 15-35x slower than its
  * plain MaxPool, which works in the blocked layout on every core. Where memory is fast enough for
- * the nine pools' reads (an AMD Zen 5 with AVX-512: SqueezeNet's VJP 12-37% faster per image at batch
- * 1, 8 and 32) it pays; on a Zen 3 it lost at batch 8 and 32 (bench/README.md, twenty-fifth and
- * forty-fourth sessions, `PoolWinners`).
+ * the nine pools' reads (an AMD Zen 5 with AVX-512: SqueezeNet's VJP 10-24% less time per image at
+ * batch 1, 8 and 32, three alternating rounds) it pays; on a Zen 3 it lost at batch 8 and 32
+ * (bench/README.md, twenty-fifth and forty-fourth sessions, `PoolWinners`).
  *
  * <p>Every pool here starts its windows where the original does, so only pools without leading pads
  * qualify (ONNX Runtime wants pads smaller than the kernel, and a one-row pool takes none). Each pool
