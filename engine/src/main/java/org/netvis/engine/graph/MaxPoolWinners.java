@@ -18,10 +18,10 @@ import java.util.List;
  * batch 1, 8 and 32, three alternating rounds) it pays; on a Zen 3 it lost at batch 8 and 32
  * (bench/README.md, twenty-fifth and forty-fourth sessions, `PoolWinners`).
  *
- * <p>Every pool here starts its windows where the original does, so only pools without leading pads
- * qualify (ONNX Runtime wants pads smaller than the kernel, and a one-row pool takes none). Each pool
- * pads its end by its kernel less one, which puts all of them on one grid, at least the original's
- * windows in each direction; the indices are cropped to those.
+ * <p>Every pool here starts its windows where the original does: the original's leading pads are
+ * added to the input first as -inf (ONNX Runtime wants a pool's pads smaller than its kernel, and a
+ * one-row pool takes none). Each pool pads its end by its kernel less one, which puts all of them on
+ * one grid, at least the original's windows in each direction; the indices are cropped to those.
  */
 final class MaxPoolWinners {
   /** The most taps a window may have; each costs a plain pool and a comparison. */
@@ -31,7 +31,7 @@ final class MaxPoolWinners {
 
   /**
    * The in-plane flat index (h * W + w) of each window's winner, int64 [N, C, Ho, Wo], or null where
-   * this construction does not apply: not 2-D, leading pads, dilation, more than {@link #MAX_TAPS}
+   * this construction does not apply: not 2-D, dilation, more than {@link #MAX_TAPS}
    * or a single tap, unknown spatial sizes, a window that starts past the input, or planes too large
    * for float32 to count exactly.
    */
@@ -47,21 +47,26 @@ final class MaxPoolWinners {
     if (kh * kw < 2 || kh * kw > MAX_TAPS || h <= 0 || w <= 0 || h * w >= 1L << 24 || out[0] <= 0 || out[1] <= 0) {
       return null;
     }
+    long[] lead = g.padsBegin();
     for (int i = 0; i < 2; i++) {
-      if (g.padsBegin()[i] != 0 || g.dilations()[i] != 1 || (out[i] - 1) * g.strides()[i] > g.inSize()[i] - 1) {
+      if (g.dilations()[i] != 1 || (out[i] - 1) * g.strides()[i] > lead[i] + g.inSize()[i] - 1) {
         return null;
       }
     }
-    String y = pool(e, x, g, kh, kw);
+    // Leading pads (ResNet's stem pool) become -inf rows and columns before the plain pools, which pad
+    // only at the end; a window is never all padding, so a winner is never there.
+    String source = lead[0] == 0 && lead[1] == 0 ? x : e.op("Pad", List.of(x,
+        e.longs("pads", 0, 0, lead[0], lead[1], 0, 0, 0, 0), e.scalar(Float.NEGATIVE_INFINITY)));
+    String y = pool(e, source, g, kh, kw);
     List<String> rowsBefore = new ArrayList<>(); // [A_r < y] for r < kh - 1
     for (long r = 0; r + 1 < kh; r++) {
-      rowsBefore.add(below(e, pool(e, x, g, r + 1, kw), y));
+      rowsBefore.add(below(e, pool(e, source, g, r + 1, kw), y));
     }
     String s = null;
     for (long r = 0; r < kh; r++) {
       String columns = null;
       for (long c = 0; c + 1 < kw; c++) {
-        columns = sum(e, columns, below(e, pool(e, x, g, r + 1, c + 1), y));
+        columns = sum(e, columns, below(e, pool(e, source, g, r + 1, c + 1), y));
       }
       if (columns != null) {
         s = sum(e, s, r == 0 ? columns : e.mul(rowsBefore.get((int) r - 1), columns));
@@ -79,7 +84,7 @@ final class MaxPoolWinners {
     float[] origins = new float[(int) (out[0] * out[1])];
     for (int i = 0; i < out[0]; i++) {
       for (int j = 0; j < out[1]; j++) {
-        origins[(int) (i * out[1] + j)] = i * g.strides()[0] * w + j * g.strides()[1];
+        origins[(int) (i * out[1] + j)] = (i * g.strides()[0] - lead[0]) * w + j * g.strides()[1] - lead[1];
       }
     }
     String flat = e.op("Add", List.of(cropped, e.floats("window_origins", new long[] {1, 1, out[0], out[1]}, origins)));

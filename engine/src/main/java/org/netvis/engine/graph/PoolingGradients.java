@@ -22,7 +22,7 @@ final class PoolingGradients {
    * same input, in window order as PyTorch does. The scatter runs per (image, channel) plane, [N*C,
    * H*W] along axis 1, which ONNX Runtime handles far faster than one flat axis over the whole batch
    * and (since 1.28) partly on all its threads. The winners' indices come from plain pools where
-   * {@link MaxPoolWinners} applies, and otherwise from the forward MaxPool again with its Indices
+   * {@link MaxPoolWinners} applies (pools that are not dilated), and otherwise from the forward MaxPool again with its Indices
    * output (two 1-D pools were faster with ONNX Runtime 1.23 and are slower with 1.29:
    * bench/README.md, eleventh session).
    */
@@ -46,7 +46,7 @@ final class PoolingGradients {
   }
 
   /**
-   * A max pool's winners: from plain pools ({@link MaxPoolWinners}) where the pool has no leading pads,
+   * A max pool's winners: from plain pools ({@link MaxPoolWinners}) where the pool is not dilated,
    * else from the forward MaxPool again with its Indices output (ONNX Runtime's optimizer merges the
    * two); its pooled values and each window's winner within its (image, channel) plane.
    */

@@ -196,19 +196,24 @@ class GradientGraphBuilderTest {
   }
 
   @Test
-  void maxPoolWinnersComeFromPlainPoolsUnlessThePoolHasLeadingPads() throws Exception {
+  void maxPoolWinnersComeFromPlainPoolsUnlessThePoolIsDilated() throws Exception {
     // ONNX Runtime's MaxPool with an Indices output is 15-35x its plain one (MaxPoolWinners); the
     // winners' correctness, both ways, is MaxPoolGradientTest's.
-    for (long pad : new long[] {0, 1}) {
+    for (long variant : new long[] {0, 1, 2}) {
       TestGraph g = new TestGraph(17, 2, 3, 11, 11);
+      long pad = variant == 1 ? 1 : 0;
+      long dilation = variant == 2 ? 2 : 1;
       String pooled = g.op("MaxPool", List.of("x"), "kernel_shape", new long[] {3, 3}, "strides", new long[] {2, 2},
-          "pads", new long[] {pad, pad, pad, pad}, "ceil_mode", 1L);
-      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(g.save(dir, "winners" + pad, pooled)), 11, 11);
+          "pads", new long[] {pad, pad, pad, pad}, "dilations", new long[] {dilation, dilation});
+      GradientGraph vjp = new GradientGraphBuilder().build(ModelGraph.read(g.save(dir, "winners" + variant, pooled)),
+          11, 11);
+      List<String> ops = vjp.proto().getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
       List<NodeProto> pools = vjp.proto().getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("MaxPool"))
           .toList();
       long withIndices = pools.stream().filter(n -> n.getOutputCount() == 2).count();
-      assertEquals(pad == 0 ? 0 : 1, withIndices, pools.toString());
-      assertEquals(pad == 0 ? 1 + 9 : 1 + 1, pools.size(), "the forward pool, then y and 8 partial pools or the pool again");
+      assertEquals(variant == 2 ? 1 : 0, withIndices, pools.toString());
+      assertEquals(variant == 2 ? 1 + 1 : 1 + 9, pools.size(), "the forward pool, then y and 8 partial pools or the pool again");
+      assertEquals(variant == 1, ops.contains("Pad"), "leading pads as -inf before the plain pools: " + ops);
     }
   }
 
