@@ -12,6 +12,11 @@ import org.netvis.engine.tensor.Tensor;
  */
 record Perturbing(AttributionContext ctx, Baseline baseline, Function<Tensor, FeatureMask> masks,
     Objective objective, int perBatch) {
+  /** Writes perturbed image {@code job} into {@code slot} at {@code offset} and returns its target class. */
+  interface Perturbation {
+    long write(int job, float[] slot, int offset);
+  }
+
   /** A method that attributes each image's target score. */
   static Perturbing of(AttributionContext ctx, String features, int gridSize, int segments, double compactness,
       String baseline, double blurSigma, int perBatch) {
@@ -24,8 +29,25 @@ record Perturbing(AttributionContext ctx, Baseline baseline, Function<Tensor, Fe
     return new Perturbing(ctx, baseline, masks, other, perBatch);
   }
 
-  /** The objective of images {@code job} in [0, jobs), each written by {@code perturbation}, a batch at a time. */
-  double[] scores(long[] imageShape, int jobs, PerturbedScores.Perturbation perturbation) {
-    return PerturbedScores.of(objective, imageShape, jobs, perturbation, perBatch);
+  /**
+   * The objective of perturbed images {@code job} in [0, jobs) (each for its target), each written by
+   * {@code perturbation}, {@code perBatch} images per forward pass.
+   */
+  double[] scores(long[] imageShape, int jobs, Perturbation perturbation) {
+    int item = (int) (imageShape[1] * imageShape[2] * imageShape[3]);
+    double[] out = new double[jobs];
+    float[] buffer = new float[Math.min(perBatch, jobs) * item];
+    for (int start = 0; start < jobs; start += perBatch) {
+      int count = Math.min(jobs, start + perBatch) - start;
+      float[] slots = count * item == buffer.length ? buffer : new float[count * item];
+      long[] targets = new long[count];
+      for (int j = 0; j < count; j++) {
+        targets[j] = perturbation.write(start + j, slots, j * item);
+      }
+      long[] shape = imageShape.clone();
+      shape[0] = count;
+      System.arraycopy(objective.of(new Tensor(shape, slots), targets), 0, out, start, count);
+    }
+    return out;
   }
 }
