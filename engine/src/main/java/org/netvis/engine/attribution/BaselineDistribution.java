@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.netvis.engine.run.SeededRandom;
+import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
 import org.netvis.engine.tensor.Tensor;
@@ -95,5 +96,12 @@ public final class BaselineDistribution {
       }
     }
     return new ConvergenceDelta.Ends(values.at(inputs, targets), atReferences);
+  }
+
+  /** {@link #ends} of the target scores, in forward passes of at most batchSize images. */
+  public static ConvergenceDelta.Ends scoreEnds(Engine engine, Tensor inputs, List<Tensor> references, long[] targets,
+      int batchSize) {
+    return ends(inputs, references, targets,
+        (images, imageTargets) -> TargetGradients.scores(engine, images, imageTargets, batchSize));
   }
 }

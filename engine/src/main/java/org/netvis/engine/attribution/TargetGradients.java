@@ -72,12 +72,13 @@ public final class TargetGradients {
     return new Scored(parts.size() == 1 ? parts.get(0) : Tensor.concat(parts), scores);
   }
 
-  /** score[i, targets[i]] for every image. */
+  /** score[i, targets[i]] for every image, in forward passes of at most batchSize images (at least one). */
   public static double[] scores(Engine engine, Tensor inputs, long[] targets, int batchSize) {
     int n = (int) inputs.dim(0);
+    int step = Math.max(1, batchSize);
     double[] out = new double[n];
-    for (int start = 0; start < n; start += batchSize) {
-      int end = Math.min(n, start + batchSize);
+    for (int start = 0; start < n; start += step) {
+      int end = Math.min(n, start + step);
       Tensor logits = engine.scores(chunk(inputs, start, end));
       int classes = (int) logits.dim(1);
       for (int i = start; i < end; i++) {

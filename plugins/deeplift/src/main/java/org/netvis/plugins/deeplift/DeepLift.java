@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.netvis.engine.attribution.BaselineDistribution;
 import org.netvis.engine.attribution.ReferencePairs;
-import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Attribution;
@@ -72,8 +71,7 @@ final class DeepLift implements Attribution, ConvergenceDelta {
   /** Captum's delta, averaged over each image's references: sum(attributions) - (F(x) - mean F(b)). */
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
-    return ConvergenceDelta.of(attributions.itemSums(), BaselineDistribution.ends(inputs, references.of(inputs), targets,
-        (images, imageTargets) -> TargetGradients.scores(engine, images, imageTargets, batch)));
+    return ConvergenceDelta.of(attributions.itemSums(),
+        BaselineDistribution.scoreEnds(engine, inputs, references.of(inputs), targets, internalBatchSize));
   }
 }

@@ -53,9 +53,8 @@ final class IntegratedGradients implements Attribution, ConvergenceDelta {
 
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
-    int batch = Math.max(1, Math.min(p.internalBatchSize(), (int) inputs.dim(0)));
-    double[] end = TargetGradients.scores(ctx.engine(), inputs, targets, batch);
-    double[] start = TargetGradients.scores(ctx.engine(), baselines(inputs), targets, batch);
+    double[] end = TargetGradients.scores(ctx.engine(), inputs, targets, p.internalBatchSize());
+    double[] start = TargetGradients.scores(ctx.engine(), baselines(inputs), targets, p.internalBatchSize());
     return ConvergenceDelta.of(attributions.itemSums(), end, start);
   }
 

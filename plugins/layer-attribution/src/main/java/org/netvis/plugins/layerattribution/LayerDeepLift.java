@@ -3,7 +3,6 @@ package org.netvis.plugins.layerattribution;
 import java.util.List;
 import org.netvis.engine.attribution.BaselineDistribution;
 import org.netvis.engine.attribution.ReferencePairs;
-import org.netvis.engine.attribution.TargetGradients;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.ConvergenceDelta;
@@ -29,11 +28,8 @@ final class LayerDeepLift implements Attribution, ConvergenceDelta {
     this.pass = pass;
     this.references = references;
     this.internalBatchSize = internalBatchSize;
-    this.delta = new LayerDelta((inputs, targets) -> {
-      int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
-      return BaselineDistribution.ends(inputs, references.of(inputs), targets,
-          (images, imageTargets) -> TargetGradients.scores(ctx.engine(), images, imageTargets, batch));
-    });
+    this.delta = new LayerDelta((inputs, targets) ->
+        BaselineDistribution.scoreEnds(ctx.engine(), inputs, references.of(inputs), targets, internalBatchSize));
   }
 
   @Override

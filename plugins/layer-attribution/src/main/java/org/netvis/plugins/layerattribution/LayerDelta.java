@@ -28,11 +28,8 @@ final class LayerDelta {
 
   /** The delta against one baseline per image, F computed in calls of at most {@code internalBatchSize}. */
   LayerDelta(AttributionContext ctx, Baseline baseline, int internalBatchSize) {
-    this((inputs, targets) -> {
-      int batch = Math.max(1, Math.min(internalBatchSize, (int) inputs.dim(0)));
-      return new ConvergenceDelta.Ends(TargetGradients.scores(ctx.engine(), inputs, targets, batch),
-          TargetGradients.scores(ctx.engine(), baseline.ofImages(inputs, ctx), targets, batch));
-    });
+    this((inputs, targets) -> new ConvergenceDelta.Ends(TargetGradients.scores(ctx.engine(), inputs, targets,
+        internalBatchSize), TargetGradients.scores(ctx.engine(), baseline.ofImages(inputs, ctx), targets, internalBatchSize)));
   }
 
   /** Records that {@code output} was returned for layer attributions {@code layer}; returns output. */

@@ -49,7 +49,7 @@ final class Lrp implements Attribution, ConvergenceDelta {
   @Override
   public double[] convergenceDelta(Tensor attributions, Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
-    double[] scores = TargetGradients.scores(engine, inputs, targets, Math.max(1, Math.min(internalBatchSize, n)));
+    double[] scores = TargetGradients.scores(engine, inputs, targets, internalBatchSize);
     double[] delta = attributions.itemSums();
     for (int i = 0; i < n; i++) {
       delta[i] -= scores[i];
