@@ -761,6 +761,26 @@ def neuron_feature_ablation(model, x, labels, out_dir):
     return {"": out}
 
 
+def layer_feature_ablation(model, x, labels):
+    """Captum's LayerFeatureAblation from its definition, per-channel layer mask, baseline 0: every unit of
+    a channel of features[LAYER_INDEX] gets F(x) - F(x with the channel's output set to 0). SqueezeNet is a
+    chain, so a forward hook that replaces the layer's output is the rest of the chain on the new output."""
+    def rest(a):
+        return torch.flatten(model.classifier(model.features[LAYER_INDEX + 1:](a)), 1)
+
+    with torch.no_grad():
+        activations = model.features[:LAYER_INDEX + 1](x)
+        out = torch.zeros_like(activations)
+        channels = activations.shape[1]
+        for i in range(len(labels)):
+            copies = activations[i:i + 1].repeat(channels + 1, 1, 1, 1)
+            for c in range(channels):
+                copies[c + 1, c] = 0
+            scores = rest(copies)[:, labels[i]]
+            out[i] = (scores[0] - scores[1:]).reshape(channels, 1, 1).expand_as(out[i])
+    return {"": out}
+
+
 def shapley_value_sampling(model, x, labels, out_dir):
     """Shapley value sampling from its definition, zero baseline, on the feature orders netvis drew
     (the test writes them, (N, samples, M)): for each order, the features added to the baseline one at a
@@ -947,6 +967,8 @@ def main():
                 result = feature_ablation(model, x, labels, out_dir)
             elif method == "neuron-feature-ablation":
                 result = neuron_feature_ablation(model, x, labels, out_dir)
+            elif method == "layer-feature-ablation":
+                result = layer_feature_ablation(model, x, labels)
             elif method == "shapley-value-sampling":
                 result = shapley_value_sampling(model, x, labels, out_dir)
             elif method == "kernel-shap":

@@ -145,6 +145,24 @@ public final class GradientGraphBuilder {
   }
 
   /**
+   * The forward model from {@code tensor} (a name {@link #gradientPath} lists) up, the tensor a graph
+   * input ({@link FromLayerGraph}); LRNs as {@link #activationGraph} computes them, so that the
+   * tensor's activations from there give back the forward pass's logits.
+   */
+  public FromLayerGraph fromLayerGraph(ModelGraph forward, String tensor, long height, long width) {
+    Prepared prepared = prepare(forward, height, width);
+    ShapeProbe.Probed p = prepared.shapes().get(tensor);
+    if (p == null || !p.isFloat() || !prepared.dependence().dependsOnInput(tensor)
+        || tensor.equals(forward.outputName())) {
+      throw new GraphBuildException("tensor '" + tensor + "' cannot be set: expected a float tensor that a node"
+          + " computes from the image below the logits; `netvis layers` lists those on the gradient path");
+    }
+    ModelProto model = LrnWindowSums.recomputed(prepared.model(), imageChannels(prepared));
+    return FromLayerGraph.of(model, tensor, p.shape(), forward.inputName(), forward.outputName(),
+        prepared.shapes().get(forward.outputName()).shape());
+  }
+
+  /**
    * The forward model as the engine runs it: {@code forward}'s graph with each LRN over an image
    * tensor recomputed from its window sums ({@link LrnWindowSums#recomputed}), the channel counts
    * from this size's probe; {@code forward}'s own model, unprobed, where it has no LRN.

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.netvis.engine.graph.FromLayerGraph;
 import org.netvis.engine.graph.GradientGraph;
 import org.netvis.engine.graph.GradientGraphBuilder;
 import org.netvis.engine.graph.LrnWindowSums;
@@ -465,23 +466,74 @@ public final class Engine implements AutoCloseable {
     checkInput(batch);
     OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3));
     try {
-      List<String> outputs = new ArrayList<>(session.getOutputNames());
-      if (graph.fixedBatch() && batch.dim(0) != graph.inputShape()[0]) {
-        Map<String, List<Tensor>> parts = new LinkedHashMap<>();
-        int step = (int) graph.inputShape()[0];
-        for (int i = 0; i < batch.dim(0); i += step) {
-          Tensor part = batch.slice(i, (int) Math.min(batch.dim(0), i + step));
-          sessions.run(session, Map.of(graph.inputName(), part), outputs)
-              .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
-        }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
-        return out;
-      }
-      return sessions.run(session, Map.of(graph.inputName(), batch), outputs);
+      return runInModelBatches(session, Map.of(graph.inputName(), batch), new ArrayList<>(session.getOutputNames()));
     } catch (OrtException e) {
       throw new EngineException("forward pass for " + tensors + " failed on " + batch + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A run, in parts of the model's fixed batch where it has one (every feed split along its first axis). */
+  private Map<String, Tensor> runInModelBatches(OrtSession session, Map<String, Tensor> feeds, List<String> outputs)
+      throws OrtException {
+    long rows = feeds.values().iterator().next().dim(0);
+    if (!graph.fixedBatch() || rows == graph.inputShape()[0]) {
+      return sessions.run(session, feeds, outputs);
+    }
+    Map<String, List<Tensor>> parts = new LinkedHashMap<>();
+    int step = (int) graph.inputShape()[0];
+    for (int i = 0; i < rows; i += step) {
+      int start = i;
+      int end = (int) Math.min(rows, i + step);
+      Map<String, Tensor> part = new HashMap<>();
+      feeds.forEach((name, t) -> part.put(name, t.slice(start, end)));
+      sessions.run(session, part, outputs).forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
+    return out;
+  }
+
+  private final Map<String, FromLayerSession> fromLayerSessions = new HashMap<>();
+
+  private record FromLayerSession(OrtSession session, boolean readsImage) {}
+
+  /**
+   * The logits with the tensor {@code layer} (a name {@link #layers} lists) set to {@code values}, as a
+   * forward hook that replaces a layer's output sets it: row k of {@code values} goes with image
+   * {@code imageOfRow[k]} of {@code images}, which the rest of the model reads where a path from the
+   * image passes around the layer. Only the model from the layer up runs ({@link FromLayerGraph}).
+   */
+  public Tensor scoresFromLayer(Tensor images, int[] imageOfRow, String layer, Tensor values) {
+    checkInput(images);
+    if (imageOfRow.length != values.dim(0)) {
+      throw new EngineException(values.dim(0) + " rows of values for '" + layer + "' but " + imageOfRow.length
+          + " image indices; expected one per row");
+    }
+    FromLayerSession s = fromLayerSession(layer, images.dim(2), images.dim(3));
+    Map<String, Tensor> feeds = new HashMap<>(Map.of(FromLayerGraph.inputName(layer), values));
+    if (s.readsImage()) {
+      feeds.put(graph.inputName(), images.items(imageOfRow));
+    }
+    try {
+      return runInModelBatches(s.session(), feeds, List.of(graph.outputName())).get(graph.outputName());
+    } catch (OrtException e) {
+      throw new EngineException("forward pass from '" + layer + "' failed on " + values + ": " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized FromLayerSession fromLayerSession(String layer, long h, long w) {
+    String key = layer + "@" + h + "x" + w;
+    FromLayerSession s = fromLayerSessions.get(key);
+    if (s == null) {
+      FromLayerGraph g = builder.fromLayerGraph(graph, layer, h, w);
+      try {
+        s = new FromLayerSession(sessions.open(graph.serialize(g.model())).session(), g.readsImage());
+      } catch (OrtException e) {
+        throw new EngineException("ONNX Runtime cannot load the forward graph from '" + layer + "': " + e.getMessage(), e);
+      }
+      fromLayerSessions.put(key, s);
+    }
+    return s;
   }
 
   private synchronized OrtSession activationSession(List<String> tensors, long h, long w) {
@@ -590,6 +642,8 @@ public final class Engine implements AutoCloseable {
     gradientSessions.clear();
     activationSessions.values().forEach(OrtSessions::closeQuietly);
     activationSessions.clear();
+    fromLayerSessions.values().forEach(f -> OrtSessions.closeQuietly(f.session()));
+    fromLayerSessions.clear();
     OrtSessions.closeQuietly(forward);
   }
 

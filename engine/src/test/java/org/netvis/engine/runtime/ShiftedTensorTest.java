@@ -20,8 +20,8 @@ import org.netvis.engine.testing.SharedData;
 /**
  * Gradient graphs that read a hidden tensor T as T + D ({@link VjpSpec#shifts}), on the ResNet-18
  * fixture: no shift is the plain model; a block's output set to another image's makes the logits
- * that image's (nothing after it reads the first image); inside a block, the skip path still reads
- * the image; the gradient at a shifted block output is the gradient of the image it was moved to.
+ * that image's (nothing after it reads the first image), as they are from the forward pass cut at the
+ * tensor ({@link Engine#scoresFromLayer}); inside a block, the skip path still reads the image; the gradient at a shifted block output is the gradient of the image it was moved to.
  */
 class ShiftedTensorTest {
   private static final String INSIDE = "/layer1/layer1.0/conv2/Conv_output_0";
@@ -71,7 +71,12 @@ class ShiftedTensorTest {
         Tensor moved = engine.vjp(x, spec,
             Map.of(logits, cotangent, VjpSpec.shiftName(t), minus(otherActivation, activation))).get(logits);
         double fromOther = Compare.maxRelative(moved.data(), Compare.asDoubles(engine.scores(other)));
-        System.out.printf("%s set to another image's: logits %.2e from that image's (relative)%n", t, fromOther);
+        // The forward pass cut at the tensor, built another way, sets it to the same values.
+        Tensor set = engine.scoresFromLayer(x, new int[] {0, 1}, t, otherActivation);
+        double fromCut = Compare.maxRelative(set.data(), Compare.asDoubles(moved));
+        System.out.printf("%s set to another image's: logits %.2e from that image's, %.2e from the forward pass cut"
+            + " there (relative)%n", t, fromOther, fromCut);
+        assertTrue(fromCut < 1e-5, t + ": " + fromCut);
         if (t.equals(LAST_BLOCK)) {
           assertTrue(fromOther < 1e-5, t + ": " + fromOther);
         } else {

@@ -260,4 +260,29 @@ public final class LayerAttributionProviders {
           RelevanceRules.of(context, p.rule(), p.layers(), p.zeroBias()), p.internalBatchSize());
     }
   }
+
+  /** Registers layer feature ablation. */
+  public static final class FeatureAblationProvider implements AttributionProvider {
+    @Override
+    public String id() {
+      return "layer-feature-ablation";
+    }
+
+    @Override
+    public String description() {
+      return "Layer feature ablation (Captum's LayerFeatureAblation): each group of a hidden layer's units set to a"
+          + " baseline value while the rest of the model reads the image, its units credited the target score's drop";
+    }
+
+    @Override
+    public Class<? extends Record> parameters() {
+      return LayerAblationParameters.class;
+    }
+
+    @Override
+    public Attribution create(AttributionContext context, Record parameters) {
+      LayerAblationParameters p = (LayerAblationParameters) parameters;
+      return new LayerFeatureAblation(pass(context, p.layer(), p.grid(), p.interpolation()), p);
+    }
+  }
 }

@@ -82,6 +82,20 @@ final class LayerPass {
         VjpSpec.shiftName(layer.name()), new Tensor(values.shape(), shift))).get(VjpSpec.gradientName(layer.name()));
   }
 
+  /**
+   * Each row's target score with the layer's output set to that row of {@code values} (of the layer's
+   * shape), the rest of the model reading image {@code imageOfRow[k]} of {@code images}.
+   */
+  double[] scoresAt(Tensor images, int[] imageOfRow, Tensor values, long[] imageTargets) {
+    Tensor logits = engine.scoresFromLayer(images, imageOfRow, layer.name(), values);
+    int classes = (int) logits.dim(1);
+    double[] out = new double[imageOfRow.length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = logits.data()[k * classes + (int) imageTargets[imageOfRow[k]]];
+    }
+    return out;
+  }
+
   /** A alone, by forward passes of at most {@code chunk} images. */
   Tensor activations(Tensor images, int chunk) {
     int n = (int) images.dim(0);

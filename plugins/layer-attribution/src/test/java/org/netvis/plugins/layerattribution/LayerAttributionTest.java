@@ -140,6 +140,63 @@ class LayerAttributionTest {
     }
   }
 
+  /**
+   * Layer feature ablation per channel against the reference (the rest of SqueezeNet's chain on the
+   * layer's output with each channel zeroed); the same in any chunking of the ablated copies.
+   */
+  @Test
+  void featureAblationMatchesTheReference() throws Exception {
+    AttributionReference.compute(dir, "layer-feature-ablation");
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      Tensor x = AttributionReference.inputs();
+      long[] labels = AttributionReference.labels();
+      Attribution m = s.context.attributions().create("layer-feature-ablation", Map.of("layer", LAYER), s.context,
+          "params");
+      long start = System.nanoTime();
+      Tensor a = m.attribute(x, labels);
+      System.out.printf("layer-feature-ablation: %.1f s for 8 images x 257 copies of the layer%n",
+          (System.nanoTime() - start) / 1e9);
+      assertArrayEquals(new long[] {8, 256, 27, 27}, a.shape());
+      AttributionReference.assertMatches("layer-feature-ablation", a, dir, "layer-feature-ablation");
+      Tensor two = x.slice(0, 2);
+      long[] first = Arrays.copyOf(labels, 2);
+      Compare.assertSameUpToRounding(Arrays.copyOf(a.data(), (int) two.dim(0) * 256 * 729),
+          s.context.attributions().create("layer-feature-ablation", Map.of("layer", LAYER, "perturbations_per_eval", 7),
+              s.context, "p").attribute(two, first).data());
+    }
+  }
+
+  /**
+   * At the classifier's pooled scores, (N, 1000, 1, 1), the logits are the layer itself: ablating
+   * channel c takes away the target's score where c is the target and nothing elsewhere; a unit is a
+   * channel there, and the one position is the whole layer, whose ablation takes the whole score.
+   */
+  @Test
+  void featureAblationGroupingsAtThePooledScores() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      String pooled = s.engine.layers().stream().filter(l -> l.opType().equals("GlobalAveragePool")).findFirst()
+          .orElseThrow().name();
+      Tensor x = AttributionReference.inputs().slice(0, 2);
+      long[] targets = {3, 999};
+      Tensor scores = s.engine.scores(x);
+      Map<String, Tensor> by = new java.util.HashMap<>();
+      for (String grouping : List.of("channels", "units", "positions")) {
+        by.put(grouping, s.context.attributions().create("layer-feature-ablation", Map.of("layer", pooled,
+            "features", grouping, "baseline", 0.0), s.context, "p").attribute(x, targets));
+      }
+      for (int i = 0; i < 2; i++) {
+        double score = scores.data()[i * 1000 + (int) targets[i]];
+        for (int c = 0; c < 1000; c++) {
+          double want = c == targets[i] ? score : 0;
+          assertEquals(want, by.get("channels").data()[i * 1000 + c], 1e-4 * Math.max(1, Math.abs(score)),
+              "image " + i + ", channel " + c);
+          assertEquals(score, by.get("positions").data()[i * 1000 + c], 1e-4 * Math.max(1, Math.abs(score)));
+        }
+      }
+      assertArrayEquals(by.get("channels").data(), by.get("units").data());
+    }
+  }
+
   @Test
   void theUpsampledFormIsTheChannelSumInterpolatedAndKeepsTheLayersDelta() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
