@@ -118,9 +118,7 @@ public final class EngineBench {
    */
   private static OrtSession fileSession(OrtEnvironment env, OrtSession.SessionOptions options, ResolvedModel model,
       EngineOptions engine) throws OrtException {
-    if (engine.intraOpThreads() > 0) {
-      options.setIntraOpNumThreads(engine.intraOpThreads());
-    }
+    options.setIntraOpNumThreads(engine.resolvedThreads());
     options.addConfigEntry("session.intra_op.allow_spinning", engine.spinning() ? "1" : "0");
     return env.createSession(model.path().toString(), options);
   }

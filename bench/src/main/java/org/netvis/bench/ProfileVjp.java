@@ -29,7 +29,7 @@ import org.netvis.engine.model.ResolvedModel;
  * kernel time spent outside parallel sections (a node's duration less the main thread's time in its
  * thread pool's parallel sections, from thread_scheduling_stats): what runs on one thread and cannot
  * scale across cores.
- * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default all cores;
+ * Usage: ProfileVjp [batch] [model id or .onnx file] (intra-op threads: -Dthreads, default one per physical core, as the engine;
  * how many of the slowest nodes to list: -Dnodes, default 15; a saved variant of the model's gradient
  * graph to profile in place of the one the builder derives, for A/B of builder changes: -Dgraph=FILE;
  * the gradient graph's batch fixed at the run's size, as the engine loads it with
@@ -107,9 +107,8 @@ public final class ProfileVjp {
       }
       // As the engine runs its sessions (memory patterns on); -DmemoryPattern=false to compare.
       so.setMemoryPatternOptimization(Boolean.parseBoolean(System.getProperty("memoryPattern", "true")));
-      if (Integer.getInteger("threads", 0) > 0) {
-        so.setIntraOpNumThreads(Integer.getInteger("threads"));
-      }
+      so.setIntraOpNumThreads(org.netvis.engine.runtime.EngineOptions.defaults()
+          .withThreads(Integer.getInteger("threads", 0)).resolvedThreads());
       if (cotangentName != null && Boolean.getBoolean("fixedBatch")) {
         so.setSymbolicDimensionValue(org.netvis.engine.graph.GradientGraph.BATCH_DIMENSION, imageShape[0]);
       }

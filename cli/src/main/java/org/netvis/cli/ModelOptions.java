@@ -16,7 +16,7 @@ final class ModelOptions {
   String device;
 
   @Option(names = "--threads", defaultValue = "0",
-      description = "ONNX Runtime intra-op threads; 0 = one per core (default: ${DEFAULT-VALUE}).")
+      description = "ONNX Runtime intra-op threads; 0 = one per physical core (default: ${DEFAULT-VALUE}).")
   int threads;
 
   @Option(names = "--size", description = "Input height and width for a plain .onnx file (default 224).")

@@ -246,7 +246,7 @@ public final class ExperimentRunner {
       runtime.put("onnxruntime_version", org.netvis.engine.runtime.OrtEnvironments.get().getVersion());
       runtime.put("execution_provider", engine.executionProvider());
       runtime.put("device", experiment.device());
-      runtime.put("intra_op_threads", experiment.threads() == 0 ? "default (one per core)" : experiment.threads());
+      runtime.put("intra_op_threads", options.resolvedThreads());
       runtime.put("intra_op_spinning", options.spinning());
       runtime.put("gradient_batch", gradientBatch(engine));
       runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());

@@ -3,7 +3,7 @@ package org.netvis.engine.runtime;
 /**
  * How the engine runs.
  *
- * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per core)
+ * @param intraOpThreads ONNX Runtime intra-op threads; 0: one per physical core ({@link #resolvedThreads})
  * @param companionCache where gradient graphs go when the model's own directory is read-only; null:
  *     gradient graphs are derived in memory, never read from or written to files ({@link
  *     #withoutCompanionFiles})
@@ -88,6 +88,11 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
 
   public EngineOptions withDevice(Device d) {
     return new EngineOptions(d, intraOpThreads, companionCache, spinning, gradientBatch, fixedBatchSessions, integerKernels);
+  }
+
+  /** The intra-op threads sessions get: the ones asked for, or one per physical core this process may use. */
+  public int resolvedThreads() {
+    return intraOpThreads > 0 ? intraOpThreads : CpuCores.physical();
   }
 
   public EngineOptions withThreads(int threads) {

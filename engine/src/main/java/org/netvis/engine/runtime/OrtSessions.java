@@ -84,9 +84,7 @@ final class OrtSessions {
         so.setSymbolicDimensionValue(d.getKey(), d.getValue());
       }
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      if (options.intraOpThreads() > 0) {
-        so.setIntraOpNumThreads(options.intraOpThreads());
-      }
+      so.setIntraOpNumThreads(options.resolvedThreads());
       // Idle intra-op workers spin by default, taking cores from the JVM work between runs (the
       // techniques' arithmetic, PNG encoding, GC); measured faster without on 2 cores (bench/README.md).
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
