@@ -43,6 +43,15 @@ steps:
   - {technique: internal-influence, params: {layer: $FIRE7}}
   - {technique: layer-integrated-gradients, params: {layer: $FIRE7}}
   - {technique: layer-deeplift, params: {layer: $FIRE7}}
+  - {technique: layer-deeplift-shap, params: {layer: $FIRE7}}
+  - {technique: layer-lrp, params: {layer: $FIRE7, rule: epsilon 0.25}}
+  - {technique: layer-gradient-shap, params: {layer: $FIRE7, n_samples: 20}}
+  - {technique: layer-feature-ablation, params: {layer: $FIRE7}}
+  - {technique: layer-feature-ablation, params: {layer: $LAYER, features: positions}}
+  - {technique: neuron-integrated-gradients, params: {layer: $FIRE7, neuron: [51, 13, 13]}}
+  - {technique: neuron-deeplift, params: {layer: $FIRE7, neuron: [51, 13, 13]}}
+  - {technique: neuron-gradient-shap, params: {layer: $FIRE7, neuron: [51, 13, 13], n_samples: 20}}
+  - {technique: neuron-feature-ablation, params: {layer: $FIRE7, neuron: [51, 13, 13]}}
   - {technique: neuron-conductance, params: {layer: $FIRE6, neuron: [51, 13, 13]}}
 YAML
 ./netvis run "$EXPERIMENT" --out "$OUT" >&2
@@ -62,7 +71,15 @@ notes = {"integrated-gradients": "50 Gauss-Legendre points", "gradient-shap": "5
          "layer-gradient-x-activation": "at features.7", "layer-conductance": "features.7, 51 Gauss-Legendre points",
          "internal-influence": "features.7, 50 points",
          "layer-integrated-gradients": "features.7, 50 points, the layer's output set by a shifted graph",
-         "layer-deeplift": "features.7, zero baseline", "neuron-conductance": "unit (51, 13, 13) of features.6, 50 points"}
+         "layer-deeplift": "features.7, zero baseline", "neuron-conductance": "unit (51, 13, 13) of features.6, 50 points",
+         "layer-deeplift-shap": "features.7, 4 baselines", "layer-lrp": "features.7, epsilon 0.25",
+         "layer-gradient-shap": "features.7, 20 draws, uniform baselines",
+         "layer-feature-ablation": ["features.7, each of 256 channels: 257 passes of the layers above it per image",
+                                    "features.12, each of 169 positions: 170 passes of the classifier per image"],
+         "neuron-integrated-gradients": "unit (51, 13, 13) of features.7, 50 points",
+         "neuron-deeplift": "unit (51, 13, 13) of features.7, zero baseline",
+         "neuron-gradient-shap": "unit (51, 13, 13) of features.7, 20 draws",
+         "neuron-feature-ablation": "unit (51, 13, 13) of features.7, 196 cells of 16 px: 197 forward passes per image"}
 for step in sorted(out.glob("[0-9]*-*"), key=lambda p: int(p.name.split("-")[0]))[1:]:
     r = json.loads((step / "results.json").read_text())
     if "images_per_second" in r:
