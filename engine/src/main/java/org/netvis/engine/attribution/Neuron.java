@@ -61,9 +61,9 @@ public record Neuron(String layer, long[] shape, int offset) {
     return t;
   }
 
-  /** The unit's value in each image, by a forward pass. */
+  /** The unit's value in each image, by a forward pass of the model up to its layer. */
   public double[] valuesAt(Engine engine, Tensor images) {
-    return values(engine.activations(images, List.of(layer)).get(layer));
+    return values(engine.layerValues(images, List.of(layer)).get(layer));
   }
 
   /** The unit's value in each image, from the tensor's values. */

@@ -3,8 +3,7 @@ package org.netvis.engine.graph;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,18 +32,10 @@ public record FromLayerGraph(ModelProto model, boolean readsImage) {
   static FromLayerGraph of(ModelProto forward, String tensor, long[] shape, String image, String logits,
       long[] logitsShape) {
     GraphProto graph = forward.getGraph();
-    List<NodeProto> nodes = graph.getNodeList();
-    Set<String> needed = new HashSet<>(List.of(logits));
-    Deque<NodeProto> kept = new ArrayDeque<>();
     String from = inputName(tensor);
-    for (int i = nodes.size() - 1; i >= 0; i--) {
-      NodeProto n = nodes.get(i);
-      if (n.getOutputList().stream().noneMatch(needed::contains)) {
-        continue;
-      }
-      Set<String> reads = InputDependence.reads(n);
-      boolean readsTensor = reads.remove(tensor);
-      if (readsTensor && InputDependence.hasSubgraphs(n)) {
+    List<NodeProto> readers = new ArrayList<>();
+    for (NodeProto n : graph.getNodeList()) {
+      if (InputDependence.hasSubgraphs(n) && InputDependence.reads(n).contains(tensor)) {
         throw new GraphBuildException("tensor '" + tensor + "' is read inside the subgraph of node '" + n.getName()
             + "' (" + n.getOpType() + "); expected a tensor that nodes read directly");
       }
@@ -54,12 +45,10 @@ public record FromLayerGraph(ModelProto model, boolean readsImage) {
           reader.setInput(k, from);
         }
       }
-      kept.addFirst(reader.build());
-      needed.addAll(reads);
-      if (readsTensor) {
-        needed.add(from);
-      }
+      readers.add(reader.build());
     }
+    Set<String> needed = new HashSet<>();
+    List<NodeProto> kept = NeededNodes.of(readers, List.of(logits), needed);
     if (!needed.contains(from)) {
       throw new GraphBuildException("tensor '" + tensor + "' does not reach the logits '" + logits
           + "'; `netvis layers` lists the tensors that do");

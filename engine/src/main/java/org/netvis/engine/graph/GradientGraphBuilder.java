@@ -129,9 +129,18 @@ public final class GradientGraphBuilder {
    * mean of squares, a diversity term) read before their cotangent can be formed.
    */
   public ModelProto activationGraph(ModelGraph forward, List<String> tensors, long height, long width) {
+    return activationGraph(forward, tensors, height, width, true);
+  }
+
+  /**
+   * {@link #activationGraph}, or, without the logits, the named tensors alone from the nodes they need:
+   * the model up to a layer, for the methods that read a layer's values and not the scores.
+   */
+  public ModelProto activationGraph(ModelGraph forward, List<String> tensors, long height, long width,
+      boolean withLogits) {
     Prepared prepared = prepare(forward, height, width);
     GraphProto.Builder g = prepared.model().getGraph().toBuilder().clearOutput().clearValueInfo();
-    List<String> outputs = new ArrayList<>(List.of(forward.outputName()));
+    List<String> outputs = new ArrayList<>(withLogits ? List.of(forward.outputName()) : List.of());
     tensors.stream().filter(t -> !outputs.contains(t)).forEach(outputs::add);
     for (String t : outputs) {
       ShapeProbe.Probed p = prepared.shapes().get(t);
@@ -141,7 +150,13 @@ public final class GradientGraphBuilder {
       g.addOutput(floatValue(t, p.shape()));
     }
     // LRN as the gradient graph and the forward pass compute it, so activations match theirs.
-    return LrnWindowSums.recomputed(prepared.model().toBuilder().setGraph(g).build(), imageChannels(prepared));
+    ModelProto model = LrnWindowSums.recomputed(prepared.model().toBuilder().setGraph(g).build(), imageChannels(prepared));
+    if (withLogits) {
+      return model;
+    }
+    GraphProto graph = model.getGraph();
+    return model.toBuilder().setGraph(graph.toBuilder().clearNode().addAllNode(NeededNodes.of(graph.getNodeList(),
+        outputs))).build();
   }
 
   /**

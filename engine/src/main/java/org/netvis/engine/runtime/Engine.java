@@ -463,8 +463,20 @@ public final class Engine implements AutoCloseable {
    * come back under the model's output name. One session per set of tensors and input size.
    */
   public Map<String, Tensor> activations(Tensor batch, List<String> tensors) {
+    return activations(batch, tensors, true);
+  }
+
+  /**
+   * The named internal tensors alone, from the part of the model they are computed from (the layers
+   * above them do not run): what methods that read a layer's values and not the scores take.
+   */
+  public Map<String, Tensor> layerValues(Tensor batch, List<String> tensors) {
+    return activations(batch, tensors, false);
+  }
+
+  private Map<String, Tensor> activations(Tensor batch, List<String> tensors, boolean withLogits) {
     checkInput(batch);
-    OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3));
+    OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3), withLogits);
     try {
       return runInModelBatches(session, Map.of(graph.inputName(), batch), new ArrayList<>(session.getOutputNames()));
     } catch (OrtException e) {
@@ -536,12 +548,12 @@ public final class Engine implements AutoCloseable {
     return s;
   }
 
-  private synchronized OrtSession activationSession(List<String> tensors, long h, long w) {
-    String key = String.join(",", tensors) + "@" + h + "x" + w;
+  private synchronized OrtSession activationSession(List<String> tensors, long h, long w, boolean withLogits) {
+    String key = String.join(",", tensors) + "@" + h + "x" + w + (withLogits ? "" : " alone");
     OrtSession session = activationSessions.get(key);
     if (session == null) {
       try {
-        session = sessions.open(graph.serialize(builder.activationGraph(graph, tensors, h, w))).session();
+        session = sessions.open(graph.serialize(builder.activationGraph(graph, tensors, h, w, withLogits))).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
             + e.getMessage(), e);

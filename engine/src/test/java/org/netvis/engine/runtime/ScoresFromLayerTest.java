@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +24,8 @@ import org.netvis.engine.testing.SharedData;
 /**
  * The forward pass with a hidden tensor set ({@link Engine#scoresFromLayer}), on the ResNet-18 fixture:
  * the tensor's own values give the model's logits, rows go with the images they name, and only the
- * nodes above the tensor are kept (the tensor set to another image's values: {@link ShiftedTensorTest}).
+ * nodes above the tensor are kept (the tensor set to another image's values: {@link ShiftedTensorTest});
+ * and the other cut, a layer's values from the nodes below it ({@link Engine#layerValues}).
  */
 class ScoresFromLayerTest {
   private static final String INSIDE = "/layer1/layer1.0/conv2/Conv_output_0";
@@ -65,6 +67,21 @@ class ScoresFromLayerTest {
     List<String> convs = last.model().getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv"))
         .map(n -> n.getName()).toList();
     assertEquals(List.of(), convs, "the last block's output feeds only the pool and the classifier");
+  }
+
+  /** The other cut: a layer's values alone come from the model below it ({@link Engine#layerValues}). */
+  @Test
+  void aLayersValuesAloneComeFromTheModelBelowIt() throws Exception {
+    try (Engine engine = GradientCheck.open(SharedData.fixture("resnet18-random"), dir)) {
+      Tensor x = gaussian(4, 2, 3, 224, 224);
+      Map<String, Tensor> alone = engine.layerValues(x, List.of(INSIDE));
+      assertEquals(List.of(INSIDE), List.copyOf(alone.keySet()));
+      Compare.assertSameUpToRounding(engine.activations(x, List.of(INSIDE)).get(INSIDE).data(), alone.get(INSIDE).data());
+    }
+    List<String> ops = new GradientGraphBuilder().activationGraph(ModelGraph.read(SharedData.fixture("resnet18-random")),
+        List.of(INSIDE), 224, 224, false).getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
+    assertEquals(3, ops.stream().filter("Conv"::equals).count(), "the stem and layer1.0's two convolutions: " + ops);
+    assertFalse(ops.contains("Gemm"), "no classifier: " + ops);
   }
 
   @Test

@@ -101,7 +101,7 @@ final class LayerPass {
     int n = (int) images.dim(0);
     List<Tensor> parts = new java.util.ArrayList<>();
     for (int start = 0; start < n; start += chunk) {
-      parts.add(engine.activations(images.slice(start, Math.min(n, start + chunk)), List.of(layer.name()))
+      parts.add(engine.layerValues(images.slice(start, Math.min(n, start + chunk)), List.of(layer.name()))
           .get(layer.name()));
     }
     return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
