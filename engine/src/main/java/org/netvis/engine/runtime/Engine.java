@@ -220,15 +220,8 @@ public final class Engine implements AutoCloseable {
   public Tensor scores(Tensor batch) {
     checkInput(batch);
     try {
-      long fixed = graph.fixedBatch() ? graph.inputShape()[0] : 0;
-      if (fixed > 0 && batch.dim(0) != fixed) {
-        List<Tensor> parts = new ArrayList<>();
-        for (int i = 0; i < batch.dim(0); i += (int) fixed) {
-          parts.add(scores(batch.slice(i, (int) Math.min(batch.dim(0), i + fixed))));
-        }
-        return Tensor.concat(parts);
-      }
-      return sessions.run(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName())).get(graph.outputName());
+      return runInModelBatches(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName()))
+          .get(graph.outputName());
     } catch (OrtException e) {
       throw new EngineException("forward pass failed on " + batch + ": " + e.getMessage(), e);
     }
