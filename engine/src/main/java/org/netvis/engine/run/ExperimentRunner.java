@@ -231,6 +231,11 @@ public final class ExperimentRunner {
           for (int i = 0; i < experiment.steps().size(); i++) {
             checkCancelled();
             runStep(i, experiment.steps().get(i), stepSeeds.get(i), engine, model, inputs);
+            // The previous step's own graphs (a layer's, a neuron's) give their memory back.
+            int closed = engine.closeIdleSessions();
+            if (closed > 0) {
+              LOG.debug("closed {} ONNX Runtime sessions the steps no longer use", closed);
+            }
           }
         } finally {
           // Once every graph the steps needed is open: which ran with basic optimizations only, and

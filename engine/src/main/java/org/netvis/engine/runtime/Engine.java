@@ -46,7 +46,7 @@ public final class Engine implements AutoCloseable {
   private final long recomputedLrns;
   private final GradientGraphBuilder builder;
   private final CompanionGraphs companions;
-  private final Map<String, GradientSession> gradientSessions = new HashMap<>();
+  private final IdleClosingCache<GradientSession> gradientSessions = new IdleClosingCache<>(GradientSession::close);
   private final OrtSessions sessions;
 
   private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options,
@@ -449,7 +449,7 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
-  private final Map<String, OrtSession> activationSessions = new HashMap<>();
+  private final IdleClosingCache<OrtSession> activationSessions = new IdleClosingCache<>(OrtSessions::closeQuietly);
 
   /**
    * A forward pass that also returns internal tensors, by name (see {@link #layers}); the logits
@@ -498,7 +498,8 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
-  private final Map<String, FromLayerSession> fromLayerSessions = new HashMap<>();
+  private final IdleClosingCache<FromLayerSession> fromLayerSessions =
+      new IdleClosingCache<>(f -> OrtSessions.closeQuietly(f.session()));
 
   private record FromLayerSession(OrtSession session, boolean readsImage) {}
 
@@ -527,33 +528,26 @@ public final class Engine implements AutoCloseable {
   }
 
   private synchronized FromLayerSession fromLayerSession(String layer, long h, long w) {
-    String key = layer + "@" + h + "x" + w;
-    FromLayerSession s = fromLayerSessions.get(key);
-    if (s == null) {
+    return fromLayerSessions.get(layer + "@" + h + "x" + w, () -> {
       FromLayerGraph g = builder.fromLayerGraph(graph, layer, h, w);
       try {
-        s = new FromLayerSession(sessions.open(graph.serialize(g.model())).session(), g.readsImage());
+        return new FromLayerSession(sessions.open(graph.serialize(g.model())).session(), g.readsImage());
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the forward graph from '" + layer + "': " + e.getMessage(), e);
       }
-      fromLayerSessions.put(key, s);
-    }
-    return s;
+    });
   }
 
   private synchronized OrtSession activationSession(List<String> tensors, long h, long w, boolean withLogits) {
     String key = String.join(",", tensors) + "@" + h + "x" + w + (withLogits ? "" : " alone");
-    OrtSession session = activationSessions.get(key);
-    if (session == null) {
+    return activationSessions.get(key, () -> {
       try {
-        session = sessions.open(graph.serialize(builder.activationGraph(graph, tensors, h, w, withLogits))).session();
+        return sessions.open(graph.serialize(builder.activationGraph(graph, tensors, h, w, withLogits))).session();
       } catch (OrtException e) {
         throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
             + e.getMessage(), e);
       }
-      activationSessions.put(key, session);
-    }
-    return session;
+    });
   }
 
   private volatile List<GradientGraphBuilder.LayerTensor> layers;
@@ -613,19 +607,26 @@ public final class Engine implements AutoCloseable {
   }
 
   private synchronized GradientSession gradientSession(VjpSpec spec, long h, long w) {
-    String key = spec.key() + "@" + h + "x" + w;
-    GradientSession gs = gradientSessions.get(key);
-    if (gs == null) {
+    return gradientSessions.get(spec.key() + "@" + h + "x" + w, () -> {
       try {
         boolean defaultSize = h == defaultHeight && w == defaultWidth;
         CompanionGraphs.Companion c = companions.obtain(model.path(), model.weightsSha256(), graph, spec, h, w, defaultSize);
-        gs = new GradientSession(c, sessions, fixedBatchSessions());
-        gradientSessions.put(key, gs);
+        return new GradientSession(c, sessions, fixedBatchSessions());
       } catch (IOException e) {
         throw new EngineException("cannot read or write the gradient graph of " + model.path() + ": " + e.getMessage(), e);
       }
-    }
-    return gs;
+    });
+  }
+
+  /**
+   * Closes the gradient, activation and cut-graph sessions no run has used since the previous call
+   * (the forward pass's stays open), and returns how many it closed. ONNX Runtime keeps each
+   * session's memory at its largest run until it closes, so an experiment calls this after each
+   * step: a step's layer, neuron and fixed-batch graphs then hold memory through the next step, not
+   * to the end of the run. Call it only while no run is in flight.
+   */
+  public synchronized int closeIdleSessions() {
+    return gradientSessions.closeIdle() + activationSessions.closeIdle() + fromLayerSessions.closeIdle();
   }
 
   private void checkInput(Tensor batch) {
@@ -643,12 +644,9 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    gradientSessions.values().forEach(GradientSession::close);
-    gradientSessions.clear();
-    activationSessions.values().forEach(OrtSessions::closeQuietly);
-    activationSessions.clear();
-    fromLayerSessions.values().forEach(f -> OrtSessions.closeQuietly(f.session()));
-    fromLayerSessions.clear();
+    gradientSessions.closeAll();
+    activationSessions.closeAll();
+    fromLayerSessions.closeAll();
     OrtSessions.closeQuietly(forward);
   }
 
