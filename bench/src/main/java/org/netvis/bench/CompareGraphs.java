@@ -28,11 +28,9 @@ public final class CompareGraphs {
       // FILE, FILE@parallel (parallel execution mode, two inter-op threads) or FILE@nomempattern
       // (without ONNX Runtime's memory patterns, which the engine's sessions use).
       String[] spec = args[i].split("@");
-      OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+      OrtSession.SessionOptions so = SmallGraphs.engineLikeOptions();
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       so.setMemoryPatternOptimization(!(spec.length > 1 && spec[1].equals("nomempattern")));
-      // As the engine runs its sessions (EngineOptions.spinning).
-      so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       if (spec.length > 1 && spec[1].equals("nocse")) {
         so.addConfigEntry("optimization.disable_specified_optimizers", "CommonSubexpressionElimination");
       }

@@ -73,8 +73,7 @@ public final class PoolWinners {
   /** Medians of 30 alternating runs of each graph, whole-run wall time, the winners reduced to one number. */
   private static void time(OrtEnvironment env, byte[] kernel, byte[] plain, Map<String, OnnxTensor> feed)
       throws Exception {
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+    try (OrtSession.SessionOptions so = SmallGraphs.engineLikeOptions()) {
       try (OrtSession k = env.createSession(kernel, so); OrtSession p = env.createSession(plain, so)) {
         double[][] ms = new double[2][30];
         for (int i = -5; i < 30; i++) {

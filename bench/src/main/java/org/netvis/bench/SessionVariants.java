@@ -31,10 +31,8 @@ public final class SessionVariants {
     Map<String, OrtSession> sessions = new LinkedHashMap<>();
     for (OrtSession.SessionOptions.OptLevel level : List.of(OrtSession.SessionOptions.OptLevel.ALL_OPT,
         OrtSession.SessionOptions.OptLevel.EXTENDED_OPT)) {
-      OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+      OrtSession.SessionOptions so = SmallGraphs.engineLikeOptions();
       so.setOptimizationLevel(level);
-      // As the engine runs its sessions (EngineOptions.spinning).
-      so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
       sessions.put("fwd " + level, env.createSession(java.nio.file.Files.readAllBytes(model.path()), so));
       sessions.put("vjp " + level, env.createSession(g.proto().toByteArray(), so));
     }

@@ -37,6 +37,18 @@ final class SmallGraphs {
         TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(s))).build();
   }
 
+  /**
+   * Session options as the engine's: idle intra-op threads sleep, and one intra-op thread per physical
+   * core, which ONNX Runtime's own default is not everywhere (one thread on the 2-core Zen 5 machine:
+   * bench/README.md, forty-fifth session).
+   */
+  static OrtSession.SessionOptions engineLikeOptions() throws ai.onnxruntime.OrtException {
+    OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+    so.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("spinning", "0"));
+    so.setIntraOpNumThreads(org.netvis.engine.runtime.EngineOptions.defaults().resolvedThreads());
+    return so;
+  }
+
   /** The serialized model of a graph, opset 17. */
   static byte[] model(GraphProto.Builder graph) {
     return ModelProto.newBuilder().setIrVersion(8).setGraph(graph)
@@ -49,8 +61,7 @@ final class SmallGraphs {
    */
   static ProfileVjp.Profile profile(OrtEnvironment env, byte[] graph, Map<String, OnnxTensor> inputs) throws Exception {
     Path dir = Files.createTempDirectory("netvis-small-graph");
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.addConfigEntry("session.intra_op.allow_spinning", "0");
+    try (OrtSession.SessionOptions so = engineLikeOptions()) {
       so.enableProfiling(dir.resolve("session").toString());
       try (OrtSession s = env.createSession(graph, so)) {
         Map<String, OnnxTensor> feed = new HashMap<>();
