@@ -11,8 +11,10 @@ sensitivity); mifgsm.npy and its run from the moved start; deepfool.npy and deep
 candidate classes, the paper's code's and Foolbox's choice; torchattacks takes every class); cw.npy and
 its run from the moved start; and, where the test wrote netvis' random starts (NAME_delta.npy), APGD in
 three settings (L-inf with cross-entropy and with DLR, L2 with cross-entropy) from them, and from the moved
-start.
+start; and, where the test wrote netvis' draws for the Square attack (square_*.npy), square.npy and
+square_queries.npy.
 """
+import math
 import os
 import sys
 
@@ -260,6 +262,72 @@ def apgd(model, x, y, delta, norm="linf", eps=8 / 255, steps=10, loss="ce", rho=
     return adv
 
 
+def square_margin_and_loss(model, x, y):
+    """The margin loss of AutoAttack's square.py, untargeted: the label's logit less the largest other one."""
+    logits = model(x)
+    u = torch.arange(x.shape[0])
+    y_corr = logits[u, y].clone()
+    logits[u, y] = -float("inf")
+    y_others = logits.max(dim=-1)[0]
+    return y_corr - y_others, y_corr - y_others
+
+
+def square_p(it, n_queries, p_init):
+    """The paper's schedule of the square's area, the iteration rescaled to 10,000 queries."""
+    it = int(it / n_queries * 10000)
+    for k, bound in reversed(list(enumerate([10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000]))):
+        if it > bound:
+            return p_init / 2 ** (k + 1)
+    return p_init
+
+
+def square(model, x, y, stripes, tops, lefts, signs, eps, n_queries, p_init=0.8):
+    """The Square attack, L-inf, untargeted, margin loss, one restart (AutoAttack's attack_single_run and
+    torchattacks' perturb), with each image's draws given: stripes (N, C, 1, W) of +-1, and per
+    iteration the square's top row, left column and a sign per channel (torchattacks draws one square
+    for the whole batch). Returns the adversarial images (the clean image where the attack fails) and
+    each image's query count."""
+    with torch.no_grad():
+        n, c, h, w = x.shape
+        n_features = c * h * w
+        adv = x.clone()
+        queries = np.zeros(n, dtype=np.int64)
+        idx = (model(x).max(1)[1] == y).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            return adv, queries
+        xs, ys = x[idx], y[idx]
+        x_best = torch.clamp(xs + eps * stripes[idx], 0.0, 1.0)
+        margin_min, loss_min = square_margin_and_loss(model, x_best, ys)
+        n_q = torch.ones(idx.numel())
+        for i_iter in range(n_queries):
+            fool = (margin_min > 0.0).nonzero().squeeze(1)
+            if fool.numel() == 0:
+                break
+            x_curr, x_best_curr = xs[fool], x_best[fool]
+            s = max(int(round(math.sqrt(square_p(i_iter, n_queries, p_init) * n_features / c))), 1)
+            new_deltas = torch.zeros_like(x_curr)
+            for j, k in enumerate(fool.tolist()):
+                image = idx[k].item()
+                vh, vw = int(tops[image, i_iter]), int(lefts[image, i_iter])
+                new_deltas[j, :, vh:vh + s, vw:vw + s] = 2.0 * eps * signs[image, i_iter].view(c, 1, 1)
+            x_new = x_best_curr + new_deltas
+            x_new = torch.min(torch.max(x_new, x_curr - eps), x_curr + eps)
+            x_new = torch.clamp(x_new, 0.0, 1.0)
+            margin, loss = square_margin_and_loss(model, x_new, ys[fool])
+            loss_min_curr, margin_min_curr = loss_min[fool], margin_min[fool]
+            improved = (loss < loss_min_curr).float()
+            loss_min[fool] = improved * loss + (1.0 - improved) * loss_min_curr
+            improved = torch.max(improved, (margin <= 0.0).float())
+            margin_min[fool] = improved * margin + (1.0 - improved) * margin_min_curr
+            improved = improved.reshape(-1, 1, 1, 1)
+            x_best[fool] = improved * x_new + (1.0 - improved) * x_best_curr
+            n_q[fool] += 1.0
+        fooled = model(x_best).max(1)[1] != ys
+        adv[idx[fooled]] = x_best[fooled]
+        queries[idx.numpy()] = n_q.numpy().astype(np.int64)
+    return adv, queries
+
+
 APGD_SETTINGS = {"apgd_linf_ce": ("linf", 8 / 255, "ce"), "apgd_linf_dlr": ("linf", 8 / 255, "dlr"),
                  "apgd_l2_ce": ("l2", 1.0, "ce")}
 
@@ -296,6 +364,15 @@ def main():
             delta = torch.from_numpy(np.load(delta_path))
             np.save(os.path.join(out, name + ".npy"), apgd(model, x, y, delta, norm, eps, loss=loss).numpy())
             np.save(os.path.join(out, name + "_moved_start.npy"), apgd(model, moved, y, delta, norm, eps, loss=loss).numpy())
+    stripes_path = os.path.join(out, "square_stripes.npy")
+    if os.path.exists(stripes_path):
+        settings = np.load(os.path.join(out, "square_settings.npy"))
+        adv, queries = square(model, x, y, torch.from_numpy(np.load(stripes_path)),
+                              np.load(os.path.join(out, "square_top.npy")), np.load(os.path.join(out, "square_left.npy")),
+                              torch.from_numpy(np.load(os.path.join(out, "square_signs.npy"))), float(settings[0]),
+                              int(settings[1]), float(settings[2]))
+        np.save(os.path.join(out, "square.npy"), adv.numpy())
+        np.save(os.path.join(out, "square_queries.npy"), queries)
     print("wrote", out)
 
 

@@ -91,6 +91,27 @@ public final class AttackParameters {
     }
   }
 
+  /** The Square attack (torchattacks' Square, AutoAttack's black-box attack), L-inf. */
+  public record Square(
+      @Param(description = "the L-inf budget on [0, 1] pixels", defaultValue = "8/255", min = 0, exclusiveMin = true,
+          max = 1) double epsilon,
+      @Param(description = "the most queries of the model's scores per image and restart (torchattacks' n_queries)",
+          defaultValue = "5000", min = 1, max = 1000000) int queries,
+      @Param(description = "the square's first area as a fraction of the image's; the paper's schedule halves it"
+          + " as the queries go", defaultValue = "0.8", min = 0, exclusiveMin = true, max = 1) double pInit,
+      @Param(description = "untargeted: margin (the label's logit less the largest other one) or ce (the"
+          + " cross-entropy, raised); a targeted attack lowers the target's cross-entropy either way",
+          defaultValue = "margin") Loss loss,
+      @Param(description = "searches; each after the first continues on the images not yet fooled",
+          defaultValue = "1", min = 1, max = 1000) int restarts,
+      @Param(description = "the class to push the images into (targeted); -1 = untargeted", defaultValue = "-1", min = -1,
+          classId = true) int target,
+      @Param(description = "images per forward pass", defaultValue = "32", min = 1, max = 4096) int batchSize) {
+
+    /** The loss the search lowers. */
+    public enum Loss { MARGIN, CE }
+  }
+
   /** DeepFool (torchattacks' DeepFool), untargeted, L2. */
   public record DeepFool(
       @Param(description = "the most linearization steps per image", defaultValue = "50", min = 1, max = 100000)
@@ -119,16 +140,19 @@ public final class AttackParameters {
 
   /** Accuracy against a list of budgets. */
   public record Curve(
-      @Param(description = "the attack: fgsm, pgd (L-inf, step_fraction * epsilon per step) or apgd (L-inf,"
-          + " cross-entropy, one start)", defaultValue = "fgsm") Kind attack,
+      @Param(description = "the attack: fgsm, pgd (L-inf, step_fraction * epsilon per step), apgd (L-inf,"
+          + " cross-entropy, one start) or square (L-inf, margin loss, one search of at most `queries`)",
+          defaultValue = "fgsm") Kind attack,
       @Param(description = "L-inf budgets on [0, 1] pixels", defaultValue = "[0, 0.25/255, 0.5/255, 1/255, 2/255]",
           min = 0, max = 1) List<Double> epsilons,
       @Param(description = "PGD's or APGD's steps", defaultValue = "10", min = 1, max = 100000) int steps,
       @Param(description = "PGD step as a fraction of epsilon", defaultValue = "0.25", min = 0, exclusiveMin = true,
           max = 1) double stepFraction,
+      @Param(description = "the Square attack's most queries per image", defaultValue = "1000", min = 1, max = 1000000)
+      int queries,
       @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int batchSize) {
 
     /** The attack a curve runs. */
-    public enum Kind { FGSM, PGD, APGD }
+    public enum Kind { FGSM, PGD, APGD, SQUARE }
   }
 }

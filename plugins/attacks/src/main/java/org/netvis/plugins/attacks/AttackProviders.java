@@ -3,7 +3,7 @@ package org.netvis.plugins.attacks;
 import org.netvis.engine.spi.Technique;
 import org.netvis.engine.spi.TechniqueProvider;
 
-/** Registers fgsm, pgd, mifgsm, cw, deepfool and robustness-curve. */
+/** Registers fgsm, pgd, mifgsm, apgd, square, cw, deepfool and robustness-curve. */
 public final class AttackProviders {
   private AttackProviders() {}
 
@@ -82,6 +82,26 @@ public final class AttackProviders {
 
     public Class<? extends Technique<?>> technique() {
       return AttackSteps.ApgdStep.class;
+    }
+  }
+
+  /** Square. */
+  public static final class SquareProvider implements TechniqueProvider {
+    public String id() {
+      return "square";
+    }
+
+    public String description() {
+      return "Square attack (Andriushchenko et al. 2020): L-inf random search over squares that reads only the model's"
+          + " scores, on [0, 1] pixels, as torchattacks' Square";
+    }
+
+    public Class<? extends Record> parameters() {
+      return AttackParameters.Square.class;
+    }
+
+    public Class<? extends Technique<?>> technique() {
+      return AttackSteps.SquareStep.class;
     }
   }
 

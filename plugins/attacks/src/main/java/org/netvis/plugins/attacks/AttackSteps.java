@@ -14,7 +14,7 @@ import org.netvis.engine.spi.Technique;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
-/** The fgsm, pgd, mifgsm, apgd, cw, deepfool and robustness-curve steps. */
+/** The fgsm, pgd, mifgsm, apgd, square, cw, deepfool and robustness-curve steps. */
 public final class AttackSteps {
   private AttackSteps() {}
 
@@ -129,6 +129,27 @@ public final class AttackSteps {
     }
   }
 
+  /** Square; each image's queries are reported beside the report's figures. */
+  public static final class SquareStep implements Technique<AttackParameters.Square> {
+    @Override
+    public StepResult run(StepContext ctx, AttackParameters.Square p) throws Exception {
+      boolean targeted = p.target() >= 0;
+      Map<String, Object> values = budget(p.epsilon());
+      values.put("queries", p.queries());
+      values.put("p_init", p.pInit());
+      values.put("loss", targeted ? "ce" : p.loss().name().toLowerCase());
+      values.put("restarts", p.restarts());
+      List<Integer> taken = new ArrayList<>();
+      values.put("queries_taken", taken); // filled as the attack runs
+      return attack(ctx, p.batchSize(), p.target(), String.format("Square L-inf, epsilon %.4g, at most %d queries",
+          p.epsilon(), p.queries()), values, (m, b, l, first) -> {
+            Square.Result r = Square.run(m, b, l, targeted, p, ctx.seed(), i -> ctx.itemIndex(first + i));
+            Arrays.stream(r.queries()).forEach(taken::add);
+            return r.adversarial();
+          });
+    }
+  }
+
   /** Carlini-Wagner L2. */
   public static final class Cw implements Technique<AttackParameters.Cw> {
     @Override
@@ -188,6 +209,9 @@ public final class AttackSteps {
                   ctx.seed(), i -> ctx.itemIndex(first + i), null);
               case APGD -> Apgd.run(m, b, l, new AttackParameters.Apgd(AttackParameters.Norm.LINF, epsilon, p.steps(), 1,
                   AttackParameters.Apgd.Loss.CE, 0.75, p.batchSize()), ctx.seed(), i -> ctx.itemIndex(first + i));
+              case SQUARE -> Square.run(m, b, l, false, new AttackParameters.Square(epsilon, p.queries(), 0.8,
+                  AttackParameters.Square.Loss.MARGIN, 1, -1, p.batchSize()), ctx.seed(),
+                  i -> ctx.itemIndex(first + i)).adversarial();
             });
         Tensor logits = model.logits(adv);
         accuracy[e] = AttackReport.accuracy(logits, in.labels());

@@ -18,7 +18,10 @@ import org.netvis.engine.testing.AttributionReference;
 import org.netvis.engine.testing.PythonReference;
 import org.netvis.engine.testing.SharedData;
 
-/** FGSM, PGD, MI-FGSM, Carlini-Wagner and DeepFool against an independent float32 PyTorch implementation of torchattacks' formulas. */
+/**
+ * FGSM, PGD, MI-FGSM, APGD, Square, Carlini-Wagner and DeepFool against an independent float32 PyTorch
+ * implementation of torchattacks' formulas.
+ */
 class AttacksTest {
   @TempDir static Path dir;
   static Tensor pixels;
@@ -48,6 +51,7 @@ class AttacksTest {
       }
       Npy.write(dir.resolve(c.getKey() + "_delta.npy"), new Tensor(pixels.shape(), deltas));
     }
+    writeSquareDraws();
     PythonReference.run(PythonReference.script("plugins/attacks", "attack_reference.py"), 10,
         SharedData.squeezenet().toString(), dir.resolve("pixels.npy").toString(),
         SharedData.reference().resolve("labels.npy").toString(), dir.toString());
@@ -377,6 +381,113 @@ class AttacksTest {
       out[i] = Math.sqrt(diff / norm);
     }
     return out;
+  }
+
+  /** The reference's Square settings: torchattacks' budget, with 100 queries (at 2/255 it fools none of the photos). */
+  static final AttackParameters.Square SQUARE = new AttackParameters.Square(8.0 / 255, 100, 0.8,
+      AttackParameters.Square.Loss.MARGIN, 1, -1, 8);
+
+  /** Each image's draws as the attack takes them (seed 0, image i's generator), for the reference to replay. */
+  private static void writeSquareDraws() throws Exception {
+    int n = labels.length;
+    int c = (int) pixels.dim(1);
+    int h = (int) pixels.dim(2);
+    int w = (int) pixels.dim(3);
+    int t = SQUARE.queries();
+    float[] stripes = new float[n * c * w];
+    float[] top = new float[n * t];
+    float[] left = new float[n * t];
+    float[] signs = new float[n * t * c];
+    for (int i = 0; i < n; i++) {
+      Square.Draws d = new Square.Draws(org.netvis.engine.run.SeededRandom.forItem(0, i), c, h, w);
+      System.arraycopy(d.stripes(), 0, stripes, i * c * w, c * w);
+      for (int k = 0; k < t; k++) {
+        Square.Draws.Patch patch = d.next(Square.Draws.side(k, SQUARE, c, h * w));
+        top[i * t + k] = patch.top();
+        left[i * t + k] = patch.left();
+        System.arraycopy(patch.signs(), 0, signs, (i * t + k) * c, c);
+      }
+    }
+    Npy.write(dir.resolve("square_stripes.npy"), new Tensor(new long[] {n, c, 1, w}, stripes));
+    Npy.write(dir.resolve("square_top.npy"), new Tensor(new long[] {n, t}, top));
+    Npy.write(dir.resolve("square_left.npy"), new Tensor(new long[] {n, t}, left));
+    Npy.write(dir.resolve("square_signs.npy"), new Tensor(new long[] {n, t, c}, signs));
+    Npy.write(dir.resolve("square_settings.npy"), new Tensor(new long[] {3},
+        new float[] {(float) SQUARE.epsilon(), t, (float) SQUARE.pInit()}));
+  }
+
+  /**
+   * Square from the same draws as the reference: it reads only scores and compares losses, so the two
+   * agree exactly until two of an image's losses fall within rounding of each other. Adversarial images
+   * equal to 1e-6 and query counts identical on at least 7 of 8 images; on all, within the budget.
+   */
+  @Test
+  void squareEqualsTheReferenceFromTheSameDraws() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
+      Square.Result r = Square.run(model, pixels, labels, false, SQUARE, 0, i -> i);
+      double[] ref = Npy.read(dir.resolve("square.npy")).asDoubles();
+      double[] refQueries = Npy.read(dir.resolve("square_queries.npy")).asDoubles();
+      int item = pixels.itemSize();
+      int same = 0;
+      int fooled = 0;
+      float eps = (float) SQUARE.epsilon();
+      for (int i = 0; i < labels.length; i++) {
+        double largest = 0;
+        boolean changed = false;
+        for (int k = i * item; k < (i + 1) * item; k++) {
+          float a = r.adversarial().data()[k];
+          float x = pixels.data()[k];
+          largest = Math.max(largest, Math.abs(a - ref[k]));
+          changed |= a != x;
+          // The ball as the attack computes it, in float32: [x - eps, x + eps], then [0, 1].
+          assertTrue(a >= Math.max(0f, x - eps) && a <= Math.min(1f, x + eps), "image " + i + " value " + a
+              + " outside the ball around " + x);
+        }
+        fooled += changed ? 1 : 0;
+        System.out.printf("square image %d: queries %d (reference %d), largest difference %.3g, %s%n", i,
+            r.queries()[i], (long) refQueries[i], largest, changed ? "fooled" : "left as it was");
+        same += largest <= 1e-6 && r.queries()[i] == (long) refQueries[i] ? 1 : 0;
+      }
+      assertTrue(same >= 7, same + " of 8 images agree");
+      assertTrue(fooled >= 2, "only " + fooled + " images fooled: the test would not exercise the search");
+    }
+  }
+
+  @Test
+  void squareDoesNotDependOnBatchingAndUsesItsSeed() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
+      AttackParameters.Square p = new AttackParameters.Square(8.0 / 255, 20, 0.8, AttackParameters.Square.Loss.CE, 2,
+          -1, 8);
+      Tensor whole = AttackSteps.inBatches(model, pixels, labels, 8,
+          (m, b, l, first) -> Square.run(m, b, l, false, p, 42, i -> first + i).adversarial());
+      Tensor split = AttackSteps.inBatches(model, pixels, labels, 3,
+          (m, b, l, first) -> Square.run(m, b, l, false, p, 42, i -> first + i).adversarial());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(whole.data(), split.data(), 1e-6f);
+      Tensor other = AttackSteps.inBatches(model, pixels, labels, 8,
+          (m, b, l, first) -> Square.run(m, b, l, false, p, 43, i -> first + i).adversarial());
+      assertTrue(!java.util.Arrays.equals(whole.data(), other.data()), "the seed is used");
+    }
+  }
+
+  /** The square's side on the paper's schedule (AutoAttack's p_selection, 10,000 queries). */
+  @Test
+  void squareSidesFollowThePapersSchedule() {
+    AttackParameters.Square p = new AttackParameters.Square(8.0 / 255, 10000, 0.8, AttackParameters.Square.Loss.MARGIN,
+        1, -1, 8);
+    int area = 224 * 224;
+    // round(sqrt(0.8 * 50176)) = round(200.35); then p / 2 after query 10: round(141.67); p / 512 after 8000: round(8.85).
+    assertEquals(200, Square.Draws.side(0, p, 3, area));
+    assertEquals(200, Square.Draws.side(10, p, 3, area));
+    assertEquals(142, Square.Draws.side(11, p, 3, area));
+    assertEquals(100, Square.Draws.side(51, p, 3, area));
+    assertEquals(9, Square.Draws.side(8001, p, 3, area));
+    assertEquals(1, Square.Draws.side(9999, p, 3, 4));
+    // With 100 queries the schedule is rescaled: query 1 counts as 100 of 10,000.
+    AttackParameters.Square short100 = new AttackParameters.Square(8.0 / 255, 100, 0.8,
+        AttackParameters.Square.Loss.MARGIN, 1, -1, 8);
+    assertEquals(100, Square.Draws.side(1, short100, 3, area));
   }
 
   @Test
