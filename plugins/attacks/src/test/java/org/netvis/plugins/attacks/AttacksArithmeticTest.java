@@ -24,6 +24,35 @@ class AttacksArithmeticTest {
     }
   }
 
+  /**
+   * Square's margin and loss on logits written out: untargeted, the label's logit less the largest
+   * other one (the loss too, or minus the cross-entropy); targeted, the other way round, with the
+   * target's cross-entropy as the loss.
+   */
+  @Test
+  void squaresMarginAndLossFollowAutoAttack() {
+    org.netvis.engine.tensor.Tensor z = new org.netvis.engine.tensor.Tensor(new long[] {2, 3},
+        new float[] {2f, 5f, 1f, -1f, 0f, 3f});
+    long[] labels = {1, 0};
+    float[][] margin = Square.marginAndLoss(z, labels, false, AttackParameters.Square.Loss.MARGIN);
+    assertEquals(3f, margin[0][0]); // 5 - 2
+    assertEquals(-4f, margin[0][1]); // -1 - 3: already fooled
+    assertEquals(3f, margin[1][0]);
+    double ce0 = Math.log(Math.exp(2) + Math.exp(5) + Math.exp(1)) - 5;
+    double ce1 = Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(3)) + 1;
+    float[][] ce = Square.marginAndLoss(z, labels, false, AttackParameters.Square.Loss.CE);
+    assertEquals(3f, ce[0][0]);
+    assertEquals(-ce0, ce[1][0], 1e-6);
+    assertEquals(-ce1, ce[1][1], 1e-6);
+    // Targeted at class 2: fooled once the target leads, the loss its cross-entropy, whatever loss says.
+    long[] target = {2, 2};
+    float[][] t = Square.marginAndLoss(z, target, true, AttackParameters.Square.Loss.MARGIN);
+    assertEquals(4f, t[0][0]); // max(2, 5) - 1
+    assertEquals(-3f, t[0][1]); // max(-1, 0) - 3: the target leads
+    assertEquals(Math.log(Math.exp(2) + Math.exp(5) + Math.exp(1)) - 1, t[1][0], 1e-6);
+    assertEquals(Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(3)) - 3, t[1][1], 1e-6);
+  }
+
   @Test
   void clampKeepsZeroPositiveAndNaN() {
     assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(Attacks.clamp01(-0f)));
