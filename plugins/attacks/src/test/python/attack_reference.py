@@ -12,7 +12,7 @@ candidate classes, the paper's code's and Foolbox's choice; torchattacks takes e
 its run from the moved start; and, where the test wrote netvis' random starts (NAME_delta.npy), APGD in
 three settings (L-inf with cross-entropy and with DLR, L2 with cross-entropy) from them, and from the moved
 start; and, where the test wrote netvis' draws for the Square attack (square_*.npy), square.npy and
-square_queries.npy.
+square_queries.npy, and the same for its L2 version (square_l2_*.npy).
 """
 import math
 import os
@@ -328,6 +328,115 @@ def square(model, x, y, stripes, tops, lefts, signs, eps, n_queries, p_init=0.8)
     return adv, queries
 
 
+def square_eta_rectangles(x, y):
+    """torchattacks' eta_rectangles: rings around the centre of an x by y rectangle, 1 / (ring + 1)^2 each."""
+    delta = torch.zeros([x, y])
+    x_c, y_c = x // 2 + 1, y // 2 + 1
+    counter2 = [x_c - 1, y_c - 1]
+    for counter in range(0, max(x_c, y_c)):
+        delta[max(counter2[0], 0):min(counter2[0] + (2 * counter + 1), x),
+              max(0, counter2[1]):min(counter2[1] + (2 * counter + 1), y)] += 1.0 / (
+            torch.Tensor([counter + 1]).view(1, 1) ** 2)
+        counter2[0] -= 1
+        counter2[1] -= 1
+    delta /= (delta ** 2).sum(dim=(0, 1), keepdim=True).sqrt()
+    return delta
+
+
+def square_eta(s, transposed):
+    """torchattacks' eta: +rings in the upper half, -rings in the lower, normalized; transposed on the coin."""
+    delta = torch.zeros([s, s])
+    delta[: s // 2] = square_eta_rectangles(s // 2, s)
+    delta[s // 2:] = -1.0 * square_eta_rectangles(s - s // 2, s)
+    delta /= (delta ** 2).sum(dim=(0, 1), keepdim=True).sqrt()
+    if transposed:
+        delta = delta.permute([1, 0])
+    return delta
+
+
+def square_l2_norm(x):
+    return (x ** 2).view(x.shape[0], -1).sum(-1).sqrt().view(-1, 1, 1, 1)
+
+
+def square_l2(model, x, y, draws, eps, n_queries, p_init=0.8):
+    """The Square attack, L2, untargeted, margin loss, one restart (torchattacks' attack_single_run, L2
+    branch, and perturb), each image's draws given (tile coins and signs of the start; per query two
+    corners, eta's coin and a sign per channel), where torchattacks draws them for the whole batch."""
+    with torch.no_grad():
+        n, c, h, w = x.shape
+        n_features = c * h * w
+        adv = x.clone()
+        queries = np.zeros(n, dtype=np.int64)
+        idx = (model(x).max(1)[1] == y).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            return adv, queries
+        xs, ys = x[idx], y[idx]
+        delta_init = torch.zeros_like(xs)
+        s = h // 5
+        sp_init = (h - s * 5) // 2
+        for j, image in enumerate(idx.tolist()):
+            tile = 0
+            vh = sp_init
+            for _ in range(h // s):
+                vw = sp_init
+                for _ in range(w // s):
+                    delta_init[j, :, vh:vh + s, vw:vw + s] += square_eta(s, draws["tile_coins"][image, tile] > 0).view(
+                        1, s, s) * draws["tile_signs"][image, tile].view(c, 1, 1)
+                    tile += 1
+                    vw += s
+                vh += s
+        x_best = torch.clamp(xs + delta_init / (square_l2_norm(delta_init) + 1e-12) * eps, 0.0, 1.0)
+        margin_min, loss_min = square_margin_and_loss(model, x_best, ys)
+        n_q = torch.ones(idx.numel())
+        for i_iter in range(n_queries):
+            fool = (margin_min > 0.0).nonzero().squeeze(1)
+            if fool.numel() == 0:
+                break
+            x_curr, x_best_curr = xs[fool], x_best[fool]
+            s = max(int(round(math.sqrt(square_p(i_iter, n_queries, p_init) * n_features / c))), 3)
+            if s % 2 == 0:
+                s += 1
+            x_new = torch.empty_like(x_curr)
+            for j, k in enumerate(fool.tolist()):
+                image = idx[k].item()
+                vh, vw = int(draws["top"][image, i_iter]), int(draws["left"][image, i_iter])
+                vh2, vw2 = int(draws["top2"][image, i_iter]), int(draws["left2"][image, i_iter])
+                delta_curr = x_best_curr[j:j + 1] - x_curr[j:j + 1]
+                new_deltas_mask = torch.zeros_like(delta_curr)
+                new_deltas_mask[:, :, vh:vh + s, vw:vw + s] = 1.0
+                norms_window_1 = (delta_curr[:, :, vh:vh + s, vw:vw + s] ** 2).sum(dim=(-2, -1), keepdim=True).sqrt()
+                new_deltas_mask_2 = torch.zeros_like(delta_curr)
+                new_deltas_mask_2[:, :, vh2:vh2 + s, vw2:vw2 + s] = 1.0
+                norms_image = square_l2_norm(delta_curr)
+                mask_image = torch.max(new_deltas_mask, new_deltas_mask_2)
+                norms_windows = square_l2_norm(delta_curr * mask_image)
+                new_deltas = torch.ones([1, c, s, s])
+                new_deltas *= square_eta(s, draws["coins"][image, i_iter] > 0).view(1, 1, s, s) * draws["signs"][
+                    image, i_iter].view(1, c, 1, 1)
+                old_deltas = delta_curr[:, :, vh:vh + s, vw:vw + s] / (1e-12 + norms_window_1)
+                new_deltas += old_deltas
+                new_deltas = new_deltas / (1e-12 + (new_deltas ** 2).sum(dim=(-2, -1), keepdim=True).sqrt()) * (
+                    torch.max((eps * torch.ones_like(new_deltas)) ** 2 - norms_image ** 2, torch.zeros_like(new_deltas))
+                    / c + norms_windows ** 2).sqrt()
+                delta_curr[:, :, vh2:vh2 + s, vw2:vw2 + s] = 0.0
+                delta_curr[:, :, vh:vh + s, vw:vw + s] = new_deltas + 0
+                x_new[j] = torch.clamp(x_curr[j:j + 1] + delta_curr / (square_l2_norm(delta_curr) + 1e-12) * eps,
+                                       0.0, 1.0)[0]
+            margin, loss = square_margin_and_loss(model, x_new, ys[fool])
+            loss_min_curr, margin_min_curr = loss_min[fool], margin_min[fool]
+            improved = (loss < loss_min_curr).float()
+            loss_min[fool] = improved * loss + (1.0 - improved) * loss_min_curr
+            improved = torch.max(improved, (margin <= 0.0).float())
+            margin_min[fool] = improved * margin + (1.0 - improved) * margin_min_curr
+            improved = improved.reshape(-1, 1, 1, 1)
+            x_best[fool] = improved * x_new + (1.0 - improved) * x_best_curr
+            n_q[fool] += 1.0
+        fooled = model(x_best).max(1)[1] != ys
+        adv[idx[fooled]] = x_best[fooled]
+        queries[idx.numpy()] = n_q.numpy().astype(np.int64)
+    return adv, queries
+
+
 APGD_SETTINGS = {"apgd_linf_ce": ("linf", 8 / 255, "ce"), "apgd_linf_dlr": ("linf", 8 / 255, "dlr"),
                  "apgd_l2_ce": ("l2", 1.0, "ce")}
 
@@ -373,6 +482,14 @@ def main():
                               int(settings[1]), float(settings[2]))
         np.save(os.path.join(out, "square.npy"), adv.numpy())
         np.save(os.path.join(out, "square_queries.npy"), queries)
+    l2_settings_path = os.path.join(out, "square_l2_settings.npy")
+    if os.path.exists(l2_settings_path):
+        settings = np.load(l2_settings_path)
+        draws = {name: torch.from_numpy(np.load(os.path.join(out, "square_l2_" + name + ".npy")))
+                 for name in ["tile_coins", "tile_signs", "top", "left", "top2", "left2", "coins", "signs"]}
+        adv, queries = square_l2(model, x, y, draws, float(settings[0]), int(settings[1]), float(settings[2]))
+        np.save(os.path.join(out, "square_l2.npy"), adv.numpy())
+        np.save(os.path.join(out, "square_l2_queries.npy"), queries)
     print("wrote", out)
 
 

@@ -91,16 +91,17 @@ public final class AttackParameters {
     }
   }
 
-  /** The Square attack (torchattacks' Square, AutoAttack's black-box attack), L-inf. */
+  /** The Square attack (torchattacks' Square, AutoAttack's black-box attack), L-inf or L2. */
   public record Square(
-      @Param(description = "the L-inf budget on [0, 1] pixels", defaultValue = "8/255", min = 0, exclusiveMin = true,
-          max = 1) double epsilon,
+      @Param(description = "linf or l2", defaultValue = "linf") Norm norm,
+      @Param(description = "the budget on [0, 1] pixels: L-inf radius, or L2 radius", defaultValue = "8/255", min = 0,
+          exclusiveMin = true, max = 1000) double epsilon,
       @Param(description = "the most queries of the model's scores per image and restart (torchattacks' n_queries)",
           defaultValue = "5000", min = 1, max = 1000000) int queries,
       @Param(description = "the square's first area as a fraction of the image's; the paper's schedule halves it"
           + " as the queries go", defaultValue = "0.8", min = 0, exclusiveMin = true, max = 1) double pInit,
-      @Param(description = "untargeted: margin (the label's logit less the largest other one) or ce (the"
-          + " cross-entropy, raised); a targeted attack lowers the target's cross-entropy either way",
+      @Param(description = "margin (the label's logit less the largest other one; targeted, the largest other one"
+          + " less the target's) or ce (the label's cross-entropy, raised; targeted, the target's, lowered)",
           defaultValue = "margin") Loss loss,
       @Param(description = "searches; each after the first continues on the images not yet fooled",
           defaultValue = "1", min = 1, max = 1000) int restarts,
@@ -110,6 +111,13 @@ public final class AttackParameters {
 
     /** The loss the search lowers. */
     public enum Loss { MARGIN, CE }
+
+    public Square {
+      if (norm == Norm.LINF && epsilon > 1) {
+        throw new IllegalArgumentException("epsilon: " + epsilon + " is more than the whole [0, 1] pixel range"
+            + " (expected at most 1 for linf)");
+      }
+    }
   }
 
   /** DeepFool (torchattacks' DeepFool), untargeted, L2. */

@@ -134,15 +134,17 @@ public final class AttackSteps {
     @Override
     public StepResult run(StepContext ctx, AttackParameters.Square p) throws Exception {
       boolean targeted = p.target() >= 0;
-      Map<String, Object> values = budget(p.epsilon());
+      Map<String, Object> values = new LinkedHashMap<>();
+      values.put("norm", p.norm().name().toLowerCase());
+      values.putAll(budget(p.epsilon()));
       values.put("queries", p.queries());
       values.put("p_init", p.pInit());
-      values.put("loss", targeted ? "ce" : p.loss().name().toLowerCase());
+      values.put("loss", p.loss().name().toLowerCase());
       values.put("restarts", p.restarts());
       List<Integer> taken = new ArrayList<>();
       values.put("queries_taken", taken); // filled as the attack runs
-      return attack(ctx, p.batchSize(), p.target(), String.format("Square L-inf, epsilon %.4g, at most %d queries",
-          p.epsilon(), p.queries()), values, (m, b, l, first) -> {
+      return attack(ctx, p.batchSize(), p.target(), String.format("Square %s, epsilon %.4g, at most %d queries",
+          p.norm().name(), p.epsilon(), p.queries()), values, (m, b, l, first) -> {
             Square.Result r = Square.run(m, b, l, targeted, p, ctx.seed(), i -> ctx.itemIndex(first + i));
             Arrays.stream(r.queries()).forEach(taken::add);
             return r.adversarial();
@@ -209,7 +211,8 @@ public final class AttackSteps {
                   ctx.seed(), i -> ctx.itemIndex(first + i), null);
               case APGD -> Apgd.run(m, b, l, new AttackParameters.Apgd(AttackParameters.Norm.LINF, epsilon, p.steps(), 1,
                   AttackParameters.Apgd.Loss.CE, 0.75, p.batchSize()), ctx.seed(), i -> ctx.itemIndex(first + i));
-              case SQUARE -> Square.run(m, b, l, false, new AttackParameters.Square(epsilon, p.queries(), 0.8,
+              case SQUARE -> Square.run(m, b, l, false, new AttackParameters.Square(AttackParameters.Norm.LINF,
+                  epsilon, p.queries(), 0.8,
                   AttackParameters.Square.Loss.MARGIN, 1, -1, p.batchSize()), ctx.seed(),
                   i -> ctx.itemIndex(first + i)).adversarial();
             });

@@ -66,64 +66,44 @@ final class Square {
 
   private record Single(Tensor best, int[] queries) {}
 
-  /** torchattacks' attack_single_run: random search from the stripes until every image is fooled or the queries run out. */
+  /**
+   * torchattacks' attack_single_run: random search from each image's start until every image is fooled
+   * or the queries run out; the norm's moves ({@link Moves}) write the start and each query's candidate.
+   */
   private static Single single(PixelSpaceModel model, Tensor x, long[] labels, boolean targeted,
       AttackParameters.Square p, Draws[] draws) {
     int n = (int) x.dim(0);
-    int c = (int) x.dim(1);
-    int h = (int) x.dim(2);
-    int w = (int) x.dim(3);
     int item = x.itemSize();
-    int plane = h * w;
-    float eps = (float) p.epsilon();
+    Moves moves = p.norm() == AttackParameters.Norm.LINF ? new LinfMoves(x.shape(), (float) p.epsilon())
+        : new L2Moves(x.shape(), (float) p.epsilon());
     float[] xs = x.data();
     float[] best = new float[xs.length];
     for (int i = 0; i < n; i++) {
-      float[] stripes = draws[i].stripes();
-      for (int ch = 0; ch < c; ch++) {
-        for (int row = 0; row < h; row++) {
-          for (int col = 0; col < w; col++) {
-            int k = i * item + ch * plane + row * w + col;
-            best[k] = Attacks.clamp01(xs[k] + eps * stripes[ch * w + col]);
-          }
-        }
-      }
+      moves.start(xs, i * item, best, i * item, draws[i]);
     }
     float[][] ml = marginAndLoss(model.logits(new Tensor(x.shape(), best)), labels, targeted, p.loss());
     float[] margin = ml[0];
     float[] loss = ml[1];
     int[] queries = new int[n];
     Arrays.fill(queries, 1);
-    float twoEps = (float) (2 * p.epsilon());
     float[] candidate = null; // reused while the same number of images is searched
     for (int iteration = 0; iteration < p.queries(); iteration++) {
       int[] open = IntStream.range(0, n).filter(i -> margin[i] > 0).toArray();
       if (open.length == 0) {
         break;
       }
-      int side = Draws.side(iteration, p, c, plane);
+      int side = moves.side(Draws.fraction(iteration, p));
       if (candidate == null || candidate.length != open.length * item) {
         candidate = new float[open.length * item];
       }
       for (int j = 0; j < open.length; j++) {
         int i = open[j];
-        System.arraycopy(best, i * item, candidate, j * item, item);
-        Draws.Patch patch = draws[i].next(side);
-        for (int ch = 0; ch < c; ch++) {
-          float delta = twoEps * patch.signs()[ch];
-          for (int row = patch.top(); row < patch.top() + side; row++) {
-            for (int col = patch.left(); col < patch.left() + side; col++) {
-              int at = ch * plane + row * w + col;
-              float moved = candidate[j * item + at] + delta;
-              float original = xs[i * item + at];
-              candidate[j * item + at] = Attacks.clamp01(Math.min(Math.max(moved, original - eps), original + eps));
-            }
-          }
-        }
+        moves.propose(xs, i * item, best, i * item, candidate, j * item, side, draws[i]);
       }
       long[] openLabels = Arrays.stream(open).mapToLong(i -> labels[i]).toArray();
-      float[][] now = marginAndLoss(model.logits(new Tensor(new long[] {open.length, c, h, w}, candidate)), openLabels,
-          targeted, p.loss());
+      long[] shape = x.shape().clone();
+      shape[0] = open.length;
+      float[][] now = marginAndLoss(model.logits(new Tensor(shape, candidate)), openLabels, targeted, p.loss());
       for (int j = 0; j < open.length; j++) {
         int i = open[j];
         boolean lower = now[1][j] < loss[i];
@@ -140,11 +120,262 @@ final class Square {
     return new Single(new Tensor(x.shape(), best), queries);
   }
 
+  /** One norm's start and query move, on one image's [C, H, W] floats at an offset. */
+  private interface Moves {
+    void start(float[] x, int at, float[] best, int bestAt, Draws draws);
+
+    /** The square's side for a fraction p of the image. */
+    int side(double fraction);
+
+    void propose(float[] x, int at, float[] best, int bestAt, float[] candidate, int candidateAt, int side,
+        Draws draws);
+  }
+
+  /**
+   * L-inf: vertical stripes of +-epsilon to start; each query moves a square of the best point to one
+   * side of the ball per channel (2 epsilon, then projected), then into [0, 1].
+   */
+  private static final class LinfMoves implements Moves {
+    private final int c;
+    private final int h;
+    private final int w;
+    private final float eps;
+    private final float twoEps;
+
+    LinfMoves(long[] shape, float eps) {
+      this.c = (int) shape[1];
+      this.h = (int) shape[2];
+      this.w = (int) shape[3];
+      this.eps = eps;
+      this.twoEps = 2 * eps; // torchattacks' 2. * eps, in float32 as the tensor it multiplies
+    }
+
+    @Override
+    public void start(float[] x, int at, float[] best, int bestAt, Draws draws) {
+      float[] stripes = draws.stripes();
+      for (int ch = 0; ch < c; ch++) {
+        for (int row = 0; row < h; row++) {
+          for (int col = 0; col < w; col++) {
+            int k = ch * h * w + row * w + col;
+            best[bestAt + k] = Attacks.clamp01(x[at + k] + eps * stripes[ch * w + col]);
+          }
+        }
+      }
+    }
+
+    @Override
+    public int side(double fraction) {
+      return Draws.side(fraction, c, h * w);
+    }
+
+    @Override
+    public void propose(float[] x, int at, float[] best, int bestAt, float[] candidate, int candidateAt, int side,
+        Draws draws) {
+      System.arraycopy(best, bestAt, candidate, candidateAt, c * h * w);
+      Draws.Patch patch = draws.next(side);
+      for (int ch = 0; ch < c; ch++) {
+        float delta = twoEps * patch.signs()[ch];
+        for (int row = patch.top(); row < patch.top() + side; row++) {
+          for (int col = patch.left(); col < patch.left() + side; col++) {
+            int k = ch * h * w + row * w + col;
+            float moved = candidate[candidateAt + k] + delta;
+            float original = x[at + k];
+            candidate[candidateAt + k] = Attacks.clamp01(Math.min(Math.max(moved, original - eps), original + eps));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * L2: a grid of 5 x 5 squares of the paper's pseudo-Gaussian pattern (eta: +1 in one half, -1 in the
+   * other, each falling off as 1 / (ring + 1)^2 from its centre) with a sign per channel to start,
+   * scaled to the sphere of radius epsilon; each query moves the perturbation's mass from a second
+   * square into a first one, renewed with a fresh eta, as torchattacks does, then rescales the whole
+   * perturbation to length epsilon and clamps the image to [0, 1].
+   */
+  private static final class L2Moves implements Moves {
+    private final int c;
+    private final int h;
+    private final int w;
+    private final float eps;
+    private float[] delta;
+
+    L2Moves(long[] shape, float eps) {
+      this.c = (int) shape[1];
+      this.h = (int) shape[2];
+      this.w = (int) shape[3];
+      this.eps = eps;
+    }
+
+    @Override
+    public void start(float[] x, int at, float[] best, int bestAt, Draws draws) {
+      float[] init = new float[c * h * w];
+      int s = h / 5;
+      int first = (h - s * 5) / 2;
+      for (int ty = 0, top = first; ty < h / s; ty++, top += s) {
+        for (int tx = 0, left = first; tx < w / s; tx++, left += s) {
+          Draws.Tile tile = draws.tile();
+          float[] eta = eta(s, tile.transposed());
+          for (int ch = 0; ch < c; ch++) {
+            for (int r = 0; r < s && top + r < h; r++) {
+              for (int q = 0; q < s && left + q < w; q++) {
+                init[ch * h * w + (top + r) * w + left + q] += eta[r * s + q] * tile.signs()[ch];
+              }
+            }
+          }
+        }
+      }
+      float length = norm(init, 0, init.length) + 1e-12f;
+      for (int k = 0; k < init.length; k++) {
+        best[bestAt + k] = Attacks.clamp01(x[at + k] + init[k] / length * eps);
+      }
+    }
+
+    @Override
+    public int side(double fraction) {
+      return Draws.l2Side(fraction, c, h * w);
+    }
+
+    @Override
+    public void propose(float[] x, int at, float[] best, int bestAt, float[] candidate, int candidateAt, int side,
+        Draws draws) {
+      int plane = h * w;
+      int item = c * plane;
+      if (delta == null) {
+        delta = new float[item];
+      }
+      for (int k = 0; k < item; k++) {
+        delta[k] = best[bestAt + k] - x[at + k];
+      }
+      Draws.Pair pair = draws.nextPair(side);
+      int s = side;
+      // The norms torchattacks reads before it changes anything: the whole perturbation, the union of the
+      // two squares over all channels, and each channel's first square.
+      float image = norm(delta, 0, item);
+      double windows = 0;
+      float[] first = new float[c];
+      for (int ch = 0; ch < c; ch++) {
+        double own = 0;
+        for (int row = 0; row < h; row++) {
+          boolean inFirst = row >= pair.top() && row < pair.top() + s;
+          boolean inSecond = row >= pair.top2() && row < pair.top2() + s;
+          if (!inFirst && !inSecond) {
+            continue;
+          }
+          for (int col = 0; col < w; col++) {
+            boolean one = inFirst && col >= pair.left() && col < pair.left() + s;
+            boolean two = inSecond && col >= pair.left2() && col < pair.left2() + s;
+            float d = delta[ch * plane + row * w + col];
+            if (one || two) {
+              windows += (double) d * d;
+            }
+            if (one) {
+              own += (double) d * d;
+            }
+          }
+        }
+        first[ch] = (float) Math.sqrt(own);
+      }
+      float windowNorm = (float) Math.sqrt(windows);
+      float[] eta = eta(s, pair.transposed());
+      // The new square's length: what the budget has left, shared over the channels, plus what the two
+      // squares held.
+      float room = Math.max(eps * eps - image * image, 0f) / c + windowNorm * windowNorm;
+      float length = (float) Math.sqrt(room);
+      float[] moved = new float[s * s];
+      for (int ch = 0; ch < c; ch++) {
+        double sum = 0;
+        for (int r = 0; r < s; r++) {
+          for (int q = 0; q < s; q++) {
+            float old = delta[ch * plane + (pair.top() + r) * w + pair.left() + q] / (1e-12f + first[ch]);
+            moved[r * s + q] = eta[r * s + q] * pair.signs()[ch] + old;
+            sum += (double) moved[r * s + q] * moved[r * s + q];
+          }
+        }
+        float movedNorm = (float) Math.sqrt(sum);
+        for (int r = 0; r < s; r++) {
+          for (int q = 0; q < s; q++) {
+            delta[ch * plane + (pair.top2() + r) * w + pair.left2() + q] = 0f;
+          }
+        }
+        for (int r = 0; r < s; r++) {
+          for (int q = 0; q < s; q++) {
+            delta[ch * plane + (pair.top() + r) * w + pair.left() + q] = moved[r * s + q] / (1e-12f + movedNorm) * length;
+          }
+        }
+      }
+      float total = norm(delta, 0, item) + 1e-12f;
+      for (int k = 0; k < item; k++) {
+        candidate[candidateAt + k] = Attacks.clamp01(x[at + k] + delta[k] / total * eps);
+      }
+    }
+
+    private static float norm(float[] v, int from, int to) {
+      double sum = 0;
+      for (int k = from; k < to; k++) {
+        sum += (double) v[k] * v[k];
+      }
+      return (float) Math.sqrt(sum);
+    }
+
+    /**
+     * The paper's eta for a square of side s: the upper s / 2 rows +1, the rest -1, each half a
+     * pattern of rings around its centre weighted 1 / (ring + 1)^2 and normalized, the whole
+     * normalized; transposed on the draw's coin.
+     */
+    static float[] eta(int s, boolean transposed) {
+      float[] upper = rectangles(s / 2, s);
+      float[] lower = rectangles(s - s / 2, s);
+      float[] e = new float[s * s];
+      System.arraycopy(upper, 0, e, 0, upper.length);
+      for (int k = 0; k < lower.length; k++) {
+        e[upper.length + k] = -lower[k];
+      }
+      float n = norm(e, 0, e.length);
+      for (int k = 0; k < e.length; k++) {
+        e[k] /= n;
+      }
+      if (!transposed) {
+        return e;
+      }
+      float[] t = new float[s * s];
+      for (int r = 0; r < s; r++) {
+        for (int q = 0; q < s; q++) {
+          t[q * s + r] = e[r * s + q];
+        }
+      }
+      return t;
+    }
+
+    /** torchattacks' eta_rectangles(x, y): rings around the centre of an x by y rectangle, normalized. */
+    private static float[] rectangles(int x, int y) {
+      float[] d = new float[x * y];
+      int cx = x / 2;
+      int cy = y / 2;
+      for (int ring = 0; ring < Math.max(x / 2 + 1, y / 2 + 1); ring++, cx--, cy--) {
+        float weight = 1f / ((float) (ring + 1) * (ring + 1));
+        for (int r = Math.max(cx, 0); r < Math.min(cx + 2 * ring + 1, x); r++) {
+          for (int q = Math.max(cy, 0); q < Math.min(cy + 2 * ring + 1, y); q++) {
+            d[r * y + q] += weight;
+          }
+        }
+      }
+      float n = norm(d, 0, d.length);
+      if (n > 0) {
+        for (int k = 0; k < d.length; k++) {
+          d[k] /= n;
+        }
+      }
+      return d;
+    }
+  }
+
   /**
    * torchattacks' margin_and_loss: the margin (the label's logit less the largest other one;
-   * targeted, the other way round), positive while the image is not yet fooled, and the loss the
-   * search lowers: untargeted, the margin itself or minus the cross-entropy of the label; targeted,
-   * the cross-entropy of the target.
+   * targeted, the largest other one less the target's), positive while the image is not yet fooled,
+   * and the loss the search lowers: the margin itself, or the cross-entropy (untargeted, minus the
+   * label's; targeted, the target's).
    */
   static float[][] marginAndLoss(Tensor logits, long[] labels, boolean targeted, AttackParameters.Square.Loss kind) {
     int n = (int) logits.dim(0);
@@ -162,7 +393,7 @@ final class Square {
         }
       }
       margin[i] = targeted ? others - own : own - others;
-      if (!targeted && kind == AttackParameters.Square.Loss.MARGIN) {
+      if (kind == AttackParameters.Square.Loss.MARGIN) {
         loss[i] = margin[i];
       } else {
         float crossEntropy = (float) Apgd.crossEntropy(z, i * classes, classes, y);
@@ -173,13 +404,21 @@ final class Square {
   }
 
   /**
-   * One image's random draws, in the order the attack takes them: the stripes' signs (a sign per
+   * One image's random draws, in the order the attack takes them. L-inf: the stripes' signs (a sign per
    * channel and column), then per query the square's top row and left column (uniform in [0, size -
-   * side), torch.randint's range) and a sign per channel.
+   * side), torch.randint's range) and a sign per channel. L2: per tile of the starting grid a coin
+   * (eta transposed or not) and a sign per channel, then per query two squares' corners, a coin and a
+   * sign per channel.
    */
   static final class Draws {
-    /** A query's square: its corner and the sign of each channel's move. */
+    /** An L-inf query's square: its corner and the sign of each channel's move. */
     record Patch(int top, int left, float[] signs) {}
+
+    /** A tile of the L2 start: whether its eta is transposed, and each channel's sign. */
+    record Tile(boolean transposed, float[] signs) {}
+
+    /** An L2 query: the square that receives, the square that gives, eta's coin and each channel's sign. */
+    record Pair(int top, int left, int top2, int left2, boolean transposed, float[] signs) {}
 
     private final Random random;
     private final int channels;
@@ -204,6 +443,20 @@ final class Square {
       return new Patch(top, left, signs(channels));
     }
 
+    Tile tile() {
+      boolean transposed = random.nextBoolean();
+      return new Tile(transposed, signs(channels));
+    }
+
+    Pair nextPair(int side) {
+      int top = random.nextInt(Math.max(1, height - side));
+      int left = random.nextInt(Math.max(1, width - side));
+      int top2 = random.nextInt(Math.max(1, height - side));
+      int left2 = random.nextInt(Math.max(1, width - side));
+      boolean transposed = random.nextBoolean();
+      return new Pair(top, left, top2, left2, transposed, signs(channels));
+    }
+
     private float[] signs(int count) {
       float[] s = new float[count];
       for (int k = 0; k < count; k++) {
@@ -213,12 +466,12 @@ final class Square {
     }
 
     /**
-     * The square's side at a query: round(sqrt(p * area)), at least 1, with p from the paper's schedule
-     * (p_init halved at 10, 50, 200, 500, 1000, 2000, 4000, 6000 and 8000 of 10,000, the query count
-     * rescaled to 10,000 as torchattacks' resc_schedule does); Python's round, half to even, of
-     * p * features / channels in that order.
+     * The fraction p of the image a query's square covers: p_init, halved at 10, 50, 200, 500, 1000,
+     * 2000, 4000, 6000 and 8000 of 10,000 queries, the query count rescaled to 10,000 as torchattacks'
+     * resc_schedule does. The side is then round(sqrt(p * features / channels)), Python's round (half to
+     * even), at least 1 for L-inf; at least 3 and odd for L2.
      */
-    static int side(int iteration, AttackParameters.Square p, int channels, int area) {
+    static double fraction(int iteration, AttackParameters.Square p) {
       int it = (int) ((double) iteration / p.queries() * 10000);
       int[] bounds = {10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000};
       double fraction = p.pInit();
@@ -227,7 +480,18 @@ final class Square {
           fraction = p.pInit() / (1 << (i + 1));
         }
       }
+      return fraction;
+    }
+
+    /** round(sqrt(p * features / channels)), at least 1: the L-inf square's side (see {@link #fraction}). */
+    static int side(double fraction, int channels, int area) {
       return Math.max((int) Math.rint(Math.sqrt(fraction * ((double) channels * area) / channels)), 1);
+    }
+
+    /** The L2 square's side: as L-inf's, but at least 3 and odd. */
+    static int l2Side(double fraction, int channels, int area) {
+      int s = Math.max(side(fraction, channels, area), 3);
+      return s % 2 == 0 ? s + 1 : s;
     }
   }
 }

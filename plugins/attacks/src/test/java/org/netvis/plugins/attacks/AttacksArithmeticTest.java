@@ -44,13 +44,16 @@ class AttacksArithmeticTest {
     assertEquals(3f, ce[0][0]);
     assertEquals(-ce0, ce[1][0], 1e-6);
     assertEquals(-ce1, ce[1][1], 1e-6);
-    // Targeted at class 2: fooled once the target leads, the loss its cross-entropy, whatever loss says.
+    // Targeted at class 2: fooled once the target leads; the loss the margin, or the target's cross-entropy.
     long[] target = {2, 2};
     float[][] t = Square.marginAndLoss(z, target, true, AttackParameters.Square.Loss.MARGIN);
     assertEquals(4f, t[0][0]); // max(2, 5) - 1
     assertEquals(-3f, t[0][1]); // max(-1, 0) - 3: the target leads
-    assertEquals(Math.log(Math.exp(2) + Math.exp(5) + Math.exp(1)) - 1, t[1][0], 1e-6);
-    assertEquals(Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(3)) - 3, t[1][1], 1e-6);
+    assertEquals(4f, t[1][0]);
+    float[][] tce = Square.marginAndLoss(z, target, true, AttackParameters.Square.Loss.CE);
+    assertEquals(-3f, tce[0][1]);
+    assertEquals(Math.log(Math.exp(2) + Math.exp(5) + Math.exp(1)) - 1, tce[1][0], 1e-6);
+    assertEquals(Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(3)) - 3, tce[1][1], 1e-6);
   }
 
   @Test

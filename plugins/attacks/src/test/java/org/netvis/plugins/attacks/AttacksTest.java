@@ -384,7 +384,11 @@ class AttacksTest {
   }
 
   /** The reference's Square settings: torchattacks' budget, with 100 queries (at 2/255 it fools none of the photos). */
-  static final AttackParameters.Square SQUARE = new AttackParameters.Square(8.0 / 255, 100, 0.8,
+  static final AttackParameters.Square SQUARE = new AttackParameters.Square(AttackParameters.Norm.LINF, 8.0 / 255, 100, 0.8,
+      AttackParameters.Square.Loss.MARGIN, 1, -1, 8);
+
+  /** The reference's L2 settings: a radius at which 100 queries fool some of the photos and not all. */
+  static final AttackParameters.Square SQUARE_L2 = new AttackParameters.Square(AttackParameters.Norm.L2, 5.0, 100, 0.8,
       AttackParameters.Square.Loss.MARGIN, 1, -1, 8);
 
   /** Each image's draws as the attack takes them (seed 0, image i's generator), for the reference to replay. */
@@ -402,7 +406,7 @@ class AttacksTest {
       Square.Draws d = new Square.Draws(org.netvis.engine.run.SeededRandom.forItem(0, i), c, h, w);
       System.arraycopy(d.stripes(), 0, stripes, i * c * w, c * w);
       for (int k = 0; k < t; k++) {
-        Square.Draws.Patch patch = d.next(Square.Draws.side(k, SQUARE, c, h * w));
+        Square.Draws.Patch patch = d.next(Square.Draws.side(Square.Draws.fraction(k, SQUARE), c, h * w));
         top[i * t + k] = patch.top();
         left[i * t + k] = patch.left();
         System.arraycopy(patch.signs(), 0, signs, (i * t + k) * c, c);
@@ -414,6 +418,41 @@ class AttacksTest {
     Npy.write(dir.resolve("square_signs.npy"), new Tensor(new long[] {n, t, c}, signs));
     Npy.write(dir.resolve("square_settings.npy"), new Tensor(new long[] {3},
         new float[] {(float) SQUARE.epsilon(), t, (float) SQUARE.pInit()}));
+    // L2: per tile of the starting grid a coin and a sign per channel; per query two corners, a coin, the signs.
+    int tiles = (h / (h / 5)) * (w / (h / 5));
+    int q = SQUARE_L2.queries();
+    float[] tileCoins = new float[n * tiles];
+    float[] tileSigns = new float[n * tiles * c];
+    float[][] corners = new float[4][n * q];
+    float[] coins = new float[n * q];
+    float[] pairSigns = new float[n * q * c];
+    for (int i = 0; i < n; i++) {
+      Square.Draws d = new Square.Draws(org.netvis.engine.run.SeededRandom.forItem(0, i), c, h, w);
+      for (int k = 0; k < tiles; k++) {
+        Square.Draws.Tile tile = d.tile();
+        tileCoins[i * tiles + k] = tile.transposed() ? 1 : 0;
+        System.arraycopy(tile.signs(), 0, tileSigns, (i * tiles + k) * c, c);
+      }
+      for (int k = 0; k < q; k++) {
+        Square.Draws.Pair pair = d.nextPair(Square.Draws.l2Side(Square.Draws.fraction(k, SQUARE_L2), c, h * w));
+        corners[0][i * q + k] = pair.top();
+        corners[1][i * q + k] = pair.left();
+        corners[2][i * q + k] = pair.top2();
+        corners[3][i * q + k] = pair.left2();
+        coins[i * q + k] = pair.transposed() ? 1 : 0;
+        System.arraycopy(pair.signs(), 0, pairSigns, (i * q + k) * c, c);
+      }
+    }
+    Npy.write(dir.resolve("square_l2_tile_coins.npy"), new Tensor(new long[] {n, tiles}, tileCoins));
+    Npy.write(dir.resolve("square_l2_tile_signs.npy"), new Tensor(new long[] {n, tiles, c}, tileSigns));
+    String[] names = {"top", "left", "top2", "left2"};
+    for (int k = 0; k < 4; k++) {
+      Npy.write(dir.resolve("square_l2_" + names[k] + ".npy"), new Tensor(new long[] {n, q}, corners[k]));
+    }
+    Npy.write(dir.resolve("square_l2_coins.npy"), new Tensor(new long[] {n, q}, coins));
+    Npy.write(dir.resolve("square_l2_signs.npy"), new Tensor(new long[] {n, q, c}, pairSigns));
+    Npy.write(dir.resolve("square_l2_settings.npy"), new Tensor(new long[] {3},
+        new float[] {(float) SQUARE_L2.epsilon(), q, (float) SQUARE_L2.pInit()}));
   }
 
   /**
@@ -454,40 +493,81 @@ class AttacksTest {
     }
   }
 
+  /**
+   * L2 Square from the same draws as the reference. Its moves take norms of the perturbation, which
+   * netvis sums in double and PyTorch in float32, so the two differ by rounding from the first query:
+   * adversarial images within 1e-5 and query counts identical on at least 7 of 8 images; on all, the
+   * perturbation's L2 norm at most epsilon (to float32 rounding).
+   */
+  @Test
+  void squareL2AgreesWithTheReferenceFromTheSameDraws() throws Exception {
+    try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
+      PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
+      Square.Result r = Square.run(model, pixels, labels, false, SQUARE_L2, 0, i -> i);
+      double[] ref = Npy.read(dir.resolve("square_l2.npy")).asDoubles();
+      double[] refQueries = Npy.read(dir.resolve("square_l2_queries.npy")).asDoubles();
+      int item = pixels.itemSize();
+      int same = 0;
+      int fooled = 0;
+      for (int i = 0; i < labels.length; i++) {
+        double largest = 0;
+        double l2 = 0;
+        for (int k = i * item; k < (i + 1) * item; k++) {
+          float a = r.adversarial().data()[k];
+          largest = Math.max(largest, Math.abs(a - ref[k]));
+          l2 += (a - pixels.data()[k]) * (double) (a - pixels.data()[k]);
+          assertTrue(a >= 0 && a <= 1);
+        }
+        l2 = Math.sqrt(l2);
+        assertTrue(l2 <= SQUARE_L2.epsilon() * (1 + 1e-5), "image " + i + " L2 " + l2);
+        fooled += l2 > 0 ? 1 : 0;
+        System.out.printf("square L2 image %d: queries %d (reference %d), L2 %.4f, largest difference %.3g%n", i,
+            r.queries()[i], (long) refQueries[i], l2, largest);
+        same += largest <= 1e-5 && r.queries()[i] == (long) refQueries[i] ? 1 : 0;
+      }
+      assertTrue(same >= 7, same + " of 8 images agree");
+      assertTrue(fooled >= 2, "only " + fooled + " images fooled: the test would not exercise the search");
+    }
+  }
+
   @Test
   void squareDoesNotDependOnBatchingAndUsesItsSeed() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       PixelSpaceModel model = new PixelSpaceModel(s.engine, Preprocessing.IMAGENET);
-      AttackParameters.Square p = new AttackParameters.Square(8.0 / 255, 20, 0.8, AttackParameters.Square.Loss.CE, 2,
-          -1, 8);
-      Tensor whole = AttackSteps.inBatches(model, pixels, labels, 8,
-          (m, b, l, first) -> Square.run(m, b, l, false, p, 42, i -> first + i).adversarial());
-      Tensor split = AttackSteps.inBatches(model, pixels, labels, 3,
-          (m, b, l, first) -> Square.run(m, b, l, false, p, 42, i -> first + i).adversarial());
-      org.junit.jupiter.api.Assertions.assertArrayEquals(whole.data(), split.data(), 1e-6f);
-      Tensor other = AttackSteps.inBatches(model, pixels, labels, 8,
-          (m, b, l, first) -> Square.run(m, b, l, false, p, 43, i -> first + i).adversarial());
-      assertTrue(!java.util.Arrays.equals(whole.data(), other.data()), "the seed is used");
+      for (AttackParameters.Square p : List.of(
+          new AttackParameters.Square(AttackParameters.Norm.LINF, 8.0 / 255, 20, 0.8, AttackParameters.Square.Loss.CE, 2,
+              -1, 8),
+          new AttackParameters.Square(AttackParameters.Norm.L2, 5.0, 20, 0.8, AttackParameters.Square.Loss.MARGIN, 1,
+              -1, 8))) {
+        Tensor whole = AttackSteps.inBatches(model, pixels, labels, 8,
+            (m, b, l, first) -> Square.run(m, b, l, false, p, 42, i -> first + i).adversarial());
+        Tensor split = AttackSteps.inBatches(model, pixels, labels, 3,
+            (m, b, l, first) -> Square.run(m, b, l, false, p, 42, i -> first + i).adversarial());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(whole.data(), split.data(), 1e-6f, p.norm().name());
+        Tensor other = AttackSteps.inBatches(model, pixels, labels, 8,
+            (m, b, l, first) -> Square.run(m, b, l, false, p, 43, i -> first + i).adversarial());
+        assertTrue(!java.util.Arrays.equals(whole.data(), other.data()), p.norm() + ": the seed is used");
+      }
     }
   }
 
   /** The square's side on the paper's schedule (AutoAttack's p_selection, 10,000 queries). */
   @Test
   void squareSidesFollowThePapersSchedule() {
-    AttackParameters.Square p = new AttackParameters.Square(8.0 / 255, 10000, 0.8, AttackParameters.Square.Loss.MARGIN,
+    AttackParameters.Square p = new AttackParameters.Square(AttackParameters.Norm.LINF, 8.0 / 255, 10000, 0.8, AttackParameters.Square.Loss.MARGIN,
         1, -1, 8);
     int area = 224 * 224;
     // round(sqrt(0.8 * 50176)) = round(200.35); then p / 2 after query 10: round(141.67); p / 512 after 8000: round(8.85).
-    assertEquals(200, Square.Draws.side(0, p, 3, area));
-    assertEquals(200, Square.Draws.side(10, p, 3, area));
-    assertEquals(142, Square.Draws.side(11, p, 3, area));
-    assertEquals(100, Square.Draws.side(51, p, 3, area));
-    assertEquals(9, Square.Draws.side(8001, p, 3, area));
-    assertEquals(1, Square.Draws.side(9999, p, 3, 4));
+    assertEquals(200, Square.Draws.side(Square.Draws.fraction(0, p), 3, area));
+    assertEquals(200, Square.Draws.side(Square.Draws.fraction(10, p), 3, area));
+    assertEquals(142, Square.Draws.side(Square.Draws.fraction(11, p), 3, area));
+    assertEquals(100, Square.Draws.side(Square.Draws.fraction(51, p), 3, area));
+    assertEquals(9, Square.Draws.side(Square.Draws.fraction(8001, p), 3, area));
+    assertEquals(1, Square.Draws.side(Square.Draws.fraction(9999, p), 3, 4));
     // With 100 queries the schedule is rescaled: query 1 counts as 100 of 10,000.
-    AttackParameters.Square short100 = new AttackParameters.Square(8.0 / 255, 100, 0.8,
+    AttackParameters.Square short100 = new AttackParameters.Square(AttackParameters.Norm.LINF, 8.0 / 255, 100, 0.8,
         AttackParameters.Square.Loss.MARGIN, 1, -1, 8);
-    assertEquals(100, Square.Draws.side(1, short100, 3, area));
+    assertEquals(100, Square.Draws.side(Square.Draws.fraction(1, short100), 3, area));
   }
 
   @Test
