@@ -281,22 +281,20 @@ def square_p(it, n_queries, p_init):
     return p_init
 
 
-def square(model, x, y, stripes, tops, lefts, signs, eps, n_queries, p_init=0.8):
-    """The Square attack, L-inf, untargeted, margin loss, one restart (AutoAttack's attack_single_run and
-    torchattacks' perturb), with each image's draws given: stripes (N, C, 1, W) of +-1, and per
-    iteration the square's top row, left column and a sign per channel (torchattacks draws one square
-    for the whole batch). Returns the adversarial images (the clean image where the attack fails) and
-    each image's query count."""
+def square_search(model, x, y, start, propose, n_queries):
+    """torchattacks' Square perturb and attack_single_run (untargeted, margin loss, one restart) around a
+    norm's moves: start(idx, xs) gives the starting points of the images the model gets right (idx, their
+    indices), propose(i_iter, idx, fool, x_curr, x_best_curr) a query's candidates for those not yet
+    fooled. Returns the adversarial images (the clean image where the attack fails) and each image's
+    query count."""
     with torch.no_grad():
-        n, c, h, w = x.shape
-        n_features = c * h * w
         adv = x.clone()
-        queries = np.zeros(n, dtype=np.int64)
+        queries = np.zeros(x.shape[0], dtype=np.int64)
         idx = (model(x).max(1)[1] == y).nonzero().squeeze(1)
         if idx.numel() == 0:
             return adv, queries
         xs, ys = x[idx], y[idx]
-        x_best = torch.clamp(xs + eps * stripes[idx], 0.0, 1.0)
+        x_best = start(idx, xs)
         margin_min, loss_min = square_margin_and_loss(model, x_best, ys)
         n_q = torch.ones(idx.numel())
         for i_iter in range(n_queries):
@@ -304,15 +302,7 @@ def square(model, x, y, stripes, tops, lefts, signs, eps, n_queries, p_init=0.8)
             if fool.numel() == 0:
                 break
             x_curr, x_best_curr = xs[fool], x_best[fool]
-            s = max(int(round(math.sqrt(square_p(i_iter, n_queries, p_init) * n_features / c))), 1)
-            new_deltas = torch.zeros_like(x_curr)
-            for j, k in enumerate(fool.tolist()):
-                image = idx[k].item()
-                vh, vw = int(tops[image, i_iter]), int(lefts[image, i_iter])
-                new_deltas[j, :, vh:vh + s, vw:vw + s] = 2.0 * eps * signs[image, i_iter].view(c, 1, 1)
-            x_new = x_best_curr + new_deltas
-            x_new = torch.min(torch.max(x_new, x_curr - eps), x_curr + eps)
-            x_new = torch.clamp(x_new, 0.0, 1.0)
+            x_new = propose(i_iter, idx, fool, x_curr, x_best_curr)
             margin, loss = square_margin_and_loss(model, x_new, ys[fool])
             loss_min_curr, margin_min_curr = loss_min[fool], margin_min[fool]
             improved = (loss < loss_min_curr).float()
@@ -326,6 +316,30 @@ def square(model, x, y, stripes, tops, lefts, signs, eps, n_queries, p_init=0.8)
         adv[idx[fooled]] = x_best[fooled]
         queries[idx.numpy()] = n_q.numpy().astype(np.int64)
     return adv, queries
+
+
+def square(model, x, y, stripes, tops, lefts, signs, eps, n_queries, p_init=0.8):
+    """The Square attack, L-inf, with each image's draws given: stripes (N, C, 1, W) of +-1, and per
+    iteration the square's top row, left column and a sign per channel (torchattacks draws one square
+    for the whole batch)."""
+    n, c, h, w = x.shape
+    n_features = c * h * w
+
+    def start(idx, xs):
+        return torch.clamp(xs + eps * stripes[idx], 0.0, 1.0)
+
+    def propose(i_iter, idx, fool, x_curr, x_best_curr):
+        s = max(int(round(math.sqrt(square_p(i_iter, n_queries, p_init) * n_features / c))), 1)
+        new_deltas = torch.zeros_like(x_curr)
+        for j, k in enumerate(fool.tolist()):
+            image = idx[k].item()
+            vh, vw = int(tops[image, i_iter]), int(lefts[image, i_iter])
+            new_deltas[j, :, vh:vh + s, vw:vw + s] = 2.0 * eps * signs[image, i_iter].view(c, 1, 1)
+        x_new = x_best_curr + new_deltas
+        x_new = torch.min(torch.max(x_new, x_curr - eps), x_curr + eps)
+        return torch.clamp(x_new, 0.0, 1.0)
+
+    return square_search(model, x, y, start, propose, n_queries)
 
 
 def square_eta_rectangles(x, y):
@@ -359,18 +373,13 @@ def square_l2_norm(x):
 
 
 def square_l2(model, x, y, draws, eps, n_queries, p_init=0.8):
-    """The Square attack, L2, untargeted, margin loss, one restart (torchattacks' attack_single_run, L2
-    branch, and perturb), each image's draws given (tile coins and signs of the start; per query two
-    corners, eta's coin and a sign per channel), where torchattacks draws them for the whole batch."""
-    with torch.no_grad():
-        n, c, h, w = x.shape
-        n_features = c * h * w
-        adv = x.clone()
-        queries = np.zeros(n, dtype=np.int64)
-        idx = (model(x).max(1)[1] == y).nonzero().squeeze(1)
-        if idx.numel() == 0:
-            return adv, queries
-        xs, ys = x[idx], y[idx]
+    """The Square attack, L2 (torchattacks' L2 branch), each image's draws given (tile coins and signs of
+    the start; per query two corners, eta's coin and a sign per channel), where torchattacks draws them
+    for the whole batch."""
+    n, c, h, w = x.shape
+    n_features = c * h * w
+
+    def start(idx, xs):
         delta_init = torch.zeros_like(xs)
         s = h // 5
         sp_init = (h - s * 5) // 2
@@ -385,56 +394,41 @@ def square_l2(model, x, y, draws, eps, n_queries, p_init=0.8):
                     tile += 1
                     vw += s
                 vh += s
-        x_best = torch.clamp(xs + delta_init / (square_l2_norm(delta_init) + 1e-12) * eps, 0.0, 1.0)
-        margin_min, loss_min = square_margin_and_loss(model, x_best, ys)
-        n_q = torch.ones(idx.numel())
-        for i_iter in range(n_queries):
-            fool = (margin_min > 0.0).nonzero().squeeze(1)
-            if fool.numel() == 0:
-                break
-            x_curr, x_best_curr = xs[fool], x_best[fool]
-            s = max(int(round(math.sqrt(square_p(i_iter, n_queries, p_init) * n_features / c))), 3)
-            if s % 2 == 0:
-                s += 1
-            x_new = torch.empty_like(x_curr)
-            for j, k in enumerate(fool.tolist()):
-                image = idx[k].item()
-                vh, vw = int(draws["top"][image, i_iter]), int(draws["left"][image, i_iter])
-                vh2, vw2 = int(draws["top2"][image, i_iter]), int(draws["left2"][image, i_iter])
-                delta_curr = x_best_curr[j:j + 1] - x_curr[j:j + 1]
-                new_deltas_mask = torch.zeros_like(delta_curr)
-                new_deltas_mask[:, :, vh:vh + s, vw:vw + s] = 1.0
-                norms_window_1 = (delta_curr[:, :, vh:vh + s, vw:vw + s] ** 2).sum(dim=(-2, -1), keepdim=True).sqrt()
-                new_deltas_mask_2 = torch.zeros_like(delta_curr)
-                new_deltas_mask_2[:, :, vh2:vh2 + s, vw2:vw2 + s] = 1.0
-                norms_image = square_l2_norm(delta_curr)
-                mask_image = torch.max(new_deltas_mask, new_deltas_mask_2)
-                norms_windows = square_l2_norm(delta_curr * mask_image)
-                new_deltas = torch.ones([1, c, s, s])
-                new_deltas *= square_eta(s, draws["coins"][image, i_iter] > 0).view(1, 1, s, s) * draws["signs"][
-                    image, i_iter].view(1, c, 1, 1)
-                old_deltas = delta_curr[:, :, vh:vh + s, vw:vw + s] / (1e-12 + norms_window_1)
-                new_deltas += old_deltas
-                new_deltas = new_deltas / (1e-12 + (new_deltas ** 2).sum(dim=(-2, -1), keepdim=True).sqrt()) * (
-                    torch.max((eps * torch.ones_like(new_deltas)) ** 2 - norms_image ** 2, torch.zeros_like(new_deltas))
-                    / c + norms_windows ** 2).sqrt()
-                delta_curr[:, :, vh2:vh2 + s, vw2:vw2 + s] = 0.0
-                delta_curr[:, :, vh:vh + s, vw:vw + s] = new_deltas + 0
-                x_new[j] = torch.clamp(x_curr[j:j + 1] + delta_curr / (square_l2_norm(delta_curr) + 1e-12) * eps,
-                                       0.0, 1.0)[0]
-            margin, loss = square_margin_and_loss(model, x_new, ys[fool])
-            loss_min_curr, margin_min_curr = loss_min[fool], margin_min[fool]
-            improved = (loss < loss_min_curr).float()
-            loss_min[fool] = improved * loss + (1.0 - improved) * loss_min_curr
-            improved = torch.max(improved, (margin <= 0.0).float())
-            margin_min[fool] = improved * margin + (1.0 - improved) * margin_min_curr
-            improved = improved.reshape(-1, 1, 1, 1)
-            x_best[fool] = improved * x_new + (1.0 - improved) * x_best_curr
-            n_q[fool] += 1.0
-        fooled = model(x_best).max(1)[1] != ys
-        adv[idx[fooled]] = x_best[fooled]
-        queries[idx.numpy()] = n_q.numpy().astype(np.int64)
-    return adv, queries
+        return torch.clamp(xs + delta_init / (square_l2_norm(delta_init) + 1e-12) * eps, 0.0, 1.0)
+
+    def propose(i_iter, idx, fool, x_curr, x_best_curr):
+        s = max(int(round(math.sqrt(square_p(i_iter, n_queries, p_init) * n_features / c))), 3)
+        if s % 2 == 0:
+            s += 1
+        x_new = torch.empty_like(x_curr)
+        for j, k in enumerate(fool.tolist()):
+            image = idx[k].item()
+            vh, vw = int(draws["top"][image, i_iter]), int(draws["left"][image, i_iter])
+            vh2, vw2 = int(draws["top2"][image, i_iter]), int(draws["left2"][image, i_iter])
+            delta_curr = x_best_curr[j:j + 1] - x_curr[j:j + 1]
+            new_deltas_mask = torch.zeros_like(delta_curr)
+            new_deltas_mask[:, :, vh:vh + s, vw:vw + s] = 1.0
+            norms_window_1 = (delta_curr[:, :, vh:vh + s, vw:vw + s] ** 2).sum(dim=(-2, -1), keepdim=True).sqrt()
+            new_deltas_mask_2 = torch.zeros_like(delta_curr)
+            new_deltas_mask_2[:, :, vh2:vh2 + s, vw2:vw2 + s] = 1.0
+            norms_image = square_l2_norm(delta_curr)
+            mask_image = torch.max(new_deltas_mask, new_deltas_mask_2)
+            norms_windows = square_l2_norm(delta_curr * mask_image)
+            new_deltas = torch.ones([1, c, s, s])
+            new_deltas *= square_eta(s, draws["coins"][image, i_iter] > 0).view(1, 1, s, s) * draws["signs"][
+                image, i_iter].view(1, c, 1, 1)
+            old_deltas = delta_curr[:, :, vh:vh + s, vw:vw + s] / (1e-12 + norms_window_1)
+            new_deltas += old_deltas
+            new_deltas = new_deltas / (1e-12 + (new_deltas ** 2).sum(dim=(-2, -1), keepdim=True).sqrt()) * (
+                torch.max((eps * torch.ones_like(new_deltas)) ** 2 - norms_image ** 2, torch.zeros_like(new_deltas))
+                / c + norms_windows ** 2).sqrt()
+            delta_curr[:, :, vh2:vh2 + s, vw2:vw2 + s] = 0.0
+            delta_curr[:, :, vh:vh + s, vw:vw + s] = new_deltas + 0
+            x_new[j] = torch.clamp(x_curr[j:j + 1] + delta_curr / (square_l2_norm(delta_curr) + 1e-12) * eps,
+                                   0.0, 1.0)[0]
+        return x_new
+
+    return square_search(model, x, y, start, propose, n_queries)
 
 
 APGD_SETTINGS = {"apgd_linf_ce": ("linf", 8 / 255, "ce"), "apgd_linf_dlr": ("linf", 8 / 255, "dlr"),
