@@ -50,9 +50,9 @@ def peak_rss_mb(cmd):
 
 def main():
     seconds = os.environ.get("BENCH_SECONDS", "4")
-    java_cp = open(os.path.join(REPO, "bench/target/classpath.txt")).read().strip()
-    bench_cmd = ["java", f"-Dnetvis.home={REPO}", "-cp", f"{REPO}/bench/target/netvis-bench.jar:{java_cp}",
-                 "org.netvis.bench.EngineBench", "--batches", "1,8,32", "--seconds", seconds, "--json"]
+    # In the launcher's environment (cli/environment.sh); the PyTorch baseline runs in the caller's.
+    bench_cmd = ["bash", os.path.join(REPO, "bench/java.sh"), "EngineBench", "--batches", "1,8,32",
+                 "--seconds", seconds, "--json"]
     env = dict(os.environ, NETVIS_MODEL_PATH=os.path.join(SHARED, "models"))
 
     # netvis' logits on the reference inputs, for the baseline's check.

@@ -11,8 +11,7 @@ export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$(cd "$HERE/../shared/models" && 
 mvn -q -B -Dstyle.color=never -DskipTests package >&2
 if [[ "${1:-}" == "--engine" ]]; then
   shift
-  exec java -Dnetvis.home="$HERE" -cp "bench/target/netvis-bench.jar:$(cat bench/target/classpath.txt)" \
-    org.netvis.bench.EngineBench "$@"
+  exec bash bench/java.sh EngineBench "$@"
 fi
 if ! /usr/bin/python3 -c "import torch, torchvision, onnx, PIL" 2>/dev/null; then
   echo "installing the PyTorch baseline (python3-torch python3-torchvision python3-onnx python3-pil)..." >&2
