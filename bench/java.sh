@@ -2,6 +2,7 @@
 # Runs one of bench/'s Java programs in the environment the netvis launcher gives netvis
 # (cli/environment.sh), with the bench jar's classpath, building it when missing.
 # Usage: bench/java.sh ProfileVjp 32 squeezenet1_1
+#        NETVIS_JAVA_OPTS="-Dsave=/tmp/graphs" bench/java.sh LayoutReorders squeezenet1_1   (JVM options first)
 #        bench/java.sh EngineBench --model squeezenet1_1 --batches 1,8,32
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,5 +17,5 @@ fi
 export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$(cd "$HERE/../shared/models" && pwd)}"
 PROGRAM="$1"
 shift
-exec java -Dnetvis.home="$HERE" -cp "$HERE/bench/target/netvis-bench.jar:$(cat "$HERE/bench/target/classpath.txt")" \
+exec java ${NETVIS_JAVA_OPTS:-} -Dnetvis.home="$HERE" -cp "$HERE/bench/target/netvis-bench.jar:$(cat "$HERE/bench/target/classpath.txt")" \
   "org.netvis.bench.$PROGRAM" "$@"

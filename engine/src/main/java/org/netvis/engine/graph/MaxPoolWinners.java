@@ -88,7 +88,10 @@ final class MaxPoolWinners {
       }
     }
     String flat = e.op("Add", List.of(cropped, e.floats("window_origins", new long[] {1, 1, out[0], out[1]}, origins)));
-    return e.op("Cast", List.of(flat), Attributes.of("to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE));
+    String index = e.op("Cast", List.of(flat), Attributes.of("to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE));
+    // A window holding NaN, or +inf where a partial maximum is +inf too, counts NaN, which casts to
+    // INT64_MIN on x86 and would stop the scatter; such a window's gradient goes to its plane's start.
+    return e.op("Max", List.of(index, e.longScalar("zero", 0)));
   }
 
   /** A plain kh x kw max pool with the original's strides and window starts, on the common grid. */
@@ -97,10 +100,14 @@ final class MaxPoolWinners {
         Attributes.of("strides", g.strides()), Attributes.of("pads", new long[] {0, 0, kh - 1, kw - 1}));
   }
 
-  /** [partial < y] as 0 or 1. */
+  /**
+   * [partial < y] as 0 or 1, from y - partial >= 0 and two HardSigmoids (exact down to the smallest
+   * subnormal difference): ONNX Runtime casts a comparison's booleans to floats on one thread (30 of
+   * SqueezeNet's 370 ms VJP at batch 32), and runs these on every thread (bench/README.md,
+   * forty-seventh session).
+   */
   private static String below(NodeEmitter e, String partial, String y) {
-    return e.op("Cast", List.of(e.op("Less", List.of(partial, y))),
-        Attributes.of("to", (long) ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE));
+    return ElementwiseGradients.strictSide(e, e.op("Sub", List.of(y, partial)), 0f, 1);
   }
 
   private static String sum(NodeEmitter e, String total, String term) {

@@ -119,6 +119,57 @@ class MaxPoolGradientTest {
     }
   }
 
+  /**
+   * NaN and infinities (a diverged attack's image) make no window's winner undefined enough to fail the
+   * run: the winners come from differences y - partial, where inf - inf and NaN give NaN, and an
+   * unchecked NaN index would stop ONNX Runtime's scatter. Every window's gradient stays in its own
+   * plane, and planes with finite values only are exact.
+   */
+  @Test
+  void nonFiniteInputsKeepEachWindowsGradientInItsPlane() throws Exception {
+    Pool p = new Pool("SqueezeNet's 3x3/2 ceil_mode", new long[] {3, 3}, new long[] {2, 2}, new long[4], true, 11, 11);
+    long out = outSize(p.h(), 3, 2, 0, 0, true);
+    TestGraph g = new TestGraph(17, 1, 2, p.h(), p.w());
+    Path model = g.save(dir, "non_finite_pool", g.op("MaxPool", List.of("x"), "kernel_shape", p.kernel(),
+        "strides", p.strides(), "ceil_mode", 1L));
+    Random random = new Random(3);
+    Tensor x = Tensor.zeros(2, 2, p.h(), p.w());
+    for (int i = 0; i < x.size(); i++) {
+      x.data()[i] = (float) random.nextGaussian();
+    }
+    int plane = p.h() * p.w();
+    x.data()[5] = Float.NaN; // plane 0: a NaN, and a window of NaN with a finite neighbour
+    x.data()[2 * p.w() + 7] = Float.NaN;
+    x.data()[plane + 13] = Float.POSITIVE_INFINITY; // plane 1: two +inf sharing windows, a -inf
+    x.data()[plane + 14] = Float.POSITIVE_INFINITY;
+    x.data()[plane + 60] = Float.NEGATIVE_INFINITY;
+    x.data()[3 * plane + 40] = Float.NEGATIVE_INFINITY; // plane 3: -inf never wins, so still exact
+    Tensor dy = Tensor.zeros(2, 2 * out * out);
+    for (int i = 0; i < dy.size(); i++) {
+      dy.data()[i] = (float) random.nextGaussian();
+    }
+    float[] expected = reference(x, dy, p, out, out);
+    float[] actual;
+    try (Engine engine = GradientCheck.open(model, dir)) {
+      actual = engine.vjp(x, dy).inputGradient().data();
+    }
+    for (int k = 0; k < 4; k++) {
+      double sent = 0;
+      double received = 0;
+      for (int o = 0; o < out * out; o++) {
+        sent += dy.data()[(int) (k * out * out + o)];
+      }
+      for (int i = 0; i < plane; i++) {
+        received += actual[k * plane + i];
+      }
+      assertEquals(sent, received, 1e-4, "plane " + k + ": the gradient its windows sent");
+      if (k >= 2) {
+        assertArrayEquals(java.util.Arrays.copyOfRange(expected, k * plane, (k + 1) * plane),
+            java.util.Arrays.copyOfRange(actual, k * plane, (k + 1) * plane), "plane " + k);
+      }
+    }
+  }
+
   /** threshold_backward(max_pool2d backward(dy), relu(x)) for the three layouts above. */
   private static float[] reluPoolReference(Tensor x, Tensor dy, Pool p, long out, String layout) {
     int n = (int) x.dim(0);
