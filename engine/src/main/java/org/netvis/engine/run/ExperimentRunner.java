@@ -257,6 +257,8 @@ public final class ExperimentRunner {
       runtime.put("fixed_batch_sessions", engine.fixedBatchSessions());
       runtime.put("integer_kernels", options.integerKernels());
       runtime.put("forward_pass", engine.forwardPass());
+      // glibc reads these once, at process start; huge pages or not moves ONNX Runtime's times.
+      runtime.put("glibc_tunables", System.getenv("GLIBC_TUNABLES"));
       return runtime;
     }
 
