@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -164,8 +165,8 @@ class MaxPoolGradientTest {
       }
       assertEquals(sent, received, 1e-4, "plane " + k + ": the gradient its windows sent");
       if (k >= 2) {
-        assertArrayEquals(java.util.Arrays.copyOfRange(expected, k * plane, (k + 1) * plane),
-            java.util.Arrays.copyOfRange(actual, k * plane, (k + 1) * plane), "plane " + k);
+        assertArrayEquals(Arrays.copyOfRange(expected, k * plane, (k + 1) * plane),
+            Arrays.copyOfRange(actual, k * plane, (k + 1) * plane), "plane " + k);
       }
     }
   }

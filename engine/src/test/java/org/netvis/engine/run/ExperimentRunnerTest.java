@@ -69,7 +69,8 @@ class ExperimentRunnerTest {
       assertEquals(8, m.at("/runtime/gradient_batch").asInt(), m.at("/runtime").toString());
     }
     // glibc's tunables as this process started with them (the launcher asks for huge pages).
-    assertEquals(System.getenv("GLIBC_TUNABLES"), m.at("/runtime/glibc_tunables").textValue(), m.at("/runtime").toString());
+    assertEquals(System.getenv("GLIBC_TUNABLES"), m.at("/runtime/glibc_tunables").textValue(),
+        m.at("/runtime").toString());
     if (System.getenv("NETVIS_FIXED_BATCH_SESSIONS") == null) {
       assertFalse(m.at("/runtime/fixed_batch_sessions").asBoolean(), m.at("/runtime").toString());
     }
