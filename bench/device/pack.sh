@@ -36,7 +36,7 @@ unzip -q -j "$ORT_JAR" 'ai/onnxruntime/native/linux-x64/libonnxruntime.so' \
   'ai/onnxruntime/native/linux-x64/libonnxruntime_providers_shared.so' -d "$STAGE/native"
 # Uncompressed modules and one xz stream: 36 MB, where jlink's own compression left 48.
 (cd "$STAGE" && tar cf - jre native lib) | xz -9e -T0 > .device/bundle.tar.xz
-cp bench/device/{run.sh,fill.py,gpu.py,kernels.py} .device/
+cp bench/device/{run.sh,fill.py,gpu.py,kernels.py} cli/environment.sh .device/
 cp models/squeezenet1_1.yaml .device/models/
 cp "$SHARED/models/squeezenet1_1/"* .device/models/squeezenet1_1/
 chmod -R u+w .device/models

@@ -3,10 +3,12 @@
 # 1.29 Java, CPU provider), and what the device offers for CUDA. Run from the repository root there:
 #   bash .device/run.sh [seconds per measurement] [sections]
 # sections (default: all but ab and profiles): probe engine threads profile fixtures kernels gpu ab profiles
+#   hugepages: EngineBench and ProfileVjp for SqueezeNet at batch 32 with glibc's malloc huge pages off,
+#              against the launcher's environment (cli/environment.sh) that every other section runs in.
 #   profiles: ProfileVjp at batch 32 for every fixture (profile: SqueezeNet and ResNet-18 only, and
 #             PoolWinners at batch 8 and 32).
 #   ab: EngineBench of the packed engine against the one in .device/variant/ (pack.sh --variant JAR),
-#       alternating, for SqueezeNet and ResNet-18; each keeps its own graph cache.
+#       alternating, for SqueezeNet and ResNet-18 (each keeps its own graph cache), then ProfileVjp 32 of each.
 S=${1:-2}
 shift || true
 SECTIONS=" ${*:-probe engine threads profile fixtures kernels gpu} "
@@ -21,10 +23,13 @@ if on probe; then
   (ldconfig -p; find / -xdev \( -name 'libcudart.so.1[23]*' -o -name 'libcublasLt.so.1[23]*' \) 2>/dev/null) \
     | grep -E 'cudart|cublasLt' | sort -u | head -12
   python3 -c "import onnxruntime as o; print('python onnxruntime', o.__version__, o.get_available_providers())" 2>&1
+  ldd --version | head -1; cat /sys/kernel/mm/transparent_hugepage/enabled
 fi
 stamp unpack; cd "$D"; if [ ! -x jre/bin/java ]; then xz -dc bundle.tar.xz | tar xf -; fi
 python3 fill.py models/fixtures > /dev/null && ls models/fixtures/*.onnx | wc -l
 export NETVIS_MODEL_PATH=$D/models NETVIS_CACHE=$D/cache
+# The launcher's environment (telemetry off, huge pages for malloc), as netvis runs.
+source "$D/environment.sh"; echo "GLIBC_TUNABLES=$GLIBC_TUNABLES"
 J=(jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/lib/*")
 B=("${J[@]}" org.netvis.bench.EngineBench --seconds $S)
 R=models/fixtures/resnet18-random.onnx
@@ -41,6 +46,19 @@ if on ab && [ -d variant ]; then
     stamp "ab round $round $m: packed"; NETVIS_CACHE=$D/cache "${B[@]}" --model $m --batches 1,8,32 | tail -3
     stamp "ab round $round $m: variant"; NETVIS_CACHE=$D/cache-variant "${V[@]}" --model $m --batches 1,8,32 | tail -3
   done; done
+  for m in squeezenet1_1 $R; do
+    stamp "ab profile 32 $m: packed"; "${J[@]}" -Dnodes=3 org.netvis.bench.ProfileVjp 32 $m | grep -E -A4 'kernel time per run|outside parallel'
+    stamp "ab profile 32 $m: variant"; jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*" \
+      -Dnodes=3 org.netvis.bench.ProfileVjp 32 $m | grep -E -A4 'kernel time per run|outside parallel'
+  done
+fi
+if on hugepages; then
+  for round in 1 2; do
+    stamp "hugepages round $round: off"; GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "${B[@]}" --batches 32 | tail -1
+    stamp "hugepages round $round: on"; "${B[@]}" --batches 32 | tail -1
+  done
+  stamp "squeezenet profile 32, huge pages off"
+  GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "${J[@]}" -Dnodes=4 org.netvis.bench.ProfileVjp 32 squeezenet1_1 | grep -E -A5 'kernel time per run|outside parallel'
 fi
 if on threads; then
   for t in 1 4 8; do stamp "squeezenet threads $t"; "${B[@]}" --threads $t --batches 32 | tail -1; done
