@@ -5,12 +5,25 @@
 # expressions over the command line that overflow a thread's stack on one this long; netvis turns it off
 # (OrtEnvironments also creates the environment on a large stack and switches telemetry off after).
 export ORT_DISABLE_TELEMETRY="${ORT_DISABLE_TELEMETRY:-1}"
-# Transparent huge pages for glibc's malloc (glibc 2.35+, where the kernel's THP mode is madvise or
-# always; ignored elsewhere). ONNX Runtime's ScatterElements, the max-pool gradient, copies its indices
-# into a fresh std::vector on every run; past glibc's 32 MB mmap ceiling (a gradient batch of 21 or more
-# in SqueezeNet's first pool) each copy is mapped anew and faulted in 4 KB pages on one thread: 210 ms
-# of a 520 ms VJP at batch 32, 65 ms with huge pages (bench/README.md, forty-seventh session). A value the
-# user gives for it wins.
-if [[ ":${GLIBC_TUNABLES:-}:" != *:glibc.malloc.hugetlb=* ]]; then
-  export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1"
-fi
+
+# glibc's malloc, for ONNX Runtime's ScatterElements (the max-pool gradient), which copies its indices
+# into a fresh std::vector on every run, and for the other large blocks it mallocs per run: without these,
+# each such block was mapped anew or given back after the run and faulted in 4 KB at a time on one thread
+# the next (in this project's VMs, about 8 us a page: 40 ms of ShuffleNetV2's 45 ms scatter at batch 32).
+#   hugetlb=1         transparent huge pages for malloc's mappings and heaps (glibc 2.35+, where the
+#                     kernel's THP mode is madvise or always): blocks past the mmap ceiling below, such as
+#                     SqueezeNet's 50 MB at batch 32, fault in 2 MB at a time (210 -> 65 ms).
+#   mmap_threshold    glibc's largest, 32 MB, and fixed: smaller blocks always come from malloc's heaps
+#                     (the default threshold moves with the sizes freed, and a 19 MB block was mapped anew
+#                     on some runs and not others).
+#   top_pad           a heap keeps 64 MB free at its top when trimmed, so a freed block under the ceiling
+#                     stays mapped for the next run instead of going back to the kernel.
+# bench/README.md, forty-seventh and forty-eighth sessions. A tunable the caller names keeps its value.
+NETVIS_MALLOC_TUNABLES=(glibc.malloc.hugetlb=1 glibc.malloc.mmap_threshold=33554432 glibc.malloc.top_pad=67108864)
+for tunable in "${NETVIS_MALLOC_TUNABLES[@]}"; do
+  if [[ ":${GLIBC_TUNABLES:-}:" != *":${tunable%%=*}="* ]]; then
+    GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}$tunable"
+  fi
+done
+export GLIBC_TUNABLES
+unset NETVIS_MALLOC_TUNABLES tunable

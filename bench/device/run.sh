@@ -3,8 +3,8 @@
 # 1.29 Java, CPU provider), and what the device offers for CUDA. Run from the repository root there:
 #   bash .device/run.sh [seconds per measurement] [sections]
 # sections (default: all but ab and profiles): probe engine threads profile fixtures kernels gpu ab profiles
-#   hugepages: EngineBench and ProfileVjp for SqueezeNet at batch 32 with glibc's malloc huge pages off,
-#              against the launcher's environment (cli/environment.sh) that every other section runs in.
+#   hugepages: EngineBench and ProfileVjp for SqueezeNet at batch 32 with glibc's malloc at its defaults
+#              (huge pages off), against the launcher's environment (cli/environment.sh) that every other section runs in.
 #   profiles: ProfileVjp at batch 32 for every fixture (profile: SqueezeNet and ResNet-18 only, and
 #             PoolWinners at batch 8 and 32).
 #   ab: EngineBench of the packed engine against the one in .device/variant/ (pack.sh --variant JAR),

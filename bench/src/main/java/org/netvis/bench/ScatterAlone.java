@@ -22,15 +22,30 @@ import org.netvis.engine.graph.TensorProtos;
  * which the scatter may add into in place, against zeros from a graph input, which it must copy
  * into a buffer of its own first; each warm, and after a 256 MB element-wise sweep that pushes its
  * inputs out of the caches as the rest of a gradient graph does. Prints the scatter's median time and
- * the part of it outside parallel sections. Usage: ScatterAlone (no arguments).
+ * the part of it outside parallel sections. Usage: ScatterAlone [PLANES SIDE PAD] (default 512 111 0:
+SqueezeNet's first pool at batch 8; 768 112 1 is ShuffleNetV2's at batch 32, 2048 112 1 ResNet-18's).
  */
 public final class ScatterAlone {
-  private static final int ROWS = 512;
-  private static final int PLANE = 12321;
-  private static final int WINDOWS = 3025;
+  /** -Dscale=1e-40: window gradients of subnormal size. */
+  private static final float SCALE = Float.parseFloat(System.getProperty("scale", "1"));
+  private static int ROWS = 512;
+  private static int WIDTH = 111;
+  private static int PAD = 0;
+  private static int SIDE = 55;
+  private static int PLANE = WIDTH * WIDTH;
+  private static int WINDOWS = SIDE * SIDE;
   private static final int SWEEP = 64 << 20;
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 3) {
+      ROWS = Integer.parseInt(args[0]);
+      WIDTH = Integer.parseInt(args[1]);
+      PAD = Integer.parseInt(args[2]);
+      SIDE = (WIDTH + 2 * PAD - 3) / 2 + 1;
+      PLANE = WIDTH * WIDTH;
+      WINDOWS = SIDE * SIDE;
+    }
+    System.out.printf("%d planes of %d x %d, %d x %d windows 3x3/2 (pad %d)%n", ROWS, WIDTH, WIDTH, SIDE, SIDE, PAD);
     OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
     Map<String, OnnxTensor> inputs = inputs(env);
     try {
@@ -50,16 +65,18 @@ public final class ScatterAlone {
   /** Window gradients, a 3x3/2 pool's winners (a random tap of each window), and the other inputs. */
   private static Map<String, OnnxTensor> inputs(OrtEnvironment env) throws Exception {
     Random random = new Random(1);
-    int side = 55;
-    int width = 111;
+    int side = SIDE;
+    int width = WIDTH;
     long[] winners = new long[ROWS * WINDOWS];
     float[] updates = new float[ROWS * WINDOWS];
     for (int r = 0; r < ROWS; r++) {
       for (int i = 0; i < side; i++) {
         for (int j = 0; j < side; j++) {
           int k = r * WINDOWS + i * side + j;
-          winners[k] = (2L * i + random.nextInt(3)) * width + 2L * j + random.nextInt(3);
-          updates[k] = random.nextFloat();
+          long row = Math.max(0, Math.min(width - 1, 2L * i - PAD + random.nextInt(3)));
+          long column = Math.max(0, Math.min(width - 1, 2L * j - PAD + random.nextInt(3)));
+          winners[k] = row * width + column;
+          updates[k] = random.nextFloat() * SCALE;
         }
       }
     }
