@@ -113,32 +113,45 @@ public final class ProfileVjp {
         so.setSymbolicDimensionValue(org.netvis.engine.graph.GradientGraph.BATCH_DIMENSION, imageShape[0]);
       }
       so.enableProfiling(dir.resolve("session").toString());
+      Map<String, OnnxTensor> in = inputs(env, images, imageShape, cotangentName, cotangent);
       try (OrtSession s = env.createSession(graph, so)) {
         for (int i = 0; i < WARMUP + RUNS; i++) {
-          run(env, s, images, imageShape, cotangentName, cotangent, imageShape[0]);
+          try (OrtSession.Result res = s.run(in)) {
+            res.size();
+          }
         }
         return parse(Path.of(s.endProfiling()));
+      } finally {
+        in.values().forEach(OnnxTensor::close);
       }
     }
   }
 
-  private static void run(OrtEnvironment env, OrtSession s, Map<String, float[]> images, long[] imageShape,
-      String cotangentName, float[] cotangent, long batch) throws OrtException {
+  /**
+   * The inputs in direct buffers, made once and fed to every run, as the engine feeds its sessions
+   * (OrtSessions keeps a direct buffer per input and thread). Tensors made from heap arrays on every
+   * run copied each into 19 MB of fresh direct memory at batch 32, which only a garbage collection
+   * gave back to malloc, and the heap's growing and trimming around it refaulted ONNX Runtime's own
+   * per-run blocks (bench/README.md, forty-eighth session).
+   */
+  private static Map<String, OnnxTensor> inputs(OrtEnvironment env, Map<String, float[]> images, long[] imageShape,
+      String cotangentName, float[] cotangent) throws OrtException {
     Map<String, OnnxTensor> in = new HashMap<>();
-    try {
-      for (Map.Entry<String, float[]> e : images.entrySet()) {
-        in.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue()), imageShape));
-      }
-      if (cotangentName != null) {
-        in.put(cotangentName, OnnxTensor.createTensor(env, FloatBuffer.wrap(cotangent),
-            new long[] {batch, cotangent.length / batch}));
-      }
-      try (OrtSession.Result res = s.run(in)) {
-        res.size();
-      }
-    } finally {
-      in.values().forEach(OnnxTensor::close);
+    for (Map.Entry<String, float[]> e : images.entrySet()) {
+      in.put(e.getKey(), OnnxTensor.createTensor(env, direct(e.getValue()), imageShape));
     }
+    if (cotangentName != null) {
+      in.put(cotangentName, OnnxTensor.createTensor(env, direct(cotangent),
+          new long[] {imageShape[0], cotangent.length / imageShape[0]}));
+    }
+    return in;
+  }
+
+  private static FloatBuffer direct(float[] values) {
+    FloatBuffer b = java.nio.ByteBuffer.allocateDirect(values.length * Float.BYTES)
+        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+    b.put(values).flip();
+    return b;
   }
 
   static Profile parse(Path file) throws IOException {
