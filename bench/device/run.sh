@@ -28,7 +28,7 @@ fi
 stamp unpack; cd "$D"; if [ ! -x jre/bin/java ]; then xz -dc bundle.tar.xz | tar xf -; fi
 python3 fill.py models/fixtures > /dev/null && ls models/fixtures/*.onnx | wc -l
 export NETVIS_MODEL_PATH=$D/models NETVIS_CACHE=$D/cache
-# The launcher's environment (telemetry off, huge pages for malloc), as netvis runs.
+# The launcher's environment (telemetry off, glibc's malloc tunables), as netvis runs.
 source "$D/environment.sh"; echo "GLIBC_TUNABLES=$GLIBC_TUNABLES"
 J=(jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/lib/*")
 B=("${J[@]}" org.netvis.bench.EngineBench --seconds $S)
@@ -40,16 +40,15 @@ if on engine; then
   stamp resnet18 whole batch; NETVIS_GRADIENT_BATCH=0 "${B[@]}" --model $R --batches 32
 fi
 if on ab && [ -d variant ]; then
-  V=(jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*"
-     org.netvis.bench.EngineBench --seconds $S)
+  VJ=(jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*")
+  V=("${VJ[@]}" org.netvis.bench.EngineBench --seconds $S)
   for round in 1 2; do for m in squeezenet1_1 $R; do
     stamp "ab round $round $m: packed"; NETVIS_CACHE=$D/cache "${B[@]}" --model $m --batches 1,8,32 | tail -3
     stamp "ab round $round $m: variant"; NETVIS_CACHE=$D/cache-variant "${V[@]}" --model $m --batches 1,8,32 | tail -3
   done; done
   for m in squeezenet1_1 $R; do
     stamp "ab profile 32 $m: packed"; "${J[@]}" -Dnodes=3 org.netvis.bench.ProfileVjp 32 $m | grep -E -A4 'kernel time per run|outside parallel'
-    stamp "ab profile 32 $m: variant"; jre/bin/java -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*" \
-      -Dnodes=3 org.netvis.bench.ProfileVjp 32 $m | grep -E -A4 'kernel time per run|outside parallel'
+    stamp "ab profile 32 $m: variant"; "${VJ[@]}" -Dnodes=3 org.netvis.bench.ProfileVjp 32 $m | grep -E -A4 'kernel time per run|outside parallel'
   done
 fi
 if on hugepages; then

@@ -22,36 +22,41 @@ import org.netvis.engine.graph.TensorProtos;
  * which the scatter may add into in place, against zeros from a graph input, which it must copy
  * into a buffer of its own first; each warm, and after a 256 MB element-wise sweep that pushes its
  * inputs out of the caches as the rest of a gradient graph does. Prints the scatter's median time and
- * the part of it outside parallel sections. Usage: ScatterAlone [PLANES SIDE PAD] (default 512 111 0:
-SqueezeNet's first pool at batch 8; 768 112 1 is ShuffleNetV2's at batch 32, 2048 112 1 ResNet-18's).
+ * the part of it outside parallel sections. Usage: ScatterAlone [PLANES WIDTH PAD] (default 512 111 0:
+ * SqueezeNet's first pool at batch 8; 768 112 1 is ShuffleNetV2's at batch 32, 2048 112 1 ResNet-18's).
  */
 public final class ScatterAlone {
   /** -Dscale=1e-40: window gradients of subnormal size. */
   private static final float SCALE = Float.parseFloat(System.getProperty("scale", "1"));
-  private static int ROWS = 512;
-  private static int WIDTH = 111;
-  private static int PAD = 0;
-  private static int SIDE = 55;
-  private static int PLANE = WIDTH * WIDTH;
-  private static int WINDOWS = SIDE * SIDE;
   private static final int SWEEP = 64 << 20;
 
-  public static void main(String[] args) throws Exception {
-    if (args.length == 3) {
-      ROWS = Integer.parseInt(args[0]);
-      WIDTH = Integer.parseInt(args[1]);
-      PAD = Integer.parseInt(args[2]);
-      SIDE = (WIDTH + 2 * PAD - 3) / 2 + 1;
-      PLANE = WIDTH * WIDTH;
-      WINDOWS = SIDE * SIDE;
+  /** A 3x3/2 max pool over {@code planes} planes of width x width with {@code pad} on each side. */
+  private record Pool(int planes, int width, int pad) {
+    int side() {
+      return (width + 2 * pad - 3) / 2 + 1;
     }
-    System.out.printf("%d planes of %d x %d, %d x %d windows 3x3/2 (pad %d)%n", ROWS, WIDTH, WIDTH, SIDE, SIDE, PAD);
+
+    int plane() {
+      return width * width;
+    }
+
+    int windows() {
+      return side() * side();
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Pool pool = args.length == 3
+        ? new Pool(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]))
+        : new Pool(512, 111, 0);
+    System.out.printf("%d planes of %d x %d, %d x %d windows 3x3/2 (pad %d)%n", pool.planes(), pool.width(),
+        pool.width(), pool.side(), pool.side(), pool.pad());
     OrtEnvironment env = org.netvis.engine.runtime.OrtEnvironments.get();
-    Map<String, OnnxTensor> inputs = inputs(env);
+    Map<String, OnnxTensor> inputs = inputs(env, pool);
     try {
       for (boolean cold : new boolean[] {false, true}) {
         for (boolean inPlace : new boolean[] {true, false}) {
-          ProfileVjp.Profile p = SmallGraphs.profile(env, graph(inPlace, cold), inputs);
+          ProfileVjp.Profile p = SmallGraphs.profile(env, graph(pool, inPlace, cold), inputs);
           System.out.printf("%-5s zeros %-28s scatter %6.2f ms, %5.2f ms of it outside parallel sections%n",
               cold ? "cold" : "warm", inPlace ? "from a Mul (in place)" : "from a graph input (copied)",
               p.byOp().get("ScatterElements"), p.singleByOp().getOrDefault("ScatterElements", 0.0));
@@ -63,38 +68,40 @@ public final class ScatterAlone {
   }
 
   /** Window gradients, a 3x3/2 pool's winners (a random tap of each window), and the other inputs. */
-  private static Map<String, OnnxTensor> inputs(OrtEnvironment env) throws Exception {
+  private static Map<String, OnnxTensor> inputs(OrtEnvironment env, Pool pool) throws Exception {
     Random random = new Random(1);
-    int side = SIDE;
-    int width = WIDTH;
-    long[] winners = new long[ROWS * WINDOWS];
-    float[] updates = new float[ROWS * WINDOWS];
-    for (int r = 0; r < ROWS; r++) {
+    int side = pool.side();
+    int width = pool.width();
+    int rows = pool.planes();
+    int windows = pool.windows();
+    long[] winners = new long[rows * windows];
+    float[] updates = new float[rows * windows];
+    for (int r = 0; r < rows; r++) {
       for (int i = 0; i < side; i++) {
         for (int j = 0; j < side; j++) {
-          int k = r * WINDOWS + i * side + j;
-          long row = Math.max(0, Math.min(width - 1, 2L * i - PAD + random.nextInt(3)));
-          long column = Math.max(0, Math.min(width - 1, 2L * j - PAD + random.nextInt(3)));
+          int k = r * windows + i * side + j;
+          long row = Math.max(0, Math.min(width - 1, 2L * i - pool.pad() + random.nextInt(3)));
+          long column = Math.max(0, Math.min(width - 1, 2L * j - pool.pad() + random.nextInt(3)));
           winners[k] = row * width + column;
           updates[k] = random.nextFloat() * SCALE;
         }
       }
     }
     Map<String, OnnxTensor> in = new HashMap<>();
-    in.put("updates", OnnxTensor.createTensor(env, FloatBuffer.wrap(updates), new long[] {ROWS, WINDOWS}));
-    in.put("indices", OnnxTensor.createTensor(env, LongBuffer.wrap(winners), new long[] {ROWS, WINDOWS}));
-    in.put("zero_column", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[ROWS]), new long[] {ROWS, 1}));
-    in.put("zeros", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[ROWS * PLANE]), new long[] {ROWS, PLANE}));
+    in.put("updates", OnnxTensor.createTensor(env, FloatBuffer.wrap(updates), new long[] {rows, windows}));
+    in.put("indices", OnnxTensor.createTensor(env, LongBuffer.wrap(winners), new long[] {rows, windows}));
+    in.put("zero_column", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[rows]), new long[] {rows, 1}));
+    in.put("zeros", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[rows * pool.plane()]), new long[] {rows, pool.plane()}));
     in.put("sweep", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[SWEEP]), new long[] {SWEEP}));
     return in;
   }
 
   /** The scatter's graph; its output summed, so that it is an inner tensor as in a gradient graph. */
-  private static byte[] graph(boolean inPlace, boolean cold) {
+  private static byte[] graph(Pool pool, boolean inPlace, boolean cold) {
     GraphProto.Builder g = GraphProto.newBuilder().setName("scatter");
-    g.addInput(SmallGraphs.value("updates", TensorProto.DataType.FLOAT, ROWS, WINDOWS));
-    g.addInput(SmallGraphs.value("indices", TensorProto.DataType.INT64, ROWS, WINDOWS));
-    g.addInitializer(TensorProtos.floats("ones_row", new long[] {1, PLANE}, ones(PLANE)));
+    g.addInput(SmallGraphs.value("updates", TensorProto.DataType.FLOAT, pool.planes(), pool.windows()));
+    g.addInput(SmallGraphs.value("indices", TensorProto.DataType.INT64, pool.planes(), pool.windows()));
+    g.addInitializer(TensorProtos.floats("ones_row", new long[] {1, pool.plane()}, ones(pool.plane())));
     g.addInitializer(TensorProtos.floats("zero", new long[0], new float[] {0f}));
     String updates = "updates";
     if (cold) {
@@ -107,11 +114,11 @@ public final class ScatterAlone {
     }
     String zeros = "zeros";
     if (inPlace) {
-      g.addInput(SmallGraphs.value("zero_column", TensorProto.DataType.FLOAT, ROWS, 1));
+      g.addInput(SmallGraphs.value("zero_column", TensorProto.DataType.FLOAT, pool.planes(), 1));
       g.addNode(node("Mul", List.of("zero_column", "ones_row"), "zeros_made"));
       zeros = "zeros_made";
     } else {
-      g.addInput(SmallGraphs.value("zeros", TensorProto.DataType.FLOAT, ROWS, PLANE));
+      g.addInput(SmallGraphs.value("zeros", TensorProto.DataType.FLOAT, pool.planes(), pool.plane()));
     }
     g.addNode(node("ScatterElements", List.of(zeros, "indices", updates), "scattered", Attributes.of("axis", 1L),
         Attributes.of("reduction", "add")));

@@ -68,7 +68,7 @@ class ExperimentRunnerTest {
     if (System.getenv("NETVIS_GRADIENT_BATCH") == null) {
       assertEquals(8, m.at("/runtime/gradient_batch").asInt(), m.at("/runtime").toString());
     }
-    // glibc's tunables as this process started with them (the launcher asks for huge pages).
+    // glibc's tunables as this process started with them (the launcher sets malloc's).
     assertEquals(System.getenv("GLIBC_TUNABLES"), m.at("/runtime/glibc_tunables").textValue(),
         m.at("/runtime").toString());
     if (System.getenv("NETVIS_FIXED_BATCH_SESSIONS") == null) {
