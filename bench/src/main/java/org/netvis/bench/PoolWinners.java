@@ -22,7 +22,11 @@ import org.netvis.engine.graph.TensorProtos;
  * S - 2R columns into its window, S = [D_00 < y] + [D_01 < y] + [A_0 < y]([D_10 < y] + [D_11 < y]) +
  * [A_1 < y]([D_20 < y] + [D_21 < y]). Checks that both give the same in-plane indices (many windows
  * are all zeros, ties that the first-index rule decides), then times the two graphs alternating and
- * prints ONNX Runtime's kernel time per operator for each. Usage: PoolWinners [batch] (default 8).
+ * prints ONNX Runtime's kernel time per operator for each. Usage: PoolWinners [batch] (default 8); the
+ * second construction with -Dvariant: plain (the above, default), taps (each window's nine taps from a
+ * one-hot convolution of each plane, the first maximum from ArgMax) or nchwc (the plain pools with each
+ * [partial == y] from depthwise 1x1 convolutions, Adds and Muls, which ONNX Runtime keeps in its
+ * blocked layout, so that only the offsets leave it; bench/README.md, fiftieth session).
  * Built into the gradient builder once and reverted: faster at batch 1, slower at batch 8 on two cores
  * (bench/README.md, twenty-fifth session).
  */
@@ -40,7 +44,13 @@ public final class PoolWinners {
     try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), new long[] {batch, 3, 224, 224})) {
       Map<String, OnnxTensor> feed = Map.of("image", input);
       byte[] kernel = graph(batch, false);
-      byte[] plain = graph(batch, true);
+      String variant = System.getProperty("variant", "plain");
+      byte[] plain = switch (variant) {
+        case "plain" -> graph(batch, true);
+        case "taps" -> tapGraph(batch);
+        case "nchwc" -> blockedGraph(batch);
+        default -> throw new IllegalArgumentException("-Dvariant=" + variant + ": expected plain, taps or nchwc");
+      };
       long[] a = winners(env, kernel, feed);
       long[] b = winners(env, plain, feed);
       int plane = SIDE * SIDE;
@@ -49,10 +59,10 @@ public final class PoolWinners {
         differ += a[i] % plane == b[i] ? 0 : 1;
       }
       System.out.printf("batch %d: %d windows, %d with different winners%n", batch, a.length, differ);
-      time(env, kernel, plain, feed);
-      for (boolean variant : new boolean[] {false, true}) {
-        ProfileVjp.Profile p = SmallGraphs.profile(env, variant ? plain : kernel, feed);
-        System.out.printf("%s: kernel time %.2f ms per run%n", variant ? "plain pools" : "MaxPool with Indices",
+      time(env, kernel, plain, feed, variant);
+      for (boolean second : new boolean[] {false, true}) {
+        ProfileVjp.Profile p = SmallGraphs.profile(env, second ? plain : kernel, feed);
+        System.out.printf("%s: kernel time %.2f ms per run%n", second ? variant : "MaxPool with Indices",
             p.total());
         p.byOp().entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
             .forEach(e -> System.out.printf("  %-18s %7.2f ms%n", e.getKey(), e.getValue()));
@@ -71,8 +81,8 @@ public final class PoolWinners {
   }
 
   /** Medians of 30 alternating runs of each graph, whole-run wall time, the winners reduced to one number. */
-  private static void time(OrtEnvironment env, byte[] kernel, byte[] plain, Map<String, OnnxTensor> feed)
-      throws Exception {
+  private static void time(OrtEnvironment env, byte[] kernel, byte[] plain, Map<String, OnnxTensor> feed,
+      String variant) throws Exception {
     try (OrtSession.SessionOptions so = SmallGraphs.engineLikeOptions()) {
       try (OrtSession k = env.createSession(kernel, so); OrtSession p = env.createSession(plain, so)) {
         double[][] ms = new double[2][30];
@@ -90,25 +100,13 @@ public final class PoolWinners {
         Arrays.sort(ms[0]);
         Arrays.sort(ms[1]);
         System.out.printf("whole graph (the convolution included), median of 30: MaxPool with Indices %.2f ms, "
-            + "plain pools %.2f ms%n", ms[0][15], ms[1][15]);
+            + "%s %.2f ms%n", ms[0][15], variant, ms[1][15]);
       }
     }
   }
 
   private static byte[] graph(int batch, boolean plainPools) {
-    GraphProto.Builder g = GraphProto.newBuilder().setName("pool-winners");
-    g.addInput(SmallGraphs.value("image", TensorProto.DataType.FLOAT, batch, 3, 224, 224));
-    float[] w = Gaussian.values(CHANNELS * 27, 2);
-    for (int i = 0; i < w.length; i++) {
-      w[i] *= 0.3f;
-    }
-    float[] bias = new float[CHANNELS];
-    Arrays.fill(bias, -0.3f); // many windows all zero after the ReLU: ties
-    g.addInitializer(TensorProtos.floats("w", new long[] {CHANNELS, 3, 3, 3}, w));
-    g.addInitializer(TensorProtos.floats("b", new long[] {CHANNELS}, bias));
-    g.addNode(SmallGraphs.node("Conv", List.of("image", "w", "b"), List.of("conv"),
-        Attributes.of("strides", new long[] {2, 2})));
-    g.addNode(SmallGraphs.node("Relu", List.of("conv"), List.of("x")));
+    GraphProto.Builder g = pooledInput(batch, "pool-winners");
     if (!plainPools) {
       g.addNode(SmallGraphs.node("MaxPool", List.of("x"), List.of("y", "winners"),
           Attributes.of("kernel_shape", new long[] {3, 3}), Attributes.of("strides", new long[] {2, 2}),
@@ -121,27 +119,130 @@ public final class PoolWinners {
       String row1 = mul(g, a0, add(g, below(g, pool(g, 2, 1), y), below(g, pool(g, 2, 2), y)));
       String row2 = mul(g, a1, add(g, below(g, pool(g, 3, 1), y), below(g, pool(g, 3, 2), y)));
       String s = add(g, add(g, row0, row1), row2);
-      float[] base = new float[GRID * GRID];
-      for (int i = 0; i < GRID; i++) {
-        for (int j = 0; j < GRID; j++) {
-          base[i * GRID + j] = 2 * i * SIDE + 2 * j;
-        }
-      }
-      g.addInitializer(TensorProtos.floats("base", new long[] {1, 1, GRID, GRID}, base));
       g.addInitializer(TensorProtos.floats("row_step", new long[0], new float[] {SIDE - 2}));
-      String rows = mul(g, add(g, a0, a1), "row_step");
-      String index = add(g, add(g, "base", rows), s);
-      g.addInitializer(TensorProtos.longs("crop_start", new long[] {2}, new long[] {0, 0}));
-      g.addInitializer(TensorProtos.longs("crop_end", new long[] {2}, new long[] {WINDOWS, WINDOWS}));
-      g.addInitializer(TensorProtos.longs("crop_axes", new long[] {2}, new long[] {2, 3}));
-      g.addNode(SmallGraphs.node("Slice", List.of(index, "crop_start", "crop_end", "crop_axes"), List.of("cropped")));
-      g.addNode(SmallGraphs.node("Cast", List.of("cropped"), List.of("winners"),
-          Attributes.of("to", (long) TensorProto.DataType.INT64_VALUE)));
+      placeWinners(g, add(g, mul(g, add(g, a0, a1), "row_step"), s));
     }
+    return withOutputs(g, batch);
+  }
+
+  /** The graph's input and x, the pool's input: the ReLU of a 3x3/2 convolution with 64 channels. */
+  private static GraphProto.Builder pooledInput(int batch, String name) {
+    GraphProto.Builder g = GraphProto.newBuilder().setName(name);
+    g.addInput(SmallGraphs.value("image", TensorProto.DataType.FLOAT, batch, 3, 224, 224));
+    float[] w = Gaussian.values(CHANNELS * 27, 2);
+    for (int i = 0; i < w.length; i++) {
+      w[i] *= 0.3f;
+    }
+    float[] bias = new float[CHANNELS];
+    Arrays.fill(bias, -0.3f); // many windows all zero after the ReLU: ties
+    g.addInitializer(TensorProtos.floats("w", new long[] {CHANNELS, 3, 3, 3}, w));
+    g.addInitializer(TensorProtos.floats("b", new long[] {CHANNELS}, bias));
+    g.addNode(SmallGraphs.node("Conv", List.of("image", "w", "b"), List.of("conv"),
+        Attributes.of("strides", new long[] {2, 2})));
+    g.addNode(SmallGraphs.node("Relu", List.of("conv"), List.of("x")));
+    return g;
+  }
+
+  /**
+   * "winners": each window's offset into its window (on the plain pools' 56 x 56 grid, as floats) plus
+   * the window's origin in the plane, cropped to the 55 x 55 windows and cast to int64.
+   */
+  private static void placeWinners(GraphProto.Builder g, String offset) {
+    float[] base = new float[GRID * GRID];
+    for (int i = 0; i < GRID; i++) {
+      for (int j = 0; j < GRID; j++) {
+        base[i * GRID + j] = 2 * i * SIDE + 2 * j;
+      }
+    }
+    g.addInitializer(TensorProtos.floats("base", new long[] {1, 1, GRID, GRID}, base));
+    String index = add(g, "base", offset);
+    g.addInitializer(TensorProtos.longs("crop_start", new long[] {2}, new long[] {0, 0}));
+    g.addInitializer(TensorProtos.longs("crop_end", new long[] {2}, new long[] {WINDOWS, WINDOWS}));
+    g.addInitializer(TensorProtos.longs("crop_axes", new long[] {2}, new long[] {2, 3}));
+    g.addNode(SmallGraphs.node("Slice", List.of(index, "crop_start", "crop_end", "crop_axes"), List.of("cropped")));
+    g.addNode(SmallGraphs.node("Cast", List.of("cropped"), List.of("winners"),
+        Attributes.of("to", (long) TensorProto.DataType.INT64_VALUE)));
+  }
+
+  /** The winners (int64 in-plane indices) as an output, and their maximum, which the timing fetches. */
+  private static byte[] withOutputs(GraphProto.Builder g, int batch) {
     g.addNode(SmallGraphs.node("ReduceMax", List.of("winners"), List.of("checksum"), Attributes.of("keepdims", 0L)));
     g.addOutput(SmallGraphs.value("winners", TensorProto.DataType.INT64, batch, CHANNELS, WINDOWS, WINDOWS));
     g.addOutput(SmallGraphs.value("checksum", TensorProto.DataType.INT64));
     return SmallGraphs.model(g);
+  }
+
+  /** A per-channel affine map as a depthwise 1x1 convolution, which ONNX Runtime keeps in its blocked layout. */
+  private static String affine(GraphProto.Builder g, String x, float scale, float shift) {
+    String name = "affine_" + g.getNodeCount();
+    float[] w = new float[CHANNELS];
+    float[] b = new float[CHANNELS];
+    Arrays.fill(w, scale);
+    Arrays.fill(b, shift);
+    g.addInitializer(TensorProtos.floats(name + "_w", new long[] {CHANNELS, 1, 1, 1}, w));
+    g.addInitializer(TensorProtos.floats(name + "_b", new long[] {CHANNELS}, b));
+    g.addNode(SmallGraphs.node("Conv", List.of(x, name + "_w", name + "_b"), List.of(name),
+        Attributes.of("group", (long) CHANNELS), Attributes.of("kernel_shape", new long[] {1, 1})));
+    return name;
+  }
+
+  /** [partial == y] as 1 or 0, in the blocked layout: relu(1 - 2^127 (2^127 (y - partial))). */
+  private static String reaches(GraphProto.Builder g, String partial, String y) {
+    String d = add(g, affine(g, partial, -1f, 0f), y);
+    String t = affine(g, d, 0x1p127f, 0f);
+    String r = "reach_" + g.getNodeCount();
+    g.addNode(SmallGraphs.node("Relu", List.of(affine(g, t, -0x1p127f, 1f)), List.of(r)));
+    return r;
+  }
+
+  /** The same winners with every step in ops ONNX Runtime keeps in NCHWc: one reorder at the end. */
+  private static byte[] blockedGraph(int batch) {
+    GraphProto.Builder g = pooledInput(batch, "pool-winners-nchwc");
+    String y = pool(g, 3, 3);
+    String qa0 = reaches(g, pool(g, 1, 3), y);
+    String qa1 = reaches(g, pool(g, 2, 3), y);
+    String p0 = add(g, reaches(g, pool(g, 1, 1), y), reaches(g, pool(g, 1, 2), y));
+    String p1 = add(g, reaches(g, pool(g, 2, 1), y), reaches(g, pool(g, 2, 2), y));
+    String p2 = add(g, reaches(g, pool(g, 3, 1), y), reaches(g, pool(g, 3, 2), y));
+    // offset = 2W + 2 - W (qa0 + qa1) - (p0 + p1 + p2) + qa0 p1 + qa1 p2
+    String m = add(g, mul(g, qa0, p1), mul(g, qa1, p2));
+    String t1 = add(g, affine(g, add(g, add(g, p0, p1), p2), -1f, 2f * SIDE + 2), m);
+    String offset = add(g, affine(g, add(g, qa0, qa1), -SIDE, 0f), t1);
+    placeWinners(g, offset);
+    return withOutputs(g, batch);
+  }
+
+  /** Taps by a one-hot convolution of each plane, the first maximum by ArgMax. */
+  private static byte[] tapGraph(int batch) {
+    GraphProto.Builder g = pooledInput(batch, "pool-winners-taps");
+    g.addInitializer(TensorProtos.longs("planes", new long[] {4}, new long[] {-1, 1, SIDE, SIDE}));
+    g.addNode(SmallGraphs.node("Reshape", List.of("x", "planes"), List.of("xp")));
+    float[] oneHot = new float[81];
+    for (int k = 0; k < 9; k++) {
+      oneHot[k * 9 + k] = 1f;
+    }
+    g.addInitializer(TensorProtos.floats("taps_w", new long[] {9, 1, 3, 3}, oneHot));
+    g.addNode(SmallGraphs.node("Conv", List.of("xp", "taps_w"), List.of("taps"),
+        Attributes.of("strides", new long[] {2, 2})));
+    g.addNode(SmallGraphs.node("ArgMax", List.of("taps"), List.of("tap"), Attributes.of("axis", 1L),
+        Attributes.of("keepdims", 0L)));
+    long[] table = new long[9];
+    for (int k = 0; k < 9; k++) {
+      table[k] = (k / 3) * SIDE + k % 3;
+    }
+    g.addInitializer(TensorProtos.longs("tap_offsets", new long[] {9}, table));
+    g.addNode(SmallGraphs.node("Gather", List.of("tap_offsets", "tap"), List.of("offset")));
+    long[] base = new long[WINDOWS * WINDOWS];
+    for (int i = 0; i < WINDOWS; i++) {
+      for (int j = 0; j < WINDOWS; j++) {
+        base[i * WINDOWS + j] = 2L * i * SIDE + 2L * j;
+      }
+    }
+    g.addInitializer(TensorProtos.longs("origins", new long[] {WINDOWS, WINDOWS}, base));
+    g.addNode(SmallGraphs.node("Add", List.of("offset", "origins"), List.of("flat")));
+    g.addInitializer(TensorProtos.longs("out_shape", new long[] {4}, new long[] {-1, CHANNELS, WINDOWS, WINDOWS}));
+    g.addNode(SmallGraphs.node("Reshape", List.of("flat", "out_shape"), List.of("winners")));
+    return withOutputs(g, batch);
   }
 
   /** A plain kh x kw pool whose windows start where the 3x3/2 pool's do, on the 56 x 56 grid. */

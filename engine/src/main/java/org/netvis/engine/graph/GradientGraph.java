@@ -29,7 +29,7 @@ public record GradientGraph(ModelProto proto, VjpSpec spec, String inputName, lo
   public static final String BATCH_DIMENSION = "N";
 
   /** Bump whenever the builder's output changes, so companion files written before are rebuilt. */
-  public static final String BUILDER_VERSION = "40";
+  public static final String BUILDER_VERSION = "41";
 
   /**
    * True when the batch is dynamic and every graph input holds it on its first axis only, so that

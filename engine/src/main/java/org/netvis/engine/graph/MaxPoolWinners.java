@@ -27,6 +27,12 @@ final class MaxPoolWinners {
   /** The most taps a window may have; each costs a plain pool and a comparison. */
   static final int MAX_TAPS = 9;
 
+  /**
+   * A channel count that fills whole blocks of ONNX Runtime's blocked (NCHWc) layout on every CPU it
+   * blocks on (16 floats with AVX-512, 8 with AVX2), where a depthwise convolution stays blocked.
+   */
+  static final long BLOCKED_CHANNELS = 16;
+
   private MaxPoolWinners() {}
 
   /**
@@ -35,7 +41,7 @@ final class MaxPoolWinners {
    * or a single tap, unknown spatial sizes, a window that starts past the input, or planes too large
    * for float32 to count exactly.
    */
-  static String indices(NodeEmitter e, String x, long[] xs, WindowGeometry g) {
+  static String indices(NodeEmitter e, String x, long[] xs, WindowGeometry g, boolean maskedWhereZero) {
     if (xs.length != 4 || g.kernel().length != 2) {
       return null;
     }
@@ -53,10 +59,7 @@ final class MaxPoolWinners {
         return null;
       }
     }
-    // Leading pads (ResNet's stem pool) become -inf rows and columns before the plain pools, which pad
-    // only at the end; a window is never all padding, so a winner is never there.
-    String source = lead[0] == 0 && lead[1] == 0 ? x : e.op("Pad", List.of(x,
-        e.longs("pads", 0, 0, lead[0], lead[1], 0, 0, 0, 0), e.scalar(Float.NEGATIVE_INFINITY)));
+    String source = lead[0] == 0 && lead[1] == 0 ? x : leadingPads(e, x, xs[1], lead, maskedWhereZero);
     String y = pool(e, source, g, kh, kw);
     List<String> rowsBefore = new ArrayList<>(); // [A_r < y] for r < kh - 1
     for (long r = 0; r + 1 < kh; r++) {
@@ -92,6 +95,32 @@ final class MaxPoolWinners {
     // A window holding NaN, or +inf where a partial maximum is +inf too, counts NaN, which casts to
     // INT64_MIN on x86 and would stop the scatter; such a window's gradient goes to its plane's start.
     return e.op("Max", List.of(index, e.longScalar("zero", 0)));
+  }
+
+  /**
+   * x with the original's leading pads (ResNet's stem pool) as rows and columns that never win, for the
+   * plain pools, which pad only at the end: -inf, from a Pad; or, where x >= 0 and every window whose
+   * maximum is 0 has its gradient masked ({@code maskedWhereZero}), zeros, from a depthwise 1x1
+   * convolution with weights 1 and the pads as its own (x * 1 is x). A window with a positive maximum
+   * never picks a zero; one whose maximum is 0 may pick a pad, whose index still falls inside the
+   * plane (a pad column is the end of the row above; the pad row, clamped at 0, the plane's start), and
+   * scatters its masked zero there.
+   *
+   * <p>Why: ONNX Runtime pads on one thread, and out of its blocked layout, so the Pad also cost a
+   * reorder of x out and one of the padded copy back in; the convolution stays blocked and runs on
+   * every thread (bench/README.md, fiftieth session). Only where the channels fill whole blocks
+   * ({@link #BLOCKED_CHANNELS}): otherwise ONNX Runtime runs the convolution unblocked, group by group.
+   */
+  private static String leadingPads(NodeEmitter e, String x, long channels, long[] lead, boolean maskedWhereZero) {
+    if (!maskedWhereZero || channels <= 0 || channels % BLOCKED_CHANNELS != 0) {
+      return e.op("Pad", List.of(x, e.longs("pads", 0, 0, lead[0], lead[1], 0, 0, 0, 0),
+          e.scalar(Float.NEGATIVE_INFINITY)));
+    }
+    float[] ones = new float[(int) channels];
+    java.util.Arrays.fill(ones, 1f);
+    return e.op("Conv", List.of(x, e.floats("pad_identity", new long[] {channels, 1, 1, 1}, ones)),
+        Attributes.of("group", channels), Attributes.of("kernel_shape", new long[] {1, 1}),
+        Attributes.of("pads", new long[] {lead[0], lead[1], 0, 0}));
   }
 
   /** A plain kh x kw max pool with the original's strides and window starts, on the common grid. */

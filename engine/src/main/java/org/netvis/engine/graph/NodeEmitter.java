@@ -154,11 +154,16 @@ public final class NodeEmitter {
    * more than a million floats.
    */
   public String broadcast(String value, long[] onesShape, String like) {
+    return broadcast(value, onesShape, () -> shapeOf(like));
+  }
+
+  /** {@link #broadcast(String, long[], String)} to a shape that {@code shape} emits where an Expand needs it. */
+  public String broadcast(String value, long[] onesShape, java.util.function.Supplier<String> shape) {
     long elements = 1;
     for (long d : onesShape) {
       elements *= d;
       if (d <= 0 || elements > MAX_ONES) {
-        return op("Expand", List.of(value, shapeOf(like)));
+        return op("Expand", List.of(value, shape.get()));
       }
     }
     return mul(value, ones("ones", onesShape));

@@ -29,11 +29,11 @@ final class PoolingGradients {
   static final class MaxPoolGradient implements NodeGradient {
     @Override
     public void backward(NodeProto node, List<String> dy, BackwardContext ctx) {
-      Winners w = Winners.of(node, ctx);
+      List<String> relus = !ctx.backward().premasks() ? List.<String>of()
+          : ElementwiseGradients.soleReluSources(node.getInput(0), ctx);
+      Winners w = Winners.of(node, ctx, !relus.isEmpty());
       NodeEmitter e = ctx.emit();
       String windowGradients = dy.get(0);
-      List<String> relus = !ctx.backward().premasks() ? List.<String>of()
-          : ElementwiseGradients.soleReluSources(w.x(), ctx);
       if (!relus.isEmpty()) {
         // x >= 0, so a window's winner is positive exactly where the window's maximum is: the Relu
         // mask, applied here on the pooled grid (a quarter of x for 3x3/2), gives the same floats
@@ -50,9 +50,16 @@ final class PoolingGradients {
    * else from the forward MaxPool again with its Indices output (ONNX Runtime's optimizer merges the
    * two); its pooled values and each window's winner within its (image, channel) plane.
    */
-  record Winners(String x, long[] xs, long plane, long windows, String values, String inPlane, String rows,
-      String rowsShape) {
+  record Winners(String x, long[] xs, long plane, long windows, String values, String inPlane) {
     static Winners of(NodeProto node, BackwardContext ctx) {
+      return of(node, ctx, false);
+    }
+
+    /**
+     * {@code maskedWhereZero}: x >= 0 and the caller masks the gradient of every window whose maximum
+     * is 0, so such a window's winner may be any element of its plane ({@link MaxPoolWinners#indices}).
+     */
+    static Winners of(NodeProto node, BackwardContext ctx, boolean maskedWhereZero) {
       if (Attributes.getInt(node, "storage_order", 0) != 0) {
         throw ctx.fail(node, "storage_order=1 is not supported (expected 0)");
       }
@@ -69,26 +76,24 @@ final class PoolingGradients {
         windows *= ys[d];
       }
       NodeEmitter e = ctx.emit();
-      String rows = e.op("Reshape", List.of(x, e.longs("shape", -1, plane)));
-      String rowsShape = e.shapeOf(rows);
       long[] kernel = Attributes.getInts(node, "kernel_shape");
       String fromPlainPools = kernel == null ? null : MaxPoolWinners.indices(e, x, xs, WindowGeometry.of(node, kernel,
-          Arrays.copyOfRange(xs, 2, xs.length), Arrays.copyOfRange(ys, 2, ys.length)));
+          Arrays.copyOfRange(xs, 2, xs.length), Arrays.copyOfRange(ys, 2, ys.length)), maskedWhereZero);
       if (fromPlainPools != null) {
         return new Winners(x, xs, plane, windows, node.getOutput(0),
-            e.op("Reshape", List.of(fromPlainPools, e.longs("shape", -1, windows))), rows, rowsShape);
+            e.op("Reshape", List.of(fromPlainPools, e.longs("shape", -1, windows))));
       }
       NodeProto.Builder again = node.toBuilder().clearOutput().clearName();
       List<String> pooled = List.of(e.fresh("maxpool_values"), e.fresh("maxpool_indices"));
       again.addAllOutput(pooled).setName(e.fresh("node_MaxPool"));
       e.add(again.build());
       // Indices count over the whole [N, C, spatial] tensor: subtract each plane's start.
-      String rowCount = e.op("Gather", List.of(rowsShape, e.longScalar("index", 0)));
+      String indexRows = e.op("Reshape", List.of(pooled.get(1), e.longs("shape", -1, windows)));
+      String rowCount = e.op("Gather", List.of(e.shapeOf(indexRows), e.longScalar("index", 0)));
       String planeSize = e.longScalar("plane", plane);
       String starts = e.op("Range", List.of(e.longScalar("zero", 0), e.op("Mul", List.of(rowCount, planeSize)), planeSize));
-      String inPlane = e.op("Sub", List.of(e.op("Reshape", List.of(pooled.get(1), e.longs("shape", -1, windows))),
-          e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
-      return new Winners(x, xs, plane, windows, pooled.get(0), inPlane, rows, rowsShape);
+      String inPlane = e.op("Sub", List.of(indexRows, e.op("Reshape", List.of(starts, e.longs("shape", -1, 1)))));
+      return new Winners(x, xs, plane, windows, pooled.get(0), inPlane);
     }
 
     /**
@@ -97,12 +102,15 @@ final class PoolingGradients {
      */
     String scatter(String windowGradients, BackwardContext ctx) {
       NodeEmitter e = ctx.emit();
+      String updates = e.op("Reshape", List.of(windowGradients, e.longs("shape", -1, windows)));
       // Zeros to scatter into: a column of zeros broadcast along the rows (ConstantOfShape and Expand
-      // fill on one thread: 9% of SqueezeNet's VJP at batch 32 on 16 cores).
-      String zeroColumn = e.zerosOfShape(e.op("Div", List.of(rowsShape, e.longs("one_by_plane", 1, plane))));
-      String zeros = e.broadcast(zeroColumn, new long[] {1, plane}, rows);
-      String scattered = e.op("ScatterElements", List.of(zeros, inPlane,
-          e.op("Reshape", List.of(windowGradients, e.longs("shape", -1, windows)))),
+      // fill on one thread: 9% of SqueezeNet's VJP at batch 32 on 16 cores). The rows counted from the
+      // updates, not from x: ONNX Runtime takes x out of its blocked layout for any reader it does not
+      // run blocked, a Shape too (a reorder of ResNet's stem activations for this alone).
+      String column = e.op("Div", List.of(e.shapeOf(updates), e.longs("one_by_windows", 1, windows)));
+      String zeros = e.broadcast(e.zerosOfShape(column), new long[] {1, plane},
+          () -> e.op("Mul", List.of(column, e.longs("one_by_plane", 1, plane))));
+      String scattered = e.op("ScatterElements", List.of(zeros, inPlane, updates),
           Attributes.of("axis", 1L), Attributes.of("reduction", "add"));
       // With the planes' row count named, ONNX Runtime scatters into the zeros in place instead of
       // first copying them, on one thread, into a buffer of their own (SqueezeNet's first pool at

@@ -121,6 +121,60 @@ class MaxPoolGradientTest {
   }
 
   /**
+   * A padded pool that alone reads a Relu's output (ResNet's stem pool) takes its leading pads as zeros
+   * from a depthwise convolution, not as -inf from a Pad, where its channels fill whole blocks of ONNX
+   * Runtime's layout: a zero pad may then win a window whose maximum is 0, whose gradient the Relu mask
+   * zeroes anyway. Bit for bit PyTorch's, with all-zero windows along the padded borders and positive
+   * ties; with 2 channels the Pad stays. The 16 channels are 8 copies of the 2-channel input (a model's
+   * input has at most 4), and the gradients small integers, so that the copies' sums are exact in any order.
+   */
+  @Test
+  void reluOutputsTakeZeroPadsWhereTheirWindowsOfZerosAreMasked() throws Exception {
+    Pool p = new Pool("ResNet's 3x3/2 pads 1", new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1, 1, 1}, false,
+        9, 9);
+    long out = outSize(p.h(), 3, 2, 1, 1, false);
+    int plane = p.h() * p.w();
+    Random random = new Random(7);
+    for (int copies : new int[] {8, 1}) {
+      int channels = 2 * copies;
+      TestGraph g = new TestGraph(17, 1, 2, p.h(), p.w());
+      String source = copies == 1 ? "x" : g.op("Concat", java.util.Collections.nCopies(copies, "x"), "axis", 1L);
+      String pooled = g.op("MaxPool", List.of(g.op("Relu", List.of(source))), "kernel_shape", p.kernel(), "strides",
+          p.strides(), "pads", p.pads());
+      Path model = g.save(dir, "relu_padded_pool_" + channels, pooled);
+      List<String> ops = new GradientGraphBuilder().build(ModelGraph.read(model), p.h(), p.w()).proto().getGraph()
+          .getNodeList().stream().map(n -> n.getOpType()).toList();
+      assertEquals(channels != 16, ops.contains("Pad"), channels + " channels: " + ops);
+      try (Engine engine = GradientCheck.open(model, dir)) {
+        for (int trial = 0; trial < 3; trial++) {
+          Tensor x = Tensor.zeros(2, 2, p.h(), p.w());
+          for (int i = 0; i < x.size(); i++) {
+            // Mostly zeros after the Relu (whole windows of them at the borders), positive ties among the rest.
+            x.data()[i] = trial < 2 ? random.nextInt(trial == 0 ? 3 : 5) - (trial == 0 ? 1 : 3)
+                : (float) random.nextGaussian();
+          }
+          Tensor dy = Tensor.zeros(2, channels * out * out);
+          for (int i = 0; i < dy.size(); i++) {
+            dy.data()[i] = random.nextInt(9) - 4;
+          }
+          Tensor copied = Tensor.zeros(2, channels, p.h(), p.w());
+          for (int i = 0; i < copied.size(); i++) {
+            int image = i / (channels * plane);
+            copied.data()[i] = x.data()[image * 2 * plane + i % (2 * plane)];
+          }
+          float[] perCopy = reluPoolReference(copied, dy, p, out, "relu");
+          float[] expected = new float[x.size()];
+          for (int i = 0; i < perCopy.length; i++) {
+            int image = i / (channels * plane);
+            expected[image * 2 * plane + i % (2 * plane)] += perCopy[i];
+          }
+          assertArrayEquals(expected, engine.vjp(x, dy).inputGradient().data(), 0f, channels + " channels, trial " + trial);
+        }
+      }
+    }
+  }
+
+  /**
    * NaN and infinities (a diverged attack's image) make no window's winner undefined enough to fail the
    * run: the winners come from differences y - partial, where inf - inf and NaN give NaN, and an
    * unchecked NaN index would stop ONNX Runtime's scatter. Every window's gradient stays in its own
