@@ -45,24 +45,24 @@ public final class PoolWinners {
       Map<String, OnnxTensor> feed = Map.of("image", input);
       byte[] kernel = graph(batch, false);
       String variant = System.getProperty("variant", "plain");
-      byte[] plain = switch (variant) {
+      byte[] second = switch (variant) {
         case "plain" -> graph(batch, true);
         case "taps" -> tapGraph(batch);
         case "nchwc" -> blockedGraph(batch);
         default -> throw new IllegalArgumentException("-Dvariant=" + variant + ": expected plain, taps or nchwc");
       };
       long[] a = winners(env, kernel, feed);
-      long[] b = winners(env, plain, feed);
+      long[] b = winners(env, second, feed);
       int plane = SIDE * SIDE;
       int differ = 0;
       for (int i = 0; i < a.length; i++) {
         differ += a[i] % plane == b[i] ? 0 : 1;
       }
       System.out.printf("batch %d: %d windows, %d with different winners%n", batch, a.length, differ);
-      time(env, kernel, plain, feed, variant);
-      for (boolean second : new boolean[] {false, true}) {
-        ProfileVjp.Profile p = SmallGraphs.profile(env, second ? plain : kernel, feed);
-        System.out.printf("%s: kernel time %.2f ms per run%n", second ? variant : "MaxPool with Indices",
+      time(env, kernel, second, feed, variant);
+      for (boolean isSecond : new boolean[] {false, true}) {
+        ProfileVjp.Profile p = SmallGraphs.profile(env, isSecond ? second : kernel, feed);
+        System.out.printf("%s: kernel time %.2f ms per run%n", isSecond ? variant : "MaxPool with Indices",
             p.total());
         p.byOp().entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
             .forEach(e -> System.out.printf("  %-18s %7.2f ms%n", e.getKey(), e.getValue()));
@@ -81,10 +81,10 @@ public final class PoolWinners {
   }
 
   /** Medians of 30 alternating runs of each graph, whole-run wall time, the winners reduced to one number. */
-  private static void time(OrtEnvironment env, byte[] kernel, byte[] plain, Map<String, OnnxTensor> feed,
+  private static void time(OrtEnvironment env, byte[] kernel, byte[] second, Map<String, OnnxTensor> feed,
       String variant) throws Exception {
     try (OrtSession.SessionOptions so = SmallGraphs.engineLikeOptions()) {
-      try (OrtSession k = env.createSession(kernel, so); OrtSession p = env.createSession(plain, so)) {
+      try (OrtSession k = env.createSession(kernel, so); OrtSession p = env.createSession(second, so)) {
         double[][] ms = new double[2][30];
         for (int i = -5; i < 30; i++) {
           for (int v = 0; v < 2; v++) {
