@@ -247,4 +247,16 @@ class CliTest {
     assertTrue(r.err().contains("unknown model 'no_such_model'") && r.err().contains("known ids: ")
         && r.err().contains("squeezenet1_1") && r.err().contains("inception_v1"), r.err());
   }
+
+  @Test
+  void aModelIdOneSlipAwayIsSuggested() throws Exception {
+    Run r = run("check-model", "squeezenet1.1", "--device", "cpu");
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("unknown model 'squeezenet1.1' (did you mean 'squeezenet1_1'?)"), r.err());
+    Path experiment = dir.resolve("typo.yaml");
+    Files.writeString(experiment, "name: typo\nmodel: squeezenet1_l\ninputs: [x.npy]\nsteps: [{technique: saliency}]\n");
+    Run typo = run("run", experiment.toString(), "--out", dir.resolve("typo").toString());
+    assertEquals(1, typo.status());
+    assertTrue(typo.err().contains("model: unknown model 'squeezenet1_l' (did you mean 'squeezenet1_1'?)"), typo.err());
+  }
 }

@@ -254,7 +254,7 @@ class RunCommandTest {
     assertRunFailsNaming("bad-layer", "  - {technique: saliency}\n"
         + "  - {technique: internal-influence, params: {layer: fire9}}\n"
         + "  - {technique: neuron-gradient, params: {layer: '" + fire + "', neuron: [512, 0, 0]}}\n",
-        "steps[1].params: layer: 'fire9' is not a tensor on the gradient path of squeezenet1_1",
+        "steps[1].params: layer: 'fire9' is not a tensor of squeezenet1_1; nearest names: ",
         "steps[2].params: neuron: index 512 on axis 0 is outside [0, 512)");
     assertTrue(Files.notExists(dir.resolve("bad-layer/0-saliency")), "saliency did not run first");
   }
@@ -315,16 +315,16 @@ class RunCommandTest {
         + "  - {technique: gradient-shap, params: {baselines: [zeros, grey]}}\n"
         + "  - {technique: infidelity, params: {methods: [saliency, salency]}}\n"
         + "  - {technique: lrp, params: {layers: {\"features\\\\.13/\": gamma}}}\n",
-        "steps[1].params: layer: 'nowhere' is not a tensor on the gradient path",
+        "steps[1].params: layer: 'nowhere' is not a tensor of squeezenet1_1; nearest names: ",
         "steps[2].params: layer: 'nowhere' is not a tensor", "steps[3].params: base: unknown attribution method 'nothing'",
         "steps[4].params: method_params.grad-cam: 'grad-cam' is not one of the methods [saliency]",
-        "steps[5].params: methods: unknown attribution method 'salency'",
-        "steps[6].params: method_params.grad-cam.layr: unknown parameter",
+        "steps[5].params: methods: unknown attribution method 'salency' (did you mean 'saliency'?); expected one of",
+        "steps[6].params: method_params.grad-cam.layr: unknown parameter (did you mean 'layer'?)",
         "steps[7].params: window: [3, 300, 300] is larger than the input [3, 224, 224]",
         "steps[8].images[0]: image 1 does not exist (expected 0 to 0: the experiment has 1 image)",
         "steps[9].params: baseline: " + dir.resolve("small.npy") + " has shape [3, 10, 10]; expected [3, 224, 224]",
         "steps[10].params: baselines[1]: 'grey' is not zeros, black, blur, uniform or an .npy path",
-        "steps[11].params: methods: unknown attribution method 'salency'",
+        "steps[11].params: methods: unknown attribution method 'salency' (did you mean 'saliency'?)",
         "steps[12].params: layers: LRP rule for layers 'features\\.13/' matches no layer of the model");
     assertTrue(Files.notExists(out.resolve("0-saliency")), "saliency did not run first");
   }

@@ -231,7 +231,7 @@ class DatasetJobTest {
     org.netvis.engine.experiment.ExperimentException layer = assertThrows(
         org.netvis.engine.experiment.ExperimentException.class,
         () -> DatasetJob.run(gc, List.of(), dir.resolve("gc"), options("local[1]", 1, -1)));
-    assertTrue(layer.getMessage().contains("steps[0].params: layer: 'nowhere' is not a tensor on the gradient path"),
+    assertTrue(layer.getMessage().contains("steps[0].params: layer: 'nowhere' is not a tensor of squeezenet1_1; nearest names: "),
         layer.getMessage());
   }
 

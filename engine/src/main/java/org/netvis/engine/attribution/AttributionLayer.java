@@ -33,25 +33,21 @@ public record AttributionLayer(String name, long[] shape, int grid) {
       }
       return new AttributionLayer(last.name(), last.shape(), 0);
     }
-    for (LayerTensor l : layers) {
-      if (l.name().equals(layer)) {
-        if (l.shape().length == 3 && grid == 0) {
-          throw new IllegalArgumentException("layer: '" + layer + "' is a token tensor " + Arrays.toString(l.shape())
-              + "; give grid, the side of its square patch grid");
-        }
-        if (l.shape().length == 3 && (long) grid * grid > l.shape()[1]) {
-          throw new IllegalArgumentException("grid: " + grid + " x " + grid + " is more than the "
-              + l.shape()[1] + " tokens of '" + layer + "'");
-        }
-        if (l.shape().length != 3 && l.shape().length != 4) {
-          throw new IllegalArgumentException("layer: '" + layer + "' has shape " + Arrays.toString(l.shape())
-              + "; expected (N, C, H, W) or tokens (N, T, D)");
-        }
-        return new AttributionLayer(l.name(), l.shape(), l.shape().length == 3 ? grid : 0);
-      }
+    // A name that is no tensor on the gradient path is refused with the nearest names (LayerLookup).
+    LayerTensor l = engine.layerLookup().find("layer", layer);
+    if (l.shape().length == 3 && grid == 0) {
+      throw new IllegalArgumentException("layer: '" + layer + "' is a token tensor " + Arrays.toString(l.shape())
+          + "; give grid, the side of its square patch grid");
     }
-    throw new IllegalArgumentException("layer: '" + layer + "' is not a tensor on the gradient path of "
-        + engine.model().id() + "; `netvis layers " + engine.model().id() + "` lists them");
+    if (l.shape().length == 3 && (long) grid * grid > l.shape()[1]) {
+      throw new IllegalArgumentException("grid: " + grid + " x " + grid + " is more than the "
+          + l.shape()[1] + " tokens of '" + layer + "'");
+    }
+    if (l.shape().length != 3 && l.shape().length != 4) {
+      throw new IllegalArgumentException("layer: '" + layer + "' has shape " + Arrays.toString(l.shape())
+          + "; expected (N, C, H, W) or tokens (N, T, D)");
+    }
+    return new AttributionLayer(l.name(), l.shape(), l.shape().length == 3 ? grid : 0);
   }
 
   /** (N, C, h, w) as is; tokens (N, T, D) as (N, D, grid, grid) from the last grid^2 tokens. */

@@ -25,6 +25,7 @@ import org.netvis.engine.model.ModelRegistry;
 import org.netvis.engine.dataset.DatasetRegistry;
 import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.runtime.Device;
+import org.netvis.engine.spi.NearestNames;
 
 /**
  * Reads an experiment file (JSON or YAML by extension, one schema), applies {@code --set}
@@ -169,7 +170,8 @@ public final class ExperimentLoader {
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!TOP_LEVEL.contains(k)) {
-        errors.add(new ExperimentError(k, "unknown key; expected one of " + new java.util.TreeSet<>(TOP_LEVEL)));
+        errors.add(new ExperimentError(k, "unknown key" + NearestNames.didYouMean(k, TOP_LEVEL) + "; expected one of "
+            + new java.util.TreeSet<>(TOP_LEVEL)));
       }
     }
     Path base = file.getParent();
@@ -206,7 +208,8 @@ public final class ExperimentLoader {
         } else {
           ModelDescriptor d = models.descriptors().get(model);
           if (d == null) {
-            errors.add(new ExperimentError("model", "unknown model '" + model + "' (known ids: "
+            errors.add(new ExperimentError("model", "unknown model '" + model + "'"
+                + NearestNames.didYouMean(model, models.descriptors().keySet()) + " (known ids: "
                 + String.join(", ", models.descriptors().keySet()) + "; or give a path to an .onnx file)"));
           } else {
             classes = d.classes() == null ? -1 : d.classes().count();
@@ -296,7 +299,8 @@ public final class ExperimentLoader {
         for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
           String k = it.next();
           if (!STEP_KEYS.contains(k)) {
-            errors.add(new ExperimentError(path + "." + k, "unknown key; expected technique, params and images"));
+            errors.add(new ExperimentError(path + "." + k, "unknown key" + NearestNames.didYouMean(k, STEP_KEYS)
+                + "; expected technique, params and images"));
           }
         }
         JsonNode t = s.get("technique");
@@ -306,8 +310,8 @@ public final class ExperimentLoader {
         }
         Optional<PluginRegistry.Plugin> plugin = plugins.find(t.asText());
         if (plugin.isEmpty()) {
-          errors.add(new ExperimentError(path + ".technique", "unknown technique '" + t.asText() + "'; expected one of "
-              + plugins.ids()));
+          errors.add(new ExperimentError(path + ".technique", "unknown technique '" + t.asText() + "'"
+              + NearestNames.didYouMean(t.asText(), plugins.ids()) + "; expected one of " + plugins.ids()));
           continue;
         }
         Record params = ParameterBinder.bind(plugin.get().provider().parameters(),

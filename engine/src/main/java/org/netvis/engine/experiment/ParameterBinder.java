@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.netvis.engine.spi.NearestNames;
 import org.netvis.engine.spi.Param;
 
 /**
@@ -81,7 +82,8 @@ public final class ParameterBinder {
       for (Iterator<String> it = params.fieldNames(); it.hasNext(); ) {
         String key = it.next();
         if (!byName.containsKey(key)) {
-          errors.add(new ExperimentError(path + "." + key, "unknown parameter; expected one of " + byName.keySet()));
+          errors.add(new ExperimentError(path + "." + key, "unknown parameter" + NearestNames.didYouMean(key, byName.keySet())
+              + "; expected one of " + byName.keySet()));
         }
       }
     }

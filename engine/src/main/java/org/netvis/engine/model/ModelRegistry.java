@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.netvis.engine.spi.NearestNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +115,8 @@ public final class ModelRegistry {
     }
     ModelDescriptor d = descriptors().get(idOrPath);
     if (d == null) {
-      throw new ModelNotFoundException("unknown model '" + idOrPath + "': no descriptor with that id in "
+      throw new ModelNotFoundException("unknown model '" + idOrPath + "'"
+          + NearestNames.didYouMean(idOrPath, descriptors().keySet()) + ": no descriptor with that id in "
           + searchPath + " (known ids: " + String.join(", ", descriptors().keySet())
           + "); pass a path to an .onnx file instead, or add a descriptor");
     }

@@ -48,7 +48,8 @@ public interface Attributions {
     }
     for (String id : ids) {
       if (find(id).isEmpty()) {
-        throw new IllegalArgumentException("methods: unknown attribution method '" + id + "'; expected one of " + ids());
+        throw new IllegalArgumentException("methods: unknown attribution method '" + id + "'"
+            + NearestNames.didYouMean(id, ids()) + "; expected one of " + ids());
       }
       createListed(id, methodParams, context);
     }

@@ -127,7 +127,7 @@ class ExperimentLoaderTest {
     String step = "steps:\n  - technique: test-noise\n    params: ";
     return Stream.of(
         Arguments.of("unknown top-level key", head + "modle: x\nsteps: [{technique: test-noise}]\n",
-            "modle: unknown key; expected one of [description, device, fail_on_bad_input, inputs, labels, max_pixels, model, name,"
+            "modle: unknown key (did you mean 'model'?); expected one of [description, device, fail_on_bad_input, inputs, labels, max_pixels, model, name,"
                 + " seed, steps, threads]"),
         Arguments.of("not a boolean", head + "fail_on_bad_input: 3\nsteps: [{technique: test-noise}]\n",
             "fail_on_bad_input: expected true or false, got 3"),
@@ -153,6 +153,13 @@ class ExperimentLoaderTest {
             "steps[0].technique: unknown technique 'nope'; expected one of [test-noise, test-fail, test-write, test-broken, test-self-contained]"),
         Arguments.of("unknown parameter", head + step + "{colour: red}\n",
             "steps[0].params.colour: unknown parameter; expected one of [count, target, scale, tags]"),
+        Arguments.of("a technique one slip away", head + "steps: [{technique: test_nosie}]\n",
+            "steps[0].technique: unknown technique 'test_nosie' (did you mean 'test-noise'?); expected one of"
+                + " [test-noise, test-fail, test-write, test-broken, test-self-contained]"),
+        Arguments.of("a parameter one slip away", head + step + "{scael: 2}\n",
+            "steps[0].params.scael: unknown parameter (did you mean 'scale'?); expected one of [count, target, scale, tags]"),
+        Arguments.of("a step key one slip away", head + "steps: [{technique: test-noise, param: {count: 2}}]\n",
+            "steps[0].param: unknown key (did you mean 'params'?); expected technique, params and images"),
         Arguments.of("list of the wrong type", head + step + "{tags: 3}\n", "steps[0].params.tags: expected a list, got 3"),
         Arguments.of("YAML syntax error", "name: bad\nmodel: [unclosed\nsteps: x\n", "syntax error at line 3, column 6: while parsing a flow sequence"),
         Arguments.of("missing steps", head, "steps: required: a list of {technique: ID, params: {...}}"),

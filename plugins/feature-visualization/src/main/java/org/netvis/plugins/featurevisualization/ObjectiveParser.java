@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.netvis.engine.spi.NearestNames;
 
 /**
  * Reads an {@link Objective} from the experiment file's list of terms (see Objective for the kinds);
@@ -37,7 +38,8 @@ final class ObjectiveParser {
     List<String> kinds = m.keySet().stream().filter(KINDS::containsKey).toList();
     for (String k : m.keySet()) {
       if (!KINDS.containsKey(k) && !k.equals("weight") && !k.equals("image")) {
-        throw new IllegalArgumentException(key + ": unknown key '" + k + "'; expected one of " + KINDS.keySet()
+        throw new IllegalArgumentException(key + ": unknown key '" + k + "'"
+            + NearestNames.didYouMean(k, KINDS.keySet()) + "; expected one of " + KINDS.keySet()
             + " with optional weight and image");
       }
     }

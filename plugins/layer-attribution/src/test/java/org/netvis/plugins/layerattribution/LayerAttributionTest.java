@@ -281,7 +281,7 @@ class LayerAttributionTest {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       IllegalArgumentException layer = assertThrows(IllegalArgumentException.class,
           () -> s.context.attributions().create("layer-conductance", Map.of("layer", "fire7"), s.context, "params"));
-      assertTrue(layer.getMessage().startsWith("layer: 'fire7' is not a tensor on the gradient path of squeezenet1_1"),
+      assertTrue(layer.getMessage().startsWith("layer: 'fire7' is not a tensor of squeezenet1_1; nearest names: "),
           layer.getMessage());
       IllegalArgumentException baseline = assertThrows(IllegalArgumentException.class,
           () -> s.context.attributions().create("internal-influence", Map.of("baseline", "grey"), s.context, "params"));
