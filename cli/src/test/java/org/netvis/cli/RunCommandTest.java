@@ -32,6 +32,20 @@ class RunCommandTest {
   }
 
   @Test
+  void pluginsListsTheTechniquesItIsGivenOnly() {
+    CliTest.Run r = CliTest.run("plugins", "integrated-gradients", "fooling");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().startsWith("integrated-gradients\n"), r.out());
+    assertTrue(r.out().contains("\nfooling\n") && r.out().contains("max_iterations"), r.out());
+    assertTrue(!r.out().contains("saliency") && !r.out().contains("class-visualization"), r.out());
+    CliTest.Run typo = CliTest.run("plugins", "fooling", "integrated-gradient");
+    assertEquals(1, typo.status());
+    assertEquals("", typo.out(), "nothing listed when an id is unknown");
+    assertTrue(typo.err().contains("unknown technique 'integrated-gradient' (did you mean 'integrated-gradients'?)"),
+        typo.err());
+  }
+
+  @Test
   void theSeedNotebookRunsAndRerunsIdentically() throws Exception {
     Path out = dir.resolve("notebook");
     CliTest.Run r = CliTest.run("run", repo().resolve("configs/seed-notebook.yaml").toString(), "--out", out.toString());
