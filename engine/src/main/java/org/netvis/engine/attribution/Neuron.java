@@ -17,7 +17,8 @@ import org.netvis.engine.tensor.Tensor;
  */
 public record Neuron(String layer, long[] shape, int offset) {
   /** The parameter descriptions of a method that names a unit. */
-  public static final String LAYER = "the tensor holding the unit, a name from `netvis layers`";
+  public static final String LAYER = "the tensor holding the unit, a name from `netvis layers`"
+      + " or a PyTorch module's qualified name, such as features.12, for its output";
   public static final String NEURON = "the unit's index within one image's part of the tensor, e.g. [channel, row,"
       + " column] of a (N, C, H, W) tensor (Captum's neuron_selector)";
 

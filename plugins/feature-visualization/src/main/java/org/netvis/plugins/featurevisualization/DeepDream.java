@@ -49,7 +49,7 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     Engine engine = ctx.engine();
     Preprocessing pre = ctx.model().preprocessing();
     InputBatch inputs = ctx.inputs();
-    Objective objective = objective(p);
+    Objective objective = objective(p).resolved(engine.layerLookup());
     int n = (int) inputs.images().dim(0);
     int h = (int) inputs.images().dim(2);
     int w = (int) inputs.images().dim(3);

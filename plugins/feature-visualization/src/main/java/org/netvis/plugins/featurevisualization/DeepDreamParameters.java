@@ -4,7 +4,8 @@ import org.netvis.engine.spi.Param;
 
 /** Parameters of DeepDream; defaults as in the original notebook (4 octaves of scale 1.4, 10 steps each, jitter 32). */
 public record DeepDreamParameters(
-    @Param(description = "the tensor whose mean of squares to ascend, a name from `netvis layers`")
+    @Param(description = "the tensor whose mean of squares to ascend, a name from `netvis layers`"
+        + " or a PyTorch module's qualified name, such as features.12, for its output")
     String layer,
     @Param(description = "ascend only this channel's mean instead (-1: the whole layer)", defaultValue = "-1", min = -1,
         max = 1 << 24)

@@ -47,7 +47,7 @@ public final class FeatureGrid implements Technique<FeatureGridParameters> {
     try (Progress progress = ctx.progress("feature grid", (long) p.steps() * ((n + p.batchSize() - 1) / p.batchSize()))) {
       for (int first = 0; first < n; first += p.batchSize()) {
         int count = Math.min(p.batchSize(), n - first);
-        Objective objective = objective(p.layer(), first, count);
+        Objective objective = objective(p.layer(), first, count).resolved(ctx.engine().layerLookup());
         int start = first;
         Renderer.Rendered r = renderer.render(objective, count, first, p.settings(), ctx.seed(), (step, images) -> {
           for (int b = 0; b < images.length; b++) {

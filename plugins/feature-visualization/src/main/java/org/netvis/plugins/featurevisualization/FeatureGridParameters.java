@@ -5,7 +5,8 @@ import org.netvis.engine.spi.Param;
 
 /** Parameters of the feature grid: which channels of which layer, and the render settings. */
 public record FeatureGridParameters(
-    @Param(description = "the tensor whose channels to show, a name from `netvis layers`")
+    @Param(description = "the tensor whose channels to show, a name from `netvis layers`"
+        + " or a PyTorch module's qualified name, such as features.12, for its output")
     String layer,
     @Param(description = "how many channels, from channel 0", defaultValue = "16", min = 1, max = 4096)
     int channels,

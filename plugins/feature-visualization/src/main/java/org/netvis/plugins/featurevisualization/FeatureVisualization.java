@@ -27,7 +27,7 @@ public final class FeatureVisualization implements Technique<FeatureVisualizatio
 
   @Override
   public StepResult run(StepContext ctx, FeatureVisualizationParameters p) throws Exception {
-    Objective objective = p.parsedObjective();
+    Objective objective = p.parsedObjective().resolved(ctx.engine().layerLookup());
     int batch = p.batchSize();
     Renderer renderer = new Renderer(ctx.engine(), ctx.model().preprocessing());
     Path dir = ctx.outputDir();

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.netvis.engine.graph.LayerLookup;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -82,6 +83,19 @@ final class Objective {
   /** The batch size the terms ask for: one more than the largest image index (at least 1). */
   int impliedBatch() {
     return Math.max(1, 1 + terms.stream().mapToInt(Term::image).max().orElse(0));
+  }
+
+  /**
+   * The objective with each term's layer named by its tensor: a PyTorch module's name (as
+   * {@link LayerLookup} resolves it) becomes the module's output tensor, which the rendering reads.
+   */
+  Objective resolved(LayerLookup lookup) {
+    List<Term> out = new ArrayList<>();
+    for (Term t : terms) {
+      out.add(t.layer() == null ? t : new Term(t.kind(), lookup.find("layer", t.layer()).name(), t.index(), t.x(),
+          t.y(), t.vector(), t.coefficient(), t.weight(), t.image()));
+    }
+    return new Objective(out);
   }
 
   /** Tensors (layer names, or {@code logits} for class terms) the gradient is seeded at. */

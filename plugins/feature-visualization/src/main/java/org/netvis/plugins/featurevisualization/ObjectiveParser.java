@@ -96,7 +96,8 @@ final class ObjectiveParser {
     }
     for (Object k : m.keySet()) {
       if (!allowed.contains(k)) {
-        throw new IllegalArgumentException(key + ": unknown key '" + k + "'; expected " + allowed);
+        throw new IllegalArgumentException(key + ": unknown key '" + k + "'"
+            + NearestNames.didYouMean(String.valueOf(k), allowed) + "; expected " + allowed);
       }
     }
     for (String required : List.of("layer", "index", "vector")) {

@@ -28,6 +28,30 @@ class ObjectiveTest {
     return ObjectiveParser.parse(spec, "objective");
   }
 
+  @Test
+  void aModuleNameResolvesToItsOutputTensorAndTheRestStays() throws Exception {
+    List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> path = List.of(
+        new org.netvis.engine.graph.GradientGraphBuilder.LayerTensor("/features/features.12/expand3x3/Conv_output_0",
+            "Conv", "/features/features.12/expand3x3/Conv", new long[] {-1, 256, 13, 13}),
+        new org.netvis.engine.graph.GradientGraphBuilder.LayerTensor("/features/features.12/Concat_output_0",
+            "Concat", "/features/features.12/Concat", new long[] {-1, 512, 13, 13}),
+        new org.netvis.engine.graph.GradientGraphBuilder.LayerTensor("logits", "Gemm", "/fc/Gemm",
+            new long[] {-1, 1000}));
+    org.netvis.engine.graph.LayerLookup lookup = new org.netvis.engine.graph.LayerLookup("m", path,
+        java.util.Set.of("/features/features.12/expand3x3/Conv_output_0", "/features/features.12/Concat_output_0",
+            "logits"));
+    Objective o = parse("[{channel: {layer: features.12, index: 3}, weight: 2},"
+        + " {neuron: {layer: /features/features.12/expand3x3/Conv_output_0, index: 1}}, {class: 5}, {l2: 0.5}]")
+        .resolved(lookup);
+    assertEquals("/features/features.12/Concat_output_0", o.terms().get(0).layer());
+    assertEquals(3, o.terms().get(0).index());
+    assertEquals(2.0, o.terms().get(0).weight());
+    assertEquals("/features/features.12/expand3x3/Conv_output_0", o.terms().get(1).layer());
+    assertEquals(Objective.Kind.CLASS, o.terms().get(2).kind());
+    assertEquals(null, o.terms().get(2).layer());
+    assertEquals(0.5, o.terms().get(3).coefficient());
+  }
+
   /** The objective summed over the batch, a batch term (diversity) counted once. */
   private double total(Objective o, Map<String, Tensor> acts) {
     Tensor input = Tensor.zeros(N, 3, 2, 2);

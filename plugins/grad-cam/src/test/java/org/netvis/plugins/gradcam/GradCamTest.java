@@ -43,6 +43,10 @@ class GradCamTest {
   void theDefaultLayerAndBadLayersAreNamed() throws Exception {
     try (AttributionReference.Setup s = new AttributionReference.Setup(dir.resolve("graphs"), 0)) {
       assertEquals("/classifier/classifier.2/Relu_output_0", AttributionLayer.resolve(s.engine, "", 0).name());
+      // PyTorch modules by their qualified names, as Captum takes model.features[12].
+      assertEquals("/features/features.12/Concat_output_0", AttributionLayer.resolve(s.engine, "features.12", 0).name());
+      assertEquals("/classifier/classifier.2/Relu_output_0",
+          AttributionLayer.resolve(s.engine, "classifier.2", 0).name());
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.context.attributions()
           .create("grad-cam", Map.of("layer", "conv9"), s.context, "params"));
       assertTrue(e.getMessage().contains("layer: 'conv9' is not a tensor of squeezenet1_1; nearest names: ")

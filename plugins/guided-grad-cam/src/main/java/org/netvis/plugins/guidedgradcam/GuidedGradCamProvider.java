@@ -16,7 +16,8 @@ public final class GuidedGradCamProvider implements AttributionProvider {
 
   /** Parameters of guided Grad-CAM. */
   public record Parameters(
-      @Param(description = "Grad-CAM's layer, a name from `netvis layers` (default: Grad-CAM's default)",
+      @Param(description = "Grad-CAM's layer, a name from `netvis layers`"
+          + " or a PyTorch module's qualified name, such as features.12, for its output (default: Grad-CAM's default)",
           defaultValue = "''") String layer,
       @Param(description = "Grad-CAM's grid for token tensors", defaultValue = "0", min = 0, max = 4096) int grid,
       @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int internalBatchSize) {}

@@ -10,7 +10,8 @@ public record LayerParameters(
     @Param(description = LayerParameters.INTERPOLATION, defaultValue = "none") Interpolation interpolation,
     @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int internalBatchSize) {
 
-  static final String LAYER = "the tensor to attribute to, a name from `netvis layers` (default: the last 4-D tensor"
+  static final String LAYER = "the tensor to attribute to, a name from `netvis layers`"
+      + " or a PyTorch module's qualified name, such as features.12, for its output (default: the last 4-D tensor"
       + " with a spatial size above 1 on the path to the logits)";
   static final String GRID = "for a token tensor (N, T, D) such as a ViT block's output: the side of the square patch"
       + " grid; its last grid x grid tokens are returned as (N, D, grid, grid)";
