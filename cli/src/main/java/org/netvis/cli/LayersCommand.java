@@ -1,6 +1,7 @@
 package org.netvis.cli;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.netvis.engine.graph.BackwardContext;
 import org.netvis.engine.graph.GradientGraphBuilder;
@@ -8,6 +9,7 @@ import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
 import org.netvis.engine.runtime.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Every tensor on the gradient path: the names Grad-CAM layers and feature-visualization units take. */
@@ -21,9 +23,22 @@ final class LayersCommand implements Callable<Integer> {
 
   @Mixin ModelOptions options;
 
+  @Option(names = "--modules", description = "List the PyTorch modules instead (where torch.onnx scoped the nodes by"
+      + " module), each with the tensor its name stands for: its output.")
+  boolean modules;
+
   @Override
   public Integer call() throws Exception {
     try (Engine engine = options.open(model)) {
+      if (modules) {
+        Map<String, LayerTensor> byModule = engine.layerLookup().modules();
+        int width = Math.max(6, byModule.keySet().stream().mapToInt(String::length).max().orElse(6));
+        String row = "%-" + width + "s  %-22s  %s%n";
+        System.out.printf("%s: %d modules on the gradient path%n", engine.model().id(), byModule.size());
+        System.out.printf(row, "module", "shape", "output");
+        byModule.forEach((m, l) -> System.out.printf(row, m, BackwardContext.describe(l.shape()), l.name()));
+        return 0;
+      }
       List<LayerTensor> layers = new GradientGraphBuilder().gradientPath(engine.graph(), engine.inputHeight(),
           engine.inputWidth());
       int width = Math.max(6, layers.stream().mapToInt(l -> l.name().length()).max().orElse(6));

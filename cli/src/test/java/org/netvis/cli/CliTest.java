@@ -163,6 +163,20 @@ class CliTest {
     assertTrue(vit.out().lines().noneMatch(l -> l.contains(" Shape ") || l.contains(" Cast ")), vit.out());
   }
 
+  @Test
+  void layersListsTheModulesWithTheTensorsTheirNamesStandFor() {
+    Run r = run("layers", "squeezenet1_1", "--modules", "--device", "cpu");
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    // Outer modules first, each with its last tensor on the path.
+    assertTrue(lines.get(0).startsWith("squeezenet1_1: "), r.out());
+    assertTrue(lines.get(2).matches("features +\\[N, 512, 13, 13] +/features/features\\.12/Concat_output_0"), r.out());
+    assertTrue(lines.get(3).matches("features\\.0 +\\[N, 64, 111, 111] +/features/features\\.0/Conv_output_0"), r.out());
+    assertTrue(r.out().contains("features.3.expand3x3_activation"), r.out());
+    assertTrue(lines.stream().anyMatch(l -> l.matches("classifier +\\[N, 1000, 1, 1] +/classifier/classifier\\.3/"
+        + "GlobalAveragePool_output_0")), r.out());
+  }
+
   static Stream<String> sharedModels() throws Exception {
     try (Stream<Path> files = Files.walk(SharedData.models())) {
       return files.filter(p -> p.toString().endsWith(".onnx")).map(Path::toString).sorted().toList().stream();

@@ -1,7 +1,9 @@
 package org.netvis.engine.graph;
 
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.netvis.engine.spi.NearestNames;
 
@@ -35,33 +37,38 @@ public record LayerLookup(String model, List<GradientGraphBuilder.LayerTensor> p
       throw new IllegalArgumentException(key + ": '" + name + "' is a tensor of " + model + " but not on its gradient"
           + " path (it does not depend on the image, or the logits do not depend on it); " + hint);
     }
-    GradientGraphBuilder.LayerTensor moduleOutput = moduleOutput(name);
-    if (moduleOutput != null) {
-      return moduleOutput;
+    Map<String, GradientGraphBuilder.LayerTensor> modules = modules();
+    if (modules.containsKey(name)) {
+      return modules.get(name);
     }
-    // The nearest of the tensors' and the modules' names, where nodes are scoped by module.
     Set<String> names = new LinkedHashSet<>();
-    for (GradientGraphBuilder.LayerTensor l : path) {
-      names.add(l.name());
-      String module = modulePath(l.nodeName());
-      for (; module != null; module = module.contains(".") ? module.substring(0, module.lastIndexOf('.')) : null) {
-        names.add(module);
-      }
-    }
+    path.forEach(l -> names.add(l.name()));
+    names.addAll(modules.keySet());
     throw new IllegalArgumentException(key + ": '" + name + "' is not a tensor of " + model + "; nearest names: "
         + String.join(", ", NearestNames.nearest(name, names, 3)) + "; " + hint);
   }
 
-  /** The output of the module named {@code module}: the last path tensor a node in its scope makes; null if none. */
-  private GradientGraphBuilder.LayerTensor moduleOutput(String module) {
-    GradientGraphBuilder.LayerTensor last = null;
+  /**
+   * Every module whose nodes torch.onnx scoped, outer ones before the modules inside them, in the order
+   * they begin, each with its output: the last tensor on the gradient path that a node in its scope
+   * makes. Empty for a model whose nodes are not named by module.
+   */
+  public Map<String, GradientGraphBuilder.LayerTensor> modules() {
+    Map<String, GradientGraphBuilder.LayerTensor> modules = new LinkedHashMap<>();
     for (GradientGraphBuilder.LayerTensor l : path) {
-      String m = modulePath(l.nodeName());
-      if (m != null && (m.equals(module) || m.startsWith(module + "."))) {
-        last = l;
+      String module = modulePath(l.nodeName());
+      if (module == null) {
+        continue;
       }
+      // The module and each one around it, outermost first (features, then features.12).
+      int end = -1;
+      do {
+        end = module.indexOf('.', end + 1);
+        String scope = end < 0 ? module : module.substring(0, end);
+        modules.put(scope, l); // a later tensor of the scope replaces the value, not the order
+      } while (end >= 0);
     }
-    return last;
+    return modules;
   }
 
   /**

@@ -63,6 +63,18 @@ class LayerLookupTest {
   }
 
   @Test
+  void modulesAreListedOuterFirstInTheOrderTheyBeginWithTheirOutputs() {
+    java.util.Map<String, LayerTensor> modules = lookup().modules();
+    assertEquals(List.of("conv1", "relu", "maxpool", "layer4", "layer4.0", "layer4.0.conv1", "layer4.0.relu",
+        "layer4.0.conv2", "layer4.0.downsample", "layer4.0.downsample.0", "layer4.0.relu_1", "layer4.1",
+        "layer4.1.conv1", "layer4.1.relu", "layer4.1.conv2", "layer4.1.relu_1", "avgpool", "fc"),
+        List.copyOf(modules.keySet()));
+    assertEquals("/layer4/layer4.1/relu_1/Relu_output_0", modules.get("layer4").name());
+    assertEquals("/layer4/layer4.0/Add_output_0", lookup().find("layer", "/layer4/layer4.0/Add_output_0").name());
+    assertEquals("logits", modules.get("fc").name());
+  }
+
+  @Test
   void aNameThatIsNeitherIsRefusedWithTheNearestTensorAndModuleNames() {
     LayerLookup lookup = lookup();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lookup.find("layer", "layer5"));
