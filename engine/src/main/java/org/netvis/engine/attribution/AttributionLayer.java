@@ -8,9 +8,10 @@ import org.netvis.engine.tensor.Tensor;
 
 /**
  * The hidden tensor a layer method explains (Grad-CAM, conductance, layer integrated gradients): a
- * name from {@code netvis layers}, checked against the gradient path, or by default the last 4-D
- * tensor with a spatial size above 1. A token tensor (N, T, D), such as a ViT block's output, is read
- * as D channels over a grid x grid map of its last tokens (class tokens before them left out).
+ * name from {@code netvis layers} or a PyTorch module's ({@link org.netvis.engine.graph.LayerLookup}),
+ * checked against the gradient path, or by default the last 4-D tensor with a spatial size above 1.
+ * A token tensor (N, T, D), such as a ViT block's output, is read as D channels over a grid x grid
+ * map of its last tokens (class tokens before them left out).
  *
  * @param shape the tensor's shape at the engine's input size, batch first
  * @param grid the side of a token tensor's patch grid; 0 for a 4-D tensor
@@ -33,7 +34,7 @@ public record AttributionLayer(String name, long[] shape, int grid) {
       }
       return new AttributionLayer(last.name(), last.shape(), 0);
     }
-    // A name that is no tensor on the gradient path is refused with the nearest names (LayerLookup).
+    // A tensor on the gradient path or a module's output; any other name is refused with the nearest ones.
     LayerTensor l = engine.layerLookup().find("layer", layer);
     if (l.shape().length == 3 && grid == 0) {
       throw new IllegalArgumentException("layer: '" + layer + "' is a token tensor " + Arrays.toString(l.shape())

@@ -82,8 +82,8 @@ public final class ParameterBinder {
       for (Iterator<String> it = params.fieldNames(); it.hasNext(); ) {
         String key = it.next();
         if (!byName.containsKey(key)) {
-          errors.add(new ExperimentError(path + "." + key, "unknown parameter" + NearestNames.didYouMean(key, byName.keySet())
-              + "; expected one of " + byName.keySet()));
+          errors.add(new ExperimentError(path + "." + key, "unknown parameter"
+              + NearestNames.didYouMean(key, byName.keySet()) + "; expected one of " + byName.keySet()));
         }
       }
     }

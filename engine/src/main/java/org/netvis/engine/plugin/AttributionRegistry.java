@@ -41,7 +41,8 @@ public final class AttributionRegistry implements Attributions {
   @Override
   public Attribution create(String id, Map<String, Object> parameters, AttributionContext context, String keyPath) {
     AttributionProvider provider = find(id).orElseThrow(() -> new IllegalArgumentException(keyPath
-        + ": unknown attribution method '" + id + "'" + NearestNames.didYouMean(id, ids()) + "; expected one of " + ids()));
+        + ": unknown attribution method '" + id + "'" + NearestNames.didYouMean(id, ids()) + "; expected one of "
+        + ids()));
     List<ExperimentError> errors = new ArrayList<>();
     JsonNode node = JSON.valueToTree(parameters == null ? Map.of() : parameters);
     Record bound = ParameterBinder.bind(provider.parameters(), node, keyPath, context.engine().classes(), errors);
