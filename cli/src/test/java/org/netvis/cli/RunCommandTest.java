@@ -303,13 +303,15 @@ class RunCommandTest {
         + "  - {technique: noise-tunnel, params: {noise_level: -0.1, type: average}}\n"
         + "  - {technique: gradient-shap, params: {n_samples: 0, stdevs: -1}}\n"
         + "  - {technique: infidelity, params: {noise_stdev: 0, n_perturb_samples: 0}}\n"
-        + "  - {technique: sensitivity-max, params: {perturb_radius: -1}}\n",
+        + "  - {technique: sensitivity-max, params: {perturb_radius: -1}}\n"
+        + "  - {technique: integrated-gradients, params: {method: gauss_legendre}}\n",
         "steps[0].params.method: 'simpson' is not one of [gausslegendre, riemann_left,",
         "steps[0].params.steps: 0 is out of range", "steps[1].params: window and strides need 3 values",
         "steps[2].params.noise_level: -0.1 is out of range", "steps[2].params.type: 'average' is not one of",
         "steps[3].params.n_samples: 0 is out of range", "steps[3].params.stdevs: -1",
         "steps[4].params.noise_stdev: 0", "steps[4].params.n_perturb_samples: 0 is out of range",
-        "steps[5].params.perturb_radius: -1");
+        "steps[5].params.perturb_radius: -1",
+        "steps[6].params.method: 'gauss_legendre' (did you mean 'gausslegendre'?) is not one of [gausslegendre,");
   }
 
   @Test

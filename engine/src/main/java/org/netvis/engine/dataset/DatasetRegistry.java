@@ -15,6 +15,7 @@ import org.netvis.engine.download.Downloader;
 import org.netvis.engine.download.IntegrityException;
 import org.netvis.engine.download.SearchPath;
 import org.netvis.engine.model.FileDigests;
+import org.netvis.engine.spi.NearestNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +100,8 @@ public final class DatasetRegistry {
   public Path resolve(String id) throws IOException {
     DatasetDescriptor d = descriptors().get(id);
     if (d == null) {
-      throw new IOException("unknown data set '" + id + "' (known: " + String.join(", ", descriptors().keySet()) + ")");
+      throw new IOException("unknown data set '" + id + "'" + NearestNames.didYouMean(id, descriptors().keySet())
+          + " (known: " + String.join(", ", descriptors().keySet()) + ")");
     }
     Optional<Path> found = path.locate(d.id(), d.file());
     Path file;

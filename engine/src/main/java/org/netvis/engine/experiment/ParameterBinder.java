@@ -192,7 +192,8 @@ public final class ParameterBinder {
       if (node.isTextual() && names.contains(node.asText())) {
         return cls.getEnumConstants()[names.indexOf(node.asText())];
       }
-      errors.add(new ExperimentError(path, describe(node) + " is not one of " + names));
+      String hint = node.isTextual() ? NearestNames.didYouMean(node.asText(), names) : "";
+      errors.add(new ExperimentError(path, describe(node) + hint + " is not one of " + names));
       return null;
     }
     boolean integral = cls == int.class || cls == Integer.class || cls == long.class || cls == Long.class;

@@ -42,8 +42,8 @@ public interface Attributions {
   default void checkListed(List<String> ids, Map<String, Object> methodParams, AttributionContext context) {
     for (String key : methodParams.keySet()) {
       if (!ids.contains(key)) {
-        throw new IllegalArgumentException("method_params." + key + ": '" + key + "' is not one of the methods "
-            + ids + " (expected parameters for a listed method)");
+        throw new IllegalArgumentException("method_params." + key + ": '" + key + "'" + NearestNames.didYouMean(key, ids)
+            + " is not one of the methods " + ids + " (expected parameters for a listed method)");
       }
     }
     for (String id : ids) {

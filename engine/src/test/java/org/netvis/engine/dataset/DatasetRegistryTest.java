@@ -66,6 +66,9 @@ class DatasetRegistryTest {
     assertTrue(r.isId("imagenet_val_25"));
     assertFalse(r.isId("imagenet_val_25.npz"));
     assertEquals(shared.resolve("imagenet_val_25.npz"), r.resolve("imagenet_val_25"));
+    IOException typo = assertThrows(IOException.class, () -> r.resolve("imagenet_val_52"));
+    assertEquals("unknown data set 'imagenet_val_52' (did you mean 'imagenet_val_25'?) (known: imagenet_val_25)",
+        typo.getMessage());
   }
 
   @Test
