@@ -32,6 +32,11 @@ final class LayersCommand implements Callable<Integer> {
     try (Engine engine = options.open(model)) {
       if (modules) {
         Map<String, LayerTensor> byModule = engine.layerLookup().modules();
+        if (byModule.isEmpty()) {
+          System.out.printf("%s: no modules: its nodes are not named by PyTorch module (/layer4/layer4.1/conv2/Conv);"
+              + " name its tensors, as `netvis layers %s` lists them%n", engine.model().id(), model);
+          return 0;
+        }
         int width = Math.max(6, byModule.keySet().stream().mapToInt(String::length).max().orElse(6));
         String row = "%-" + width + "s  %-22s  %s%n";
         System.out.printf("%s: %d modules on the gradient path%n", engine.model().id(), byModule.size());

@@ -177,6 +177,17 @@ class CliTest {
         + "GlobalAveragePool_output_0")), r.out());
   }
 
+  @Test
+  void layersSaysSoWhenAModelHasNoModules() throws Exception {
+    TestGraph g = new TestGraph(17, 1, 2, 4, 4);
+    Path model = g.save(dir, "plain", g.op("Sigmoid", List.of(g.op("Relu", List.of("x")))));
+    Run r = run("layers", model.toString(), "--modules", "--device", "cpu");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().startsWith("plain: no modules: its nodes are not named by PyTorch module"), r.out());
+    Run tensors = run("layers", model.toString(), "--device", "cpu");
+    assertTrue(tensors.out().contains("Relu_node_"), tensors.out());
+  }
+
   static Stream<String> sharedModels() throws Exception {
     try (Stream<Path> files = Files.walk(SharedData.models())) {
       return files.filter(p -> p.toString().endsWith(".onnx")).map(Path::toString).sorted().toList().stream();
