@@ -13,7 +13,6 @@ import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
 import org.netvis.engine.spi.Attributions;
-import org.netvis.engine.spi.NearestNames;
 
 /** The attribution methods discovered with the techniques, by id; parameters bound as in experiment files. */
 public final class AttributionRegistry implements Attributions {
@@ -40,9 +39,7 @@ public final class AttributionRegistry implements Attributions {
 
   @Override
   public Attribution create(String id, Map<String, Object> parameters, AttributionContext context, String keyPath) {
-    AttributionProvider provider = find(id).orElseThrow(() -> new IllegalArgumentException(keyPath
-        + ": unknown attribution method '" + id + "'" + NearestNames.didYouMean(id, ids()) + "; expected one of "
-        + ids()));
+    AttributionProvider provider = find(id).orElseThrow(() -> unknownMethod(keyPath, id));
     List<ExperimentError> errors = new ArrayList<>();
     JsonNode node = JSON.valueToTree(parameters == null ? Map.of() : parameters);
     Record bound = ParameterBinder.bind(provider.parameters(), node, keyPath, context.engine().classes(), errors);

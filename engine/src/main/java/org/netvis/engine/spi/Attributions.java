@@ -9,6 +9,12 @@ public interface Attributions {
 
   List<String> ids();
 
+  /** The error for an unknown method id at {@code key}: the id, the known one a slip away, every known id. */
+  default IllegalArgumentException unknownMethod(String key, String id) {
+    return new IllegalArgumentException(key + ": unknown attribution method '" + id + "'"
+        + NearestNames.didYouMean(id, ids()) + "; expected one of " + ids());
+  }
+
   Optional<AttributionProvider> find(String id);
 
   /**
@@ -48,8 +54,7 @@ public interface Attributions {
     }
     for (String id : ids) {
       if (find(id).isEmpty()) {
-        throw new IllegalArgumentException("methods: unknown attribution method '" + id + "'"
-            + NearestNames.didYouMean(id, ids()) + "; expected one of " + ids());
+        throw unknownMethod("methods", id);
       }
       createListed(id, methodParams, context);
     }

@@ -4,7 +4,6 @@ import java.util.Map;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
-import org.netvis.engine.spi.NearestNames;
 import org.netvis.engine.spi.Param;
 
 /** Registers the noise tunnel (SmoothGrad and its variants) over any attribution method found by id. */
@@ -54,9 +53,7 @@ public final class NoiseTunnelProvider implements AttributionProvider {
       throw new IllegalArgumentException("base: a noise tunnel cannot wrap itself");
     }
     if (context.attributions().find(p.base()).isEmpty()) {
-      throw new IllegalArgumentException("base: unknown attribution method '" + p.base() + "'"
-          + NearestNames.didYouMean(p.base(), context.attributions().ids()) + "; expected one of "
-          + context.attributions().ids());
+      throw context.attributions().unknownMethod("base", p.base());
     }
     Attribution base = context.attributions().create(p.base(), p.baseParams(), context, "base_params");
     return new NoiseTunnel(context.seed(), context::itemIndex, base, p,
