@@ -37,8 +37,33 @@ public final class GaussianBlur {
     if (sigma <= 0) {
       return image.clone();
     }
+    float[] out = new float[image.length];
+    blurInto(image, new float[image.length], out, channels, height, width, sigma);
+    return out;
+  }
+
+  /**
+   * {@link #blur} written over {@code image}, with {@code scratch} (at least as long) holding the pass
+   * along H: the same floats, without the two arrays a blur would allocate (the class visualization
+   * blurs every tenth iteration).
+   */
+  public static void blurInPlace(float[] image, float[] scratch, int channels, int height, int width, double sigma) {
+    if (sigma <= 0) {
+      return;
+    }
+    if (scratch.length < image.length) {
+      throw new IllegalArgumentException("scratch holds " + scratch.length + " floats, the image " + image.length);
+    }
+    blurInto(image, scratch, image, channels, height, width, sigma);
+  }
+
+  /** Along H from {@code in} into {@code scratch}, then along W into {@code out} (which may be {@code in}). */
+  private static void blurInto(float[] in, float[] scratch, float[] out, int channels, int height, int width,
+      double sigma) {
     double[] k = gaussianKernel(sigma);
-    return blurAxis(blurAxis(image, channels, height, width, k, true), channels, height, width, k, false);
+    double[] sums = new double[width];
+    blurAxis(in, scratch, sums, channels, height, width, k, true);
+    blurAxis(scratch, out, sums, channels, height, width, k, false);
   }
 
   /**
@@ -47,10 +72,9 @@ public final class GaussianBlur {
    * that the JIT can vectorize them (the class visualization blurs every tenth step), and the sums
    * keep that order, so the floats are those of the plain per-pixel loop.
    */
-  private static float[] blurAxis(float[] in, int channels, int height, int width, double[] k, boolean alongHeight) {
+  private static void blurAxis(float[] in, float[] out, double[] sum, int channels, int height, int width, double[] k,
+      boolean alongHeight) {
     int r = k.length / 2;
-    float[] out = new float[in.length];
-    double[] sum = new double[width];
     // Along W, the columns in [from, to) have all their taps inside the row and read it contiguously.
     int from = Math.min(r, width);
     int to = Math.max(from, width - r);
@@ -88,6 +112,5 @@ public final class GaussianBlur {
         }
       }
     }
-    return out;
   }
 }

@@ -72,6 +72,12 @@ class GaussianBlurTest {
         float[] expected = definition(definition(image, 3, h, w, sigma, true), 3, h, w, sigma, false);
         assertArrayEquals(expected, GaussianBlur.blur(image, 3, h, w, sigma),
             "sigma " + sigma + ", " + h + " x " + w);
+        // In place over the image, the scratch longer than the image and full of leftovers.
+        float[] inPlace = image.clone();
+        float[] scratch = new float[image.length + 5];
+        java.util.Arrays.fill(scratch, Float.NaN);
+        GaussianBlur.blurInPlace(inPlace, scratch, 3, h, w, sigma);
+        assertArrayEquals(expected, inPlace, "in place, sigma " + sigma + ", " + h + " x " + w);
       }
     }
   }

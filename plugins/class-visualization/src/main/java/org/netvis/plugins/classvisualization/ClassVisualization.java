@@ -55,8 +55,9 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     float[][] range = Pixels.validRange(pre);
     long[] targets = p.targets().stream().mapToLong(Integer::longValue).toArray();
     Tensor cotangent = ClassScores.oneHot(targets, engine.classes());
-    // One batch array, reused by every iteration.
+    // One batch array, reused by every iteration, and each target's scratch for its blur.
     float[] batch = new float[n * item];
+    float[][] blurScratch = new float[n][item];
     float decay = (float) (2 * p.l2Reg());
     VjpResult r = null;
     for (int it = 0; it < p.numIterations(); it++) {
@@ -91,7 +92,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
         float scale = (float) (p.learningRate() / norm);
         stepRollBackAndClamp(batch, o, g, scale, images[t], c, size, -ox[t], -oy[t], range);
         if (iteration % p.blurEvery() == 0) {
-          images[t] = org.netvis.engine.image.GaussianBlur.blur(images[t], c, size, size, p.blurSigma());
+          org.netvis.engine.image.GaussianBlur.blurInPlace(images[t], blurScratch[t], c, size, size, p.blurSigma());
         }
       });
       if (snapshots != null && ((it + 1) % p.showEvery() == 0 || it == p.numIterations() - 1)) {
