@@ -40,6 +40,11 @@ public final class Figure {
     return this;
   }
 
+  /** Each row's panel titles, in order. */
+  public List<List<String>> titles() {
+    return rows.stream().map(r -> r.stream().map(Panel::title).toList()).toList();
+  }
+
   /** Cell and canvas sizes; the canvas is at least 1 x 1. */
   private record Layout(int cellW, int cellH, int headH, int width, int height) {}
 

@@ -31,60 +31,53 @@ final class AttackReport {
     int plane = h * w;
     float[] rgbOut = new float[adversarial.size()];
     float[] png = new float[adversarial.size()];
-    // Each image's pictures and norms on its own thread; none needs the model.
+    // Each image's pictures and norms on its own thread, while the model judges the adversarial images.
     Pictures[] pictures = new Pictures[n];
-    java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-      float[][] cleanRgb = rgb(clean, i, model);
-      float[][] advRgb = rgb(adversarial, i, model);
-      for (int ch = 0; ch < c; ch++) {
-        System.arraycopy(advRgb[ch], 0, rgbOut, (i * c + ch) * plane, plane);
-      }
-      RgbImage advImage = Pixels.toRgb8(advRgb, w, h);
-      // The 8-bit PNG as a model input again (model channel order).
-      for (int ch = 0; ch < c; ch++) {
-        int src = model.preprocessing().imageChannel(ch);
-        for (int k = 0; k < plane; k++) {
-          png[(i * c + ch) * plane + k] = advImage.rgb()[k * 3 + src] / 255f;
-        }
-      }
-      double linf = 0;
-      double l2 = 0;
-      float[][] diff = new float[c][plane];
-      for (int ch = 0; ch < c; ch++) {
-        for (int k = 0; k < plane; k++) {
-          double d = advRgb[ch][k] - cleanRgb[ch][k];
-          linf = Math.max(linf, Math.abs(d));
-          l2 += d * d;
-          diff[ch][k] = (float) (0.5 + 10 * d);
-        }
-      }
-      pictures[i] = new Pictures(Pixels.toRgb8(cleanRgb, w, h), advImage, Pixels.toRgb8(diff, w, h), linf, Math.sqrt(l2));
-    });
-    Figure figure = new Figure(title).row();
+    java.util.concurrent.CompletableFuture<Void> drawn = java.util.concurrent.CompletableFuture.runAsync(() ->
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+          float[][] cleanRgb = rgb(clean, i, model);
+          float[][] advRgb = rgb(adversarial, i, model);
+          for (int ch = 0; ch < c; ch++) {
+            System.arraycopy(advRgb[ch], 0, rgbOut, (i * c + ch) * plane, plane);
+          }
+          RgbImage advImage = Pixels.toRgb8(advRgb, w, h);
+          // The 8-bit PNG as a model input again (model channel order).
+          for (int ch = 0; ch < c; ch++) {
+            int src = model.preprocessing().imageChannel(ch);
+            for (int k = 0; k < plane; k++) {
+              png[(i * c + ch) * plane + k] = advImage.rgb()[k * 3 + src] / 255f;
+            }
+          }
+          double linf = 0;
+          double l2 = 0;
+          float[][] diff = new float[c][plane];
+          for (int ch = 0; ch < c; ch++) {
+            for (int k = 0; k < plane; k++) {
+              double d = advRgb[ch][k] - cleanRgb[ch][k];
+              linf = Math.max(linf, Math.abs(d));
+              l2 += d * d;
+              diff[ch][k] = (float) (0.5 + 10 * d);
+            }
+          }
+          pictures[i] = new Pictures(Pixels.toRgb8(cleanRgb, w, h), advImage, Pixels.toRgb8(diff, w, h), linf, Math.sqrt(l2));
+        }));
+    Tensor after = net.logits(adversarial);
+    PngBatch.Writing.await(drawn);
+    // Every file, the figure naming each adversarial image's class, while the model judges the clean
+    // images and the 8-bit PNGs (one run for both).
     PngBatch files = new PngBatch();
     for (int i = 0; i < n; i++) {
       String prefix = String.format("%02d", i);
       files.add(dir.resolve(prefix + "_adversarial.png"), pictures[i].adversarial())
           .add(dir.resolve(prefix + "_difference_x10.png"), pictures[i].difference());
-      figure.panel(pictures[i].clean(), model.className((int) labels[i]));
     }
-    figure.row();
-    for (Pictures q : pictures) {
-      figure.panel(q.adversarial(), "adversarial");
-    }
-    figure.row();
-    for (Pictures q : pictures) {
-      figure.panel(q.difference(), "difference x10");
-    }
-    files.add(dir.resolve("figure.png"), figure);
-    // The model's verdicts while the files are written.
+    files.add(dir.resolve("figure.png"), figure(title, model, pictures, labels, after, target));
     Tensor before;
-    Tensor after;
     Tensor pngLogits;
     try (PngBatch.Writing writing = files.start()) {
-      before = net.logits(clean);
-      after = net.logits(adversarial);
-      pngLogits = net.logits(new Tensor(clean.shape(), png));
+      Tensor both = net.logits(Tensor.concat(List.of(clean, new Tensor(clean.shape(), png))));
+      before = both.slice(0, n);
+      pngLogits = both.slice(n, 2 * n);
     }
     List<Map<String, Object>> images = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -119,8 +112,32 @@ final class AttackReport {
     return values;
   }
 
+  /**
+   * Each image's photo (titled with its label), adversarial image (titled with the class the model gives
+   * it, and "attack failed" where that is not a success) and amplified difference, one row each.
+   */
+  static Figure figure(String title, ResolvedModel model, Pictures[] pictures, long[] labels, Tensor after,
+      int target) {
+    Figure figure = new Figure(title).row();
+    for (int i = 0; i < pictures.length; i++) {
+      figure.panel(pictures[i].clean(), model.className((int) labels[i]));
+    }
+    figure.row();
+    for (int i = 0; i < pictures.length; i++) {
+      int predicted = ClassScores.argmax(after, i);
+      String name = model.className(predicted);
+      figure.panel(pictures[i].adversarial(), succeeded(predicted, labels[i], target) ? name
+          : name + " (attack failed)");
+    }
+    figure.row();
+    for (Pictures q : pictures) {
+      figure.panel(q.difference(), "difference x10");
+    }
+    return figure;
+  }
+
   /** One image's pictures (RGB, 8-bit) and its perturbation's norms in [0, 1] pixels. */
-  private record Pictures(RgbImage clean, RgbImage adversarial, RgbImage difference, double linf, double l2) {}
+  record Pictures(RgbImage clean, RgbImage adversarial, RgbImage difference, double linf, double l2) {}
 
   static boolean succeeded(int predicted, long label, int target) {
     return target >= 0 ? predicted == target : predicted != label;
