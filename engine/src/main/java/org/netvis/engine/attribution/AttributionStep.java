@@ -125,10 +125,7 @@ public final class AttributionStep implements Technique<Record> {
         throw new IllegalStateException(provider.id() + ": the attributions hold NaN or infinite values");
       }
     }
-    double[] delta = method instanceof ConvergenceDelta c ? c.convergenceDelta(attributions, in.images(), in.labels())
-        : null;
     Path dir = ctx.outputDir();
-    Npy.write(dir.resolve("attributions.npy"), attributions);
     int n = in.size();
     int h = (int) attributions.dim(2);
     int w = (int) attributions.dim(3);
@@ -161,16 +158,22 @@ public final class AttributionStep implements Technique<Record> {
       r.put("map", file);
       r.put("attribution_sum", sums[i]);
       r.put("attribution_abs_max", absMax(attributions, i));
-      if (delta != null) {
-        r.put("convergence_delta", delta[i]);
-      }
       images.add(r);
     }
     figure.row();
     maps.forEach(m -> figure.panel(m, "attribution"));
     figure.row();
     overlays.forEach(o -> figure.panel(o, "overlay"));
-    files.add(dir.resolve("figure.png"), figure).write();
+    // The files while the convergence delta's forward passes run: they need none of it.
+    try (PngBatch.Writing writing = files.add(dir.resolve("figure.png"), figure).start()) {
+      Npy.write(dir.resolve("attributions.npy"), attributions);
+      if (method instanceof ConvergenceDelta c) {
+        double[] delta = c.convergenceDelta(attributions, in.images(), in.labels());
+        for (int i = 0; i < n; i++) {
+          images.get(i).put("convergence_delta", delta[i]);
+        }
+      }
+    }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("method", provider.id());
     values.put("shape", attributions.shape());
