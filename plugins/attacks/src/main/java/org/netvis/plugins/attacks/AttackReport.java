@@ -25,42 +25,13 @@ final class AttackReport {
   static Map<String, Object> write(Path dir, String title, ResolvedModel model, PixelSpaceModel net, Tensor clean,
       Tensor adversarial, long[] labels, int target, List<String> names) throws java.io.IOException {
     int n = (int) clean.dim(0);
-    int c = (int) clean.dim(1);
-    int h = (int) clean.dim(2);
-    int w = (int) clean.dim(3);
-    int plane = h * w;
     float[] rgbOut = new float[adversarial.size()];
     float[] png = new float[adversarial.size()];
     // Each image's pictures and norms on its own thread, while the model judges the adversarial images.
     Pictures[] pictures = new Pictures[n];
     java.util.concurrent.CompletableFuture<Void> drawn = java.util.concurrent.CompletableFuture.runAsync(() ->
-        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
-          float[][] cleanRgb = rgb(clean, i, model);
-          float[][] advRgb = rgb(adversarial, i, model);
-          for (int ch = 0; ch < c; ch++) {
-            System.arraycopy(advRgb[ch], 0, rgbOut, (i * c + ch) * plane, plane);
-          }
-          RgbImage advImage = Pixels.toRgb8(advRgb, w, h);
-          // The 8-bit PNG as a model input again (model channel order).
-          for (int ch = 0; ch < c; ch++) {
-            int src = model.preprocessing().imageChannel(ch);
-            for (int k = 0; k < plane; k++) {
-              png[(i * c + ch) * plane + k] = advImage.rgb()[k * 3 + src] / 255f;
-            }
-          }
-          double linf = 0;
-          double l2 = 0;
-          float[][] diff = new float[c][plane];
-          for (int ch = 0; ch < c; ch++) {
-            for (int k = 0; k < plane; k++) {
-              double d = advRgb[ch][k] - cleanRgb[ch][k];
-              linf = Math.max(linf, Math.abs(d));
-              l2 += d * d;
-              diff[ch][k] = (float) (0.5 + 10 * d);
-            }
-          }
-          pictures[i] = new Pictures(Pixels.toRgb8(cleanRgb, w, h), advImage, Pixels.toRgb8(diff, w, h), linf, Math.sqrt(l2));
-        }));
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> pictures[i] = draw(clean, adversarial, i, model,
+            rgbOut, png)));
     Tensor after = net.logits(adversarial);
     PngBatch.Writing.await(drawn);
     // Every file, the figure naming each adversarial image's class, while the model judges the clean
@@ -134,6 +105,43 @@ final class AttackReport {
       figure.panel(q.difference(), "difference x10");
     }
     return figure;
+  }
+
+  /**
+   * Image i's pictures and perturbation norms; also writes its adversarial pixels (RGB) into {@code rgbOut}
+   * and its 8-bit PNG as a model input again (model channel order, [0, 1]) into {@code png}.
+   */
+  private static Pictures draw(Tensor clean, Tensor adversarial, int i, ResolvedModel model, float[] rgbOut,
+      float[] png) {
+    int c = (int) clean.dim(1);
+    int h = (int) clean.dim(2);
+    int w = (int) clean.dim(3);
+    int plane = h * w;
+    float[][] cleanRgb = rgb(clean, i, model);
+    float[][] advRgb = rgb(adversarial, i, model);
+    for (int ch = 0; ch < c; ch++) {
+      System.arraycopy(advRgb[ch], 0, rgbOut, (i * c + ch) * plane, plane);
+    }
+    RgbImage advImage = Pixels.toRgb8(advRgb, w, h);
+    // The 8-bit PNG as a model input again (model channel order).
+    for (int ch = 0; ch < c; ch++) {
+      int src = model.preprocessing().imageChannel(ch);
+      for (int k = 0; k < plane; k++) {
+        png[(i * c + ch) * plane + k] = advImage.rgb()[k * 3 + src] / 255f;
+      }
+    }
+    double linf = 0;
+    double l2 = 0;
+    float[][] diff = new float[c][plane];
+    for (int ch = 0; ch < c; ch++) {
+      for (int k = 0; k < plane; k++) {
+        double d = advRgb[ch][k] - cleanRgb[ch][k];
+        linf = Math.max(linf, Math.abs(d));
+        l2 += d * d;
+        diff[ch][k] = (float) (0.5 + 10 * d);
+      }
+    }
+    return new Pictures(Pixels.toRgb8(cleanRgb, w, h), advImage, Pixels.toRgb8(diff, w, h), linf, Math.sqrt(l2));
   }
 
   /** One image's pictures (RGB, 8-bit) and its perturbation's norms in [0, 1] pixels. */
