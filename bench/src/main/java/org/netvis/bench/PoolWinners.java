@@ -26,9 +26,12 @@ import org.netvis.engine.graph.TensorProtos;
  * second construction with -Dvariant: plain (the above, default), taps (each window's nine taps from a
  * one-hot convolution of each plane, the first maximum from ArgMax) or nchwc (the plain pools with each
  * [partial == y] from depthwise 1x1 convolutions, Adds and Muls, which ONNX Runtime keeps in its
- * blocked layout, so that only the offsets leave it; bench/README.md, fiftieth session).
- * Built into the gradient builder once and reverted: faster at batch 1, slower at batch 8 on two cores
- * (bench/README.md, twenty-fifth session).
+ * blocked layout, so that only the offsets leave it; bench/README.md, fiftieth session) or separable
+ * (rows first, then columns: six pools instead of nine; fifty-third session). -Dbaseline=plain times
+ * the plain construction first instead of MaxPool with Indices; -Dmask=hardsigmoid forms each [a < y]
+ * as the gradient builder does instead of with Less and a Cast.
+ * The plain construction is the builder's since the forty-fourth session (bench/README.md; built once
+ * before and reverted in the twenty-fifth: faster at batch 1, slower at batch 8 on a Zen 3).
  */
 public final class PoolWinners {
   private static final int CHANNELS = 64;
@@ -43,13 +46,17 @@ public final class PoolWinners {
     float[] image = Gaussian.values(batch * 3 * 224 * 224, 0);
     try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(image), new long[] {batch, 3, 224, 224})) {
       Map<String, OnnxTensor> feed = Map.of("image", input);
-      byte[] kernel = graph(batch, false);
+      boolean plainFirst = System.getProperty("baseline", "indices").equals("plain");
+      String first = plainFirst ? "plain" : "MaxPool with Indices";
+      byte[] kernel = graph(batch, plainFirst);
       String variant = System.getProperty("variant", "plain");
       byte[] second = switch (variant) {
         case "plain" -> graph(batch, true);
         case "taps" -> tapGraph(batch);
         case "nchwc" -> blockedGraph(batch);
-        default -> throw new IllegalArgumentException("-Dvariant=" + variant + ": expected plain, taps or nchwc");
+        case "separable" -> separableGraph(batch);
+        default -> throw new IllegalArgumentException("-Dvariant=" + variant
+            + ": expected plain, taps, nchwc or separable");
       };
       long[] a = winners(env, kernel, feed);
       long[] b = winners(env, second, feed);
@@ -59,10 +66,10 @@ public final class PoolWinners {
         differ += a[i] % plane == b[i] ? 0 : 1;
       }
       System.out.printf("batch %d: %d windows, %d with different winners%n", batch, a.length, differ);
-      time(env, kernel, second, feed, variant);
+      time(env, kernel, second, feed, first, variant);
       for (boolean isSecond : new boolean[] {false, true}) {
         ProfileVjp.Profile p = SmallGraphs.profile(env, isSecond ? second : kernel, feed);
-        System.out.printf("%s: kernel time %.2f ms per run%n", isSecond ? variant : "MaxPool with Indices",
+        System.out.printf("%s: kernel time %.2f ms per run%n", isSecond ? variant : first,
             p.total());
         p.byOp().entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
             .forEach(e -> System.out.printf("  %-18s %7.2f ms%n", e.getKey(), e.getValue()));
@@ -82,7 +89,7 @@ public final class PoolWinners {
 
   /** Medians of 30 alternating runs of each graph, whole-run wall time, the winners reduced to one number. */
   private static void time(OrtEnvironment env, byte[] kernel, byte[] second, Map<String, OnnxTensor> feed,
-      String variant) throws Exception {
+      String first, String variant) throws Exception {
     try (OrtSession.SessionOptions so = SmallGraphs.engineLikeOptions()) {
       try (OrtSession k = env.createSession(kernel, so); OrtSession p = env.createSession(second, so)) {
         double[][] ms = new double[2][30];
@@ -99,8 +106,8 @@ public final class PoolWinners {
         }
         Arrays.sort(ms[0]);
         Arrays.sort(ms[1]);
-        System.out.printf("whole graph (the convolution included), median of 30: MaxPool with Indices %.2f ms, "
-            + "%s %.2f ms%n", ms[0][15], variant, ms[1][15]);
+        System.out.printf("whole graph (the convolution included), median of 30: %s %.2f ms, "
+            + "%s %.2f ms%n", first, ms[0][15], variant, ms[1][15]);
       }
     }
   }
@@ -212,6 +219,57 @@ public final class PoolWinners {
     return withOutputs(g, batch);
   }
 
+  /**
+   * Rows first: along every input row, the maximum of each window's three columns (m) and the column
+   * of its first maximum (c = [h_0 < m] + [h_1 < m], h_k the maximum of the first k + 1 columns); down
+   * the columns of m, the window's maximum y and its first row R = [v_0 < y] + [v_1 < y]; the column is
+   * c in row 2i + R, picked arithmetically from three depthwise convolutions of c (its rows 2i, and
+   * the differences to the next row plus W): offset = c_0 + [R >= 1] e_1 + [R >= 2] e_2.
+   */
+  private static byte[] separableGraph(int batch) {
+    GraphProto.Builder g = pooledInput(batch, "pool-winners-separable");
+    String h0 = pool(g, "x", 1, 1, 1, 2);
+    String h1 = pool(g, "x", 1, 2, 1, 2);
+    String m = pool(g, "x", 1, 3, 1, 2);
+    String c = add(g, below(g, h0, m), below(g, h1, m));
+    String v0 = pool(g, m, 1, 1, 2, 1);
+    String v1 = pool(g, m, 2, 1, 2, 1);
+    String y = pool(g, m, 3, 1, 2, 1);
+    String r0 = below(g, v0, y);
+    String r1 = below(g, v1, y);
+    String c0 = rowTaps(g, c, new float[] {1, 0, 0}, 0f);
+    String e1 = rowTaps(g, c, new float[] {-1, 1, 0}, SIDE);
+    String e2 = rowTaps(g, c, new float[] {0, -1, 1}, SIDE);
+    placeWinners(g, add(g, c0, add(g, mul(g, r0, e1), mul(g, r1, e2))));
+    return withOutputs(g, batch);
+  }
+
+  /** A depthwise [3, 1] convolution down the rows at stride 2 (rows 2i .. 2i + 2, zeros past the end). */
+  private static String rowTaps(GraphProto.Builder g, String x, float[] taps, float bias) {
+    String name = "rows_" + g.getNodeCount();
+    float[] w = new float[CHANNELS * 3];
+    float[] b = new float[CHANNELS];
+    for (int ch = 0; ch < CHANNELS; ch++) {
+      System.arraycopy(taps, 0, w, ch * 3, 3);
+    }
+    Arrays.fill(b, bias);
+    g.addInitializer(TensorProtos.floats(name + "_w", new long[] {CHANNELS, 1, 3, 1}, w));
+    g.addInitializer(TensorProtos.floats(name + "_b", new long[] {CHANNELS}, b));
+    g.addNode(SmallGraphs.node("Conv", List.of(x, name + "_w", name + "_b"), List.of(name),
+        Attributes.of("group", (long) CHANNELS), Attributes.of("kernel_shape", new long[] {3, 1}),
+        Attributes.of("strides", new long[] {2, 1}), Attributes.of("pads", new long[] {0, 0, 2, 0})));
+    return name;
+  }
+
+  /** A plain kh x kw pool of {@code x} at the given strides, padded at the end by its kernel less one. */
+  private static String pool(GraphProto.Builder g, String x, long kh, long kw, long sh, long sw) {
+    String name = "pool_" + x + "_" + kh + "x" + kw + "_s" + sh + sw;
+    g.addNode(SmallGraphs.node("MaxPool", List.of(x), List.of(name),
+        Attributes.of("kernel_shape", new long[] {kh, kw}),
+        Attributes.of("strides", new long[] {sh, sw}), Attributes.of("pads", new long[] {0, 0, kh - 1, kw - 1})));
+    return name;
+  }
+
   /** Taps by a one-hot convolution of each plane, the first maximum by ArgMax. */
   private static byte[] tapGraph(int batch) {
     GraphProto.Builder g = pooledInput(batch, "pool-winners-taps");
@@ -247,15 +305,22 @@ public final class PoolWinners {
 
   /** A plain kh x kw pool whose windows start where the 3x3/2 pool's do, on the 56 x 56 grid. */
   private static String pool(GraphProto.Builder g, long kh, long kw) {
-    String name = "pool_" + kh + "x" + kw;
-    g.addNode(SmallGraphs.node("MaxPool", List.of("x"), List.of(name),
-        Attributes.of("kernel_shape", new long[] {kh, kw}),
-        Attributes.of("strides", new long[] {2, 2}), Attributes.of("pads", new long[] {0, 0, kh - 1, kw - 1})));
-    return name;
+    return pool(g, "x", kh, kw, 2, 2);
   }
 
-  /** [a < y] as 0 or 1. */
+  /**
+   * [a < y] as 0 or 1: Less and a Cast, or with -Dmask=hardsigmoid as the gradient builder forms it
+   * (y - a and two HardSigmoids, exact down to the smallest subnormal difference).
+   */
   private static String below(GraphProto.Builder g, String a, String y) {
+    if (System.getProperty("mask", "cast").equals("hardsigmoid")) {
+      g.addNode(SmallGraphs.node("Sub", List.of(y, a), List.of(a + "_gap")));
+      g.addNode(SmallGraphs.node("HardSigmoid", List.of(a + "_gap"), List.of(a + "_gap_1"),
+          Attributes.of("alpha", 0x1p127f), Attributes.of("beta", 0f)));
+      g.addNode(SmallGraphs.node("HardSigmoid", List.of(a + "_gap_1"), List.of(a + "_below_f"),
+          Attributes.of("alpha", 0x1p127f), Attributes.of("beta", 0f)));
+      return a + "_below_f";
+    }
     g.addNode(SmallGraphs.node("Less", List.of(a, y), List.of(a + "_below")));
     g.addNode(SmallGraphs.node("Cast", List.of(a + "_below"), List.of(a + "_below_f"),
         Attributes.of("to", (long) TensorProto.DataType.FLOAT_VALUE)));
