@@ -220,7 +220,7 @@ public final class Engine implements AutoCloseable {
   public Tensor scores(Tensor batch) {
     checkInput(batch);
     try {
-      return runInModelBatches(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName()))
+      return runInModelBatches(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName()), true)
           .get(graph.outputName());
     } catch (OrtException e) {
       throw new EngineException("forward pass failed on " + batch + ": " + e.getMessage(), e);
@@ -471,27 +471,34 @@ public final class Engine implements AutoCloseable {
     checkInput(batch);
     OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3), withLogits);
     try {
-      return runInModelBatches(session, Map.of(graph.inputName(), batch), new ArrayList<>(session.getOutputNames()));
+      // Whole: a layer's tensor need not be batch-first (a transformer's [tokens, N, width]).
+      return runInModelBatches(session, Map.of(graph.inputName(), batch), new ArrayList<>(session.getOutputNames()),
+          false);
     } catch (OrtException e) {
       throw new EngineException("forward pass for " + tensors + " failed on " + batch + ": " + e.getMessage(), e);
     }
   }
 
-  /** A run, in parts of the model's fixed batch where it has one (every feed split along its first axis). */
-  private Map<String, Tensor> runInModelBatches(OrtSession session, Map<String, Tensor> feeds, List<String> outputs)
-      throws OrtException {
-    long rows = feeds.values().iterator().next().dim(0);
-    if (!graph.fixedBatch() || rows == graph.inputShape()[0]) {
+  /**
+   * A forward run in parts along the feeds' first axis: of the model's fixed batch where it has one,
+   * else, for {@code inParts}, of the {@link #gradientBatch()} (whole where that is 0, on a GPU). Per
+   * image a forward pass on the CPU is as fast in parts as whole, and ONNX Runtime keeps a session's
+   * memory at its largest run until the session closes, the forward pass's at the end of the run
+   * (deletion/insertion's batches of 64: 1.9-2.4 GB; bench/README.md, fifty-third session). The parts
+   * read their images where they lie in the feeds; their outputs, batch-first, are joined.
+   */
+  private Map<String, Tensor> runInModelBatches(OrtSession session, Map<String, Tensor> feeds, List<String> outputs,
+      boolean inParts) throws OrtException {
+    int rows = (int) feeds.values().iterator().next().dim(0);
+    int part = graph.fixedBatch() ? (int) graph.inputShape()[0] : inParts ? gradientBatch() : 0;
+    if (part == 0 || rows == part || (!graph.fixedBatch() && rows < part)) {
       return sessions.run(session, feeds, outputs);
     }
     Map<String, List<Tensor>> parts = new LinkedHashMap<>();
-    int step = (int) graph.inputShape()[0];
-    for (int i = 0; i < rows; i += step) {
-      int start = i;
-      int end = (int) Math.min(rows, i + step);
-      Map<String, Tensor> part = new HashMap<>();
-      feeds.forEach((name, t) -> part.put(name, t.slice(start, end)));
-      sessions.run(session, part, outputs).forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    for (int start = 0; start < rows; start += part) {
+      int count = Math.min(rows, start + part) - start;
+      sessions.run(session, feeds, outputs, Map.of(), start, count)
+          .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
     parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
@@ -521,7 +528,7 @@ public final class Engine implements AutoCloseable {
       feeds.put(graph.inputName(), images.items(imageOfRow));
     }
     try {
-      return runInModelBatches(s.session(), feeds, List.of(graph.outputName())).get(graph.outputName());
+      return runInModelBatches(s.session(), feeds, List.of(graph.outputName()), false).get(graph.outputName());
     } catch (OrtException e) {
       throw new EngineException("forward pass from '" + layer + "' failed on " + values + ": " + e.getMessage(), e);
     }
