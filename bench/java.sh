@@ -17,5 +17,5 @@ fi
 export NETVIS_MODEL_PATH="${NETVIS_MODEL_PATH:-$(cd "$HERE/../shared/models" && pwd)}"
 PROGRAM="$1"
 shift
-exec java "${NETVIS_JVM_OPTIONS[@]}" ${NETVIS_JAVA_OPTS:-} -Dnetvis.home="$HERE" -cp "$HERE/bench/target/netvis-bench.jar:$(cat "$HERE/bench/target/classpath.txt")" \
+exec java "${NETVIS_JVM_OPTIONS[@]}" "${NETVIS_GC_OPTIONS[@]}" ${NETVIS_JAVA_OPTS:-} -Dnetvis.home="$HERE" -cp "$HERE/bench/target/netvis-bench.jar:$(cat "$HERE/bench/target/classpath.txt")" \
   "org.netvis.bench.$PROGRAM" "$@"

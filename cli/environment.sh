@@ -1,6 +1,7 @@
 # Sourced by the netvis launcher and bench/java.sh: the environment the JVM must start with, as
 # ONNX Runtime and glibc read it once, at process start, and the JVM options that go with it
-# (NETVIS_JVM_OPTIONS, an array; options in NETVIS_JAVA_OPTS come after it and win).
+# (NETVIS_JVM_OPTIONS, an array; options in NETVIS_JAVA_OPTS come after it and win), and the collector
+# (NETVIS_GC_OPTIONS) for netvis' commands and the benchmarks alike.
 
 # ONNX Runtime 1.29 collects telemetry when it starts (to upload over HTTPS) and, in doing so, runs regular
 # expressions over the command line that overflow a thread's stack on one this long; netvis turns it off
@@ -39,4 +40,17 @@ unset NETVIS_MALLOC_TUNABLES tunable
 NETVIS_JVM_OPTIONS=()
 if grep -qsE '\[(madvise|always)\]' "${NETVIS_THP_MODE_FILE:-/sys/kernel/mm/transparent_hugepage/enabled}"; then
   NETVIS_JVM_OPTIONS+=(-XX:+UseTransparentHugePages)
+fi
+
+# The throughput collector: a run is batch work that allocates a few large arrays per step (3 MB
+# gradients) and never needs short pauses; G1's young collections cost its iterative steps more (README,
+# "twelfth session"). Its default goal (1% of the time in collections) grew the young generation to
+# 2 GB in feature visualization, whose steps leave tens of MB of dead arrays each; at 5% the run's
+# peak RSS fell from 2.4 GB to 0.72 GB at the same speed (README, "sixteenth session"). The benchmarks
+# take it too: under G1, the JVM's default, every fresh gradient array of a batch of 8 (4.8 MB) is a
+# humongous allocation, and EngineBench's VJP at batch 8 took 104-106 ms against 71-73 ms under this
+# collector (bench/README.md, fifty-third session). A collector named in NETVIS_JAVA_OPTS replaces both.
+NETVIS_GC_OPTIONS=(-XX:+UseParallelGC -XX:GCTimeRatio=19)
+if [[ "${NETVIS_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z0-9]*GC ]]; then
+  NETVIS_GC_OPTIONS=()
 fi

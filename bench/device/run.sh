@@ -30,7 +30,7 @@ python3 fill.py models/fixtures > /dev/null && ls models/fixtures/*.onnx | wc -l
 export NETVIS_MODEL_PATH=$D/models NETVIS_CACHE=$D/cache
 # The launcher's environment (telemetry off, glibc's malloc tunables), as netvis runs.
 source "$D/environment.sh"; echo "GLIBC_TUNABLES=$GLIBC_TUNABLES"
-J=(jre/bin/java "${NETVIS_JVM_OPTIONS[@]}" -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/lib/*")
+J=(jre/bin/java "${NETVIS_JVM_OPTIONS[@]}" "${NETVIS_GC_OPTIONS[@]}" -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/lib/*")
 B=("${J[@]}" org.netvis.bench.EngineBench --seconds $S)
 R=models/fixtures/resnet18-random.onnx
 if on engine; then
@@ -40,7 +40,7 @@ if on engine; then
   stamp resnet18 whole batch; NETVIS_GRADIENT_BATCH=0 "${B[@]}" --model $R --batches 32
 fi
 if on ab && [ -d variant ]; then
-  VJ=(jre/bin/java "${NETVIS_JVM_OPTIONS[@]}" -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*")
+  VJ=(jre/bin/java "${NETVIS_JVM_OPTIONS[@]}" "${NETVIS_GC_OPTIONS[@]}" -Donnxruntime.native.path=$D/native -Dnetvis.home=$D -cp "$D/variant/*:$D/lib/*")
   V=("${VJ[@]}" org.netvis.bench.EngineBench --seconds $S)
   for round in 1 2; do for m in squeezenet1_1 $R; do
     stamp "ab round $round $m: packed"; NETVIS_CACHE=$D/cache "${B[@]}" --model $m --batches 1,8,32 | tail -3
