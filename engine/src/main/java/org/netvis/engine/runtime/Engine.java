@@ -340,7 +340,8 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Images per gradient-graph run (see {@link EngineOptions#gradientBatch}); 0 = the whole batch.
+   * Images per gradient-graph run, and per forward pass of {@link #scores} (see
+   * {@link EngineOptions#gradientBatch}); 0 = the whole batch.
    * Automatic on the CPU: {@link EngineOptions#CPU_GRADIENT_BATCH}, or fewer once a gradient graph
    * has run whose forward tensors for that many images would not fit the machine's memory.
    */
