@@ -48,8 +48,8 @@ fi
 # 2 GB in feature visualization, whose steps leave tens of MB of dead arrays each; at 5% the run's
 # peak RSS fell from 2.4 GB to 0.72 GB at the same speed (README, "sixteenth session"). The benchmarks
 # take it too: under G1, the JVM's default, every fresh gradient array of a batch of 8 (4.8 MB) is a
-# humongous allocation, and EngineBench's VJP at batch 8 took 104-106 ms against 71-73 ms under this
-# collector (bench/README.md, fifty-third session). A collector named in NETVIS_JAVA_OPTS replaces both.
+# humongous allocation, and EngineBench's SqueezeNet VJP at batch 8 took 107-119 ms against 86-87 ms
+# under this collector in alternating runs (bench/README.md, fifty-third session). A collector named in NETVIS_JAVA_OPTS replaces both.
 NETVIS_GC_OPTIONS=(-XX:+UseParallelGC -XX:GCTimeRatio=19)
 if [[ "${NETVIS_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z0-9]*GC ]]; then
   NETVIS_GC_OPTIONS=()

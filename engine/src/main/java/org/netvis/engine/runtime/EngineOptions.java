@@ -10,10 +10,11 @@ package org.netvis.engine.runtime;
  * @param spinning whether ONNX Runtime's idle intra-op threads spin between runs (its default) or
  *     sleep (netvis' default; {@code NETVIS_ORT_SPINNING=1} turns spinning on)
  * @param gradientBatch the most images per gradient-graph run, and per forward pass of the model: a
- *     larger batch runs in parts of this size and its results are joined. {@link #AUTOMATIC_GRADIENT_BATCH} (the default) means
- *     {@link #CPU_GRADIENT_BATCH} on the CPU, fewer where a run of that many would keep more than
- *     {@link #MEMORY_SHARE} of the machine's memory in forward tensors (ViT-H/14), and the whole batch
- *     on a GPU; 0 always runs the whole batch ({@code NETVIS_GRADIENT_BATCH=N} sets it)
+ *     larger batch runs in parts of this size and its results are joined.
+ *     {@link #AUTOMATIC_GRADIENT_BATCH} (the default) means {@link #CPU_GRADIENT_BATCH} on the CPU,
+ *     fewer where a run of that many would keep more than {@link #MEMORY_SHARE} of the machine's
+ *     memory in forward tensors (ViT-H/14), and the whole batch on a GPU; 0 always runs the whole
+ *     batch ({@code NETVIS_GRADIENT_BATCH=N} sets it)
  * @param fixedBatchSessions on the CPU, with gradient batches in parts, whether each batch size runs
  *     a gradient session loaded with the batch fixed at that size (see {@link GradientSession}; off by
  *     default, {@code NETVIS_FIXED_BATCH_SESSIONS=1} turns it on: faster runs, a session load for
@@ -33,7 +34,6 @@ public record EngineOptions(Device device, int intraOpThreads, java.nio.file.Pat
    * image at 8, 20.9 at 32).
    */
   public static final int CPU_GRADIENT_BATCH = 8;
-
 
   /**
    * The share of the machine's memory one automatic gradient batch may take in forward tensors, the
