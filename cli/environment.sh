@@ -49,7 +49,8 @@ fi
 # peak RSS fell from 2.4 GB to 0.72 GB at the same speed (README, "sixteenth session"). The benchmarks
 # take it too: under G1, the JVM's default, every fresh gradient array of a batch of 8 (4.8 MB) is a
 # humongous allocation, and EngineBench's SqueezeNet VJP at batch 8 took 107-119 ms against 86-87 ms
-# under this collector in alternating runs (bench/README.md, fifty-third session). A collector named in NETVIS_JAVA_OPTS replaces both.
+# under this collector in alternating runs (bench/README.md, fifty-third session). A collector named in
+# NETVIS_JAVA_OPTS replaces both.
 NETVIS_GC_OPTIONS=(-XX:+UseParallelGC -XX:GCTimeRatio=19)
 if [[ "${NETVIS_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z0-9]*GC ]]; then
   NETVIS_GC_OPTIONS=()
