@@ -437,7 +437,8 @@ public final class ExperimentRunner {
         Files.deleteIfExists(finalDir);
         Files.move(workDir, finalDir, StandardCopyOption.ATOMIC_MOVE);
         outcome = new RunOutcome(finalDir, status, reason);
-        LOG.info("run {}: {}", status, finalDir);
+        // The directory was named when the run started; the command prints it again on stdout.
+        LOG.info("run {} in {} s", status, String.format("%.2f", manifest.get("duration_seconds")));
       } catch (IOException e) {
         outcome = new RunOutcome(workDir, "failed", "could not finish the run directory: " + e.getMessage());
         LOG.error("could not finish the run directory {}: {}", workDir, e.getMessage());
