@@ -261,8 +261,9 @@ public final class GradientGraphBuilder {
     return makeBatchDynamic(model, forward, height, width);
   }
 
-  /** The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode. */
   /**
+   * The canonical forward model, its tensors' shapes (-1 where batch-dependent), and batch mode.
+   *
    * @param imageActivationBytes the bytes of every float tensor the forward pass computes from one image
    *     (see {@link GradientGraph#imageActivationBytes})
    */

@@ -236,7 +236,6 @@ final class ShapeGradients {
     return e.op("Reshape", List.of(padded, target));
   }
 
-  /** Gather with constant indices: scatter-add the gradient back to the gathered positions. */
   /**
    * Gather whose indices the graph computes (from the image: token pruning's TopK, an ArgMax-chosen
    * token): the indices are a step function of the image, so only the data gets a gradient, scatter-added
@@ -270,6 +269,10 @@ final class ShapeGradients {
         Attributes.of("axis", (long) axis), Attributes.of("reduction", "add")));
   }
 
+  /**
+   * Gather: the gradient scatter-added back to the gathered positions (constant indices here, computed
+   * ones in {@link #gatherAtComputedIndices}).
+   */
   private static void gather(NodeProto node, List<String> dy, BackwardContext ctx) {
     String x = node.getInput(0);
     long[] xs = ctx.shape(x);

@@ -84,10 +84,6 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * How the forward pass runs the model: "as written", or how many of its LRN nodes are recomputed
-   * from their window sums (the run manifest's {@code runtime.forward_pass}).
-   */
-  /**
    * The model's manifest record: its provenance (id, path, digests), input layout, and what netvis
    * read into or changed in the file to run it (the graph's notes), for the run and Spark manifests.
    */
@@ -98,6 +94,10 @@ public final class Engine implements AutoCloseable {
     return record;
   }
 
+  /**
+   * How the forward pass runs the model: "as written", or how many of its LRN nodes are recomputed
+   * from their window sums (the run manifest's {@code runtime.forward_pass}).
+   */
   public String forwardPass() {
     List<String> changes = new java.util.ArrayList<>();
     if (recomputedLrns > 0) {
