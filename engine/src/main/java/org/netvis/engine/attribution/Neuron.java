@@ -62,9 +62,14 @@ public record Neuron(String layer, long[] shape, int offset) {
     return t;
   }
 
-  /** The unit's value in each image, by a forward pass of the model up to its layer. */
+  /** The unit's value in each image, by a forward pass of the model up to its layer that returns only the unit. */
   public double[] valuesAt(Engine engine, Tensor images) {
-    return values(engine.layerValues(images, List.of(layer)).get(layer));
+    float[] unit = engine.unitValues(images, layer, offset).data();
+    double[] out = new double[unit.length];
+    for (int i = 0; i < unit.length; i++) {
+      out[i] = unit[i];
+    }
+    return out;
   }
 
   /** The unit's value in each image, from the tensor's values. */

@@ -154,6 +154,35 @@ public final class GradientGraphBuilder {
         outputs))).build();
   }
 
+  /** The output name of {@link #unitGraph}'s graph for a tensor. */
+  public static String unitOutput(String tensor) {
+    return tensor + "/netvis_unit";
+  }
+
+  /**
+   * The model up to {@code tensor} returning one unit of it per image, [N, 1]: the value at
+   * {@code offset} in each image's part of the tensor (row-major; the batch its first axis). A method
+   * that reads one unit of hundreds of images (neuron feature ablation) then takes N floats out of
+   * ONNX Runtime instead of the whole layer, whose arrays, tens of megabytes a batch, the collector
+   * promoted at every young collection (bench/README.md, fifty-fourth session).
+   */
+  public ModelProto unitGraph(ModelGraph forward, String tensor, long offset, long height, long width) {
+    ModelProto model = activationGraph(forward, List.of(tensor), height, width, false);
+    String rows = tensor + "/netvis_unit_rows";
+    String rowsShape = rows + "_shape";
+    String index = tensor + "/netvis_unit_index";
+    String unit = unitOutput(tensor);
+    GraphProto.Builder g = model.getGraph().toBuilder().clearOutput()
+        .addInitializer(TensorProtos.longs(rowsShape, new long[] {2}, new long[] {0, -1}))
+        .addInitializer(TensorProtos.longs(index, new long[] {1}, new long[] {offset}))
+        .addNode(NodeProto.newBuilder().setOpType("Reshape").setName(rows).addInput(tensor).addInput(rowsShape)
+            .addOutput(rows))
+        .addNode(NodeProto.newBuilder().setOpType("Gather").setName(unit).addInput(rows).addInput(index)
+            .addOutput(unit).addAttribute(Attributes.of("axis", 1L)))
+        .addOutput(floatValue(unit, new long[] {-1, 1}));
+    return model.toBuilder().setGraph(g).build();
+  }
+
   /**
    * The forward model from {@code tensor} (a name {@link #gradientPath} lists) up, the tensor a graph
    * input ({@link FromLayerGraph}); LRNs as {@link #activationGraph} computes them, so that the

@@ -468,6 +468,35 @@ public final class Engine implements AutoCloseable {
     return activations(batch, tensors, false);
   }
 
+  /**
+   * One unit of an internal tensor per image, [N, 1]: the value at {@code offset} in each image's part
+   * of {@code tensor} (row-major, the batch its first axis), from the part of the model it is computed
+   * from, without copying the rest of the tensor out of ONNX Runtime.
+   */
+  public Tensor unitValues(Tensor batch, String tensor, long offset) {
+    checkInput(batch);
+    long h = batch.dim(2);
+    long w = batch.dim(3);
+    OrtSession session;
+    synchronized (this) {
+      session = activationSessions.get(tensor + "@" + h + "x" + w + " unit " + offset, () -> {
+        try {
+          return sessions.open(graph.serialize(builder.unitGraph(graph, tensor, offset, h, w))).session();
+        } catch (OrtException e) {
+          throw new EngineException("ONNX Runtime cannot load the forward graph to unit " + offset + " of '" + tensor
+              + "': " + e.getMessage(), e);
+        }
+      });
+    }
+    String unit = GradientGraphBuilder.unitOutput(tensor);
+    try {
+      return runInModelBatches(session, Map.of(graph.inputName(), batch), List.of(unit), false).get(unit);
+    } catch (OrtException e) {
+      throw new EngineException("forward pass to unit " + offset + " of '" + tensor + "' failed on " + batch + ": "
+          + e.getMessage(), e);
+    }
+  }
+
   private Map<String, Tensor> activations(Tensor batch, List<String> tensors, boolean withLogits) {
     checkInput(batch);
     OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3), withLogits);

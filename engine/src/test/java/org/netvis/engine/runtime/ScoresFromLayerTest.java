@@ -25,7 +25,8 @@ import org.netvis.engine.testing.SharedData;
  * The forward pass with a hidden tensor set ({@link Engine#scoresFromLayer}), on the ResNet-18 fixture:
  * the tensor's own values give the model's logits, rows go with the images they name, and only the
  * nodes above the tensor are kept (the tensor set to another image's values: {@link ShiftedTensorTest});
- * and the other cut, a layer's values from the nodes below it ({@link Engine#layerValues}).
+ * and the other cut, a layer's values from the nodes below it ({@link Engine#layerValues}), or one unit
+ * of them ({@link Engine#unitValues}).
  */
 class ScoresFromLayerTest {
   private static final String INSIDE = "/layer1/layer1.0/conv2/Conv_output_0";
@@ -82,6 +83,29 @@ class ScoresFromLayerTest {
         List.of(INSIDE), 224, 224, false).getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
     assertEquals(3, ops.stream().filter("Conv"::equals).count(), "the stem and layer1.0's two convolutions: " + ops);
     assertFalse(ops.contains("Gemm"), "no classifier: " + ops);
+  }
+
+  /** One unit per image ({@link Engine#unitValues}): the layer's value at the unit's offset in each image's part. */
+  @Test
+  void aUnitsValuesAreTheLayersValuesAtItsOffsetInEachImage() throws Exception {
+    try (Engine engine = GradientCheck.open(SharedData.fixture("resnet18-random"), dir)) {
+      Tensor x = gaussian(5, 3, 3, 224, 224);
+      Tensor layer = engine.layerValues(x, List.of(INSIDE)).get(INSIDE);
+      int item = layer.itemSize();
+      for (int offset : new int[] {0, 12345, item - 1}) {
+        Tensor unit = engine.unitValues(x, INSIDE, offset);
+        assertEquals(List.of(3L, 1L), java.util.Arrays.stream(unit.shape()).boxed().toList());
+        float[] expected = new float[3];
+        for (int i = 0; i < 3; i++) {
+          expected[i] = layer.data()[i * item + offset];
+        }
+        Compare.assertSameUpToRounding(expected, unit.data());
+      }
+    }
+    List<String> ops = new GradientGraphBuilder().unitGraph(ModelGraph.read(SharedData.fixture("resnet18-random")),
+        INSIDE, 7, 224, 224).getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
+    assertEquals(3, ops.stream().filter("Conv"::equals).count(), "the stem and layer1.0's two convolutions: " + ops);
+    assertEquals(List.of("Reshape", "Gather"), ops.subList(ops.size() - 2, ops.size()));
   }
 
   @Test
