@@ -78,10 +78,7 @@ public record Baseline(String key, String name, Tensor file, double blurSigma, f
           Arrays.fill(out, offset + ch * plane, offset + (ch + 1) * plane, validRange[0][ch]);
         }
       }
-      case "blur" -> {
-        float[] source = Arrays.copyOfRange(inputs.data(), image * item, (image + 1) * item);
-        System.arraycopy(GaussianBlur.blur(source, c, h, w, blurSigma), 0, out, offset, item);
-      }
+      case "blur" -> System.arraycopy(blurred(inputs, image), 0, out, offset, item);
       case "uniform" -> {
         for (int ch = 0; ch < c; ch++) {
           float lo = validRange[0][ch];
@@ -93,6 +90,18 @@ public record Baseline(String key, String name, Tensor file, double blurSigma, f
       }
       default -> System.arraycopy(file.data(), index * item, out, offset, item);
     }
+  }
+
+  /** Whether the baseline is the image blurred ({@code blur}). */
+  public boolean blur() {
+    return name.equals("blur");
+  }
+
+  /** Image {@code image} of {@code inputs} blurred with this baseline's sigma, (C, H, W) as one new array. */
+  public float[] blurred(Tensor inputs, int image) {
+    int item = inputs.itemSize();
+    float[] source = Arrays.copyOfRange(inputs.data(), image * item, (image + 1) * item);
+    return GaussianBlur.blur(source, (int) inputs.dim(1), (int) inputs.dim(2), (int) inputs.dim(3), blurSigma);
   }
 
   /**

@@ -59,12 +59,13 @@ public final class GradientShapDraws {
   /** Each image's draws in order, for tests and reports: what {@link #inChunks} hands out. */
   public List<List<Draw>> of(Tensor inputs) {
     int item = inputs.itemSize();
+    BaselineDistribution.Over baselines = distribution.over(inputs);
     List<List<Draw>> out = new ArrayList<>();
     for (int i = 0; i < inputs.dim(0); i++) {
       Random random = generator(i);
       List<Draw> image = new ArrayList<>();
       for (int s = 0; s < samples; s++) {
-        image.add(draw(inputs, i, random, new float[item], new float[item], 0));
+        image.add(draw(inputs, baselines, i, random, new float[item], new float[item], 0));
       }
       out.add(image);
     }
@@ -139,6 +140,7 @@ public final class GradientShapDraws {
   public void inChunks(Tensor inputs, int size, Consumer<Chunk> chunk) {
     int n = (int) inputs.dim(0);
     int item = inputs.itemSize();
+    BaselineDistribution.Over baselines = distribution.over(inputs);
     Random[] generators = new Random[n];
     for (int i = 0; i < n; i++) {
       generators[i] = generator(i);
@@ -160,7 +162,7 @@ public final class GradientShapDraws {
       IntStream.range(first / samples, (end - 1) / samples + 1).parallel().forEach(image -> {
         for (int q = Math.max(first, image * samples); q < Math.min(end, (image + 1) * samples); q++) {
           int offset = (q - first) * item;
-          float a = draw(inputs, image, generators[image], noisy, base, offset).alpha();
+          float a = draw(inputs, baselines, image, generators[image], noisy, base, offset).alpha();
           alphas[q - first] = a;
           for (int k = offset; k < offset + item; k++) {
             points[k] = base[k] + a * (noisy[k] - base[k]);
@@ -221,10 +223,11 @@ public final class GradientShapDraws {
   }
 
   /** The next draw of image {@code image}, written into {@code noisy} and {@code base} at {@code offset}. */
-  private Draw draw(Tensor inputs, int image, Random random, float[] noisy, float[] base, int offset) {
+  private Draw draw(Tensor inputs, BaselineDistribution.Over baselines, int image, Random random, float[] noisy,
+      float[] base, int offset) {
     int j = random.nextInt(distribution.size());
     float alpha = random.nextFloat();
-    distribution.write(inputs, image, j, random, base, offset);
+    baselines.write(image, j, random, base, offset);
     int item = inputs.itemSize();
     float[] x = inputs.data();
     for (int k = 0; k < item; k++) {

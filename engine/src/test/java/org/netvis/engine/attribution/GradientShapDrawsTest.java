@@ -139,6 +139,38 @@ class GradientShapDrawsTest {
     }
   }
 
+  /**
+   * A blur baseline is its own image blurred, in every draw and chunk: the distribution keeps each
+   * image's blur once drawn, and must never hand one image's to another, nor a stale one to new inputs.
+   */
+  @Test
+  void blurDrawsAreEachImagesOwnBlurInEveryChunk() {
+    Tensor x = Tensor.zeros(3, 3, 8, 8);
+    Random random = new Random(2);
+    for (int k = 0; k < x.size(); k++) {
+      x.data()[k] = (float) random.nextGaussian();
+    }
+    int item = x.itemSize();
+    GradientShapDraws draws = new GradientShapDraws(context(7, 0), List.of("black", "blur", "blur"), 1.5, 8, 0.3);
+    for (Tensor inputs : List.of(x, x.slice(1, 3), x)) {
+      int[] blurs = {0};
+      draws.inChunks(inputs, 5, c -> {
+        for (int d = 0; d < c.count(); d++) {
+          float[] base = Arrays.copyOfRange(c.base(), d * item, (d + 1) * item);
+          float[] own = Arrays.copyOfRange(inputs.data(), c.image(d) * item, (c.image(d) + 1) * item);
+          float[] blurred = org.netvis.engine.image.GaussianBlur.blur(own, 3, 8, 8, 1.5);
+          if (Arrays.equals(base, blurred)) {
+            blurs[0]++;
+          } else {
+            // The other entry, black: one value per channel.
+            assertEquals(base[0], base[item / 3 - 1], "draw " + (c.start() + d) + " is neither black nor its blur");
+          }
+        }
+      });
+      assertEquals(true, blurs[0] > 0 && blurs[0] < 8 * inputs.dim(0), blurs[0] + " blur draws");
+    }
+  }
+
   @Test
   void drawsFollowTheImagesDataSetIndexNotItsPlaceInTheBatch() {
     Tensor same = Tensor.zeros(2, 3, 4, 4); // two equal images: only their generators tell them apart
