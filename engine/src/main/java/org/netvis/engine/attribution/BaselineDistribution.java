@@ -58,11 +58,17 @@ public final class BaselineDistribution {
    * {@code offset}; a uniform entry draws its pixels from {@code random}.
    */
   public void write(Tensor inputs, int image, int j, Random random, float[] out, int offset) {
+    int entry = entryOf(j);
+    entries.get(entry).write(inputs, image, j - firsts[entry], random, out, offset);
+  }
+
+  /** The entry that holds the distribution's image {@code j}. */
+  private int entryOf(int j) {
     int entry = entries.size() - 1;
     while (firsts[entry] > j) {
       entry--;
     }
-    entries.get(entry).write(inputs, image, j - firsts[entry], random, out, offset);
+    return entry;
   }
 
   /** The distribution over one batch of inputs, drawn from many times ({@link Over}). */
@@ -88,10 +94,7 @@ public final class BaselineDistribution {
 
     /** {@link BaselineDistribution#write} for these inputs. */
     public void write(int image, int j, Random random, float[] out, int offset) {
-      int entry = entries.size() - 1;
-      while (firsts[entry] > j) {
-        entry--;
-      }
+      int entry = entryOf(j);
       Baseline baseline = entries.get(entry);
       if (!baseline.blur()) {
         baseline.write(inputs, image, j - firsts[entry], random, out, offset);
