@@ -80,7 +80,7 @@ public final class BaselineDistribution {
    * The distribution over one batch of inputs, which must not change while it is drawn from: each
    * image's blurred baseline is computed at its first draw and kept. Why: GradientSHAP draws an image's
    * blur baseline at about half its draws, and a sigma-5 blur of a 224 x 224 image costs 10-20 ms (most
-   * of GradientSHAP's Java samples were the blur; its steps' time outside ONNX Runtime fell by 0.3-1.3 s;
+   * of GradientSHAP's Java samples were the blur; its steps' time outside ONNX Runtime fell by up to 1.3 s;
    * bench/README.md, fifty-fourth session). Images may be drawn from on several threads.
    */
   public final class Over {
