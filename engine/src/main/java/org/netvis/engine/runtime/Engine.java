@@ -477,17 +477,8 @@ public final class Engine implements AutoCloseable {
     checkInput(batch);
     long h = batch.dim(2);
     long w = batch.dim(3);
-    OrtSession session;
-    synchronized (this) {
-      session = activationSessions.get(tensor + "@" + h + "x" + w + " unit " + offset, () -> {
-        try {
-          return sessions.open(graph.serialize(builder.unitGraph(graph, tensor, offset, h, w))).session();
-        } catch (OrtException e) {
-          throw new EngineException("ONNX Runtime cannot load the forward graph to unit " + offset + " of '" + tensor
-              + "': " + e.getMessage(), e);
-        }
-      });
-    }
+    OrtSession session = forwardSession(tensor + "@" + h + "x" + w + " unit " + offset,
+        () -> builder.unitGraph(graph, tensor, offset, h, w), "to unit " + offset + " of '" + tensor + "'");
     String unit = GradientGraphBuilder.unitOutput(tensor);
     try {
       return runInModelBatches(session, Map.of(graph.inputName(), batch), List.of(unit), false).get(unit);
@@ -575,14 +566,19 @@ public final class Engine implements AutoCloseable {
     });
   }
 
-  private synchronized OrtSession activationSession(List<String> tensors, long h, long w, boolean withLogits) {
-    String key = String.join(",", tensors) + "@" + h + "x" + w + (withLogits ? "" : " alone");
+  private OrtSession activationSession(List<String> tensors, long h, long w, boolean withLogits) {
+    return forwardSession(String.join(",", tensors) + "@" + h + "x" + w + (withLogits ? "" : " alone"),
+        () -> builder.activationGraph(graph, tensors, h, w, withLogits), "with outputs " + tensors);
+  }
+
+  /** A forward graph's session, built and opened on first use under {@code key}; {@code what} names it in errors. */
+  private synchronized OrtSession forwardSession(String key, java.util.function.Supplier<ModelProto> model,
+      String what) {
     return activationSessions.get(key, () -> {
       try {
-        return sessions.open(graph.serialize(builder.activationGraph(graph, tensors, h, w, withLogits))).session();
+        return sessions.open(graph.serialize(model.get())).session();
       } catch (OrtException e) {
-        throw new EngineException("ONNX Runtime cannot load the forward graph with outputs " + tensors + ": "
-            + e.getMessage(), e);
+        throw new EngineException("ONNX Runtime cannot load the forward graph " + what + ": " + e.getMessage(), e);
       }
     });
   }
