@@ -67,8 +67,13 @@ public record PathChunk(int first, int count, int points) {
 
   /** Each pair's image. */
   public Tensor repeat(Tensor x) {
+    return repeat(x, null);
+  }
+
+  /** {@link #repeat(Tensor)} written into {@code buffer} where it holds exactly this chunk's values. */
+  public Tensor repeat(Tensor x, float[] buffer) {
     int item = x.itemSize();
-    float[] out = new float[count * item];
+    float[] out = buffer != null && buffer.length == count * item ? buffer : new float[count * item];
     for (int q = 0; q < count; q++) {
       System.arraycopy(x.data(), image(q) * item, out, q * item, item);
     }

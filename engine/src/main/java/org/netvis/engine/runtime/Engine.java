@@ -290,9 +290,10 @@ public final class Engine implements AutoCloseable {
 
   /**
    * {@link #vjp(Tensor, VjpSpec, Map)}, writing over the tensors of {@code reuse} (outputs of an
-   * earlier call the caller no longer reads, by name): the input gradient's where its shape is the
-   * batch's, and each seed value's where its shape is that of the seed's cotangent (or targets). The
-   * returned map then holds those same tensors; every other output is a fresh array.
+   * earlier call the caller no longer reads, by name) where this call's output has their shape: the
+   * input gradient's (the batch's), each seed value's (its cotangent's or targets'), and, once a run
+   * of the graph has shown them, those of its other batch-first outputs (a layer's values and
+   * gradient). The returned map then holds those same tensors; every other output is a fresh array.
    */
   public Map<String, Tensor> vjp(Tensor batch, VjpSpec spec, Map<String, Tensor> cotangents,
       Map<String, Tensor> reuse) {
@@ -332,8 +333,12 @@ public final class Engine implements AutoCloseable {
       if (part > 0 && n > part && batchFirst) {
         return runInParts(gs, inputs, n, part, known, into);
       }
-      return sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(), into, 0,
-          OrtSessions.WHOLE);
+      Map<String, Tensor> out = sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(),
+          into, 0, OrtSessions.WHOLE);
+      if (batchFirst) {
+        gs.learnShapes(out, n);
+      }
+      return out;
     } catch (OrtException e) {
       throw new EngineException("gradient pass failed on " + batch + ": " + e.getMessage(), e);
     }
@@ -408,12 +413,19 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The outputs whose shapes are known before a run: the input gradient's (the batch's), and each
-   * seed value's (its cotangent's, or its cross-entropy targets').
+   * The outputs whose shapes are known before a run: the input gradient's (the batch's), each seed
+   * value's (its cotangent's, or its cross-entropy targets'), and each batch-first output's that an
+   * earlier run of the graph has shown ({@link GradientSession#learnShapes}).
    */
   private static Map<String, long[]> knownShapes(GradientSession gs, Tensor batch, Map<String, Tensor> inputs,
       VjpSpec spec) {
     Map<String, long[]> known = new HashMap<>();
+    for (String name : gs.outputNames()) {
+      long[] shape = gs.outputShape(name, batch.dim(0));
+      if (shape != null) {
+        known.put(name, shape);
+      }
+    }
     known.put(VjpSpec.gradientName(gs.graph().inputName()), batch.shape());
     for (String seed : gs.graph().seeds()) {
       Tensor given = inputs.get(spec.seedInputName(seed));
@@ -447,6 +459,7 @@ public final class Engine implements AutoCloseable {
     for (String name : gs.outputNames()) {
       out.put(name, whole.containsKey(name) ? whole.get(name) : Tensor.concat(parts.get(name)));
     }
+    gs.learnShapes(out, n);
     return out;
   }
 

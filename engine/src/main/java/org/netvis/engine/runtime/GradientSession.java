@@ -1,13 +1,17 @@
 package org.netvis.engine.runtime;
 
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.netvis.engine.graph.GradientGraph;
+import org.netvis.engine.tensor.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +34,7 @@ final class GradientSession implements AutoCloseable {
   private boolean fixedBatches;
   private OrtSession anyBatch;
   private final Map<Long, OrtSession> byBatch = new TreeMap<>();
+  private final Map<String, long[]> itemShapes = new ConcurrentHashMap<>();
 
   GradientSession(CompanionGraphs.Companion companion, OrtSessions sessions, boolean fixedBatches) {
     this.companion = companion;
@@ -49,6 +54,42 @@ final class GradientSession implements AutoCloseable {
 
   List<String> outputNames() {
     return outputNames;
+  }
+
+  /**
+   * Remembers, from the outputs of a run of {@code batch} images, the per-image shape of each output
+   * the graph declares batch-first (its first axis {@link GradientGraph#BATCH_DIMENSION}, the rest
+   * fixed) and that came back with {@code batch} rows: an axis that is a multiple of the batch comes
+   * back longer and is left out.
+   */
+  void learnShapes(Map<String, Tensor> outputs, long batch) {
+    for (ValueInfoProto v : companion.graph().proto().getGraph().getOutputList()) {
+      Tensor t = outputs.get(v.getName());
+      if (t != null && t.rank() > 0 && t.dim(0) == batch && !itemShapes.containsKey(v.getName())
+          && declaredBatchFirst(v)) {
+        itemShapes.put(v.getName(), Arrays.copyOfRange(t.shape(), 1, t.rank()));
+      }
+    }
+  }
+
+  private static boolean declaredBatchFirst(ValueInfoProto v) {
+    List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
+    if (dims.isEmpty() || !GradientGraph.BATCH_DIMENSION.equals(dims.get(0).getDimParam())) {
+      return false;
+    }
+    return dims.stream().skip(1).allMatch(TensorShapeProto.Dimension::hasDimValue);
+  }
+
+  /** The shape of output {@code name} for a run of {@code batch} images, or null where no run has shown it. */
+  long[] outputShape(String name, long batch) {
+    long[] item = itemShapes.get(name);
+    if (item == null) {
+      return null;
+    }
+    long[] shape = new long[item.length + 1];
+    shape[0] = batch;
+    System.arraycopy(item, 0, shape, 1, item.length);
+    return shape;
   }
 
   /** Batch sizes with a session of their own so far, ascending. */

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.netvis.engine.attribution.TargetGradients;
+import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.model.ModelDescriptor;
 import org.netvis.engine.model.Preprocessing;
 import org.netvis.engine.model.ResolvedModel;
@@ -65,6 +67,29 @@ class ReusedOutputsTest {
     try (Engine engine = open(3)) {
       assertWrittenOver(engine, GradientBatchTest.gaussian(new long[] {7, 3, 224, 224}, 5),
           GradientBatchTest.gaussian(new long[] {7, 3, 224, 224}, 7), 6);
+    }
+  }
+
+  @Test
+  void aLayersValuesAndGradientAreWrittenOverOnceARunHasShownTheirShape() throws Exception {
+    // Their shapes are not known before the graph's first run; after it, whole and in parts of 2.
+    String layer = "/features/features.7/Concat_output_0";
+    VjpSpec spec = new VjpSpec(List.of(), List.of(layer), List.of(layer));
+    for (int[] batchAndPart : new int[][] {{2, 8}, {5, 2}}) {
+      int n = batchAndPart[0];
+      try (Engine engine = open(batchAndPart[1])) {
+        String logits = engine.graph().outputName();
+        Tensor images = GradientBatchTest.gaussian(new long[] {n, 3, 224, 224}, 15);
+        Map<String, Tensor> fresh = engine.vjp(images, spec, Map.of(logits, cotangent(n, 16)));
+        Map<String, Tensor> earlier = engine.vjp(GradientBatchTest.gaussian(new long[] {n, 3, 224, 224}, 17), spec,
+            Map.of(logits, cotangent(n, 18)));
+        Map<String, Tensor> reused = engine.vjp(images, spec, Map.of(logits, cotangent(n, 16)), earlier);
+        for (String name : List.of(layer, VjpSpec.gradientName(layer))) {
+          assertSame(earlier.get(name), reused.get(name), name);
+          assertArrayEquals(fresh.get(name).data(), reused.get(name).data(), name);
+        }
+        assertArrayEquals(new long[] {n, 256, 27, 27}, reused.get(layer).shape());
+      }
     }
   }
 

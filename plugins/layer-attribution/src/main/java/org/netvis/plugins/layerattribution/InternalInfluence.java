@@ -31,8 +31,13 @@ final class InternalInfluence implements Attribution {
     int n = (int) inputs.dim(0);
     double[] total = null;
     long[] shape = null;
+    float[] buffer = null; // the last chunk's points, refilled by the next chunk of its size
+    LayerPass.Result r = null; // the last chunk's, written over likewise
     for (PathChunk c : PathChunk.of(n, rule.count(), pass.callSize(p.internalBatchSize()))) {
-      Tensor g = pass.run(c.interpolate(inputs, b, rule.alphas()), c.targets(targets)).gradients();
+      Tensor points = c.interpolate(inputs, b, rule.alphas(), buffer);
+      buffer = points.data();
+      r = pass.run(points, c.targets(targets), r);
+      Tensor g = r.gradients();
       if (total == null) {
         total = new double[n * g.itemSize()];
         shape = g.shape().clone();

@@ -38,8 +38,12 @@ final class LayerConductance implements Attribution, ConvergenceDelta {
     long[] shape = null;
     float[] previousA = null;
     float[] previousG = null;
+    float[] buffer = null; // the last chunk's points, refilled by the next chunk of its size
+    LayerPass.Result r = null; // the last chunk's, written over likewise
     for (PathChunk c : PathChunk.of(n, alphas.length, pass.callSize(p.internalBatchSize()))) {
-      LayerPass.Result r = pass.run(c.interpolate(inputs, b, alphas), c.targets(targets));
+      Tensor points = c.interpolate(inputs, b, alphas, buffer);
+      buffer = points.data();
+      r = pass.run(points, c.targets(targets), r);
       int item = r.activations().itemSize();
       if (total == null) {
         total = new double[n * item];

@@ -38,8 +38,9 @@ final class LayerDeepLift implements Attribution, ConvergenceDelta {
     int n = (int) inputs.dim(0);
     double[] total = null;
     long[] shape = null;
+    LayerPass.Result r = null; // the last call's, written over by the next
     for (ReferencePairs pairs : ReferencePairs.of(ctx.engine(), n, refs.size(), internalBatchSize)) {
-      LayerPass.Result r = pass.runPaired(pairs.rows(inputs, refs), pairs.targets(targets));
+      r = pass.runPaired(pairs.rows(inputs, refs), pairs.targets(targets), r);
       int item = r.activations().itemSize();
       if (total == null) {
         total = new double[n * item];

@@ -39,8 +39,10 @@ final class LayerGradientShap implements Attribution, ConvergenceDelta {
     int n = (int) inputs.dim(0);
     double[][] total = {null};
     long[][] shape = {null};
+    LayerPass.Result[] last = {null}; // the last chunk's, written over by the next
     draws.inChunks(inputs, pass.callSize(p.internalBatchSize()), c -> {
-      float[] g = pass.run(c.pointTensor(), c.targets(targets)).gradients().data();
+      last[0] = pass.run(c.pointTensor(), c.targets(targets), last[0]);
+      float[] g = last[0].gradients().data();
       Tensor atInputs = pass.activations(c.noisyInputs(), c.count());
       Tensor atBaselines = pass.activations(c.baselines(), c.count());
       if (total[0] == null) {

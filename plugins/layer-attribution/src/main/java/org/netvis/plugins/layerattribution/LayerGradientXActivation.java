@@ -20,9 +20,10 @@ final class LayerGradientXActivation implements Attribution {
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
     List<Tensor> parts = new ArrayList<>();
+    LayerPass.Result r = null;
     for (int start = 0; start < n; start += batch) {
       int end = Math.min(n, start + batch);
-      LayerPass.Result r = pass.run(inputs.slice(start, end), Arrays.copyOfRange(targets, start, end));
+      r = pass.run(inputs.slice(start, end), Arrays.copyOfRange(targets, start, end), r);
       float[] product = new float[r.activations().size()];
       for (int k = 0; k < product.length; k++) {
         product[k] = r.activations().data()[k] * r.gradients().data()[k];

@@ -39,18 +39,29 @@ final class LayerIntegratedGradients implements Attribution, ConvergenceDelta {
     Tensor ab = pass.activations(b, chunk);
     int item = ax.itemSize();
     double[] total = new double[n * item];
+    // The last chunk's arrays, written over by the next chunk of its size.
+    float[] images = null;
+    float[] shift = null;
+    Tensor g = null;
     for (PathChunk c : PathChunk.of(n, rule.count(), chunk)) {
-      Tensor atX = c.repeat(ax);
-      float[] points = new float[atX.size()];
+      Tensor repeated = c.repeat(inputs, images);
+      images = repeated.data();
+      if (shift == null || shift.length != c.count() * item) {
+        shift = new float[c.count() * item];
+      }
+      // The layer set to A(b) + a (A(x) - A(b)), rounded to float, as a shift from A(x).
       for (int q = 0; q < c.count(); q++) {
         double a = rule.alphas()[c.point(q)];
         int src = c.image(q) * item;
         for (int e = 0; e < item; e++) {
+          float x = ax.data()[src + e];
           double start = ab.data()[src + e];
-          points[q * item + e] = (float) (start + a * (ax.data()[src + e] - start));
+          shift[q * item + e] = (float) (start + a * (x - start)) - x;
         }
       }
-      Tensor g = pass.gradientAt(c.repeat(inputs), c.targets(targets), atX, new Tensor(atX.shape(), points));
+      long[] shape = ax.shape().clone();
+      shape[0] = c.count();
+      g = pass.gradientAt(repeated, c.targets(targets), new Tensor(shape, shift), g);
       c.accumulate(total, g, rule.weights());
     }
     float[] out = new float[n * item];

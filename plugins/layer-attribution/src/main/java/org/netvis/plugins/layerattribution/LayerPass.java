@@ -37,20 +37,32 @@ final class LayerPass {
   /** A and G. */
   record Result(Tensor activations, Tensor gradients) {}
 
-  /** A and G for these images and targets (the engine splits a long batch into its own parts). */
-  Result run(Tensor images, long[] targets) {
-    Map<String, Tensor> out = engine.vjp(images, read, Map.of(seed(), oneHot(targets)));
-    return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
+  /**
+   * A and G for these images and targets (the engine splits a long batch into its own parts),
+   * written over the arrays of {@code previous} (a result the caller no longer reads; null for none)
+   * where their shapes fit: a path method's chunks then take no fresh layer-sized arrays.
+   */
+  Result run(Tensor images, long[] targets, Result previous) {
+    return result(engine.vjp(images, read, Map.of(seed(), oneHot(targets)), reusable(previous)));
   }
 
   /**
    * A and the DeepLIFT multipliers at the layer for a batch of pairs, rows 2i and 2i + 1 an image and
    * its baseline, each row seeded at its target ({@link VjpSpec.Backward#DEEPLIFT}); the batch runs
-   * whole, so it holds at most the pairs of one call ({@code ReferencePairs.of}).
+   * whole, so it holds at most the pairs of one call ({@code ReferencePairs.of}); {@code previous} as
+   * for {@link #run}.
    */
-  Result runPaired(Tensor pairs, long[] targets) {
-    Map<String, Tensor> out = engine.vjp(pairs, rescaled, Map.of(seed(), oneHot(targets)));
+  Result runPaired(Tensor pairs, long[] targets, Result previous) {
+    return result(engine.vjp(pairs, rescaled, Map.of(seed(), oneHot(targets)), reusable(previous)));
+  }
+
+  private Result result(Map<String, Tensor> out) {
     return new Result(out.get(layer.name()), out.get(VjpSpec.gradientName(layer.name())));
+  }
+
+  private Map<String, Tensor> reusable(Result previous) {
+    return previous == null ? Map.of()
+        : Map.of(layer.name(), previous.activations(), VjpSpec.gradientName(layer.name()), previous.gradients());
   }
 
   /** LRP's relevance at the layer and each image's target score. */
@@ -72,14 +84,14 @@ final class LayerPass {
     return new Relevance(out.get(VjpSpec.gradientName(layer.name())), scores);
   }
 
-  /** G where the layer's output is {@code values} instead of A(images) (all of the layer's shape). */
-  Tensor gradientAt(Tensor images, long[] targets, Tensor activations, Tensor values) {
-    float[] shift = new float[values.size()];
-    for (int k = 0; k < shift.length; k++) {
-      shift[k] = values.data()[k] - activations.data()[k];
-    }
-    return engine.vjp(images, set, Map.of(seed(), oneHot(targets),
-        VjpSpec.shiftName(layer.name()), new Tensor(values.shape(), shift))).get(VjpSpec.gradientName(layer.name()));
+  /**
+   * G where the layer's output is A(images) + {@code shift} (of the layer's shape), written over
+   * {@code previous} (an earlier G the caller no longer reads; null for none) where the shapes fit.
+   */
+  Tensor gradientAt(Tensor images, long[] targets, Tensor shift, Tensor previous) {
+    String gradient = VjpSpec.gradientName(layer.name());
+    return engine.vjp(images, set, Map.of(seed(), oneHot(targets), VjpSpec.shiftName(layer.name()), shift),
+        previous == null ? Map.of() : Map.of(gradient, previous)).get(gradient);
   }
 
   /**
