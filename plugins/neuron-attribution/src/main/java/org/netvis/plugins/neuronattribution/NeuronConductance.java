@@ -44,12 +44,17 @@ final class NeuronConductance implements Attribution {
     int item = inputs.itemSize();
     double[] total = new double[n * item];
     var engine = ctx.engine();
+    UnitGradients gradients = new UnitGradients(engine, unitAtInput, neuron);
+    // The last chunk's arrays, written over by the next chunk of its size.
+    float[] buffer = null;
+    Map<String, Tensor> atLayer = Map.of();
     for (PathChunk c : PathChunk.of(n, rule.count(), engine.gradientCallSize(p.internalBatchSize()))) {
-      Tensor points = c.interpolate(inputs, b, rule.alphas());
-      Tensor atLayer = engine.vjp(points, scoreAtLayer, Map.of(engine.graph().outputName(),
-          ClassScores.oneHot(c.targets(targets), engine.classes()))).get(VjpSpec.gradientName(neuron.layer()));
-      double[] throughUnit = neuron.values(atLayer);
-      Tensor g = NeuronGradient.gradients(engine, unitAtInput, neuron, points);
+      Tensor points = c.interpolate(inputs, b, rule.alphas(), buffer);
+      buffer = points.data();
+      atLayer = engine.vjp(points, scoreAtLayer, Map.of(engine.graph().outputName(),
+          ClassScores.oneHot(c.targets(targets), engine.classes())), atLayer);
+      double[] throughUnit = neuron.values(atLayer.get(VjpSpec.gradientName(neuron.layer())));
+      Tensor g = gradients.of(points);
       float[] scaled = g.data();
       for (int q = 0; q < c.count(); q++) {
         float factor = (float) throughUnit[q];

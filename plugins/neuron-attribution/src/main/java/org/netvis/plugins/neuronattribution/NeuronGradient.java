@@ -2,7 +2,6 @@ package org.netvis.plugins.neuronattribution;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.netvis.engine.attribution.Neuron;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
@@ -27,18 +26,13 @@ final class NeuronGradient implements Attribution {
     this.batch = batch;
   }
 
-  /** d unit / d input for each image (the images in one call, so at most the engine's gradient batch). */
-  static Tensor gradients(Engine engine, VjpSpec spec, Neuron neuron, Tensor images) {
-    Map<String, Tensor> out = engine.vjp(images, spec, Map.of(neuron.layer(), neuron.cotangent((int) images.dim(0))));
-    return out.get(VjpSpec.gradientName(engine.graph().inputName()));
-  }
-
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
     int n = (int) inputs.dim(0);
     List<Tensor> parts = new ArrayList<>();
     for (int start = 0; start < n; start += batch) {
-      parts.add(gradients(engine, spec, neuron, inputs.slice(start, Math.min(n, start + batch))));
+      // Each part is kept, so each takes arrays of its own.
+      parts.add(new UnitGradients(engine, spec, neuron).of(inputs.slice(start, Math.min(n, start + batch))));
     }
     return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }

@@ -37,8 +37,9 @@ final class NeuronGradientShap implements Attribution, ConvergenceDelta {
 
   @Override
   public Tensor attribute(Tensor inputs, long[] targets) {
+    UnitGradients gradients = new UnitGradients(ctx.engine(), spec, neuron);
     return draws.inputAttributions(inputs, ctx.engine().gradientCallSize(p.internalBatchSize()),
-        c -> NeuronGradient.gradients(ctx.engine(), spec, neuron, c.pointTensor()).data());
+        c -> gradients.of(c.pointTensor()).data());
   }
 
   @Override

@@ -37,9 +37,12 @@ final class NeuronIntegratedGradients implements Attribution, ConvergenceDelta {
     PathRule.Points rule = p.method().points(p.steps());
     int n = (int) inputs.dim(0);
     double[] total = new double[n * inputs.itemSize()];
+    UnitGradients gradients = new UnitGradients(ctx.engine(), spec, neuron);
+    float[] buffer = null; // the last chunk's points, refilled by the next chunk of its size
     for (PathChunk c : PathChunk.of(n, rule.count(), ctx.engine().gradientCallSize(p.internalBatchSize()))) {
-      c.accumulate(total, NeuronGradient.gradients(ctx.engine(), spec, neuron, c.interpolate(inputs, b, rule.alphas())),
-          rule.weights());
+      Tensor points = c.interpolate(inputs, b, rule.alphas(), buffer);
+      buffer = points.data();
+      c.accumulate(total, gradients.of(points), rule.weights());
     }
     float[] out = new float[total.length];
     for (int k = 0; k < out.length; k++) {
