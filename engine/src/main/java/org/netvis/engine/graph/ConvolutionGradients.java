@@ -144,18 +144,21 @@ final class ConvolutionGradients {
     // adjoint of its own slice of the weights, the same sums of products. ONNX Runtime keeps each
     // in its blocked layout, where splitting the joined gradient (a Split, which it runs in plain
     // NCHW) cost a reorder out and one back in per part.
-    float[] values = TensorProtos.toFloats(weights);
-    long taps = values.length / (ws[0] * ws[1]);
+    long taps = Arrays.stream(ws).skip(2).reduce(1, (a, b) -> a * b);
     long start = 0;
     for (String part : concat.getInputList()) {
       long channels = ctx.shape(part)[1];
       if (ctx.isActive(part)) {
         long[] partShape = ws.clone();
         partShape[1] = channels;
-        float[] slice = channelSlice(values, ws[0], ws[1], taps, start, channels);
-        TensorProto partWeights = TensorProtos.floats("", partShape, slice);
+        long from = start;
+        // Remembered like the adjoint weights: a later build (another spec, the sanity check's copies)
+        // takes the same part, whose adjoint is then found without hashing a fresh slice's bytes.
+        TensorProto partWeights = ctx.derived("conv_part_weights, channels " + from + " + " + channels, weights,
+            source -> TensorProtos.floats("", partShape, channelSlice(TensorProtos.toFloats(source), ws[0], ws[1], taps, from,
+                channels)));
         NodeEmitter e = ctx.emit();
-        ctx.accumulate(part, inputGradient(node, part, () -> e.floats("conv_part_weights", partShape, slice),
+        ctx.accumulate(part, inputGradient(node, part, () -> e.constant("conv_part_weights", partWeights),
             partWeights, partShape, dy.get(0), ctx));
       }
       start += channels;
