@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
   private final CompanionGraphs companions;
   private final IdleClosingCache<GradientSession> gradientSessions = new IdleClosingCache<>(GradientSession::close);
   private final OrtSessions sessions;
+  private final CutGraphs cutGraphs;
 
   private Engine(ResolvedModel model, ModelGraph graph, byte[] modelBytes, EngineOptions options,
       OrtSessions.Clock clock, GradientGraphBuilder builder) throws OrtException {
@@ -65,7 +66,7 @@ public final class Engine implements AutoCloseable {
     this.recomputedLrns = LrnWindowSums.count(graph.proto()) - LrnWindowSums.count(runs);
     OrtSessions.Opened opened = sessions.open(runs == graph.proto() ? modelBytes : graph.serialize(runs));
     this.forward = opened.session();
-    this.provider = opened.provider();
+    this.provider = opened.provider();    this.cutGraphs = new CutGraphs(graph, builder, sessions);
   }
 
   /**
@@ -220,7 +221,12 @@ public final class Engine implements AutoCloseable {
   public Tensor scores(Tensor batch) {
     checkInput(batch);
     try {
-      return runInModelBatches(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName()), true)
+      // In parts of the gradient batch: per image a forward pass on the CPU is as fast in parts as
+      // whole, and ONNX Runtime keeps a session's memory at its largest run until the session closes,
+      // the forward pass's at the end of the run (deletion/insertion's batches of 64: 1.9-2.4 GB;
+      // bench/README.md, fifty-third session).
+      int part = graph.fixedBatch() ? (int) graph.inputShape()[0] : gradientBatch();
+      return sessions.runInParts(forward, Map.of(graph.inputName(), batch), List.of(graph.outputName()), part)
           .get(graph.outputName());
     } catch (OrtException e) {
       throw new EngineException("forward pass failed on " + batch + ": " + e.getMessage(), e);
@@ -463,14 +469,13 @@ public final class Engine implements AutoCloseable {
     return out;
   }
 
-  private final IdleClosingCache<OrtSession> activationSessions = new IdleClosingCache<>(OrtSessions::closeQuietly);
-
   /**
    * A forward pass that also returns internal tensors, by name (see {@link #layers}); the logits
    * come back under the model's output name. One session per set of tensors and input size.
    */
   public Map<String, Tensor> activations(Tensor batch, List<String> tensors) {
-    return activations(batch, tensors, true);
+    checkInput(batch);
+    return cutGraphs.values(batch, tensors, true);
   }
 
   /**
@@ -478,7 +483,8 @@ public final class Engine implements AutoCloseable {
    * above them do not run): what methods that read a layer's values and not the scores take.
    */
   public Map<String, Tensor> layerValues(Tensor batch, List<String> tensors) {
-    return activations(batch, tensors, false);
+    checkInput(batch);
+    return cutGraphs.values(batch, tensors, false);
   }
 
   /**
@@ -488,61 +494,8 @@ public final class Engine implements AutoCloseable {
    */
   public Tensor unitValues(Tensor batch, String tensor, long offset) {
     checkInput(batch);
-    long h = batch.dim(2);
-    long w = batch.dim(3);
-    OrtSession session = forwardSession(tensor + "@" + h + "x" + w + " unit " + offset,
-        () -> builder.unitGraph(graph, tensor, offset, h, w), "to unit " + offset + " of '" + tensor + "'");
-    String unit = GradientGraphBuilder.unitOutput(tensor);
-    try {
-      return runInModelBatches(session, Map.of(graph.inputName(), batch), List.of(unit), false).get(unit);
-    } catch (OrtException e) {
-      throw new EngineException("forward pass to unit " + offset + " of '" + tensor + "' failed on " + batch + ": "
-          + e.getMessage(), e);
-    }
+    return cutGraphs.unit(batch, tensor, offset);
   }
-
-  private Map<String, Tensor> activations(Tensor batch, List<String> tensors, boolean withLogits) {
-    checkInput(batch);
-    OrtSession session = activationSession(tensors, batch.dim(2), batch.dim(3), withLogits);
-    try {
-      // Whole: a layer's tensor need not be batch-first (a transformer's [tokens, N, width]).
-      return runInModelBatches(session, Map.of(graph.inputName(), batch), new ArrayList<>(session.getOutputNames()),
-          false);
-    } catch (OrtException e) {
-      throw new EngineException("forward pass for " + tensors + " failed on " + batch + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * A forward run in parts along the feeds' first axis: of the model's fixed batch where it has one,
-   * else, for {@code inParts}, of the {@link #gradientBatch()} (whole where that is 0, on a GPU). Per
-   * image a forward pass on the CPU is as fast in parts as whole, and ONNX Runtime keeps a session's
-   * memory at its largest run until the session closes, the forward pass's at the end of the run
-   * (deletion/insertion's batches of 64: 1.9-2.4 GB; bench/README.md, fifty-third session). The parts
-   * read their images where they lie in the feeds; their outputs, batch-first, are joined.
-   */
-  private Map<String, Tensor> runInModelBatches(OrtSession session, Map<String, Tensor> feeds, List<String> outputs,
-      boolean inParts) throws OrtException {
-    int rows = (int) feeds.values().iterator().next().dim(0);
-    int part = graph.fixedBatch() ? (int) graph.inputShape()[0] : inParts ? gradientBatch() : 0;
-    if (part == 0 || rows == part || (!graph.fixedBatch() && rows < part)) {
-      return sessions.run(session, feeds, outputs);
-    }
-    Map<String, List<Tensor>> parts = new LinkedHashMap<>();
-    for (int start = 0; start < rows; start += part) {
-      int count = Math.min(rows, start + part) - start;
-      sessions.run(session, feeds, outputs, Map.of(), start, count)
-          .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
-    }
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
-    return out;
-  }
-
-  private final IdleClosingCache<FromLayerSession> fromLayerSessions =
-      new IdleClosingCache<>(f -> OrtSessions.closeQuietly(f.session()));
-
-  private record FromLayerSession(OrtSession session, boolean readsImage) {}
 
   /**
    * The logits with the tensor {@code layer} (a name {@link #layers} lists) set to {@code values}, as a
@@ -556,44 +509,7 @@ public final class Engine implements AutoCloseable {
       throw new EngineException(values.dim(0) + " rows of values for '" + layer + "' but " + imageOfRow.length
           + " image indices; expected one per row");
     }
-    FromLayerSession s = fromLayerSession(layer, images.dim(2), images.dim(3));
-    Map<String, Tensor> feeds = new HashMap<>(Map.of(FromLayerGraph.inputName(layer), values));
-    if (s.readsImage()) {
-      feeds.put(graph.inputName(), images.items(imageOfRow));
-    }
-    try {
-      return runInModelBatches(s.session(), feeds, List.of(graph.outputName()), false).get(graph.outputName());
-    } catch (OrtException e) {
-      throw new EngineException("forward pass from '" + layer + "' failed on " + values + ": " + e.getMessage(), e);
-    }
-  }
-
-  private synchronized FromLayerSession fromLayerSession(String layer, long h, long w) {
-    return fromLayerSessions.get(layer + "@" + h + "x" + w, () -> {
-      FromLayerGraph g = builder.fromLayerGraph(graph, layer, h, w);
-      try {
-        return new FromLayerSession(sessions.open(graph.serialize(g.model())).session(), g.readsImage());
-      } catch (OrtException e) {
-        throw new EngineException("ONNX Runtime cannot load the forward graph from '" + layer + "': " + e.getMessage(), e);
-      }
-    });
-  }
-
-  private OrtSession activationSession(List<String> tensors, long h, long w, boolean withLogits) {
-    return forwardSession(String.join(",", tensors) + "@" + h + "x" + w + (withLogits ? "" : " alone"),
-        () -> builder.activationGraph(graph, tensors, h, w, withLogits), "with outputs " + tensors);
-  }
-
-  /** A forward graph's session, built and opened on first use under {@code key}; {@code what} names it in errors. */
-  private synchronized OrtSession forwardSession(String key, java.util.function.Supplier<ModelProto> model,
-      String what) {
-    return activationSessions.get(key, () -> {
-      try {
-        return sessions.open(graph.serialize(model.get())).session();
-      } catch (OrtException e) {
-        throw new EngineException("ONNX Runtime cannot load the forward graph " + what + ": " + e.getMessage(), e);
-      }
-    });
+    return cutGraphs.scoresFrom(images, imageOfRow, layer, values);
   }
 
   private volatile List<GradientGraphBuilder.LayerTensor> layers;
@@ -672,7 +588,7 @@ public final class Engine implements AutoCloseable {
    * to the end of the run. Call it only while no run is in flight.
    */
   public synchronized int closeIdleSessions() {
-    return gradientSessions.closeIdle() + activationSessions.closeIdle() + fromLayerSessions.closeIdle();
+    return gradientSessions.closeIdle() + cutGraphs.closeIdle();
   }
 
   private void checkInput(Tensor batch) {
@@ -691,8 +607,7 @@ public final class Engine implements AutoCloseable {
   @Override
   public synchronized void close() {
     gradientSessions.closeAll();
-    activationSessions.closeAll();
-    fromLayerSessions.closeAll();
+    cutGraphs.close();
     OrtSessions.closeQuietly(forward);
   }
 

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -161,6 +162,28 @@ final class OrtSessions {
   /** Runs a session on heap tensors and returns the named outputs as heap tensors; the run is timed. */
   Map<String, Tensor> run(OrtSession session, Map<String, Tensor> inputs, List<String> outputs) throws OrtException {
     return run(session, inputs, outputs, Map.of(), 0, WHOLE);
+  }
+
+  /**
+   * {@link #run(OrtSession, Map, List)} in parts of {@code part} rows along the feeds' first axis, each
+   * read where it lies in the feeds, and the outputs (batch-first) joined; whole where {@code part} is
+   * 0 or the feeds hold no more rows than that.
+   */
+  Map<String, Tensor> runInParts(OrtSession session, Map<String, Tensor> feeds, List<String> outputs, int part)
+      throws OrtException {
+    int rows = (int) feeds.values().iterator().next().dim(0);
+    if (part == 0 || rows <= part) {
+      return run(session, feeds, outputs);
+    }
+    Map<String, List<Tensor>> parts = new LinkedHashMap<>();
+    for (int start = 0; start < rows; start += part) {
+      int count = Math.min(rows, start + part) - start;
+      run(session, feeds, outputs, Map.of(), start, count)
+          .forEach((k, v) -> parts.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, Tensor.concat(v)));
+    return out;
   }
 
   /** {@code count} for a run of every input whole. */
