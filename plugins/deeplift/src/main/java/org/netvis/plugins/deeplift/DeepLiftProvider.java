@@ -2,13 +2,23 @@ package org.netvis.plugins.deeplift;
 
 import java.util.List;
 import org.netvis.engine.attribution.Baseline;
-import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers DeepLIFT. */
-public final class DeepLiftProvider implements AttributionProvider {
+public final class DeepLiftProvider extends DeclaredAttributionProvider<DeepLiftProvider.Parameters> {
+  public DeepLiftProvider() {
+    super("deeplift",
+        "DeepLIFT (Shrikumar et al. 2017) with the rescale rule, as Captum's DeepLift: (input - baseline) times"
+            + " multipliers that replace each ReLU's, sigmoid's, tanh's and max pool's gradient by its output's"
+            + " difference over its input's; reports the convergence delta",
+        Parameters.class, (context, p) -> {
+          // Checked when the method is created, so before any step of an experiment runs.
+          Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
+          return new DeepLift(context.engine(), inputs -> List.of(baseline.ofImages(inputs, context)),
+              p.internalBatchSize());
+        });
+  }
 
   /** Parameters of DeepLIFT, with Captum's defaults. */
   public record Parameters(
@@ -20,29 +30,4 @@ public final class DeepLiftProvider implements AttributionProvider {
           exclusiveMin = true, max = 1000) double blurSigma,
       @Param(description = "images per gradient call (each runs beside its reference)", defaultValue = "16", min = 1,
           max = 100000) int internalBatchSize) {}
-
-  @Override
-  public String id() {
-    return "deeplift";
-  }
-
-  @Override
-  public String description() {
-    return "DeepLIFT (Shrikumar et al. 2017) with the rescale rule, as Captum's DeepLift: (input - baseline) times"
-        + " multipliers that replace each ReLU's, sigmoid's, tanh's and max pool's gradient by its output's"
-        + " difference over its input's; reports the convergence delta";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    Parameters p = (Parameters) parameters;
-    // Checked when the method is created, so before any step of an experiment runs.
-    Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
-    return new DeepLift(context.engine(), inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
-  }
 }

@@ -2,13 +2,21 @@ package org.netvis.plugins.deeplift;
 
 import java.util.List;
 import org.netvis.engine.attribution.BaselineDistribution;
-import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers DeepLIFT SHAP: DeepLIFT averaged over a distribution of baselines (Captum's DeepLiftShap). */
-public final class DeepLiftShapProvider implements AttributionProvider {
+public final class DeepLiftShapProvider extends DeclaredAttributionProvider<DeepLiftShapProvider.Parameters> {
+  public DeepLiftShapProvider() {
+    super("deeplift-shap",
+        "DeepLIFT SHAP (Lundberg and Lee 2017): DeepLIFT's attributions averaged over a distribution of baselines;"
+            + " reports the convergence delta against their mean score",
+        Parameters.class, (context, p) -> {
+          BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
+          return new DeepLift(context.engine(), inputs -> distribution.forEachImage(inputs, context),
+              p.internalBatchSize());
+        });
+  }
 
   /** Parameters of DeepLIFT SHAP. */
   public record Parameters(
@@ -18,27 +26,4 @@ public final class DeepLiftShapProvider implements AttributionProvider {
           exclusiveMin = true, max = 1000) double blurSigma,
       @Param(description = "(image, baseline) pairs per gradient call", defaultValue = "16", min = 1, max = 100000)
       int internalBatchSize) {}
-
-  @Override
-  public String id() {
-    return "deeplift-shap";
-  }
-
-  @Override
-  public String description() {
-    return "DeepLIFT SHAP (Lundberg and Lee 2017): DeepLIFT's attributions averaged over a distribution of baselines;"
-        + " reports the convergence delta against their mean score";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    Parameters p = (Parameters) parameters;
-    BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
-    return new DeepLift(context.engine(), inputs -> distribution.forEachImage(inputs, context), p.internalBatchSize());
-  }
 }

@@ -1,27 +1,12 @@
 package org.netvis.plugins.fooling;
 
-import org.netvis.engine.spi.Technique;
-import org.netvis.engine.spi.TechniqueProvider;
+import org.netvis.engine.spi.DeclaredTechniqueProvider;
 
 /** Registers the fooling-image technique. */
-public final class FoolingProvider implements TechniqueProvider {
-  @Override
-  public String id() {
-    return "fooling";
-  }
-
-  @Override
-  public String description() {
-    return "Fooling images: normalized gradient ascent on a target class score until the model predicts it";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return FoolingParameters.class;
-  }
-
-  @Override
-  public Class<? extends Technique<?>> technique() {
-    return Fooling.class;
+public final class FoolingProvider extends DeclaredTechniqueProvider<FoolingParameters> {
+  public FoolingProvider() {
+    super("fooling",
+        "Fooling images: normalized gradient ascent on a target class score until the model predicts it",
+        FoolingParameters.class, Fooling.class);
   }
 }

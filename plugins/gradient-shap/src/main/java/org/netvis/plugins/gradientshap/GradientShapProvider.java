@@ -2,13 +2,17 @@ package org.netvis.plugins.gradientshap;
 
 import java.util.List;
 import org.netvis.engine.attribution.GradientShapDraws;
-import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers GradientSHAP. */
-public final class GradientShapProvider implements AttributionProvider {
+public final class GradientShapProvider extends DeclaredAttributionProvider<GradientShapProvider.Parameters> {
+  public GradientShapProvider() {
+    super("gradient-shap",
+        "GradientSHAP (Lundberg and Lee 2017; Erion et al. 2021's expected gradients): the expectation of (input -"
+            + " baseline) times the gradient at a random point between them, over random baselines",
+        Parameters.class, GradientShap::new);
+  }
 
   /** Parameters of GradientSHAP, with Captum's names and defaults where Captum has them. */
   public record Parameters(
@@ -19,25 +23,4 @@ public final class GradientShapProvider implements AttributionProvider {
       @Param(description = GradientShapDraws.STDEVS, defaultValue = "0.0", min = 0, max = 1e6) double stdevs,
       @Param(description = "draws per gradient call", defaultValue = "64", min = 1, max = 100000)
       int internalBatchSize) {}
-
-  @Override
-  public String id() {
-    return "gradient-shap";
-  }
-
-  @Override
-  public String description() {
-    return "GradientSHAP (Lundberg and Lee 2017; Erion et al. 2021's expected gradients): the expectation of"
-        + " (input - baseline) times the gradient at a random point between them, over random baselines";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    return new GradientShap(context, (Parameters) parameters);
-  }
 }

@@ -2,8 +2,7 @@ package org.netvis.plugins.guidedgradcam;
 
 import java.util.Map;
 import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 import org.netvis.engine.tensor.Tensor;
 
@@ -12,7 +11,33 @@ import org.netvis.engine.tensor.Tensor;
  * nearest interpolation, both found by id through the SPI (not imported), so either can come from
  * another jar.
  */
-public final class GuidedGradCamProvider implements AttributionProvider {
+public final class GuidedGradCamProvider extends DeclaredAttributionProvider<GuidedGradCamProvider.Parameters> {
+  public GuidedGradCamProvider() {
+    super("guided-grad-cam",
+        "Guided Grad-CAM (Selvaraju et al. 2017): guided backpropagation times Grad-CAM (nearest upsampling)",
+        Parameters.class, (context, p) -> {
+          Attribution guided = context.attributions().create("guided-backprop",
+              Map.of("internal_batch_size", p.internalBatchSize()), context, "guided-backprop");
+          Attribution cam = context.attributions().create("grad-cam", Map.of("layer", p.layer(), "grid", p.grid(),
+              "interpolation", "nearest", "internal_batch_size", p.internalBatchSize()), context, "grad-cam");
+          return (inputs, targets) -> {
+            Tensor g = guided.attribute(inputs, targets);
+            Tensor m = cam.attribute(inputs, targets);
+            int n = (int) g.dim(0);
+            int c = (int) g.dim(1);
+            int hw = (int) (g.dim(2) * g.dim(3));
+            float[] out = new float[g.size()];
+            for (int i = 0; i < n; i++) {
+              for (int ch = 0; ch < c; ch++) {
+                for (int k = 0; k < hw; k++) {
+                  out[(i * c + ch) * hw + k] = g.data()[(i * c + ch) * hw + k] * m.data()[i * hw + k];
+                }
+              }
+            }
+            return new Tensor(g.shape(), out);
+          };
+        });
+  }
 
   /** Parameters of guided Grad-CAM. */
   public record Parameters(
@@ -21,44 +46,4 @@ public final class GuidedGradCamProvider implements AttributionProvider {
           defaultValue = "''") String layer,
       @Param(description = "Grad-CAM's grid for token tensors", defaultValue = "0", min = 0, max = 4096) int grid,
       @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096) int internalBatchSize) {}
-
-  @Override
-  public String id() {
-    return "guided-grad-cam";
-  }
-
-  @Override
-  public String description() {
-    return "Guided Grad-CAM (Selvaraju et al. 2017): guided backpropagation times Grad-CAM (nearest upsampling)";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    Parameters p = (Parameters) parameters;
-    Attribution guided = context.attributions().create("guided-backprop",
-        Map.of("internal_batch_size", p.internalBatchSize()), context, "guided-backprop");
-    Attribution cam = context.attributions().create("grad-cam", Map.of("layer", p.layer(), "grid", p.grid(),
-        "interpolation", "nearest", "internal_batch_size", p.internalBatchSize()), context, "grad-cam");
-    return (inputs, targets) -> {
-      Tensor g = guided.attribute(inputs, targets);
-      Tensor m = cam.attribute(inputs, targets);
-      int n = (int) g.dim(0);
-      int c = (int) g.dim(1);
-      int hw = (int) (g.dim(2) * g.dim(3));
-      float[] out = new float[g.size()];
-      for (int i = 0; i < n; i++) {
-        for (int ch = 0; ch < c; ch++) {
-          for (int k = 0; k < hw; k++) {
-            out[(i * c + ch) * hw + k] = g.data()[(i * c + ch) * hw + k] * m.data()[i * hw + k];
-          }
-        }
-      }
-      return new Tensor(g.shape(), out);
-    };
-  }
 }

@@ -1,13 +1,18 @@
 package org.netvis.plugins.integratedgradients;
 
 import org.netvis.engine.attribution.PathRule;
-import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers integrated gradients. */
-public final class IntegratedGradientsProvider implements AttributionProvider {
+public final class IntegratedGradientsProvider
+    extends DeclaredAttributionProvider<IntegratedGradientsProvider.Parameters> {
+  public IntegratedGradientsProvider() {
+    super("integrated-gradients",
+        "Integrated gradients (Sundararajan et al. 2017): (input - baseline) times the gradient averaged along the"
+            + " straight path between them; reports the convergence delta",
+        Parameters.class, IntegratedGradients::new);
+  }
 
   /** Parameters of integrated gradients, with Captum's defaults. */
   public record Parameters(
@@ -26,26 +31,5 @@ public final class IntegratedGradientsProvider implements AttributionProvider {
 
     /** Captum's approximation methods. */
     public enum Method { GAUSSLEGENDRE, RIEMANN_LEFT, RIEMANN_RIGHT, RIEMANN_MIDDLE, RIEMANN_TRAPEZOID }
-  }
-
-  @Override
-  public String id() {
-    return "integrated-gradients";
-  }
-
-  @Override
-  public String description() {
-    return "Integrated gradients (Sundararajan et al. 2017): (input - baseline) times the gradient averaged along "
-        + "the straight path between them; reports the convergence delta";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    return new IntegratedGradients(context, (Parameters) parameters);
   }
 }

@@ -2,13 +2,26 @@ package org.netvis.plugins.lrp;
 
 import java.util.Map;
 import org.netvis.engine.attribution.RelevanceRules;
-import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers layer-wise relevance propagation. */
-public final class LrpProvider implements AttributionProvider {
+public final class LrpProvider extends DeclaredAttributionProvider<LrpProvider.Parameters> {
+  public LrpProvider() {
+    super("lrp",
+        "Layer-wise relevance propagation (Bach et al. 2015), as Captum's LRP: the target's score redistributed layer"
+            + " by layer to the input with the epsilon, gamma, alpha1_beta0 or identity rule per layer; reports the"
+            + " convergence delta",
+        Parameters.class, (context, p) -> {
+          // Checked when the method is created, so before any step of an experiment runs.
+          Lrp method = new Lrp(context.engine(), RelevanceRules.of(context, p.rule(), p.layers(), p.zeroBias()),
+              p.internalBatchSize());
+          // A model with a node LRP has no rule for (a transformer's LayerNormalization) fails here, naming
+          // the node; the graph derived for the check is the one the step runs.
+          method.prepare();
+          return method;
+        });
+  }
 
   /** Parameters of LRP, with Captum's defaults. */
   public record Parameters(
@@ -17,33 +30,4 @@ public final class LrpProvider implements AttributionProvider {
       @Param(description = RelevanceRules.ZERO_BIAS, defaultValue = "false") boolean zeroBias,
       @Param(description = "images per gradient call", defaultValue = "32", min = 1, max = 4096)
           int internalBatchSize) {}
-
-  @Override
-  public String id() {
-    return "lrp";
-  }
-
-  @Override
-  public String description() {
-    return "Layer-wise relevance propagation (Bach et al. 2015), as Captum's LRP: the target's score redistributed"
-        + " layer by layer to the input with the epsilon, gamma, alpha1_beta0 or identity rule per layer;"
-        + " reports the convergence delta";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    Parameters p = (Parameters) parameters;
-    // Checked when the method is created, so before any step of an experiment runs.
-    Lrp method = new Lrp(context.engine(), RelevanceRules.of(context, p.rule(), p.layers(), p.zeroBias()),
-        p.internalBatchSize());
-    // A model with a node LRP has no rule for (a transformer's LayerNormalization) fails here, naming
-    // the node; the graph derived for the check is the one the step runs.
-    method.prepare();
-    return method;
-  }
 }

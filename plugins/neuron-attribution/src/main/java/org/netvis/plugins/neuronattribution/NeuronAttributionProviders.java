@@ -8,6 +8,7 @@ import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 
 /**
  * Registers Captum's neuron attribution methods: each attributes one hidden unit's value, not a class
@@ -98,27 +99,14 @@ public final class NeuronAttributionProviders {
   }
 
   /** Registers neuron integrated gradients. */
-  public static final class IntegratedGradientsProvider implements AttributionProvider {
-    @Override
-    public String id() {
-      return "neuron-integrated-gradients";
-    }
-
-    @Override
-    public String description() {
-      return "Neuron integrated gradients (Captum's NeuronIntegratedGradients): integrated gradients of one hidden"
-          + " unit's value; reports the convergence delta";
-    }
-
-    @Override
-    public Class<? extends Record> parameters() {
-      return NeuronPathParameters.class;
-    }
-
-    @Override
-    public Attribution create(AttributionContext context, Record parameters) {
-      NeuronPathParameters p = (NeuronPathParameters) parameters;
-      return new NeuronIntegratedGradients(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+  public static final class IntegratedGradientsProvider extends DeclaredAttributionProvider<NeuronPathParameters> {
+    public IntegratedGradientsProvider() {
+      super("neuron-integrated-gradients",
+          "Neuron integrated gradients (Captum's NeuronIntegratedGradients): integrated gradients of one hidden unit's"
+              + " value; reports the convergence delta",
+          NeuronPathParameters.class,
+          (context, p) ->
+              new NeuronIntegratedGradients(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p));
     }
 
     @Override
@@ -128,54 +116,27 @@ public final class NeuronAttributionProviders {
   }
 
   /** Registers neuron conductance. */
-  public static final class ConductanceProvider implements AttributionProvider {
-    @Override
-    public String id() {
-      return "neuron-conductance";
-    }
-
-    @Override
-    public String description() {
-      return "Neuron conductance (Captum's NeuronConductance): the part of the target score's change along the path"
-          + " from the baseline that flows through one hidden unit, per input feature";
-    }
-
-    @Override
-    public Class<? extends Record> parameters() {
-      return NeuronConductanceParameters.class;
-    }
-
-    @Override
-    public Attribution create(AttributionContext context, Record parameters) {
-      NeuronConductanceParameters p = (NeuronConductanceParameters) parameters;
-      return new NeuronConductance(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+  public static final class ConductanceProvider extends DeclaredAttributionProvider<NeuronConductanceParameters> {
+    public ConductanceProvider() {
+      super("neuron-conductance",
+          "Neuron conductance (Captum's NeuronConductance): the part of the target score's change along the path from"
+              + " the baseline that flows through one hidden unit, per input feature",
+          NeuronConductanceParameters.class,
+          (context, p) -> new NeuronConductance(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p));
     }
   }
 
   /** Registers neuron DeepLIFT. */
-  public static final class DeepLiftProvider implements AttributionProvider {
-    @Override
-    public String id() {
-      return "neuron-deeplift";
-    }
-
-    @Override
-    public String description() {
-      return "Neuron DeepLIFT (Captum's NeuronDeepLift, rescale rule): one hidden unit's change from the baseline"
-          + " attributed to the input; reports the convergence delta";
-    }
-
-    @Override
-    public Class<? extends Record> parameters() {
-      return NeuronDeepLiftParameters.class;
-    }
-
-    @Override
-    public Attribution create(AttributionContext context, Record parameters) {
-      NeuronDeepLiftParameters p = (NeuronDeepLiftParameters) parameters;
-      Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
-      return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
-          inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
+  public static final class DeepLiftProvider extends DeclaredAttributionProvider<NeuronDeepLiftParameters> {
+    public DeepLiftProvider() {
+      super("neuron-deeplift",
+          "Neuron DeepLIFT (Captum's NeuronDeepLift, rescale rule): one hidden unit's change from the baseline"
+              + " attributed to the input; reports the convergence delta",
+          NeuronDeepLiftParameters.class, (context, p) -> {
+            Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
+            return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
+                inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
+          });
     }
 
     @Override
@@ -185,29 +146,16 @@ public final class NeuronAttributionProviders {
   }
 
   /** Registers neuron DeepLIFT SHAP. */
-  public static final class DeepLiftShapProvider implements AttributionProvider {
-    @Override
-    public String id() {
-      return "neuron-deeplift-shap";
-    }
-
-    @Override
-    public String description() {
-      return "Neuron DeepLIFT SHAP (Captum's NeuronDeepLiftShap): neuron DeepLIFT averaged over a distribution of"
-          + " baselines; reports the convergence delta against the unit's mean value there";
-    }
-
-    @Override
-    public Class<? extends Record> parameters() {
-      return NeuronDeepLiftShapParameters.class;
-    }
-
-    @Override
-    public Attribution create(AttributionContext context, Record parameters) {
-      NeuronDeepLiftShapParameters p = (NeuronDeepLiftShapParameters) parameters;
-      BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
-      return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
-          inputs -> distribution.forEachImage(inputs, context), p.internalBatchSize());
+  public static final class DeepLiftShapProvider extends DeclaredAttributionProvider<NeuronDeepLiftShapParameters> {
+    public DeepLiftShapProvider() {
+      super("neuron-deeplift-shap",
+          "Neuron DeepLIFT SHAP (Captum's NeuronDeepLiftShap): neuron DeepLIFT averaged over a distribution of"
+              + " baselines; reports the convergence delta against the unit's mean value there",
+          NeuronDeepLiftShapParameters.class, (context, p) -> {
+            BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
+            return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
+                inputs -> distribution.forEachImage(inputs, context), p.internalBatchSize());
+          });
     }
 
     @Override
@@ -217,27 +165,13 @@ public final class NeuronAttributionProviders {
   }
 
   /** Registers neuron GradientSHAP. */
-  public static final class GradientShapProvider implements AttributionProvider {
-    @Override
-    public String id() {
-      return "neuron-gradient-shap";
-    }
-
-    @Override
-    public String description() {
-      return "Neuron GradientSHAP (Captum's NeuronGradientShap): GradientSHAP of one hidden unit's value, over random"
-          + " baselines and points between them and the input; reports the convergence delta";
-    }
-
-    @Override
-    public Class<? extends Record> parameters() {
-      return NeuronGradientShapParameters.class;
-    }
-
-    @Override
-    public Attribution create(AttributionContext context, Record parameters) {
-      NeuronGradientShapParameters p = (NeuronGradientShapParameters) parameters;
-      return new NeuronGradientShap(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p);
+  public static final class GradientShapProvider extends DeclaredAttributionProvider<NeuronGradientShapParameters> {
+    public GradientShapProvider() {
+      super("neuron-gradient-shap",
+          "Neuron GradientSHAP (Captum's NeuronGradientShap): GradientSHAP of one hidden unit's value, over random"
+              + " baselines and points between them and the input; reports the convergence delta",
+          NeuronGradientShapParameters.class,
+          (context, p) -> new NeuronGradientShap(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p));
     }
 
     @Override

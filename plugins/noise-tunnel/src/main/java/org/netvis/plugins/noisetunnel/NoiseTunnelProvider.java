@@ -2,12 +2,29 @@ package org.netvis.plugins.noisetunnel;
 
 import java.util.Map;
 import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers the noise tunnel (SmoothGrad and its variants) over any attribution method found by id. */
-public final class NoiseTunnelProvider implements AttributionProvider {
+public final class NoiseTunnelProvider extends DeclaredAttributionProvider<NoiseTunnelProvider.Parameters> {
+  private static final String ID = "noise-tunnel";
+
+  public NoiseTunnelProvider() {
+    super(ID,
+        "Noise tunnel: any attribution method averaged over noisy copies of the input (SmoothGrad, Smilkov et al."
+            + " 2017; VarGrad, Adebayo et al. 2018)",
+        Parameters.class, (context, p) -> {
+          if (p.base().equals(ID)) {
+            throw new IllegalArgumentException("base: a noise tunnel cannot wrap itself");
+          }
+          if (context.attributions().find(p.base()).isEmpty()) {
+            throw context.attributions().unknownMethod("base", p.base());
+          }
+          Attribution base = context.attributions().create(p.base(), p.baseParams(), context, "base_params");
+          return new NoiseTunnel(context.seed(), context::itemIndex, base, p,
+              context.engine().gradientCallSize(p.internalBatchSize()));
+        });
+  }
 
   /** Parameters of the noise tunnel. */
   public record Parameters(
@@ -28,35 +45,5 @@ public final class NoiseTunnelProvider implements AttributionProvider {
 
     /** Captum's NoiseTunnel types. */
     public enum Type { SMOOTHGRAD, SMOOTHGRAD_SQ, VARGRAD }
-  }
-
-  @Override
-  public String id() {
-    return "noise-tunnel";
-  }
-
-  @Override
-  public String description() {
-    return "Noise tunnel: any attribution method averaged over noisy copies of the input (SmoothGrad, Smilkov et al."
-        + " 2017; VarGrad, Adebayo et al. 2018)";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    Parameters p = (Parameters) parameters;
-    if (p.base().equals(id())) {
-      throw new IllegalArgumentException("base: a noise tunnel cannot wrap itself");
-    }
-    if (context.attributions().find(p.base()).isEmpty()) {
-      throw context.attributions().unknownMethod("base", p.base());
-    }
-    Attribution base = context.attributions().create(p.base(), p.baseParams(), context, "base_params");
-    return new NoiseTunnel(context.seed(), context::itemIndex, base, p,
-        context.engine().gradientCallSize(p.internalBatchSize()));
   }
 }

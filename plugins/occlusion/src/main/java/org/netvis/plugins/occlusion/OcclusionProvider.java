@@ -1,13 +1,17 @@
 package org.netvis.plugins.occlusion;
 
 import java.util.List;
-import org.netvis.engine.spi.Attribution;
-import org.netvis.engine.spi.AttributionContext;
-import org.netvis.engine.spi.AttributionProvider;
+import org.netvis.engine.spi.DeclaredAttributionProvider;
 import org.netvis.engine.spi.Param;
 
 /** Registers occlusion. */
-public final class OcclusionProvider implements AttributionProvider {
+public final class OcclusionProvider extends DeclaredAttributionProvider<OcclusionProvider.Parameters> {
+  public OcclusionProvider() {
+    super("occlusion",
+        "Occlusion (Zeiler and Fergus 2014): the drop of the target score when a sliding window is set to the"
+            + " baseline, averaged over the windows covering each element (forward passes only)",
+        Parameters.class, (context, parameters) -> new Occlusion(context.engine(), parameters));
+  }
 
   /** Parameters of occlusion, as Captum's sliding_window_shapes, strides and baselines. */
   public record Parameters(
@@ -26,26 +30,5 @@ public final class OcclusionProvider implements AttributionProvider {
             + window + " and " + strides);
       }
     }
-  }
-
-  @Override
-  public String id() {
-    return "occlusion";
-  }
-
-  @Override
-  public String description() {
-    return "Occlusion (Zeiler and Fergus 2014): the drop of the target score when a sliding window is set to the"
-        + " baseline, averaged over the windows covering each element (forward passes only)";
-  }
-
-  @Override
-  public Class<? extends Record> parameters() {
-    return Parameters.class;
-  }
-
-  @Override
-  public Attribution create(AttributionContext context, Record parameters) {
-    return new Occlusion(context.engine(), (Parameters) parameters);
   }
 }
