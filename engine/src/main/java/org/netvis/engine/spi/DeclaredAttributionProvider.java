@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param <P> the parameter record type
  */
-public abstract class DeclaredAttributionProvider<P extends Record> implements AttributionProvider {
+public abstract class DeclaredAttributionProvider<P extends Record> extends DeclaredProvider<P>
+    implements AttributionProvider {
 
   /** Makes the method for one model from its bound parameters. */
   @FunctionalInterface
@@ -18,35 +19,15 @@ public abstract class DeclaredAttributionProvider<P extends Record> implements A
     Attribution create(AttributionContext context, P parameters);
   }
 
-  private final String id;
-  private final String description;
-  private final Class<P> parameters;
   private final Factory<P> factory;
 
   protected DeclaredAttributionProvider(String id, String description, Class<P> parameters, Factory<P> factory) {
-    this.id = Objects.requireNonNull(id, "id");
-    this.description = Objects.requireNonNull(description, "description");
-    this.parameters = Objects.requireNonNull(parameters, "parameters");
+    super(id, description, parameters);
     this.factory = Objects.requireNonNull(factory, "factory");
   }
 
   @Override
-  public final String id() {
-    return id;
-  }
-
-  @Override
-  public final String description() {
-    return description;
-  }
-
-  @Override
-  public final Class<P> parameters() {
-    return parameters;
-  }
-
-  @Override
   public final Attribution create(AttributionContext context, Record bound) {
-    return factory.create(context, parameters.cast(bound));
+    return factory.create(context, parameters().cast(bound));
   }
 }

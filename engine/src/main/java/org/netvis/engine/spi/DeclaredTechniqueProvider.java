@@ -10,33 +10,14 @@ import java.util.Objects;
  *
  * @param <P> the parameter record type, the one the technique takes
  */
-public abstract class DeclaredTechniqueProvider<P extends Record> implements TechniqueProvider {
-  private final String id;
-  private final String description;
-  private final Class<P> parameters;
+public abstract class DeclaredTechniqueProvider<P extends Record> extends DeclaredProvider<P>
+    implements TechniqueProvider {
   private final Class<? extends Technique<P>> technique;
 
   protected DeclaredTechniqueProvider(String id, String description, Class<P> parameters,
       Class<? extends Technique<P>> technique) {
-    this.id = Objects.requireNonNull(id, "id");
-    this.description = Objects.requireNonNull(description, "description");
-    this.parameters = Objects.requireNonNull(parameters, "parameters");
+    super(id, description, parameters);
     this.technique = Objects.requireNonNull(technique, "technique");
-  }
-
-  @Override
-  public final String id() {
-    return id;
-  }
-
-  @Override
-  public final String description() {
-    return description;
-  }
-
-  @Override
-  public final Class<P> parameters() {
-    return parameters;
   }
 
   @Override
