@@ -155,8 +155,8 @@ final class ConvolutionGradients {
         // Remembered like the adjoint weights: a later build (another spec, the sanity check's copies)
         // takes the same part, whose adjoint is then found without hashing a fresh slice's bytes.
         TensorProto partWeights = ctx.derived("conv_part_weights, channels " + from + " + " + channels, weights,
-            source -> TensorProtos.floats("", partShape, channelSlice(TensorProtos.toFloats(source), ws[0], ws[1], taps, from,
-                channels)));
+            source -> TensorProtos.floats("", partShape,
+                channelSlice(TensorProtos.toFloats(source), ws[0], ws[1], taps, from, channels)));
         NodeEmitter e = ctx.emit();
         ctx.accumulate(part, inputGradient(node, part, () -> e.constant("conv_part_weights", partWeights),
             partWeights, partShape, dy.get(0), ctx));

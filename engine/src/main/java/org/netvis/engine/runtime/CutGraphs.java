@@ -42,7 +42,8 @@ final class CutGraphs implements AutoCloseable {
     OrtSession session = toTensors(String.join(",", tensors) + "@" + h + "x" + w + (withLogits ? "" : " alone"),
         () -> builder.activationGraph(graph, tensors, h, w, withLogits), "with outputs " + tensors);
     try {
-      // Whole: a layer's tensor need not be batch-first (a transformer's [tokens, N, width]).
+      // Not in parts of the gradient batch: a layer's tensor need not be batch-first (a transformer's
+      // [tokens, N, width]); a model with a fixed batch runs in that batch all the same.
       return run(session, Map.of(graph.inputName(), batch), new ArrayList<>(session.getOutputNames()));
     } catch (OrtException e) {
       throw new EngineException("forward pass for " + tensors + " failed on " + batch + ": " + e.getMessage(), e);

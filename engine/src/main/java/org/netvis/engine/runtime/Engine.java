@@ -66,7 +66,8 @@ public final class Engine implements AutoCloseable {
     this.recomputedLrns = LrnWindowSums.count(graph.proto()) - LrnWindowSums.count(runs);
     OrtSessions.Opened opened = sessions.open(runs == graph.proto() ? modelBytes : graph.serialize(runs));
     this.forward = opened.session();
-    this.provider = opened.provider();    this.cutGraphs = new CutGraphs(graph, builder, sessions);
+    this.provider = opened.provider();
+    this.cutGraphs = new CutGraphs(graph, builder, sessions);
   }
 
   /**
