@@ -41,14 +41,10 @@ public record PathChunk(int first, int count, int points) {
     return out;
   }
 
-  /** b + a (x - b) for each pair, with a its point's alpha (in float arithmetic, as the inputs). */
-  public Tensor interpolate(Tensor x, Tensor b, double[] alphas) {
-    return interpolate(x, b, alphas, null);
-  }
-
   /**
-   * {@link #interpolate(Tensor, Tensor, double[])} written into {@code buffer} where it holds exactly
-   * this chunk's values (an earlier chunk's points the caller no longer reads).
+   * b + a (x - b) for each pair, with a its point's alpha (in float arithmetic, as the inputs), written
+   * into {@code buffer} where it holds exactly this chunk's values (an earlier chunk's points the
+   * caller no longer reads; null for none).
    */
   public Tensor interpolate(Tensor x, Tensor b, double[] alphas, float[] buffer) {
     int item = x.itemSize();
@@ -65,12 +61,7 @@ public record PathChunk(int first, int count, int points) {
     return new Tensor(shape(x), out);
   }
 
-  /** Each pair's image. */
-  public Tensor repeat(Tensor x) {
-    return repeat(x, null);
-  }
-
-  /** {@link #repeat(Tensor)} written into {@code buffer} where it holds exactly this chunk's values. */
+  /** Each pair's image, written into {@code buffer} as {@link #interpolate} writes its points. */
   public Tensor repeat(Tensor x, float[] buffer) {
     int item = x.itemSize();
     float[] out = buffer != null && buffer.length == count * item ? buffer : new float[count * item];

@@ -88,23 +88,21 @@ final class CutGraphs implements AutoCloseable {
   private synchronized FromLayerSession fromLayer(String layer, long h, long w) {
     return fromLayers.get(layer + "@" + h + "x" + w, () -> {
       FromLayerGraph g = builder.fromLayerGraph(graph, layer, h, w);
-      try {
-        return new FromLayerSession(sessions.open(graph.serialize(g.model())).session(), g.readsImage());
-      } catch (OrtException e) {
-        throw new EngineException("ONNX Runtime cannot load the forward graph from '" + layer + "': " + e.getMessage(), e);
-      }
+      return new FromLayerSession(open(g.model(), "from '" + layer + "'"), g.readsImage());
     });
   }
 
   /** A graph's session, built and opened on first use under {@code key}; {@code what} names it in errors. */
   private synchronized OrtSession toTensors(String key, Supplier<ModelProto> model, String what) {
-    return toTensors.get(key, () -> {
-      try {
-        return sessions.open(graph.serialize(model.get())).session();
-      } catch (OrtException e) {
-        throw new EngineException("ONNX Runtime cannot load the forward graph " + what + ": " + e.getMessage(), e);
-      }
-    });
+    return toTensors.get(key, () -> open(model.get(), what));
+  }
+
+  private OrtSession open(ModelProto model, String what) {
+    try {
+      return sessions.open(graph.serialize(model)).session();
+    } catch (OrtException e) {
+      throw new EngineException("ONNX Runtime cannot load the forward graph " + what + ": " + e.getMessage(), e);
+    }
   }
 
   /** Closes the sessions no run has used since the previous call; how many. */

@@ -337,11 +337,9 @@ public final class Engine implements AutoCloseable {
       boolean batchFirst = inputs.values().stream().allMatch(t -> t.dim(0) == n);
       Map<String, long[]> known = batchFirst ? knownShapes(gs, batch, inputs, spec) : Map.of();
       Map<String, Tensor> into = reusable(reuse, known);
-      if (part > 0 && n > part && batchFirst) {
-        return runInParts(gs, inputs, n, part, known, into);
-      }
-      Map<String, Tensor> out = sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(),
-          into, 0, OrtSessions.WHOLE);
+      Map<String, Tensor> out = part > 0 && n > part && batchFirst ? runInParts(gs, inputs, n, part, known, into)
+          : sessions.run(batchFirst ? gs.forBatch(n) : gs.anyBatch(), inputs, gs.outputNames(), into, 0,
+              OrtSessions.WHOLE);
       if (batchFirst) {
         gs.learnShapes(out, n);
       }
@@ -466,7 +464,6 @@ public final class Engine implements AutoCloseable {
     for (String name : gs.outputNames()) {
       out.put(name, whole.containsKey(name) ? whole.get(name) : Tensor.concat(parts.get(name)));
     }
-    gs.learnShapes(out, n);
     return out;
   }
 

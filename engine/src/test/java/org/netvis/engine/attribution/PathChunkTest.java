@@ -29,12 +29,12 @@ class PathChunkTest {
     Tensor b = new Tensor(new long[] {2, 1, 1, 2}, new float[] {0, 0, 2, 4});
     double[] alphas = {0, 0.5, 1};
     PathChunk second = PathChunk.of(2, 3, 4).get(1); // pairs 4 and 5: image 1, points 1 and 2
-    Tensor points = second.interpolate(x, b, alphas);
+    Tensor points = second.interpolate(x, b, alphas, null);
     assertArrayEquals(new long[] {2, 1, 1, 2}, points.shape());
     assertArrayEquals(new float[] {6, 12, 10, 20}, points.data());
     float[] buffer = new float[4];
     assertSame(buffer, second.interpolate(x, b, alphas, buffer).data());
-    assertArrayEquals(new float[] {10, 20, 10, 20}, second.repeat(x).data());
+    assertArrayEquals(new float[] {10, 20, 10, 20}, second.repeat(x, null).data());
     double[] total = new double[4];
     second.accumulate(total, new Tensor(new long[] {2, 1, 1, 2}, new float[] {1, 2, 3, 4}), new double[] {9, 10, 100});
     assertArrayEquals(new double[] {0, 0, 10 + 300, 20 + 400}, total, 1e-12);

@@ -20,23 +20,24 @@ public final class GuidedGradCamProvider extends DeclaredAttributionProvider<Gui
               Map.of("internal_batch_size", p.internalBatchSize()), context, "guided-backprop");
           Attribution cam = context.attributions().create("grad-cam", Map.of("layer", p.layer(), "grid", p.grid(),
               "interpolation", "nearest", "internal_batch_size", p.internalBatchSize()), context, "grad-cam");
-          return (inputs, targets) -> {
-            Tensor g = guided.attribute(inputs, targets);
-            Tensor m = cam.attribute(inputs, targets);
-            int n = (int) g.dim(0);
-            int c = (int) g.dim(1);
-            int hw = (int) (g.dim(2) * g.dim(3));
-            float[] out = new float[g.size()];
-            for (int i = 0; i < n; i++) {
-              for (int ch = 0; ch < c; ch++) {
-                for (int k = 0; k < hw; k++) {
-                  out[(i * c + ch) * hw + k] = g.data()[(i * c + ch) * hw + k] * m.data()[i * hw + k];
-                }
-              }
-            }
-            return new Tensor(g.shape(), out);
-          };
+          return (inputs, targets) -> product(guided.attribute(inputs, targets), cam.attribute(inputs, targets));
         });
+  }
+
+  /** Each channel of the guided gradients {@code g} times the image's Grad-CAM map {@code m}, (N, 1, H, W). */
+  private static Tensor product(Tensor g, Tensor m) {
+    int n = (int) g.dim(0);
+    int c = (int) g.dim(1);
+    int hw = (int) (g.dim(2) * g.dim(3));
+    float[] out = new float[g.size()];
+    for (int i = 0; i < n; i++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int k = 0; k < hw; k++) {
+          out[(i * c + ch) * hw + k] = g.data()[(i * c + ch) * hw + k] * m.data()[i * hw + k];
+        }
+      }
+    }
+    return new Tensor(g.shape(), out);
   }
 
   /** Parameters of guided Grad-CAM. */

@@ -10,14 +10,16 @@ public final class InputXGradientProvider extends DeclaredAttributionProvider<In
   public InputXGradientProvider() {
     super("input-x-gradient",
         "Input x gradient: each input value times the gradient of the target score (Shrikumar et al. 2016)",
-        Parameters.class, (ctx, p) -> (inputs, targets) -> {
-          Tensor g = TargetGradients.of(ctx.engine(), inputs, targets, p.internalBatchSize());
-          float[] out = new float[g.size()];
-          for (int i = 0; i < out.length; i++) {
-            out[i] = inputs.data()[i] * g.data()[i];
-          }
-          return new Tensor(inputs.shape(), out);
-        });
+        Parameters.class, (ctx, p) -> (inputs, targets) ->
+            times(inputs, TargetGradients.of(ctx.engine(), inputs, targets, p.internalBatchSize())));
+  }
+
+  private static Tensor times(Tensor inputs, Tensor gradients) {
+    float[] out = new float[gradients.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = inputs.data()[i] * gradients.data()[i];
+    }
+    return new Tensor(inputs.shape(), out);
   }
 
   /** Parameters of input x gradient. */

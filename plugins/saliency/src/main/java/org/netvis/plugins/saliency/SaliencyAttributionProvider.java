@@ -17,14 +17,17 @@ public final class SaliencyAttributionProvider
         "Saliency (Simonyan et al. 2014): the gradient of the target score, by default its absolute value",
         Parameters.class, (ctx, p) -> (inputs, targets) -> {
           Tensor g = TargetGradients.of(ctx.engine(), inputs, targets, p.internalBatchSize());
-          if (p.abs()) {
-            float[] d = g.data();
-            for (int i = 0; i < d.length; i++) {
-              d[i] = Math.abs(d[i]);
-            }
-          }
-          return g;
+          return p.abs() ? absolute(g) : g;
         });
+  }
+
+  /** The gradient's absolute value, in place. */
+  private static Tensor absolute(Tensor g) {
+    float[] d = g.data();
+    for (int i = 0; i < d.length; i++) {
+      d[i] = Math.abs(d[i]);
+    }
+    return g;
   }
 
   /** Parameters of saliency as an attribution method. */
