@@ -43,14 +43,14 @@ if grep -qsE '\[(madvise|always)\]' "${NETVIS_THP_MODE_FILE:-/sys/kernel/mm/tran
 fi
 
 # The throughput collector: a run is batch work that allocates a few large arrays per step (3 MB
-# gradients) and never needs short pauses; G1's young collections cost its iterative steps more (README,
-# "twelfth session"). Its default goal (1% of the time in collections) grew the young generation to
-# 2 GB in feature visualization, whose steps leave tens of MB of dead arrays each; at 5% the run's
-# peak RSS fell from 2.4 GB to 0.72 GB at the same speed (README, "sixteenth session"). The benchmarks
-# take it too: under G1, the JVM's default, every fresh gradient array of a batch of 8 (4.8 MB) is a
-# humongous allocation, and EngineBench's SqueezeNet VJP at batch 8 took 107-119 ms against 86-87 ms
-# under this collector in alternating runs (bench/README.md, fifty-third session). A collector named in
-# NETVIS_JAVA_OPTS replaces both.
+# gradients) and never needs short pauses; G1's young collections cost its iterative steps more
+# (bench/README.md, "twelfth session"). Its default goal (1% of the time in collections) grew the young
+# generation to 2 GB in feature visualization, whose steps leave tens of MB of dead arrays each; at 5%
+# the run's peak RSS fell from 2.4 GB to 0.72 GB at the same speed (bench/README.md, "sixteenth
+# session"). The benchmarks take it too: under G1, the JVM's default, every fresh gradient array of a
+# batch of 8 (4.8 MB) is a humongous allocation, and EngineBench's SqueezeNet VJP at batch 8 took
+# 107-119 ms against 86-87 ms under this collector in alternating runs (bench/README.md, fifty-third
+# session). A collector named in NETVIS_JAVA_OPTS replaces both.
 NETVIS_GC_OPTIONS=(-XX:+UseParallelGC -XX:GCTimeRatio=19)
 if [[ "${NETVIS_JAVA_OPTS:-}" =~ -XX:\+Use[A-Za-z0-9]*GC ]]; then
   NETVIS_GC_OPTIONS=()
