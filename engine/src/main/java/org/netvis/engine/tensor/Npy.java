@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.zip.ZipInputStream;
  */
 public final class Npy {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final int FLOATS_PER_BLOCK = 1 << 16;
   private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
@@ -146,42 +148,46 @@ public final class Npy {
   }
 
   public static void write(Path file, Tensor tensor) throws IOException {
-    write(file, NpyArray.of(tensor));
+    try (OutputStream out = create(file)) {
+      write(out, tensor);
+    }
   }
 
   public static void write(Path file, NpyArray array) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    try (OutputStream out = Files.newOutputStream(file)) {
+    try (OutputStream out = create(file)) {
       write(out, array);
     }
   }
 
-  public static void write(OutputStream out, NpyArray array) throws IOException {
-    StringBuilder shape = new StringBuilder("(");
-    long[] s = array.shape();
-    for (int i = 0; i < s.length; i++) {
-      shape.append(s[i]);
-      if (s.length == 1 || i < s.length - 1) {
-        shape.append(s.length == 1 ? "," : ", ");
-      }
+  private static OutputStream create(Path file) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
     }
-    shape.append(')');
-    String dict = "{'descr': '" + array.dtype().descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-    // Pad so that the data starts on a 64-byte boundary, as NumPy does.
-    int total = MAGIC.length + 4 + dict.length() + 1;
-    int pad = (64 - total % 64) % 64;
-    String header = dict + " ".repeat(pad) + "\n";
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    head.write(MAGIC);
-    head.write(1);
-    head.write(0);
-    head.write(header.length() & 0xff);
-    head.write((header.length() >> 8) & 0xff);
-    head.write(header.getBytes(StandardCharsets.ISO_8859_1));
-    out.write(head.toByteArray());
+    return Files.newOutputStream(file);
+  }
+
+  /**
+   * A float32 tensor as {@code <f4}, its floats copied out in blocks: no widened copy of the whole
+   * array (as {@link NpyArray#of} makes) and no put per value, which a step's output code, run once
+   * per step and so mostly interpreted, paid per float.
+   */
+  public static void write(OutputStream out, Tensor tensor) throws IOException {
+    writeHeader(out, NpyArray.DType.FLOAT32, tensor.shape());
+    float[] data = tensor.data();
+    ByteBuffer block = ByteBuffer.allocate(Math.min(data.length, FLOATS_PER_BLOCK) * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = block.asFloatBuffer();
+    for (int from = 0; from < data.length; from += FLOATS_PER_BLOCK) {
+      int length = Math.min(FLOATS_PER_BLOCK, data.length - from);
+      floats.clear();
+      floats.put(data, from, length);
+      out.write(block.array(), 0, length * Float.BYTES);
+    }
+  }
+
+  public static void write(OutputStream out, NpyArray array) throws IOException {
+    writeHeader(out, array.dtype(), array.shape());
     int n = Math.toIntExact(array.numel());
     ByteBuffer buf = ByteBuffer.allocate(n * array.dtype().bytes).order(ByteOrder.LITTLE_ENDIAN);
     switch (array.dtype()) {
@@ -212,6 +218,30 @@ public final class Npy {
       }
     }
     out.write(buf.array());
+  }
+
+  /** The magic, version 1.0 and the header dict, padded so that the data starts on a 64-byte boundary, as NumPy does. */
+  private static void writeHeader(OutputStream out, NpyArray.DType dtype, long[] shape) throws IOException {
+    StringBuilder dims = new StringBuilder("(");
+    for (int i = 0; i < shape.length; i++) {
+      dims.append(shape[i]);
+      if (shape.length == 1 || i < shape.length - 1) {
+        dims.append(shape.length == 1 ? "," : ", ");
+      }
+    }
+    dims.append(')');
+    String dict = "{'descr': '" + dtype.descr + "', 'fortran_order': False, 'shape': " + dims + ", }";
+    int total = MAGIC.length + 4 + dict.length() + 1;
+    int pad = (64 - total % 64) % 64;
+    String header = dict + " ".repeat(pad) + "\n";
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    head.write(MAGIC);
+    head.write(1);
+    head.write(0);
+    head.write(header.length() & 0xff);
+    head.write((header.length() >> 8) & 0xff);
+    head.write(header.getBytes(StandardCharsets.ISO_8859_1));
+    out.write(head.toByteArray());
   }
 
   /**

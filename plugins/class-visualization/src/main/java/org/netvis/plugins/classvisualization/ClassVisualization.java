@@ -136,6 +136,8 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     }
     List<List<String>> snapshotFiles = new ArrayList<>();
     p.targets().forEach(t -> snapshotFiles.add(new ArrayList<>()));
+    // The loop always shows its last iteration, whose pictures are the final images': drawn once.
+    RgbImage[] lastShown = new RgbImage[p.targets().size()];
     int c = (int) engine.channels();
     Path dir = ctx.outputDir();
     // Every PNG batch is written while the step's work goes on (the snapshots beside the loop, the
@@ -148,7 +150,8 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
           PngBatch snapshot = new PngBatch();
           for (int t = 0; t < current.length; t++) {
             String file = stems.get(t) + "_iter" + String.format("%04d", iteration) + ".png";
-            snapshot.add(dir.resolve(file), rescaled(current[t], c, size, pre));
+            lastShown[t] = rescaled(current[t], c, size, pre);
+            snapshot.add(dir.resolve(file), lastShown[t]);
             snapshotFiles.get(t).add(file);
           }
           writes.add(snapshot.start());
@@ -163,7 +166,7 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
       PngBatch files = new PngBatch();
       for (int t = 0; t < n; t++) {
         Npy.write(dir.resolve(stems.get(t) + ".npy"), batch.slice(t, t + 1));
-        files.add(dir.resolve(stems.get(t) + ".png"), rescaled(images[t], c, size, pre));
+        files.add(dir.resolve(stems.get(t) + ".png"), lastShown[t]);
       }
       writes.add(files.start());
       Tensor logits = engine.scores(batch);
@@ -204,8 +207,11 @@ public final class ClassVisualization implements Technique<ClassVisualizationPar
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     for (int ch = 0; ch < c; ch++) {
+      // The channel's constants out of the loop: this runs once per picture, mostly interpreted.
+      double std = pre.std().get(ch);
+      double mean = pre.mean().get(ch);
       for (int i = 0; i < hw; i++) {
-        double v = image[ch * hw + i] * pre.std().get(ch) + pre.mean().get(ch);
+        double v = image[ch * hw + i] * std + mean;
         planar[ch][i] = (float) v;
         min = Math.min(min, v);
         max = Math.max(max, v);
