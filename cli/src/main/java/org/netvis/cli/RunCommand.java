@@ -36,6 +36,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     OrtEnvironments.warmUp();
+    org.netvis.engine.image.Figure.warmUp();
     return execute(experiment, overrides, out, plugins.registry());
   }
 
