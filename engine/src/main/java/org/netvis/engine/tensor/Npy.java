@@ -220,7 +220,10 @@ public final class Npy {
     out.write(buf.array());
   }
 
-  /** The magic, version 1.0 and the header dict, padded so that the data starts on a 64-byte boundary, as NumPy does. */
+  /**
+   * The magic, version 1.0 and the header dict, padded so that the data starts on a 64-byte boundary,
+   * as NumPy does.
+   */
   private static void writeHeader(OutputStream out, NpyArray.DType dtype, long[] shape) throws IOException {
     StringBuilder dims = new StringBuilder("(");
     for (int i = 0; i < shape.length; i++) {

@@ -73,14 +73,14 @@ class ClassVisualizationTest {
     // iteration, with the images it returns.
     ClassVisualizationParameters p = new ClassVisualizationParameters(List.of(76), 3, 25, 1e-3, 10, 0.5, 16, 2, 0);
     List<Integer> shown = new java.util.ArrayList<>();
-    float[][][] last = new float[1][][];
+    float[][] last = new float[1][];
     try (Engine engine = GradientCheck.open(SharedData.squeezenet(), dir)) {
       float[][] images = ClassVisualization.visualize(engine, Preprocessing.IMAGENET, p, 5, 224, (iteration, current) -> {
         shown.add(iteration);
-        last[0] = new float[][] {current[0].clone()};
+        last[0] = current[0].clone();
       }, Progress.NONE);
       assertEquals(List.of(2, 3), shown);
-      assertArrayEquals(images[0], last[0][0]);
+      assertArrayEquals(images[0], last[0]);
     }
   }
 }
