@@ -54,7 +54,7 @@ public final class EngineBench {
     try (Engine engine = Engine.open(resolved, engineOptions);
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession file = asWritten ? fileSession(env, options, resolved, engineOptions) : null) {
-      if (file != null && engine.graph().layout() != org.netvis.engine.graph.InputLayout.NCHW) {
+      if (file != null && engine.graph().layout() != org.netvis.engine.graph.ImageLayout.NCHW) {
         throw new IllegalArgumentException("--as-written times NCHW models; " + resolved.id() + " is channels-last");
       }
       // Larger VJP batches run in parts of this many images (NETVIS_GRADIENT_BATCH; 0 = whole batch).

@@ -48,12 +48,13 @@ final class LayersCommand implements Callable<Integer> {
           engine.inputWidth());
       int width = Math.max(6, layers.stream().mapToInt(l -> l.name().length()).max().orElse(6));
       int opWidth = Math.max(2, layers.stream().mapToInt(l -> l.opType().length()).max().orElse(2));
-      String row = "%-" + width + "s  %-" + opWidth + "s  %-22s  %s%n";
+      String row = "%-" + width + "s  %-" + opWidth + "s  %-22s  %-6s  %s%n";
       System.out.printf("%s (%s, input %s %dx%d): %d tensors on the gradient path%n", engine.model().id(),
           engine.graph().layout(), engine.graph().inputName(), engine.inputHeight(), engine.inputWidth(), layers.size());
-      System.out.printf(row, "tensor", "op", "shape", "node");
+      System.out.printf(row, "tensor", "op", "shape", "layout", "node");
       for (LayerTensor l : layers) {
-        System.out.printf(row, l.name(), l.opType(), BackwardContext.describe(l.shape()), l.nodeName());
+        System.out.printf(row, l.name(), l.opType(), BackwardContext.describe(l.shape()),
+            l.layout() != null ? l.layout().name() : "-", l.nodeName());
       }
     }
     return 0;

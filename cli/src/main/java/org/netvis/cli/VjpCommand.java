@@ -2,7 +2,7 @@ package org.netvis.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.netvis.engine.graph.InputLayout;
+import org.netvis.engine.graph.ImageLayout;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.Npy;
@@ -37,7 +37,7 @@ final class VjpCommand implements Callable<Integer> {
     Tensor ct = Npy.readTensor(cotangent);
     try (Engine engine = options.open(model)) {
       // Arrays come and go in the model file's own layout (channels-last for NHWC exports).
-      InputLayout layout = engine.graph().layout();
+      ImageLayout layout = engine.graph().layout();
       Tensor x = Npy.readTensor(input);
       if (x.rank() != 4) {
         throw new IllegalArgumentException(input + ": array of shape " + java.util.Arrays.toString(x.shape())

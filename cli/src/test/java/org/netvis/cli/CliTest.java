@@ -150,12 +150,18 @@ class CliTest {
   }
 
   @Test
-  void layersListsTheTensorsOnTheGradientPathWithOpNodeAndShape() {
+  void layersListsTheTensorsOnTheGradientPathWithOpShapeLayoutAndNode() {
     Run r = run("layers", "squeezenet1_1", "--device", "cpu");
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("65 tensors on the gradient path"), r.out());
-    assertTrue(r.out().matches("(?s).*/features/features\\.12/Concat_output_0 +Concat +\\[N, 512, 13, 13] +"
+    assertTrue(r.out().matches("(?s).*/features/features\\.12/Concat_output_0 +Concat +\\[N, 512, 13, 13] +NCHW +"
         + "/features/features\\.12/Concat.*"), r.out());
+    // torchvision's Swin normalizes its last stage channels-last, then permutes it to channels first.
+    Run swin = run("layers", SharedData.fixture("swin_tiny_mini-random").toString(), "--device", "cpu");
+    assertEquals(0, swin.status(), swin.err());
+    assertTrue(swin.out().matches("(?s).*\n/norm/LayerNormalization_output_0 +LayerNormalization +\\[N, 7, 7, 192] +"
+        + "NHWC +/norm/LayerNormalization\n/permute/Transpose_output_0 +Transpose +\\[N, 192, 7, 7] +NCHW .*"),
+        swin.out());
     Run vit = run("layers", SharedData.fixture("vit_tiny-random").toString(), "--device", "cpu");
     assertEquals(0, vit.status(), vit.err());
     assertTrue(vit.out().contains("[N, 50, 96]") && vit.out().contains("LayerNormalization"), vit.out());

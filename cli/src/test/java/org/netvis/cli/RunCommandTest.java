@@ -251,6 +251,9 @@ class RunCommandTest {
     assertTrue(neuron.at("/images/0/target").isMissingNode() && neuron.at("/images/0/label").asInt() == 958,
         "a unit's attribution has no target class: " + neuron);
     assertTrue(neuron.at("/images/0/convergence_delta").isNumber(), neuron.toString());
+    // What each method explained, as results.json records it: the unit, and the layer a module's name stands for.
+    assertEquals("{\"tensor\":\"" + fire + "\",\"shape\":[-1,512,13,13],\"neuron\":[7,6,6]}",
+        neuron.get("layer").toString());
     JsonNode conductance = new ObjectMapper().readTree(out.resolve("3-neuron-conductance/results.json").toFile());
     assertEquals(958, conductance.at("/images/0/target").asInt(), "conductance explains the target: " + conductance);
     org.netvis.engine.tensor.Tensor a = org.netvis.engine.tensor.Npy.readTensor(
@@ -259,6 +262,8 @@ class RunCommandTest {
     JsonNode results = new ObjectMapper().readTree(out.resolve("0-layer-integrated-gradients/results.json").toFile());
     assertEquals(a.itemSums()[0], results.at("/images/0/attribution_sum").asDouble(), 1e-3, results.toString());
     assertTrue(results.at("/images/0/convergence_delta").isNumber(), results.toString());
+    assertEquals("{\"tensor\":\"" + fire + "\",\"shape\":[-1,512,13,13],\"layout\":\"NCHW\",\"chosen\":\"named '"
+        + fire + "'\"}", results.get("layer").toString());
     assertEquals(224, javax.imageio.ImageIO.read(out.resolve("0-layer-integrated-gradients/overlay_00.png").toFile())
         .getWidth());
     JsonNode di = new ObjectMapper().readTree(out.resolve("1-deletion-insertion/results.json").toFile());

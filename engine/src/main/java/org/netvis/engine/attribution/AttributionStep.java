@@ -35,6 +35,7 @@ import org.netvis.engine.tensor.Tensor;
  * and per-image figures in results.json (Captum's convergence delta where the method has one).
  */
 public final class AttributionStep implements Technique<Record> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AttributionStep.class);
   private final AttributionProvider provider;
   private final Attributions attributions;
 
@@ -87,11 +88,14 @@ public final class AttributionStep implements Technique<Record> {
     }
   }
 
-  /** The attribution context of a step. */
+  /**
+   * The attribution context of a step; {@code settled} collects what its methods settled on
+   * ({@link AttributionContext#settled}), in the order they did.
+   */
   public record StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions,
-      java.util.function.IntUnaryOperator itemIndexes) implements AttributionContext {
+      java.util.function.IntUnaryOperator itemIndexes, Map<String, Object> settled) implements AttributionContext {
     public StepAttributionContext(Engine engine, ResolvedModel model, long seed, Attributions attributions) {
-      this(engine, model, seed, attributions, i -> i);
+      this(engine, model, seed, attributions, i -> i, new LinkedHashMap<>());
     }
 
     /**
@@ -104,19 +108,27 @@ public final class AttributionStep implements Technique<Record> {
 
     /** The step's engine, model, seed and methods, and its images' data-set indices. */
     public static StepAttributionContext of(StepContext ctx) {
-      return new StepAttributionContext(ctx.engine(), ctx.model(), ctx.seed(), ctx.attributions(), ctx::itemIndex);
+      return new StepAttributionContext(ctx.engine(), ctx.model(), ctx.seed(), ctx.attributions(), ctx::itemIndex,
+          new LinkedHashMap<>());
     }
 
     @Override
     public int itemIndex(int i) {
       return itemIndexes.applyAsInt(i);
     }
+
+    @Override
+    public void settled(String key, Object value) {
+      settled.put(key, value);
+    }
   }
 
   @Override
   public StepResult run(StepContext ctx, Record parameters) throws Exception {
     InputBatch in = ctx.inputs();
-    Attribution method = provider.create(StepAttributionContext.of(ctx), parameters);
+    StepAttributionContext context = StepAttributionContext.of(ctx);
+    Attribution method = provider.create(context, parameters);
+    context.settled().forEach((key, value) -> LOG.info("{}: {} {}", provider.id(), key, value));
     long start = System.nanoTime();
     Tensor attributions = method.attribute(in.images(), in.labels());
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -176,6 +188,7 @@ public final class AttributionStep implements Technique<Record> {
     }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("method", provider.id());
+    values.putAll(context.settled());
     values.put("shape", attributions.shape());
     values.put("colormap", provider.signed() ? "bwr (blue = most negative, white = 0, red = most positive, per image)"
         : "hot (black = 0, white = the image's largest value)");

@@ -1,9 +1,12 @@
 package org.netvis.engine.attribution;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.netvis.engine.graph.GradientGraphBuilder.LayerTensor;
 import org.netvis.engine.runtime.Engine;
+import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.tensor.Tensor;
 
 /**
@@ -21,6 +24,23 @@ public record Neuron(String layer, long[] shape, int offset) {
       + " or a PyTorch module's qualified name, such as features.12, for its output";
   public static final String NEURON = "the unit's index within one image's part of the tensor, e.g. [channel, row,"
       + " column] of a (N, C, H, W) tensor (Captum's neuron_selector)";
+
+  /**
+   * As {@link #resolve(Engine, String, List)} with the context's engine, and recorded in the step's
+   * results ({@link AttributionContext#settled}): the tensor a module's name stands for, its shape
+   * (batch -1) and the unit's index.
+   */
+  public static Neuron resolve(AttributionContext ctx, String layer, List<Integer> index) {
+    Neuron neuron = resolve(ctx.engine(), layer, index);
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("tensor", neuron.layer);
+    List<Long> shape = new java.util.ArrayList<>(List.of(-1L));
+    Arrays.stream(neuron.shape).forEach(shape::add);
+    record.put("shape", shape);
+    record.put("neuron", index);
+    ctx.settled("layer", record);
+    return neuron;
+  }
 
   public static Neuron resolve(Engine engine, String layer, List<Integer> index) {
     if (layer.isEmpty()) {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.netvis.engine.graph.InputLayout;
+import org.netvis.engine.graph.ImageLayout;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.VjpResult;
 import org.netvis.engine.tensor.Npy;
@@ -54,7 +54,7 @@ public final class ReferenceGradientCheck {
 
   public static Report run(Engine engine, Path directory, double medianTolerance, double maxTolerance)
       throws IOException {
-    InputLayout layout = engine.graph().layout();
+    ImageLayout layout = engine.graph().layout();
     Tensor input = layout.toNchw(Npy.readTensor(directory.resolve("input.npy")));
     Tensor cotangent = Npy.readTensor(directory.resolve("cotangent.npy"));
     NpyArray expected = Npy.read(directory.resolve("grad_input.npy"));

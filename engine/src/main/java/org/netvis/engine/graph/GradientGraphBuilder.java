@@ -106,12 +106,16 @@ public final class GradientGraphBuilder {
         reachesOutput.addAll(InputDependence.reads(n));
       }
     }
+    Map<String, ImageLayout> layouts = TensorLayouts.of(graph, forward.inputName(), t -> {
+      ShapeProbe.Probed p = prepared.shapes().get(t);
+      return p == null ? null : p.shape();
+    });
     List<LayerTensor> out = new ArrayList<>();
     for (NodeProto n : nodes) {
       for (String t : n.getOutputList()) {
         ShapeProbe.Probed p = prepared.shapes().get(t);
         if (p != null && p.isFloat() && prepared.dependence().dependsOnInput(t) && reachesOutput.contains(t)) {
-          out.add(new LayerTensor(t, n.getOpType(), n.getName(), p.shape()));
+          out.add(new LayerTensor(t, n.getOpType(), n.getName(), p.shape(), layouts.get(t)));
         }
       }
     }
@@ -221,8 +225,11 @@ public final class GradientGraphBuilder {
     };
   }
 
-  /** A tensor on the gradient path; -1 in {@code shape} marks the batch axis. */
-  public record LayerTensor(String name, String opType, String nodeName, long[] shape) {}
+  /**
+   * A tensor on the gradient path; -1 in {@code shape} marks the batch axis. {@code layout}: a 4-D
+   * tensor's layout where its operators fix it ({@link TensorLayouts}), else null.
+   */
+  public record LayerTensor(String name, String opType, String nodeName, long[] shape, ImageLayout layout) {}
 
   /** The last preparation, and what it was for. */
   private record PreparedFor(ModelGraph forward, long height, long width, Prepared prepared) {}

@@ -32,14 +32,14 @@ import java.util.Set;
  * serialized ({@link #serialize}).
  */
 public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, String outputName,
-    long[] outputShape, InputLayout layout, Map<String, String> notes, boolean asWritten, DataFiles dataFiles) {
+    long[] outputShape, ImageLayout layout, Map<String, String> notes, boolean asWritten, DataFiles dataFiles) {
 
   public static ModelGraph read(Path file) throws IOException {
     return read(file, null);
   }
 
   /** @param layout the descriptor's input layout, or null to detect it from the input's shape */
-  public static ModelGraph read(Path file, InputLayout layout) throws IOException {
+  public static ModelGraph read(Path file, ImageLayout layout) throws IOException {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
@@ -53,12 +53,12 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
    * A model file's bytes, parsed; tensors whose values the file keeps in external data files are read
    * from beside {@code file}, and the graph's {@link #externalData} names those files.
    */
-  public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout) throws IOException {
+  public static ModelGraph parse(byte[] bytes, Path file, ImageLayout layout) throws IOException {
     return parse(bytes, file, layout, null);
   }
 
   /** @param output the graph output to explain, as a model's descriptor names it; null for the first */
-  public static ModelGraph parse(byte[] bytes, Path file, InputLayout layout, String output) throws IOException {
+  public static ModelGraph parse(byte[] bytes, Path file, ImageLayout layout, String output) throws IOException {
     String source = file.toString();
     ExternalData.Read read = ExternalData.read(proto(bytes, source), file.toAbsolutePath().getParent(), source);
     return of(read.model(), source, layout, output, read.files().files().isEmpty() ? null : read);
@@ -69,7 +69,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
   }
 
   /** Bytes of a model that keeps every tensor inside them (no file to find external data beside). */
-  public static ModelGraph parse(byte[] bytes, String source, InputLayout layout) {
+  public static ModelGraph parse(byte[] bytes, String source, ImageLayout layout) {
     ModelProto proto = proto(bytes, source);
     if (ExternalData.uses(proto)) {
       throw new GraphBuildException(source + ": the model keeps tensors in external data files; netvis reads such a"
@@ -95,7 +95,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     return of(proto, source, null);
   }
 
-  public static ModelGraph of(ModelProto proto, String source, InputLayout declared) {
+  public static ModelGraph of(ModelProto proto, String source, ImageLayout declared) {
     return of(proto, source, declared, null, null);
   }
 
@@ -103,7 +103,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
    * @param declaredOutput the output to explain (moved first among the graph's outputs); null for the first
    * @param external the external data read into {@code proto}, or null where the file held every tensor
    */
-  private static ModelGraph of(ModelProto proto, String source, InputLayout declared, String declaredOutput,
+  private static ModelGraph of(ModelProto proto, String source, ImageLayout declared, String declaredOutput,
       ExternalData.Read external) {
     ModelProto asWritten = external == null ? proto : null;
     List<ValueInfoProto> fileOutputs = proto.getGraph().getOutputList();
@@ -132,8 +132,8 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
     }
     Map<String, String> notes = new LinkedHashMap<>();
     NodeProto firstConv = convReading(graph, input.getName());
-    InputLayout layout = declared != null ? declared : detectLayout(inShape, input.getName(), source, firstConv);
-    if (layout == InputLayout.NHWC) {
+    ImageLayout layout = declared != null ? declared : detectLayout(inShape, input.getName(), source, firstConv);
+    if (layout == ImageLayout.NHWC) {
       if (inShape[3] != 3 && inShape[3] != 1) {
         throw new GraphBuildException(source + ": channels-last input '" + input.getName() + "' has shape "
             + BackwardContext.describe(inShape) + ", " + (inShape[3] < 0 ? "an unknown number of" : inShape[3])
@@ -142,7 +142,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
       proto = channelsFirst(proto, input.getName(), inShape);
       inShape = new long[] {inShape[0], inShape[3], inShape[1], inShape[2]};
     }
-    if (inShape[1] < 0 && layout == InputLayout.NCHW && firstConv != null) {
+    if (inShape[1] < 0 && layout == ImageLayout.NCHW && firstConv != null) {
       // Hugging Face's exports name every input axis (num_channels too); the Conv reading it says how many.
       inShape[1] = convChannels(graph, firstConv);
       notes.put("input", "the file leaves the channel count of input '" + input.getName() + "' symbolic; netvis"
@@ -232,7 +232,7 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
    * this one is: the tensors it shares with this model refer to the same data files.
    */
   public ModelGraph withProto(ModelProto variant, String source) {
-    ModelGraph seen = of(variant, source, InputLayout.NCHW);
+    ModelGraph seen = of(variant, source, ImageLayout.NCHW);
     return new ModelGraph(seen.proto, seen.inputName, seen.inputShape, seen.outputName, seen.outputShape, seen.layout,
         seen.notes, seen.asWritten, dataFiles);
   }
@@ -303,16 +303,16 @@ public record ModelGraph(ModelProto proto, String inputName, long[] inputShape, 
    * NCHW when the second axis holds 1 to 4 channels; channels-last when the last one does (its
    * channel count is checked by the caller); anything else is refused with its shape.
    */
-  private static InputLayout detectLayout(long[] s, String name, String source, NodeProto firstConv) {
+  private static ImageLayout detectLayout(long[] s, String name, String source, NodeProto firstConv) {
     if (s[1] > 0 && s[1] <= 4) {
-      return InputLayout.NCHW;
+      return ImageLayout.NCHW;
     }
     if (s[3] > 0 && s[3] <= 4) {
-      return InputLayout.NHWC;
+      return ImageLayout.NHWC;
     }
     if (s[1] < 0 && firstConv != null) {
       // A Conv reads the input as it is: channels first.
-      return InputLayout.NCHW;
+      return ImageLayout.NCHW;
     }
     throw new GraphBuildException(source + ": input '" + name + "' has shape " + BackwardContext.describe(s)
         + ", which is neither NCHW (N, 3, H, W) nor channels-last (N, H, W, 3); set input.layout in the"

@@ -33,8 +33,8 @@ public record ModelDescriptor(
   public record Input(String name, String layout, int size) {}
 
   /** The declared input layout, or null to detect it from the graph. */
-  public org.netvis.engine.graph.InputLayout inputLayout() {
-    return org.netvis.engine.graph.InputLayout.parse(input == null ? null : input.layout(), "model '" + id + "'");
+  public org.netvis.engine.graph.ImageLayout inputLayout() {
+    return org.netvis.engine.graph.ImageLayout.parse(input == null ? null : input.layout(), "model '" + id + "'");
   }
 
   /** The class count and the file with one class name per line (line i = class i). */

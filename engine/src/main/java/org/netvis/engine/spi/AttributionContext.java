@@ -26,4 +26,11 @@ public interface AttributionContext {
 
   /** Every attribution method netvis knows, built-in or from plugin jars. */
   Attributions attributions();
+
+  /**
+   * Records what a method settled on against the model (the tensor that its default layer or a
+   * module's name stands for) under {@code key} in the step's results.json, so that a result says
+   * what it explains; a context that keeps no results (a parameter check) ignores it.
+   */
+  default void settled(String key, Object value) {}
 }

@@ -25,7 +25,7 @@ class LayerLookupTest {
     List<LayerTensor> path = new ArrayList<>();
     for (String node : NODES) {
       path.add(new LayerTensor(node.equals("/fc/Gemm") ? "logits" : node + "_output_0",
-          node.substring(node.lastIndexOf('/') + 1), node, new long[] {-1, 512, 7, 7}));
+          node.substring(node.lastIndexOf('/') + 1), node, new long[] {-1, 512, 7, 7}, ImageLayout.NCHW));
     }
     Set<String> all = new HashSet<>();
     path.forEach(l -> all.add(l.name()));

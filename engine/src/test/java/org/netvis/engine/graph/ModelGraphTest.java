@@ -32,13 +32,13 @@ class ModelGraphTest {
     for (int i = 0; i < nhwc.size(); i++) {
       nhwc.data()[i] = i;
     }
-    Tensor nchw = InputLayout.NHWC.toNchw(nhwc);
+    Tensor nchw = ImageLayout.NHWC.toNchw(nhwc);
     assertArrayEquals(new long[] {2, 3, 3, 4}, nchw.shape());
     // nchw[n, c, h, w] = nhwc[n, h, w, c]
     int n = 1, c = 2, h = 1, w = 3;
     assertEquals(nhwc.data()[((n * 3 + h) * 4 + w) * 3 + c], nchw.data()[((n * 3 + c) * 3 + h) * 4 + w]);
-    assertArrayEquals(nhwc.data(), InputLayout.NHWC.fromNchw(nchw).data());
-    assertArrayEquals(nhwc.shape(), InputLayout.NHWC.fromNchw(nchw).shape());
+    assertArrayEquals(nhwc.data(), ImageLayout.NHWC.fromNchw(nchw).data());
+    assertArrayEquals(nhwc.shape(), ImageLayout.NHWC.fromNchw(nchw).shape());
   }
 
   /** The model with every input axis named, as Hugging Face's exports write pixel_values. */
@@ -61,7 +61,7 @@ class ModelGraphTest {
     ModelProto fixed = g.model(out, 4);
     ModelProto symbolic = everyInputAxisSymbolic(fixed);
     ModelGraph graph = ModelGraph.of(symbolic, "hf.onnx");
-    assertEquals(InputLayout.NCHW, graph.layout());
+    assertEquals(ImageLayout.NCHW, graph.layout());
     assertArrayEquals(new long[] {-1, 3, -1, -1}, graph.inputShape());
     assertEquals("the file leaves the channel count of input 'x' symbolic; netvis takes 3 from Conv node"
         + " 'Conv_node_2', which reads it", graph.note("input"));

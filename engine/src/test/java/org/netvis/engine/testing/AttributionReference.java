@@ -18,7 +18,6 @@ import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.runtime.Device;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.runtime.EngineOptions;
-import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.tensor.Npy;
 import org.netvis.engine.tensor.NpyArray;
 import org.netvis.engine.tensor.Tensor;
@@ -130,22 +129,43 @@ public final class AttributionReference {
     return line;
   }
 
+  /** n images of standard normal values, 3 x 224 x 224, in the normalized space. */
+  public static Tensor gaussian(int n, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    Tensor x = Tensor.zeros(n, 3, 224, 224);
+    for (int k = 0; k < x.size(); k++) {
+      x.data()[k] = (float) random.nextGaussian();
+    }
+    return x;
+  }
+
   public static String format(double[] v) {
     return Arrays.toString(Arrays.stream(v).mapToObj(e -> String.format("%.1e", e)).toArray());
   }
 
-  /** SqueezeNet 1.1 on the CPU, with the attribution methods found on the test classpath. */
+  /**
+   * SqueezeNet 1.1, or a fixture of ../shared, on the CPU, with a step's attribution context over it
+   * and the attribution methods found on the test classpath.
+   */
   public static final class Setup implements AutoCloseable {
     public final Engine engine;
-    public final AttributionContext context;
+    public final AttributionStep.StepAttributionContext context;
 
     public Setup(Path cache, long seed) throws Exception {
-      Path onnx = SharedData.squeezenet();
-      ResolvedModel m = new ResolvedModel(ModelDescriptor.forFile("squeezenet1_1.onnx", Preprocessing.IMAGENET), onnx,
+      this(SharedData.squeezenet(), "squeezenet1_1.onnx", cache, seed);
+    }
+
+    private Setup(Path onnx, String file, Path cache, long seed) throws Exception {
+      ResolvedModel m = new ResolvedModel(ModelDescriptor.forFile(file, Preprocessing.IMAGENET), onnx,
           Sha256.of(onnx), List.of());
       engine = Engine.open(m, EngineOptions.defaults().withDevice(Device.CPU).withCompanionCache(cache));
       context = new AttributionStep.StepAttributionContext(engine, m, seed,
           PluginRegistry.discover(List.of()).attributions());
+    }
+
+    /** The fixture {@code name} of ../shared/models/fixtures (e.g. swin_tiny_mini-random), seed 0. */
+    public static Setup fixture(String name, Path cache) throws Exception {
+      return new Setup(SharedData.fixture(name), name + ".onnx", cache, 0);
     }
 
     @Override

@@ -10,7 +10,7 @@ public final class NeuronFeatureAblationProvider extends DeclaredAttributionProv
         "Neuron feature ablation (Captum's NeuronFeatureAblation): a hidden unit's drop when a feature (a grid cell or"
             + " superpixel) takes the baseline's values, one feature at a time",
         Parameters.NeuronAblation.class, (context, p) -> {
-          Neuron neuron = Neuron.resolve(context.engine(), p.layer(), p.neuron());
+          Neuron neuron = Neuron.resolve(context, p.layer(), p.neuron());
           return new FeatureAblation(Perturbing.of(context, p.features(), p.gridSize(), p.segments(), p.compactness(),
               p.baseline(), p.blurSigma(), p.perturbationsPerEval())
               .withObjective(Objective.unit(context.engine(), neuron)));

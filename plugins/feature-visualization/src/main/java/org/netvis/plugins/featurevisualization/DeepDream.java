@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.netvis.engine.graph.ImageLayout;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.image.Figure;
 import org.netvis.engine.image.Pixels;
@@ -149,7 +150,7 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {1, 3, mh, mw}, x), pre);
     String layer = objective.terms().get(0).layer();
     Map<String, Tensor> acts = engine.activations(input, List.of(layer));
-    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape()));
+    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape(), layout(engine, layer)));
     Map<String, Tensor> cotangents = objective.cotangents(1, engine.graph().outputName(), units, acts);
     Map<String, Tensor> out = engine.vjp(input, new VjpSpec(List.of(layer), List.of(), List.of()), cotangents);
     float[] g = Pixels.rgbUnitPixelGradient(out.get(VjpSpec.gradientName(engine.graph().inputName())), pre).data();
@@ -161,8 +162,13 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {1, 3, h, w}, image), pre);
     String layer = objective.terms().get(0).layer();
     Map<String, Tensor> acts = engine.activations(input, List.of(layer));
-    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape()));
+    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape(), layout(engine, layer)));
     return objective.values(1, engine.graph().outputName(), units, acts, input)[0][1];
+  }
+
+  /** The layer's layout as the gradient path knows it (the activations' shape changes with the octave). */
+  private static ImageLayout layout(Engine engine, String layer) {
+    return engine.layerLookup().find("layer", layer).layout();
   }
 
   private static float[] planar(float[][] rgb) {

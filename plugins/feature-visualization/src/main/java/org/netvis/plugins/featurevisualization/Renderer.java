@@ -52,7 +52,7 @@ final class Renderer {
     this.logits = engine.graph().outputName();
     for (LayerTensor l : engine.layers()) {
       if (l.shape().length >= 2 && l.shape().length <= 4) {
-        units.put(l.name(), Unit.of(l.name(), l.shape()));
+        units.put(l.name(), Unit.of(l.name(), l.shape(), l.layout()));
       }
     }
     units.put(logits, new Unit(logits, new long[] {1, engine.classes()}));
@@ -106,7 +106,7 @@ final class Renderer {
   static Unit unit(org.netvis.engine.graph.LayerLookup lookup, String key, String layer) {
     LayerTensor l = lookup.find(key, layer);
     try {
-      return Unit.of(l.name(), l.shape());
+      return Unit.of(l.name(), l.shape(), l.layout());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(key + ": " + e.getMessage());
     }

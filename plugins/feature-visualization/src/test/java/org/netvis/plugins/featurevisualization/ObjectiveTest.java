@@ -32,11 +32,13 @@ class ObjectiveTest {
   void aModuleNameResolvesToItsOutputTensorAndTheRestStays() throws Exception {
     List<org.netvis.engine.graph.GradientGraphBuilder.LayerTensor> path = List.of(
         new org.netvis.engine.graph.GradientGraphBuilder.LayerTensor("/features/features.12/expand3x3/Conv_output_0",
-            "Conv", "/features/features.12/expand3x3/Conv", new long[] {-1, 256, 13, 13}),
+            "Conv", "/features/features.12/expand3x3/Conv", new long[] {-1, 256, 13, 13},
+            org.netvis.engine.graph.ImageLayout.NCHW),
         new org.netvis.engine.graph.GradientGraphBuilder.LayerTensor("/features/features.12/Concat_output_0",
-            "Concat", "/features/features.12/Concat", new long[] {-1, 512, 13, 13}),
+            "Concat", "/features/features.12/Concat", new long[] {-1, 512, 13, 13},
+            org.netvis.engine.graph.ImageLayout.NCHW),
         new org.netvis.engine.graph.GradientGraphBuilder.LayerTensor("logits", "Gemm", "/fc/Gemm",
-            new long[] {-1, 1000}));
+            new long[] {-1, 1000}, null));
     org.netvis.engine.graph.LayerLookup lookup = new org.netvis.engine.graph.LayerLookup("m", path,
         java.util.Set.of("/features/features.12/expand3x3/Conv_output_0", "/features/features.12/Concat_output_0",
             "logits"));
@@ -112,6 +114,40 @@ class ObjectiveTest {
     }
     System.out.printf("objective cotangents vs finite differences: worst relative error %.2e%n", worst);
     assertTrue(worst < 2e-3, "worst " + worst);
+  }
+
+  /**
+   * Swin's stages are channels-last [N, H, W, C]: every term on such a tensor has the value it has on
+   * the same values transposed to [N, C, H, W], and its cotangent is that one's, transposed back.
+   */
+  @Test
+  void aChannelsLastTensorsTermsAreThoseOfItsChannelsFirstTranspose() throws Exception {
+    String terms = "[{channel: {layer: L, index: 2}, image: 1}, {neuron: {layer: L, index: 1}},"
+        + " {neuron: {layer: L, index: 3, x: 4, y: 0}}, {layer: L, weight: 2}, {diversity: L, weight: -3},"
+        + " {direction: {layer: L, vector: [1, -2, 0.5, 3]}}]";
+    Map<String, Unit> byLayout = Map.of(
+        "first", Unit.of("first", new long[] {-1, 4, 3, 5}, org.netvis.engine.graph.ImageLayout.NCHW),
+        "last", Unit.of("last", new long[] {-1, 3, 5, 4}, org.netvis.engine.graph.ImageLayout.NHWC),
+        LOGITS, units.get(LOGITS));
+    Random r = new Random(5);
+    Tensor first = Tensor.zeros(N, 4, 3, 5);
+    for (int i = 0; i < first.size(); i++) {
+      first.data()[i] = (float) r.nextGaussian();
+    }
+    Map<String, Tensor> acts = Map.of("first", first, "last", org.netvis.engine.graph.ImageLayout.NHWC.fromNchw(first),
+        LOGITS, Tensor.zeros(N, 7));
+    Objective onFirst = parse(terms.replace("L", "first"));
+    Objective onLast = parse(terms.replace("L", "last"));
+    Tensor input = Tensor.zeros(N, 3, 2, 2);
+    double[][] expected = onFirst.values(N, LOGITS, byLayout, acts, input);
+    double[][] actual = onLast.values(N, LOGITS, byLayout, acts, input);
+    for (int b = 0; b < N; b++) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(expected[b], actual[b], 1e-5, "image " + b);
+    }
+    Tensor ctFirst = onFirst.cotangents(N, LOGITS, byLayout, acts).get("first");
+    Tensor ctLast = onLast.cotangents(N, LOGITS, byLayout, acts).get("last");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        org.netvis.engine.graph.ImageLayout.NHWC.fromNchw(ctFirst).data(), ctLast.data(), 1e-5f);
   }
 
   @Test

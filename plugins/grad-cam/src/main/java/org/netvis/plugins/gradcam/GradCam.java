@@ -8,6 +8,7 @@ import org.netvis.engine.attribution.AttributionLayer;
 import org.netvis.engine.graph.VjpSpec;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Attribution;
+import org.netvis.engine.spi.AttributionContext;
 import org.netvis.engine.tensor.ClassScores;
 import org.netvis.engine.tensor.Tensor;
 
@@ -23,11 +24,11 @@ final class GradCam implements Attribution {
   private final boolean plusPlus;
   private final AttributionLayer layer;
 
-  GradCam(Engine engine, GradCamParameters p, boolean plusPlus) {
-    this.engine = engine;
+  GradCam(AttributionContext context, GradCamParameters p, boolean plusPlus) {
+    this.engine = context.engine();
     this.p = p;
     this.plusPlus = plusPlus;
-    this.layer = AttributionLayer.resolve(engine, p.layer(), p.grid());
+    this.layer = AttributionLayer.resolve(context, p.layer(), p.grid());
   }
 
   @Override

@@ -7,7 +7,8 @@ import org.netvis.engine.spi.Param;
 public record GradCamParameters(
     @Param(description = "the tensor to explain, a name from `netvis layers`"
         + " or a PyTorch module's qualified name, such as features.12, for its output (default: the last 4-D tensor with"
-        + " a spatial size above 1 on the path to the logits)", defaultValue = "''") String layer,
+        + " a spatial size above 1 on the path to the logits whose channel axis the graph fixes, channels first or"
+        + " last)", defaultValue = "''") String layer,
     @Param(description = "for a token tensor (N, T, D) such as a ViT block's output: the side of the square patch"
         + " grid; its last grid x grid tokens are the patches (class tokens before them are left out)",
         defaultValue = "0", min = 0, max = 4096) int grid,

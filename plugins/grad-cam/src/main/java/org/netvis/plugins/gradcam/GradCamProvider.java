@@ -8,7 +8,7 @@ public final class GradCamProvider extends DeclaredAttributionProvider<GradCamPa
     super("grad-cam",
         "Grad-CAM (Selvaraju et al. 2017): ReLU of the layer's channels weighted by their spatially averaged"
             + " gradients, upsampled to the input",
-        GradCamParameters.class, (context, parameters) -> new GradCam(context.engine(), parameters, false));
+        GradCamParameters.class, (context, parameters) -> new GradCam(context, parameters, false));
   }
 
   @Override
@@ -22,7 +22,7 @@ public final class GradCamProvider extends DeclaredAttributionProvider<GradCamPa
       super("grad-cam-plus-plus",
           "Grad-CAM++ (Chattopadhay et al. 2018): channel weights from positive gradients scaled by second- and"
               + " third-order terms, as pytorch-grad-cam computes them",
-          GradCamParameters.class, (context, parameters) -> new GradCam(context.engine(), parameters, true));
+          GradCamParameters.class, (context, parameters) -> new GradCam(context, parameters, true));
     }
 
     @Override

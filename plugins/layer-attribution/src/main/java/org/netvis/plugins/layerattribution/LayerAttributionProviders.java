@@ -17,7 +17,7 @@ public final class LayerAttributionProviders {
 
   private static LayerPass pass(AttributionContext ctx, String layer, int grid,
       org.netvis.engine.attribution.Interpolation interpolation) {
-    return new LayerPass(ctx.engine(), AttributionLayer.resolve(ctx.engine(), layer, grid), interpolation);
+    return new LayerPass(ctx.engine(), AttributionLayer.resolve(ctx, layer, grid), interpolation);
   }
 
   private static LayerPass pass(AttributionContext ctx, PathLayerParameters p) {

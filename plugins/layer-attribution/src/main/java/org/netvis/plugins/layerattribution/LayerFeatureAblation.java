@@ -26,7 +26,7 @@ final class LayerFeatureAblation implements Attribution {
     int n = (int) inputs.dim(0);
     Tensor a = pass.activations(inputs, p.internalBatchSize());
     int item = a.itemSize();
-    int[] featureOf = p.features().of(Arrays.copyOfRange(a.shape(), 1, a.shape().length));
+    int[] featureOf = p.features().of(Arrays.copyOfRange(a.shape(), 1, a.shape().length), pass.channelsLast());
     int[][] unitsOf = unitsOf(featureOf);
     // Row 0 of each image is its activations as they are, row 1 + f has feature f ablated: F(x) comes
     // from the same graph as the ablated scores, so a feature that changes nothing is credited 0.

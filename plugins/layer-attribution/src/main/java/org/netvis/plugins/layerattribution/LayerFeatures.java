@@ -10,20 +10,19 @@ enum LayerFeatures {
 
   /**
    * The feature of each unit of one image's activations of shape {@code item} (no batch axis):
-   * (C, h, w) with its channels first, or tokens (T, D) with their channels last.
+   * (C, h, w) with its channels first, or, {@code channelsLast}, tokens (T, D) or a map (h, w, C).
    */
-  int[] of(long[] item) {
+  int[] of(long[] item, boolean channelsLast) {
     int size = 1;
     for (long d : item) {
       size *= (int) d;
     }
-    boolean tokens = item.length == 2;
-    int channels = (int) (tokens ? item[1] : item[0]);
+    int channels = (int) (channelsLast ? item[item.length - 1] : item[0]);
     int positions = size / channels;
     int[] feature = new int[size];
     for (int u = 0; u < size; u++) {
-      int channel = tokens ? u % channels : u / positions;
-      int position = tokens ? u / channels : u % positions;
+      int channel = channelsLast ? u % channels : u / positions;
+      int position = channelsLast ? u / channels : u % positions;
       feature[u] = switch (this) {
         case CHANNELS -> channel;
         case POSITIONS -> position;

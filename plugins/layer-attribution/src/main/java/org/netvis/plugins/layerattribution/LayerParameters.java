@@ -12,7 +12,8 @@ public record LayerParameters(
 
   static final String LAYER = "the tensor to attribute to, a name from `netvis layers`"
       + " or a PyTorch module's qualified name, such as features.12, for its output (default: the last 4-D tensor"
-      + " with a spatial size above 1 on the path to the logits)";
+      + " with a spatial size above 1 on the path to the logits whose channel axis the graph fixes; a channels-last"
+      + " tensor (N, H, W, C) is returned as (N, C, H, W))";
   static final String GRID = "for a token tensor (N, T, D) such as a ViT block's output: the side of the square patch"
       + " grid; its last grid x grid tokens are returned as (N, D, grid, grid)";
   static final String BASELINE = "the reference input: zeros (in the normalized space, Captum's default), black"

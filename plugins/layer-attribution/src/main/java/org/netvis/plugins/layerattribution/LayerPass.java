@@ -119,6 +119,11 @@ final class LayerPass {
     return parts.size() == 1 ? parts.get(0) : Tensor.concat(parts);
   }
 
+  /** Whether one image's part of the layer holds its channels last (tokens, or a channels-last map). */
+  boolean channelsLast() {
+    return layer.channelsLast();
+  }
+
   /** Images per gradient call for a method asking for at most {@code limit}. */
   int callSize(int limit) {
     return engine.gradientCallSize(limit);

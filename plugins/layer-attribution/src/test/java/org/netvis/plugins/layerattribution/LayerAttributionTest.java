@@ -9,16 +9,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.netvis.engine.attribution.AttributionStep;
 import org.netvis.engine.attribution.Interpolation;
-import org.netvis.engine.model.ModelDescriptor;
-import org.netvis.engine.model.Preprocessing;
-import org.netvis.engine.model.ResolvedModel;
-import org.netvis.engine.model.Sha256;
-import org.netvis.engine.plugin.PluginRegistry;
 import org.netvis.engine.runtime.Engine;
 import org.netvis.engine.spi.Attribution;
 import org.netvis.engine.spi.AttributionContext;
@@ -26,8 +19,6 @@ import org.netvis.engine.spi.ConvergenceDelta;
 import org.netvis.engine.tensor.Tensor;
 import org.netvis.engine.testing.AttributionReference;
 import org.netvis.engine.testing.Compare;
-import org.netvis.engine.testing.GradientCheck;
-import org.netvis.engine.testing.SharedData;
 
 /**
  * The layer methods on SqueezeNet 1.1 against the PyTorch reference (each written from its
@@ -245,17 +236,10 @@ class LayerAttributionTest {
   /** A transformer's residual stream: every later block reads only this tensor, so completeness holds. */
   @Test
   void aVitBlocksTokensAreAttributedAsAPatchGrid() throws Exception {
-    Path onnx = SharedData.fixture("vit_tiny-random");
-    try (Engine engine = GradientCheck.open(onnx, dir.resolve("vit"))) {
-      ResolvedModel model = new ResolvedModel(ModelDescriptor.forFile("vit_tiny-random.onnx", Preprocessing.IMAGENET),
-          onnx, Sha256.of(onnx), List.of());
-      AttributionContext ctx = new AttributionStep.StepAttributionContext(engine, model, 0,
-          PluginRegistry.discover(List.of()).attributions());
-      Random random = new Random(3);
-      Tensor x = Tensor.zeros(2, 3, 224, 224);
-      for (int k = 0; k < x.size(); k++) {
-        x.data()[k] = (float) random.nextGaussian();
-      }
+    try (AttributionReference.Setup s = AttributionReference.Setup.fixture("vit_tiny-random", dir.resolve("vit"))) {
+      Engine engine = s.engine;
+      AttributionContext ctx = s.context;
+      Tensor x = AttributionReference.gaussian(2, 3);
       long[] targets = {3, 998};
       String block = "/encoder/layers/encoder_layer_1/Add_1_output_0";
       Attribution lig = ctx.attributions().create("layer-integrated-gradients",
@@ -274,6 +258,46 @@ class LayerAttributionTest {
       assertEquals("layer: '" + block + "' is a token tensor [-1, 50, 96]; give grid, the side of its square patch grid",
           noGrid.getMessage());
     }
+  }
+
+  /**
+   * torchvision's Swin keeps its stages channels-last: `norm` is (N, 7, 7, C) and `permute` the same
+   * values as (N, C, 7, 7). A method at `norm` returns what it returns at `permute`, its channels
+   * first; feature ablation groups `norm`'s units by their last axis, the channels.
+   */
+  @Test
+  void aChannelsLastLayerIsAttributedAsItsChannelsFirstTranspose() throws Exception {
+    try (AttributionReference.Setup s = AttributionReference.Setup.fixture("swin_tiny_mini-random",
+        dir.resolve("swin"))) {
+      Engine engine = s.engine;
+      AttributionContext ctx = s.context;
+      Tensor x = AttributionReference.gaussian(2, 4);
+      long[] targets = {11, 512};
+      // Ablation credits are differences of scores that the two graphs round apart: bound them by the scores.
+      double[] scores = org.netvis.engine.attribution.TargetGradients.scores(engine, x, targets, 2);
+      float rounding = (float) (1e-5 * Math.max(Math.abs(scores[0]), Math.abs(scores[1])));
+      for (Map<String, Object> params : List.of(Map.<String, Object>of("features", "channels"),
+          Map.<String, Object>of("features", "positions"))) {
+        Tensor atNorm = ctx.attributions().create("layer-feature-ablation", with(params, "layer", "norm"), ctx, "p")
+            .attribute(x, targets);
+        Tensor atPermute = ctx.attributions().create("layer-feature-ablation", with(params, "layer", "permute"), ctx,
+            "p").attribute(x, targets);
+        assertArrayEquals(new long[] {2, 192, 7, 7}, atNorm.shape());
+        assertArrayEquals(atPermute.data(), atNorm.data(), rounding);
+      }
+      Tensor atNorm = ctx.attributions().create("layer-gradient-x-activation", Map.of("layer", "norm"), ctx, "p")
+          .attribute(x, targets);
+      Tensor atPermute = ctx.attributions().create("layer-gradient-x-activation", Map.of("layer", "permute"), ctx,
+          "p").attribute(x, targets);
+      assertArrayEquals(new long[] {2, 192, 7, 7}, atNorm.shape());
+      Compare.assertSameUpToRounding(atPermute.data(), atNorm.data());
+    }
+  }
+
+  private static Map<String, Object> with(Map<String, Object> params, String key, Object value) {
+    Map<String, Object> out = new java.util.HashMap<>(params);
+    out.put(key, value);
+    return out;
   }
 
   @Test

@@ -34,7 +34,7 @@ public final class NeuronAttributionProviders {
     @Override
     public Attribution create(AttributionContext context, Record parameters) {
       NeuronParameters p = (NeuronParameters) parameters;
-      return new NeuronGradient(context.engine(), Neuron.resolve(context.engine(), p.layer(), p.neuron()), backward,
+      return new NeuronGradient(context.engine(), Neuron.resolve(context, p.layer(), p.neuron()), backward,
           context.engine().gradientCallSize(p.internalBatchSize()));
     }
 
@@ -106,7 +106,7 @@ public final class NeuronAttributionProviders {
               + " value; reports the convergence delta",
           NeuronPathParameters.class,
           (context, p) ->
-              new NeuronIntegratedGradients(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p));
+              new NeuronIntegratedGradients(context, Neuron.resolve(context, p.layer(), p.neuron()), p));
     }
 
     @Override
@@ -122,7 +122,7 @@ public final class NeuronAttributionProviders {
           "Neuron conductance (Captum's NeuronConductance): the part of the target score's change along the path from"
               + " the baseline that flows through one hidden unit, per input feature",
           NeuronConductanceParameters.class,
-          (context, p) -> new NeuronConductance(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p));
+          (context, p) -> new NeuronConductance(context, Neuron.resolve(context, p.layer(), p.neuron()), p));
     }
   }
 
@@ -134,7 +134,7 @@ public final class NeuronAttributionProviders {
               + " attributed to the input; reports the convergence delta",
           NeuronDeepLiftParameters.class, (context, p) -> {
             Baseline baseline = Baseline.of("baseline", p.baseline(), p.blurSigma(), context);
-            return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
+            return new NeuronDeepLift(context, Neuron.resolve(context, p.layer(), p.neuron()),
                 inputs -> List.of(baseline.ofImages(inputs, context)), p.internalBatchSize());
           });
     }
@@ -153,7 +153,7 @@ public final class NeuronAttributionProviders {
               + " baselines; reports the convergence delta against the unit's mean value there",
           NeuronDeepLiftShapParameters.class, (context, p) -> {
             BaselineDistribution distribution = BaselineDistribution.of(p.baselines(), p.blurSigma(), context);
-            return new NeuronDeepLift(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()),
+            return new NeuronDeepLift(context, Neuron.resolve(context, p.layer(), p.neuron()),
                 inputs -> distribution.forEachImage(inputs, context), p.internalBatchSize());
           });
     }
@@ -171,7 +171,7 @@ public final class NeuronAttributionProviders {
           "Neuron GradientSHAP (Captum's NeuronGradientShap): GradientSHAP of one hidden unit's value, over random"
               + " baselines and points between them and the input; reports the convergence delta",
           NeuronGradientShapParameters.class,
-          (context, p) -> new NeuronGradientShap(context, Neuron.resolve(context.engine(), p.layer(), p.neuron()), p));
+          (context, p) -> new NeuronGradientShap(context, Neuron.resolve(context, p.layer(), p.neuron()), p));
     }
 
     @Override

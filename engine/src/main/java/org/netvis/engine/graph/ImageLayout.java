@@ -3,16 +3,46 @@ package org.netvis.engine.graph;
 import org.netvis.engine.tensor.Tensor;
 
 /**
- * How a model file lays out its image input. netvis always works in NCHW; a channels-last model
- * gets a Transpose in front of its graph, and arrays exchanged with the user in the model's own
- * layout (netvis vjp) are converted here and nowhere else.
+ * How a 4-D image tensor lays out its axes: a model file's input, or a hidden tensor on the gradient
+ * path ({@link TensorLayouts}). netvis always works in NCHW; a channels-last model gets a Transpose in
+ * front of its graph, and arrays exchanged with the user in the model's own layout (netvis vjp), or a
+ * channels-last hidden tensor that a layer method reads, are converted here and nowhere else.
  */
-public enum InputLayout {
+public enum ImageLayout {
   NCHW,
   NHWC;
 
+  /**
+   * The layout of a Transpose's output with {@code perm} (output axis k is input axis perm[k]) from
+   * a tensor in this layout; null where the axes end in neither order.
+   */
+  public ImageLayout transposed(long[] perm) {
+    if (perm.length != 4) {
+      return null;
+    }
+    // Each axis by its role: batch, channels, height, width.
+    char[] roles = this == NCHW ? new char[] {'n', 'c', 'h', 'w'} : new char[] {'n', 'h', 'w', 'c'};
+    StringBuilder out = new StringBuilder();
+    for (long axis : perm) {
+      if (axis < 0 || axis > 3) {
+        return null;
+      }
+      out.append(roles[(int) axis]);
+    }
+    return switch (out.toString()) {
+      case "nchw" -> NCHW;
+      case "nhwc" -> NHWC;
+      default -> null;
+    };
+  }
+
+  /** (height, width) of a 4-D shape in this layout. */
+  public long[] spatial(long[] shape) {
+    return this == NCHW ? new long[] {shape[2], shape[3]} : new long[] {shape[1], shape[2]};
+  }
+
   /** The layout named in a descriptor (case-insensitive), or null for "detect from the graph". */
-  public static InputLayout parse(String name, String source) {
+  public static ImageLayout parse(String name, String source) {
     if (name == null || name.isBlank() || name.equalsIgnoreCase("auto")) {
       return null;
     }
