@@ -198,6 +198,9 @@ class RunCommandTest {
       assertEquals(3, inf.at("/methods/" + m + "/values").size(), m);
       assertTrue(inf.at("/methods/" + m + "/mean").asDouble() >= 0, m);
     }
+    // The layer each Grad-CAM explained: a token tensor named with its grid, or a default of known layout.
+    assertEquals(fixture.startsWith("vit") ? "tokens" : "NCHW", inf.at("/methods/grad-cam/layer/layout").asText(),
+        inf.toString());
     JsonNode sens = new ObjectMapper().readTree(out.resolve("19-sensitivity-max/results.json").toFile());
     assertTrue(sens.at("/images/0/sensitivity_max/gradient-shap").asDouble() > 0, sens.toString());
   }
@@ -252,7 +255,7 @@ class RunCommandTest {
         "a unit's attribution has no target class: " + neuron);
     assertTrue(neuron.at("/images/0/convergence_delta").isNumber(), neuron.toString());
     // What each method explained, as results.json records it: the unit, and the layer a module's name stands for.
-    assertEquals("{\"tensor\":\"" + fire + "\",\"shape\":[-1,512,13,13],\"neuron\":[7,6,6]}",
+    assertEquals("{\"tensor\":\"" + fire + "\",\"shape\":[-1,512,13,13],\"layout\":\"NCHW\",\"neuron\":[7,6,6]}",
         neuron.get("layer").toString());
     JsonNode conductance = new ObjectMapper().readTree(out.resolve("3-neuron-conductance/results.json").toFile());
     assertEquals(958, conductance.at("/images/0/target").asInt(), "conductance explains the target: " + conductance);
@@ -269,6 +272,7 @@ class RunCommandTest {
     JsonNode di = new ObjectMapper().readTree(out.resolve("1-deletion-insertion/results.json").toFile());
     double insertion = di.at("/methods/layer-conductance/insertion_auc_mean").asDouble();
     assertTrue(insertion > 0 && insertion < 1, di.toString());
+    assertEquals(fire, di.at("/methods/layer-conductance/layer/tensor").asText(), di.toString());
 
     assertRunFailsNaming("bad-layer", "  - {technique: saliency}\n"
         + "  - {technique: internal-influence, params: {layer: fire9}}\n"

@@ -23,12 +23,13 @@ public record Neuron(String layer, long[] shape, int offset) {
   public static final String LAYER = "the tensor holding the unit, a name from `netvis layers`"
       + " or a PyTorch module's qualified name, such as features.12, for its output";
   public static final String NEURON = "the unit's index within one image's part of the tensor, e.g. [channel, row,"
-      + " column] of a (N, C, H, W) tensor (Captum's neuron_selector)";
+      + " column] of a (N, C, H, W) tensor, [row, column, channel] of a channels-last one (Captum's neuron_selector)";
 
   /**
    * As {@link #resolve(Engine, String, List)} with the context's engine, and recorded in the step's
    * results ({@link AttributionContext#settled}): the tensor a module's name stands for, its shape
-   * (batch -1) and the unit's index.
+   * (batch -1), a 4-D tensor's layout where the graph fixes it (the index follows the tensor's own
+   * axes) and the unit's index.
    */
   public static Neuron resolve(AttributionContext ctx, String layer, List<Integer> index) {
     Neuron neuron = resolve(ctx.engine(), layer, index);
@@ -37,6 +38,10 @@ public record Neuron(String layer, long[] shape, int offset) {
     List<Long> shape = new java.util.ArrayList<>(List.of(-1L));
     Arrays.stream(neuron.shape).forEach(shape::add);
     record.put("shape", shape);
+    org.netvis.engine.graph.ImageLayout layout = ctx.engine().layerLookup().find("layer", neuron.layer).layout();
+    if (layout != null) {
+      record.put("layout", layout.name());
+    }
     record.put("neuron", index);
     ctx.settled("layer", record);
     return neuron;

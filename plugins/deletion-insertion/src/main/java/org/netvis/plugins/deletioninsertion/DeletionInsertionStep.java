@@ -62,10 +62,14 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
     Path dir = ctx.outputDir();
     for (String method : p.methods()) {
       float[][] maps;
+      // What the method settled on (the layer a Grad-CAM explains), for its entry in results.json.
+      Map<String, Object> settled = Map.of();
       if (method.endsWith(".npy")) {
         maps = mapsFromFile(Path.of(method), n);
       } else {
-        Attribution a = attributions.createListed(method, p.methodParams(), AttributionStep.StepAttributionContext.of(ctx));
+        AttributionStep.StepAttributionContext context = AttributionStep.StepAttributionContext.of(ctx);
+        Attribution a = attributions.createListed(method, p.methodParams(), context);
+        settled = context.settled();
         // The metric explains the predicted class, as RISE does.
         Tensor attributions = a.attribute(in.images(), predicted);
         maps = new float[n][];
@@ -81,7 +85,7 @@ public final class DeletionInsertionStep implements Technique<DeletionInsertionP
         ((Map<String, Object>) images.get(i).get("deletion_auc")).put(name, del[i]);
         ((Map<String, Object>) images.get(i).get("insertion_auc")).put(name, ins[i]);
       }
-      Map<String, Object> r = new LinkedHashMap<>();
+      Map<String, Object> r = new LinkedHashMap<>(settled);
       r.put("deletion_auc_mean", mean(del));
       r.put("insertion_auc_mean", mean(ins));
       r.put("deletion_auc", del);

@@ -48,11 +48,12 @@ abstract class MethodMetric<P extends Record> implements Technique<P> {
     MetricTable table = new MetricTable(metric(), in);
     for (String id : methods(p)) {
       long start = System.nanoTime();
-      Attribution method = attributions.createListed(id, methodParams(p), AttributionStep.StepAttributionContext.of(ctx));
+      AttributionStep.StepAttributionContext context = AttributionStep.StepAttributionContext.of(ctx);
+      Attribution method = attributions.createListed(id, methodParams(p), context);
       Tensor maps = method.attribute(in.images(), in.labels());
       // A fresh set of generators per method: every method meets the same perturbations.
       Perturbations perturbations = new Perturbations(ctx.seed(), ctx::itemIndex, in.size());
-      table.add(id, measure(ctx, p, method, maps, perturbations), (System.nanoTime() - start) / 1e9);
+      table.add(id, context.settled(), measure(ctx, p, method, maps, perturbations), (System.nanoTime() - start) / 1e9);
       ctx.checkCancelled();
     }
     return table.result(settings(p));

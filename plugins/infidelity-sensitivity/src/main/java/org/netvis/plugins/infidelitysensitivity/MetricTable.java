@@ -25,12 +25,16 @@ final class MetricTable {
     }
   }
 
+  /**
+   * One method's values, with what it settled on against the model ({@code settled}: the layer a
+   * Grad-CAM explains, say).
+   */
   @SuppressWarnings("unchecked")
-  void add(String method, double[] values, double seconds) {
+  void add(String method, Map<String, Object> settled, double[] values, double seconds) {
     for (int i = 0; i < values.length; i++) {
       ((Map<String, Object>) images.get(i).get(metric)).put(method, values[i]);
     }
-    Map<String, Object> r = new LinkedHashMap<>();
+    Map<String, Object> r = new LinkedHashMap<>(settled);
     r.put("mean", Arrays.stream(values).average().orElse(0));
     r.put("median", median(values));
     r.put("values", values);

@@ -52,6 +52,8 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
     }
     ModelProto randomized = model;
     Map<String, StageComparisons.ByStage> compared = new LinkedHashMap<>();
+    // What each method settled on against the original model (the layer a Grad-CAM explains).
+    Map<String, Map<String, Object>> settled = new LinkedHashMap<>();
     try (StageComparisons comparisons = new StageComparisons(h, w)) {
       for (int stage = 0; stage <= stages; stage++) {
         ctx.checkCancelled();
@@ -62,10 +64,13 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
           engine = ctx.engine().openVariant(ctx.model().id() + "-randomized-" + stage + ".onnx", randomized);
         }
         try {
-          var attributionContext = new AttributionStep.StepAttributionContext(engine, ctx.model(), ctx.seed(),
-              attributions);
           for (String m : p.methods()) {
+            var attributionContext = new AttributionStep.StepAttributionContext(engine, ctx.model(), ctx.seed(),
+                attributions);
             Attribution a = attributions.createListed(m, p.methodParams(), attributionContext);
+            if (stage == 0) {
+              settled.put(m, attributionContext.settled());
+            }
             Tensor t = a.attribute(in.images(), in.labels());
             float[][] perImage = new float[n][];
             for (int i = 0; i < n; i++) {
@@ -99,7 +104,7 @@ public final class SanityCheckStep implements Technique<SanityCheckParameters> {
       double[] ssim = compared.get(m).ssim();
       int mapH = StageComparisons.mapHeight(byStage.get(0)[0].length, h, w);
       int mapW = byStage.get(0)[0].length / mapH;
-      Map<String, Object> r = new LinkedHashMap<>();
+      Map<String, Object> r = new LinkedHashMap<>(settled.get(m));
       r.put("spearman", spearman);
       r.put("ssim", ssim);
       r.put("flagged", spearman[stages] > p.flagAbove());
