@@ -147,6 +147,8 @@ public final class RunReport {
         e.getValue().fields().forEachRemaining(f -> {
           if (f.getValue().isValueNode()) {
             row.set(f.getKey(), f.getValue());
+          } else if (isFlatRecord(f.getValue())) {
+            row.put(f.getKey(), compact(f.getValue()));
           } else if (f.getValue().isArray() && f.getValue().size() > 0 && f.getValue().get(0).isNumber()) {
             row.put(f.getKey(), numbers(f.getValue()));
           }
@@ -174,12 +176,38 @@ public final class RunReport {
     StringBuilder b = new StringBuilder();
     for (Iterator<Map.Entry<String, JsonNode>> it = results.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (e.getValue().isValueNode()) {
+      if (e.getValue().isValueNode() || isFlatRecord(e.getValue())) {
+        String text = e.getValue().isValueNode() ? format(e.getKey(), e.getValue()) : compact(e.getValue());
         b.append("<tr><th>").append(Html.esc(e.getKey().replace('_', ' '))).append("</th><td>")
-            .append(Html.esc(format(e.getKey(), e.getValue()))).append("</td></tr>");
+            .append(Html.esc(text)).append("</td></tr>");
       }
     }
     return b.length() == 0 ? "" : "<div class=\"scroll\"><table class=\"kv\">" + b + "</table></div>";
+  }
+
+  /**
+   * An object of scalars and lists of scalars, such as the layer a method explained ({@code tensor},
+   * {@code shape}, {@code layout}, ...): shown on one line rather than left out.
+   */
+  private static boolean isFlatRecord(JsonNode v) {
+    if (!v.isObject() || v.size() == 0) {
+      return false;
+    }
+    for (JsonNode f : v) {
+      if (!f.isValueNode() && !(f.isArray() && f.size() <= 8 && java.util.stream.StreamSupport.stream(
+          f.spliterator(), false).allMatch(JsonNode::isValueNode))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A flat record as "key value; key value", lists as [a, b]. */
+  private static String compact(JsonNode record) {
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    record.fields().forEachRemaining(f -> parts.add(f.getKey().replace('_', ' ') + " " + (f.getValue().isArray()
+        ? f.getValue().toString().replace(",", ", ") : f.getValue().asText())));
+    return String.join("; ", parts);
   }
 
   /** One row per item (image, class): scalars as cells, PNG names as thumbnails, top-k as a list. */
