@@ -32,15 +32,13 @@ public record Neuron(String layer, long[] shape, int offset) {
    * axes) and the unit's index.
    */
   public static Neuron resolve(AttributionContext ctx, String layer, List<Integer> index) {
-    Neuron neuron = resolve(ctx.engine(), layer, index);
+    LayerTensor t = tensor(ctx.engine(), layer);
+    Neuron neuron = of(t, layer, index);
     Map<String, Object> record = new LinkedHashMap<>();
-    record.put("tensor", neuron.layer);
-    List<Long> shape = new java.util.ArrayList<>(List.of(-1L));
-    Arrays.stream(neuron.shape).forEach(shape::add);
-    record.put("shape", shape);
-    org.netvis.engine.graph.ImageLayout layout = ctx.engine().layerLookup().find("layer", neuron.layer).layout();
-    if (layout != null) {
-      record.put("layout", layout.name());
+    record.put("tensor", t.name());
+    record.put("shape", Arrays.stream(t.shape()).boxed().toList());
+    if (t.layout() != null) {
+      record.put("layout", t.layout().name());
     }
     record.put("neuron", index);
     ctx.settled("layer", record);
@@ -48,11 +46,20 @@ public record Neuron(String layer, long[] shape, int offset) {
   }
 
   public static Neuron resolve(Engine engine, String layer, List<Integer> index) {
+    return of(tensor(engine, layer), layer, index);
+  }
+
+  /** The tensor {@code layer} names on the gradient path. */
+  private static LayerTensor tensor(Engine engine, String layer) {
     if (layer.isEmpty()) {
       throw new IllegalArgumentException("layer: name the tensor that holds the unit, from `netvis layers "
           + engine.model().id() + "`");
     }
-    LayerTensor t = engine.layerLookup().find("layer", layer);
+    return engine.layerLookup().find("layer", layer);
+  }
+
+  /** The unit at {@code index} of tensor {@code t}, which the parameter named {@code layer}. */
+  private static Neuron of(LayerTensor t, String layer, List<Integer> index) {
     long[] shape = Arrays.copyOfRange(t.shape(), 1, t.shape().length);
     if (Arrays.stream(shape).anyMatch(d -> d <= 0)) {
       throw new IllegalArgumentException("layer: '" + layer + "' has shape " + Arrays.toString(t.shape())

@@ -51,6 +51,8 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     Preprocessing pre = ctx.model().preprocessing();
     InputBatch inputs = ctx.inputs();
     Objective objective = objective(p).resolved(engine.layerLookup());
+    // The layer's layout as the gradient path knows it, once: its activations' shape changes with the octave.
+    ImageLayout layout = engine.layerLookup().find("layer", objective.terms().get(0).layer()).layout();
     int n = (int) inputs.images().dim(0);
     int h = (int) inputs.images().dim(2);
     int w = (int) inputs.images().dim(3);
@@ -91,7 +93,7 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
             int ox = p.jitter() == 0 ? 0 : random.nextInt(2 * p.jitter() + 1) - p.jitter();
             int oy = p.jitter() == 0 ? 0 : random.nextInt(2 * p.jitter() + 1) - p.jitter();
             float[] rolled = Roll.of(image, 3, oh, ow, ox, oy);
-            float[] g = Roll.of(gradient(engine, pre, objective, rolled, oh, ow, fixedSize), 3, oh, ow, -ox, -oy);
+            float[] g = Roll.of(gradient(engine, pre, objective, layout, rolled, oh, ow, fixedSize), 3, oh, ow, -ox, -oy);
             double mean = 0;
             for (float v : g) {
               mean += Math.abs(v);
@@ -122,8 +124,8 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("image", file);
         e.put("input", inputs.names().get(i));
-        e.put("objective_before", value(engine, pre, objective, base, h, w, fixedSize));
-        e.put("objective_after", value(engine, pre, objective, image, h, w, fixedSize));
+        e.put("objective_before", value(engine, pre, objective, layout, base, h, w, fixedSize));
+        e.put("objective_after", value(engine, pre, objective, layout, image, h, w, fixedSize));
         e.put("frames", frames);
         rows.add(e);
       }
@@ -141,8 +143,8 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
   }
 
   /** d(objective)/d(image) for one [0, 1] RGB image of oh x ow. */
-  private static float[] gradient(Engine engine, Preprocessing pre, Objective objective, float[] image, int oh, int ow,
-      boolean fixedSize) {
+  private static float[] gradient(Engine engine, Preprocessing pre, Objective objective, ImageLayout layout,
+      float[] image, int oh, int ow, boolean fixedSize) {
     int mh = fixedSize ? (int) engine.inputHeight() : oh;
     int mw = fixedSize ? (int) engine.inputWidth() : ow;
     Resampling resize = mh == oh && mw == ow ? null : Resampling.resize(oh, ow, mh, mw);
@@ -150,25 +152,20 @@ public final class DeepDream implements Technique<DeepDreamParameters> {
     Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {1, 3, mh, mw}, x), pre);
     String layer = objective.terms().get(0).layer();
     Map<String, Tensor> acts = engine.activations(input, List.of(layer));
-    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape(), layout(engine, layer)));
+    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape(), layout));
     Map<String, Tensor> cotangents = objective.cotangents(1, engine.graph().outputName(), units, acts);
     Map<String, Tensor> out = engine.vjp(input, new VjpSpec(List.of(layer), List.of(), List.of()), cotangents);
     float[] g = Pixels.rgbUnitPixelGradient(out.get(VjpSpec.gradientName(engine.graph().inputName())), pre).data();
     return resize == null ? g : resize.adjoint(g, 3);
   }
 
-  private static double value(Engine engine, Preprocessing pre, Objective objective, float[] image, int h, int w,
-      boolean fixedSize) {
+  private static double value(Engine engine, Preprocessing pre, Objective objective, ImageLayout layout,
+      float[] image, int h, int w, boolean fixedSize) {
     Tensor input = Pixels.fromRgbUnitPixels(new Tensor(new long[] {1, 3, h, w}, image), pre);
     String layer = objective.terms().get(0).layer();
     Map<String, Tensor> acts = engine.activations(input, List.of(layer));
-    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape(), layout(engine, layer)));
+    Map<String, Unit> units = Map.of(layer, Unit.of(layer, acts.get(layer).shape(), layout));
     return objective.values(1, engine.graph().outputName(), units, acts, input)[0][1];
-  }
-
-  /** The layer's layout as the gradient path knows it (the activations' shape changes with the octave). */
-  private static ImageLayout layout(Engine engine, String layer) {
-    return engine.layerLookup().find("layer", layer).layout();
   }
 
   private static float[] planar(float[][] rgb) {

@@ -36,7 +36,7 @@ record Unit(String name, long[] shape, boolean channelsLast) {
 
   /** Height and width of a 4-D tensor. */
   private long[] grid() {
-    return channelsLast ? new long[] {shape[1], shape[2]} : new long[] {shape[2], shape[3]};
+    return (channelsLast ? ImageLayout.NHWC : ImageLayout.NCHW).spatial(shape);
   }
 
   int positions() {
